@@ -1,0 +1,66 @@
+//! Users, their personal accounts and memberships.
+
+use super::credentials::Email;
+use super::session::SessionUser;
+use crate::error::AppError;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Creates a user with their personal account, an owner membership and an empty USD wallet — all or
+/// nothing, so no user ever exists without a wallet.
+pub async fn create_user_with_account(
+    pool: &PgPool,
+    email: &Email,
+    password_hash: &str,
+) -> Result<SessionUser, AppError> {
+    let mut tx = pool.begin().await?;
+    let user_id: Uuid = match sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash) VALUES ($1, $2)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(password_hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        Some(id) => id,
+        None => return Err(AppError::EmailTaken),
+    };
+    let account_id: Uuid = sqlx::query_scalar("INSERT INTO accounts (name) VALUES ($1) RETURNING id")
+        .bind(email.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'owner')")
+        .bind(account_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO wallets (account_id) VALUES ($1)").bind(account_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(SessionUser { user_id, account_id, email: email.as_str().to_string() })
+}
+
+/// What login needs to check a password: the stored hash and the account the user acts for (their
+/// personal one: the oldest account they own).
+pub struct LoginRecord {
+    pub user: SessionUser,
+    pub password_hash: String,
+}
+
+pub async fn find_login(pool: &PgPool, email: &Email) -> Result<Option<LoginRecord>, AppError> {
+    let row: Option<(Uuid, String, Uuid)> = sqlx::query_as(
+        "SELECT u.id, u.password_hash, m.account_id
+           FROM users u
+           JOIN memberships m ON m.user_id = u.id AND m.role = 'owner'
+          WHERE u.email = $1
+          ORDER BY m.created_at
+          LIMIT 1",
+    )
+    .bind(email.as_str())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(user_id, password_hash, account_id)| LoginRecord {
+        user: SessionUser { user_id, account_id, email: email.as_str().to_string() },
+        password_hash,
+    }))
+}

@@ -1,0 +1,128 @@
+//! The one error type of Tollgate. Every variant has a stable machine code (never renamed: clients and
+//! pages match on it), an HTTP status for the JSON API, and the message a person sees (CONTRACT.md).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum AppError {
+    #[error("Invalid email or password")]
+    InvalidCredentials,
+    #[error("Enter a valid email address")]
+    InvalidEmail,
+    #[error("An account with this email already exists. Log in instead.")]
+    EmailTaken,
+    #[error("Password must be at least 10 characters")]
+    PasswordTooShort,
+    #[error("Password must be at most 1,024 characters")]
+    PasswordTooLong,
+    #[error("Your session has ended. Log in again.")]
+    NotSignedIn,
+    #[error("This request came from another site and was refused.")]
+    CrossSiteRequest,
+    #[error("Not found")]
+    NotFound,
+    #[error("Insufficient wallet balance")]
+    InsufficientBalance,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request never reached our code, or its answer could not be read (network, encoding).
+    /// The detail is for the browser console only and is never shown.
+    #[error("We couldn't reach Tollgate. Check your connection and try again.")]
+    Transport(String),
+}
+
+/// Every variant that can be named by its code alone (all but `Transport`).
+const BY_CODE: &[AppError] = &[
+    AppError::InvalidCredentials,
+    AppError::InvalidEmail,
+    AppError::EmailTaken,
+    AppError::PasswordTooShort,
+    AppError::PasswordTooLong,
+    AppError::NotSignedIn,
+    AppError::CrossSiteRequest,
+    AppError::NotFound,
+    AppError::InsufficientBalance,
+    AppError::Internal,
+];
+
+impl AppError {
+    /// Stable machine code, e.g. `invalid_credentials`. Used in `/v1` error bodies and in the `?error=`
+    /// query of a page reached by a plain form post (JavaScript off).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::InvalidEmail => "invalid_email",
+            AppError::EmailTaken => "email_taken",
+            AppError::PasswordTooShort => "password_too_short",
+            AppError::PasswordTooLong => "password_too_long",
+            AppError::NotSignedIn => "not_signed_in",
+            AppError::CrossSiteRequest => "cross_site_request",
+            AppError::NotFound => "not_found",
+            AppError::InsufficientBalance => "insufficient_balance",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "transport",
+        }
+    }
+
+    /// The message a person sees.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// HTTP status for the JSON API.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::InvalidCredentials | AppError::NotSignedIn => 401,
+            AppError::CrossSiteRequest => 403,
+            AppError::NotFound => 404,
+            AppError::InsufficientBalance => 402,
+            AppError::EmailTaken => 409,
+            AppError::InvalidEmail | AppError::PasswordTooShort | AppError::PasswordTooLong => 400,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// The error a code names; unknown codes (a hand-edited URL) name nothing.
+    pub fn from_code(code: &str) -> Option<AppError> {
+        BY_CODE.iter().find(|e| e.code() == code).cloned()
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    /// Database failures are logged with their context here and reach the user only as `Internal`.
+    fn from(err: sqlx::Error) -> Self {
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for err in BY_CODE {
+            assert_eq!(AppError::from_code(err.code()).as_ref(), Some(err));
+            assert!(seen.insert(err.code()), "duplicate code {}", err.code());
+        }
+        assert_eq!(AppError::from_code("transport"), None);
+        assert_eq!(AppError::from_code("<script>"), None);
+    }
+
+    #[test]
+    fn wrong_credentials_message_is_the_contracts() {
+        assert_eq!(AppError::InvalidCredentials.message(), "Invalid email or password");
+    }
+}

@@ -1,0 +1,79 @@
+//! The signed-in frame around every `/dashboard/*` page: header with the live balance, navigation and
+//! "Log out". Signed-out visitors never get here on a full page load (the server redirects them); after
+//! a client-side navigation with an expired session this frame sends them to `/login` itself.
+
+use crate::auth::api::{get_current_user, CurrentUser, LogOut};
+use crate::auth::return_to;
+use crate::error::AppError;
+use crate::wallet::api::{get_wallet_summary, WalletSummary};
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+
+/// The header balance, shared with pages that change it (they call `refetch` after moving money).
+#[derive(Clone, Copy)]
+pub struct WalletResource(pub Resource<Result<WalletSummary, AppError>>);
+
+#[component]
+pub fn DashboardLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| get_current_user());
+    let wallet = Resource::new(|| (), |_| get_wallet_summary());
+    provide_context(WalletResource(wallet));
+    let location = use_location();
+    let login_path = move || {
+        let search = location.search.get_untracked();
+        let search = search.trim_start_matches('?');
+        let here = if search.is_empty() {
+            location.pathname.get_untracked()
+        } else {
+            format!("{}?{search}", location.pathname.get_untracked())
+        };
+        return_to::login_path(&here)
+    };
+
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => view! { <Frame user=user wallet=wallet/> }.into_any(),
+                    Ok(None) | Err(AppError::NotSignedIn) => view! { <Redirect path=login_path()/> }.into_any(),
+                    Err(err) => view! { <main class="page"><p class="form-error" role="alert">{err.message()}</p></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -> impl IntoView {
+    let logout = ServerAction::<LogOut>::new();
+    let balance = move || {
+        wallet.get().map(|w| match w {
+            Ok(w) => w.balance.display(),
+            Err(_) => "—".to_string(),
+        })
+    };
+    view! {
+        <header class="topbar">
+            <div class="topbar-inner">
+                <a class="brand" href="/dashboard/wallet">"Tollgate"</a>
+                <nav class="nav" aria-label="Dashboard">
+                    <A href="/dashboard/wallet">"Wallet"</A>
+                    <A href="/dashboard/usage">"Usage"</A>
+                    <A href="/dashboard/keys">"Keys"</A>
+                </nav>
+                <div class="account">
+                    <span class="balance-chip" title="Wallet balance">
+                        <span class="visually-hidden">"Balance: "</span>
+                        <span data-testid="balance">{balance}</span>
+                    </span>
+                    <span class="account-email">{user.email}</span>
+                    <ActionForm action=logout attr:class="logout-form">
+                        <button type="submit" class="button ghost">"Log out"</button>
+                    </ActionForm>
+                </div>
+            </div>
+        </header>
+        <Outlet/>
+    }
+}

@@ -1,0 +1,92 @@
+//! The HTML document and the route table.
+
+use crate::auth::page::{LoginPage, SignupPage};
+use crate::keys::page::KeysPage;
+use crate::layout::dashboard::DashboardLayout;
+use crate::usage::page::UsagePage;
+use crate::wallet::page::WalletPage;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The whole document, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: this marks the page as live (tests wait for it).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tollgate.css"/>
+        <Title text="Tollgate"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| view! { <Redirect path="/dashboard/wallet"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("wallet") view=WalletPage ssr=SsrMode::Async/>
+                    <Route path=path!("usage") view=UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    view! {
+        <main class="auth-page">
+            <section class="auth-card hero">
+                <h1>"Tollgate"</h1>
+                <p>"A prepaid wallet for paid API calls. Fund it once with a card; every call your agents make is charged against it, and a call the balance can't cover is refused before it runs."</p>
+                <div class="row">
+                    <a class="button primary" href="/signup">"Create an account"</a>
+                    <a class="button" href="/login">"Log in"</a>
+                </div>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="auth-page">
+            <section class="auth-card">
+                <h1>"Page not found"</h1>
+                <p><a href="/dashboard/wallet">"Go to your wallet"</a></p>
+            </section>
+        </main>
+    }
+}

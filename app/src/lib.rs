@@ -1,0 +1,16 @@
+//! Tollgate's web app: pages, components and server functions, one folder per feature.
+//! Compiled twice: with `ssr` into the server, with `hydrate` into the browser bundle.
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod error;
+pub mod keys;
+pub mod layout;
+pub mod money;
+pub mod usage;
+pub mod wallet;
+
+#[cfg(feature = "ssr")]
+pub mod request;
+
+pub use layout::shell::{shell, App};

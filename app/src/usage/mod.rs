@@ -1,0 +1,3 @@
+//! `/dashboard/usage`: where the money went (filled in by the usage issue).
+
+pub mod page;

@@ -1,0 +1,9 @@
+//! `/dashboard/wallet`: the balance, and (as the next issues land) Add Funds, saved cards and the chart.
+
+pub mod api;
+pub mod page;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod ledger;

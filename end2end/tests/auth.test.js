@@ -1,0 +1,73 @@
+// Journeys of CONTRACT.md "Pages": sign up, log in, wrong password, log out — with JavaScript on and off.
+import { after } from "node:test";
+import assert from "node:assert/strict";
+import { journey, closeBrowser, DEMO, newEmail, logIn, signUp, waitForHydration } from "./support.js";
+
+after(closeBrowser);
+
+for (const js of [true, false]) {
+  const mode = js ? "" : " (JavaScript off)";
+
+  journey(`sign up lands on an empty wallet${mode}`, { js }, async ({ page, pageErrors }) => {
+    if (js) {
+      await page.goto("/signup");
+      await waitForHydration(page);
+    }
+    await signUp(page, { email: newEmail("signup"), password: "correct-horse-1" });
+    await page.waitForURL("**/dashboard/wallet");
+    assert.equal(await page.getByTestId("balance").textContent(), "$0.00");
+    await page.getByText("No activity yet").waitFor();
+    assert.deepEqual(pageErrors, []);
+  });
+
+  journey(`demo login shows the seeded balance${mode}`, { js }, async ({ page }) => {
+    if (js) {
+      await page.goto("/login");
+      await waitForHydration(page);
+    }
+    await logIn(page, DEMO);
+    await page.waitForURL("**/dashboard/wallet");
+    assert.equal(await page.getByTestId("balance").textContent(), DEMO.balance);
+    await page.getByRole("cell", { name: "+$25.00" }).waitFor();
+  });
+
+  journey(`wrong password is refused without saying whether the email exists${mode}`, { js }, async ({ page }) => {
+    await logIn(page, { email: DEMO.email, password: "not-the-password" });
+    await page.getByRole("alert").filter({ hasText: "Invalid email or password" }).waitFor();
+    assert.match(page.url(), /\/login/);
+    await logIn(page, { email: newEmail("nobody"), password: "not-the-password" });
+    await page.getByRole("alert").filter({ hasText: "Invalid email or password" }).waitFor();
+  });
+
+  journey(`short password and taken email get clear messages${mode}`, { js }, async ({ page }) => {
+    await signUp(page, { email: newEmail("short"), password: "123456789" });
+    await page.getByRole("alert").filter({ hasText: "Password must be at least 10 characters" }).waitFor();
+    await signUp(page, { email: DEMO.email.toUpperCase(), password: "long-enough-password" });
+    await page.getByRole("alert").filter({ hasText: "An account with this email already exists" }).waitFor();
+  });
+
+  journey(`log out ends the session and the wallet sends you to log in${mode}`, { js }, async ({ page }) => {
+    await logIn(page, DEMO);
+    await page.waitForURL("**/dashboard/wallet");
+    if (js) await waitForHydration(page);
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.waitForURL("**/login");
+    await page.goto("/dashboard/wallet");
+    await page.waitForURL("**/login?next=%2Fdashboard%2Fwallet");
+    // Logging in again returns to where you were going.
+    await page.getByLabel("Email").fill(DEMO.email);
+    await page.getByLabel("Password").fill(DEMO.password);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL("**/dashboard/wallet");
+  });
+}
+
+journey("signed-out visit to usage returns there after login", {}, async ({ page }) => {
+  await page.goto("/dashboard/usage");
+  await page.waitForURL("**/login?next=%2Fdashboard%2Fusage");
+  await page.getByLabel("Email").fill(DEMO.email);
+  await page.getByLabel("Password").fill(DEMO.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL("**/dashboard/usage");
+  await page.getByRole("heading", { name: "Usage" }).waitFor();
+});

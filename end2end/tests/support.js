@@ -1,0 +1,85 @@
+// Shared set-up for the browser journeys: Debian's Chromium through playwright-core (no browser
+// download), one fresh context per journey, a screenshot in end2end/artifacts/ when a journey fails.
+import { chromium } from "playwright-core";
+import { test } from "node:test";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+export const DEMO = { email: "demo@tollgate.test", password: "demo-password-1", balance: "$47.50" };
+const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
+
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"]).toString().trim();
+}
+
+let browserPromise;
+export function browser() {
+  browserPromise ??= chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  return browserPromise;
+}
+
+export async function closeBrowser() {
+  if (browserPromise) await (await browserPromise).close();
+}
+
+/** One user journey in a fresh browser context. `js: false` runs it with JavaScript disabled. */
+export function journey(name, { js = true, viewport = { width: 1280, height: 900 } } = {}, body) {
+  test(name, async () => {
+    const context = await (await browser()).newContext({ javaScriptEnabled: js, viewport, baseURL: BASE_URL });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on("pageerror", (err) => pageErrors.push(err));
+    try {
+      await body({ page, context, pageErrors });
+    } catch (err) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const file = path.join(ARTIFACTS, `${name.replace(/[^a-z0-9]+/gi, "-")}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+      err.message += `\n  screenshot: ${file}\n  url: ${page.url()}`;
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+/** A fresh address for a new account, unique per run. */
+export function newEmail(tag = "user") {
+  return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
+}
+
+/** Resolves once the Leptos app in the page has hydrated (the wasm bundle ran). */
+export async function waitForHydration(page) {
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: "attached", timeout: 20_000 });
+}
+
+export async function logIn(page, { email, password }) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+export async function signUp(page, { email, password }) {
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign up" }).click();
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make run`: install what is missing, start a private PostgreSQL unless DATABASE_URL is set, build the
+# release site (incremental: nothing rebuilt without a change), seed the demo account and serve on
+# LEPTOS_SITE_ADDR (default 127.0.0.1:3000). Ctrl-C stops the server and then the private database.
+set -euo pipefail
+source "$(dirname "$0")/site-env.sh"
+cd "$project"
+
+scripts/tools.sh build
+
+own_db=""
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  scripts/pg.sh start dev
+  own_db=1
+  DATABASE_URL=$(scripts/pg.sh url dev tollgate)
+  export DATABASE_URL
+fi
+
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [[ -n "$own_db" ]]; then scripts/pg.sh stop dev; echo "stopped the private PostgreSQL (data kept in $(dirname "$0")/../.data or the temp area)"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cargo leptos build --release
+
+export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+export TOLLGATE_SEED_DEMO=${TOLLGATE_SEED_DEMO:-true}
+echo "Tollgate: http://$LEPTOS_SITE_ADDR  (demo: demo@tollgate.test / demo-password-1)"
+"$server_bin" &
+server_pid=$!
+wait "$server_pid"

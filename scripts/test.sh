@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make test`: every check and test, ending with one line `N passed, N failed`.
+#   1. format and lints (both features, warnings are errors)
+#   2. unit, property and #[sqlx::test] tests against a private PostgreSQL (its own cluster and port, so
+#      this runs while `make run` serves)
+#   3. the release site, started on a fresh database and a free port, driven by the browser journeys
+#      in end2end/ (playwright-core + Debian's Chromium)
+set -euo pipefail
+source "$(dirname "$0")/site-env.sh"
+cd "$project"
+logs=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  scripts/pg.sh stop test || true
+}
+trap cleanup EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "tools"
+scripts/tools.sh test
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (server: ssr) and (browser: hydrate, wasm32)"
+cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "PostgreSQL for tests"
+scripts/pg.sh start test
+DATABASE_URL=$(scripts/pg.sh url test postgres)
+export DATABASE_URL
+
+failed_stage=""
+step "Rust tests (unit, property, #[sqlx::test])"
+cargo test -p app -p server --features app/ssr 2>&1 | tee "$logs/cargo.log" || failed_stage="cargo test"
+
+step "release site"
+cargo leptos build --release
+
+step "browser journeys"
+port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+e2e_db=$(scripts/pg.sh fresh test tollgate_e2e)
+rm -rf end2end/artifacts
+DATABASE_URL="$e2e_db" LEPTOS_SITE_ADDR="127.0.0.1:$port" TOLLGATE_SEED_DEMO=true RUST_LOG=${RUST_LOG:-warn} \
+  "$server_bin" >"$logs/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$port/healthz"; then break; fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then cat "$logs/server.log"; echo "server did not start" >&2; exit 1; fi
+  sleep 0.2
+done
+(cd end2end && BASE_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/) \
+  || failed_stage="${failed_stage:+$failed_stage, }browser journeys"
+kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+if [[ -n "$failed_stage" ]]; then echo "--- server log (tail)"; tail -n 40 "$logs/server.log"; fi
+
+cargo_passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s += $4} END {print s + 0}')
+cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s += $1} END {print s + 0}')
+e2e_passed=$(awk '/^# pass /{print $3}' "$logs/e2e.tap" | tail -n 1)
+e2e_failed=$(awk '/^# fail /{print $3}' "$logs/e2e.tap" | tail -n 1)
+passed=$((cargo_passed + ${e2e_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0}))
+if [[ -n "$failed_stage" && $failed -eq 0 ]]; then failed=1; fi
+echo
+echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

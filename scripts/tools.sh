@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what building and testing Tollgate needs, once per machine; a no-op when all is there.
+#   scripts/tools.sh build   the wasm target, cargo-leptos, wasm-bindgen, npm tools (wasm-opt), PostgreSQL
+#   scripts/tools.sh test    all of the above plus rustfmt, clippy and Debian's Chromium
+# Versions are pinned where the toolchain needs them (see ARCHITECTURE.md "Toolchain recipe"):
+# cargo-leptos 0.3.10 (0.3.11 needs a newer rustc), wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen.
+set -euo pipefail
+mode=${1:-build}
+project=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$project/Cargo.lock")
+
+say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
+
+apt_updated=""
+apt_install() {
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "tools.sh: please install these Debian packages (needs root): $*" >&2; exit 1
+  fi
+  if [[ -z "$apt_updated" ]]; then apt-get update -qq; apt_updated=1; fi
+  say "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (one time, about 20 minutes)"
+  cargo install --locked "cargo-leptos@$CARGO_LEPTOS_VERSION"
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (one time, about 3 minutes)"
+  # Without --locked: the locked dependency set of this version is no longer complete on crates.io.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
+# npm packages: wasm-opt (binaryen) for release builds, playwright-core for the browser tests.
+stamp="$project/end2end/node_modules/.installed-from-lock"
+if [[ ! -f "$stamp" || "$project/end2end/package-lock.json" -nt "$stamp" ]]; then
+  say "npm ci in end2end/"
+  (cd "$project/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+fi
+
+pg_bin=$(pg_config --bindir 2>/dev/null || true)
+if [[ -z "$pg_bin" || ! -x "$pg_bin/initdb" ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql
+fi
+
+if [[ "$mode" == test ]]; then
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component"; then rustup component add "$component"; fi
+  done
+  if ! command -v chromium >/dev/null; then apt_install chromium; fi
+fi

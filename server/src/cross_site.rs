@@ -1,0 +1,105 @@
+//! Refuses state-changing requests that another site's page could have made (CSRF).
+//!
+//! Server functions and form posts authenticate with the session cookie, which the browser attaches to
+//! cross-site posts too. So every POST/PUT/PATCH/DELETE must name this site as its `Origin` (or, failing
+//! that, its `Referer`). Browsers always send `Origin` on cross-origin posts and can't be made to forge
+//! it. Requests without either are refused as well: the dashboard is used from a browser.
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use std::sync::Arc;
+
+/// Origins accepted besides the request's own `Host` (from `TOLLGATE_ALLOWED_ORIGINS`).
+#[derive(Clone, Default)]
+pub struct AllowedOrigins(pub Arc<Vec<String>>);
+
+pub async fn refuse_cross_site_writes(
+    State(allowed): State<AllowedOrigins>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if is_safe_method(req.method()) || req.uri().path().starts_with("/v1/") {
+        return next.run(req).await;
+    }
+    if same_site(&req, &allowed.0) {
+        next.run(req).await
+    } else {
+        tracing::warn!(path = %req.uri().path(), "cross-site write refused");
+        (StatusCode::FORBIDDEN, Body::from("This request came from another site and was refused."))
+            .into_response()
+    }
+}
+
+fn is_safe_method(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn same_site(req: &Request, allowed: &[String]) -> bool {
+    let header_str = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let claimed = match header_str(header::ORIGIN) {
+        Some(origin) => origin.to_ascii_lowercase(),
+        None => match header_str(header::REFERER).and_then(origin_of) {
+            Some(origin) => origin,
+            None => return false,
+        },
+    };
+    if allowed.iter().any(|a| *a == claimed) {
+        return true;
+    }
+    let Some(host) = header_str(header::HOST) else { return false };
+    claimed.split_once("://").is_some_and(|(scheme, authority)| {
+        matches!(scheme, "http" | "https") && authority == host.to_ascii_lowercase()
+    })
+}
+
+/// `https://Example.com:8443/a/b?c` → `https://example.com:8443`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty())
+        .then(|| format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: &str, headers: &[(&str, &str)]) -> Request {
+        let mut b = Request::builder().method(method).uri("/api/login");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn own_origin_passes_and_foreign_origins_do_not() {
+        let host = ("host", "127.0.0.1:3000");
+        assert!(same_site(&req("POST", &[host, ("origin", "http://127.0.0.1:3000")]), &[]));
+        assert!(!same_site(&req("POST", &[host, ("origin", "http://evil.test")]), &[]));
+        assert!(!same_site(&req("POST", &[host, ("origin", "http://127.0.0.1:3000.evil.test")]), &[]));
+        assert!(!same_site(&req("POST", &[host, ("origin", "null")]), &[]));
+        assert!(!same_site(&req("POST", &[host]), &[]));
+    }
+
+    #[test]
+    fn referer_stands_in_for_a_missing_origin() {
+        let host = ("host", "127.0.0.1:3000");
+        assert!(same_site(&req("POST", &[host, ("referer", "http://127.0.0.1:3000/login?next=/x")]), &[]));
+        assert!(!same_site(&req("POST", &[host, ("referer", "http://evil.test/127.0.0.1:3000")]), &[]));
+    }
+
+    #[test]
+    fn configured_origins_are_accepted() {
+        let allowed = vec!["https://tollgate.example".to_string()];
+        assert!(same_site(
+            &req("POST", &[("host", "internal:8080"), ("origin", "https://tollgate.example")]),
+            &allowed
+        ));
+    }
+}

@@ -1,0 +1,13 @@
+//! The Tollgate server: configuration, start-up (database, migrations, demo seed), and the router that
+//! serves the Leptos app, its server functions and the health check. Kept thin: the features live in
+//! the `app` crate.
+
+pub mod config;
+pub mod cross_site;
+pub mod demo_seed;
+pub mod health;
+pub mod page_guard;
+pub mod startup;
+
+pub use config::Config;
+pub use startup::{build_router, connect_database, session_layer, AppState};

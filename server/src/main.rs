@@ -1,0 +1,64 @@
+//! `tollgate`: serves the dashboard on `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000).
+
+use leptos::config::get_configuration;
+use server::{build_router, connect_database, session_layer, Config};
+use tracing_subscriber::{fmt, EnvFilter};
+
+#[tokio::main]
+async fn main() {
+    init_logging();
+    if let Err(err) = run().await {
+        tracing::error!("{err}");
+        eprintln!("tollgate: {err}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    let leptos_options = get_configuration(None)?.leptos_options;
+    let addr = leptos_options.site_addr;
+    tracing::info!(database = %config.database_url_for_logs(), "connecting to PostgreSQL");
+    let pool = connect_database(&config).await?;
+    let sessions = session_layer(&pool, &config).await?;
+    let app = build_router(leptos_options, pool.clone(), &config, sessions);
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(%addr, "Tollgate is serving on http://{addr}");
+    axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown_signal()).await?;
+    pool.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// `RUST_LOG` picks what is logged (default `info`); `LOG_FORMAT=json` switches to JSON lines.
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, close the pool.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,122 @@
+//! Start-up in order: connect (or fail clearly), migrate, seed (dev), then route.
+
+use crate::{config::Config, cross_site, health, page_guard};
+use app::{shell, App};
+use axum::{
+    body::Body,
+    extract::{FromRef, Request, State},
+    middleware,
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sqlx::{postgres::PgPoolOptions, PgPool};
+use std::sync::Arc;
+use tower_sessions::{
+    cookie::{time::Duration as CookieDuration, SameSite},
+    Expiry, SessionManagerLayer,
+};
+use tower_sessions_sqlx_store::PostgresStore;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub allowed_origins: cross_site::AllowedOrigins,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot connect to PostgreSQL at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("session store set-up failed: {0}")]
+    Sessions(String),
+    #[error("demo seed failed: {0}")]
+    Seed(app::error::AppError),
+}
+
+/// Connects to Postgres and runs the migrations. Fails with the (password-free) URL when the database
+/// can't be reached within the configured timeout.
+pub async fn connect_database(config: &Config) -> Result<PgPool, StartupError> {
+    let connect_failed = |source| StartupError::Connect { url: config.database_url_for_logs(), source };
+    let pool = PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(config.db_connect_timeout)
+        .connect(&config.database_url);
+    let pool = tokio::time::timeout(config.db_connect_timeout, pool)
+        .await
+        .map_err(|_| connect_failed(sqlx::Error::PoolTimedOut))?
+        .map_err(connect_failed)?;
+    sqlx::migrate!("../migrations").run(&pool).await?;
+    if config.seed_demo {
+        crate::demo_seed::seed_demo_account(&pool).await.map_err(StartupError::Seed)?;
+    }
+    Ok(pool)
+}
+
+/// Sessions live in Postgres (so they survive restarts and are shared by every app server); the cookie
+/// is HttpOnly, SameSite=Lax, Secure when configured, and carries only the session id.
+pub async fn session_layer(
+    pool: &PgPool,
+    config: &Config,
+) -> Result<SessionManagerLayer<PostgresStore>, StartupError> {
+    let store = PostgresStore::new(pool.clone());
+    store.migrate().await.map_err(|e| StartupError::Sessions(e.to_string()))?;
+    tokio::spawn({
+        use tower_sessions_core::session_store::ExpiredDeletion;
+        let store = store.clone();
+        async move {
+            if let Err(err) = store.continuously_delete_expired(std::time::Duration::from_secs(600)).await {
+                tracing::error!(error = %err, "expired-session clean-up stopped");
+            }
+        }
+    });
+    Ok(SessionManagerLayer::new(store)
+        .with_name("tollgate_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::days(14))))
+}
+
+/// The whole HTTP surface.
+pub fn build_router(
+    leptos_options: LeptosOptions,
+    pool: PgPool,
+    config: &Config,
+    sessions: SessionManagerLayer<PostgresStore>,
+) -> Router {
+    let state = AppState {
+        leptos_options,
+        pool,
+        allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
+    };
+    let routes = generate_route_list(App);
+    let context = {
+        let pool = state.pool.clone();
+        move || provide_context(pool.clone())
+    };
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/{*fn_name}", post(server_fn_handler))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(page_guard::require_login_for_dashboard))
+        .layer(sessions)
+        .layer(middleware::from_fn(page_guard::no_store))
+        .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let pool = state.pool.clone();
+    handle_server_fns_with_context(move || provide_context(pool.clone()), req).await
+}
