@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cargo leptos build --release
+build_site
 
 export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export TOLLGATE_SEED_DEMO=${TOLLGATE_SEED_DEMO:-true}

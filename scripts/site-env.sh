@@ -1,11 +1,26 @@
-# Sourced by run.sh and test.sh: where cargo-leptos puts the server binary and the site, whether or not
-# CARGO_TARGET_DIR points outside the checkout (CI keeps its build cache there).
+# Sourced by run.sh and test.sh: where cargo-leptos puts the server binary and the site, and how to
+# (re)build them only when a source changed.
 project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$project/target}
 case "$target_dir" in /*) ;; *) target_dir="$project/$target_dir" ;; esac
+# cargo-leptos puts the binary in the cargo target dir (CI keeps that outside the clone as a cache) but
+# the site (css, js, wasm) in `site-root`, relative to the project.
 server_bin="$target_dir/release/tollgate"
-export LEPTOS_SITE_ROOT="$target_dir/site"
+export LEPTOS_SITE_ROOT="$project/target/site"
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_OUTPUT_NAME=tollgate
 export LEPTOS_ENV=PROD
 export PATH="$HOME/.cargo/bin:$project/end2end/node_modules/.bin:$PATH"
+
+# Builds the release site unless it is newer than every source file (a second `make run` starts at once).
+build_site() {
+  local stamp="$LEPTOS_SITE_ROOT/.built-from-sources"
+  if [[ -f "$stamp" && -x "$server_bin" && "$(cat "$stamp")" == "$server_bin" ]] &&
+    [[ -z $(find "$project"/{app,frontend,server,style,public,migrations} "$project"/Cargo.toml "$project"/Cargo.lock \
+      -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+    echo "site is up to date (no source changed since the last build)"
+    return 0
+  fi
+  cargo leptos build --release
+  echo "$server_bin" > "$stamp"
+}

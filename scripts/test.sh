@@ -37,7 +37,7 @@ step "Rust tests (unit, property, #[sqlx::test])"
 cargo test -p app -p server --features app/ssr 2>&1 | tee "$logs/cargo.log" || failed_stage="cargo test"
 
 step "release site"
-cargo leptos build --release
+build_site
 
 step "browser journeys"
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')

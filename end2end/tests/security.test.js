@@ -1,7 +1,7 @@
 // Cross-site posts are refused; dashboard pages are never cached.
 import { after } from "node:test";
 import assert from "node:assert/strict";
-import { journey, closeBrowser, BASE_URL, DEMO, logIn } from "./support.js";
+import { journey, closeBrowser, BASE_URL, DEMO, logIn, waitForPath } from "./support.js";
 
 after(closeBrowser);
 
@@ -27,7 +27,7 @@ journey("a form on another site cannot post to Tollgate", {}, async ({ page }) =
   await page.getByText("This request came from another site and was refused.").waitFor();
   // No session was started by the refused post.
   await page.goto(`${victim}/dashboard/wallet`);
-  await page.waitForURL("**/login?next=%2Fdashboard%2Fwallet");
+  await waitForPath(page, "/login?next=%2Fdashboard%2Fwallet");
   const response = await page.request.post(`${victim}/api/login`, {
     headers: { origin: "http://evil.test", "content-type": "application/x-www-form-urlencoded" },
     data: "email=demo%40tollgate.test&password=demo-password-1",
@@ -38,7 +38,7 @@ journey("a form on another site cannot post to Tollgate", {}, async ({ page }) =
 
 journey("dashboard pages are sent with Cache-Control: no-store", {}, async ({ page }) => {
   await logIn(page, DEMO);
-  await page.waitForURL("**/dashboard/wallet");
+  await waitForPath(page, "/dashboard/wallet");
   const response = await page.goto("/dashboard/wallet");
   assert.equal(response.headers()["cache-control"], "no-store");
 });

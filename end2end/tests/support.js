@@ -44,6 +44,7 @@ export function journey(name, { js = true, viewport = { width: 1280, height: 900
     const context = await (await browser()).newContext({ javaScriptEnabled: js, viewport, baseURL: BASE_URL });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
+    page.tollgateJs = js; // helpers wait for hydration only when the app can hydrate
     const pageErrors = [];
     page.on("pageerror", (err) => pageErrors.push(err));
     try {
@@ -70,15 +71,38 @@ export async function waitForHydration(page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: "attached", timeout: 20_000 });
 }
 
+/** Opens `path` and, with JavaScript on, waits until the app is live (so clicks go through the app). */
+export async function open(page, path) {
+  await page.goto(path);
+  if (page.tollgateJs !== false) await waitForHydration(page);
+}
+
+/**
+ * Waits until the address bar shows `path` (path and query, query optional). Works for full page loads
+ * (JavaScript off) and for the app's client-side navigations, which fire no load event.
+ */
+export async function waitForPath(page, path, timeout = 15_000) {
+  const [wantPath, wantQuery] = path.split("?");
+  const matches = () => {
+    const url = new URL(page.url());
+    return url.pathname === wantPath && (wantQuery === undefined || url.search === `?${wantQuery}`);
+  };
+  const deadline = Date.now() + timeout;
+  while (!matches()) {
+    if (Date.now() > deadline) throw new Error(`expected to arrive at ${path}, still at ${page.url()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export async function logIn(page, { email, password }) {
-  await page.goto("/login");
+  await open(page, "/login");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
 }
 
 export async function signUp(page, { email, password }) {
-  await page.goto("/signup");
+  await open(page, "/signup");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign up" }).click();

@@ -48,7 +48,7 @@ fn same_site(req: &Request, allowed: &[String]) -> bool {
             None => return false,
         },
     };
-    if allowed.iter().any(|a| *a == claimed) {
+    if allowed.contains(&claimed) {
         return true;
     }
     let Some(host) = header_str(header::HOST) else { return false };

@@ -54,7 +54,7 @@ fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Date"</th>
-                        <th scope="col">"Type"</th>
+                        <th scope="col" class="hide-narrow">"Type"</th>
                         <th scope="col" class="num">"Amount"</th>
                         <th scope="col" class="num">"Balance after"</th>
                     </tr>
@@ -68,7 +68,7 @@ fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>{row.when}</td>
-                                    <td><span class=format!("tag tag-{}", row.kind)>{label(&row.kind)}</span></td>
+                                    <td class="hide-narrow"><span class=format!("tag tag-{}", row.kind)>{label(&row.kind)}</span></td>
                                     <td class=if credit { "num credit" } else { "num" }>{amount}</td>
                                     <td class="num">{row.balance_after.display()}</td>
                                 </tr>
