@@ -3,6 +3,8 @@
 #
 #   scripts/pg.sh start NAME    start (initdb on first use) the cluster NAME (e.g. dev, test)
 #   scripts/pg.sh stop NAME     stop it cleanly (fast shutdown: in-flight transactions roll back)
+#   scripts/pg.sh status NAME   exit 0 when it is running
+#   scripts/pg.sh where NAME    print its data directory
 #   scripts/pg.sh url NAME DB   print the URL of database DB on it (creating DB if missing)
 #   scripts/pg.sh fresh NAME DB drop and re-create DB, then print its URL
 #
@@ -24,7 +26,8 @@ fi
 [[ -x "$bindir/initdb" ]] || { echo "pg.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
 
 as_owner() {
-  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, so the postgres user never has to enter a directory it can't (a 0700 checkout).
+  if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 reachable() { # can the cluster owner enter $1?
@@ -100,6 +103,8 @@ url() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  status) running ;;
+  where) echo "$data" ;;
   url) url "${3:?database name}" ;;
   fresh)
     db=${3:?database name}
@@ -107,5 +112,5 @@ case "$cmd" in
     admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
     url "$db"
     ;;
-  *) echo "usage: pg.sh start|stop|url|fresh NAME [DB]" >&2; exit 2 ;;
+  *) echo "usage: pg.sh start|stop|status|where|url|fresh NAME [DB]" >&2; exit 2 ;;
 esac

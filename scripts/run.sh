@@ -10,8 +10,9 @@ scripts/tools.sh build
 
 own_db=""
 if [[ -z "${DATABASE_URL:-}" ]]; then
+  # Stop the cluster on exit only if this run started it (another `make run` may be using it).
+  if ! scripts/pg.sh status dev; then own_db=1; fi
   scripts/pg.sh start dev
-  own_db=1
   DATABASE_URL=$(scripts/pg.sh url dev tollgate)
   export DATABASE_URL
 fi
@@ -19,7 +20,7 @@ fi
 server_pid=""
 cleanup() {
   if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  if [[ -n "$own_db" ]]; then scripts/pg.sh stop dev; echo "stopped the private PostgreSQL (data kept in $(dirname "$0")/../.data or the temp area)"; fi
+  if [[ -n "$own_db" ]]; then scripts/pg.sh stop dev; echo "stopped the private PostgreSQL (its data stays in $(scripts/pg.sh where dev))"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -24,6 +24,20 @@ pub enum AppError {
     NotFound,
     #[error("Insufficient wallet balance")]
     InsufficientBalance,
+    #[error("Enter a valid amount")]
+    AmountNotANumber,
+    #[error("Amount can have at most 2 decimal places")]
+    AmountTooManyDecimals,
+    #[error("Enter an amount between $10.00 and $10,000.00")]
+    AmountOutOfRange,
+    #[error("Your card number is invalid.")]
+    InvalidCardNumber,
+    #[error("Enter the expiry date as MM/YY")]
+    InvalidExpiry,
+    #[error("Enter the 3 or 4 digit security code (CVC)")]
+    InvalidCvc,
+    #[error("Enter the billing postal code")]
+    InvalidPostalCode,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached our code, or its answer could not be read (network, encoding).
@@ -43,6 +57,13 @@ const BY_CODE: &[AppError] = &[
     AppError::CrossSiteRequest,
     AppError::NotFound,
     AppError::InsufficientBalance,
+    AppError::AmountNotANumber,
+    AppError::AmountTooManyDecimals,
+    AppError::AmountOutOfRange,
+    AppError::InvalidCardNumber,
+    AppError::InvalidExpiry,
+    AppError::InvalidCvc,
+    AppError::InvalidPostalCode,
     AppError::Internal,
 ];
 
@@ -60,6 +81,13 @@ impl AppError {
             AppError::CrossSiteRequest => "cross_site_request",
             AppError::NotFound => "not_found",
             AppError::InsufficientBalance => "insufficient_balance",
+            AppError::AmountNotANumber => "amount_invalid",
+            AppError::AmountTooManyDecimals => "amount_too_many_decimals",
+            AppError::AmountOutOfRange => "amount_out_of_range",
+            AppError::InvalidCardNumber => "invalid_card_number",
+            AppError::InvalidExpiry => "invalid_expiry",
+            AppError::InvalidCvc => "invalid_cvc",
+            AppError::InvalidPostalCode => "invalid_postal_code",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -78,7 +106,16 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::InsufficientBalance => 402,
             AppError::EmailTaken => 409,
-            AppError::InvalidEmail | AppError::PasswordTooShort | AppError::PasswordTooLong => 400,
+            AppError::InvalidEmail
+            | AppError::PasswordTooShort
+            | AppError::PasswordTooLong
+            | AppError::AmountNotANumber
+            | AppError::AmountTooManyDecimals
+            | AppError::AmountOutOfRange
+            | AppError::InvalidCardNumber
+            | AppError::InvalidExpiry
+            | AppError::InvalidCvc
+            | AppError::InvalidPostalCode => 400,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -86,6 +123,17 @@ impl AppError {
     /// The error a code names; unknown codes (a hand-edited URL) name nothing.
     pub fn from_code(code: &str) -> Option<AppError> {
         BY_CODE.iter().find(|e| e.code() == code).cloned()
+    }
+}
+
+impl From<crate::money::AmountError> for AppError {
+    fn from(err: crate::money::AmountError) -> Self {
+        use crate::money::AmountError;
+        match err {
+            AmountError::NotANumber => AppError::AmountNotANumber,
+            AmountError::TooManyDecimals => AppError::AmountTooManyDecimals,
+            AmountError::OutOfRange => AppError::AmountOutOfRange,
+        }
     }
 }
 
@@ -119,6 +167,14 @@ mod tests {
         }
         assert_eq!(AppError::from_code("transport"), None);
         assert_eq!(AppError::from_code("<script>"), None);
+    }
+
+    #[test]
+    fn amount_errors_keep_their_contract_messages() {
+        use crate::money::AmountError;
+        for err in [AmountError::NotANumber, AmountError::TooManyDecimals, AmountError::OutOfRange] {
+            assert_eq!(AppError::from(err).message(), err.to_string());
+        }
     }
 
     #[test]

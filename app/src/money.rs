@@ -79,6 +79,87 @@ fn group_thousands(whole: &str) -> String {
     out
 }
 
+/// Why a typed amount can't be a top-up (CONTRACT.md "Amount messages").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AmountError {
+    #[error("Enter a valid amount")]
+    NotANumber,
+    #[error("Amount can have at most 2 decimal places")]
+    TooManyDecimals,
+    #[error("Enter an amount between $10.00 and $10,000.00")]
+    OutOfRange,
+}
+
+/// An amount someone may add to their wallet: a plain decimal number of dollars with at most two
+/// decimals, from $10.00 to $10,000.00. The same parser runs in the browser (the message as you type) and
+/// on the server (the authority), so the two can never disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopUpAmount(Usd);
+
+impl TopUpAmount {
+    pub const MIN: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
+    pub const MAX: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+    /// Longer input is refused before it is looked at.
+    const MAX_INPUT_CHARS: usize = 32;
+
+    /// Accepts surrounding spaces, an optional leading `$` and thousands commas in the right places
+    /// (`1,000.50`); refuses exponents, hex, `NaN`, misplaced commas and non-ASCII digits.
+    pub fn parse(raw: &str) -> Result<TopUpAmount, AmountError> {
+        let text = raw.trim();
+        if text.is_empty() || text.chars().count() > Self::MAX_INPUT_CHARS {
+            return Err(AmountError::NotANumber);
+        }
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let text = text.strip_prefix('$').unwrap_or(text);
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) if !negative => (true, rest),
+            Some(_) => return Err(AmountError::NotANumber),
+            None => (negative, text),
+        };
+        let (whole, fraction) = match text.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (text, None),
+        };
+        let whole_digits = plain_or_grouped_digits(whole).ok_or(AmountError::NotANumber)?;
+        let fraction = match fraction {
+            Some(f) if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(AmountError::NotANumber)
+            }
+            Some(f) => f,
+            None => "",
+        };
+        if fraction.len() > 2 {
+            return Err(AmountError::TooManyDecimals);
+        }
+        let canonical = format!("{}{whole_digits}.{fraction:0<2}", if negative { "-" } else { "" });
+        // 30 digits overflow Decimal: such a number is far out of range anyway.
+        let amount = canonical.parse::<Decimal>().map_err(|_| AmountError::OutOfRange)?;
+        if amount < Self::MIN || amount > Self::MAX {
+            return Err(AmountError::OutOfRange);
+        }
+        Ok(TopUpAmount(Usd::new(amount)))
+    }
+
+    pub fn usd(self) -> Usd {
+        self.0
+    }
+}
+
+/// `1234` or `1,234` (groups of three after the first) → the digits; anything else → `None`.
+fn plain_or_grouped_digits(whole: &str) -> Option<String> {
+    if whole.is_empty() {
+        return None;
+    }
+    let groups: Vec<&str> = whole.split(',').collect();
+    let ascii_digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let well_grouped =
+        groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    (groups.iter().all(|g| ascii_digits(g)) && well_grouped).then(|| groups.concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +194,99 @@ mod tests {
         assert_eq!(usd("47.5").json_cents(), "47.50");
         assert_eq!(usd("0.00000001").json_cents(), "0.00");
         assert_eq!(usd("24.99999").json_cents(), "24.99");
+    }
+
+    #[test]
+    fn top_up_accepts_the_contracts_forms() {
+        for (input, expected) in [
+            ("10", "10.00"),
+            ("$25", "25.00"),
+            ("  1,000.50 ", "1000.50"),
+            ("10000", "10000.00"),
+            ("$10,000.00", "10000.00"),
+            ("99.9", "99.90"),
+            ("010", "10.00"),
+        ] {
+            assert_eq!(
+                TopUpAmount::parse(input).map(|a| a.usd().json_cents()),
+                Ok(expected.to_string()),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn top_up_refuses_the_contracts_bad_inputs_with_their_messages() {
+        use AmountError::*;
+        let long = "1".repeat(33);
+        let cases: &[(&str, AmountError)] = &[
+            ("", NotANumber),
+            ("   ", NotANumber),
+            ("ten", NotANumber),
+            ("1e3", NotANumber),
+            ("NaN", NotANumber),
+            ("0x10", NotANumber),
+            ("1,00", NotANumber),
+            ("1,0000", NotANumber),
+            (",100", NotANumber),
+            ("١٠٠", NotANumber),
+            ("１００", NotANumber),
+            ("10.", NotANumber),
+            (".", NotANumber),
+            ("$$10", NotANumber),
+            ("--10", NotANumber),
+            ("+10", NotANumber),
+            ("10 000", NotANumber),
+            (&long, NotANumber),
+            ("12.345", TooManyDecimals),
+            ("9.999", TooManyDecimals),
+            ("9.99", OutOfRange),
+            ("10000.01", OutOfRange),
+            ("-10", OutOfRange),
+            ("0", OutOfRange),
+            ("$-25", OutOfRange),
+            ("99999999999999999999999999999999", OutOfRange),
+        ];
+        for (input, error) in cases {
+            assert_eq!(TopUpAmount::parse(input), Err(*error), "{input:?}");
+        }
+        assert_eq!(AmountError::OutOfRange.to_string(), "Enter an amount between $10.00 and $10,000.00");
+    }
+
+    proptest! {
+        /// Every amount in range with at most two decimals is accepted exactly, in every accepted spelling.
+        #[test]
+        fn every_in_range_cent_amount_parses_exactly(cents in 1_000i64..=1_000_000) {
+            let amount = Decimal::new(cents, 2);
+            let plain = amount.to_string();
+            let shown = Usd::new(amount).display();
+            for spelling in [plain.clone(), shown.clone(), shown.replace('$', ""), format!("  {plain} ")] {
+                prop_assert_eq!(TopUpAmount::parse(&spelling).map(|a| a.usd().amount()), Ok(amount), "{}", spelling);
+            }
+        }
+
+        /// Out-of-range cent amounts get the range message, never acceptance.
+        #[test]
+        fn out_of_range_amounts_are_refused(cents in prop_oneof![-1_000_000i64..1_000, 1_000_001i64..100_000_000]) {
+            let text = Decimal::new(cents, 2).to_string();
+            prop_assert_eq!(TopUpAmount::parse(&text), Err(AmountError::OutOfRange));
+        }
+
+        /// A third decimal place is always refused, whatever the number.
+        #[test]
+        fn three_decimals_are_refused(mills in 0i64..100_000_000, last in 1i64..10) {
+            let text = Decimal::new(mills * 10 + last, 3).to_string();
+            prop_assert_eq!(TopUpAmount::parse(&text), Err(AmountError::TooManyDecimals));
+        }
+
+        /// No input, however odd, panics or is accepted outside the rules.
+        #[test]
+        fn arbitrary_input_never_yields_an_out_of_range_amount(input in "\\PC{0,40}") {
+            if let Ok(amount) = TopUpAmount::parse(&input) {
+                let a = amount.usd().amount();
+                prop_assert!(a >= TopUpAmount::MIN && a <= TopUpAmount::MAX && a.scale() <= 2);
+            }
+        }
     }
 
     proptest! {

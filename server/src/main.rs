@@ -33,7 +33,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 /// `RUST_LOG` picks what is logged (default `info`); `LOG_FORMAT=json` switches to JSON lines.
 fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     let builder = fmt().with_env_filter(filter);
     if json {

@@ -12,7 +12,7 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
 use std::sync::Arc;
 use tower_sessions::{
     cookie::{time::Duration as CookieDuration, SameSite},
@@ -43,6 +43,13 @@ pub enum StartupError {
 /// can't be reached within the configured timeout.
 pub async fn connect_database(config: &Config) -> Result<PgPool, StartupError> {
     let connect_failed = |source| StartupError::Connect { url: config.database_url_for_logs(), source };
+    // One direct connection first: its error names the cause ("connection refused", "password
+    // authentication failed"), where the pool would only report a timeout.
+    let probe = tokio::time::timeout(config.db_connect_timeout, PgConnection::connect(&config.database_url))
+        .await
+        .map_err(|_| connect_failed(sqlx::Error::PoolTimedOut))?
+        .map_err(connect_failed)?;
+    probe.close().await.map_err(connect_failed)?;
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         .acquire_timeout(config.db_connect_timeout)

@@ -1,6 +1,7 @@
 //! `/dashboard/wallet`: the balance, and (as the next issues land) Add Funds, saved cards and the chart.
 
 pub mod api;
+pub mod card;
 pub mod page;
 
 #[cfg(feature = "ssr")]
