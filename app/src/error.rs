@@ -38,6 +38,10 @@ pub enum AppError {
     InvalidCvc,
     #[error("Enter the billing postal code")]
     InvalidPostalCode,
+    #[error("Too many declined attempts. Try again in 15 minutes.")]
+    CardTestingLocked,
+    #[error("A processing error occurred. Try again in a moment.")]
+    ProcessorUnavailable,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached our code, or its answer could not be read (network, encoding).
@@ -64,6 +68,8 @@ const BY_CODE: &[AppError] = &[
     AppError::InvalidExpiry,
     AppError::InvalidCvc,
     AppError::InvalidPostalCode,
+    AppError::CardTestingLocked,
+    AppError::ProcessorUnavailable,
     AppError::Internal,
 ];
 
@@ -88,6 +94,8 @@ impl AppError {
             AppError::InvalidExpiry => "invalid_expiry",
             AppError::InvalidCvc => "invalid_cvc",
             AppError::InvalidPostalCode => "invalid_postal_code",
+            AppError::CardTestingLocked => "card_testing_locked",
+            AppError::ProcessorUnavailable => "processor_unavailable",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -116,6 +124,8 @@ impl AppError {
             | AppError::InvalidExpiry
             | AppError::InvalidCvc
             | AppError::InvalidPostalCode => 400,
+            AppError::CardTestingLocked => 429,
+            AppError::ProcessorUnavailable => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -16,6 +16,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// `TOLLGATE_SEED_DEMO`: create the demo account on a new database. Dev only. Default false.
     pub seed_demo: bool,
+    /// `TOLLGATE_SANDBOX_LATENCY_MS`, default 250: how long a sandbox charge takes, like a real network
+    /// round trip to a processor (so pending states and double clicks behave as in production).
+    pub sandbox_latency: Duration,
     /// `TOLLGATE_ALLOWED_ORIGINS`: comma-separated origins (e.g. `https://tollgate.example`) accepted on
     /// state-changing requests besides the request's own host. Needed behind a proxy that rewrites Host.
     pub allowed_origins: Vec<String>,
@@ -46,6 +49,16 @@ impl Config {
             ),
             cookie_secure: flag(&lookup, "TOLLGATE_COOKIE_SECURE")?,
             seed_demo: flag(&lookup, "TOLLGATE_SEED_DEMO")?,
+            sandbox_latency: Duration::from_millis(lookup("TOLLGATE_SANDBOX_LATENCY_MS").map_or(
+                Ok(250),
+                |v| {
+                    v.trim().parse::<u64>().map_err(|_| ConfigError::Invalid {
+                        name: "TOLLGATE_SANDBOX_LATENCY_MS",
+                        value: v.clone(),
+                        why: "expected a whole number of milliseconds",
+                    })
+                },
+            )?),
             allowed_origins: lookup("TOLLGATE_ALLOWED_ORIGINS")
                 .unwrap_or_default()
                 .split(',')

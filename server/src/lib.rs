@@ -7,7 +7,8 @@ pub mod cross_site;
 pub mod demo_seed;
 pub mod health;
 pub mod page_guard;
+pub mod sandbox_processor;
 pub mod startup;
 
 pub use config::Config;
-pub use startup::{build_router, connect_database, session_layer, AppState};
+pub use startup::{build_router, connect_database, payment_processor, session_layer, AppState};

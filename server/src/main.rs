@@ -1,7 +1,7 @@
 //! `tollgate`: serves the dashboard on `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000).
 
 use leptos::config::get_configuration;
-use server::{build_router, connect_database, session_layer, Config};
+use server::{build_router, connect_database, payment_processor, session_layer, Config};
 use tracing_subscriber::{fmt, EnvFilter};
 
 #[tokio::main]
@@ -20,8 +20,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = leptos_options.site_addr;
     tracing::info!(database = %config.database_url_for_logs(), "connecting to PostgreSQL");
     let pool = connect_database(&config).await?;
+    let processor = payment_processor(&pool, &config).await?;
     let sessions = session_layer(&pool, &config).await?;
-    let app = build_router(leptos_options, pool.clone(), &config, sessions);
+    let app = build_router(leptos_options, pool.clone(), processor, &config, sessions);
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, "Tollgate is serving on http://{addr}");

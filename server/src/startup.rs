@@ -1,6 +1,7 @@
 //! Start-up in order: connect (or fail clearly), migrate, seed (dev), then route.
 
-use crate::{config::Config, cross_site, health, page_guard};
+use crate::{config::Config, cross_site, health, page_guard, sandbox_processor::SandboxProcessor};
+use app::wallet::{add_funds, processor::PaymentProcessor};
 use app::{shell, App};
 use axum::{
     body::Body,
@@ -24,6 +25,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    pub processor: Arc<dyn PaymentProcessor>,
     pub allowed_origins: cross_site::AllowedOrigins,
 }
 
@@ -37,6 +39,27 @@ pub enum StartupError {
     Sessions(String),
     #[error("demo seed failed: {0}")]
     Seed(app::error::AppError),
+    #[error("payment processor set-up failed: {0}")]
+    Processor(sqlx::Error),
+    #[error("recovering pending payments failed: {0}")]
+    Recovery(app::error::AppError),
+}
+
+/// The card processor (the sandbox: no real one is configured in this build), and start-up recovery of
+/// Add Funds attempts a crash left between "charged" and "credited".
+pub async fn payment_processor(
+    pool: &PgPool,
+    config: &Config,
+) -> Result<Arc<dyn PaymentProcessor>, StartupError> {
+    let sandbox = SandboxProcessor::install(pool.clone(), config.sandbox_latency)
+        .await
+        .map_err(StartupError::Processor)?;
+    let processor: Arc<dyn PaymentProcessor> = Arc::new(sandbox);
+    let recovered = add_funds::recover_pending(pool, &*processor).await.map_err(StartupError::Recovery)?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "settled payment attempts left pending by an earlier stop");
+    }
+    Ok(processor)
 }
 
 /// Connects to Postgres and runs the migrations. Fails with the (password-free) URL when the database
@@ -94,19 +117,18 @@ pub async fn session_layer(
 pub fn build_router(
     leptos_options: LeptosOptions,
     pool: PgPool,
+    processor: Arc<dyn PaymentProcessor>,
     config: &Config,
     sessions: SessionManagerLayer<PostgresStore>,
 ) -> Router {
     let state = AppState {
         leptos_options,
         pool,
+        processor,
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
     };
     let routes = generate_route_list(App);
-    let context = {
-        let pool = state.pool.clone();
-        move || provide_context(pool.clone())
-    };
+    let context = server_fn_context(&state);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/{*fn_name}", post(server_fn_handler))
@@ -124,6 +146,14 @@ pub fn build_router(
 }
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    let pool = state.pool.clone();
-    handle_server_fns_with_context(move || provide_context(pool.clone()), req).await
+    handle_server_fns_with_context(server_fn_context(&state), req).await
+}
+
+/// What server functions find in Leptos' context, the same for page renders and direct calls.
+fn server_fn_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
+    let (pool, processor) = (state.pool.clone(), state.processor.clone());
+    move || {
+        provide_context(pool.clone());
+        provide_context(processor.clone());
+    }
 }

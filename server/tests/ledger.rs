@@ -23,7 +23,7 @@ async fn post(pool: &PgPool, account_id: Uuid, kind: EntryKind, cents: i64) -> R
     )
     .await?;
     tx.commit().await?;
-    Ok(after.amount())
+    Ok(after.balance_after.amount())
 }
 
 async fn balance_and_sum(pool: &PgPool, account_id: Uuid) -> (Decimal, Decimal) {

@@ -43,10 +43,16 @@ pub struct Posting<'a> {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// A recorded balance change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Posted {
+    pub entry_id: i64,
+    pub balance_after: Usd,
+}
+
 /// Applies `posting` to the account's wallet and appends its ledger entry, inside the caller's
 /// transaction. A debit the balance can't cover changes nothing and fails with `InsufficientBalance`.
-/// Returns the balance after the change.
-pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Usd, AppError> {
+pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Posted, AppError> {
     if posting.amount.is_zero() {
         tracing::error!(reference = posting.reference, "zero ledger posting refused");
         return Err(AppError::Internal);
@@ -61,9 +67,10 @@ pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Usd, 
     .fetch_optional(&mut *conn)
     .await?;
     let (wallet_id, balance_after) = moved.ok_or(AppError::InsufficientBalance)?;
-    sqlx::query(
+    let entry_id: i64 = sqlx::query_scalar(
         "INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))",
+         VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
+         RETURNING id",
     )
     .bind(posting.account_id)
     .bind(wallet_id)
@@ -72,9 +79,9 @@ pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Usd, 
     .bind(balance_after)
     .bind(posting.reference)
     .bind(posting.at)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(Usd::new(balance_after))
+    Ok(Posted { entry_id, balance_after: Usd::new(balance_after) })
 }
 
 /// The invariant, checkable in one query: the cached balance and the sum of the ledger, per wallet.

@@ -3,7 +3,7 @@
 
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect, Client, Response};
-use server::{build_router, session_layer, Config};
+use server::{build_router, payment_processor, session_layer, Config};
 use sqlx::PgPool;
 
 pub struct TestApp {
@@ -23,7 +23,8 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let options = LeptosOptions::builder().output_name("tollgate").site_addr(addr).build();
     let sessions = session_layer(&pool, &config).await.expect("sessions");
-    let router = build_router(options, pool.clone(), &config, sessions);
+    let processor = payment_processor(&pool, &config).await.expect("processor");
+    let router = build_router(options, pool.clone(), processor, &config, sessions);
     tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await.unwrap() });
     TestApp { base: format!("http://{addr}"), pool, client: browser_like_client() }
 }

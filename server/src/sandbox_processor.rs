@@ -1,0 +1,279 @@
+//! The sandbox card processor (CONTRACT.md "Sandbox card processor"): Stripe's public test numbers decide
+//! the outcome. It stands in for a real processor, so it behaves like one:
+//! - it keeps its own records (schema `sandbox_processor`), so recovery can ask it about a charge by key;
+//! - it never stores a full card number or a CVC: tokenizing keeps only the behaviour the number selects,
+//!   brand, last4, expiry and postal code;
+//! - a charge is made once per idempotency key; a repeat answers the first outcome;
+//! - the expiry is checked against today at charge time, so a saved card can expire while saved.
+
+use app::money::Usd;
+use app::wallet::card::{Expiry, PostalCode};
+use app::wallet::processor::{
+    CardToken, ChargeOutcome, Decline, DeclineCode, NewCard, PaymentProcessor, ProcessorError,
+};
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The issuer's billing postal code on file for the address-check card.
+const ADDRESS_ON_FILE: &str = "94107";
+
+pub struct SandboxProcessor {
+    pool: PgPool,
+    /// Simulated network and issuer time per charge (`TOLLGATE_SANDBOX_LATENCY_MS`).
+    latency: Duration,
+    today: fn() -> NaiveDate,
+}
+
+impl SandboxProcessor {
+    /// Creates the processor's own tables if missing.
+    pub async fn install(pool: PgPool, latency: Duration) -> Result<SandboxProcessor, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        // Two instances starting together must not race on CREATE.
+        sqlx::query("SELECT pg_advisory_xact_lock(7342001)").execute(&mut *tx).await?;
+        for statement in SCHEMA {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(SandboxProcessor { pool, latency, today: || Utc::now().date_naive() })
+    }
+}
+
+const SCHEMA: [&str; 3] = [
+    "CREATE SCHEMA IF NOT EXISTS sandbox_processor",
+    "CREATE TABLE IF NOT EXISTS sandbox_processor.cards (
+        token       text PRIMARY KEY,
+        behaviour   text NOT NULL,
+        brand       text NOT NULL,
+        last4       text NOT NULL,
+        exp_month   int  NOT NULL,
+        exp_year    int  NOT NULL,
+        postal_code text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+    )",
+    "CREATE TABLE IF NOT EXISTS sandbox_processor.charges (
+        idempotency_key text PRIMARY KEY,
+        charge_id       text NOT NULL UNIQUE,
+        token           text NOT NULL,
+        amount          numeric(20, 8) NOT NULL,
+        decline_code    text,
+        decline_reason  text,
+        created_at      timestamptz NOT NULL DEFAULT now()
+    )",
+];
+
+/// What a test number does. Any other valid number succeeds.
+fn behaviour_of(number: &str) -> &'static str {
+    match number {
+        "4000000000000002" => "generic_decline",
+        "4000000000009995" => "insufficient_funds",
+        "4000000000009987" => "lost_card",
+        "4000000000009979" => "stolen_card",
+        "4000000000000069" => "expired_card",
+        "4000000000000127" => "incorrect_cvc",
+        "4000000000000119" => "processing_error",
+        "4000000000000010" => "address_check",
+        _ => "succeed",
+    }
+}
+
+/// The decline, if any, a card with `behaviour` gives today.
+fn decide(behaviour: &str, expiry: Expiry, postal_code: &str, today: NaiveDate) -> Option<Decline> {
+    let decline = |code: DeclineCode, reason: &str| Some(Decline { code, reason: reason.to_string() });
+    if expiry.has_passed(today) {
+        return decline(DeclineCode::ExpiredCard, "expired_card");
+    }
+    match behaviour {
+        "generic_decline" => decline(DeclineCode::GenericDecline, "generic_decline"),
+        "insufficient_funds" => decline(DeclineCode::InsufficientFunds, "insufficient_funds"),
+        "lost_card" => decline(DeclineCode::GenericDecline, "lost_card"),
+        "stolen_card" => decline(DeclineCode::GenericDecline, "stolen_card"),
+        "expired_card" => decline(DeclineCode::ExpiredCard, "expired_card"),
+        "incorrect_cvc" => decline(DeclineCode::IncorrectCvc, "incorrect_cvc"),
+        "processing_error" => decline(DeclineCode::ProcessingError, "processing_error"),
+        "address_check" if postal_code != ADDRESS_ON_FILE => {
+            decline(DeclineCode::IncorrectAddress, "incorrect_address")
+        }
+        _ => None,
+    }
+}
+
+fn outcome_of(charge_id: String, code: Option<String>, reason: Option<String>) -> ChargeOutcome {
+    match code.as_deref().and_then(DeclineCode::parse) {
+        None => ChargeOutcome::Succeeded { charge_id },
+        Some(code) => ChargeOutcome::Declined {
+            charge_id,
+            decline: Decline { code, reason: reason.unwrap_or_else(|| code.as_str().to_string()) },
+        },
+    }
+}
+
+fn unavailable(err: sqlx::Error) -> ProcessorError {
+    ProcessorError::Unavailable(err.to_string())
+}
+
+#[async_trait]
+impl PaymentProcessor for SandboxProcessor {
+    async fn tokenize(&self, card: NewCard) -> Result<CardToken, ProcessorError> {
+        let token = format!("tok_sandbox_{}", Uuid::new_v4().simple());
+        let brand = card.number.brand();
+        let last4 = card.number.last4();
+        sqlx::query(
+            "INSERT INTO sandbox_processor.cards (token, behaviour, brand, last4, exp_month, exp_year, postal_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&token)
+        .bind(behaviour_of(card.number.digits()))
+        .bind(brand.as_str())
+        .bind(&last4)
+        .bind(card.expiry.month as i32)
+        .bind(card.expiry.year)
+        .bind(card.postal_code.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        // The number and CVC end here: `card` is dropped.
+        Ok(CardToken { token, brand, last4, expiry: card.expiry, postal_code: card.postal_code })
+    }
+
+    async fn update_card(
+        &self,
+        token: &str,
+        expiry: Expiry,
+        postal_code: &PostalCode,
+    ) -> Result<(), ProcessorError> {
+        let updated = sqlx::query(
+            "UPDATE sandbox_processor.cards SET exp_month = $2, exp_year = $3, postal_code = $4 WHERE token = $1",
+        )
+        .bind(token)
+        .bind(expiry.month as i32)
+        .bind(expiry.year)
+        .bind(postal_code.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        if updated.rows_affected() == 0 {
+            return Err(ProcessorError::UnknownToken);
+        }
+        Ok(())
+    }
+
+    async fn charge(
+        &self,
+        token: &str,
+        amount: Usd,
+        idempotency_key: &str,
+    ) -> Result<ChargeOutcome, ProcessorError> {
+        tokio::time::sleep(self.latency).await;
+        let card: Option<(String, i32, i32, String)> = sqlx::query_as(
+            "SELECT behaviour, exp_month, exp_year, postal_code FROM sandbox_processor.cards WHERE token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (behaviour, month, year, postal_code) = card.ok_or(ProcessorError::UnknownToken)?;
+        let expiry = Expiry { month: month as u32, year };
+        let decline = decide(&behaviour, expiry, &postal_code, (self.today)());
+        let charge_id = format!("ch_sandbox_{}", Uuid::new_v4().simple());
+        // Exactly one charge per key: the first insert wins, every repeat reads it back.
+        sqlx::query(
+            "INSERT INTO sandbox_processor.charges (idempotency_key, charge_id, token, amount, decline_code, decline_reason)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(idempotency_key)
+        .bind(&charge_id)
+        .bind(token)
+        .bind(amount.amount())
+        .bind(decline.as_ref().map(|d| d.code.as_str()))
+        .bind(decline.as_ref().map(|d| d.reason.clone()))
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (stored_token, stored_amount, outcome) = self
+            .charge_by_key(idempotency_key)
+            .await?
+            .ok_or_else(|| ProcessorError::Unavailable("charge vanished after insert".into()))?;
+        if stored_token != token || stored_amount != amount.amount() {
+            return Err(ProcessorError::KeyReuse);
+        }
+        Ok(outcome)
+    }
+
+    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
+        Ok(self.charge_by_key(idempotency_key).await?.map(|(_, _, outcome)| outcome))
+    }
+}
+
+impl SandboxProcessor {
+    async fn charge_by_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, Decimal, ChargeOutcome)>, ProcessorError> {
+        let row: Option<ChargeRow> = sqlx::query_as(
+            "SELECT charge_id, token, amount, decline_code, decline_reason
+               FROM sandbox_processor.charges WHERE idempotency_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(row.map(|r| (r.token, r.amount, outcome_of(r.charge_id, r.decline_code, r.decline_reason))))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ChargeRow {
+    charge_id: String,
+    token: String,
+    amount: Decimal,
+    decline_code: Option<String>,
+    decline_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_contracts_card_table() {
+        let future = Expiry { month: 12, year: 2030 };
+        let today = day(2026, 11, 27);
+        let code =
+            |number: &str, postal: &str| decide(behaviour_of(number), future, postal, today).map(|d| d.code);
+        assert_eq!(code("4242424242424242", "10001"), None);
+        assert_eq!(code("5555555555554444", "10001"), None);
+        assert_eq!(code("4000000000000002", "10001"), Some(DeclineCode::GenericDecline));
+        assert_eq!(code("4000000000009995", "10001"), Some(DeclineCode::InsufficientFunds));
+        assert_eq!(code("4000000000009987", "10001"), Some(DeclineCode::GenericDecline));
+        assert_eq!(code("4000000000009979", "10001"), Some(DeclineCode::GenericDecline));
+        assert_eq!(code("4000000000000069", "10001"), Some(DeclineCode::ExpiredCard));
+        assert_eq!(code("4000000000000127", "10001"), Some(DeclineCode::IncorrectCvc));
+        assert_eq!(code("4000000000000119", "10001"), Some(DeclineCode::ProcessingError));
+        assert_eq!(code("4000000000000010", "10001"), Some(DeclineCode::IncorrectAddress));
+        assert_eq!(code("4000000000000010", "94107"), None);
+    }
+
+    #[test]
+    fn lost_and_stolen_keep_their_real_reason_for_our_records_only() {
+        let d = decide("stolen_card", Expiry { month: 1, year: 2030 }, "1", day(2026, 1, 1)).unwrap();
+        assert_eq!(
+            (d.code, d.reason.as_str(), d.is_lost_or_stolen()),
+            (DeclineCode::GenericDecline, "stolen_card", true)
+        );
+    }
+
+    #[test]
+    fn a_card_whose_expiry_month_has_passed_is_declined_as_expired() {
+        let d = decide("succeed", Expiry { month: 10, year: 2026 }, "1", day(2026, 11, 1)).unwrap();
+        assert_eq!(d.code, DeclineCode::ExpiredCard);
+        assert!(decide("succeed", Expiry { month: 11, year: 2026 }, "1", day(2026, 11, 30)).is_none());
+    }
+}
