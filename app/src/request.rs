@@ -14,6 +14,14 @@ pub fn pool() -> Result<PgPool, AppError> {
     })
 }
 
+/// The card processor the server put into Leptos' context.
+pub fn processor() -> Result<std::sync::Arc<dyn crate::wallet::processor::PaymentProcessor>, AppError> {
+    use_context::<std::sync::Arc<dyn crate::wallet::processor::PaymentProcessor>>().ok_or_else(|| {
+        tracing::error!("no PaymentProcessor in context");
+        AppError::Internal
+    })
+}
+
 /// Runs a server function's body; when it fails on a plain HTML form post (JavaScript off), the browser is
 /// sent back to the page it came from with the error's stable code in `?error=`, so that page can show
 /// the message. (leptos_axum would redirect to the Referer but drop the error.) With JavaScript on the

@@ -5,6 +5,7 @@ use crate::keys::page::KeysPage;
 use crate::layout::dashboard::DashboardLayout;
 use crate::usage::page::UsagePage;
 use crate::wallet::page::WalletPage;
+use crate::wallet::receipt_page::ReceiptPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/dashboard/wallet"/> } ssr=SsrMode::Async/>
                     <Route path=path!("wallet") view=WalletPage ssr=SsrMode::Async/>
+                    <Route path=path!("wallet/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("usage") view=UsagePage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
                 </ParentRoute>

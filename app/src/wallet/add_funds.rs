@@ -78,6 +78,37 @@ pub async fn start_draft(
     attempt(pool, account_id, id).await
 }
 
+/// "Retry": a new draft with the failed attempt's amount and card (saved or not), so the retry is a new
+/// charge with its own idempotency key.
+pub async fn retry_as_new_draft(
+    pool: &PgPool,
+    account_id: Uuid,
+    failed_attempt_id: Uuid,
+) -> Result<AttemptView, AppError> {
+    ensure_not_locked(pool, account_id).await?;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO payment_attempts
+            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
+             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card)
+         SELECT a.account_id, a.amount, 'draft', $3, a.payment_method_id,
+                COALESCE(p.processor_token, a.processor_token), COALESCE(p.brand, a.card_brand),
+                COALESCE(p.last4, a.card_last4), COALESCE(p.expiry_month, a.card_expiry_month),
+                COALESCE(p.expiry_year, a.card_expiry_year), COALESCE(p.billing_postal_code, a.card_postal_code),
+                false
+           FROM payment_attempts a
+           LEFT JOIN payment_methods p ON p.id = a.payment_method_id AND p.removed_at IS NULL
+          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'failed'
+         RETURNING id",
+    )
+    .bind(failed_attempt_id)
+    .bind(account_id)
+    .bind(format!("tg_attempt_{}", Uuid::new_v4().simple()))
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    attempt(pool, account_id, id).await
+}
+
 /// Phases 2 and 3 for a draft of this account. Safe to call any number of times, concurrently: one
 /// charge, one ledger entry, the same answer every time.
 pub async fn confirm(

@@ -1,12 +1,25 @@
-//! Wallet server functions.
+//! Wallet server functions: the balance, saved cards, Add Funds and its history. Each one that changes
+//! something works from an `ActionForm` with JavaScript on (inline answer) and off (302 back to the page).
 
+use super::attempt::AttemptView;
 use crate::error::AppError;
 use crate::money::Usd;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use {super::db, crate::auth::session::require_user, crate::request::pool};
+use {
+    super::{
+        add_funds::{self, CardChoice},
+        card::{CardNumber, Cvc, Expiry, PostalCode},
+        db, payment_methods,
+        processor::NewCard,
+    },
+    crate::auth::session::require_user,
+    crate::money::TopUpAmount,
+    crate::request::{answer_form, pool, processor},
+};
 
 /// The header and wallet page balance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +39,49 @@ pub struct ActivityRow {
     pub reference: String,
 }
 
+/// A saved card as the wallet page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMethodView {
+    pub id: Uuid,
+    /// "Visa •••• 4242"
+    pub label: String,
+    /// "12/30"
+    pub expiry: String,
+    pub expired: bool,
+    pub postal_code: String,
+    pub is_default: bool,
+    /// The card's last failure, until a later success clears it.
+    pub error_message: Option<String>,
+}
+
+/// A deposit or failed attempt in the history list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptRow {
+    pub id: Uuid,
+    pub when: String,
+    pub amount: Usd,
+    pub card_label: String,
+    pub succeeded: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptView {
+    pub id: Uuid,
+    pub when: String,
+    pub amount: Usd,
+    pub card_label: String,
+    pub charge_id: String,
+    pub billed_to: String,
+}
+
+/// The confirm step's view of a draft: the attempt and the balance it would leave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptPanel {
+    pub attempt: AttemptView,
+    pub balance_now: Usd,
+}
+
 #[server(endpoint = "wallet/summary")]
 pub async fn get_wallet_summary() -> Result<WalletSummary, AppError> {
     let user = require_user().await?;
@@ -36,4 +92,149 @@ pub async fn get_wallet_summary() -> Result<WalletSummary, AppError> {
 pub async fn get_recent_activity() -> Result<Vec<ActivityRow>, AppError> {
     let user = require_user().await?;
     db::recent_activity(&pool()?, user.account_id, 10).await
+}
+
+#[server(endpoint = "wallet/cards")]
+pub async fn get_payment_methods() -> Result<Vec<PaymentMethodView>, AppError> {
+    let user = require_user().await?;
+    db::payment_methods(&pool()?, user.account_id).await
+}
+
+#[server(endpoint = "wallet/attempts")]
+pub async fn get_recent_attempts() -> Result<Vec<AttemptRow>, AppError> {
+    let user = require_user().await?;
+    db::recent_attempts(&pool()?, user.account_id, 10).await
+}
+
+#[server(endpoint = "wallet/attempt")]
+pub async fn get_attempt(id: Uuid) -> Result<AttemptPanel, AppError> {
+    let user = require_user().await?;
+    let pool = pool()?;
+    let attempt = add_funds::attempt(&pool, user.account_id, id).await?;
+    let balance_now = db::summary(&pool, user.account_id).await?.balance;
+    Ok(AttemptPanel { attempt, balance_now })
+}
+
+#[server(endpoint = "wallet/receipt")]
+pub async fn get_receipt(id: Uuid) -> Result<ReceiptView, AppError> {
+    let user = require_user().await?;
+    db::receipt(&pool()?, user.account_id, id).await
+}
+
+/// "Continue": checks the amount and card, tokenizes a new card (its number goes no further), and
+/// stores a draft to confirm. Answers with the confirm step's address.
+#[server(endpoint = "wallet/add-funds")]
+pub async fn start_add_funds(
+    amount: String,
+    card: Option<String>,
+    card_number: Option<String>,
+    expiry: Option<String>,
+    cvc: Option<String>,
+    postal_code: Option<String>,
+    save_card: Option<String>,
+) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let amount = TopUpAmount::parse(&amount)?;
+        let choice = match card.as_deref() {
+            Some(id) if id != "new" => CardChoice::Saved(id.parse().map_err(|_| AppError::NotFound)?),
+            _ => CardChoice::New {
+                card: NewCard {
+                    number: CardNumber::parse(card_number.as_deref().unwrap_or_default())?,
+                    expiry: Expiry::parse(expiry.as_deref().unwrap_or_default())?,
+                    cvc: Cvc::parse(cvc.as_deref().unwrap_or_default())?,
+                    postal_code: PostalCode::parse(postal_code.as_deref().unwrap_or_default())?,
+                },
+                save: save_card.is_some(),
+            },
+        };
+        let draft = add_funds::start_draft(&pool()?, &*processor()?, user.account_id, amount, choice).await?;
+        leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", draft.id));
+        Ok(draft)
+    })
+    .await
+}
+
+/// "Confirm": charges the draft once, however often it is pressed.
+#[server(endpoint = "wallet/confirm")]
+pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let result = add_funds::confirm(&pool()?, &*processor()?, user.account_id, attempt_id).await?;
+        leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
+        Ok(result)
+    })
+    .await
+}
+
+/// "Retry": the same amount on the same card, as a new attempt, charged right away.
+#[server(endpoint = "wallet/retry")]
+pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let (pool, processor) = (pool()?, processor()?);
+        let draft = add_funds::retry_as_new_draft(&pool, user.account_id, attempt_id).await?;
+        let result = add_funds::confirm(&pool, &*processor, user.account_id, draft.id).await?;
+        leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
+        Ok(result)
+    })
+    .await
+}
+
+/// "Save card" in "Update card": a new expiry and billing postal code.
+#[server(endpoint = "wallet/card/update")]
+pub async fn update_card(
+    payment_method_id: Uuid,
+    new_expiry: String,
+    new_postal_code: String,
+    return_to: Option<String>,
+) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let expiry = Expiry::parse(&new_expiry)?;
+        let postal_code = PostalCode::parse(&new_postal_code)?;
+        payment_methods::update_card(
+            &pool()?,
+            &*processor()?,
+            user.account_id,
+            payment_method_id,
+            expiry,
+            &postal_code,
+        )
+        .await?;
+        leptos_axum::redirect(&wallet_return_path(return_to.as_deref()));
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "wallet/card/default")]
+pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        db::make_default(&pool()?, user.account_id, payment_method_id).await?;
+        leptos_axum::redirect("/dashboard/wallet");
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "wallet/card/remove")]
+pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        db::remove(&pool()?, user.account_id, payment_method_id).await?;
+        leptos_axum::redirect("/dashboard/wallet");
+        Ok(())
+    })
+    .await
+}
+
+/// Only wallet pages are places to return to after a card update.
+#[cfg(feature = "ssr")]
+fn wallet_return_path(return_to: Option<&str>) -> String {
+    match return_to {
+        Some(path) if path.starts_with("/dashboard/wallet") && !path.contains("//") => path.to_string(),
+        _ => "/dashboard/wallet".to_string(),
+    }
 }

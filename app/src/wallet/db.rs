@@ -1,6 +1,8 @@
 //! Reads for the wallet page. Every query is scoped by the signed-in account's id.
 
-use super::api::{ActivityRow, WalletSummary};
+use super::api::{ActivityRow, AttemptRow, PaymentMethodView, ReceiptView, WalletSummary};
+use super::attempt::card_label;
+use super::card::Expiry;
 use crate::error::AppError;
 use crate::money::Usd;
 use chrono::{DateTime, Utc};
@@ -45,4 +47,148 @@ pub async fn recent_activity(
             reference,
         })
         .collect())
+}
+
+/// Saved (not removed) cards, default first. `expired` is judged against today (UTC), so a card whose
+/// expiry month has passed shows as expired before anyone tries it.
+pub async fn payment_methods(pool: &PgPool, account_id: Uuid) -> Result<Vec<PaymentMethodView>, AppError> {
+    type Row = (Uuid, String, String, i32, i32, String, bool, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, error_message
+           FROM payment_methods
+          WHERE account_id = $1 AND removed_at IS NULL
+          ORDER BY is_default DESC, created_at",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    let today = Utc::now().date_naive();
+    Ok(rows
+        .into_iter()
+        .map(|(id, brand, last4, month, year, postal_code, is_default, error_message)| {
+            let expiry = Expiry { month: month as u32, year };
+            PaymentMethodView {
+                id,
+                label: card_label(&brand, &last4),
+                expiry: expiry.display(),
+                expired: expiry.has_passed(today),
+                postal_code,
+                is_default,
+                error_message,
+            }
+        })
+        .collect())
+}
+
+/// Deposits and failed attempts, newest first (drafts and in-flight attempts are not history yet).
+pub async fn recent_attempts(
+    pool: &PgPool,
+    account_id: Uuid,
+    limit: i64,
+) -> Result<Vec<AttemptRow>, AppError> {
+    type Row = (Uuid, DateTime<Utc>, Decimal, String, String, String, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, COALESCE(completed_at, created_at), amount, card_brand, card_last4, status, decline_message
+           FROM payment_attempts
+          WHERE account_id = $1 AND status IN ('succeeded', 'failed')
+          ORDER BY COALESCE(completed_at, created_at) DESC
+          LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, amount, brand, last4, status, reason)| AttemptRow {
+            id,
+            when: at.format("%b %-d, %Y %H:%M UTC").to_string(),
+            amount: Usd::new(amount),
+            card_label: card_label(&brand, &last4),
+            succeeded: status == "succeeded",
+            reason,
+        })
+        .collect())
+}
+
+/// Makes one saved card the default (and no other).
+pub async fn make_default(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let exists: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    exists.ok_or(AppError::NotFound)?;
+    sqlx::query("UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a saved card (kept for history, never charged again). If it was the default, the oldest
+/// remaining card becomes the default.
+pub async fn remove(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let was_default: bool = sqlx::query_scalar(
+        "SELECT is_default FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    sqlx::query(
+        "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if was_default {
+        sqlx::query(
+            "UPDATE payment_methods SET is_default = true
+              WHERE id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
+                           ORDER BY created_at LIMIT 1)",
+        )
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A successful deposit of this account, for its receipt.
+pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<ReceiptView, AppError> {
+    type Row = (Uuid, DateTime<Utc>, Decimal, String, String, Option<String>, String);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT a.id, a.completed_at, a.amount, a.card_brand, a.card_last4, a.processor_charge_id, u.email
+           FROM payment_attempts a
+           JOIN accounts ac ON ac.id = a.account_id
+           JOIN memberships m ON m.account_id = a.account_id AND m.role = 'owner'
+           JOIN users u ON u.id = m.user_id
+          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'succeeded'
+          LIMIT 1",
+    )
+    .bind(attempt_id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?;
+    let (id, at, amount, brand, last4, charge_id, email) = row.ok_or(AppError::NotFound)?;
+    Ok(ReceiptView {
+        id,
+        when: at.format("%B %-d, %Y at %H:%M UTC").to_string(),
+        amount: Usd::new(amount),
+        card_label: card_label(&brand, &last4),
+        charge_id: charge_id.unwrap_or_default(),
+        billed_to: email,
+    })
 }

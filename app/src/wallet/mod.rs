@@ -1,9 +1,15 @@
-//! `/dashboard/wallet`: the balance, and (as the next issues land) Add Funds, saved cards and the chart.
+//! `/dashboard/wallet`: the balance, Add Funds with saved cards and decline reasons, deposit history and
+//! receipts. The money path itself is `add_funds.rs` (server only); the sandbox processor is in `server/`.
 
+pub mod add_funds_panel;
 pub mod api;
 pub mod attempt;
+pub mod attempt_panel;
 pub mod card;
+pub mod cards;
+pub mod history;
 pub mod page;
+pub mod receipt_page;
 
 #[cfg(feature = "ssr")]
 pub mod add_funds;

@@ -1,16 +1,80 @@
-//! `/dashboard/wallet`.
+//! `/dashboard/wallet`: balance, Add Funds (steps chosen by the URL: `?add=1`, `?attempt=<id>`), saved
+//! cards, deposit history and ledger activity. The URL is the state, so every step works with
+//! JavaScript off (forms post, then 302 back here) and, with it on, without a page load.
 
-use super::api::{get_recent_activity, ActivityRow};
+use super::add_funds_panel::AddFundsPanel;
+use super::api::{
+    get_attempt, get_payment_methods, get_recent_activity, get_recent_attempts, ActivityRow, ConfirmAddFunds,
+    MakeDefaultCard, RemoveCard, RetryAddFunds, StartAddFunds, UpdateCard,
+};
+use super::attempt_panel::AttemptPanelView;
+use super::cards::SavedCards;
+use super::history::DepositHistory;
+use crate::error::AppError;
 use crate::layout::dashboard::WalletResource;
 use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
 
 #[component]
 pub fn WalletPage() -> impl IntoView {
     let WalletResource(wallet) = expect_context::<WalletResource>();
-    let activity = Resource::new(|| (), |_| get_recent_activity());
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name);
+    let attempt_id = move || param("attempt").and_then(|id| id.parse::<Uuid>().ok());
+    let adding = move || param("add").is_some() && attempt_id().is_none();
+    let editing = move || param("edit").and_then(|id| id.parse::<Uuid>().ok());
+    let url_error = Signal::derive(move || param("error").and_then(|code| AppError::from_code(&code)));
+
+    let start = ServerAction::<StartAddFunds>::new();
+    let confirm = ServerAction::<ConfirmAddFunds>::new();
+    let retry = ServerAction::<RetryAddFunds>::new();
+    let update = ServerAction::<UpdateCard>::new();
+    let make_default = ServerAction::<MakeDefaultCard>::new();
+    let remove = ServerAction::<RemoveCard>::new();
+    // Every successful action may have moved money or changed cards: re-read what the page shows (and the
+    // header balance). A failed one changed nothing, so the form and what was typed stay as they are.
+    let successes = RwSignal::new(0usize);
+    macro_rules! count_successes {
+        ($($action:ident),+) => {$(
+            Effect::watch(
+                move || $action.version().get(),
+                move |_, _, _| {
+                    if matches!($action.value().get_untracked(), Some(Ok(_))) {
+                        successes.update(|n| *n += 1);
+                    }
+                },
+                false,
+            );
+        )+};
+    }
+    count_successes!(start, confirm, retry, update, make_default, remove);
+    let changes = move || successes.get();
+    Effect::watch(changes, move |_, _, _| wallet.refetch(), false);
+
+    let cards = Resource::new(changes, |_| get_payment_methods());
+    let attempts = Resource::new(changes, |_| get_recent_attempts());
+    let activity = Resource::new(changes, |_| get_recent_activity());
+    let panel = Resource::new(
+        move || (attempt_id(), changes()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_attempt(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+
     view! {
         <main class="page">
-            <h1>"Wallet"</h1>
+            <div class="page-head">
+                <h1>"Wallet"</h1>
+                <Form method="GET" action="/dashboard/wallet">
+                    <input type="hidden" name="add" value="1"/>
+                    <button type="submit" class="button primary">"Add Funds"</button>
+                </Form>
+            </div>
             <section class="card balance-card" aria-labelledby="balance-heading">
                 <h2 id="balance-heading" class="card-label">"Available balance"</h2>
                 <p class="balance-amount">
@@ -20,16 +84,61 @@ pub fn WalletPage() -> impl IntoView {
                 </p>
                 <p class="muted">"USD · paid calls are charged against this balance; a call it can't cover is refused before it runs."</p>
             </section>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let panel = panel.await;
+                    let cards = cards.await.unwrap_or_default();
+                    match panel {
+                        Ok(Some(panel)) => view! {
+                            <AttemptPanelView panel=panel confirm=confirm retry=retry update=update editing=editing() url_error=url_error/>
+                        }
+                        .into_any(),
+                        Err(err) => view! { <section class="card panel"><p class="form-error" role="alert">{err.message()}</p></section> }.into_any(),
+                        Ok(None) if adding() => view! {
+                            <AddFundsPanel action=start cards=cards prefer_new_card=param("card").as_deref() == Some("new") url_error=url_error/>
+                        }
+                        .into_any(),
+                        Ok(None) => ().into_any(),
+                    }
+                })}
+            </Suspense>
             <div class="grid-2">
                 <section class="card" aria-labelledby="methods-heading">
                     <h2 id="methods-heading">"Payment methods"</h2>
-                    <p class="empty">"No saved cards yet. Adding funds with a card is on its way; your balance and history below are live."</p>
+                    <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match cards.await {
+                                Ok(cards) => view! {
+                                    <SavedCards
+                                        cards=cards
+                                        make_default=make_default
+                                        remove=remove
+                                        update=update
+                                        editing=if attempt_id().is_none() { editing() } else { None }
+                                    />
+                                }
+                                .into_any(),
+                                Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
                 </section>
                 <section class="card" aria-labelledby="chart-heading">
                     <h2 id="chart-heading">"Recent activity chart"</h2>
                     <p class="empty">"The 30-day spend chart arrives with usage tracking. Until then, every balance change is listed below."</p>
                 </section>
             </div>
+            <section class="card" aria-labelledby="deposits-heading">
+                <h2 id="deposits-heading">"Deposits and failed attempts"</h2>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match attempts.await {
+                            Ok(rows) => view! { <DepositHistory rows=rows/> }.into_any(),
+                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
             <section class="card" aria-labelledby="activity-heading">
                 <h2 id="activity-heading">"Recent activity"</h2>
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -1,0 +1,116 @@
+//! Step 1 of Add Funds (CONTRACT.md "Add Funds flow"): amount, then a saved card or a new one.
+//! "Continue" posts to `start_add_funds`; new card data travels only in that POST body, never in a URL.
+
+use super::api::{PaymentMethodView, StartAddFunds};
+use crate::error::AppError;
+use crate::layout::form_error::FormError;
+use crate::money::TopUpAmount;
+use leptos::prelude::*;
+
+#[component]
+pub fn AddFundsPanel(
+    action: ServerAction<StartAddFunds>,
+    cards: Vec<PaymentMethodView>,
+    /// `?card=new` ("Use another card") preselects a new card.
+    prefer_new_card: bool,
+    #[prop(into)] url_error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let usable: Vec<PaymentMethodView> = cards.into_iter().filter(|c| !c.expired).collect();
+    let has_saved = !usable.is_empty();
+    let default_id = usable.iter().find(|c| c.is_default).or(usable.first()).map(|c| c.id);
+
+    // The same rule as the server's, shown once the field has been left.
+    let (amount, set_amount) = signal(String::new());
+    let (amount_touched, set_amount_touched) = signal(false);
+    let amount_hint = move || {
+        (amount_touched.get())
+            .then(|| TopUpAmount::parse(&amount.get()).err().map(|e| AppError::from(e).message()))
+            .flatten()
+    };
+    let error = Signal::derive(move || match action.value().get() {
+        Some(Err(err)) => Some(err.message()),
+        Some(Ok(_)) => None,
+        None => url_error.get().map(|e| e.message()),
+    });
+
+    view! {
+        <section class="card panel" aria-labelledby="add-funds-heading">
+            <h2 id="add-funds-heading">"Add Funds"</h2>
+            <ActionForm action=action attr:class="stack add-funds-form" attr:novalidate=true>
+                <div class="field">
+                    <label for="add-amount">"Amount"</label>
+                    <div class="money-input">
+                        <span aria-hidden="true">"$"</span>
+                        <input
+                            id="add-amount"
+                            name="amount"
+                            inputmode="decimal"
+                            autocomplete="off"
+                            placeholder="25.00"
+                            aria-describedby="add-amount-hint add-funds-error"
+                            on:input=move |ev| set_amount.set(event_target_value(&ev))
+                            on:blur=move |_| set_amount_touched.set(true)
+                        />
+                    </div>
+                    <p id="add-amount-hint" class="hint" aria-live="polite">
+                        {move || amount_hint().unwrap_or_else(|| "Between $10.00 and $10,000.00.".to_string())}
+                    </p>
+                </div>
+                <fieldset class="card-choice" class:hidden=!has_saved>
+                    <legend>"Pay with"</legend>
+                    {usable
+                        .into_iter()
+                        .map(|card| {
+                            let id = card.id.to_string();
+                            let checked = !prefer_new_card && Some(card.id) == default_id;
+                            view! {
+                                <label class="radio">
+                                    <input type="radio" name="card" value=id checked=checked/>
+                                    <span>{card.label}</span>
+                                    <span class="muted">" · expires " {card.expiry}</span>
+                                    {card.is_default.then(|| view! { <span class="badge">"Default"</span> })}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                    <label class="radio">
+                        <input type="radio" name="card" value="new" checked=!has_saved || prefer_new_card/>
+                        <span>"Use a new card"</span>
+                    </label>
+                </fieldset>
+                // Shown by CSS while "Use a new card" is checked (`:has`), so it works with JavaScript off too.
+                <div class="new-card stack">
+                    <div class="field">
+                        <label for="add-card-number">"Card number"</label>
+                        <input id="add-card-number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242"/>
+                    </div>
+                    <div class="field-row">
+                        <div class="field">
+                            <label for="add-expiry">"Expiry"</label>
+                            <input id="add-expiry" name="expiry" autocomplete="cc-exp" placeholder="MM/YY"/>
+                        </div>
+                        <div class="field">
+                            <label for="add-cvc">"CVC"</label>
+                            <input id="add-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123"/>
+                        </div>
+                    </div>
+                    <div class="field">
+                        <label for="add-postal">"Billing postal code"</label>
+                        <input id="add-postal" name="postal_code" autocomplete="postal-code"/>
+                    </div>
+                    <label class="checkbox">
+                        <input type="checkbox" name="save_card" value="on" checked=true/>
+                        <span>"Save this card"</span>
+                    </label>
+                </div>
+                <FormError id="add-funds-error" message=error/>
+                <div class="row">
+                    <button type="submit" class="button primary" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Checking…" } else { "Continue" }}
+                    </button>
+                    <a class="button ghost" href="/dashboard/wallet">"Cancel"</a>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

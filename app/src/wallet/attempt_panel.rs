@@ -1,0 +1,134 @@
+//! Steps 2 and 3 of Add Funds: confirm a draft, then its result — the new balance and a receipt, or the
+//! decline with its fix right there ("Update card", "Use another card", "Retry").
+
+use super::api::{AttemptPanel, ConfirmAddFunds, RetryAddFunds, UpdateCard};
+use super::attempt::AttemptStatus;
+use crate::error::AppError;
+use crate::layout::form_error::FormError;
+use crate::money::Usd;
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use uuid::Uuid;
+
+#[component]
+pub fn AttemptPanelView(
+    panel: AttemptPanel,
+    confirm: ServerAction<ConfirmAddFunds>,
+    retry: ServerAction<RetryAddFunds>,
+    update: ServerAction<UpdateCard>,
+    /// `?edit=<card id>`: the "Update card" form is open.
+    editing: Option<Uuid>,
+    #[prop(into)] url_error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let attempt = panel.attempt;
+    let id = attempt.id;
+    let action_error = move || {
+        [confirm.value().get().and_then(Result::err), retry.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .next()
+    };
+    let error = Signal::derive(move || action_error().or_else(|| url_error.get()).map(|e| e.message()));
+    let body = match attempt.status {
+        AttemptStatus::Draft => {
+            let after = Usd::new(panel.balance_now.amount() + attempt.amount.amount());
+            view! {
+                <h2 id="attempt-heading">"Confirm your deposit"</h2>
+                <dl class="summary">
+                    <dt>"Amount"</dt><dd>{attempt.amount.display()}</dd>
+                    <dt>"Card"</dt><dd>{attempt.card_label.clone()}</dd>
+                    <dt>"Balance after"</dt><dd>{after.display()}</dd>
+                </dl>
+                <ActionForm action=confirm attr:class="row">
+                    <input type="hidden" name="attempt_id" value=id.to_string()/>
+                    <button type="submit" class="button primary" disabled=move || confirm.pending().get()>
+                        {move || if confirm.pending().get() { "Charging your card…" } else { "Confirm" }}
+                    </button>
+                    <a class="button ghost" href="/dashboard/wallet">"Cancel"</a>
+                </ActionForm>
+            }
+            .into_any()
+        }
+        AttemptStatus::Pending => view! {
+            <h2 id="attempt-heading">"Your payment is processing"</h2>
+            <p>"We'll credit your wallet as soon as the card processor answers. " <a href=format!("/dashboard/wallet?attempt={id}")>"Check again"</a></p>
+        }
+        .into_any(),
+        AttemptStatus::Succeeded => view! {
+            <h2 id="attempt-heading">"Funds added"</h2>
+            <p class="success" role="status">
+                {format!("{} was added to your wallet. New balance: ", attempt.amount.display())}
+                <strong>{attempt.balance_after.map(|b| b.display()).unwrap_or_default()}</strong>
+            </p>
+            <div class="row">
+                <a class="button" href=format!("/dashboard/wallet/receipts/{id}")>"Receipt"</a>
+                <a class="button ghost" href="/dashboard/wallet">"Done"</a>
+            </div>
+        }
+        .into_any(),
+        AttemptStatus::Failed => {
+            let card_id = attempt.payment_method_id;
+            view! {
+                <h2 id="attempt-heading">"Payment failed"</h2>
+                <p class="decline" role="alert">{attempt.decline_message.clone().unwrap_or_default()}</p>
+                <p class="muted">{format!("{} on {}", attempt.amount.display(), attempt.card_label)}</p>
+                <div class="row">
+                    {card_id.map(|card| view! {
+                        <Form method="GET" action="/dashboard/wallet">
+                            <input type="hidden" name="attempt" value=id.to_string()/>
+                            <input type="hidden" name="edit" value=card.to_string()/>
+                            <button type="submit" class="button">"Update card"</button>
+                        </Form>
+                    })}
+                    <Form method="GET" action="/dashboard/wallet">
+                        <input type="hidden" name="add" value="1"/>
+                        <input type="hidden" name="card" value="new"/>
+                        <button type="submit" class="button">"Use another card"</button>
+                    </Form>
+                    <ActionForm action=retry>
+                        <input type="hidden" name="attempt_id" value=id.to_string()/>
+                        <button type="submit" class="button primary" disabled=move || retry.pending().get()>
+                            {move || if retry.pending().get() { "Retrying…" } else { "Retry" }}
+                        </button>
+                    </ActionForm>
+                </div>
+                {card_id.filter(|card| Some(*card) == editing).map(|card| view! {
+                    <UpdateCardForm action=update card_id=card return_to=format!("/dashboard/wallet?attempt={id}")/>
+                })}
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <section class="card panel" aria-labelledby="attempt-heading">
+            {body}
+            <FormError id="attempt-error" message=error/>
+        </section>
+    }
+}
+
+/// "Update card": a new expiry and billing postal code; the number can't change.
+#[component]
+pub fn UpdateCardForm(action: ServerAction<UpdateCard>, card_id: Uuid, return_to: String) -> impl IntoView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err).map(|e| e.message()));
+    view! {
+        <ActionForm action=action attr:class="stack update-card" attr:novalidate=true>
+            <input type="hidden" name="payment_method_id" value=card_id.to_string()/>
+            <input type="hidden" name="return_to" value=return_to/>
+            <div class="field-row">
+                <div class="field">
+                    <label for="update-expiry">"New expiry"</label>
+                    <input id="update-expiry" name="new_expiry" autocomplete="cc-exp" placeholder="MM/YY"/>
+                </div>
+                <div class="field">
+                    <label for="update-postal">"New billing postal code"</label>
+                    <input id="update-postal" name="new_postal_code" autocomplete="postal-code"/>
+                </div>
+            </div>
+            <FormError id="update-card-error" message=error/>
+            <div class="row">
+                <button type="submit" class="button primary" disabled=move || action.pending().get()>"Save card"</button>
+            </div>
+        </ActionForm>
+    }
+}
