@@ -43,7 +43,8 @@ step "browser journeys"
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 e2e_db=$(scripts/pg.sh fresh test tollgate_e2e)
 rm -rf end2end/artifacts
-DATABASE_URL="$e2e_db" LEPTOS_SITE_ADDR="127.0.0.1:$port" TOLLGATE_SEED_DEMO=true RUST_LOG=${RUST_LOG:-warn} \
+# Logged at debug, so the card-data check reads everything the server could have logged.
+DATABASE_URL="$e2e_db" LEPTOS_SITE_ADDR="127.0.0.1:$port" TOLLGATE_SEED_DEMO=true RUST_LOG=${RUST_LOG:-debug} \
   "$server_bin" >"$logs/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -51,7 +52,7 @@ for _ in $(seq 1 100); do
   if ! kill -0 "$server_pid" 2>/dev/null; then cat "$logs/server.log"; echo "server did not start" >&2; exit 1; fi
   sleep 0.2
 done
-(cd end2end && E2E_DATABASE_URL="$e2e_db" BASE_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/) \
+(cd end2end && SERVER_LOG="$logs/server.log" E2E_DATABASE_URL="$e2e_db" BASE_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/) \
   || failed_stage="${failed_stage:+$failed_stage, }browser journeys"
 kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 if [[ -n "$failed_stage" ]]; then echo "--- server log (tail)"; tail -n 40 "$logs/server.log"; fi

@@ -25,7 +25,7 @@ pub enum AppError {
     #[error("Insufficient wallet balance")]
     InsufficientBalance,
     #[error("Enter a valid amount")]
-    AmountNotANumber,
+    AmountInvalid,
     #[error("Amount can have at most 2 decimal places")]
     AmountTooManyDecimals,
     #[error("Enter an amount between $10.00 and $10,000.00")]
@@ -61,7 +61,7 @@ const BY_CODE: &[AppError] = &[
     AppError::CrossSiteRequest,
     AppError::NotFound,
     AppError::InsufficientBalance,
-    AppError::AmountNotANumber,
+    AppError::AmountInvalid,
     AppError::AmountTooManyDecimals,
     AppError::AmountOutOfRange,
     AppError::InvalidCardNumber,
@@ -87,7 +87,7 @@ impl AppError {
             AppError::CrossSiteRequest => "cross_site_request",
             AppError::NotFound => "not_found",
             AppError::InsufficientBalance => "insufficient_balance",
-            AppError::AmountNotANumber => "amount_invalid",
+            AppError::AmountInvalid => "amount_invalid",
             AppError::AmountTooManyDecimals => "amount_too_many_decimals",
             AppError::AmountOutOfRange => "amount_out_of_range",
             AppError::InvalidCardNumber => "invalid_card_number",
@@ -117,7 +117,7 @@ impl AppError {
             AppError::InvalidEmail
             | AppError::PasswordTooShort
             | AppError::PasswordTooLong
-            | AppError::AmountNotANumber
+            | AppError::AmountInvalid
             | AppError::AmountTooManyDecimals
             | AppError::AmountOutOfRange
             | AppError::InvalidCardNumber
@@ -140,7 +140,7 @@ impl From<crate::money::AmountError> for AppError {
     fn from(err: crate::money::AmountError) -> Self {
         use crate::money::AmountError;
         match err {
-            AmountError::NotANumber => AppError::AmountNotANumber,
+            AmountError::NotANumber => AppError::AmountInvalid,
             AmountError::TooManyDecimals => AppError::AmountTooManyDecimals,
             AmountError::OutOfRange => AppError::AmountOutOfRange,
         }
@@ -177,6 +177,13 @@ mod tests {
         }
         assert_eq!(AppError::from_code("transport"), None);
         assert_eq!(AppError::from_code("<script>"), None);
+    }
+
+    #[test]
+    fn the_wire_form_of_every_error_is_its_code() {
+        for err in BY_CODE {
+            assert_eq!(serde_json::to_string(err).unwrap(), format!("\"{}\"", err.code()));
+        }
     }
 
     #[test]

@@ -3,15 +3,19 @@
 //!
 //! The history is deterministic so tests can name the balance: deposits of $100, $50 and $25, and
 //! daily usage adding up to $127.50, leaving **$47.50**. Everything goes through the ledger, in one
-//! transaction, in time order, so `balance = Σ ledger` holds as for any other account.
+//! transaction, in time order, so `balance = Σ ledger` holds as for any other account. The deposits are
+//! real (succeeded) Add Funds attempts on a saved Visa •••• 4242, tokenized by the processor so it can be
+//! charged again, and one attempt with another card failed for insufficient funds.
 
 use app::auth::{
     credentials::{Email, NewPassword},
     db as auth_db, password,
 };
 use app::error::AppError;
+use app::wallet::card::{CardNumber, Cvc, Expiry, PostalCode};
 use app::wallet::ledger::{self, EntryKind, Posting};
-use chrono::{Duration, NaiveTime, Utc};
+use app::wallet::processor::{CardToken, DeclineCode, NewCard, PaymentProcessor};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
@@ -22,7 +26,7 @@ const HISTORY_DAYS: i64 = 60;
 const DEPOSITS: [(i64, i64); 3] = [(60, 100), (35, 50), (12, 25)];
 
 /// Creates the demo account unless it exists. Safe to call on every start.
-pub async fn seed_demo_account(pool: &PgPool) -> Result<bool, AppError> {
+pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) -> Result<bool, AppError> {
     let email = Email::parse(DEMO_EMAIL)?;
     if auth_db::find_login(pool, &email).await?.is_some() {
         return Ok(false);
@@ -33,17 +37,97 @@ pub async fn seed_demo_account(pool: &PgPool) -> Result<bool, AppError> {
         Err(AppError::EmailTaken) => return Ok(false), // another instance seeded it first
         Err(err) => return Err(err),
     };
+    let visa = tokenize(processor, "4242424242424242").await?;
+    let declined = tokenize(processor, "4000000000009995").await?;
     let mut tx = pool.begin().await?;
-    for (at, kind, amount, reference) in demo_history() {
-        ledger::post(
-            &mut tx,
-            Posting { account_id: user.account_id, kind, amount, reference: &reference, at: Some(at) },
-        )
-        .await?;
+    let card_id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO payment_methods
+            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, true, now() - interval '61 days') RETURNING id",
+    )
+    .bind(user.account_id)
+    .bind(&visa.token)
+    .bind(visa.brand.as_str())
+    .bind(&visa.last4)
+    .bind(visa.expiry.month as i32)
+    .bind(visa.expiry.year)
+    .bind(visa.postal_code.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    for (n, (at, kind, amount, reference)) in demo_history().into_iter().enumerate() {
+        let posting =
+            Posting { account_id: user.account_id, kind, amount, reference: &reference, at: Some(at) };
+        let posted = ledger::post(&mut tx, posting).await?;
+        if kind == EntryKind::Deposit {
+            let outcome = Ok(posted.entry_id);
+            record_attempt(&mut tx, user.account_id, &visa, Some(card_id), amount, at, outcome, n).await?;
+        }
     }
+    let failed_day = (Utc::now() - Duration::days(5)).date_naive();
+    let failed_at = failed_day.and_time(NaiveTime::from_hms_opt(14, 5, 0).expect("valid time")).and_utc();
+    let outcome = Err(DeclineCode::InsufficientFunds);
+    record_attempt(&mut tx, user.account_id, &declined, None, Decimal::from(50), failed_at, outcome, 0)
+        .await?;
     tx.commit().await?;
     tracing::info!(email = DEMO_EMAIL, "seeded the demo account");
     Ok(true)
+}
+
+async fn tokenize(processor: &dyn PaymentProcessor, number: &str) -> Result<CardToken, AppError> {
+    let card = NewCard {
+        number: CardNumber::parse(number)?,
+        expiry: Expiry { month: 12, year: Utc::now().year() + 3 },
+        cvc: Cvc::parse("123")?,
+        postal_code: PostalCode::parse("94107")?,
+    };
+    processor.tokenize(card).await.map_err(|err| {
+        tracing::error!(error = %err, "demo seed: tokenizing failed");
+        AppError::Internal
+    })
+}
+
+/// A settled Add Funds attempt of the seeded history: succeeded with its ledger entry, or declined.
+#[allow(clippy::too_many_arguments)]
+async fn record_attempt(
+    conn: &mut sqlx::PgConnection,
+    account_id: uuid::Uuid,
+    card: &CardToken,
+    card_id: Option<uuid::Uuid>,
+    amount: Decimal,
+    at: DateTime<Utc>,
+    outcome: Result<i64, DeclineCode>,
+    n: usize,
+) -> Result<(), AppError> {
+    let (status, entry_id, code) = match outcome {
+        Ok(entry_id) => ("succeeded", Some(entry_id), None),
+        Err(code) => ("failed", None, Some(code)),
+    };
+    sqlx::query(
+        "INSERT INTO payment_attempts
+            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand, card_last4,
+             card_expiry_month, card_expiry_year, card_postal_code, processor_charge_id, decline_code,
+             decline_message, decline_reason, ledger_entry_id, created_at, confirmed_at, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $16, $16)",
+    )
+    .bind(account_id)
+    .bind(amount)
+    .bind(status)
+    .bind(format!("seed_{}_{n}", uuid::Uuid::new_v4().simple()))
+    .bind(card_id)
+    .bind(&card.token)
+    .bind(card.brand.as_str())
+    .bind(&card.last4)
+    .bind(card.expiry.month as i32)
+    .bind(card.expiry.year)
+    .bind(card.postal_code.as_str())
+    .bind(format!("ch_seed_{}", uuid::Uuid::new_v4().simple()))
+    .bind(code.map(|c| c.as_str()))
+    .bind(code.map(|c| c.message()))
+    .bind(entry_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Deposits and one usage entry per day, oldest first.

@@ -45,8 +45,8 @@ pub enum StartupError {
     Recovery(app::error::AppError),
 }
 
-/// The card processor (the sandbox: no real one is configured in this build), and start-up recovery of
-/// Add Funds attempts a crash left between "charged" and "credited".
+/// The card processor (the sandbox: no real one is configured in this build), start-up recovery of Add
+/// Funds attempts a crash left between "charged" and "credited", then the demo seed (dev only).
 pub async fn payment_processor(
     pool: &PgPool,
     config: &Config,
@@ -58,6 +58,9 @@ pub async fn payment_processor(
     let recovered = add_funds::recover_pending(pool, &*processor).await.map_err(StartupError::Recovery)?;
     if recovered > 0 {
         tracing::warn!(recovered, "settled payment attempts left pending by an earlier stop");
+    }
+    if config.seed_demo {
+        crate::demo_seed::seed_demo_account(pool, &*processor).await.map_err(StartupError::Seed)?;
     }
     Ok(processor)
 }
@@ -82,9 +85,6 @@ pub async fn connect_database(config: &Config) -> Result<PgPool, StartupError> {
         .map_err(|_| connect_failed(sqlx::Error::PoolTimedOut))?
         .map_err(connect_failed)?;
     sqlx::migrate!("../migrations").run(&pool).await?;
-    if config.seed_demo {
-        crate::demo_seed::seed_demo_account(&pool).await.map_err(StartupError::Seed)?;
-    }
     Ok(pool)
 }
 

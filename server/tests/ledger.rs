@@ -104,11 +104,24 @@ async fn the_ledger_is_append_only_and_the_wallet_cannot_go_negative_even_by_han
 
 #[sqlx::test(migrations = "../migrations")]
 async fn demo_seed_is_idempotent_and_its_balance_is_the_sum_of_its_ledger(pool: PgPool) {
-    assert!(server::demo_seed::seed_demo_account(&pool).await.unwrap());
-    assert!(!server::demo_seed::seed_demo_account(&pool).await.unwrap());
+    let processor =
+        server::sandbox_processor::SandboxProcessor::install(pool.clone(), std::time::Duration::ZERO)
+            .await
+            .unwrap();
+    assert!(server::demo_seed::seed_demo_account(&pool, &processor).await.unwrap());
+    assert!(!server::demo_seed::seed_demo_account(&pool, &processor).await.unwrap());
     let account: Uuid = sqlx::query_scalar("SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'demo@tollgate.test'")
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(balance_and_sum(&pool, account).await, (Decimal::new(4750, 2), Decimal::new(4750, 2)));
+    let (cards, succeeded, failed): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM payment_methods WHERE is_default AND last4 = '4242'),
+                (SELECT count(*) FROM payment_attempts WHERE status = 'succeeded' AND ledger_entry_id IS NOT NULL),
+                (SELECT count(*) FROM payment_attempts WHERE status = 'failed' AND decline_code = 'insufficient_funds')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((cards, succeeded, failed), (1, 3, 1), "a saved Visa, three deposits, one failed attempt");
 }

@@ -138,7 +138,7 @@ pub async fn confirm(
         tracing::warn!(%attempt_id, error = %err, "charge unanswered; left pending for recovery");
         processor_failed(err)
     })?;
-    crash_here_if_testing_recovery();
+    hang_here_if_testing_recovery().await;
     record_outcome(pool, attempt_id, &outcome).await?;
     attempt(pool, account_id, attempt_id).await
 }
@@ -382,11 +382,12 @@ fn processor_failed(err: ProcessorError) -> AppError {
     }
 }
 
-/// Test-only fault injection for the crash-recovery test: with `TOLLGATE_TEST_CRASH_AFTER_CHARGE=1` the
-/// process dies right after the processor charged and before the wallet is credited.
-fn crash_here_if_testing_recovery() {
-    if std::env::var("TOLLGATE_TEST_CRASH_AFTER_CHARGE").is_ok_and(|v| v == "1") {
-        tracing::error!("TOLLGATE_TEST_CRASH_AFTER_CHARGE: aborting between charge and credit");
-        std::process::abort();
+/// Test-only fault point for the crash-recovery test: with `TOLLGATE_TEST_HANG_AFTER_CHARGE=1` the request
+/// stops right after the processor charged and before the wallet is credited, so the test can SIGKILL
+/// the process in exactly that state.
+async fn hang_here_if_testing_recovery() {
+    if std::env::var("TOLLGATE_TEST_HANG_AFTER_CHARGE").is_ok_and(|v| v == "1") {
+        tracing::error!("TOLLGATE_TEST_HANG_AFTER_CHARGE: holding between charge and credit");
+        std::future::pending::<()>().await;
     }
 }

@@ -16,6 +16,7 @@ pub struct TestApp {
 pub async fn spawn_app(pool: PgPool) -> TestApp {
     let config = Config::from_lookup(|name| match name {
         "DATABASE_URL" => Some("postgres://unused-in-tests".into()),
+        "TOLLGATE_SANDBOX_LATENCY_MS" => Some("0".into()),
         _ => None,
     })
     .expect("test config");
@@ -63,6 +64,25 @@ impl TestApp {
     pub async fn log_in(&self, email: &str, password: &str) -> Response {
         self.post_form("/api/login", "/login", &[("email", email), ("password", password), ("next", "")])
             .await
+    }
+
+    /// A server function call as the hydrated app makes it (JSON answer, no redirect).
+    pub async fn call(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .header(header::ORIGIN, &self.base)
+            .header(header::ACCEPT, "application/json")
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     pub async fn user_count(&self) -> i64 {
