@@ -32,7 +32,7 @@ async fn start_server(db: &str, port: u16, hang_after_charge: bool) -> Child {
     if hang_after_charge {
         cmd.env("TOLLGATE_TEST_HANG_AFTER_CHARGE", "1");
     }
-    let child = cmd.spawn().expect("server binary starts");
+    let mut child = cmd.spawn().expect("server binary starts");
     let health = format!("http://127.0.0.1:{port}/healthz");
     for _ in 0..200 {
         if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
@@ -40,6 +40,8 @@ async fn start_server(db: &str, port: u16, hang_after_charge: bool) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not become healthy");
 }
 
