@@ -21,7 +21,11 @@ for (const js of [true, false]) {
     await waitForPath(page, "/dashboard/wallet");
     assert.equal(await page.getByTestId("balance").textContent(), DEMO.balance);
     // The newest ledger entry explains the balance.
-    await page.getByRole("row").nth(1).getByRole("cell", { name: DEMO.balance, exact: true }).waitFor();
+    const ledger = page.getByRole("region", { name: "Recent activity", exact: true });
+    await ledger.getByRole("row").nth(1).getByRole("cell", { name: DEMO.balance, exact: true }).waitFor();
+    // The seeded saved card and the failed attempt with its reason.
+    await page.locator("li.saved-card", { hasText: "Visa •••• 4242" }).getByText("Default").waitFor();
+    await page.getByRole("cell", { name: "Your card has insufficient funds. Use another card." }).waitFor();
   });
 
   journey(`wrong password is refused without saying whether the email exists${mode}`, { js }, async ({ page }) => {

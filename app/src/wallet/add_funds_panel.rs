@@ -2,6 +2,7 @@
 //! "Continue" posts to `start_add_funds`; new card data travels only in that POST body, never in a URL.
 
 use super::api::{PaymentMethodView, StartAddFunds};
+use super::dialog::Dialog;
 use crate::error::AppError;
 use crate::layout::form_error::FormError;
 use crate::money::TopUpAmount;
@@ -34,7 +35,7 @@ pub fn AddFundsPanel(
     });
 
     view! {
-        <section class="card panel" aria-labelledby="add-funds-heading">
+        <Dialog labelled_by="add-funds-heading">
             <h2 id="add-funds-heading">"Add Funds"</h2>
             <ActionForm action=action attr:class="stack add-funds-form" attr:novalidate=true>
                 <div class="field">
@@ -111,6 +112,6 @@ pub fn AddFundsPanel(
                     <a class="button ghost" href="/dashboard/wallet">"Cancel"</a>
                 </div>
             </ActionForm>
-        </section>
+        </Dialog>
     }
 }

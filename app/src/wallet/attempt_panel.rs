@@ -3,6 +3,7 @@
 
 use super::api::{AttemptPanel, ConfirmAddFunds, RetryAddFunds, UpdateCard};
 use super::attempt::AttemptStatus;
+use super::dialog::Dialog;
 use crate::error::AppError;
 use crate::layout::form_error::FormError;
 use crate::money::Usd;
@@ -100,10 +101,10 @@ pub fn AttemptPanelView(
         }
     };
     view! {
-        <section class="card panel" aria-labelledby="attempt-heading">
+        <Dialog labelled_by="attempt-heading">
             {body}
             <FormError id="attempt-error" message=error/>
-        </section>
+        </Dialog>
     }
 }
 

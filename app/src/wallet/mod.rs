@@ -7,6 +7,7 @@ pub mod attempt;
 pub mod attempt_panel;
 pub mod card;
 pub mod cards;
+pub mod dialog;
 pub mod history;
 pub mod page;
 pub mod receipt_page;
