@@ -108,3 +108,42 @@ async fn bad_add_funds_input_gets_its_code_and_writes_nothing(pool: PgPool) {
     .unwrap();
     assert_eq!((attempts, cards, tokens), (0, 0, 0));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn make_default_moves_the_badge_and_removing_the_default_promotes_the_oldest(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("cards@example.test", "correct-horse-1").await;
+    let mut ids = Vec::new();
+    for number in ["4242 4242 4242 4242", "5555 5555 5555 4444"] {
+        let mut fields: Vec<(&str, &str)> =
+            CARD.iter().filter(|(k, _)| *k != "card_number").copied().collect();
+        fields.push(("card_number", number));
+        let (_, draft) = app.call("/api/wallet/add-funds", &fields).await;
+        let (_, paid) =
+            app.call("/api/wallet/confirm", &[("attempt_id", draft["id"].as_str().unwrap())]).await;
+        ids.push(paid["payment_method_id"].as_str().unwrap().to_string());
+    }
+    let defaults = |cards: &serde_json::Value| -> Vec<(String, bool)> {
+        cards
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["label"].as_str().unwrap().to_string(), c["is_default"] == true))
+            .collect()
+    };
+    let (_, cards) = app.call("/api/wallet/cards", &[]).await;
+    assert_eq!(defaults(&cards), [("Visa •••• 4242".into(), true), ("Mastercard •••• 4444".into(), false)]);
+
+    let (status, _) = app.call("/api/wallet/card/default", &[("payment_method_id", &ids[1])]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, cards) = app.call("/api/wallet/cards", &[]).await;
+    assert_eq!(defaults(&cards), [("Mastercard •••• 4444".into(), true), ("Visa •••• 4242".into(), false)]);
+
+    let (status, _) = app.call("/api/wallet/card/remove", &[("payment_method_id", &ids[1])]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, cards) = app.call("/api/wallet/cards", &[]).await;
+    assert_eq!(defaults(&cards), [("Visa •••• 4242".into(), true)]);
+    // A removed card can't be charged any more.
+    let (_, answer) = app.call("/api/wallet/add-funds", &[("amount", "10"), ("card", &ids[1])]).await;
+    assert_eq!(answer, json!("not_found"));
+}

@@ -114,14 +114,7 @@ pub async fn recent_attempts(
 /// Makes one saved card the default (and no other).
 pub async fn make_default(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let exists: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
-    )
-    .bind(id)
-    .bind(account_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    exists.ok_or(AppError::NotFound)?;
+    lock_saved_card(&mut tx, account_id, id).await?;
     sqlx::query("UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default")
         .bind(account_id)
         .execute(&mut *tx)
@@ -138,14 +131,7 @@ pub async fn make_default(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(
 /// remaining card becomes the default.
 pub async fn remove(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let was_default: bool = sqlx::query_scalar(
-        "SELECT is_default FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
-    )
-    .bind(id)
-    .bind(account_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let was_default = lock_saved_card(&mut tx, account_id, id).await?;
     sqlx::query(
         "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now() WHERE id = $1",
     )
@@ -164,6 +150,23 @@ pub async fn remove(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), App
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Locks a saved card of this account for the rest of the transaction and tells whether it is the
+/// default. Another account's card, or a removed one, is "not found".
+async fn lock_saved_card(
+    conn: &mut sqlx::PgConnection,
+    account_id: Uuid,
+    id: Uuid,
+) -> Result<bool, AppError> {
+    sqlx::query_scalar(
+        "SELECT is_default FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 /// A successful deposit of this account, for its receipt.
