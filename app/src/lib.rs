@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod keys;
 pub mod layout;
+pub mod metering;
 pub mod money;
 pub mod usage;
 pub mod wallet;
