@@ -14,7 +14,7 @@ use axum::{
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 use tower_sessions::{
     cookie::{time::Duration as CookieDuration, SameSite},
     Expiry, SessionManagerLayer,
@@ -55,10 +55,13 @@ pub async fn payment_processor(
         .await
         .map_err(StartupError::Processor)?;
     let processor: Arc<dyn PaymentProcessor> = Arc::new(sandbox);
-    let recovered = add_funds::recover_pending(pool, &*processor).await.map_err(StartupError::Recovery)?;
+    let recovered = add_funds::recover_pending(pool, &*processor, Duration::ZERO)
+        .await
+        .map_err(StartupError::Recovery)?;
     if recovered > 0 {
         tracing::warn!(recovered, "settled payment attempts left pending by an earlier stop");
     }
+    spawn_pending_sweeper(pool.clone(), processor.clone());
     if config.seed_demo {
         crate::demo_seed::seed_demo_account(pool, &*processor).await.map_err(StartupError::Seed)?;
     }
@@ -86,6 +89,23 @@ pub async fn connect_database(config: &Config) -> Result<PgPool, StartupError> {
         .map_err(connect_failed)?;
     sqlx::migrate!("../migrations").run(&pool).await?;
     Ok(pool)
+}
+
+/// Every 30 s, settles attempts pending for over a minute (a charge whose answer was lost while this server
+/// kept running), so nobody waits for a restart to see their deposit.
+fn spawn_pending_sweeper(pool: PgPool, processor: Arc<dyn PaymentProcessor>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match add_funds::recover_pending(&pool, &*processor, Duration::from_secs(60)).await {
+                Ok(0) => {}
+                Ok(settled) => tracing::warn!(settled, "sweeper settled pending payment attempts"),
+                Err(err) => tracing::error!(error = %err, "pending-payment sweep failed"),
+            }
+        }
+    });
 }
 
 /// Sessions live in Postgres (so they survive restarts and are shared by every app server); the cookie

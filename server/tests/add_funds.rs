@@ -362,9 +362,9 @@ async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPo
         assert_eq!(add_funds::attempt(&pool, me, draft.id).await.unwrap().status, AttemptStatus::Pending);
         assert_eq!(balance_and_ledger(&pool, me).await.0, Decimal::ZERO, "nothing credited yet");
 
-        assert_eq!(add_funds::recover_pending(&pool, &*sandbox).await.unwrap(), 1);
+        assert_eq!(add_funds::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
         assert_eq!(
-            add_funds::recover_pending(&pool, &*sandbox).await.unwrap(),
+            add_funds::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(),
             0,
             "a second pass changes nothing"
         );
@@ -379,4 +379,53 @@ async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPo
         2,
         "one charge per attempt"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sweep_leaves_a_fresh_pending_attempt_to_its_request_and_settles_a_stale_one(pool: PgPool) {
+    let sandbox = sandbox(&pool).await;
+    let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: true };
+    let me = account(&pool, "sweep@example.test").await;
+    let draft = add_funds::start_draft(
+        &pool,
+        &flaky,
+        me,
+        amount("30"),
+        new_card("4242424242424242", "12/30", "10001", false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        add_funds::confirm(&pool, &flaky, me, draft.id).await.unwrap_err(),
+        AppError::ProcessorUnavailable
+    );
+    let minute = Duration::from_secs(60);
+    assert_eq!(add_funds::recover_pending(&pool, &*sandbox, minute).await.unwrap(), 0, "too fresh to sweep");
+    sqlx::query("UPDATE payment_attempts SET confirmed_at = confirmed_at - interval '2 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(add_funds::recover_pending(&pool, &*sandbox, minute).await.unwrap(), 1);
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::from(30), Decimal::from(30)));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn recovery_keeps_going_when_the_processor_cannot_answer_for_one_attempt(pool: PgPool) {
+    let sandbox = sandbox(&pool).await;
+    let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: false };
+    let me = account(&pool, "down@example.test").await;
+    let draft = add_funds::start_draft(
+        &pool,
+        &flaky,
+        me,
+        amount("30"),
+        new_card("4242424242424242", "12/30", "10001", false),
+    )
+    .await
+    .unwrap();
+    add_funds::confirm(&pool, &flaky, me, draft.id).await.unwrap_err();
+    // The processor is still down: nothing settles, nothing fails, the attempt waits for the next pass.
+    assert_eq!(add_funds::recover_pending(&pool, &flaky, Duration::ZERO).await.unwrap(), 0);
+    assert_eq!(add_funds::attempt(&pool, me, draft.id).await.unwrap().status, AttemptStatus::Pending);
+    assert_eq!(add_funds::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
 }

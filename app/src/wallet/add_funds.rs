@@ -143,25 +143,42 @@ pub async fn confirm(
     attempt(pool, account_id, attempt_id).await
 }
 
-/// Start-up recovery: settles every attempt left `pending` by a crash or an unanswered charge. The
-/// processor is asked by idempotency key; a charge it never saw is made now with the same key (the person
-/// had confirmed it). Each attempt is credited exactly once, however often this runs.
-pub async fn recover_pending(pool: &PgPool, processor: &dyn PaymentProcessor) -> Result<usize, AppError> {
+/// Recovery: settles attempts left `pending` — by a crash, or by a charge whose answer never came — that
+/// were confirmed at least `confirmed_before` ago (start-up uses zero; the periodic sweep leaves recent ones
+/// to the request still handling them). The processor is asked by idempotency key; a charge it never saw
+/// is made now with the same key (the person had confirmed it). Each attempt is credited exactly once,
+/// however often and wherever this runs. An attempt the processor can't answer for now stays pending for
+/// the next pass. Returns how many were settled.
+pub async fn recover_pending(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    confirmed_before: Duration,
+) -> Result<usize, AppError> {
     let pending: Vec<(Uuid, String, String, Decimal)> = sqlx::query_as(
         "SELECT id, idempotency_key, processor_token, amount FROM payment_attempts
-          WHERE status = 'pending' ORDER BY confirmed_at",
+          WHERE status = 'pending' AND confirmed_at <= now() - make_interval(secs => $1)
+          ORDER BY confirmed_at",
     )
+    .bind(confirmed_before.as_secs_f64())
     .fetch_all(pool)
     .await?;
     let mut settled = 0;
     for (attempt_id, key, token, amount) in pending {
-        let outcome = match processor.find_charge(&key).await.map_err(processor_failed)? {
-            Some(outcome) => outcome,
-            None => processor.charge(&token, Usd::new(amount), &key).await.map_err(processor_failed)?,
+        let outcome = match processor.find_charge(&key).await {
+            Ok(Some(outcome)) => Ok(outcome),
+            Ok(None) => processor.charge(&token, Usd::new(amount), &key).await,
+            Err(err) => Err(err),
         };
-        if record_outcome(pool, attempt_id, &outcome).await? {
-            settled += 1;
-            tracing::info!(%attempt_id, "recovered a pending payment attempt");
+        match outcome {
+            Ok(outcome) => {
+                if record_outcome(pool, attempt_id, &outcome).await? {
+                    settled += 1;
+                    tracing::info!(%attempt_id, "recovered a pending payment attempt");
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%attempt_id, error = %err, "pending attempt not settled yet; next pass retries")
+            }
         }
     }
     Ok(settled)
