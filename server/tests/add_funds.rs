@@ -340,26 +340,33 @@ impl PaymentProcessor for LostAnswers {
     }
 }
 
+/// An account with an attempt left `pending`: confirmed, but the processor's answer was lost (after
+/// charging when `charged`). Returns the account, the attempt and the flaky processor.
+async fn pending_after_lost_answer(
+    pool: &PgPool,
+    sandbox: &Arc<SandboxProcessor>,
+    charged: bool,
+    email: &str,
+    text: &str,
+) -> (Uuid, Uuid, LostAnswers) {
+    let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: charged };
+    let me = account(pool, email).await;
+    let choice = new_card("4242424242424242", "12/30", "10001", true);
+    let draft = add_funds::start_draft(pool, &flaky, me, amount(text), choice).await.unwrap();
+    assert_eq!(
+        add_funds::confirm(pool, &flaky, me, draft.id).await.unwrap_err(),
+        AppError::ProcessorUnavailable
+    );
+    (me, draft.id, flaky)
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPool) {
     for charged in [true, false] {
         let sandbox = sandbox(&pool).await;
-        let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: charged };
-        let me = account(&pool, &format!("recover-{charged}@example.test")).await;
-        let draft = add_funds::start_draft(
-            &pool,
-            &flaky,
-            me,
-            amount("42.50"),
-            new_card("4242424242424242", "12/30", "10001", true),
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            add_funds::confirm(&pool, &flaky, me, draft.id).await.unwrap_err(),
-            AppError::ProcessorUnavailable
-        );
-        assert_eq!(add_funds::attempt(&pool, me, draft.id).await.unwrap().status, AttemptStatus::Pending);
+        let email = format!("recover-{charged}@example.test");
+        let (me, attempt_id, _) = pending_after_lost_answer(&pool, &sandbox, charged, &email, "42.50").await;
+        assert_eq!(add_funds::attempt(&pool, me, attempt_id).await.unwrap().status, AttemptStatus::Pending);
         assert_eq!(balance_and_ledger(&pool, me).await.0, Decimal::ZERO, "nothing credited yet");
 
         assert_eq!(add_funds::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
@@ -368,11 +375,11 @@ async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPo
             0,
             "a second pass changes nothing"
         );
-        let settled = add_funds::attempt(&pool, me, draft.id).await.unwrap();
+        let settled = add_funds::attempt(&pool, me, attempt_id).await.unwrap();
         assert_eq!((settled.status, settled.balance_after), (AttemptStatus::Succeeded, Some(usd("42.50"))));
         assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::new(4250, 2), Decimal::new(4250, 2)));
         // A confirm arriving late (the person pressed again) replays the result: no second charge.
-        assert_eq!(add_funds::confirm(&pool, &*sandbox, me, draft.id).await.unwrap(), settled);
+        assert_eq!(add_funds::confirm(&pool, &*sandbox, me, attempt_id).await.unwrap(), settled);
     }
     assert_eq!(
         count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await,
@@ -384,21 +391,7 @@ async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPo
 #[sqlx::test(migrations = "../migrations")]
 async fn the_sweep_leaves_a_fresh_pending_attempt_to_its_request_and_settles_a_stale_one(pool: PgPool) {
     let sandbox = sandbox(&pool).await;
-    let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: true };
-    let me = account(&pool, "sweep@example.test").await;
-    let draft = add_funds::start_draft(
-        &pool,
-        &flaky,
-        me,
-        amount("30"),
-        new_card("4242424242424242", "12/30", "10001", false),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        add_funds::confirm(&pool, &flaky, me, draft.id).await.unwrap_err(),
-        AppError::ProcessorUnavailable
-    );
+    let (me, _, _) = pending_after_lost_answer(&pool, &sandbox, true, "sweep@example.test", "30").await;
     let minute = Duration::from_secs(60);
     assert_eq!(add_funds::recover_pending(&pool, &*sandbox, minute).await.unwrap(), 0, "too fresh to sweep");
     sqlx::query("UPDATE payment_attempts SET confirmed_at = confirmed_at - interval '2 minutes'")
@@ -412,20 +405,10 @@ async fn the_sweep_leaves_a_fresh_pending_attempt_to_its_request_and_settles_a_s
 #[sqlx::test(migrations = "../migrations")]
 async fn recovery_keeps_going_when_the_processor_cannot_answer_for_one_attempt(pool: PgPool) {
     let sandbox = sandbox(&pool).await;
-    let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: false };
-    let me = account(&pool, "down@example.test").await;
-    let draft = add_funds::start_draft(
-        &pool,
-        &flaky,
-        me,
-        amount("30"),
-        new_card("4242424242424242", "12/30", "10001", false),
-    )
-    .await
-    .unwrap();
-    add_funds::confirm(&pool, &flaky, me, draft.id).await.unwrap_err();
+    let (me, attempt_id, flaky) =
+        pending_after_lost_answer(&pool, &sandbox, false, "down@example.test", "30").await;
     // The processor is still down: nothing settles, nothing fails, the attempt waits for the next pass.
     assert_eq!(add_funds::recover_pending(&pool, &flaky, Duration::ZERO).await.unwrap(), 0);
-    assert_eq!(add_funds::attempt(&pool, me, draft.id).await.unwrap().status, AttemptStatus::Pending);
+    assert_eq!(add_funds::attempt(&pool, me, attempt_id).await.unwrap().status, AttemptStatus::Pending);
     assert_eq!(add_funds::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
 }

@@ -55,26 +55,8 @@ pub async fn start_draft(
             (None, card, save)
         }
     };
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO payment_attempts
-            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
-             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card)
-         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         RETURNING id",
-    )
-    .bind(account_id)
-    .bind(amount.usd().amount())
-    .bind(format!("tg_attempt_{}", Uuid::new_v4().simple()))
-    .bind(payment_method_id)
-    .bind(&card.token)
-    .bind(&card.brand)
-    .bind(&card.last4)
-    .bind(card.expiry.month as i32)
-    .bind(card.expiry.year)
-    .bind(&card.postal_code)
-    .bind(save_card)
-    .fetch_one(pool)
-    .await?;
+    let id =
+        insert_draft(pool, account_id, amount.usd().amount(), payment_method_id, &card, save_card).await?;
     attempt(pool, account_id, id).await
 }
 
@@ -86,26 +68,25 @@ pub async fn retry_as_new_draft(
     failed_attempt_id: Uuid,
 ) -> Result<AttemptView, AppError> {
     ensure_not_locked(pool, account_id).await?;
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO payment_attempts
-            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
-             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card)
-         SELECT a.account_id, a.amount, 'draft', $3, a.payment_method_id,
+    type Row = (Decimal, Option<Uuid>, String, String, String, i32, i32, String);
+    // The card as it is now if it is still saved (its expiry may have been fixed), else as it was.
+    let failed: Row = sqlx::query_as(
+        "SELECT a.amount, a.payment_method_id,
                 COALESCE(p.processor_token, a.processor_token), COALESCE(p.brand, a.card_brand),
                 COALESCE(p.last4, a.card_last4), COALESCE(p.expiry_month, a.card_expiry_month),
-                COALESCE(p.expiry_year, a.card_expiry_year), COALESCE(p.billing_postal_code, a.card_postal_code),
-                false
+                COALESCE(p.expiry_year, a.card_expiry_year), COALESCE(p.billing_postal_code, a.card_postal_code)
            FROM payment_attempts a
            LEFT JOIN payment_methods p ON p.id = a.payment_method_id AND p.removed_at IS NULL
-          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'failed'
-         RETURNING id",
+          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'failed'",
     )
     .bind(failed_attempt_id)
     .bind(account_id)
-    .bind(format!("tg_attempt_{}", Uuid::new_v4().simple()))
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)?;
+    let (amount, payment_method_id, token, brand, last4, month, year, postal_code) = failed;
+    let card = CardOnFile { token, brand, last4, expiry: Expiry { month: month as u32, year }, postal_code };
+    let id = insert_draft(pool, account_id, amount, payment_method_id, &card, false).await?;
     attempt(pool, account_id, id).await
 }
 
@@ -336,6 +317,38 @@ pub async fn attempt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
         decline_message,
         balance_after: balance_after.map(Usd::new),
     })
+}
+
+/// Stores a `draft` attempt with a new server-made idempotency key: the one key every charge of this
+/// attempt will carry.
+async fn insert_draft(
+    pool: &PgPool,
+    account_id: Uuid,
+    amount: Decimal,
+    payment_method_id: Option<Uuid>,
+    card: &CardOnFile,
+    save_card: bool,
+) -> Result<Uuid, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO payment_attempts
+            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
+             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card)
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING id",
+    )
+    .bind(account_id)
+    .bind(amount)
+    .bind(format!("tg_attempt_{}", Uuid::new_v4().simple()))
+    .bind(payment_method_id)
+    .bind(&card.token)
+    .bind(&card.brand)
+    .bind(&card.last4)
+    .bind(card.expiry.month as i32)
+    .bind(card.expiry.year)
+    .bind(&card.postal_code)
+    .bind(save_card)
+    .fetch_one(pool)
+    .await?)
 }
 
 struct CardOnFile {

@@ -230,11 +230,13 @@ pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
     .await
 }
 
-/// Only wallet pages are places to return to after a card update.
+/// Only wallet pages are places to return to after a card update (and only as `safe_next_path` allows).
 #[cfg(feature = "ssr")]
 fn wallet_return_path(return_to: Option<&str>) -> String {
-    match return_to {
-        Some(path) if path.starts_with("/dashboard/wallet") && !path.contains("//") => path.to_string(),
-        _ => "/dashboard/wallet".to_string(),
+    let path = crate::auth::return_to::safe_next_path(return_to);
+    if path.starts_with("/dashboard/wallet") && !path.contains("//") {
+        path
+    } else {
+        "/dashboard/wallet".to_string()
     }
 }

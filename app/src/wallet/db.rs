@@ -10,6 +10,12 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// A moment as the wallet lists show it. Formatted here, in UTC, so the server and the browser render the
+/// same text (hydration).
+fn shown_utc(at: DateTime<Utc>) -> String {
+    at.format("%b %-d, %Y %H:%M UTC").to_string()
+}
+
 pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, AppError> {
     let balance: Decimal = sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
         .bind(account_id)
@@ -39,8 +45,7 @@ pub async fn recent_activity(
         .into_iter()
         .map(|(id, at, kind, amount, balance_after, reference)| ActivityRow {
             id,
-            // Formatted here, in UTC, so the server and the browser render the same text (hydration).
-            when: at.format("%b %-d, %Y %H:%M UTC").to_string(),
+            when: shown_utc(at),
             kind,
             amount: Usd::new(amount),
             balance_after: Usd::new(balance_after),
@@ -102,7 +107,7 @@ pub async fn recent_attempts(
         .into_iter()
         .map(|(id, at, amount, brand, last4, status, reason)| AttemptRow {
             id,
-            when: at.format("%b %-d, %Y %H:%M UTC").to_string(),
+            when: shown_utc(at),
             amount: Usd::new(amount),
             card_label: card_label(&brand, &last4),
             succeeded: status == "succeeded",
