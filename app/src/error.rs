@@ -42,6 +42,42 @@ pub enum AppError {
     CardTestingLocked,
     #[error("A processing error occurred. Try again in a moment.")]
     ProcessorUnavailable,
+    #[error("Enter a key name of up to 100 characters")]
+    KeyNameInvalid,
+    #[error("Enter a spend limit between $0.01 and $1,000,000.00, with at most 2 decimal places")]
+    SpendLimitInvalid,
+    #[error("Enter an alert threshold between $0.00 and $1,000,000.00, with at most 2 decimal places")]
+    ThresholdInvalid,
+    #[error("Invalid spend key. Send it as \"Authorization: Bearer tg_sk_…\".")]
+    UnknownSpendKey,
+    #[error("This spend key is paused. Resume it on the Keys page to use it.")]
+    SpendKeyPaused,
+    #[error("This spend key has been revoked.")]
+    SpendKeyRevoked,
+    #[error("Spend key limit reached")]
+    KeyLimitReached,
+    #[error("This spend key is not allowed to call this service")]
+    ServiceNotAllowed,
+    #[error("This spend key is not allowed to add funds. Turn on \"Allow adding funds\" for it.")]
+    FundingNotAllowed,
+    #[error("Unknown service or model")]
+    UnknownService,
+    #[error("Usage must be whole, non-negative token counts")]
+    InvalidUsage,
+    #[error("The request body is not valid JSON for this call")]
+    InvalidRequestBody,
+    #[error("A query parameter is not valid for this call")]
+    InvalidQuery,
+    #[error("An Idempotency-Key header is required")]
+    IdempotencyKeyRequired,
+    #[error("This Idempotency-Key was already used with different parameters")]
+    IdempotencyKeyReused,
+    #[error("A request with this Idempotency-Key is still being processed. Try again shortly.")]
+    IdempotencyInProgress,
+    #[error("This checkout link has expired. Ask for a new one.")]
+    CheckoutExpired,
+    #[error("This checkout link has already been used.")]
+    CheckoutUsed,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached our code, or its answer could not be read (network, encoding).
@@ -70,6 +106,24 @@ const BY_CODE: &[AppError] = &[
     AppError::InvalidPostalCode,
     AppError::CardTestingLocked,
     AppError::ProcessorUnavailable,
+    AppError::KeyNameInvalid,
+    AppError::SpendLimitInvalid,
+    AppError::ThresholdInvalid,
+    AppError::UnknownSpendKey,
+    AppError::SpendKeyPaused,
+    AppError::SpendKeyRevoked,
+    AppError::KeyLimitReached,
+    AppError::ServiceNotAllowed,
+    AppError::FundingNotAllowed,
+    AppError::UnknownService,
+    AppError::InvalidUsage,
+    AppError::InvalidRequestBody,
+    AppError::InvalidQuery,
+    AppError::IdempotencyKeyRequired,
+    AppError::IdempotencyKeyReused,
+    AppError::IdempotencyInProgress,
+    AppError::CheckoutExpired,
+    AppError::CheckoutUsed,
     AppError::Internal,
 ];
 
@@ -96,6 +150,24 @@ impl AppError {
             AppError::InvalidPostalCode => "invalid_postal_code",
             AppError::CardTestingLocked => "card_testing_locked",
             AppError::ProcessorUnavailable => "processor_unavailable",
+            AppError::KeyNameInvalid => "key_name_invalid",
+            AppError::SpendLimitInvalid => "spend_limit_invalid",
+            AppError::ThresholdInvalid => "threshold_invalid",
+            AppError::UnknownSpendKey => "unknown_spend_key",
+            AppError::SpendKeyPaused => "spend_key_paused",
+            AppError::SpendKeyRevoked => "spend_key_revoked",
+            AppError::KeyLimitReached => "key_limit_reached",
+            AppError::ServiceNotAllowed => "service_not_allowed",
+            AppError::FundingNotAllowed => "funding_not_allowed",
+            AppError::UnknownService => "unknown_service",
+            AppError::InvalidUsage => "invalid_usage",
+            AppError::InvalidRequestBody => "invalid_request_body",
+            AppError::InvalidQuery => "invalid_query",
+            AppError::IdempotencyKeyRequired => "idempotency_key_required",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::IdempotencyInProgress => "idempotency_in_progress",
+            AppError::CheckoutExpired => "checkout_expired",
+            AppError::CheckoutUsed => "checkout_used",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -124,6 +196,19 @@ impl AppError {
             | AppError::InvalidExpiry
             | AppError::InvalidCvc
             | AppError::InvalidPostalCode => 400,
+            AppError::KeyNameInvalid
+            | AppError::SpendLimitInvalid
+            | AppError::ThresholdInvalid
+            | AppError::UnknownService
+            | AppError::InvalidUsage
+            | AppError::InvalidRequestBody
+            | AppError::InvalidQuery
+            | AppError::IdempotencyKeyRequired => 400,
+            AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
+            AppError::KeyLimitReached => 402,
+            AppError::ServiceNotAllowed | AppError::FundingNotAllowed => 403,
+            AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
+            AppError::CheckoutExpired | AppError::CheckoutUsed => 410,
             AppError::CardTestingLocked => 429,
             AppError::ProcessorUnavailable => 503,
             AppError::Internal | AppError::Transport(_) => 500,

@@ -3,12 +3,14 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod checkout;
 pub mod error;
 pub mod keys;
 pub mod layout;
 pub mod metering;
 pub mod money;
 pub mod usage;
+pub mod utc;
 pub mod wallet;
 
 #[cfg(feature = "ssr")]

@@ -99,44 +99,9 @@ pub struct TopUpAmount(Usd);
 impl TopUpAmount {
     pub const MIN: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
     pub const MAX: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
-    /// Longer input is refused before it is looked at.
-    const MAX_INPUT_CHARS: usize = 32;
-
-    /// Accepts surrounding spaces, an optional leading `$` and thousands commas in the right places
-    /// (`1,000.50`); refuses exponents, hex, `NaN`, misplaced commas and non-ASCII digits.
+    /// The format rules of [`parse_dollars`], then the top-up range.
     pub fn parse(raw: &str) -> Result<TopUpAmount, AmountError> {
-        let text = raw.trim();
-        if text.is_empty() || text.chars().count() > Self::MAX_INPUT_CHARS {
-            return Err(AmountError::NotANumber);
-        }
-        let (negative, text) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let text = text.strip_prefix('$').unwrap_or(text);
-        let (negative, text) = match text.strip_prefix('-') {
-            Some(rest) if !negative => (true, rest),
-            Some(_) => return Err(AmountError::NotANumber),
-            None => (negative, text),
-        };
-        let (whole, fraction) = match text.split_once('.') {
-            Some((whole, fraction)) => (whole, Some(fraction)),
-            None => (text, None),
-        };
-        let whole_digits = plain_or_grouped_digits(whole).ok_or(AmountError::NotANumber)?;
-        let fraction = match fraction {
-            Some(f) if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) => {
-                return Err(AmountError::NotANumber)
-            }
-            Some(f) => f,
-            None => "",
-        };
-        if fraction.len() > 2 {
-            return Err(AmountError::TooManyDecimals);
-        }
-        let canonical = format!("{}{whole_digits}.{fraction:0<2}", if negative { "-" } else { "" });
-        // 30 digits overflow Decimal: such a number is far out of range anyway.
-        let amount = canonical.parse::<Decimal>().map_err(|_| AmountError::OutOfRange)?;
+        let amount = parse_dollars(raw)?;
         if amount < Self::MIN || amount > Self::MAX {
             return Err(AmountError::OutOfRange);
         }
@@ -146,6 +111,46 @@ impl TopUpAmount {
     pub fn usd(self) -> Usd {
         self.0
     }
+}
+
+/// A typed dollar amount with at most two decimals, before any range rule: surrounding spaces, an
+/// optional leading `$` and thousands commas in the right places (`1,000.50`) are accepted; exponents,
+/// hex, `NaN`, misplaced commas and non-ASCII digits are not. Each kind of amount (a top-up, a spend
+/// limit, an alert threshold) applies its own range to the result.
+pub fn parse_dollars(raw: &str) -> Result<Decimal, AmountError> {
+    const MAX_INPUT_CHARS: usize = 32;
+    let text = raw.trim();
+    if text.is_empty() || text.chars().count() > MAX_INPUT_CHARS {
+        return Err(AmountError::NotANumber);
+    }
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let text = text.strip_prefix('$').unwrap_or(text);
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) if !negative => (true, rest),
+        Some(_) => return Err(AmountError::NotANumber),
+        None => (negative, text),
+    };
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let whole_digits = plain_or_grouped_digits(whole).ok_or(AmountError::NotANumber)?;
+    let fraction = match fraction {
+        Some(f) if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) => {
+            return Err(AmountError::NotANumber)
+        }
+        Some(f) => f,
+        None => "",
+    };
+    if fraction.len() > 2 {
+        return Err(AmountError::TooManyDecimals);
+    }
+    let canonical = format!("{}{whole_digits}.{fraction:0<2}", if negative { "-" } else { "" });
+    // 30 digits overflow Decimal: such a number is far out of any range anyway.
+    canonical.parse::<Decimal>().map_err(|_| AmountError::OutOfRange)
 }
 
 /// `1234` or `1,234` (groups of three after the first) → the digits; anything else → `None`.

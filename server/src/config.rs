@@ -22,6 +22,9 @@ pub struct Config {
     /// `TOLLGATE_ALLOWED_ORIGINS`: comma-separated origins (e.g. `https://tollgate.example`) accepted on
     /// state-changing requests besides the request's own host. Needed behind a proxy that rewrites Host.
     pub allowed_origins: Vec<String>,
+    /// `TOLLGATE_PUBLIC_URL`: the site's address as clients reach it (e.g. `https://tollgate.example`), for
+    /// absolute links in API answers (`checkout_url`). Default: `http://` + the request's Host.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +68,9 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            public_url: lookup("TOLLGATE_PUBLIC_URL")
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
         })
     }
 

@@ -2,10 +2,12 @@
 //! serves the Leptos app, its server functions and the health check. Kept thin: the features live in
 //! the `app` crate.
 
+pub mod api;
 pub mod config;
 pub mod cross_site;
 pub mod demo_seed;
 pub mod health;
+pub mod key_form;
 pub mod page_guard;
 pub mod sandbox_processor;
 pub mod startup;

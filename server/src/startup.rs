@@ -1,6 +1,9 @@
 //! Start-up in order: connect (or fail clearly), migrate, seed (dev), then route.
 
-use crate::{config::Config, cross_site, health, page_guard, sandbox_processor::SandboxProcessor};
+use crate::{
+    api, config::Config, cross_site, health, key_form, page_guard, sandbox_processor::SandboxProcessor,
+};
+use app::metering::meter::Meter;
 use app::wallet::{add_funds, processor::PaymentProcessor};
 use app::{shell, App};
 use axum::{
@@ -8,7 +11,7 @@ use axum::{
     extract::{FromRef, Request, State},
     middleware,
     response::IntoResponse,
-    routing::{get, post},
+    routing::{any, get, post},
     Router,
 };
 use leptos::prelude::*;
@@ -27,6 +30,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub processor: Arc<dyn PaymentProcessor>,
     pub allowed_origins: cross_site::AllowedOrigins,
+    /// Group commit of metered calls, one queue per wallet (`POST /v1/requests`).
+    pub meter: Arc<Meter>,
+    /// `TOLLGATE_PUBLIC_URL`, for absolute links in API answers.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,15 +150,20 @@ pub fn build_router(
 ) -> Router {
     let state = AppState {
         leptos_options,
+        meter: Meter::new(pool.clone()),
         pool,
         processor,
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
+        public_url: config.public_url.clone(),
     };
     let routes = generate_route_list(App);
     let context = server_fn_context(&state);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/{*fn_name}", post(server_fn_handler))
+        .merge(api::router())
+        .route("/v1/{*unknown}", any(api::unknown_route))
+        .route("/dashboard/keys", post(key_form::create_key_without_javascript))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -170,7 +182,7 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 }
 
 /// What server functions find in Leptos' context, the same for page renders and direct calls.
-fn server_fn_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
+pub(crate) fn server_fn_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
     let (pool, processor) = (state.pool.clone(), state.processor.clone());
     move || {
         provide_context(pool.clone());

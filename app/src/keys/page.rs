@@ -1,14 +1,247 @@
+//! `/dashboard/keys`: create a spend key (its secret shown once), and the keys with their counters and
+//! "Pause"/"Resume"/"Revoke".
+//!
+//! The create form posts to `POST /dashboard/keys` with JavaScript off (the response renders this page
+//! with the secret); once hydrated, submitting it calls `create_key` instead and shows the secret in place.
+
+use super::api::{list_keys, list_services, ChangeKey, CreateKey};
+use super::spec::{CreatedKey, KeyStatus, LimitPeriod, SpendKeyView};
+use crate::error::AppError;
+use crate::layout::form_error::FormError;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
+    let create = ServerAction::<CreateKey>::new();
+    let change = ServerAction::<ChangeKey>::new();
+    let keys = Resource::new(move || (create.version().get(), change.version().get()), |_| list_keys());
+    let services = Resource::new(|| (), |_| list_services());
+    // The secret of a key created by a plain form post (JavaScript off): rendered in that one response.
+    #[cfg(feature = "ssr")]
+    let posted = use_context::<super::api::JustCreatedKey>().map(|k| k.0);
+    #[cfg(not(feature = "ssr"))]
+    let posted: Option<CreatedKey> = None;
+    let posted = Resource::new(
+        || (),
+        move |_| {
+            let posted = posted.clone();
+            async move { posted }
+        },
+    );
+    let query = use_query_map();
+    let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
+    let error = Signal::derive(move || match create.value().get() {
+        Some(Err(err)) => Some(err.message()),
+        Some(Ok(_)) => None,
+        None => url_error.get().map(|e| e.message()),
+    });
+    let change_error =
+        Signal::derive(move || change.value().get().and_then(Result::err).map(|e| e.message()));
+
     view! {
         <main class="page">
             <h1>"Spend keys"</h1>
-            <section class="card">
-                <h2>"Your keys"</h2>
-                <p class="empty">"No spend keys yet. Spend keys let an agent pay for calls from this wallet without sharing your login."</p>
+            <p class="muted">"A spend key lets an agent pay for calls from this wallet without your login. Each call is charged before it runs; a call the balance (or the key's limit) can't cover is refused with HTTP 402 and costs nothing."</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let created = create.value().get().and_then(Result::ok).or(posted.await);
+                    created.map(|created| view! { <NewKeySecret created/> })
+                })}
+            </Suspense>
+            <section class="card" aria-labelledby="create-key-heading">
+                <h2 id="create-key-heading">"Create a key"</h2>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let services = services.await.unwrap_or_default();
+                        view! { <CreateKeyForm create services error/> }
+                    })}
+                </Suspense>
+            </section>
+            <section class="card" aria-labelledby="keys-heading">
+                <h2 id="keys-heading">"Your keys"</h2>
+                <FormError id="key-change-error" message=change_error/>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match keys.await {
+                            Ok(keys) if keys.is_empty() => view! {
+                                <p class="empty">"No spend keys yet. Create one above and give it to your agent."</p>
+                            }.into_any(),
+                            Ok(keys) => view! { <KeyList keys change/> }.into_any(),
+                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </section>
         </main>
+    }
+}
+
+/// The secret, once. Nothing else ever shows it again.
+#[component]
+fn NewKeySecret(created: CreatedKey) -> impl IntoView {
+    view! {
+        <section class="card new-key" aria-labelledby="new-key-heading" role="status">
+            <h2 id="new-key-heading">{format!("Key \u{201c}{}\u{201d} created", created.key.name)}</h2>
+            <p>"Copy this secret now and store it safely. It is shown only this once: Tollgate keeps only a hash of it."</p>
+            <p class="secret"><code data-testid="new-key-secret">{created.secret}</code></p>
+            <p class="muted">"Use it as " <code>"Authorization: Bearer <secret>"</code> " on the " <a href="/v1/openapi.json">"Tollgate API"</a> "."</p>
+        </section>
+    }
+}
+
+#[component]
+fn CreateKeyForm(
+    create: ServerAction<CreateKey>,
+    services: Vec<(String, String)>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let spend_limit = RwSignal::new(String::new());
+    let limit_period = RwSignal::new(LimitPeriod::Daily.as_str().to_string());
+    let allowed = RwSignal::new(Vec::<String>::new());
+    let allow_funding = RwSignal::new(false);
+    // A created key clears the form for the next one.
+    Effect::watch(
+        move || create.version().get(),
+        move |_, _, _| {
+            if matches!(create.value().get_untracked(), Some(Ok(_))) {
+                name.set(String::new());
+                spend_limit.set(String::new());
+                allowed.set(Vec::new());
+                allow_funding.set(false);
+            }
+        },
+        false,
+    );
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateKey {
+            name: name.get_untracked(),
+            spend_limit: spend_limit.get_untracked(),
+            limit_period: limit_period.get_untracked(),
+            services: allowed.get_untracked(),
+            allow_funding: allow_funding.get_untracked(),
+        });
+    };
+    view! {
+        <form method="post" action="/dashboard/keys" class="stack key-form" novalidate=true on:submit=on_submit>
+            <div class="field">
+                <label for="key-name">"Key name"</label>
+                <input id="key-name" name="name" maxlength="100" autocomplete="off" placeholder="Research agent" bind:value=name/>
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="key-limit">"Spend limit"</label>
+                    <div class="money-input">
+                        <span aria-hidden="true">"$"</span>
+                        <input id="key-limit" name="spend_limit" inputmode="decimal" autocomplete="off" placeholder="No limit" aria-describedby="key-limit-hint" bind:value=spend_limit/>
+                    </div>
+                    <p id="key-limit-hint" class="hint">"Optional. Calls over it are refused with 402."</p>
+                </div>
+                <div class="field">
+                    <label for="key-period">"Limit period"</label>
+                    <select id="key-period" name="limit_period" bind:value=limit_period>
+                        {LimitPeriod::ALL.map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <fieldset class="services">
+                <legend>"Allowed services " <span class="muted">"(none ticked: every service)"</span></legend>
+                {services
+                    .into_iter()
+                    .map(|(id, service_name)| {
+                        let value = id.clone();
+                        let toggled = id.clone();
+                        view! {
+                            <label class="checkbox">
+                                <input
+                                    type="checkbox"
+                                    name="services"
+                                    value=value
+                                    prop:checked=move || allowed.read().contains(&id)
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        allowed.update(|list| {
+                                            list.retain(|s| s != &toggled);
+                                            if on { list.push(toggled.clone()); }
+                                        });
+                                    }
+                                />
+                                <span>{service_name}</span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <label class="checkbox">
+                <input type="checkbox" name="allow_funding" value="on" bind:checked=allow_funding/>
+                <span>"Allow adding funds"</span>
+            </label>
+            <p class="hint">"Lets the agent top up this wallet with your saved card (POST /v1/wallet/fund)."</p>
+            <FormError id="create-key-error" message=error/>
+            <div class="row">
+                <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Creating…" } else { "Create key" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn KeyList(keys: Vec<SpendKeyView>, change: ServerAction<ChangeKey>) -> impl IntoView {
+    view! {
+        <ul class="key-list">
+            {keys.into_iter().map(|key| view! { <KeyRow key change/> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
+    let id = key.id.to_string();
+    let (status_text, status_class) = match key.status {
+        KeyStatus::Active => ("Active", "badge badge-ok"),
+        KeyStatus::Paused => ("Paused", "badge badge-warn"),
+        KeyStatus::Revoked => ("Revoked", "badge badge-danger"),
+    };
+    let button = move |value: &'static str, label: &'static str, class: &'static str| {
+        let id = id.clone();
+        view! {
+            <ActionForm action=change>
+                <input type="hidden" name="key_id" value=id/>
+                <input type="hidden" name="change" value=value/>
+                <button type="submit" class=class disabled=move || change.pending().get()>{label}</button>
+            </ActionForm>
+        }
+    };
+    let limit =
+        key.limit.map(|l| format!("{} (spent this cycle: {})", l.describe(), key.cycle_spend.display()));
+    view! {
+        <li class="key-row" data-key=key.name.clone()>
+            <div class="key-main">
+                <span class="key-name">{key.name.clone()}</span>
+                <code class="muted">{format!("{}…", key.prefix)}</code>
+                <span class=status_class>{status_text}</span>
+            </div>
+            <dl class="key-facts">
+                <dt>"Spend limit"</dt><dd>{limit.unwrap_or_else(|| "None".to_string())}</dd>
+                <dt>"Services"</dt><dd>{key.allowed_services.map(|s| s.join(", ")).unwrap_or_else(|| "All".to_string())}</dd>
+                <dt>"Adding funds"</dt><dd>{if key.allow_funding { "Allowed" } else { "Not allowed" }}</dd>
+                <dt>"Total spend"</dt><dd data-testid="key-total-spend" title=key.total_spend.amount().normalize().to_string()>{key.total_spend.display()}</dd>
+                <dt>"Requests"</dt><dd data-testid="key-requests">{key.requests}</dd>
+                <dt>"Last used"</dt><dd>{key.last_used.unwrap_or_else(|| "Never".to_string())}</dd>
+                <dt>"Created"</dt><dd>{key.created}</dd>
+            </dl>
+            <div class="row">
+                {match key.status {
+                    KeyStatus::Active => Some(button("pause", "Pause", "button small").into_any()),
+                    KeyStatus::Paused => Some(button("resume", "Resume", "button small").into_any()),
+                    KeyStatus::Revoked => None,
+                }}
+                {(key.status != KeyStatus::Revoked).then(|| button("revoke", "Revoke", "button small danger"))}
+            </div>
+        </li>
     }
 }

@@ -1,6 +1,7 @@
 //! The HTML document and the route table.
 
 use crate::auth::page::{LoginPage, SignupPage};
+use crate::checkout::page::CheckoutPage;
 use crate::keys::page::KeysPage;
 use crate::layout::dashboard::DashboardLayout;
 use crate::usage::page::UsagePage;
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/checkout/:id") view=CheckoutPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/dashboard/wallet"/> } ssr=SsrMode::Async/>
                     <Route path=path!("wallet") view=WalletPage ssr=SsrMode::Async/>

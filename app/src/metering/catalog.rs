@@ -21,3 +21,8 @@ pub async fn price(pool: &PgPool, service: &str, model: &str) -> Result<Option<P
         per_request,
     }))
 }
+
+/// Every service, by name (the "allowed services" choices of a spend key).
+pub async fn services(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
+    Ok(sqlx::query_as("SELECT id, name FROM services ORDER BY name").fetch_all(pool).await?)
+}

@@ -64,6 +64,12 @@ pub struct CostBreakdown {
     pub total: Usd,
 }
 
+impl CostBreakdown {
+    /// What a rejected call cost.
+    pub const ZERO: CostBreakdown =
+        CostBreakdown { input: Usd::ZERO, output: Usd::ZERO, fee: Usd::ZERO, total: Usd::ZERO };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 use super::api::{PaymentMethodView, StartAddFunds};
 use super::dialog::Dialog;
+use super::new_card_fields::NewCardFields;
 use crate::error::AppError;
 use crate::layout::form_error::FormError;
 use crate::money::TopUpAmount;
@@ -81,28 +82,7 @@ pub fn AddFundsPanel(
                 </fieldset>
                 // Shown by CSS while "Use a new card" is checked (`:has`), so it works with JavaScript off too.
                 <div class="new-card stack">
-                    <div class="field">
-                        <label for="add-card-number">"Card number"</label>
-                        <input id="add-card-number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242"/>
-                    </div>
-                    <div class="field-row">
-                        <div class="field">
-                            <label for="add-expiry">"Expiry"</label>
-                            <input id="add-expiry" name="expiry" autocomplete="cc-exp" placeholder="MM/YY"/>
-                        </div>
-                        <div class="field">
-                            <label for="add-cvc">"CVC"</label>
-                            <input id="add-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123"/>
-                        </div>
-                    </div>
-                    <div class="field">
-                        <label for="add-postal">"Billing postal code"</label>
-                        <input id="add-postal" name="postal_code" autocomplete="postal-code"/>
-                    </div>
-                    <label class="checkbox">
-                        <input type="checkbox" name="save_card" value="on" checked=true/>
-                        <span>"Save this card"</span>
-                    </label>
+                    <NewCardFields/>
                 </div>
                 <FormError id="add-funds-error" message=error/>
                 <div class="row">

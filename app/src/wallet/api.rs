@@ -12,7 +12,7 @@ use uuid::Uuid;
 use {
     super::{
         add_funds::{self, CardChoice},
-        card::{CardNumber, Cvc, Expiry, PostalCode},
+        card::{Expiry, PostalCode},
         db, payment_methods,
         processor::NewCard,
     },
@@ -24,8 +24,13 @@ use {
 /// The header and wallet page balance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalletSummary {
+    pub wallet_id: Uuid,
     pub balance: Usd,
     pub currency: String,
+    /// The account's alert threshold, if one is set.
+    pub low_balance_threshold: Option<Usd>,
+    /// The balance is below the threshold (the banner and the API's `low_balance`).
+    pub low_balance: bool,
 }
 
 /// One ledger entry as the activity list shows it.
@@ -45,6 +50,11 @@ pub struct PaymentMethodView {
     pub id: Uuid,
     /// "Visa •••• 4242"
     pub label: String,
+    pub brand: String,
+    pub last4: String,
+    pub expiry_month: u32,
+    /// Four digits.
+    pub expiry_year: i32,
     /// "12/30"
     pub expiry: String,
     pub expired: bool,
@@ -52,6 +62,8 @@ pub struct PaymentMethodView {
     pub is_default: bool,
     /// The card's last failure, until a later success clears it.
     pub error_message: Option<String>,
+    pub error_code: Option<String>,
+    pub error_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A deposit or failed attempt in the history list.
@@ -139,12 +151,12 @@ pub async fn start_add_funds(
         let choice = match card.as_deref() {
             Some(id) if id != "new" => CardChoice::Saved(id.parse().map_err(|_| AppError::NotFound)?),
             _ => CardChoice::New {
-                card: NewCard {
-                    number: CardNumber::parse(card_number.as_deref().unwrap_or_default())?,
-                    expiry: Expiry::parse(expiry.as_deref().unwrap_or_default())?,
-                    cvc: Cvc::parse(cvc.as_deref().unwrap_or_default())?,
-                    postal_code: PostalCode::parse(postal_code.as_deref().unwrap_or_default())?,
-                },
+                card: NewCard::from_fields(
+                    card_number.as_deref(),
+                    expiry.as_deref(),
+                    cvc.as_deref(),
+                    postal_code.as_deref(),
+                )?,
                 save: save_card.is_some(),
             },
         };

@@ -5,24 +5,45 @@ use super::attempt::card_label;
 use super::card::Expiry;
 use crate::error::AppError;
 use crate::money::Usd;
+use crate::utc::shown_utc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// A moment as the wallet lists show it. Formatted here, in UTC, so the server and the browser render the
-/// same text (hydration).
-fn shown_utc(at: DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y %H:%M UTC").to_string()
+/// The balance and whether it is below the account's alert threshold (the wallet banner and
+/// `low_balance` in the API come from here).
+pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, AppError> {
+    let (wallet_id, balance, threshold): (Uuid, Decimal, Option<Decimal>) = sqlx::query_as(
+        "SELECT w.id, w.balance, a.low_balance_threshold
+           FROM wallets w JOIN accounts a ON a.id = w.account_id
+          WHERE w.account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(WalletSummary {
+        wallet_id,
+        balance: Usd::new(balance),
+        currency: "USD".into(),
+        low_balance_threshold: threshold.map(Usd::new),
+        low_balance: threshold.is_some_and(|t| balance < t),
+    })
 }
 
-pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, AppError> {
-    let balance: Decimal = sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
+/// Sets (or with `None` clears) the low-balance alert threshold.
+pub async fn set_low_balance_threshold(
+    pool: &PgPool,
+    account_id: Uuid,
+    threshold: Option<Usd>,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE accounts SET low_balance_threshold = $2 WHERE id = $1")
         .bind(account_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(WalletSummary { balance: Usd::new(balance), currency: "USD".into() })
+        .bind(threshold.map(Usd::amount))
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 pub async fn recent_activity(
@@ -57,9 +78,11 @@ pub async fn recent_activity(
 /// Saved (not removed) cards, default first. `expired` is judged against today (UTC), so a card whose
 /// expiry month has passed shows as expired before anyone tries it.
 pub async fn payment_methods(pool: &PgPool, account_id: Uuid) -> Result<Vec<PaymentMethodView>, AppError> {
-    type Row = (Uuid, String, String, i32, i32, String, bool, Option<String>);
+    type Row =
+        (Uuid, String, String, i32, i32, String, bool, Option<String>, Option<String>, Option<DateTime<Utc>>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, error_message
+        "SELECT id, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, error_message,
+                error_code, error_at
            FROM payment_methods
           WHERE account_id = $1 AND removed_at IS NULL
           ORDER BY is_default DESC, created_at",
@@ -70,18 +93,37 @@ pub async fn payment_methods(pool: &PgPool, account_id: Uuid) -> Result<Vec<Paym
     let today = Utc::now().date_naive();
     Ok(rows
         .into_iter()
-        .map(|(id, brand, last4, month, year, postal_code, is_default, error_message)| {
-            let expiry = Expiry { month: month as u32, year };
-            PaymentMethodView {
+        .map(
+            |(
                 id,
-                label: card_label(&brand, &last4),
-                expiry: expiry.display(),
-                expired: expiry.has_passed(today),
+                brand,
+                last4,
+                month,
+                year,
                 postal_code,
                 is_default,
                 error_message,
-            }
-        })
+                error_code,
+                error_at,
+            )| {
+                let expiry = Expiry { month: month as u32, year };
+                PaymentMethodView {
+                    id,
+                    label: card_label(&brand, &last4),
+                    brand,
+                    last4,
+                    expiry_month: expiry.month,
+                    expiry_year: expiry.year,
+                    error_code,
+                    error_at,
+                    expiry: expiry.display(),
+                    expired: expiry.has_passed(today),
+                    postal_code,
+                    is_default,
+                    error_message,
+                }
+            },
+        )
         .collect())
 }
 

@@ -84,6 +84,68 @@ pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Poste
     Ok(Posted { entry_id, balance_after: Usd::new(balance_after) })
 }
 
+/// Debits a batch of metered calls from one wallet, one ledger entry per call, inside the caller's
+/// transaction (which holds the wallet row lock and has decided, in arrival order, that every debit fits).
+/// The balance moves once by the batch total, under the same never-negative condition as [`post`]; each
+/// entry carries the running balance after it. Returns the entry ids in the order of `debits`.
+pub async fn post_usage_batch(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    opening_balance: Decimal,
+    debits: &[(String, Decimal)],
+) -> Result<Vec<i64>, AppError> {
+    if debits.is_empty() {
+        return Ok(Vec::new());
+    }
+    if debits.iter().any(|(_, cost)| *cost <= Decimal::ZERO) {
+        tracing::error!("non-positive usage debit refused");
+        return Err(AppError::Internal);
+    }
+    let total: Decimal = debits.iter().map(|(_, cost)| *cost).sum();
+    let moved: Option<(Uuid, Decimal)> = sqlx::query_as(
+        "UPDATE wallets SET balance = balance - $2, updated_at = now()
+          WHERE account_id = $1 AND balance - $2 >= 0
+          RETURNING id, balance",
+    )
+    .bind(account_id)
+    .bind(total)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (wallet_id, closing) = moved.ok_or(AppError::InsufficientBalance)?;
+    if closing != opening_balance - total {
+        tracing::error!(%account_id, "wallet changed under a batch that holds its lock");
+        return Err(AppError::Internal);
+    }
+    let mut running = opening_balance;
+    let (mut amounts, mut balances, mut references) = (Vec::new(), Vec::new(), Vec::new());
+    for (reference, cost) in debits {
+        running -= *cost;
+        amounts.push(-*cost);
+        balances.push(running);
+        references.push(reference.as_str());
+    }
+    let ids: Vec<(i64, String)> = sqlx::query_as(
+        "INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference)
+         SELECT $1, $2, 'usage', t.amount, t.balance_after, t.reference
+           FROM unnest($3::numeric[], $4::numeric[], $5::text[]) WITH ORDINALITY AS t(amount, balance_after, reference, n)
+          ORDER BY t.n
+         RETURNING id, reference",
+    )
+    .bind(account_id)
+    .bind(wallet_id)
+    .bind(&amounts)
+    .bind(&balances)
+    .bind(&references)
+    .fetch_all(&mut *conn)
+    .await?;
+    let by_reference: std::collections::HashMap<String, i64> =
+        ids.into_iter().map(|(id, r)| (r, id)).collect();
+    debits
+        .iter()
+        .map(|(reference, _)| by_reference.get(reference).copied().ok_or(AppError::Internal))
+        .collect()
+}
+
 /// The invariant, checkable in one query: the cached balance and the sum of the ledger, per wallet.
 pub async fn balance_and_ledger_sum(
     conn: &mut PgConnection,

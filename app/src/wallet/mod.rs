@@ -9,11 +9,14 @@ pub mod card;
 pub mod cards;
 pub mod dialog;
 pub mod history;
+pub mod new_card_fields;
 pub mod page;
 pub mod receipt_page;
 
 #[cfg(feature = "ssr")]
 pub mod add_funds;
+#[cfg(feature = "ssr")]
+pub mod agent_funding;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

@@ -19,6 +19,23 @@ pub struct NewCard {
     pub postal_code: PostalCode,
 }
 
+impl NewCard {
+    /// The new-card form's fields (missing ones are empty), each checked by its own newtype.
+    pub fn from_fields(
+        number: Option<&str>,
+        expiry: Option<&str>,
+        cvc: Option<&str>,
+        postal_code: Option<&str>,
+    ) -> Result<NewCard, crate::error::AppError> {
+        Ok(NewCard {
+            number: CardNumber::parse(number.unwrap_or_default())?,
+            expiry: Expiry::parse(expiry.unwrap_or_default())?,
+            cvc: Cvc::parse(cvc.unwrap_or_default())?,
+            postal_code: PostalCode::parse(postal_code.unwrap_or_default())?,
+        })
+    }
+}
+
 /// What Tollgate may keep of a card.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CardToken {

@@ -1,0 +1,145 @@
+//! Hosted checkouts in Postgres. The id (`cs_` + 192 random bits) is the capability: whoever has the link
+//! may pay this one amount into this one wallet, within 24 hours, once.
+
+use crate::error::AppError;
+use crate::keys::secret::random_hex;
+use crate::money::{TopUpAmount, Usd};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const VALID_FOR_HOURS: i32 = 24;
+
+/// Where a checkout stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutState {
+    Open,
+    Expired,
+    Completed,
+}
+
+pub struct Checkout {
+    pub id: String,
+    pub account_id: Uuid,
+    pub amount: Usd,
+    pub state: CheckoutState,
+    /// The attempt that completed it, or the latest one tried on it.
+    pub attempt_id: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn create(pool: &PgPool, account_id: Uuid, amount: TopUpAmount) -> Result<String, AppError> {
+    let id = format!("cs_{}", random_hex(24));
+    sqlx::query(
+        "INSERT INTO checkout_sessions (id, account_id, amount, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(hours => $4))",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(amount.usd().amount())
+    .bind(VALID_FOR_HOURS)
+    .execute(pool)
+    .await?;
+    Ok(id)
+}
+
+/// A checkout by id; unknown and malformed ids are "not found". One whose attempt succeeded counts as
+/// completed even if the page that confirmed it never got to say so (recovery credited it).
+pub async fn load(pool: &PgPool, id: &str) -> Result<Checkout, AppError> {
+    if !(id.starts_with("cs_") && id.len() == 51) {
+        return Err(AppError::NotFound);
+    }
+    type Row = (String, Uuid, Decimal, Option<Uuid>, DateTime<Utc>, bool, bool);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT c.id, c.account_id, c.amount, c.attempt_id, c.expires_at,
+                c.completed_at IS NOT NULL OR COALESCE(a.status = 'succeeded', false),
+                c.expires_at <= now()
+           FROM checkout_sessions c
+           LEFT JOIN payment_attempts a ON a.id = c.attempt_id
+          WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let (id, account_id, amount, attempt_id, expires_at, completed, expired) =
+        row.ok_or(AppError::NotFound)?;
+    let state = if completed {
+        CheckoutState::Completed
+    } else if expired {
+        CheckoutState::Expired
+    } else {
+        CheckoutState::Open
+    };
+    Ok(Checkout { id, account_id, amount: Usd::new(amount), state, attempt_id, expires_at })
+}
+
+/// Refuses a checkout that can't take a payment any more.
+pub fn ensure_open(checkout: &Checkout) -> Result<(), AppError> {
+    match checkout.state {
+        CheckoutState::Open => Ok(()),
+        CheckoutState::Expired => Err(AppError::CheckoutExpired),
+        CheckoutState::Completed => Err(AppError::CheckoutUsed),
+    }
+}
+
+/// Marks a draft as made on this checkout page (so only this page can confirm or show it).
+pub async fn attach_attempt(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
+    sqlx::query("UPDATE payment_attempts SET checkout_id = $1 WHERE id = $2 AND status = 'draft'")
+        .bind(checkout_id)
+        .bind(attempt_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether `attempt_id` was made on this checkout.
+pub async fn owns_attempt(pool: &PgPool, checkout: &Checkout, attempt_id: Uuid) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE id = $1 AND account_id = $2 AND checkout_id = $3)",
+    )
+    .bind(attempt_id)
+    .bind(checkout.account_id)
+    .bind(&checkout.id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Single use, race-free: before its charge, an attempt takes the checkout — only if it is still open and
+/// no other attempt of it is in flight or has succeeded (a failed one may be replaced by a new card).
+pub async fn take_for_attempt(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
+    let taken: Option<bool> = sqlx::query_scalar(
+        "UPDATE checkout_sessions c SET attempt_id = $2
+          WHERE c.id = $1 AND c.completed_at IS NULL AND c.expires_at > now()
+            AND (c.attempt_id IS NULL OR c.attempt_id = $2
+                 OR EXISTS (SELECT 1 FROM payment_attempts a WHERE a.id = c.attempt_id AND a.status IN ('draft', 'failed')))
+          RETURNING true",
+    )
+    .bind(checkout_id)
+    .bind(attempt_id)
+    .fetch_optional(pool)
+    .await?;
+    match taken {
+        Some(_) => Ok(()),
+        None => {
+            let checkout = load(pool, checkout_id).await?;
+            ensure_open(&checkout)?;
+            // Open, but another attempt is being charged right now.
+            Err(AppError::CheckoutUsed)
+        }
+    }
+}
+
+/// Records the success that used the checkout up.
+pub async fn complete(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE checkout_sessions SET completed_at = now()
+          WHERE id = $1 AND attempt_id = $2 AND completed_at IS NULL",
+    )
+    .bind(checkout_id)
+    .bind(attempt_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

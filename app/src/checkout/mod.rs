@@ -1,0 +1,9 @@
+//! `/checkout/{id}`: the hosted checkout an agent links to when it asked for a top-up and the account has no
+//! saved card (`POST /v1/wallet/fund` → `requires_checkout`). The new-card Add Funds form, no login, one
+//! amount, valid 24 h, single use.
+
+pub mod api;
+pub mod page;
+
+#[cfg(feature = "ssr")]
+pub mod db;

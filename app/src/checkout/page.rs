@@ -1,0 +1,124 @@
+//! `/checkout/{id}`: pay the amount an agent asked for with a new card. Steps follow the URL like Add Funds
+//! (`?attempt=<id>`), so the page works with JavaScript off; with it on, no page loads.
+
+use super::api::{get_checkout, ConfirmCheckout, StartCheckout};
+use crate::error::AppError;
+use crate::layout::form_error::FormError;
+use crate::wallet::attempt::{AttemptStatus, AttemptView};
+use crate::wallet::new_card_fields::NewCardFields;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use uuid::Uuid;
+
+#[component]
+pub fn CheckoutPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let checkout_id = move || params.read().get("id").unwrap_or_default();
+    let attempt_id = move || query.read().get("attempt").and_then(|a| a.parse::<Uuid>().ok());
+    let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
+    let start = ServerAction::<StartCheckout>::new();
+    let confirm = ServerAction::<ConfirmCheckout>::new();
+    let checkout = Resource::new(
+        move || (checkout_id(), attempt_id(), confirm.version().get()),
+        |(id, attempt, _)| get_checkout(id, attempt),
+    );
+    let error = Signal::derive(move || {
+        [start.value().get().and_then(Result::err), confirm.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .next()
+            .or_else(|| url_error.get())
+            .map(|e| e.message())
+    });
+
+    view! {
+        <main class="auth-page">
+            <section class="auth-card checkout" aria-labelledby="checkout-heading">
+                <p class="brand">"Tollgate"</p>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match checkout.await {
+                            Err(AppError::NotFound) => view! {
+                                <h1 id="checkout-heading">"Checkout not found"</h1>
+                                <p>"This checkout link is not valid. Ask for a new one."</p>
+                            }.into_any(),
+                            Err(err) => view! {
+                                <h1 id="checkout-heading">"Checkout"</h1>
+                                <p class="form-error" role="alert">{err.message()}</p>
+                            }.into_any(),
+                            Ok(view) => {
+                                let id = checkout_id();
+                                let heading = format!("Add {} to your Tollgate wallet", view.amount.display());
+                                let body = match (view.state.as_str(), view.attempt) {
+                                    ("completed", attempt) => completed(attempt).into_any(),
+                                    ("expired", _) => view! {
+                                        <p class="form-error" role="alert">{AppError::CheckoutExpired.message()}</p>
+                                    }.into_any(),
+                                    (_, Some(attempt)) if attempt.status == AttemptStatus::Draft => {
+                                        confirm_step(id, attempt, confirm).into_any()
+                                    }
+                                    (_, Some(attempt)) if attempt.status == AttemptStatus::Pending => view! {
+                                        <p role="status">"Your payment is processing. "
+                                            <a href=format!("/checkout/{id}?attempt={}", attempt.id)>"Check again"</a></p>
+                                    }.into_any(),
+                                    (_, failed) => card_step(id, failed, start, view.expires.clone()).into_any(),
+                                };
+                                view! { <h1 id="checkout-heading">{heading}</h1> {body} }.into_any()
+                            }
+                        }
+                    })}
+                </Suspense>
+                <FormError id="checkout-error" message=error/>
+            </section>
+        </main>
+    }
+}
+
+fn completed(attempt: Option<AttemptView>) -> impl IntoView {
+    view! {
+        <p class="success" role="status">
+            {match attempt {
+                Some(a) => format!("Payment complete: {} was added with {}.", a.amount.display(), a.card_label),
+                None => "Payment complete.".to_string(),
+            }}
+        </p>
+        <p class="muted">"This checkout link has been used and can't be used again. You can close this page."</p>
+    }
+}
+
+fn card_step(
+    id: String,
+    failed: Option<AttemptView>,
+    start: ServerAction<StartCheckout>,
+    expires: String,
+) -> impl IntoView {
+    view! {
+        {failed.and_then(|a| a.decline_message).map(|message| view! { <p class="decline" role="alert">{message}</p> })}
+        <ActionForm action=start attr:class="stack" attr:novalidate=true>
+            <input type="hidden" name="checkout_id" value=id/>
+            <NewCardFields/>
+            <p class="muted">{format!("This link works until {expires}, once.")}</p>
+            <button type="submit" class="button primary" disabled=move || start.pending().get()>
+                {move || if start.pending().get() { "Checking…" } else { "Continue" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+fn confirm_step(id: String, attempt: AttemptView, confirm: ServerAction<ConfirmCheckout>) -> impl IntoView {
+    view! {
+        <dl class="summary">
+            <dt>"Amount"</dt><dd>{attempt.amount.display()}</dd>
+            <dt>"Card"</dt><dd>{attempt.card_label.clone()}</dd>
+        </dl>
+        <ActionForm action=confirm attr:class="row">
+            <input type="hidden" name="checkout_id" value=id.clone()/>
+            <input type="hidden" name="attempt_id" value=attempt.id.to_string()/>
+            <button type="submit" class="button primary" disabled=move || confirm.pending().get()>
+                {move || if confirm.pending().get() { "Charging your card…" } else { "Confirm" }}
+            </button>
+            <a class="button ghost" href=format!("/checkout/{id}")>"Use another card"</a>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,405 @@
+//! `charge_calls`: the money transaction of metered calls. One transaction applies a batch of one wallet's
+//! calls in arrival order against the running balance:
+//!
+//! 1. lock the wallet row (serialises this wallet's batches across every app server — and nothing else:
+//!    no shared row is touched, so other accounts never wait on this one);
+//! 2. replay calls whose `Idempotency-Key` was seen before (same parameters) or refuse them (different);
+//! 3. lock the batch's spend keys and re-check that each is still active (a revoke wins over queued calls);
+//! 4. per call: free → completed at 0; over the key's cycle limit → rejected; over the balance → rejected;
+//!    else completed and the running balance goes down;
+//! 5. write: the ledger debits (one entry per paid call, one balance update), the request rows with their
+//!    cost breakdowns, the 15-minute usage rollups and the key counters, aggregated per batch;
+//! 6. commit — only then is any call answered.
+//!
+//! Invariants: the balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
+//! rejected call writes only its `rejected` row at cost 0; every call sent is recorded exactly once.
+
+use super::call::{CallRecord, CallStatus};
+use super::pricing::{CostBreakdown, Price, Usage};
+use crate::error::AppError;
+use crate::keys::spec::{KeyStatus, LimitPeriod};
+use crate::money::Usd;
+use crate::wallet::ledger;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A call that passed every check that needs no lock: the key is known and may call this service, the
+/// service and model exist, the usage is valid.
+#[derive(Clone, Debug)]
+pub struct MeteredCall {
+    pub account_id: Uuid,
+    pub key_id: Uuid,
+    pub service: String,
+    pub model: String,
+    pub usage: Usage,
+    pub price: Price,
+    pub idempotency_key: Option<String>,
+}
+
+/// What a call gets back: its record (201), or why it was refused (402 and others).
+pub type CallAnswer = Result<CallRecord, AppError>;
+
+/// Applies one wallet's batch (see the module docs). Fails as a whole only when the database does.
+pub async fn charge_calls(
+    pool: &PgPool,
+    account_id: Uuid,
+    calls: &[MeteredCall],
+) -> Result<Vec<CallAnswer>, AppError> {
+    let mut tx = pool.begin().await?;
+    let (opening_balance, now): (Decimal, DateTime<Utc>) =
+        sqlx::query_as("SELECT balance, now() FROM wallets WHERE account_id = $1 FOR UPDATE")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let mut earlier = earlier_calls(&mut tx, account_id, calls).await?;
+    let mut keys = lock_keys(&mut tx, calls, now).await?;
+
+    let mut balance = opening_balance;
+    let mut answers = Vec::with_capacity(calls.len());
+    let mut decided: Vec<CallRecord> = Vec::new();
+    let mut decided_keys: Vec<(Uuid, Option<&str>, Option<&str>)> = Vec::new();
+    for call in calls {
+        if let Some(key) = &call.idempotency_key {
+            if let Some((same_call, answer)) = earlier.get(key) {
+                answers.push(if same_call.matches(call) {
+                    answer.clone()
+                } else {
+                    Err(AppError::IdempotencyKeyReused)
+                });
+                continue;
+            }
+        }
+        let key = keys.get_mut(&call.key_id).ok_or(AppError::Internal)?;
+        if let Some(refusal) = key.status.refusal() {
+            answers.push(Err(refusal));
+            continue;
+        }
+        let cost = call.price.cost(call.usage);
+        let refused = if cost.total.amount().is_zero() {
+            None
+        } else if key.limit.is_some_and(|limit| key.cycle_spend + cost.total.amount() > limit) {
+            Some(AppError::KeyLimitReached)
+        } else if cost.total.amount() > balance {
+            Some(AppError::InsufficientBalance)
+        } else {
+            None
+        };
+        if refused.is_none() {
+            balance -= cost.total.amount();
+            key.cycle_spend += cost.total.amount();
+            key.total_spend_delta += cost.total.amount();
+            key.completed += 1;
+        }
+        key.used = true;
+        let record = CallRecord {
+            request_id: Uuid::new_v4(),
+            status: if refused.is_some() { CallStatus::Rejected } else { CallStatus::Completed },
+            service: call.service.clone(),
+            model: call.model.clone(),
+            input_tokens: call.usage.input_tokens,
+            output_tokens: call.usage.output_tokens,
+            cost: if refused.is_some() { CostBreakdown::ZERO } else { cost },
+            balance_after: Usd::new(balance),
+            created_at: now,
+        };
+        let answer = match &refused {
+            Some(err) => Err(err.clone()),
+            None => Ok(record.clone()),
+        };
+        if let Some(idempotency_key) = &call.idempotency_key {
+            earlier.insert(idempotency_key.clone(), (SameCall::of(call), answer.clone()));
+        }
+        decided_keys.push((
+            call.key_id,
+            refused.as_ref().map(AppError::code),
+            call.idempotency_key.as_deref(),
+        ));
+        decided.push(record);
+        answers.push(answer);
+    }
+
+    let debits: Vec<(String, Decimal)> = decided
+        .iter()
+        .filter(|r| r.status == CallStatus::Completed && !r.cost.total.amount().is_zero())
+        .map(|r| (r.request_id.to_string(), r.cost.total.amount()))
+        .collect();
+    let entry_ids = ledger::post_usage_batch(&mut tx, account_id, opening_balance, &debits).await?;
+    let entries: HashMap<String, i64> = debits.into_iter().map(|(r, _)| r).zip(entry_ids).collect();
+    insert_requests(&mut tx, account_id, &decided, &decided_keys, &entries).await?;
+    add_to_rollups(&mut tx, account_id, &decided, now).await?;
+    update_key_counters(&mut tx, &keys, now).await?;
+    tx.commit().await?;
+    Ok(answers)
+}
+
+/// The parameters an `Idempotency-Key` is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SameCall {
+    key_id: Uuid,
+    service: String,
+    model: String,
+    usage: Usage,
+}
+
+impl SameCall {
+    fn of(call: &MeteredCall) -> SameCall {
+        SameCall {
+            key_id: call.key_id,
+            service: call.service.clone(),
+            model: call.model.clone(),
+            usage: call.usage,
+        }
+    }
+
+    fn matches(&self, call: &MeteredCall) -> bool {
+        *self == SameCall::of(call)
+    }
+}
+
+type EarlierRow = (
+    String,
+    Uuid,
+    Uuid,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    DateTime<Utc>,
+);
+
+/// Calls of this account recorded earlier under the batch's idempotency keys, with their answers.
+async fn earlier_calls(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    calls: &[MeteredCall],
+) -> Result<HashMap<String, (SameCall, CallAnswer)>, AppError> {
+    let idempotency_keys: Vec<&str> = calls.iter().filter_map(|c| c.idempotency_key.as_deref()).collect();
+    if idempotency_keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<EarlierRow> = sqlx::query_as(
+        "SELECT idempotency_key, id, spend_key_id, service_id, model, input_tokens, output_tokens, status,
+                    reject_reason, cost_input, cost_output, cost_fee, cost_total, balance_after, created_at
+               FROM requests WHERE account_id = $1 AND idempotency_key = ANY($2)",
+    )
+    .bind(account_id)
+    .bind(&idempotency_keys)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let (key, id, key_id, service, model, input, output, status, reason) =
+                (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8);
+            let usage = Usage::new(input as u64, output as u64).ok_or(AppError::Internal)?;
+            let same = SameCall { key_id, service: service.clone(), model: model.clone(), usage };
+            let answer = match reason.as_deref() {
+                Some(code) => Err(AppError::from_code(code).ok_or(AppError::Internal)?),
+                None => Ok(CallRecord {
+                    request_id: id,
+                    status: CallStatus::parse(&status).ok_or(AppError::Internal)?,
+                    service,
+                    model,
+                    input_tokens: usage.input_tokens,
+                    output_tokens: usage.output_tokens,
+                    cost: CostBreakdown {
+                        input: Usd::new(r.9),
+                        output: Usd::new(r.10),
+                        fee: Usd::new(r.11),
+                        total: Usd::new(r.12),
+                    },
+                    balance_after: Usd::new(r.13),
+                    created_at: r.14,
+                }),
+            };
+            Ok((key, (same, answer)))
+        })
+        .collect()
+}
+
+/// A spend key's state for this batch (its row is locked until commit).
+struct KeyState {
+    status: KeyStatus,
+    limit: Option<Decimal>,
+    period: Option<LimitPeriod>,
+    /// Spent in the current cycle, including this batch's calls so far.
+    cycle_spend: Decimal,
+    total_spend_delta: Decimal,
+    completed: i64,
+    used: bool,
+}
+
+async fn lock_keys(
+    conn: &mut PgConnection,
+    calls: &[MeteredCall],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, KeyState>, AppError> {
+    let mut ids: Vec<Uuid> = calls.iter().map(|c| c.key_id).collect();
+    ids.sort();
+    ids.dedup();
+    type Row = (Uuid, String, Option<Decimal>, Option<String>, Option<DateTime<Utc>>, Decimal);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, status, limit_amount, limit_period, cycle_start, cycle_spend
+           FROM spend_keys WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, status, limit, period, cycle_start, cycle_spend)| {
+            let period = period.as_deref().and_then(LimitPeriod::parse);
+            let current_cycle = period.and_then(|p| p.cycle_start(now));
+            Ok((
+                id,
+                KeyState {
+                    status: KeyStatus::parse(&status).ok_or(AppError::Internal)?,
+                    limit,
+                    period,
+                    // A cycle that has ended spent nothing of the current one.
+                    cycle_spend: if cycle_start == current_cycle { cycle_spend } else { Decimal::ZERO },
+                    total_spend_delta: Decimal::ZERO,
+                    completed: 0,
+                    used: false,
+                },
+            ))
+        })
+        .collect()
+}
+
+async fn insert_requests(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    decided: &[CallRecord],
+    keys: &[(Uuid, Option<&str>, Option<&str>)],
+    entries: &HashMap<String, i64>,
+) -> Result<(), AppError> {
+    if decided.is_empty() {
+        return Ok(());
+    }
+    let column = |f: &dyn Fn(&CallRecord) -> Decimal| decided.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO requests
+            (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status, reject_reason,
+             cost_input, cost_output, cost_fee, cost_total, ledger_entry_id, balance_after, idempotency_key, created_at)
+         SELECT t.id, $1, t.key_id, t.service, t.model, t.input, t.output, t.status, t.reason,
+                t.cost_input, t.cost_output, t.cost_fee, t.cost_total, t.entry, t.balance_after, t.idem, $16
+           FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[],
+                       $9::text[], $10::numeric[], $11::numeric[], $12::numeric[], $13::numeric[], $14::bigint[],
+                       $15::numeric[], $17::text[])
+                WITH ORDINALITY AS t(id, key_id, service, model, input, output, status, reason, cost_input,
+                                     cost_output, cost_fee, cost_total, entry, balance_after, idem, n)
+          ORDER BY t.n",
+    )
+    .bind(account_id)
+    .bind(decided.iter().map(|r| r.request_id).collect::<Vec<_>>())
+    .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+    .bind(decided.iter().map(|r| r.service.as_str()).collect::<Vec<_>>())
+    .bind(decided.iter().map(|r| r.model.as_str()).collect::<Vec<_>>())
+    .bind(decided.iter().map(|r| r.input_tokens as i64).collect::<Vec<_>>())
+    .bind(decided.iter().map(|r| r.output_tokens as i64).collect::<Vec<_>>())
+    .bind(decided.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
+    .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+    .bind(column(&|r| r.cost.input.amount()))
+    .bind(column(&|r| r.cost.output.amount()))
+    .bind(column(&|r| r.cost.fee.amount()))
+    .bind(column(&|r| r.cost.total.amount()))
+    .bind(decided.iter().map(|r| entries.get(&r.request_id.to_string()).copied()).collect::<Vec<_>>())
+    .bind(column(&|r| r.balance_after.amount()))
+    .bind(decided.first().map(|r| r.created_at))
+    .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The 15-minute UTC bucket an instant falls in (see the usage_rollups migration: every timezone's day is
+/// a whole number of these).
+pub fn rollup_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = at.timestamp();
+    DateTime::from_timestamp(secs - secs.rem_euclid(900), 0).expect("in range")
+}
+
+/// Adds the batch to its rollup rows, one upsert per service and model.
+async fn add_to_rollups(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    decided: &[CallRecord],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut sums: HashMap<(&str, &str), (i64, i64, Decimal)> = HashMap::new();
+    for r in decided {
+        let sum = sums.entry((r.service.as_str(), r.model.as_str())).or_default();
+        match r.status {
+            CallStatus::Completed => sum.0 += 1,
+            CallStatus::Rejected => sum.1 += 1,
+        }
+        sum.2 += r.cost.total.amount();
+    }
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let (mut services, mut models, mut completed, mut rejected, mut costs) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for ((service, model), (done, refused, cost)) in sums {
+        services.push(service);
+        models.push(model);
+        completed.push(done);
+        rejected.push(refused);
+        costs.push(cost);
+    }
+    sqlx::query(
+        "INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, rejected, cost)
+         SELECT $1, $2, t.service, t.model, t.requests, t.rejected, t.cost
+           FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::numeric[])
+                AS t(service, model, requests, rejected, cost)
+         ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE
+            SET requests = u.requests + excluded.requests,
+                rejected = u.rejected + excluded.rejected,
+                cost = u.cost + excluded.cost",
+    )
+    .bind(account_id)
+    .bind(rollup_bucket(now))
+    .bind(&services)
+    .bind(&models)
+    .bind(&completed)
+    .bind(&rejected)
+    .bind(&costs)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Each used key's counters move once per batch.
+async fn update_key_counters(
+    conn: &mut PgConnection,
+    keys: &HashMap<Uuid, KeyState>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for (id, key) in keys.iter().filter(|(_, k)| k.used) {
+        sqlx::query(
+            "UPDATE spend_keys
+                SET cycle_start = $2, cycle_spend = $3, total_spend = total_spend + $4,
+                    request_count = request_count + $5, last_used_at = $6
+              WHERE id = $1",
+        )
+        .bind(id)
+        .bind(key.period.and_then(|p| p.cycle_start(now)))
+        .bind(key.cycle_spend)
+        .bind(key.total_spend_delta)
+        .bind(key.completed)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! `POST /v1/wallet/fund`: an agent tops up its wallet (the product guide's "add $25 to my wallet").
+//!
+//! With a saved card this is Add Funds without the clicks — the same draft → pending → settled phases of
+//! `add_funds`, so a charge happens exactly once. The agent's `Idempotency-Key` makes the *request*
+//! idempotent too (as Stripe): the first answer is stored and replayed, a concurrent duplicate waits for
+//! it, and the same key with other parameters is refused. If the answer is lost in a crash, it is rebuilt
+//! from the attempt once recovery has settled it. Without a saved card the answer is a hosted checkout
+//! link (`checkout::create`).
+
+use super::add_funds::{self, CardChoice};
+use super::api::PaymentMethodView;
+use super::attempt::{AttemptStatus, AttemptView};
+use super::db;
+use super::processor::PaymentProcessor;
+use crate::checkout;
+use crate::error::AppError;
+use crate::money::{TopUpAmount, Usd};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// What the agent asked for.
+pub enum FundRequest {
+    /// No amount: the balance and saved cards, so the agent can tell its user what is possible.
+    Overview,
+    Charge {
+        amount: TopUpAmount,
+        payment_method_id: Option<Uuid>,
+    },
+}
+
+/// The answer, as stored for replays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FundAnswer {
+    Completed { payment_id: Uuid, amount: Usd, balance: Usd },
+    RequiresCheckout { checkout_id: String },
+    Declined { payment_id: Uuid, decline_code: String, message: String },
+}
+
+/// The balance and saved cards (the no-amount answer).
+pub struct FundOverview {
+    pub balance: Usd,
+    pub payment_methods: Vec<PaymentMethodView>,
+}
+
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(30);
+/// A claim this old with no attempt behind it belongs to a request that died before charging anything.
+const ABANDONED_AFTER_SECS: f64 = 60.0;
+
+pub async fn overview(pool: &PgPool, account_id: Uuid) -> Result<FundOverview, AppError> {
+    Ok(FundOverview {
+        balance: db::summary(pool, account_id).await?.balance,
+        payment_methods: db::payment_methods(pool, account_id).await?,
+    })
+}
+
+/// Charges (or links a checkout for) `amount` once per `idempotency_key`.
+pub async fn fund(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    idempotency_key: &str,
+    amount: TopUpAmount,
+    payment_method_id: Option<Uuid>,
+) -> Result<FundAnswer, AppError> {
+    let fingerprint = format!(
+        "{}|{}",
+        amount.usd().amount().normalize(),
+        payment_method_id.map_or("default".to_string(), |id| id.to_string())
+    );
+    let claimed: Option<bool> = sqlx::query_scalar(
+        "INSERT INTO api_idempotency (account_id, operation, idempotency_key, fingerprint)
+         VALUES ($1, 'fund', $2, $3) ON CONFLICT DO NOTHING RETURNING true",
+    )
+    .bind(account_id)
+    .bind(idempotency_key)
+    .bind(&fingerprint)
+    .fetch_optional(pool)
+    .await?;
+    if claimed.is_none() {
+        return answer_of_first(
+            pool,
+            processor,
+            account_id,
+            idempotency_key,
+            &fingerprint,
+            amount,
+            payment_method_id,
+        )
+        .await;
+    }
+    first_run(pool, processor, account_id, idempotency_key, amount, payment_method_id).await
+}
+
+/// The request that claimed the key does the work and stores its answer. A failure before any attempt
+/// exists releases the key (nothing happened, so the agent may retry with it).
+async fn first_run(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    idempotency_key: &str,
+    amount: TopUpAmount,
+    payment_method_id: Option<Uuid>,
+) -> Result<FundAnswer, AppError> {
+    let release = || async {
+        let _ = sqlx::query(
+            "DELETE FROM api_idempotency
+              WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND attempt_id IS NULL",
+        )
+        .bind(account_id)
+        .bind(idempotency_key)
+        .execute(pool)
+        .await;
+    };
+    let card = match payment_method_id {
+        Some(id) => Some(id),
+        None => default_card(pool, account_id).await?,
+    };
+    let Some(card) = card else {
+        let checkout_id = checkout::db::create(pool, account_id, amount).await?;
+        let answer = FundAnswer::RequiresCheckout { checkout_id };
+        store_answer(pool, account_id, idempotency_key, &answer).await?;
+        return Ok(answer);
+    };
+    let draft =
+        match add_funds::start_draft(pool, processor, account_id, amount, CardChoice::Saved(card)).await {
+            Ok(draft) => draft,
+            Err(err) => {
+                release().await;
+                return Err(err);
+            }
+        };
+    sqlx::query(
+        "UPDATE api_idempotency SET attempt_id = $3
+          WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2",
+    )
+    .bind(account_id)
+    .bind(idempotency_key)
+    .bind(draft.id)
+    .execute(pool)
+    .await?;
+    let settled = add_funds::confirm(pool, processor, account_id, draft.id).await?;
+    let answer = answer_from_attempt(&settled).ok_or(AppError::ProcessorUnavailable)?;
+    store_answer(pool, account_id, idempotency_key, &answer).await?;
+    Ok(answer)
+}
+
+/// A repeated key: the same parameters get the first request's answer (waiting for it if it is still
+/// running), other parameters are refused.
+async fn answer_of_first(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    idempotency_key: &str,
+    fingerprint: &str,
+    amount: TopUpAmount,
+    payment_method_id: Option<Uuid>,
+) -> Result<FundAnswer, AppError> {
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        type Claim = (String, Option<Uuid>, Option<serde_json::Value>, f64);
+        let claim: Option<Claim> = sqlx::query_as(
+            "SELECT fingerprint, attempt_id, response_body, extract(epoch FROM now() - created_at)::float8
+               FROM api_idempotency WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2",
+        )
+        .bind(account_id)
+        .bind(idempotency_key)
+        .fetch_optional(pool)
+        .await?;
+        // No row: the first request failed before charging and released the key.
+        let (stored_fingerprint, attempt_id, body, age) =
+            claim.unwrap_or_else(|| (fingerprint.to_string(), None, None, f64::INFINITY));
+        if stored_fingerprint != fingerprint {
+            return Err(AppError::IdempotencyKeyReused);
+        }
+        if let Some(body) = body {
+            return serde_json::from_value(body).map_err(|err| {
+                tracing::error!(error = %err, "stored fund answer unreadable");
+                AppError::Internal
+            });
+        }
+        if let Some(attempt_id) = attempt_id {
+            let attempt = add_funds::attempt(pool, account_id, attempt_id).await?;
+            if let Some(answer) = answer_from_attempt(&attempt) {
+                store_answer(pool, account_id, idempotency_key, &answer).await?;
+                return Ok(answer);
+            }
+        } else if age > ABANDONED_AFTER_SECS {
+            // Nobody holds the key (released, or its request died before charging): claim it and run.
+            let taken: Option<bool> = sqlx::query_scalar(
+                "INSERT INTO api_idempotency (account_id, operation, idempotency_key, fingerprint)
+                 VALUES ($1, 'fund', $2, $3)
+                 ON CONFLICT (account_id, operation, idempotency_key) DO UPDATE SET created_at = now()
+                  WHERE api_idempotency.attempt_id IS NULL AND api_idempotency.response_body IS NULL
+                    AND api_idempotency.created_at < now() - make_interval(secs => $4)
+                 RETURNING true",
+            )
+            .bind(account_id)
+            .bind(idempotency_key)
+            .bind(fingerprint)
+            .bind(ABANDONED_AFTER_SECS)
+            .fetch_optional(pool)
+            .await?;
+            if taken.is_some() {
+                return first_run(pool, processor, account_id, idempotency_key, amount, payment_method_id)
+                    .await;
+            }
+        }
+        if started.elapsed() > WAIT_FOR_FIRST {
+            return Err(AppError::IdempotencyInProgress);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+fn answer_from_attempt(attempt: &AttemptView) -> Option<FundAnswer> {
+    match attempt.status {
+        AttemptStatus::Succeeded => Some(FundAnswer::Completed {
+            payment_id: attempt.id,
+            amount: attempt.amount,
+            balance: attempt.balance_after?,
+        }),
+        AttemptStatus::Failed => Some(FundAnswer::Declined {
+            payment_id: attempt.id,
+            decline_code: attempt.decline_code.clone()?,
+            message: attempt.decline_message.clone()?,
+        }),
+        AttemptStatus::Draft | AttemptStatus::Pending => None,
+    }
+}
+
+async fn store_answer(
+    pool: &PgPool,
+    account_id: Uuid,
+    idempotency_key: &str,
+    answer: &FundAnswer,
+) -> Result<(), AppError> {
+    let status = match answer {
+        FundAnswer::Declined { .. } => 402,
+        _ => 200,
+    };
+    sqlx::query(
+        "UPDATE api_idempotency SET response_status = $3, response_body = $4
+          WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND response_body IS NULL",
+    )
+    .bind(account_id)
+    .bind(idempotency_key)
+    .bind(status)
+    .bind(serde_json::to_value(answer).map_err(|_| AppError::Internal)?)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The default saved card if it is usable, else another unexpired one, else the (expired) default — whose
+/// decline then tells the agent what to fix. `None` when the account has no saved card.
+async fn default_card(pool: &PgPool, account_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    let cards = db::payment_methods(pool, account_id).await?;
+    Ok(cards
+        .iter()
+        .find(|c| c.is_default && !c.expired)
+        .or_else(|| cards.iter().find(|c| !c.expired))
+        .or_else(|| cards.iter().find(|c| c.is_default))
+        .map(|c| c.id))
+}
