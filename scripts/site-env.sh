@@ -21,6 +21,10 @@ build_site() {
     echo "site is up to date (no source changed since the last build)"
     return 0
   fi
+  # The stamp carries the build's start time: a file edited during the build is newer, so it rebuilds next time.
+  local started
+  started=$(date +%s.%N)
   cargo leptos build --release
   echo "$server_bin" > "$stamp"
+  touch -d "@$started" "$stamp"
 }

@@ -113,6 +113,19 @@ impl TopUpAmount {
     }
 }
 
+/// The low-balance alert threshold: empty turns the alert off; else $0.00–$1,000,000.00 with at most two
+/// decimals (the wallet page's "Alert below" field).
+pub fn parse_alert_threshold(raw: &str) -> Result<Option<Usd>, crate::error::AppError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let amount = parse_dollars(raw).map_err(|_| crate::error::AppError::ThresholdInvalid)?;
+    if amount < Decimal::ZERO || amount > Decimal::from(1_000_000) {
+        return Err(crate::error::AppError::ThresholdInvalid);
+    }
+    Ok(Some(Usd::new(amount)))
+}
+
 /// A typed dollar amount with at most two decimals, before any range rule: surrounding spaces, an
 /// optional leading `$` and thousands commas in the right places (`1,000.50`) are accepted; exponents,
 /// hex, `NaN`, misplaced commas and non-ASCII digits are not. Each kind of amount (a top-up, a spend

@@ -4,6 +4,7 @@ import { chromium } from "playwright-core";
 import { test } from "node:test";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -107,3 +108,27 @@ export async function signUp(page, { email, password }) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign up" }).click();
 }
+
+/** A call to the JSON API as an agent makes it. */
+export async function api(method, path, secret, body, headers = {}) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Fills the create form and presses "Create key"; returns the secret shown once. */
+export async function createKey(page, { name, limit, period, services = [], allowFunding = false }) {
+  await page.getByLabel("Key name").fill(name);
+  if (limit !== undefined) await page.getByLabel("Spend limit").fill(limit);
+  if (period !== undefined) await page.getByLabel("Limit period").selectOption(period);
+  for (const service of services) await page.getByLabel(service, { exact: true }).check();
+  if (allowFunding) await page.getByLabel("Allow adding funds").check();
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = (await page.getByTestId("new-key-secret").textContent()).trim();
+  assert.match(secret, /^tg_sk_[0-9a-f]{48}$/);
+  return secret;
+}
+

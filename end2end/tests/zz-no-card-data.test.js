@@ -1,6 +1,7 @@
 // Runs after every other journey (files run in name order): nothing a person typed as card data may be
 // kept — not in the database (ours or the sandbox processor's), not in the server log (CONTRACT.md:
-// "Never the full number or CVC, not in the DB, not in logs").
+// "Never the full number or CVC, not in the DB, not in logs"); and no spend-key secret either (only its
+// SHA-256 and a 10-character prefix are stored).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -24,7 +25,8 @@ function leaks(text) {
   const numbers = CARD_NUMBERS.filter((n) => compact.includes(n));
   // A CVC would show up next to its name (a logged form, a stored field).
   const cvc = /cvc\W{0,6}\d{3,4}\b/i.test(text) ? ["a CVC value"] : [];
-  return [...numbers, ...cvc];
+  const secrets = (text.match(/tg_sk_[0-9a-f]{12,}/g) ?? []).map(() => "a spend-key secret");
+  return [...numbers, ...cvc, ...secrets];
 }
 
 test("no full card number or CVC in the database dump", { skip: !process.env.E2E_DATABASE_URL }, () => {

@@ -100,6 +100,46 @@ async fn a_call_over_the_balance_gets_exactly_the_contracts_402_and_costs_nothin
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn the_request_list_pages_newest_first_each_call_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let a = agent(&app, "a@example.test", "1", settings("", &[], false)).await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(api(&app, "POST", "/v1/requests", &a.secret, exa(), None).await.1["request_id"].clone());
+    }
+    ids.reverse();
+    let (_, first) = api(&app, "GET", "/v1/requests?limit=2", &a.secret, None, None).await;
+    assert_eq!(first["has_more"], true);
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    // A call made meanwhile appears on top later, never inside the next pages.
+    api(&app, "POST", "/v1/requests", &a.secret, exa(), None).await;
+    let (_, second) =
+        api(&app, "GET", &format!("/v1/requests?limit=2&cursor={cursor}"), &a.secret, None, None).await;
+    let cursor = second["next_cursor"].as_str().unwrap().to_string();
+    let (_, third) =
+        api(&app, "GET", &format!("/v1/requests?limit=2&cursor={cursor}"), &a.secret, None, None).await;
+    assert_eq!(third["has_more"], false);
+    assert_eq!(third["next_cursor"], Value::Null);
+    let seen: Vec<Value> = [&first, &second, &third]
+        .iter()
+        .flat_map(|p| p["data"].as_array().unwrap().iter().map(|r| r["request_id"].clone()))
+        .collect();
+    assert_eq!(seen, ids);
+    for bad in ["limit=0", "limit=101", "limit=x", "cursor=abc"] {
+        assert_eq!(
+            api(&app, "GET", &format!("/v1/requests?{bad}"), &a.secret, None, None).await.0,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    let (status, _) = api(&app, "GET", "/v1/usage?tz=Not/AZone", &a.secret, None, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, usage) = api(&app, "GET", "/v1/usage", &a.secret, None, None).await;
+    assert_eq!(usage["timezone"], "UTC");
+    assert_eq!(usage["items"].as_array().unwrap().len(), 7);
+    assert_eq!(usage["totals"], json!({"requests": 6, "cost": "0.03"}));
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn free_services_run_on_an_empty_wallet_and_token_costs_are_exact(pool: PgPool) {
     let app = spawn_app(pool).await;
     let a = agent(&app, "a@example.test", "0", settings("", &[], false)).await;
@@ -307,6 +347,62 @@ async fn without_a_saved_card_funding_answers_a_single_use_checkout_link(pool: P
     assert!(html.contains("Add $25.00 to your Tollgate wallet") && html.contains("Card number"));
     let missing = reqwest::get(app.url("/checkout/cs_nope")).await.unwrap().text().await.unwrap();
     assert!(missing.contains("Checkout not found"));
+
+    // Paid with JavaScript off: Continue → confirm step → Confirm → credited once; then the link is spent.
+    let path = url.trim_start_matches(&app.base).to_string();
+    let checkout_id = path.trim_start_matches("/checkout/").to_string();
+    let card = |number: &'static str| {
+        vec![
+            ("checkout_id", checkout_id.clone()),
+            ("card_number", number.into()),
+            ("expiry", "12/40".into()),
+            ("cvc", "123".into()),
+            ("postal_code", "10001".into()),
+            ("save_card", "on".into()),
+        ]
+    };
+    let guest = support::browser_like_client();
+    let post = |fields: Vec<(&'static str, String)>, endpoint: &'static str| {
+        let (guest, base, path) = (guest.clone(), app.base.clone(), path.clone());
+        async move {
+            let res = guest
+                .post(format!("{base}{endpoint}"))
+                .header("Origin", &base)
+                .header("Referer", format!("{base}{path}"))
+                .header("Accept", "text/html")
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            support::location(&res)
+        }
+    };
+    let to_confirm = post(card("4242424242424242"), "/api/checkout/start").await;
+    assert!(to_confirm.starts_with(&format!("{path}?attempt=")), "{to_confirm}");
+    let attempt = to_confirm.split("attempt=").nth(1).unwrap().to_string();
+    let fields = vec![("checkout_id", checkout_id.clone()), ("attempt_id", attempt.clone())];
+    assert_eq!(post(fields.clone(), "/api/checkout/confirm").await, to_confirm);
+    assert_eq!(post(fields, "/api/checkout/confirm").await, to_confirm, "a second Confirm replays");
+    assert_eq!(balance_of(&app.pool, a.account).await, Decimal::from(25));
+    assert_eq!(charges_now(&app).await, 1);
+    let done = guest.get(app.url(&to_confirm)).send().await.unwrap().text().await.unwrap();
+    assert!(done.contains("Payment complete: $25.00 was added with Visa •••• 4242."));
+    assert_eq!(
+        post(card("5555555555554444"), "/api/checkout/start").await,
+        format!("{path}?error=checkout_used")
+    );
+    assert_eq!(charges_now(&app).await, 1);
+    let (_, cards) = api(&app, "GET", "/v1/payment_methods", &a.secret, None, None).await;
+    assert_eq!(cards["data"].as_array().unwrap().len(), 1, "saved: \"Save this card\" was checked");
+    // A checkout past its 24 hours takes nothing.
+    sqlx::query("UPDATE checkout_sessions SET expires_at = now() - interval '1 second', completed_at = NULL, attempt_id = NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        post(card("4242424242424242"), "/api/checkout/start").await,
+        format!("{path}?error=checkout_expired")
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -267,3 +267,60 @@ async fn futures_join_all<T>(handles: impl Iterator<Item = tokio::task::JoinHand
     }
     out
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn daily_usage_is_exact_in_half_and_quarter_hour_timezones(pool: PgPool) {
+    use app::usage::db::{daily_summary, parse_timezone};
+    use chrono::NaiveDate;
+    let account = account_with_balance(&pool, "tz@example.test", "0").await;
+    // Calls at 18:20 UTC (bucket 18:15) and 18:05 UTC (bucket 18:00) on Nov 1.
+    for (bucket, requests, cost) in
+        [("2026-11-01 18:15:00+00", 2i64, "0.01"), ("2026-11-01 18:00:00+00", 1, "0.005")]
+    {
+        sqlx::query(
+            "INSERT INTO usage_rollups (account_id, bucket, service_id, model, requests, cost)
+             VALUES ($1, $2::timestamptz, 'exa', 'search', $3, $4::numeric)",
+        )
+        .bind(account)
+        .bind(bucket)
+        .bind(requests)
+        .bind(cost)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let per_day = |tz: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let s = daily_summary(
+                &pool,
+                account,
+                day("2026-11-01"),
+                day("2026-11-03"),
+                parse_timezone(tz).unwrap(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(s.items.len(), 3, "every day listed");
+            assert_eq!(s.totals.requests, 3);
+            s.items.iter().map(|d| (d.requests, d.cost.amount())).collect::<Vec<_>>()
+        }
+    };
+    let zero = (0, Decimal::ZERO);
+    assert_eq!(per_day("UTC").await, vec![(3, d("0.015")), zero, zero]);
+    // +5:30: 18:00 and 18:15 UTC are 23:30 and 23:45 in Kolkata — still Nov 1.
+    assert_eq!(per_day("Asia/Kolkata").await, vec![(3, d("0.015")), zero, zero]);
+    // +5:45: 18:15 UTC is 00:00 on Nov 2 in Kathmandu; 18:00 UTC is 23:45 on Nov 1.
+    assert_eq!(per_day("Asia/Kathmandu").await, vec![(1, d("0.005")), (2, d("0.01")), zero]);
+    assert!(parse_timezone("Mars/Olympus").is_err());
+    assert!(daily_summary(
+        &pool,
+        account,
+        day("2026-11-03"),
+        day("2026-11-01"),
+        parse_timezone("UTC").unwrap()
+    )
+    .await
+    .is_err());
+}

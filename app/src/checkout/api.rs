@@ -72,7 +72,8 @@ pub async fn start_checkout(
             cvc.as_deref(),
             postal_code.as_deref(),
         )?;
-        let amount = crate::money::TopUpAmount::parse(&checkout.amount.amount().to_string())?;
+        // Stored as NUMERIC(20,8); the checkout's CHECK keeps it a whole-cent top-up amount.
+        let amount = crate::money::TopUpAmount::parse(&checkout.amount.json_cents())?;
         let choice = CardChoice::New { card, save: save_card.is_some() };
         let draft = add_funds::start_draft(&pool, &*processor, checkout.account_id, amount, choice).await?;
         db::attach_attempt(&pool, &checkout.id, draft.id).await?;

@@ -32,7 +32,8 @@ pub async fn list_services() -> Result<Vec<(String, String)>, AppError> {
     crate::metering::catalog::services(&pool()?).await
 }
 
-#[server(endpoint = "keys/create")]
+/// JSON-encoded (a list and a flag travel as they are); the page dispatches it from its own submit handler.
+#[server(endpoint = "keys/create", input = leptos::server_fn::codec::Json)]
 pub async fn create_key(
     name: String,
     spend_limit: String,

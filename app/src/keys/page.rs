@@ -226,13 +226,13 @@ fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
                 <span class=status_class>{status_text}</span>
             </div>
             <dl class="key-facts">
-                <dt>"Spend limit"</dt><dd>{limit.unwrap_or_else(|| "None".to_string())}</dd>
-                <dt>"Services"</dt><dd>{key.allowed_services.map(|s| s.join(", ")).unwrap_or_else(|| "All".to_string())}</dd>
-                <dt>"Adding funds"</dt><dd>{if key.allow_funding { "Allowed" } else { "Not allowed" }}</dd>
-                <dt>"Total spend"</dt><dd data-testid="key-total-spend" title=key.total_spend.amount().normalize().to_string()>{key.total_spend.display()}</dd>
-                <dt>"Requests"</dt><dd data-testid="key-requests">{key.requests}</dd>
-                <dt>"Last used"</dt><dd>{key.last_used.unwrap_or_else(|| "Never".to_string())}</dd>
-                <dt>"Created"</dt><dd>{key.created}</dd>
+                <div><dt>"Spend limit"</dt><dd>{limit.unwrap_or_else(|| "None".to_string())}</dd></div>
+                <div><dt>"Services"</dt><dd>{key.allowed_services.map(|s| s.join(", ")).unwrap_or_else(|| "All".to_string())}</dd></div>
+                <div><dt>"Adding funds"</dt><dd>{if key.allow_funding { "Allowed" } else { "Not allowed" }}</dd></div>
+                <div><dt>"Total spend"</dt><dd data-testid="key-total-spend" title=key.total_spend.amount().normalize().to_string()>{key.total_spend.display()}</dd></div>
+                <div><dt>"Requests"</dt><dd data-testid="key-requests">{key.requests}</dd></div>
+                <div><dt>"Last used"</dt><dd>{key.last_used.unwrap_or_else(|| "Never".to_string())}</dd></div>
+                <div><dt>"Created"</dt><dd>{key.created}</dd></div>
             </dl>
             <div class="row">
                 {match key.status {

@@ -220,6 +220,20 @@ pub async fn update_card(
     .await
 }
 
+/// "Save alert": the balance below which the wallet shows a banner and the API says `low_balance: true`.
+/// Empty turns it off.
+#[server(endpoint = "wallet/low-balance-alert")]
+pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let threshold = crate::money::parse_alert_threshold(&threshold)?;
+        db::set_low_balance_threshold(&pool()?, user.account_id, threshold).await?;
+        leptos_axum::redirect("/dashboard/wallet");
+        Ok(())
+    })
+    .await
+}
+
 #[server(endpoint = "wallet/card/default")]
 pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> {
     answer_form(async move {

@@ -9,6 +9,7 @@ pub mod card;
 pub mod cards;
 pub mod dialog;
 pub mod history;
+pub mod low_balance;
 pub mod new_card_fields;
 pub mod page;
 pub mod receipt_page;

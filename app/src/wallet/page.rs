@@ -5,11 +5,12 @@
 use super::add_funds_panel::AddFundsPanel;
 use super::api::{
     get_attempt, get_payment_methods, get_recent_activity, get_recent_attempts, ActivityRow, ConfirmAddFunds,
-    MakeDefaultCard, RemoveCard, RetryAddFunds, StartAddFunds, UpdateCard,
+    MakeDefaultCard, RemoveCard, RetryAddFunds, SetLowBalanceAlert, StartAddFunds, UpdateCard,
 };
 use super::attempt_panel::AttemptPanelView;
 use super::cards::SavedCards;
 use super::history::DepositHistory;
+use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
 use crate::error::AppError;
 use crate::layout::dashboard::WalletResource;
 use leptos::prelude::*;
@@ -33,6 +34,7 @@ pub fn WalletPage() -> impl IntoView {
     let update = ServerAction::<UpdateCard>::new();
     let make_default = ServerAction::<MakeDefaultCard>::new();
     let remove = ServerAction::<RemoveCard>::new();
+    let alert = ServerAction::<SetLowBalanceAlert>::new();
     // Every successful action may have moved money or changed cards: re-read what the page shows (and the
     // header balance). A failed one changed nothing, so the form and what was typed stay as they are.
     let successes = RwSignal::new(0usize);
@@ -49,7 +51,7 @@ pub fn WalletPage() -> impl IntoView {
             );
         )+};
     }
-    count_successes!(start, confirm, retry, update, make_default, remove);
+    count_successes!(start, confirm, retry, update, make_default, remove, alert);
     let changes = move || successes.get();
     Effect::watch(changes, move |_, _, _| wallet.refetch(), false);
 
@@ -83,6 +85,9 @@ pub fn WalletPage() -> impl IntoView {
                     </Suspense>
                 </p>
                 <p class="muted">"USD · paid calls are charged against this balance; a call it can't cover is refused before it runs."</p>
+                <Suspense fallback=|| ()>
+                    {move || wallet.get().and_then(Result::ok).map(|w| view! { <LowBalanceBanner wallet=w/> })}
+                </Suspense>
             </section>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -120,6 +125,15 @@ pub fn WalletPage() -> impl IntoView {
                                 .into_any(),
                                 Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
                             }
+                        })}
+                    </Suspense>
+                </section>
+                <section class="card" aria-labelledby="alert-heading">
+                    <h2 id="alert-heading">"Low balance alert"</h2>
+                    <Suspense fallback=|| ()>
+                        {move || wallet.get().and_then(Result::ok).map(|w| {
+                            let current = w.low_balance_threshold.map(|t| t.json_cents());
+                            view! { <LowBalanceAlertForm action=alert current/> }
                         })}
                     </Suspense>
                 </section>

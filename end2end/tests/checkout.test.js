@@ -1,0 +1,86 @@
+// An agent asks for a top-up on an account without a saved card: the API answers a checkout link, a
+// person pays on that page (no login), the wallet is credited once, and the link can't be used again.
+// Also the low-balance signal on the wallet page and in the API.
+import { after } from "node:test";
+import assert from "node:assert/strict";
+import { journey, closeBrowser, newEmail, signUp, waitForPath, open, logIn, DEMO, browser, api, createKey } from "./support.js";
+
+after(closeBrowser);
+
+for (const js of [true, false]) {
+  const mode = js ? "" : " (JavaScript off)";
+
+  journey(`an agent's checkout link takes one deposit${mode}`, { js }, async ({ page }) => {
+    await signUp(page, { email: newEmail("checkout"), password: "correct-horse-1" });
+    await waitForPath(page, "/dashboard/wallet");
+    await open(page, "/dashboard/keys");
+    const secret = await createKey(page, { name: "Shopper", allowFunding: true });
+    const res = await api("POST", "/v1/wallet/fund", secret, { amount: "25.00" }, { "Idempotency-Key": `top-up-${Date.now()}` });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, "requires_checkout");
+    const url = res.body.checkout_url;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_[0-9a-f]{48}$/);
+
+    // The person who gets the link pays in a browser without a Tollgate session.
+    const guest = await (await browser()).newContext({ javaScriptEnabled: js });
+    try {
+      const pay = await guest.newPage();
+      await pay.goto(url);
+      if (js) await pay.locator('body[data-hydrated="true"]').waitFor({ state: "attached" });
+      await pay.getByRole("heading", { name: "Add $25.00 to your Tollgate wallet" }).waitFor();
+      await pay.getByLabel("Card number").fill("4000 0000 0000 0002");
+      await pay.getByLabel("Expiry", { exact: true }).fill("12/30");
+      await pay.getByLabel("CVC").fill("123");
+      await pay.getByLabel("Billing postal code").fill("10001");
+      await pay.getByRole("button", { name: "Continue" }).click();
+      await pay.getByRole("button", { name: "Confirm" }).click();
+      await pay.getByText("Your card was declined. Contact your card issuer or use another card.").first().waitFor();
+      // Declined: the same link takes another card.
+      await pay.getByLabel("Card number").fill("4242 4242 4242 4242");
+      await pay.getByLabel("Expiry", { exact: true }).fill("12/30");
+      await pay.getByLabel("CVC").fill("123");
+      await pay.getByLabel("Billing postal code").fill("10001");
+      await pay.getByRole("button", { name: "Continue" }).click();
+      await pay.getByRole("button", { name: "Confirm" }).click();
+      await pay.getByText("Payment complete: $25.00 was added with Visa •••• 4242.").waitFor();
+
+      // Single use: opening it again offers nothing to pay.
+      await pay.goto(url);
+      await pay.getByText("This checkout link has been used and can't be used again.").waitFor();
+      assert.equal(await pay.getByLabel("Card number").count(), 0);
+    } finally {
+      await guest.close();
+    }
+    assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "25.00", low_balance: false });
+    // "Save this card" is checked by default: both cards were saved, the declined one with its failure.
+    const cards = (await api("GET", "/v1/payment_methods", secret)).body.data;
+    const byLast4 = Object.fromEntries(cards.map((c) => [c.last4, c]));
+    assert.deepEqual(Object.keys(byLast4).sort(), ["0002", "4242"]);
+    assert.equal(byLast4["4242"].has_error, false);
+    assert.equal(byLast4["0002"].error_code, "generic_decline");
+    await open(page, "/dashboard/wallet");
+    assert.equal((await page.getByTestId("balance").textContent()).trim(), "$25.00");
+  });
+}
+
+journey("the low-balance alert shows a banner and tells agents", {}, async ({ page }) => {
+  await logIn(page, DEMO);
+  await waitForPath(page, "/dashboard/wallet");
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: "attached" });
+  assert.equal(await page.getByTestId("low-balance-banner").count(), 0);
+  await page.getByLabel("Alert below").fill("50");
+  await page.getByRole("button", { name: "Save alert" }).click();
+  await page.getByTestId("low-balance-banner").waitFor();
+  assert.match(await page.getByTestId("low-balance-banner").textContent(), /\$47\.50 is below your alert threshold of \$50\.00/);
+  await open(page, "/dashboard/keys");
+  const secret = await createKey(page, { name: `Balance watcher ${Date.now()}` });
+  assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "47.50", low_balance: true });
+  await open(page, "/dashboard/wallet");
+  await page.getByLabel("Alert below").fill("");
+  await page.getByRole("button", { name: "Save alert" }).click();
+  await page.getByTestId("low-balance-banner").waitFor({ state: "detached" });
+  assert.equal((await api("GET", "/v1/balance", secret)).body.low_balance, false);
+  await page.getByLabel("Alert below").fill("abc");
+  await page.getByRole("button", { name: "Save alert" }).click();
+  await page.getByText("Enter an alert threshold between $0.00 and $1,000,000.00").waitFor();
+});
