@@ -14,7 +14,7 @@
 //! Invariants: the balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
 //! rejected call writes only its `rejected` row at cost 0; every call sent is recorded exactly once.
 
-use super::call::{CallRecord, CallStatus};
+use super::call::{CallRecord, CallStatus, RequestRow};
 use super::pricing::{CostBreakdown, Price, Usage};
 use crate::error::AppError;
 use crate::keys::spec::{KeyStatus, LimitPeriod};
@@ -160,24 +160,6 @@ impl SameCall {
     }
 }
 
-type EarlierRow = (
-    String,
-    Uuid,
-    Uuid,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    Option<String>,
-    Decimal,
-    Decimal,
-    Decimal,
-    Decimal,
-    Decimal,
-    DateTime<Utc>,
-);
-
 /// Calls of this account recorded earlier under the batch's idempotency keys, with their answers.
 async fn earlier_calls(
     conn: &mut PgConnection,
@@ -188,41 +170,30 @@ async fn earlier_calls(
     if idempotency_keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<EarlierRow> = sqlx::query_as(
-        "SELECT idempotency_key, id, spend_key_id, service_id, model, input_tokens, output_tokens, status,
-                    reject_reason, cost_input, cost_output, cost_fee, cost_total, balance_after, created_at
-               FROM requests WHERE account_id = $1 AND idempotency_key = ANY($2)",
-    )
+    let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM requests WHERE account_id = $1 AND idempotency_key = ANY($2)",
+        RequestRow::COLUMNS
+    ))
     .bind(account_id)
     .bind(&idempotency_keys)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|r| {
-            let (key, id, key_id, service, model, input, output, status, reason) =
-                (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8);
-            let usage = Usage::new(input as u64, output as u64).ok_or(AppError::Internal)?;
-            let same = SameCall { key_id, service: service.clone(), model: model.clone(), usage };
-            let answer = match reason.as_deref() {
-                Some(code) => Err(AppError::from_code(code).ok_or(AppError::Internal)?),
-                None => Ok(CallRecord {
-                    request_id: id,
-                    status: CallStatus::parse(&status).ok_or(AppError::Internal)?,
-                    service,
-                    model,
-                    input_tokens: usage.input_tokens,
-                    output_tokens: usage.output_tokens,
-                    cost: CostBreakdown {
-                        input: Usd::new(r.9),
-                        output: Usd::new(r.10),
-                        fee: Usd::new(r.11),
-                        total: Usd::new(r.12),
-                    },
-                    balance_after: Usd::new(r.13),
-                    created_at: r.14,
-                }),
+        .map(|row| {
+            let record = row.record()?;
+            let usage = Usage::new(record.input_tokens, record.output_tokens).ok_or(AppError::Internal)?;
+            let same = SameCall {
+                key_id: row.spend_key_id,
+                service: record.service.clone(),
+                model: record.model.clone(),
+                usage,
             };
-            Ok((key, (same, answer)))
+            // A refused call replays its refusal, a completed one its record.
+            let answer = match row.reject_reason.as_deref() {
+                Some(code) => Err(AppError::from_code(code).ok_or(AppError::Internal)?),
+                None => Ok(record),
+            };
+            Ok((row.idempotency_key.clone().unwrap_or_default(), (same, answer)))
         })
         .collect()
 }

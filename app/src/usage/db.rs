@@ -3,10 +3,9 @@
 
 use super::report::{DailyUsage, RequestPage, ServiceUsage, UsageSummary, UsageTotals, MAX_RANGE_DAYS};
 use crate::error::AppError;
-use crate::metering::call::{CallRecord, CallStatus};
-use crate::metering::pricing::CostBreakdown;
+use crate::metering::call::RequestRow;
 use crate::money::Usd;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -92,29 +91,10 @@ pub async fn requests_page(
         Some(c) => c.parse().map_err(|_| AppError::InvalidQuery)?,
         None => i64::MAX,
     };
-    type Row = (
-        i64,
-        Uuid,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        Decimal,
-        Decimal,
-        Decimal,
-        Decimal,
-        Decimal,
-        DateTime<Utc>,
-    );
-    let mut rows: Vec<Row> = sqlx::query_as(
-        "SELECT seq, id, service_id, model, input_tokens, output_tokens, status, cost_input, cost_output,
-                cost_fee, cost_total, balance_after, created_at
-           FROM requests
-          WHERE account_id = $1 AND seq < $2
-          ORDER BY seq DESC
-          LIMIT $3",
-    )
+    let mut rows: Vec<RequestRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM requests WHERE account_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+        RequestRow::COLUMNS
+    ))
     .bind(account_id)
     .bind(before)
     .bind(limit + 1)
@@ -122,27 +102,7 @@ pub async fn requests_page(
     .await?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = has_more.then(|| rows.last().map(|r| r.0.to_string())).flatten();
-    let data = rows
-        .into_iter()
-        .map(|r| {
-            Ok(CallRecord {
-                request_id: r.1,
-                status: CallStatus::parse(&r.6).ok_or(AppError::Internal)?,
-                service: r.2,
-                model: r.3,
-                input_tokens: r.4 as u64,
-                output_tokens: r.5 as u64,
-                cost: CostBreakdown {
-                    input: Usd::new(r.7),
-                    output: Usd::new(r.8),
-                    fee: Usd::new(r.9),
-                    total: Usd::new(r.10),
-                },
-                balance_after: Usd::new(r.11),
-                created_at: r.12,
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let next_cursor = has_more.then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+    let data = rows.iter().map(RequestRow::record).collect::<Result<Vec<_>, AppError>>()?;
     Ok(RequestPage { data, next_cursor })
 }

@@ -56,15 +56,22 @@ pub async fn overview(pool: &PgPool, account_id: Uuid) -> Result<FundOverview, A
     })
 }
 
-/// Charges (or links a checkout for) `amount` once per `idempotency_key`.
+/// One agent's request to add funds.
+pub struct FundOrder<'a> {
+    pub account_id: Uuid,
+    pub idempotency_key: &'a str,
+    pub amount: TopUpAmount,
+    /// A saved card of the account; the default card when `None`.
+    pub payment_method_id: Option<Uuid>,
+}
+
+/// Charges (or links a checkout for) the order's amount once per idempotency key.
 pub async fn fund(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
-    account_id: Uuid,
-    idempotency_key: &str,
-    amount: TopUpAmount,
-    payment_method_id: Option<Uuid>,
+    order: &FundOrder<'_>,
 ) -> Result<FundAnswer, AppError> {
+    let FundOrder { account_id, idempotency_key, amount, payment_method_id } = *order;
     let fingerprint = format!(
         "{}|{}",
         amount.usd().amount().normalize(),
@@ -80,18 +87,9 @@ pub async fn fund(
     .fetch_optional(pool)
     .await?;
     if claimed.is_none() {
-        return answer_of_first(
-            pool,
-            processor,
-            account_id,
-            idempotency_key,
-            &fingerprint,
-            amount,
-            payment_method_id,
-        )
-        .await;
+        return answer_of_first(pool, processor, order, &fingerprint).await;
     }
-    first_run(pool, processor, account_id, idempotency_key, amount, payment_method_id).await
+    first_run(pool, processor, order).await
 }
 
 /// The request that claimed the key does the work and stores its answer. A failure before any attempt
@@ -99,11 +97,9 @@ pub async fn fund(
 async fn first_run(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
-    account_id: Uuid,
-    idempotency_key: &str,
-    amount: TopUpAmount,
-    payment_method_id: Option<Uuid>,
+    order: &FundOrder<'_>,
 ) -> Result<FundAnswer, AppError> {
+    let FundOrder { account_id, idempotency_key, amount, payment_method_id } = *order;
     let release = || async {
         let _ = sqlx::query(
             "DELETE FROM api_idempotency
@@ -152,12 +148,10 @@ async fn first_run(
 async fn answer_of_first(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
-    account_id: Uuid,
-    idempotency_key: &str,
+    order: &FundOrder<'_>,
     fingerprint: &str,
-    amount: TopUpAmount,
-    payment_method_id: Option<Uuid>,
 ) -> Result<FundAnswer, AppError> {
+    let FundOrder { account_id, idempotency_key, .. } = *order;
     let started = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(10);
     loop {
@@ -205,8 +199,7 @@ async fn answer_of_first(
             .fetch_optional(pool)
             .await?;
             if taken.is_some() {
-                return first_run(pool, processor, account_id, idempotency_key, amount, payment_method_id)
-                    .await;
+                return first_run(pool, processor, order).await;
             }
         }
         if started.elapsed() > WAIT_FOR_FIRST {

@@ -10,7 +10,7 @@ use super::spend_key::SpendKey;
 use crate::startup::AppState;
 use app::error::AppError;
 use app::money::TopUpAmount;
-use app::wallet::agent_funding::{self, FundAnswer};
+use app::wallet::agent_funding::{self, FundAnswer, FundOrder};
 use app::wallet::db;
 use axum::{
     body::Bytes,
@@ -95,15 +95,13 @@ pub async fn fund(
         })
         .into_response());
     };
-    let answer = agent_funding::fund(
-        &state.pool,
-        &*state.processor,
-        key.account_id,
-        &idempotency_key,
+    let order = FundOrder {
+        account_id: key.account_id,
+        idempotency_key: &idempotency_key,
         amount,
         payment_method_id,
-    )
-    .await?;
+    };
+    let answer = agent_funding::fund(&state.pool, &*state.processor, &order).await?;
     Ok(match answer {
         FundAnswer::Completed { payment_id, amount, balance } => Json(FundCompleted {
             status: "completed".into(),
