@@ -24,6 +24,8 @@ build_site() {
   # The stamp carries the build's start time: a file edited during the build is newer, so it rebuilds next time.
   local started
   started=$(date +%s.%N)
+  # ECharts comes from the npm package pinned in end2end/package.json (never a CDN, never committed).
+  cp "$project/end2end/node_modules/echarts/dist/echarts.min.js" "$project/public/echarts.min.js"
   cargo leptos build --release
   echo "$server_bin" > "$stamp"
   touch -d "@$started" "$stamp"

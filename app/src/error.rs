@@ -68,6 +68,10 @@ pub enum AppError {
     InvalidRequestBody,
     #[error("A query parameter is not valid for this call")]
     InvalidQuery,
+    #[error("Choose dates as YYYY-MM-DD, with Since on or before Until and at most 366 days apart")]
+    DateRangeInvalid,
+    #[error("Choose a timezone from the list")]
+    TimezoneInvalid,
     #[error("An Idempotency-Key header is required")]
     IdempotencyKeyRequired,
     #[error("This Idempotency-Key was already used with different parameters")]
@@ -119,6 +123,8 @@ const BY_CODE: &[AppError] = &[
     AppError::InvalidUsage,
     AppError::InvalidRequestBody,
     AppError::InvalidQuery,
+    AppError::DateRangeInvalid,
+    AppError::TimezoneInvalid,
     AppError::IdempotencyKeyRequired,
     AppError::IdempotencyKeyReused,
     AppError::IdempotencyInProgress,
@@ -163,6 +169,8 @@ impl AppError {
             AppError::InvalidUsage => "invalid_usage",
             AppError::InvalidRequestBody => "invalid_request_body",
             AppError::InvalidQuery => "invalid_query",
+            AppError::DateRangeInvalid => "date_range_invalid",
+            AppError::TimezoneInvalid => "timezone_invalid",
             AppError::IdempotencyKeyRequired => "idempotency_key_required",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::IdempotencyInProgress => "idempotency_in_progress",
@@ -203,6 +211,8 @@ impl AppError {
             | AppError::InvalidUsage
             | AppError::InvalidRequestBody
             | AppError::InvalidQuery
+            | AppError::DateRangeInvalid
+            | AppError::TimezoneInvalid
             | AppError::IdempotencyKeyRequired => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
             AppError::KeyLimitReached => 402,

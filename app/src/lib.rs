@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod charts;
 pub mod checkout;
 pub mod error;
 pub mod keys;

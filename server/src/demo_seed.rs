@@ -2,16 +2,21 @@
 //! `demo-password-1`, about 60 days of history and a few deposits. Dev only (`TOLLGATE_SEED_DEMO`).
 //!
 //! The history is deterministic so tests can name the balance: deposits of $100, $50 and $25, and
-//! daily usage adding up to $127.50, leaving **$47.50**. Everything goes through the ledger, in one
+//! metered calls adding up to $127.50, leaving **$47.50**. Everything goes through the ledger, in one
 //! transaction, in time order, so `balance = Σ ledger` holds as for any other account. The deposits are
 //! real (succeeded) Add Funds attempts on a saved Visa •••• 4242, tokenized by the processor so it can be
-//! charged again, and one attempt with another card failed for insufficient funds.
+//! charged again, and one attempt with another card failed for insufficient funds. The calls are real
+//! request rows of a "Demo agent" spend key (its secret was never kept), with their rollups, so the usage
+//! views and charts have about 60 days to show.
 
 use app::auth::{
     credentials::{Email, NewPassword},
     db as auth_db, password,
 };
 use app::error::AppError;
+use app::keys::{db as keys_db, spec::KeySettings};
+use app::metering::history::{record_past_call, PastCall};
+use app::metering::pricing::{Price, Usage};
 use app::wallet::card::{CardNumber, Cvc, Expiry, PostalCode};
 use app::wallet::ledger::{self, EntryKind, Posting};
 use app::wallet::processor::{CardToken, DeclineCode, NewCard, PaymentProcessor};
@@ -54,13 +59,27 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     .bind(visa.postal_code.as_str())
     .fetch_one(&mut *tx)
     .await?;
-    for (n, (at, kind, amount, reference)) in demo_history().into_iter().enumerate() {
-        let posting =
-            Posting { account_id: user.account_id, kind, amount, reference: &reference, at: Some(at) };
-        let posted = ledger::post(&mut tx, posting).await?;
-        if kind == EntryKind::Deposit {
-            let outcome = Ok(posted.entry_id);
-            record_attempt(&mut tx, user.account_id, &visa, Some(card_id), amount, at, outcome, n).await?;
+    let agent = KeySettings::parse("Demo agent", "", "", &[], false)?;
+    let key_id = keys_db::create(pool, user.account_id, &agent).await?.key.id;
+    let prices = catalog_prices(pool).await?;
+    for (n, event) in demo_history(&prices).into_iter().enumerate() {
+        match event {
+            Event::Deposit { at, dollars } => {
+                let amount = Decimal::from(dollars);
+                let reference = format!("seed:deposit:{n}");
+                let posting = Posting {
+                    account_id: user.account_id,
+                    kind: EntryKind::Deposit,
+                    amount,
+                    reference: &reference,
+                    at: Some(at),
+                };
+                let posted = ledger::post(&mut tx, posting).await?;
+                let outcome = Ok(posted.entry_id);
+                record_attempt(&mut tx, user.account_id, &visa, Some(card_id), amount, at, outcome, n)
+                    .await?;
+            }
+            Event::Call(call) => record_past_call(&mut tx, user.account_id, key_id, &call).await?,
         }
     }
     let failed_day = (Utc::now() - Duration::days(5)).date_naive();
@@ -130,32 +149,98 @@ async fn record_attempt(
     Ok(())
 }
 
-/// Deposits and one usage entry per day, oldest first.
-fn demo_history() -> Vec<(chrono::DateTime<Utc>, EntryKind, Decimal, String)> {
+enum Event {
+    Deposit { at: DateTime<Utc>, dollars: i64 },
+    Call(PastCall),
+}
+
+/// The catalog prices the demo calls use: openai, anthropic, exa, open-meteo.
+struct DemoPrices {
+    openai: Price,
+    anthropic: Price,
+    exa: Price,
+    meteo: Price,
+}
+
+async fn catalog_prices(pool: &PgPool) -> Result<DemoPrices, AppError> {
+    let price = |service: &'static str, model: &'static str| async move {
+        app::metering::catalog::price(pool, service, model).await?.ok_or(AppError::Internal)
+    };
+    Ok(DemoPrices {
+        openai: price("openai", "gpt-4o-mini").await?,
+        anthropic: price("anthropic", "claude-haiku").await?,
+        exa: price("exa", "search").await?,
+        meteo: price("open-meteo", "forecast").await?,
+    })
+}
+
+/// Deposits and each day's calls, oldest first.
+fn demo_history(prices: &DemoPrices) -> Vec<Event> {
     let today = Utc::now().date_naive();
-    let at = |days_ago: i64, time: NaiveTime| (today - Duration::days(days_ago)).and_time(time).and_utc();
     let usage = daily_usage_cents(HISTORY_DAYS as usize, 12_750);
     let mut history = Vec::new();
     for days_ago in (1..=HISTORY_DAYS).rev() {
+        let day = today - Duration::days(days_ago);
         if let Some((_, dollars)) = DEPOSITS.iter().find(|(d, _)| *d == days_ago) {
-            let time = NaiveTime::from_hms_opt(9, 15, 0).expect("valid time");
-            history.push((
-                at(days_ago, time),
-                EntryKind::Deposit,
-                Decimal::from(*dollars),
-                format!("seed:deposit:{days_ago}"),
-            ));
+            let at = day.and_time(NaiveTime::from_hms_opt(7, 5, 0).expect("valid time")).and_utc();
+            history.push(Event::Deposit { at, dollars: *dollars });
         }
-        let cents = usage[(HISTORY_DAYS - days_ago) as usize];
-        let time = NaiveTime::from_hms_opt(22, 30, 0).expect("valid time");
-        history.push((
-            at(days_ago, time),
-            EntryKind::Usage,
-            -Decimal::new(cents, 2),
-            format!("seed:usage:{days_ago}"),
-        ));
+        history.extend(
+            day_of_calls(day, usage[(HISTORY_DAYS - days_ago) as usize], prices).into_iter().map(Event::Call),
+        );
     }
     history
+}
+
+/// One day's calls costing exactly `cents`, spread from 08:00 to 22:40 UTC: gpt-4o-mini calls of 3¢
+/// (100k input + 25k output tokens), Exa searches (½¢ each), Claude Haiku calls for the rest (12,500 input
+/// tokens = 1¢, 2,500 output tokens = 1¢), and two free forecasts.
+fn day_of_calls(day: chrono::NaiveDate, cents: i64, prices: &DemoPrices) -> Vec<PastCall> {
+    let openai_calls = cents * 3 / 10 / 3;
+    let exa_cents = (cents / 10).min(15);
+    let rest = cents - openai_calls * 3 - exa_cents;
+    let mut calls: Vec<(&'static str, &'static str, Usage, Price)> = Vec::new();
+    for _ in 0..openai_calls {
+        calls.push((
+            "openai",
+            "gpt-4o-mini",
+            Usage { input_tokens: 100_000, output_tokens: 25_000 },
+            prices.openai,
+        ));
+    }
+    for _ in 0..exa_cents * 2 {
+        calls.push(("exa", "search", Usage::default(), prices.exa));
+    }
+    for part in [rest / 3, rest / 3, rest - 2 * (rest / 3)].into_iter().filter(|p| *p > 0) {
+        let output_cents = part / 2;
+        let usage = Usage {
+            input_tokens: ((part - output_cents) * 12_500) as u64,
+            output_tokens: (output_cents * 2_500) as u64,
+        };
+        calls.push(("anthropic", "claude-haiku", usage, prices.anthropic));
+    }
+    calls.push(("open-meteo", "forecast", Usage { input_tokens: 0, output_tokens: 0 }, prices.meteo));
+    calls.insert(calls.len() / 2, ("open-meteo", "forecast", Usage::default(), prices.meteo));
+    let start = day.and_time(NaiveTime::from_hms_opt(8, 0, 0).expect("valid time")).and_utc();
+    let step = Duration::minutes(880) / calls.len().max(1) as i32;
+    // Interleave the services over the day, as real traffic would be.
+    let n = calls.len();
+    let order: Vec<usize> = (0..n).map(|i| (i * 7) % n).collect();
+    let unique = {
+        let mut o = order.clone();
+        o.sort();
+        o.dedup();
+        o.len() == n
+    };
+    let order: Vec<usize> = if unique { order } else { (0..n).collect() };
+    order
+        .into_iter()
+        .enumerate()
+        .map(|(slot, i)| {
+            let (service, model, usage, price) = calls[i];
+            PastCall { at: start + step * slot as i32, service, model, usage, price }
+        })
+        .collect()
 }
 
 /// `days` positive amounts in cents that vary like real usage and add up to exactly `total`.
@@ -174,14 +259,46 @@ fn daily_usage_cents(days: usize, total: i64) -> Vec<i64> {
 mod tests {
     use super::*;
 
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// CONTRACT.md's catalog.
+    fn contract_prices() -> DemoPrices {
+        let price = |i: &str, o: &str, f: &str| Price {
+            input_per_million: d(i),
+            output_per_million: d(o),
+            per_request: d(f),
+        };
+        DemoPrices {
+            openai: price("0.15", "0.60", "0"),
+            anthropic: price("0.80", "4.00", "0"),
+            exa: price("0", "0", "0.005"),
+            meteo: price("0", "0", "0"),
+        }
+    }
+
     #[test]
     fn history_leaves_the_documented_balance_and_never_overdraws() {
-        let mut balance = Decimal::ZERO;
-        for (_, _, amount, _) in demo_history() {
-            balance += amount;
+        let (mut balance, mut last, mut calls) = (Decimal::ZERO, None, 0);
+        for event in demo_history(&contract_prices()) {
+            let at = match event {
+                Event::Deposit { at, dollars } => {
+                    balance += Decimal::from(dollars);
+                    at
+                }
+                Event::Call(call) => {
+                    calls += 1;
+                    balance -= call.price.cost(call.usage).total.amount();
+                    call.at
+                }
+            };
             assert!(balance >= Decimal::ZERO);
+            assert!(last <= Some(at), "in time order");
+            last = Some(at);
         }
         assert_eq!(balance, Decimal::new(4750, 2));
+        assert!(calls > 1_000, "a living history: {calls} calls");
     }
 
     #[test]

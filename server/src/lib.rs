@@ -11,6 +11,7 @@ pub mod key_form;
 pub mod page_guard;
 pub mod sandbox_processor;
 pub mod startup;
+pub mod usage_export;
 
 pub use config::Config;
 pub use startup::{build_router, connect_database, payment_processor, session_layer, AppState};

@@ -2,6 +2,7 @@
 
 use crate::{
     api, config::Config, cross_site, health, key_form, page_guard, sandbox_processor::SandboxProcessor,
+    usage_export,
 };
 use app::metering::meter::Meter;
 use app::wallet::{add_funds, processor::PaymentProcessor};
@@ -164,6 +165,7 @@ pub fn build_router(
         .merge(api::router())
         .route("/v1/{*unknown}", any(api::unknown_route))
         .route("/dashboard/keys", post(key_form::create_key_without_javascript))
+        .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -9,4 +9,6 @@ pub mod catalog;
 #[cfg(feature = "ssr")]
 pub mod charge;
 #[cfg(feature = "ssr")]
+pub mod history;
+#[cfg(feature = "ssr")]
 pub mod meter;

@@ -3,9 +3,9 @@
 
 use super::report::{DailyUsage, RequestPage, ServiceUsage, UsageSummary, UsageTotals, MAX_RANGE_DAYS};
 use crate::error::AppError;
-use crate::metering::call::RequestRow;
+use crate::metering::call::{CallStatus, RequestRow};
 use crate::money::Usd;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 /// An IANA timezone name Postgres and chrono-tz both know (`UTC`, `Asia/Kathmandu`).
 pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, AppError> {
-    name.parse::<chrono_tz::Tz>().map_err(|_| AppError::InvalidQuery)
+    name.parse::<chrono_tz::Tz>().map_err(|_| AppError::TimezoneInvalid)
 }
 
 pub async fn account_timezone(pool: &PgPool, account_id: Uuid) -> Result<String, AppError> {
@@ -39,7 +39,7 @@ pub async fn daily_summary(
     tz: chrono_tz::Tz,
 ) -> Result<UsageSummary, AppError> {
     if end < start || (end - start).num_days() >= MAX_RANGE_DAYS {
-        return Err(AppError::InvalidQuery);
+        return Err(AppError::DateRangeInvalid);
     }
     let rows: Vec<(NaiveDate, String, i64, Decimal)> = sqlx::query_as(
         "SELECT (r.bucket AT TIME ZONE $4)::date AS day, r.service_id, sum(r.requests)::bigint, sum(r.cost)
@@ -80,29 +80,154 @@ pub async fn daily_summary(
     Ok(UsageSummary { timezone: tz.name().to_string(), items, totals })
 }
 
-/// Up to `limit` calls older than `cursor` (newest first).
+/// Which calls a list or export shows. Empty fields don't filter.
+#[derive(Clone, Debug, Default)]
+pub struct RequestFilter {
+    /// From this instant (inclusive).
+    pub since: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive).
+    pub until: Option<DateTime<Utc>>,
+    pub service: Option<String>,
+    pub model: Option<String>,
+    pub status: Option<CallStatus>,
+}
+
+/// `start..=end` local days of `tz` as UTC instants `[from, to)`.
+pub fn day_range(start: NaiveDate, end: NaiveDate, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = |day: NaiveDate| {
+        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
+            .earliest()
+            // A midnight skipped by a DST change: the day starts an hour later.
+            .or_else(|| tz.from_local_datetime(&day.and_hms_opt(1, 0, 0).expect("1am")).earliest())
+            .expect("a day has a start")
+            .with_timezone(&Utc)
+    };
+    (midnight(start), midnight(end + Duration::days(1)))
+}
+
+/// `1764249000123456_42`: the (created_at, seq) of the last call of a page.
+fn encode_cursor(at: DateTime<Utc>, seq: i64) -> String {
+    format!("{}_{seq}", at.timestamp_micros())
+}
+
+fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), AppError> {
+    let (micros, seq) = cursor.split_once('_').ok_or(AppError::InvalidQuery)?;
+    let at = micros.parse().ok().and_then(DateTime::from_timestamp_micros).ok_or(AppError::InvalidQuery)?;
+    Ok((at, seq.parse().map_err(|_| AppError::InvalidQuery)?))
+}
+
+/// Up to `limit` calls matching `filter` that come after `cursor`, newest first.
 pub async fn requests_page(
     pool: &PgPool,
     account_id: Uuid,
+    filter: &RequestFilter,
     limit: i64,
     cursor: Option<&str>,
 ) -> Result<RequestPage, AppError> {
-    let before: i64 = match cursor.filter(|c| !c.is_empty()) {
-        Some(c) => c.parse().map_err(|_| AppError::InvalidQuery)?,
-        None => i64::MAX,
-    };
+    let after = cursor.filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
     let mut rows: Vec<RequestRow> = sqlx::query_as(&format!(
-        "SELECT {} FROM requests WHERE account_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+        "SELECT {} FROM requests
+          WHERE account_id = $1
+            AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
+            AND ($4::text IS NULL OR service_id = $4) AND ($5::text IS NULL OR model = $5)
+            AND ($6::text IS NULL OR status = $6)
+            AND ($7::timestamptz IS NULL OR (account_id, created_at, seq) < ($1, $7, $8))
+          ORDER BY created_at DESC, seq DESC
+          LIMIT $9",
         RequestRow::COLUMNS
     ))
     .bind(account_id)
-    .bind(before)
+    .bind(filter.since)
+    .bind(filter.until)
+    .bind(filter.service.as_deref())
+    .bind(filter.model.as_deref())
+    .bind(filter.status.map(CallStatus::as_str))
+    .bind(after.map(|(at, _)| at))
+    .bind(after.map_or(0, |(_, seq)| seq))
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = has_more.then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+    let next_cursor = has_more.then(|| rows.last().map(|r| encode_cursor(r.created_at, r.seq))).flatten();
     let data = rows.iter().map(RequestRow::record).collect::<Result<Vec<_>, AppError>>()?;
     Ok(RequestPage { data, next_cursor })
+}
+
+/// Sets the account's timezone (the usage views' days).
+pub async fn set_account_timezone(
+    pool: &PgPool,
+    account_id: Uuid,
+    tz: chrono_tz::Tz,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE accounts SET timezone = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(tz.name())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The models of the catalog as (service, model), for the request filters.
+pub async fn catalog_models(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
+    Ok(sqlx::query_as("SELECT service_id, model FROM service_models ORDER BY service_id, model")
+        .fetch_all(pool)
+        .await?)
+}
+
+/// One call of this account with the name of the key that made it and why it was refused, if it was.
+pub async fn request_detail(
+    pool: &PgPool,
+    account_id: Uuid,
+    request_id: Uuid,
+) -> Result<super::report::RequestDetail, AppError> {
+    let row: Option<RequestRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM requests WHERE account_id = $1 AND id = $2",
+        RequestRow::COLUMNS
+    ))
+    .bind(account_id)
+    .bind(request_id)
+    .fetch_optional(pool)
+    .await?;
+    let row = row.ok_or(AppError::NotFound)?;
+    let key_name: String = sqlx::query_scalar("SELECT name FROM spend_keys WHERE id = $1")
+        .bind(row.spend_key_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(super::report::RequestDetail {
+        call: row.record()?,
+        key_name,
+        refused_because: row.reject_reason.as_deref().and_then(AppError::from_code).map(|e| e.message()),
+        created: crate::utc::shown_utc(row.created_at),
+    })
+}
+
+/// Succeeded deposits per local day of `start..=end` in `tz`, aligned with those days.
+pub async fn deposits_per_day(
+    pool: &PgPool,
+    account_id: Uuid,
+    start: NaiveDate,
+    end: NaiveDate,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<Usd>, AppError> {
+    let (from, to) = day_range(start, end, tz);
+    let rows: Vec<(NaiveDate, Decimal)> = sqlx::query_as(
+        "SELECT (completed_at AT TIME ZONE $4)::date, sum(amount)
+           FROM payment_attempts
+          WHERE account_id = $1 AND status = 'succeeded' AND completed_at >= $2 AND completed_at < $3
+          GROUP BY 1",
+    )
+    .bind(account_id)
+    .bind(from)
+    .bind(to)
+    .bind(tz.name())
+    .fetch_all(pool)
+    .await?;
+    let mut days = Vec::new();
+    let mut day = start;
+    while day <= end {
+        days.push(Usd::new(rows.iter().find(|(d, _)| *d == day).map_or(Decimal::ZERO, |(_, a)| *a)));
+        day += Duration::days(1);
+    }
+    Ok(days)
 }

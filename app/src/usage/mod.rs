@@ -1,7 +1,10 @@
 //! `/dashboard/usage` and `/v1/usage`, `/v1/requests` (list): where the money went.
 
+pub mod api;
 pub mod page;
 pub mod report;
+pub mod request_list;
+pub mod summary_table;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -1,14 +1,124 @@
+//! `/dashboard/usage`: where the money went — per day (in the account's timezone), per service, per call.
+//! The URL is the state (`?since=&until=&service=&model=&status=&cursor=&request=`), so every view works
+//! with JavaScript off and can be linked to; "Export CSV" downloads the same range.
+
+use super::api::{get_usage, list_timezones, SetTimezone};
+use super::request_list::RequestList;
+use super::summary_table::{exact, DailySummaryTable};
+use crate::charts::spend::SpendChartView;
+use crate::error::AppError;
+use crate::layout::form_error::FormError;
 use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+const PARAMS: [&str; 7] = ["since", "until", "service", "model", "status", "cursor", "request"];
 
 #[component]
 pub fn UsagePage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || -> Vec<(&'static str, String)> {
+        let q = query.read();
+        PARAMS.iter().map(|name| (*name, q.get(name).unwrap_or_default())).collect()
+    };
+    let set_timezone = ServerAction::<SetTimezone>::new();
+    let usage = Resource::new(
+        move || (params(), set_timezone.version().get()),
+        |(p, _)| {
+            let get = |name: &str| {
+                p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
+            };
+            get_usage(
+                get("since"),
+                get("until"),
+                get("service"),
+                get("model"),
+                get("status"),
+                get("cursor"),
+                get("request").and_then(|r| r.parse().ok()),
+            )
+        },
+    );
+    let timezones = Resource::new(|| (), |_| list_timezones());
+    let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
+    let tz_error = Signal::derive(move || {
+        set_timezone.value().get().and_then(Result::err).or_else(|| url_error.get()).map(|e| e.message())
+    });
+
     view! {
         <main class="page">
-            <h1>"Usage"</h1>
-            <section class="card">
-                <h2>"Daily summary"</h2>
-                <p class="empty">"No metered calls yet. Once your spend keys make paid calls, spend per day and per service shows here, with every request and its cost breakdown."</p>
-            </section>
+            <div class="page-head">
+                <h1>"Usage"</h1>
+            </div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let timezones = timezones.await.unwrap_or_default();
+                    match usage.await {
+                        Err(err) => view! {
+                            <section class="card">
+                                <p class="form-error" role="alert">{err.message()}</p>
+                                <a href="/dashboard/usage">"Show the last 7 days"</a>
+                            </section>
+                        }.into_any(),
+                        Ok(view) => {
+                            let query = params();
+                            let tz = view.timezone.clone();
+                            view! {
+                                <section class="card range" aria-labelledby="range-heading">
+                                    <h2 id="range-heading" class="visually-hidden">"Days shown"</h2>
+                                    <Form method="GET" action="/dashboard/usage" attr:class="filters">
+                                        <div class="field">
+                                            <label for="usage-since">"Since"</label>
+                                            <input id="usage-since" type="date" name="since" value=view.since.to_string()/>
+                                        </div>
+                                        <div class="field">
+                                            <label for="usage-until">"Until"</label>
+                                            <input id="usage-until" type="date" name="until" value=view.until.to_string()/>
+                                        </div>
+                                        <button type="submit" class="button">"Show"</button>
+                                    </Form>
+                                    <ActionForm action=set_timezone attr:class="filters">
+                                        <div class="field">
+                                            <label for="usage-timezone">"Timezone"</label>
+                                            <select id="usage-timezone" name="timezone">
+                                                {timezones.into_iter().map(|name| {
+                                                    let selected = name == tz;
+                                                    let label = name.clone();
+                                                    view! { <option value=name selected=selected>{label}</option> }
+                                                }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <button type="submit" class="button" disabled=move || set_timezone.pending().get()>"Set timezone"</button>
+                                    </ActionForm>
+                                    <p class="muted" data-testid="usage-timezone">{format!("Days run from midnight to midnight in {}.", view.timezone)}</p>
+                                    <FormError id="timezone-error" message=tz_error/>
+                                    <form method="get" action="/dashboard/usage/export.csv" class="export">
+                                        <input type="hidden" name="since" value=view.since.to_string()/>
+                                        <input type="hidden" name="until" value=view.until.to_string()/>
+                                        <button type="submit" class="button">"Export CSV"</button>
+                                    </form>
+                                </section>
+                                <section class="card" aria-labelledby="summary-heading">
+                                    <h2 id="summary-heading">
+                                        {format!("Daily summary, {} to {}", view.since.format("%b %-d"), view.until.format("%b %-d, %Y"))}
+                                    </h2>
+                                    <p class="totals">
+                                        <span>{format!("{} spent", exact(view.summary.totals.cost))}</span>
+                                        " · "
+                                        <span>{format!("{} completed calls", view.summary.totals.requests)}</span>
+                                    </p>
+                                    <SpendChartView chart=view.chart.clone() testid="usage-chart"/>
+                                    <DailySummaryTable summary=view.summary.clone()/>
+                                </section>
+                                <section class="card" aria-labelledby="requests-heading">
+                                    <h2 id="requests-heading">"Requests"</h2>
+                                    <RequestList view=view query=query/>
+                                </section>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
         </main>
     }
 }

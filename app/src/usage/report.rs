@@ -46,3 +46,29 @@ pub struct RequestPage {
 
 /// The longest range a summary covers.
 pub const MAX_RANGE_DAYS: i64 = 366;
+
+/// One call in full, as its detail view shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestDetail {
+    pub call: CallRecord,
+    pub key_name: String,
+    /// Why a rejected call was refused ("Insufficient wallet balance", "Spend key limit reached").
+    pub refused_because: Option<String>,
+    pub created: String,
+}
+
+/// Everything `/dashboard/usage` shows for one query.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageView {
+    pub timezone: String,
+    pub since: NaiveDate,
+    pub until: NaiveDate,
+    pub summary: UsageSummary,
+    pub requests: RequestPage,
+    /// Each call's time as the list shows it, in the account's timezone ("Nov 27 14:05"), by request id.
+    pub times: Vec<String>,
+    pub services: Vec<(String, String)>,
+    pub models: Vec<(String, String)>,
+    pub detail: Option<RequestDetail>,
+    pub chart: crate::charts::spend::SpendChart,
+}

@@ -11,8 +11,10 @@ use super::attempt_panel::AttemptPanelView;
 use super::cards::SavedCards;
 use super::history::DepositHistory;
 use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
+use crate::charts::spend::SpendChartView;
 use crate::error::AppError;
 use crate::layout::dashboard::WalletResource;
+use crate::usage::api::get_wallet_chart;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -58,6 +60,7 @@ pub fn WalletPage() -> impl IntoView {
     let cards = Resource::new(changes, |_| get_payment_methods());
     let attempts = Resource::new(changes, |_| get_recent_attempts());
     let activity = Resource::new(changes, |_| get_recent_activity());
+    let chart = Resource::new(changes, |_| get_wallet_chart());
     let panel = Resource::new(
         move || (attempt_id(), changes()),
         |(id, _)| async move {
@@ -139,7 +142,14 @@ pub fn WalletPage() -> impl IntoView {
                 </section>
                 <section class="card" aria-labelledby="chart-heading">
                     <h2 id="chart-heading">"Recent activity chart"</h2>
-                    <p class="empty">"The 30-day spend chart arrives with usage tracking. Until then, every balance change is listed below."</p>
+                    <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match chart.await {
+                                Ok(chart) => view! { <SpendChartView chart testid="wallet-chart"/> }.into_any(),
+                                Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
                 </section>
             </div>
             <section class="card" aria-labelledby="deposits-heading">

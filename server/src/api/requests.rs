@@ -88,9 +88,9 @@ pub async fn list_requests(
         None => 20,
         Some(l) => l.parse::<i64>().ok().filter(|l| (1..=100).contains(l)).ok_or(AppError::InvalidQuery)?,
     };
-    let page =
-        usage_db::requests_page(&state.pool, key.account_id, limit, query.get("cursor").map(String::as_str))
-            .await?;
+    let all = usage_db::RequestFilter::default();
+    let cursor = query.get("cursor").map(String::as_str);
+    let page = usage_db::requests_page(&state.pool, key.account_id, &all, limit, cursor).await?;
     Ok(Json(RequestList {
         has_more: page.next_cursor.is_some(),
         next_cursor: page.next_cursor,

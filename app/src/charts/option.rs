@@ -1,0 +1,39 @@
+//! The ECharts option of a spend chart, built with charming. Amounts go in as exact decimal strings
+//! (ECharts reads numeric strings), never as floats; `public/charts.js` shows them as `$` amounts in the
+//! tooltip.
+
+use super::spend::SpendChart;
+use charming::component::{Axis, Grid, Legend};
+use charming::element::{AxisType, Symbol, Tooltip, Trigger};
+use charming::series::{Bar, Scatter};
+use charming::Chart;
+
+/// The option JSON for `chart` (its `option` field is ignored).
+pub fn spend_option(chart: &SpendChart) -> String {
+    let days: Vec<String> = chart.days.iter().map(|d| d.format("%b %-d").to_string()).collect();
+    let mut option = Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().bottom(0))
+        .grid(Grid::new().left(8).right(8).top(16).bottom(48).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(days))
+        .y_axis(Axis::new().type_(AxisType::Value).name("Spend ($)"));
+    let has_deposits = chart.deposits.iter().any(|d| !d.amount().is_zero());
+    if has_deposits {
+        option = option.y_axis(Axis::new().type_(AxisType::Value).name("Deposits ($)").position("right"));
+    }
+    for (service, spend) in &chart.services {
+        let data: Vec<String> = spend.iter().map(|s| s.amount().normalize().to_string()).collect();
+        option = option.series(Bar::new().name(service.as_str()).stack("spend").data(data));
+    }
+    if has_deposits {
+        let data: Vec<String> = chart
+            .deposits
+            .iter()
+            .map(|d| if d.amount().is_zero() { "-".to_string() } else { d.amount().normalize().to_string() })
+            .collect();
+        option = option.series(
+            Scatter::new().name("Deposit").y_axis_index(1).symbol(Symbol::Pin).symbol_size(28).data(data),
+        );
+    }
+    serde_json::to_string(&option).unwrap_or_default()
+}

@@ -1,0 +1,170 @@
+//! The per-request list: newest first, filters, "Next page", and a call's detail.
+
+use super::report::{RequestDetail, UsageView};
+use super::summary_table::exact;
+use crate::metering::call::CallStatus;
+use leptos::prelude::*;
+use leptos_router::components::{Form, A};
+
+/// The page's own URL with `changes` applied (the list's links keep the range and filters).
+pub fn usage_href(query: &[(&str, String)], changes: &[(&str, Option<String>)]) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !changes.iter().any(|(c, _)| c == k))
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    pairs.extend(changes.iter().filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v))));
+    let encoded: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={}", encode(&v))).collect();
+    if encoded.is_empty() {
+        "/dashboard/usage".to_string()
+    } else {
+        format!("/dashboard/usage?{}", encoded.join("&"))
+    }
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl IntoView {
+    let value =
+        |name: &str| query.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (service, model, status) = (value("service"), value("model"), value("status"));
+    let (since, until, paged) = (value("since"), value("until"), !value("cursor").is_empty());
+    let rows = view.requests.data.clone();
+    let next = view.requests.next_cursor.clone();
+    let detail_href = {
+        let query = query.clone();
+        move |id: uuid::Uuid| usage_href(&query, &[("request", Some(id.to_string()))])
+    };
+    view! {
+        <Form method="GET" action="/dashboard/usage" attr:class="filters">
+            <input type="hidden" name="since" value=since/>
+            <input type="hidden" name="until" value=until/>
+            <div class="field">
+                <label for="filter-service">"Service"</label>
+                <select id="filter-service" name="service">
+                    <option value="" selected=service.is_empty()>"All services"</option>
+                    {view.services.iter().map(|(id, name)| view! { <option value=id.clone() selected=*id == service>{name.clone()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-model">"Model"</label>
+                <select id="filter-model" name="model">
+                    <option value="" selected=model.is_empty()>"All models"</option>
+                    {view.models.iter().map(|(_, m)| view! { <option value=m.clone() selected=*m == model>{m.clone()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-status">"Status"</label>
+                <select id="filter-status" name="status">
+                    <option value="" selected=status.is_empty()>"Any status"</option>
+                    <option value="completed" selected=status == "completed">"Completed"</option>
+                    <option value="rejected" selected=status == "rejected">"Refused (402)"</option>
+                </select>
+            </div>
+            <button type="submit" class="button">"Filter"</button>
+        </Form>
+        {if rows.is_empty() {
+            view! { <p class="empty">"No calls match in this range."</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-scroll">
+                    <table class="table" data-testid="request-list">
+                        <caption class="visually-hidden">"Calls, newest first"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{format!("Time ({})", view.timezone)}</th>
+                                <th scope="col">"Service"</th>
+                                <th scope="col" class="hide-narrow">"Model"</th>
+                                <th scope="col">"Result"</th>
+                                <th scope="col" class="num hide-narrow">"Input"</th>
+                                <th scope="col" class="num hide-narrow">"Output"</th>
+                                <th scope="col" class="num hide-narrow">"Fee"</th>
+                                <th scope="col" class="num">"Total"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {rows
+                                .into_iter()
+                                .zip(view.times.clone())
+                                .map(|(call, time)| {
+                                    let (result, class) = match call.status {
+                                        CallStatus::Completed => ("Completed", "tag tag-deposit"),
+                                        CallStatus::Rejected => ("Refused", "tag tag-failed"),
+                                    };
+                                    view! {
+                                        <tr data-request=call.request_id.to_string()>
+                                            <td><A href=detail_href(call.request_id)>{time}</A></td>
+                                            <td>{call.service.clone()}</td>
+                                            <td class="hide-narrow">{call.model.clone()}</td>
+                                            <td><span class=class>{result}</span></td>
+                                            <td class="num hide-narrow">{exact(call.cost.input)}</td>
+                                            <td class="num hide-narrow">{exact(call.cost.output)}</td>
+                                            <td class="num hide-narrow">{exact(call.cost.fee)}</td>
+                                            <td class="num">{exact(call.cost.total)}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }}
+        <div class="row paging">
+            {paged.then(|| view! { <A href=usage_href(&query, &[("cursor", None), ("request", None)])>"First page"</A> })}
+            {next.map(|cursor| {
+                let keep = query.clone();
+                view! {
+                    <Form method="GET" action="/dashboard/usage">
+                        {keep
+                            .into_iter()
+                            .filter(|(k, v)| !v.is_empty() && *k != "cursor" && *k != "request")
+                            .map(|(k, v)| view! { <input type="hidden" name=k value=v/> })
+                            .collect_view()}
+                        <input type="hidden" name="cursor" value=cursor/>
+                        <button type="submit" class="button">"Next page"</button>
+                    </Form>
+                }
+            })}
+        </div>
+        {view.detail.map(|detail| view! { <RequestDetailView detail close=usage_href(&query, &[("request", None)])/> })}
+    }
+}
+
+#[component]
+fn RequestDetailView(detail: RequestDetail, close: String) -> impl IntoView {
+    let call = detail.call;
+    view! {
+        <section class="card panel request-detail" aria-labelledby="request-detail-heading">
+            <h3 id="request-detail-heading">{format!("{} · {}", call.service, call.model)}</h3>
+            <dl class="summary">
+                <dt>"Request"</dt><dd class="mono">{call.request_id.to_string()}</dd>
+                <dt>"When"</dt><dd>{detail.created}</dd>
+                <dt>"Spend key"</dt><dd>{detail.key_name}</dd>
+                <dt>"Result"</dt>
+                <dd>{match detail.refused_because {
+                    Some(why) => format!("Refused before it ran: {why}. Nothing was charged."),
+                    None => "Completed".to_string(),
+                }}</dd>
+                <dt>"Input tokens"</dt><dd>{call.input_tokens}</dd>
+                <dt>"Output tokens"</dt><dd>{call.output_tokens}</dd>
+                <dt>"Input cost"</dt><dd>{exact(call.cost.input)}</dd>
+                <dt>"Output cost"</dt><dd>{exact(call.cost.output)}</dd>
+                <dt>"Request fee"</dt><dd>{exact(call.cost.fee)}</dd>
+                <dt>"Total"</dt><dd>{exact(call.cost.total)}</dd>
+                <dt>"Balance after"</dt><dd>{call.balance_after.display()}</dd>
+            </dl>
+            <A href=close>"Close"</A>
+        </section>
+    }
+}
