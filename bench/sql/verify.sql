@@ -1,0 +1,35 @@
+-- The invariants the generator (and, after P1, the server and the naive pgbench SQL) must keep, per bench
+-- account: wallets.balance = Σ ledger; Σ usage_rollups = Σ requests (calls and cost); every paid completed
+-- call has its ledger entry; seq follows created_at. Prints one row per history account and one for the P1
+-- wallets together; `ok` says whether everything holds.
+\set QUIET on
+\pset footer off
+WITH per_account AS (
+    SELECT a.label, a.n, w.balance,
+           COALESCE((SELECT sum(amount) FROM ledger_entries e WHERE e.wallet_id = w.id), 0) AS ledger_sum,
+           r.calls, r.cost, r.paid, r.linked,
+           COALESCE(u.calls, 0) AS rollup_calls, COALESCE(u.cost, 0) AS rollup_cost,
+           -- Only the history accounts were loaded with time-ordered seq (P1 calls are by nature).
+           CASE WHEN a.n IS NULL THEN (
+               SELECT count(*) FROM (
+                   SELECT created_at < lag(created_at) OVER (ORDER BY seq) AS back
+                     FROM requests WHERE account_id = a.account_id) s
+                WHERE back) ELSE 0 END AS seq_out_of_time
+      FROM bench.accounts a
+      JOIN wallets w ON w.id = a.wallet_id
+      CROSS JOIN LATERAL (
+          SELECT count(*) AS calls, COALESCE(sum(cost_total), 0) AS cost,
+                 count(*) FILTER (WHERE status = 'completed' AND cost_total > 0) AS paid,
+                 count(ledger_entry_id) AS linked
+            FROM requests WHERE account_id = a.account_id) r
+      CROSS JOIN LATERAL (
+          SELECT sum(requests + rejected) AS calls, sum(cost) AS cost
+            FROM usage_rollups WHERE account_id = a.account_id) u
+)
+SELECT CASE WHEN n IS NULL THEN label ELSE 'p1 wallets' END AS accounts, count(*) AS n,
+       sum(calls) AS requests, sum(rollup_calls) AS rollup_calls, sum(cost) AS spend, sum(balance) AS balance,
+       bool_and(balance = ledger_sum AND balance > 0 AND calls = rollup_calls AND cost = rollup_cost
+                AND paid = linked AND seq_out_of_time = 0) AS ok
+  FROM per_account
+ GROUP BY 1
+ ORDER BY sum(calls) DESC;
