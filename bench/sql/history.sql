@@ -30,8 +30,11 @@ SELECT m.account_id, w.id AS wallet_id
  WHERE u.email = :'email' \gset
 -- The history starts 365 days ago; calls run until just before now.
 SELECT date_trunc('second', now()) - interval '365 days' AS t_start \gset
--- Calls per INSERT: bounds each statement's memory and shows progress.
+-- Calls per INSERT: bounds each statement's size (-v chunk=… overrides).
+\if :{?chunk}
+\else
 \set chunk 1000000
+\endif
 
 -- A spend key with a known secret (tg_sk_ + 48 hex digits, stored as its SHA-256 like the app does).
 SELECT 'tg_sk_' || substr(md5(random()::text) || md5(random()::text), 1, 48) AS secret \gset
@@ -84,6 +87,7 @@ SELECT c.*,
 WINDOW w AS (ORDER BY c.i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
 -- The table is written in i order, so a BRIN index makes each chunk's range read cheap.
 CREATE INDEX ON bench.calls USING brin (i);
+ANALYZE bench.calls;
 INSERT INTO bench.timings (label, step, rows, seconds)
 VALUES (:'label', 'staging (generate_series, costs, running spend)', :n, extract(epoch FROM clock_timestamp() - :'t0'::timestamptz));
 

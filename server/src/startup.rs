@@ -175,6 +175,8 @@ pub fn build_router(
         .layer(sessions)
         .layer(middleware::from_fn(page_guard::no_store))
         .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
+        // The wasm bundle, scripts, pages and CSV exports travel gzipped when the client accepts it.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -377,6 +377,50 @@ async fn without_a_saved_card_funding_answers_a_single_use_checkout_link(pool: P
             support::location(&res)
         }
     };
+    // Two tabs, two drafts, both confirmed at once: the link takes one payment.
+    let draft_a = post(card("4242424242424242"), "/api/checkout/start").await;
+    let draft_b = post(card("5555555555554444"), "/api/checkout/start").await;
+    let confirm = |location: String| {
+        let attempt = location.split("attempt=").nth(1).unwrap().to_string();
+        post(vec![("checkout_id", checkout_id.clone()), ("attempt_id", attempt)], "/api/checkout/confirm")
+    };
+    let (a_answer, b_answer) = tokio::join!(confirm(draft_a.clone()), confirm(draft_b.clone()));
+    assert_eq!(charges_now(&app).await, 1, "{a_answer} / {b_answer}");
+    assert_eq!(balance_of(&app.pool, a.account).await, Decimal::from(25));
+    assert!(
+        [&a_answer, &b_answer].iter().any(|l| l.ends_with("error=checkout_used")),
+        "{a_answer} / {b_answer}"
+    );
+    let done = guest.get(app.url(&draft_a)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        done.contains("Payment complete") && !done.contains("New balance"),
+        "the payer never sees the wallet"
+    );
+    // Reset for the single-tab walk-through below.
+    sqlx::query("DELETE FROM sandbox_processor.charges").execute(&app.pool).await.unwrap();
+    let mut tx = app.pool.begin().await.unwrap();
+    ledger::post(
+        &mut tx,
+        Posting {
+            account_id: a.account,
+            kind: EntryKind::Adjustment,
+            amount: Decimal::from(-25),
+            reference: "test reset",
+            at: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query("UPDATE checkout_sessions SET completed_at = NULL, attempt_id = NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE payment_attempts SET checkout_id = NULL").execute(&app.pool).await.unwrap();
+    let cards_before = api(&app, "GET", "/v1/payment_methods", &a.secret, None, None).await.1["data"]
+        .as_array()
+        .unwrap()
+        .len();
     let to_confirm = post(card("4242424242424242"), "/api/checkout/start").await;
     assert!(to_confirm.starts_with(&format!("{path}?attempt=")), "{to_confirm}");
     let attempt = to_confirm.split("attempt=").nth(1).unwrap().to_string();
@@ -393,12 +437,17 @@ async fn without_a_saved_card_funding_answers_a_single_use_checkout_link(pool: P
     );
     assert_eq!(charges_now(&app).await, 1);
     let (_, cards) = api(&app, "GET", "/v1/payment_methods", &a.secret, None, None).await;
-    assert_eq!(cards["data"].as_array().unwrap().len(), 1, "saved: \"Save this card\" was checked");
-    // A checkout past its 24 hours takes nothing.
+    assert_eq!(
+        cards["data"].as_array().unwrap().len(),
+        cards_before + 1,
+        "saved: \"Save this card\" was checked"
+    );
+    // A checkout past its 24 hours takes nothing (its payments detached, so only the expiry speaks).
     sqlx::query("UPDATE checkout_sessions SET expires_at = now() - interval '1 second', completed_at = NULL, attempt_id = NULL")
         .execute(&app.pool)
         .await
         .unwrap();
+    sqlx::query("UPDATE payment_attempts SET checkout_id = NULL").execute(&app.pool).await.unwrap();
     assert_eq!(
         post(card("4242424242424242"), "/api/checkout/start").await,
         format!("{path}?error=checkout_expired")

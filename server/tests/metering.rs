@@ -252,6 +252,9 @@ async fn one_idempotency_key_is_one_call_however_often_and_concurrently_it_is_se
     let mut other = call(&pool, account, key_id, "openai", "gpt-4o-mini", (1, 1)).await;
     other.idempotency_key = Some("call-1".into());
     assert_eq!(meter.charge(other).await, Err(AppError::IdempotencyKeyReused));
+    // Once the key is revoked, not even a replay answers.
+    keys_db::change_status(&pool, account, key_id, StatusChange::Revoke).await.unwrap();
+    assert_eq!(meter.charge(exa).await, Err(AppError::SpendKeyRevoked));
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE account_id = $1")
         .bind(account)
         .fetch_one(&pool)

@@ -38,7 +38,12 @@ pub async fn get_checkout(id: String, attempt: Option<Uuid>) -> Result<CheckoutV
         _ => None,
     };
     let attempt = match shown {
-        Some(a) => Some(add_funds::attempt(&pool, checkout.account_id, a).await?),
+        // Whoever holds the link sees this payment, not the wallet: no balance, no saved-card id.
+        Some(a) => Some(AttemptView {
+            balance_after: None,
+            payment_method_id: None,
+            ..add_funds::attempt(&pool, checkout.account_id, a).await?
+        }),
         None => None,
     };
     Ok(CheckoutView {

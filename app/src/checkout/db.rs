@@ -54,7 +54,8 @@ pub async fn load(pool: &PgPool, id: &str) -> Result<Checkout, AppError> {
     type Row = (String, Uuid, Decimal, Option<Uuid>, DateTime<Utc>, bool, bool);
     let row: Option<Row> = sqlx::query_as(
         "SELECT c.id, c.account_id, c.amount, c.attempt_id, c.expires_at,
-                c.completed_at IS NOT NULL OR COALESCE(a.status = 'succeeded', false),
+                c.completed_at IS NOT NULL OR COALESCE(a.status = 'succeeded', false)
+                  OR EXISTS (SELECT 1 FROM payment_attempts s WHERE s.checkout_id = c.id AND s.status = 'succeeded'),
                 c.expires_at <= now()
            FROM checkout_sessions c
            LEFT JOIN payment_attempts a ON a.id = c.attempt_id
@@ -107,13 +108,14 @@ pub async fn owns_attempt(pool: &PgPool, checkout: &Checkout, attempt_id: Uuid) 
 }
 
 /// Single use, race-free: before its charge, an attempt takes the checkout — only if it is still open and
-/// no other attempt of it is in flight or has succeeded (a failed one may be replaced by a new card).
+/// its current holder (if any) has failed. A holder still `draft` may be mid-confirm (between taking the
+/// checkout and becoming `pending`), so it is never replaced: the same attempt may retry its own confirm.
 pub async fn take_for_attempt(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
     let taken: Option<bool> = sqlx::query_scalar(
         "UPDATE checkout_sessions c SET attempt_id = $2
           WHERE c.id = $1 AND c.completed_at IS NULL AND c.expires_at > now()
             AND (c.attempt_id IS NULL OR c.attempt_id = $2
-                 OR EXISTS (SELECT 1 FROM payment_attempts a WHERE a.id = c.attempt_id AND a.status IN ('draft', 'failed')))
+                 OR EXISTS (SELECT 1 FROM payment_attempts a WHERE a.id = c.attempt_id AND a.status = 'failed'))
           RETURNING true",
     )
     .bind(checkout_id)

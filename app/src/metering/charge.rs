@@ -63,8 +63,14 @@ pub async fn charge_calls(
     let mut decided: Vec<CallRecord> = Vec::new();
     let mut decided_keys: Vec<(Uuid, Option<&str>, Option<&str>)> = Vec::new();
     for call in calls {
-        if let Some(key) = &call.idempotency_key {
-            if let Some((same_call, answer)) = earlier.get(key) {
+        // A key revoked or paused meanwhile is refused, even for a replay.
+        let key = keys.get_mut(&call.key_id).ok_or(AppError::Internal)?;
+        if let Some(refusal) = key.status.refusal() {
+            answers.push(Err(refusal));
+            continue;
+        }
+        if let Some(idempotency_key) = &call.idempotency_key {
+            if let Some((same_call, answer)) = earlier.get(idempotency_key) {
                 answers.push(if same_call.matches(call) {
                     answer.clone()
                 } else {
@@ -72,11 +78,6 @@ pub async fn charge_calls(
                 });
                 continue;
             }
-        }
-        let key = keys.get_mut(&call.key_id).ok_or(AppError::Internal)?;
-        if let Some(refusal) = key.status.refusal() {
-            answers.push(Err(refusal));
-            continue;
         }
         let cost = call.price.cost(call.usage);
         let refused = if cost.total.amount().is_zero() {

@@ -77,36 +77,42 @@ pub async fn fund(
         amount.usd().amount().normalize(),
         payment_method_id.map_or("default".to_string(), |id| id.to_string())
     );
-    let claimed: Option<bool> = sqlx::query_scalar(
+    let claimed: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO api_idempotency (account_id, operation, idempotency_key, fingerprint)
-         VALUES ($1, 'fund', $2, $3) ON CONFLICT DO NOTHING RETURNING true",
+         VALUES ($1, 'fund', $2, $3) ON CONFLICT DO NOTHING RETURNING claim_token",
     )
     .bind(account_id)
     .bind(idempotency_key)
     .bind(&fingerprint)
     .fetch_optional(pool)
     .await?;
-    if claimed.is_none() {
-        return answer_of_first(pool, processor, order, &fingerprint).await;
+    match claimed {
+        Some(claim) => first_run(pool, processor, order, claim).await,
+        None => answer_of_first(pool, processor, order, &fingerprint).await,
     }
-    first_run(pool, processor, order).await
 }
 
-/// The request that claimed the key does the work and stores its answer. A failure before any attempt
-/// exists releases the key (nothing happened, so the agent may retry with it).
+/// The request holding the claim (`claim`: its token) does the work and stores its answer. A failure before
+/// anything was charged releases the key (nothing happened, so the agent may retry with it). Every write is
+/// conditional on still holding the claim: a request so slow that a duplicate took its claim over can no
+/// longer attach a charge to the key.
 async fn first_run(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
     order: &FundOrder<'_>,
+    claim: Uuid,
 ) -> Result<FundAnswer, AppError> {
     let FundOrder { account_id, idempotency_key, amount, payment_method_id } = *order;
-    let release = || async {
+    let release = |attempt: Option<Uuid>| async move {
         let _ = sqlx::query(
             "DELETE FROM api_idempotency
-              WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND attempt_id IS NULL",
+              WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND claim_token = $3
+                AND attempt_id IS NOT DISTINCT FROM $4 AND response_body IS NULL",
         )
         .bind(account_id)
         .bind(idempotency_key)
+        .bind(claim)
+        .bind(attempt)
         .execute(pool)
         .await;
     };
@@ -124,20 +130,39 @@ async fn first_run(
         match add_funds::start_draft(pool, processor, account_id, amount, CardChoice::Saved(card)).await {
             Ok(draft) => draft,
             Err(err) => {
-                release().await;
+                release(None).await;
                 return Err(err);
             }
         };
-    sqlx::query(
+    let attached = sqlx::query(
         "UPDATE api_idempotency SET attempt_id = $3
-          WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2",
+          WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND claim_token = $4
+            AND attempt_id IS NULL",
     )
     .bind(account_id)
     .bind(idempotency_key)
     .bind(draft.id)
+    .bind(claim)
     .execute(pool)
     .await?;
-    let settled = add_funds::confirm(pool, processor, account_id, draft.id).await?;
+    if attached.rows_affected() != 1 {
+        // Another request took the claim over: it charges, this draft is left unconfirmed (never charged).
+        return Err(AppError::IdempotencyInProgress);
+    }
+    let settled = match add_funds::confirm(pool, processor, account_id, draft.id).await {
+        Ok(settled) => settled,
+        Err(err) => {
+            // Refused before the charge (e.g. the card-testing lock): the draft was never charged, so the key
+            // is free again. (A charge in doubt leaves the attempt pending: the key stays held for recovery.)
+            if add_funds::attempt(pool, account_id, draft.id)
+                .await
+                .is_ok_and(|a| a.status == AttemptStatus::Draft)
+            {
+                release(Some(draft.id)).await;
+            }
+            return Err(err);
+        }
+    };
     let answer = answer_from_attempt(&settled).ok_or(AppError::ProcessorUnavailable)?;
     store_answer(pool, account_id, idempotency_key, &answer).await?;
     Ok(answer)
@@ -184,13 +209,14 @@ async fn answer_of_first(
             }
         } else if age > ABANDONED_AFTER_SECS {
             // Nobody holds the key (released, or its request died before charging): claim it and run.
-            let taken: Option<bool> = sqlx::query_scalar(
+            let taken: Option<Uuid> = sqlx::query_scalar(
                 "INSERT INTO api_idempotency (account_id, operation, idempotency_key, fingerprint)
                  VALUES ($1, 'fund', $2, $3)
-                 ON CONFLICT (account_id, operation, idempotency_key) DO UPDATE SET created_at = now()
+                 ON CONFLICT (account_id, operation, idempotency_key)
+                 DO UPDATE SET created_at = now(), claim_token = gen_random_uuid()
                   WHERE api_idempotency.attempt_id IS NULL AND api_idempotency.response_body IS NULL
                     AND api_idempotency.created_at < now() - make_interval(secs => $4)
-                 RETURNING true",
+                 RETURNING claim_token",
             )
             .bind(account_id)
             .bind(idempotency_key)
@@ -198,8 +224,8 @@ async fn answer_of_first(
             .bind(ABANDONED_AFTER_SECS)
             .fetch_optional(pool)
             .await?;
-            if taken.is_some() {
-                return first_run(pool, processor, order).await;
+            if let Some(claim) = taken {
+                return first_run(pool, processor, order, claim).await;
             }
         }
         if started.elapsed() > WAIT_FOR_FIRST {
@@ -249,14 +275,10 @@ async fn store_answer(
     Ok(())
 }
 
-/// The default saved card if it is usable, else another unexpired one, else the (expired) default — whose
-/// decline then tells the agent what to fix. `None` when the account has no saved card.
+/// The default saved card — even when it has expired: its decline then tells the agent what to fix, and no
+/// card the person didn't choose is charged. Without a default, the first unexpired saved card. `None` when
+/// the account has no saved card.
 async fn default_card(pool: &PgPool, account_id: Uuid) -> Result<Option<Uuid>, AppError> {
     let cards = db::payment_methods(pool, account_id).await?;
-    Ok(cards
-        .iter()
-        .find(|c| c.is_default && !c.expired)
-        .or_else(|| cards.iter().find(|c| !c.expired))
-        .or_else(|| cards.iter().find(|c| c.is_default))
-        .map(|c| c.id))
+    Ok(cards.iter().find(|c| c.is_default).or_else(|| cards.iter().find(|c| !c.expired)).map(|c| c.id))
 }

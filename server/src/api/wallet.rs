@@ -79,7 +79,7 @@ pub async fn fund(
     let amount = match body.get("amount") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(TopUpAmount::parse(s).map_err(AppError::from)?),
-        Some(Value::Number(n)) => Some(TopUpAmount::parse(&n.to_string()).map_err(AppError::from)?),
+        // Amounts are decimal strings ("25.00"); a JSON number would pass through a float.
         Some(_) => return Err(AppError::AmountInvalid.into()),
     };
     let payment_method_id = match body.get("payment_method_id") {

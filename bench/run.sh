@@ -1,0 +1,411 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmarks of issue 5 ("Benchmarks"), each against pgbench running the same SQL on the same
+# machine. Prints figures and ratios — it never fails on a time — and writes them, with the machine, to
+# bench/results/latest.md (ready to paste into docs/BENCHMARKS.md).
+#
+#   P1  POST /v1/requests, 64 connections on one hot wallet and spread over 1,000 wallets (wrk), vs pgbench
+#       of the naive one-call-per-transaction SQL (debit + ledger + request + rollup) at 1, 8 and 64 clients
+#   P2  GET /dashboard/wallet of the 1M-call account (wrk, 8 connections) vs pgbench of the page's queries
+#   P3  GET /v1/usage for 90 days: the smallest vs the largest account (sequential requests)
+#   P4  the release hydrate bundle (target/site/pkg/*.wasm + *.js), raw and gzip -9
+#
+# In order: tools (wrk), the release build (incremental), the private `bench` PostgreSQL cluster, a fresh
+# database, the server on a free port, sign-ups, the generator (bench/sql), P1–P4, clean-up. The bench
+# cluster is stopped at the end, also on failure or Ctrl-C.
+#
+# Settings (environment):
+#   BENCH_SIZES="10000 1000000 10000000"  calls per history account (one account each)
+#   BENCH_SECONDS=20                      length of each wrk / pgbench run
+#   BENCH_P1_CONNECTIONS=64               wrk connections and pgbench clients for P1
+#   BENCH_P1_NAIVE_CLIENTS="1 8 64"       pgbench client counts for the naive SQL on the hot wallet
+#   BENCH_SPREAD_WALLETS=1000             wallets of the spread runs
+#   BENCH_P2_CONNECTIONS=8                wrk connections and pgbench clients for P2
+#   BENCH_P3_REQUESTS=200                 sequential requests per P3 account (after 20 warm-up ones)
+#   BENCH_BUILD=1                         0: use the server binary and site as they are (no build_site)
+#   BENCH_PG_TUNE=1                       0: the bench cluster with PostgreSQL's default settings
+#   BENCH_VERIFY=1                        0: skip the invariant checks (they scan every generated row)
+#   BENCH_CHUNK=1000000                   calls per generator INSERT
+set -euo pipefail
+bench_dir=$(cd "$(dirname "$0")" && pwd)
+# site-env.sh: $project, $server_bin, LEPTOS_SITE_ROOT & co., build_site.
+source "$bench_dir/../scripts/site-env.sh"
+cd "$project"
+
+sizes=(${BENCH_SIZES:-10000 1000000 10000000})
+run_seconds=${BENCH_SECONDS:-20}
+p1_connections=${BENCH_P1_CONNECTIONS:-64}
+p1_naive_clients=(${BENCH_P1_NAIVE_CLIENTS:-1 8 ${p1_connections}})
+spread_wallets=${BENCH_SPREAD_WALLETS:-1000}
+p2_connections=${BENCH_P2_CONNECTIONS:-8}
+p3_requests=${BENCH_P3_REQUESTS:-200}
+password=bench-password-1
+results="$bench_dir/results"
+report="$results/latest.md"
+
+elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; } # seconds since $1
+say() { printf '\033[1m[bench]\033[0m %s\n' "$*"; }
+die() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$results"
+# One run at a time: a second one would drop the first one's database under it.
+exec 9>"$results/.lock"
+flock -n 9 || die "another bench run is in progress"
+work=$(mktemp -d)
+# This run's files only (latest.md is overwritten at the end).
+rm -f "$results"/{wrk.log,pgbench.log,server.log,p2-statements.txt} "$results"/explain-p3-*.txt
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  scripts/pg.sh stop bench || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------- tools
+if ! command -v wrk >/dev/null; then
+  [[ $(id -u) -eq 0 ]] || die "please install wrk (apt-get install wrk)"
+  say "apt-get install wrk"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+scripts/tools.sh build
+# pgbench and psql of the same PostgreSQL as the cluster (pg.sh looks in the same places).
+pg_bin=$(pg_config --bindir 2>/dev/null || true)
+if [[ -z "$pg_bin" || ! -x "$pg_bin/pgbench" ]]; then
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+[[ -x "$pg_bin/pgbench" && -x "$pg_bin/psql" ]] || die "pgbench/psql not found (apt-get install postgresql)"
+
+if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
+  say "release build (incremental: nothing rebuilt without a change)"
+  build_site
+fi
+[[ -x "$server_bin" ]] || die "no server binary at $server_bin (run with BENCH_BUILD=1)"
+
+# ----------------------------------------------------------------------------------------- PostgreSQL
+scripts/pg.sh start bench
+admin_url=$(scripts/pg.sh url bench postgres)
+admin() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 "$admin_url" "$@"; }
+# Settings for a machine with this much data, the same for the server and for pgbench. Durability stays
+# as shipped (fsync, synchronous_commit on): P1 is about the cost of a commit.
+admin -c "ALTER SYSTEM RESET log_min_duration_statement"
+if [[ "${BENCH_PG_TUNE:-1}" != 0 ]]; then
+  admin -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET max_wal_size = '8GB'" \
+    -c "ALTER SYSTEM SET checkpoint_timeout = '30min'" -c "ALTER SYSTEM SET max_connections = 200"
+else
+  admin -c "ALTER SYSTEM RESET ALL"
+fi
+admin -c "SELECT pg_reload_conf()" >/dev/null
+if [[ $(admin -Atc "SELECT count(*) FROM pg_settings WHERE pending_restart") != 0 ]]; then
+  say "restarting the bench cluster for its new settings"
+  scripts/pg.sh stop bench
+  scripts/pg.sh start bench
+fi
+DATABASE_URL=$(scripts/pg.sh fresh bench tollgate_bench 2> >(grep -v 'NOTICE' >&2))
+export DATABASE_URL
+sql() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+pg_log="$(dirname "$(scripts/pg.sh where bench)")/postgres.log"
+
+# ---------------------------------------------------------------------------------------------- server
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port=""
+for _ in $(seq 100); do
+  candidate=$((40000 + RANDOM % 20000))
+  if ! port_in_use "$candidate"; then port=$candidate; break; fi
+done
+[[ -n "$port" ]] || die "no free port found"
+base="http://127.0.0.1:$port"
+say "server on $base (migrations run at start-up; log in $results/server.log)"
+LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false "$server_bin" >"$results/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 120); do
+  if curl -sf -o /dev/null "$base/healthz"; then break; fi
+  kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$results/server.log" >&2; die "the server stopped"; }
+  sleep 0.5
+done
+curl -sf -o /dev/null "$base/healthz" || die "the server did not answer /healthz within 60 s"
+server_alive() { kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$results/server.log" >&2; die "the server stopped"; }; }
+
+# ------------------------------------------------------------------------------------------- the data
+sql -f "$bench_dir/sql/setup.sql"
+# Users sign up through the server, so their password hashes are the server's own (argon2).
+sorted_sizes=($(printf '%s\n' "${sizes[@]}" | sort -nu))
+for n in "${sorted_sizes[@]}"; do
+  status=$(curl -s -o "$work/signup.out" -w '%{http_code}' -X POST "$base/api/signup" -H "Origin: $base" \
+    -H 'Accept: text/html' --data-urlencode "email=bench-$n@example.test" \
+    --data-urlencode "password=$password" --data-urlencode next=)
+  [[ "$status" == 302 ]] || die "sign-up of bench-$n@example.test answered $status: $(head -c 300 "$work/signup.out")"
+done
+for n in "${sorted_sizes[@]}"; do
+  say "generating a year of history: $n calls (bench-$n@example.test)"
+  start=$(date +%s.%N)
+  sql -v label="hist-$n" -v email="bench-$n@example.test" -v n="$n" ${BENCH_CHUNK:+-v chunk="$BENCH_CHUNK"} \
+    -f "$bench_dir/sql/history.sql"
+  say "        $(elapsed "$start") s"
+done
+say "P1 wallets: 1 hot + $spread_wallets spread"
+sql -v spread="$spread_wallets" -v hash_from="bench-${sorted_sizes[0]}@example.test" -f "$bench_dir/sql/pool.sql"
+say "VACUUM ANALYZE, CHECKPOINT"
+start=$(date +%s.%N)
+sql -c "VACUUM (ANALYZE)"
+sql -c "INSERT INTO bench.timings (label, step, seconds) VALUES ('all', 'VACUUM (ANALYZE)', $(elapsed "$start"))"
+sql -c "CHECKPOINT"
+verify_files=()
+verify() { # $1: when, $2: scope (all, or p1 for the P1 wallets only)
+  [[ "${BENCH_VERIFY:-1}" != 0 ]] || return 0
+  verify_files+=("$work/verify-$1.txt")
+  say "invariants ($1): balance = Σ ledger, rollups = Σ requests, paid calls ↔ ledger, seq follows time"
+  local start
+  start=$(date +%s.%N)
+  sql -v scope="$2" -f "$bench_dir/sql/verify.sql" | tee "$work/verify-$1.txt"
+  sql -c "INSERT INTO bench.timings (label, step, seconds) VALUES ('all', 'verify ($1)', $(elapsed "$start"))"
+}
+verify "after generation" all
+server_alive
+
+# ------------------------------------------------------------------------------------------- helpers
+# Nearest-rank percentile $2 of the numbers in file $1.
+pct() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { i = int(p / 100 * NR); if (i < p / 100 * NR) i++; if (i < 1) i = 1; printf "%.2f", v[i] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+rows=() # result rows: "test|what|concurrency|per second|p50 ms|p99 ms|note"
+row() { rows+=("$1"); printf '        %s\n' "$1"; }
+
+# wrk for $run_seconds; sets w_rps, w_p50, w_p99, w_non2xx, w_errors.
+wrk_run() {
+  local out
+  server_alive
+  out=$(BENCH_WRK_DIR="$bench_dir/wrk" wrk -t1 -d"${run_seconds}s" --timeout 10s "$@" 2>&1) || true
+  echo "$out" >>"$results/wrk.log"
+  local line
+  line=$(grep '^WRK ' <<<"$out") || { echo "$out" >&2; die "wrk failed"; }
+  w_rps=$(sed -n 's/.* rps=\([^ ]*\).*/\1/p' <<<"$line")
+  w_p50=$(sed -n 's/.* p50_ms=\([^ ]*\).*/\1/p' <<<"$line")
+  w_p99=$(sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p' <<<"$line")
+  w_non2xx=$(sed -n 's/.* non2xx=\([^ ]*\).*/\1/p' <<<"$line")
+  w_errors=$(sed -n 's/.* socket_errors=\([^ ]*\).*/\1/p' <<<"$line")
+}
+
+# Two seconds of the same load, not recorded: the server's pool opens its connections, statements get
+# prepared, a wallet's charging task starts.
+wrk_warmup() { BENCH_WRK_DIR="$bench_dir/wrk" wrk -t1 -d2s --timeout 10s "$@" >/dev/null 2>&1 || true; }
+
+# pgbench -c $1 for $run_seconds with the script $2 and -D variables after; sets b_tps, b_p50, b_p99,
+# b_failed. Latency percentiles come from the per-transaction log (-l): its 3rd column, in µs.
+pgbench_run() {
+  local clients=$1 script=$2
+  shift 2
+  local vars=() v
+  for v in "$@"; do vars+=(-D "$v"); done
+  rm -f "$work"/pgb*
+  local out
+  out=$("$pg_bin/pgbench" -n -M prepared -c "$clients" -j $((clients < 2 ? clients : 2)) -T "$run_seconds" \
+    "${vars[@]}" -f "$script" -l --log-prefix="$work/pgb" "$DATABASE_URL" 2>&1) || true
+  echo "$out" >>"$results/pgbench.log"
+  b_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
+  [[ -n "$b_tps" ]] || { echo "$out" >&2; die "pgbench failed"; }
+  b_tps=$(printf '%.1f' "$b_tps")
+  b_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+  if grep -q 'aborted' <<<"$out"; then b_failed="${b_failed:-0} (client aborted)"; fi
+  cat "$work"/pgb.* | awk '{ print $3 / 1000 }' >"$work/latencies"
+  b_p50=$(pct "$work/latencies" 50)
+  b_p99=$(pct "$work/latencies" 99)
+}
+
+calls_of() { sql -Atc "SELECT count(*) FROM requests r JOIN bench.accounts a USING (account_id) WHERE a.n BETWEEN $1 AND $2"; }
+checkpoint() { sql -c "CHECKPOINT"; } # each measured run starts without the previous one's dirty pages
+
+# ------------------------------------------------------------------------------------------------- P1
+say "P1: POST /v1/requests vs the naive SQL, ${run_seconds} s per run"
+sql -Atc "SELECT secret FROM bench.accounts WHERE n = 0" >"$work/hot.keys"
+sql -Atc "SELECT secret FROM bench.accounts WHERE n BETWEEN 1 AND $spread_wallets ORDER BY n" >"$work/spread.keys"
+
+BENCH_KEYS="$work/hot.keys" wrk_warmup -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
+checkpoint
+before=$(calls_of 0 0)
+BENCH_KEYS="$work/hot.keys" wrk_run -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
+p1_hot_server=$w_rps
+row "P1|server POST /v1/requests, hot wallet|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors, rows written $(($(calls_of 0 0) - before))"
+p1_hot_naive_best=0
+for clients in "${p1_naive_clients[@]}"; do
+  checkpoint
+  pgbench_run "$clients" "$bench_dir/pgbench/p1_naive_call.sql" lo=0 hi=0
+  row "P1|pgbench naive SQL, hot wallet|$clients|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}"
+  if [[ "$clients" == "$p1_connections" ]]; then p1_hot_naive=$b_tps; fi
+  p1_hot_naive_best=$(awk -v a="$b_tps" -v b="$p1_hot_naive_best" 'BEGIN { print (a > b) ? a : b }')
+done
+if [[ -z "${p1_hot_naive:-}" ]]; then
+  checkpoint
+  pgbench_run "$p1_connections" "$bench_dir/pgbench/p1_naive_call.sql" lo=0 hi=0
+  p1_hot_naive=$b_tps
+  row "P1|pgbench naive SQL, hot wallet|$p1_connections|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}"
+fi
+
+BENCH_KEYS="$work/spread.keys" wrk_warmup -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
+checkpoint
+before=$(calls_of 1 "$spread_wallets")
+BENCH_KEYS="$work/spread.keys" wrk_run -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
+p1_spread_server=$w_rps
+row "P1|server POST /v1/requests, $spread_wallets wallets|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors, rows written $(($(calls_of 1 "$spread_wallets") - before))"
+checkpoint
+pgbench_run "$p1_connections" "$bench_dir/pgbench/p1_naive_call.sql" lo=1 hi="$spread_wallets"
+p1_spread_naive=$b_tps
+row "P1|pgbench naive SQL, $spread_wallets wallets|$p1_connections|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}"
+verify "after P1" p1
+
+# ------------------------------------------------------------------------------------------------- P2
+# The 1M-call account, or the largest one when BENCH_SIZES has no 1000000.
+p2_n=${sorted_sizes[-1]}
+for n in "${sorted_sizes[@]}"; do if [[ "$n" == 1000000 ]]; then p2_n=$n; fi; done
+say "P2: GET /dashboard/wallet of the $p2_n-call account, $p2_connections connections"
+cookie=$(curl -s -D - -o /dev/null -X POST "$base/api/login" -H "Origin: $base" -H 'Accept: text/html' \
+  --data-urlencode "email=bench-$p2_n@example.test" --data-urlencode "password=$password" --data-urlencode next= |
+  tr -d '\r' | sed -n 's/^set-cookie: tollgate_session=\([^;]*\).*/\1/Ip')
+[[ -n "$cookie" ]] || die "logging in as bench-$p2_n@example.test gave no session cookie"
+page_status=$(curl -s -o "$work/wallet.html" -w '%{http_code}' -H "Cookie: tollgate_session=$cookie" "$base/dashboard/wallet")
+[[ "$page_status" == 200 ]] && grep -q 'Available balance' "$work/wallet.html" ||
+  die "GET /dashboard/wallet answered $page_status without the wallet page"
+# How many statements one page load sends (pgbench runs each distinct query once): statement logging
+# on for one request.
+admin -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+log_lines=$(wc -l <"$pg_log")
+curl -s -o /dev/null -H "Cookie: tollgate_session=$cookie" "$base/dashboard/wallet"
+sleep 0.5
+admin -c "ALTER SYSTEM RESET log_min_duration_statement" -c "SELECT pg_reload_conf()" >/dev/null
+# One line per statement executed (a logged statement's continuation lines are joined to it), counted by text.
+tail -n +"$((log_lines + 1))" "$pg_log" |
+  awk '/^[0-9][0-9][0-9][0-9]-/ { if (r) print r; r = $0; next } { r = r " " $0 } END { if (r) print r }' |
+  grep -E 'LOG:  duration: [0-9.]+ ms  (execute [^:]*|statement): ' |
+  sed -E 's/.*(execute [^:]*|statement): //; s/[[:space:]]+/ /g; s/^ //' | cut -c1-110 |
+  grep -vE '^(ALTER SYSTEM|SELECT pg_reload_conf)' |
+  sort | uniq -c | sort -rn >"$results/p2-statements.txt" || true
+page_statements=$(awk '{ n += $1 } END { print n + 0 }' "$results/p2-statements.txt")
+p2_script_statements=$(grep -c '^SELECT' "$bench_dir/pgbench/p2_wallet_page.sql")
+say "        one page load sent $page_statements statements (the pgbench script: $p2_script_statements); by text in ${results#"$project"/}/p2-statements.txt"
+wrk_warmup -c"$p2_connections" -H "Cookie: tollgate_session=$cookie" -H 'Accept: text/html' "$base/dashboard/wallet"
+
+checkpoint
+wrk_run -c"$p2_connections" -H "Cookie: tollgate_session=$cookie" -H 'Accept: text/html' -s "$bench_dir/wrk/get.lua" "$base/dashboard/wallet"
+p2_server=$w_rps p2_server_p99=$w_p99
+row "P2|server GET /dashboard/wallet ($p2_n calls)|$p2_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, $page_statements statements per page"
+account=$(sql -Atc "SELECT account_id FROM bench.accounts WHERE label = 'hist-$p2_n'")
+tz=$(sql -Atc "SELECT timezone FROM accounts WHERE id = '$account'")
+# The chart's 30 days, today included, in the account's timezone; and the same days as UTC instants.
+chart_until=$(TZ="$tz" date +%F)
+chart_since=$(date -d "$chart_until -29 days" +%F)
+from=$(sql -Atc "SELECT ('$chart_since'::timestamp AT TIME ZONE '$tz')")
+to=$(sql -Atc "SELECT (('$chart_until'::date + 1)::timestamp AT TIME ZONE '$tz')")
+checkpoint
+pgbench_run "$p2_connections" "$bench_dir/pgbench/p2_wallet_page.sql" sid="$cookie" acct="$account" tz="$tz" \
+  since="$chart_since" until="$chart_until" from="$from" to="$to"
+p2_naive=$b_tps
+row "P2|pgbench page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|$p2_script_statements statements per page, failed ${b_failed:-0}"
+
+# ------------------------------------------------------------------------------------------------- P3
+p3_small=${sorted_sizes[0]} p3_large=${sorted_sizes[-1]}
+say "P3: GET /v1/usage, 90 days, $p3_requests sequential requests per account"
+declare -A p3_median
+for n in $(printf '%s\n' "$p3_small" "$p3_large" | sort -un); do
+  read -r secret account < <(sql -Atc "SELECT secret || ' ' || account_id FROM bench.accounts WHERE label = 'hist-$n'" -F ' ')
+  tz=$(sql -Atc "SELECT timezone FROM accounts WHERE id = '$account'")
+  p3_end=$(TZ="$tz" date +%F)
+  p3_start=$(date -d "$p3_end -89 days" +%F)
+  url="$base/v1/usage?start=$p3_start&end=$p3_end"
+  # One curl, many transfers on one connection: no process start-up in the figures.
+  curl_config() { for _ in $(seq "$1"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done; }
+  curl_config 20 | curl -s -K - -H "Authorization: Bearer $secret" >/dev/null
+  curl_config "$p3_requests" | curl -s -K - -H "Authorization: Bearer $secret" -w '%{http_code} %{time_total}\n' >"$work/p3"
+  bad=$(awk '$1 != 200' "$work/p3" | wc -l)
+  awk '{ print $2 * 1000 }' "$work/p3" >"$work/p3.ms"
+  # The summary query alone, once, in the database (EXPLAIN ANALYZE also goes to results/explain-p3-*.txt).
+  sql -c "EXPLAIN (ANALYZE, BUFFERS)
+    SELECT (r.bucket AT TIME ZONE '$tz')::date AS day, r.service_id, sum(r.requests)::bigint, sum(r.cost)
+      FROM usage_rollups r
+     WHERE r.account_id = '$account'
+       AND r.bucket >= ('$p3_start'::date::timestamp AT TIME ZONE '$tz')
+       AND r.bucket < (('$p3_end'::date + 1)::timestamp AT TIME ZONE '$tz')
+     GROUP BY 1, 2 HAVING sum(r.requests) > 0 OR sum(r.cost) > 0 ORDER BY 1, 2" >"$results/explain-p3-$n.txt"
+  db_ms=$(sed -n 's/.*Execution Time: \([0-9.]*\) ms.*/\1/p' "$results/explain-p3-$n.txt")
+  rollup_rows=$(sql -Atc "SELECT count(*) FROM usage_rollups WHERE account_id = '$account' AND bucket >= ('$p3_start'::date::timestamp AT TIME ZONE '$tz')")
+  p3_median[$n]=$(pct "$work/p3.ms" 50)
+  row "P3|server GET /v1/usage 90 days ($n calls)|1|$(awk -v m="${p3_median[$n]}" 'BEGIN { printf "%.1f", 1000 / m }')|${p3_median[$n]}|$(pct "$work/p3.ms" 99)|$p3_requests requests, non-200 $bad; query alone ${db_ms} ms over $rollup_rows rollup rows"
+done
+
+# ------------------------------------------------------------------------------------------------- P4
+say "P4: release hydrate bundle in $LEPTOS_SITE_ROOT/pkg"
+p4_gzip=0 p4_raw=0 p4_files=()
+shopt -s nullglob
+for f in "$LEPTOS_SITE_ROOT/pkg/"*.wasm "$LEPTOS_SITE_ROOT/pkg/"*.js; do
+  raw=$(stat -c %s "$f") gz=$(gzip -9 -c "$f" | wc -c)
+  p4_raw=$((p4_raw + raw)) p4_gzip=$((p4_gzip + gz))
+  p4_files+=("$(basename "$f") $raw $gz")
+  row "P4|$(basename "$f")||||| $raw bytes raw, $gz gzip -9"
+done
+shopt -u nullglob
+if [[ ${#p4_files[@]} -eq 0 ]]; then
+  row "P4|no *.wasm/*.js in $LEPTOS_SITE_ROOT/pkg (site not built)||||| "
+elif [[ ! -f "$LEPTOS_SITE_ROOT/.built-from-sources" ]]; then
+  # build_site stamps its release builds; without the stamp this may be a debug build's bundle.
+  row "P4|warning||||| no build_site stamp in $LEPTOS_SITE_ROOT: maybe not the release build (run with BENCH_BUILD=1)"
+fi
+
+# -------------------------------------------------------------------------------------------- report
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
+p3_ratio=$(ratio "${p3_median[$p3_large]}" "${p3_median[$p3_small]}")
+server_alive
+kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+mem_gb=$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+pg_version=$(sql -Atc "SHOW server_version")
+pg_settings=$(sql -Atc "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) FROM pg_settings
+  WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'fsync', 'synchronous_commit', 'max_connections')")
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- app server migrations 2>/dev/null || echo "+uncommitted")
+{
+  echo "# Tollgate benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) CPUs ($cpu), ${mem_gb} GB RAM, $(uname -sr); PostgreSQL $pg_version"
+  echo "($pg_settings); server, PostgreSQL, wrk and pgbench on the same machine. Commit $commit."
+  echo "Runs of ${run_seconds} s; sizes: ${sorted_sizes[*]} calls; server DB pool ${TOLLGATE_DB_MAX_CONNECTIONS:-20} connections."
+  echo
+  echo "## Ratios"
+  echo
+  echo "| goal | measured |"
+  echo "|---|---|"
+  echo "| P1 hot wallet: server ≥ 5× naive pgbench | $(ratio "$p1_hot_server" "$p1_hot_naive")× vs pgbench at $p1_connections clients ($p1_hot_server vs $p1_hot_naive calls/s); $(ratio "$p1_hot_server" "$p1_hot_naive_best")× vs its best client count ($p1_hot_naive_best) |"
+  echo "| P1 $spread_wallets wallets: server ≥ 0.7× pgbench | $(ratio "$p1_spread_server" "$p1_spread_naive")× ($p1_spread_server vs $p1_spread_naive calls/s) |"
+  echo "| P2 wallet page ($p2_n calls): server ≥ 0.5× pgbench, p99 < 50 ms | $(ratio "$p2_server" "$p2_naive")× ($p2_server vs $p2_naive pages/s), p99 $p2_server_p99 ms |"
+  echo "| P3 90-day summary: latency $p3_large / $p3_small calls ≤ 2 | $p3_ratio (median ${p3_median[$p3_large]} vs ${p3_median[$p3_small]} ms) |"
+  echo "| P4 hydrate bundle gzip ≤ 350 KB | $(kb "$p4_gzip") KB gzip -9 ($(kb "$p4_raw") KB raw; 1 KB = 1000 bytes) |"
+  echo
+  echo "## Runs"
+  echo
+  echo "| | run | conc. | per s | p50 ms | p99 ms | notes |"
+  echo "|---|---|---|---|---|---|---|"
+  for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
+  echo
+  echo "## Data generation"
+  echo
+  echo "| account | step | rows | seconds |"
+  echo "|---|---|---|---|"
+  sql -Atc "SELECT label, step, COALESCE(rows::text, ''), seconds FROM bench.timings ORDER BY id" -F '|' | sed 's/|/ | /g; s/^/| /; s/$/ |/'
+  if [[ "${BENCH_VERIFY:-1}" != 0 ]]; then
+    echo
+    echo "## Invariants"
+    echo
+    for f in "${verify_files[@]}"; do
+      echo "$(basename "$f" .txt | sed 's/^verify-//'):"
+      echo '```'
+      cat "$f"
+      echo '```'
+    done
+  fi
+} >"$report"
+echo
+cat "$report"
+echo
+say "written to ${report#"$project"/} (wrk and pgbench output: bench/results/wrk.log, pgbench.log)"
