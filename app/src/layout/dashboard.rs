@@ -31,27 +31,21 @@ pub fn DashboardLayout() -> impl IntoView {
         return_to::login_path(&here)
     };
 
-    // The header waits for the user and the balance; the page (the Outlet) is rendered once, outside that
-    // Suspense: a page inside it was rebuilt on every pass of the Suspense during server rendering, and each
-    // rebuild re-ran all of the page's queries (the wallet page ran its reads three times). Full page loads
-    // of a signed-out visitor never get here (the server redirects them); after a client-side navigation
-    // with an expired session, the header's check sends them to log in.
     view! {
-        <Suspense fallback=|| ()>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! { <Header user wallet/> }.into_any(),
+                    Ok(Some(user)) => view! { <Frame user=user wallet=wallet/> }.into_any(),
                     Ok(None) | Err(AppError::NotSignedIn) => view! { <Redirect path=login_path()/> }.into_any(),
-                    Err(err) => view! { <p class="form-error page" role="alert">{err.message()}</p> }.into_any(),
+                    Err(err) => view! { <main class="page"><p class="form-error" role="alert">{err.message()}</p></main> }.into_any(),
                 }
             })}
         </Suspense>
-        <Outlet/>
     }
 }
 
 #[component]
-fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -> impl IntoView {
+fn Frame(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -> impl IntoView {
     let logout = ServerAction::<LogOut>::new();
     let balance = move || {
         wallet.get().map(|w| match w {
@@ -80,5 +74,6 @@ fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) 
                 </div>
             </div>
         </header>
+        <Outlet/>
     }
 }
