@@ -117,7 +117,8 @@ fn rows(
             }
         }
     });
-    futures::StreamExt::chain(first, calls)
+    // Fused: a body may be polled again after its end (the gzip layer does), which `unfold` doesn't allow.
+    futures::StreamExt::fuse(futures::StreamExt::chain(first, calls))
 }
 
 pub fn request_row(call: &CallRecord, tz: chrono_tz::Tz) -> String {
