@@ -10,6 +10,7 @@ pub mod keys;
 pub mod layout;
 pub mod metering;
 pub mod money;
+pub mod url_query;
 pub mod usage;
 pub mod utc;
 pub mod wallet;

@@ -20,7 +20,7 @@ use axum::{
     http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -65,15 +65,8 @@ async fn prepare(
     query: &HashMap<String, String>,
 ) -> Result<(UsageSummary, chrono_tz::Tz, NaiveDate, NaiveDate), AppError> {
     let tz = usage_db::parse_timezone(&usage_db::account_timezone(&state.pool, account_id).await?)?;
-    let date = |name: &str| {
-        query
-            .get(name)
-            .filter(|d| !d.is_empty())
-            .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| AppError::DateRangeInvalid))
-            .transpose()
-    };
-    let until = date("until")?.unwrap_or_else(|| usage_db::today_in(tz));
-    let since = date("since")?.unwrap_or(until - Duration::days(6));
+    let day = |name: &str| query.get(name).map(String::as_str);
+    let (since, until) = usage_db::selected_days(day("since"), day("until"), tz)?;
     let summary = usage_db::daily_summary(&state.pool, account_id, since, until, tz).await?;
     Ok((summary, tz, since, until))
 }

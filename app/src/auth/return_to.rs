@@ -27,14 +27,7 @@ pub fn with_next(page: &str, return_to: &str) -> String {
     if return_to.is_empty() {
         return page.to_string();
     }
-    let encoded: String = return_to
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("{page}?next={encoded}")
+    format!("{page}?next={}", crate::url_query::encode_value(return_to))
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     .bind(settings.allow_funding)
     .fetch_one(pool)
     .await?;
-    let key = list(pool, account_id).await?.into_iter().find(|k| k.id == id).ok_or(AppError::Internal)?;
+    let key = keys_of(pool, account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
     Ok(CreatedKey { key, secret: new.secret })
 }
 
@@ -98,16 +98,22 @@ type KeyRow = (
 
 /// The account's keys, newest first; revoked keys last.
 pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<SpendKeyView>, AppError> {
+    keys_of(pool, account_id, None).await
+}
+
+/// The account's keys (`only`: just that one).
+async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<Vec<SpendKeyView>, AppError> {
     let rows: Vec<KeyRow> = sqlx::query_as(
         "SELECT k.id, k.name, k.display_prefix, k.status, k.limit_amount, k.limit_period,
                 (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services)),
                 k.allow_funding, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
                 k.created_at
            FROM spend_keys k
-          WHERE k.account_id = $1
+          WHERE k.account_id = $1 AND ($2::uuid IS NULL OR k.id = $2)
           ORDER BY k.status = 'revoked', k.created_at DESC",
     )
     .bind(account_id)
+    .bind(only)
     .fetch_all(pool)
     .await?;
     let now = Utc::now();

@@ -248,7 +248,8 @@ async fn lock_keys(
         .collect()
 }
 
-async fn insert_requests(
+/// The request rows of decided calls (shared with `history`, which records past calls the same way).
+pub(crate) async fn insert_requests(
     conn: &mut PgConnection,
     account_id: Uuid,
     decided: &[CallRecord],
@@ -302,7 +303,7 @@ pub fn rollup_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Adds the batch to its rollup rows, one upsert per service and model.
-async fn add_to_rollups(
+pub(crate) async fn add_to_rollups(
     conn: &mut PgConnection,
     account_id: Uuid,
     decided: &[CallRecord],

@@ -2,13 +2,16 @@
 //! have been — ledger debit, request row with its cost breakdown, 15-minute rollup, key counters — but at
 //! their own time. Live calls never come here; they go through `meter` and `charge`.
 
-use super::charge::rollup_bucket;
+use super::call::{CallRecord, CallStatus};
+use super::charge::{add_to_rollups, insert_requests};
 use super::pricing::{Price, Usage};
 use crate::error::AppError;
+use crate::money::Usd;
 use crate::wallet::ledger::{self, EntryKind, Posting};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub struct PastCall {
@@ -47,41 +50,22 @@ pub async fn record_past_call(
         let posted = ledger::post(conn, posting).await?;
         (Some(posted.entry_id), posted.balance_after.amount())
     };
-    sqlx::query(
-        "INSERT INTO requests
-            (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status, cost_input,
-             cost_output, cost_fee, cost_total, ledger_entry_id, balance_after, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'completed', $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(request_id)
-    .bind(account_id)
-    .bind(key_id)
-    .bind(call.service)
-    .bind(call.model)
-    .bind(call.usage.input_tokens as i64)
-    .bind(call.usage.output_tokens as i64)
-    .bind(cost.input.amount())
-    .bind(cost.output.amount())
-    .bind(cost.fee.amount())
-    .bind(cost.total.amount())
-    .bind(entry_id)
-    .bind(balance_after)
-    .bind(call.at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, cost)
-         VALUES ($1, $2, $3, $4, 1, $5)
-         ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE
-            SET requests = u.requests + 1, cost = u.cost + excluded.cost",
-    )
-    .bind(account_id)
-    .bind(rollup_bucket(call.at))
-    .bind(call.service)
-    .bind(call.model)
-    .bind(cost.total.amount())
-    .execute(&mut *conn)
-    .await?;
+    // The same request row and rollup writes as a live call's, at the call's own time.
+    let record = CallRecord {
+        request_id,
+        status: CallStatus::Completed,
+        service: call.service.to_string(),
+        model: call.model.to_string(),
+        input_tokens: call.usage.input_tokens,
+        output_tokens: call.usage.output_tokens,
+        cost,
+        balance_after: Usd::new(balance_after),
+        created_at: call.at,
+    };
+    let entries: HashMap<String, i64> = entry_id.map(|id| (request_id.to_string(), id)).into_iter().collect();
+    let decided = std::slice::from_ref(&record);
+    insert_requests(conn, account_id, decided, &[(key_id, None, None)], &entries).await?;
+    add_to_rollups(conn, account_id, decided, call.at).await?;
     sqlx::query(
         "UPDATE spend_keys
             SET total_spend = total_spend + $2, request_count = request_count + 1,

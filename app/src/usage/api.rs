@@ -11,7 +11,7 @@ use {
     crate::auth::session::require_user,
     crate::metering::call::CallStatus,
     crate::request::{answer_form, pool},
-    chrono::{Duration, NaiveDate},
+    chrono::Duration,
 };
 
 /// Calls per page of the request list.
@@ -34,13 +34,7 @@ pub async fn get_usage(
     let pool = pool()?;
     let timezone = db::account_timezone(&pool, user.account_id).await?;
     let tz = db::parse_timezone(&timezone)?;
-    let date = |raw: Option<String>| {
-        raw.filter(|d| !d.trim().is_empty())
-            .map(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| AppError::DateRangeInvalid))
-            .transpose()
-    };
-    let until = date(until)?.unwrap_or_else(|| db::today_in(tz));
-    let since = date(since)?.unwrap_or(until - Duration::days(6));
+    let (since, until) = db::selected_days(since.as_deref(), until.as_deref(), tz)?;
     let summary = db::daily_summary(&pool, user.account_id, since, until, tz).await?;
     let (from, to) = db::day_range(since, until, tz);
     let some = |v: Option<String>| v.filter(|v| !v.is_empty());

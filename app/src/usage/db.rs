@@ -24,6 +24,29 @@ pub async fn account_timezone(pool: &PgPool, account_id: Uuid) -> Result<String,
         .ok_or(AppError::NotFound)
 }
 
+/// Every day of `start..=end`.
+fn days(start: NaiveDate, end: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    start.iter_days().take_while(move |day| *day <= end)
+}
+
+/// The days the usage page and its CSV export show: `since` and `until` as YYYY-MM-DD (empty or missing:
+/// `until` is today in `tz`, `since` the 6 days before it, so a week by default).
+pub fn selected_days(
+    since: Option<&str>,
+    until: Option<&str>,
+    tz: chrono_tz::Tz,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let date = |raw: Option<&str>| {
+        raw.map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| AppError::DateRangeInvalid))
+            .transpose()
+    };
+    let until = date(until)?.unwrap_or_else(|| today_in(tz));
+    let since = date(since)?.unwrap_or(until - Duration::days(6));
+    Ok((since, until))
+}
+
 /// Today in `tz`.
 pub fn today_in(tz: chrono_tz::Tz) -> NaiveDate {
     Utc::now().with_timezone(&tz).date_naive()
@@ -61,18 +84,17 @@ pub async fn daily_summary(
     for (day, service, requests, cost) in rows {
         by_day.entry(day).or_default().push(ServiceUsage { service, requests, cost: Usd::new(cost) });
     }
-    let mut items = Vec::new();
-    let mut day = start;
-    while day <= end {
-        let services = by_day.remove(&day).unwrap_or_default();
-        items.push(DailyUsage {
-            date: day,
-            requests: services.iter().map(|s| s.requests).sum(),
-            cost: Usd::new(services.iter().map(|s| s.cost.amount()).sum()),
-            services,
-        });
-        day += Duration::days(1);
-    }
+    let items: Vec<DailyUsage> = days(start, end)
+        .map(|day| {
+            let services = by_day.remove(&day).unwrap_or_default();
+            DailyUsage {
+                date: day,
+                requests: services.iter().map(|s| s.requests).sum(),
+                cost: Usd::new(services.iter().map(|s| s.cost.amount()).sum()),
+                services,
+            }
+        })
+        .collect();
     let totals = UsageTotals {
         requests: items.iter().map(|d| d.requests).sum(),
         cost: Usd::new(items.iter().map(|d| d.cost.amount()).sum()),
@@ -223,11 +245,7 @@ pub async fn deposits_per_day(
     .bind(tz.name())
     .fetch_all(pool)
     .await?;
-    let mut days = Vec::new();
-    let mut day = start;
-    while day <= end {
-        days.push(Usd::new(rows.iter().find(|(d, _)| *d == day).map_or(Decimal::ZERO, |(_, a)| *a)));
-        day += Duration::days(1);
-    }
-    Ok(days)
+    Ok(days(start, end)
+        .map(|day| Usd::new(rows.iter().find(|(d, _)| *d == day).map_or(Decimal::ZERO, |(_, a)| *a)))
+        .collect())
 }

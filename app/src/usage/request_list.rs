@@ -3,6 +3,7 @@
 use super::report::{RequestDetail, UsageView};
 use super::summary_table::exact;
 use crate::metering::call::CallStatus;
+use crate::url_query::encode_value;
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 
@@ -14,22 +15,12 @@ pub fn usage_href(query: &[(&str, String)], changes: &[(&str, Option<String>)]) 
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
     pairs.extend(changes.iter().filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v))));
-    let encoded: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={}", encode(&v))).collect();
+    let encoded: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={}", encode_value(&v))).collect();
     if encoded.is_empty() {
         "/dashboard/usage".to_string()
     } else {
         format!("/dashboard/usage?{}", encoded.join("&"))
     }
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
