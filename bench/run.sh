@@ -21,6 +21,7 @@
 #   BENCH_SPREAD_WALLETS=1000             wallets of the spread runs
 #   BENCH_P2_CONNECTIONS=8                wrk connections and pgbench clients for P2
 #   BENCH_P3_REQUESTS=200                 sequential requests per P3 account (after 20 warm-up ones)
+#   BENCH_SERVER_POOL=$BENCH_P1_CONNECTIONS  the server's database pool (TOLLGATE_DB_MAX_CONNECTIONS)
 #   BENCH_BUILD=1                         0: use the server binary and site as they are (no build_site)
 #   BENCH_PG_TUNE=1                       0: the bench cluster with PostgreSQL's default settings
 #   BENCH_VERIFY=1                        0: skip the invariant checks (they scan every generated row)
@@ -38,6 +39,9 @@ p1_naive_clients=(${BENCH_P1_NAIVE_CLIENTS:-1 8 ${p1_connections}})
 spread_wallets=${BENCH_SPREAD_WALLETS:-1000}
 p2_connections=${BENCH_P2_CONNECTIONS:-8}
 p3_requests=${BENCH_P3_REQUESTS:-200}
+# The server's database pool: as many connections as pgbench has clients in P1, so both may have as many
+# transactions in flight (the app's default is 20).
+server_pool=${BENCH_SERVER_POOL:-$p1_connections}
 password=bench-password-1
 results="$bench_dir/results"
 report="$results/latest.md"
@@ -119,7 +123,7 @@ done
 [[ -n "$port" ]] || die "no free port found"
 base="http://127.0.0.1:$port"
 say "server on $base (migrations run at start-up; log in $results/server.log)"
-LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false "$server_bin" >"$results/server.log" 2>&1 &
+LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false TOLLGATE_DB_MAX_CONNECTIONS=$server_pool "$server_bin" >"$results/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 120); do
   if curl -sf -o /dev/null "$base/healthz"; then break; fi
@@ -320,18 +324,15 @@ for n in $(printf '%s\n' "$p3_small" "$p3_large" | sort -un); do
   curl_config "$p3_requests" | curl -s -K - -H "Authorization: Bearer $secret" -w '%{http_code} %{time_total}\n' >"$work/p3"
   bad=$(awk '$1 != 200' "$work/p3" | wc -l)
   awk '{ print $2 * 1000 }' "$work/p3" >"$work/p3.ms"
-  # The summary query alone, once, in the database (EXPLAIN ANALYZE also goes to results/explain-p3-*.txt).
-  sql -c "EXPLAIN (ANALYZE, BUFFERS)
-    SELECT (r.bucket AT TIME ZONE '$tz')::date AS day, r.service_id, sum(r.requests)::bigint, sum(r.cost)
-      FROM usage_rollups r
-     WHERE r.account_id = '$account'
-       AND r.bucket >= ('$p3_start'::date::timestamp AT TIME ZONE '$tz')
-       AND r.bucket < (('$p3_end'::date + 1)::timestamp AT TIME ZONE '$tz')
-     GROUP BY 1, 2 HAVING sum(r.requests) > 0 OR sum(r.cost) > 0 ORDER BY 1, 2" >"$results/explain-p3-$n.txt"
+  # The summary query alone, once, in the database: the app's own SQL file (EXPLAIN ANALYZE also goes to
+  # results/explain-p3-*.txt). In the account's timezone it reads the daily rows.
+  sql -c "PREPARE p3(uuid, date, date, text) AS $(grep -v '^--' app/src/usage/daily_summary.sql)" \
+    -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE p3('$account', '$p3_start', '$p3_end', '$tz')" >"$results/explain-p3-$n.txt"
   db_ms=$(sed -n 's/.*Execution Time: \([0-9.]*\) ms.*/\1/p' "$results/explain-p3-$n.txt")
+  daily_rows=$(sql -Atc "SELECT count(*) FROM usage_daily WHERE account_id = '$account' AND day BETWEEN '$p3_start' AND '$p3_end'")
   rollup_rows=$(sql -Atc "SELECT count(*) FROM usage_rollups WHERE account_id = '$account' AND bucket >= ('$p3_start'::date::timestamp AT TIME ZONE '$tz')")
   p3_median[$n]=$(pct "$work/p3.ms" 50)
-  row "P3|server GET /v1/usage 90 days ($n calls)|1|$(awk -v m="${p3_median[$n]}" 'BEGIN { printf "%.1f", 1000 / m }')|${p3_median[$n]}|$(pct "$work/p3.ms" 99)|$p3_requests requests, non-200 $bad; query alone ${db_ms} ms over $rollup_rows rollup rows"
+  row "P3|server GET /v1/usage 90 days ($n calls)|1|$(awk -v m="${p3_median[$n]}" 'BEGIN { printf "%.1f", 1000 / m }')|${p3_median[$n]}|$(pct "$work/p3.ms" 99)|$p3_requests requests, non-200 $bad; query alone ${db_ms} ms over $daily_rows daily rows (the same days hold $rollup_rows 15-minute rows)"
 done
 
 # ------------------------------------------------------------------------------------------------- P4
@@ -370,7 +371,7 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- app server migrat
   echo
   echo "Machine: $(nproc) CPUs ($cpu), ${mem_gb} GB RAM, $(uname -sr); PostgreSQL $pg_version"
   echo "($pg_settings); server, PostgreSQL, wrk and pgbench on the same machine. Commit $commit."
-  echo "Runs of ${run_seconds} s; sizes: ${sorted_sizes[*]} calls; server DB pool ${TOLLGATE_DB_MAX_CONNECTIONS:-20} connections."
+  echo "Runs of ${run_seconds} s; sizes: ${sorted_sizes[*]} calls; server DB pool $server_pool connections."
   echo
   echo "## Ratios"
   echo

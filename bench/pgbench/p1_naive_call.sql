@@ -1,7 +1,7 @@
 -- P1 baseline: one paid call per transaction, the naive way (no group commit). One exa search ($0.005)
 -- charged to a wallet picked from bench.accounts n = :lo..:hi (run.sh: 0..0 = the hot wallet,
 -- 1..1000 = spread). Statements as the app would send them: conditional debit, ledger entry, request row,
--- rollup upsert, then COMMIT (one WAL flush per call). Run with -M prepared, like sqlx.
+-- rollup upserts (15-minute and daily), then COMMIT (one WAL flush per call). Run with -M prepared, like sqlx.
 --
 -- The pick by n stands in for the server's spend-key lookup (one indexed read per call as well). A wallet
 -- that ran dry would make the \gset after the UPDATE fail: run.sh funds the wallets far beyond a run.
@@ -21,4 +21,8 @@ INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests,
 VALUES (:acct, to_timestamp(floor(extract(epoch FROM now()) / 900) * 900), 'exa', 'search', 1, 0, 0.005)
 ON CONFLICT (account_id, bucket, service_id, model)
 DO UPDATE SET requests = u.requests + 1, cost = u.cost + excluded.cost;
+INSERT INTO usage_daily AS d (account_id, day, service_id, model, requests, rejected, cost)
+VALUES (:acct, (now() AT TIME ZONE (SELECT timezone FROM accounts WHERE id = :acct))::date, 'exa', 'search', 1, 0, 0.005)
+ON CONFLICT (account_id, day, service_id, model)
+DO UPDATE SET requests = d.requests + 1, cost = d.cost + excluded.cost;
 COMMIT;

@@ -13,7 +13,8 @@
 --   * requests are inserted in created_at order with seq following time (seq = a reserved block + i);
 --   * each paid completed call has exactly one usage ledger entry (reference = the request id);
 --   * ledger balance_after is the running balance in time order; wallets.balance = Σ ledger > 0;
---   * usage_rollups = Σ requests per (15-minute UTC bucket, service, model).
+--   * usage_rollups = Σ requests per (15-minute UTC bucket, service, model); usage_daily = Σ of those per
+--     local day of the account's timezone.
 \set ON_ERROR_STOP on
 \set QUIET on
 SET client_min_messages = warning;
@@ -190,7 +191,7 @@ INSERT INTO bench.timings (label, step, rows, seconds)
 VALUES (:'label', 'requests', :n, extract(epoch FROM clock_timestamp() - :'t0'::timestamptz));
 
 ---------------------------------------------------------------------------------------------------------
--- 5. Rollups from the same calls; wallet balance and key counters to match.
+-- 5. Rollups (15-minute and daily) from the same calls; wallet balance and key counters to match.
 ---------------------------------------------------------------------------------------------------------
 SELECT clock_timestamp() AS t0 \gset
 INSERT INTO usage_rollups (account_id, bucket, service_id, model, requests, rejected, cost)
@@ -199,6 +200,9 @@ SELECT :'account_id', to_timestamp(floor(extract(epoch FROM created_at) / 900) *
   FROM bench.calls
  GROUP BY 2, 3, 4
  ORDER BY 2, 3, 4;  -- in time order, as the live app appends them (keeps an account's range compact)
+-- The daily level in the account's timezone, from the 15-minute rows (the function the app's timezone
+-- change uses; see the usage_daily migration).
+SELECT rebuild_usage_daily(:'account_id');
 SELECT count(*) AS rollup_rows FROM usage_rollups WHERE account_id = :'account_id' \gset
 UPDATE wallets
    SET balance = (SELECT max(dep_cum) FROM bench.periods) - (SELECT COALESCE(sum(cost_total), 0) FROM bench.calls),

@@ -69,11 +69,13 @@ journey("switching the timezone moves a call made at 18:20 UTC to the next local
   const secret = await newAccountWithKey(page);
   const res = await api("POST", "/v1/requests", secret, { service: "open-meteo", model: "forecast" });
   assert.equal(res.status, 201);
-  // The call happened two days ago at 18:20 UTC (moved there through the database, like a test clock).
+  // The call happened two days ago at 18:20 UTC (moved there through the database, like a test clock; the
+  // daily rollup is rebuilt from the moved 15-minute one, as a timezone change does).
   const day = isoDay(daysAgo(2));
   sql(`UPDATE requests SET created_at = '${day} 18:20:00+00' WHERE id = '${res.body.request_id}';
        UPDATE usage_rollups SET bucket = '${day} 18:15:00+00'
-        WHERE account_id = (SELECT account_id FROM requests WHERE id = '${res.body.request_id}')`);
+        WHERE account_id = (SELECT account_id FROM requests WHERE id = '${res.body.request_id}');
+       SELECT rebuild_usage_daily(account_id) FROM requests WHERE id = '${res.body.request_id}'`);
   const next = isoDay(daysAgo(1));
   const requestsOn = async (date) =>
     (await page.locator(`[data-testid="daily-summary"] tr[data-day="${date}"] td`).first().textContent()).trim();

@@ -33,6 +33,8 @@ pub struct AppState {
     pub allowed_origins: cross_site::AllowedOrigins,
     /// Group commit of metered calls, one queue per wallet (`POST /v1/requests`).
     pub meter: Arc<Meter>,
+    /// Remembered spend keys and prices for `POST /v1/requests` (`api::call_cache`).
+    pub call_cache: Arc<crate::api::call_cache::CallCache>,
     /// `TOLLGATE_PUBLIC_URL`, for absolute links in API answers.
     pub public_url: Option<String>,
 }
@@ -152,6 +154,7 @@ pub fn build_router(
     let state = AppState {
         leptos_options,
         meter: Meter::new(pool.clone()),
+        call_cache: Arc::default(),
         pool,
         processor,
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),

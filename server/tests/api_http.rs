@@ -192,6 +192,16 @@ async fn keys_limits_and_allowances_are_enforced_with_clear_errors(pool: PgPool)
     let (status, body) = api(&app, "GET", "/v1/balance", &limited.secret, None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["error"].as_str().unwrap().contains("paused"));
+    // The metered route remembers keys (api::call_cache); its transaction still refuses a paused key, and
+    // records nothing for it.
+    let recorded = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM requests").fetch_one(&pool).await.unwrap()
+    };
+    let before = recorded(app.pool.clone()).await;
+    let (status, body) = api(&app, "POST", "/v1/requests", &limited.secret, exa(), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNAUTHORIZED, json!(401)));
+    assert!(body["error"].as_str().unwrap().contains("paused"));
+    assert_eq!(recorded(app.pool.clone()).await, before);
     keys_db::change_status(&app.pool, limited.account, limited.key_id, StatusChange::Revoke).await.unwrap();
     let (status, body) = api(&app, "POST", "/v1/requests", &limited.secret, exa(), None).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::UNAUTHORIZED, json!(401)));

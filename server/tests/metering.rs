@@ -292,6 +292,8 @@ async fn daily_usage_is_exact_in_half_and_quarter_hour_timezones(pool: PgPool) {
         .await
         .unwrap();
     }
+    // The daily level (the account's own timezone, UTC here) from those rows, as a timezone change builds it.
+    sqlx::query("SELECT rebuild_usage_daily($1)").bind(account).execute(&pool).await.unwrap();
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let per_day = |tz: &'static str| {
         let pool = pool.clone();

@@ -10,6 +10,7 @@ use app::metering::charge::MeteredCall;
 use app::metering::history::{record_past_call, PastCall};
 use app::metering::meter::Meter;
 use app::metering::pricing::Usage;
+use app::usage::db as usage_db;
 use app::wallet::ledger::{self, EntryKind, Posting};
 use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
@@ -73,7 +74,30 @@ async fn assert_rollups_match_requests(pool: &PgPool, account: Uuid) {
     .await
     .unwrap();
     assert_eq!(mismatches, 0, "rollups differ from the requests they summarise");
+    // The daily level: per local day of the account's timezone, service and model, the same sums.
+    let mismatches: i64 = sqlx::query_scalar(
+        "WITH truth AS (
+            SELECT (q.created_at AT TIME ZONE a.timezone)::date AS day, q.service_id, q.model,
+                   count(*) FILTER (WHERE q.status = 'completed') AS requests,
+                   count(*) FILTER (WHERE q.status = 'rejected') AS rejected, sum(q.cost_total) AS cost
+              FROM requests q JOIN accounts a ON a.id = q.account_id
+             WHERE q.account_id = $1 GROUP BY 1, 2, 3)
+         SELECT count(*) FROM truth t
+           FULL JOIN (SELECT * FROM usage_daily WHERE account_id = $1) d
+             ON d.day = t.day AND d.service_id = t.service_id AND d.model = t.model
+          WHERE t.requests IS DISTINCT FROM d.requests OR t.rejected IS DISTINCT FROM d.rejected
+             OR t.cost IS DISTINCT FROM d.cost",
+    )
+    .bind(account)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatches, 0, "daily rollups differ from the requests they summarise");
 }
+
+/// Timezones whose days start off the hour (Kolkata, Kathmandu) or move twice a year (New York).
+const ZONES: [chrono_tz::Tz; 4] =
+    [chrono_tz::UTC, chrono_tz::Asia::Kathmandu, chrono_tz::America::New_York, chrono_tz::Asia::Kolkata];
 
 #[sqlx::test(migrations = "../migrations")]
 async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool) {
@@ -97,6 +121,8 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
             record_past_call(&mut tx, account, key, &call).await.unwrap();
         }
         tx.commit().await.unwrap();
+        // The account moves to another timezone (its daily rows are rebuilt)…
+        usage_db::set_account_timezone(&pool, account, ZONES[seed as usize % 4]).await.unwrap();
         // …then live calls from concurrent clients until some are refused (the group-committed path).
         let meter = Meter::new(pool.clone());
         let mut clients = Vec::new();
@@ -126,6 +152,54 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
         }
         assert_rollups_match_requests(&pool, account).await;
     }
+}
+
+/// The summary in the account's own timezone (read from the daily rollups) equals the same summary read
+/// from the 15-minute rollups (what any other timezone reads), for every zone and a range of 60 days.
+#[sqlx::test(migrations = "../migrations")]
+async fn daily_and_fifteen_minute_rollups_give_the_same_summary(pool: PgPool) {
+    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+    let (account, key) = funded_account(&pool, "days@example.test", 50).await;
+    let mut times: Vec<i64> = (0..300).map(|_| rng.next(60 * 86_400) as i64).collect();
+    times.sort();
+    let mut tx = pool.begin().await.unwrap();
+    for secs in times {
+        let (service, model) = MODELS[rng.next(4) as usize];
+        let call = PastCall {
+            at: Utc::now() - Duration::days(61) + Duration::seconds(secs),
+            service,
+            model,
+            usage: Usage::new(rng.next(5_000), rng.next(2_000)).unwrap(),
+            price: catalog::price(&pool, service, model).await.unwrap().unwrap(),
+        };
+        record_past_call(&mut tx, account, key, &call).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let until = Utc::now().date_naive() + Duration::days(1);
+    let since = until - Duration::days(62);
+    for (i, tz) in ZONES.into_iter().enumerate() {
+        usage_db::set_account_timezone(&pool, account, tz).await.unwrap();
+        let from_daily = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+        // Another account timezone: the same zone's summary now comes from the 15-minute buckets.
+        usage_db::set_account_timezone(&pool, account, ZONES[(i + 1) % 4]).await.unwrap();
+        let from_buckets = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+        assert_eq!(from_daily, from_buckets, "{tz}");
+        assert_eq!(from_daily.totals.requests, 300, "{tz}");
+        assert_rollups_match_requests(&pool, account).await;
+    }
+    // And the account's own timezone really is read from the daily rows (a row changed by hand shows).
+    let tz = ZONES[0];
+    usage_db::set_account_timezone(&pool, account, tz).await.unwrap();
+    sqlx::query(
+        "UPDATE usage_daily SET requests = requests + 1
+          WHERE ctid = (SELECT ctid FROM usage_daily WHERE account_id = $1 LIMIT 1)",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let summary = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+    assert_eq!(summary.totals.requests, 301);
 }
 
 #[sqlx::test(migrations = "../migrations")]

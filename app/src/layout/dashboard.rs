@@ -31,21 +31,29 @@ pub fn DashboardLayout() -> impl IntoView {
         return_to::login_path(&here)
     };
 
+    // The page (the Outlet) is built once, outside the closure that waits for the user: during server
+    // rendering Suspense re-runs that closure up to three times (to find every resource read under it),
+    // and a page built inside it was rebuilt each time, running all of its queries again (the wallet page
+    // sent 20 statements instead of 8). It stays inside the Suspense, so the page's own Suspenses nest as
+    // before. Full page loads of a signed-out visitor never get here (the server redirects them); after a
+    // client-side navigation with an expired session, the header's check sends them to log in.
+    let page = view! { <Outlet/> };
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! { <Frame user=user wallet=wallet/> }.into_any(),
+                    Ok(Some(user)) => view! { <Header user wallet/> }.into_any(),
                     Ok(None) | Err(AppError::NotSignedIn) => view! { <Redirect path=login_path()/> }.into_any(),
-                    Err(err) => view! { <main class="page"><p class="form-error" role="alert">{err.message()}</p></main> }.into_any(),
+                    Err(err) => view! { <p class="form-error page" role="alert">{err.message()}</p> }.into_any(),
                 }
             })}
+            {page}
         </Suspense>
     }
 }
 
 #[component]
-fn Frame(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -> impl IntoView {
+fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -> impl IntoView {
     let logout = ServerAction::<LogOut>::new();
     let balance = move || {
         wallet.get().map(|w| match w {
@@ -74,6 +82,5 @@ fn Frame(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -
                 </div>
             </div>
         </header>
-        <Outlet/>
     }
 }

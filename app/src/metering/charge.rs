@@ -2,14 +2,14 @@
 //! calls in arrival order against the running balance:
 //!
 //! 1. lock the wallet row (serialises this wallet's batches across every app server — and nothing else:
-//!    no shared row is touched, so other accounts never wait on this one);
+//!    no shared row is touched, so other accounts never wait on this one) and, in the same statement, the
+//!    batch's spend keys, each re-checked as still active (a revoke wins over queued calls);
 //! 2. replay calls whose `Idempotency-Key` was seen before (same parameters) or refuse them (different);
-//! 3. lock the batch's spend keys and re-check that each is still active (a revoke wins over queued calls);
-//! 4. per call: free → completed at 0; over the key's cycle limit → rejected; over the balance → rejected;
+//! 3. per call: free → completed at 0; over the key's cycle limit → rejected; over the balance → rejected;
 //!    else completed and the running balance goes down;
-//! 5. write: the ledger debits (one entry per paid call, one balance update), the request rows with their
-//!    cost breakdowns, the 15-minute usage rollups and the key counters, aggregated per batch;
-//! 6. commit — only then is any call answered.
+//! 4. write: the ledger debits (one entry per paid call, one balance update), the request rows with their
+//!    cost breakdowns, the usage rollups (15-minute and daily) and the key counters, aggregated per batch;
+//! 5. commit — only then is any call answered.
 //!
 //! Invariants: the balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
 //! rejected call writes only its `rejected` row at cost 0; every call sent is recorded exactly once.
@@ -49,14 +49,8 @@ pub async fn charge_calls(
     calls: &[MeteredCall],
 ) -> Result<Vec<CallAnswer>, AppError> {
     let mut tx = pool.begin().await?;
-    let (opening_balance, now): (Decimal, DateTime<Utc>) =
-        sqlx::query_as("SELECT balance, now() FROM wallets WHERE account_id = $1 FOR UPDATE")
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let Locked { opening_balance, now, mut keys } = lock_wallet_and_keys(&mut tx, account_id, calls).await?;
     let mut earlier = earlier_calls(&mut tx, account_id, calls).await?;
-    let mut keys = lock_keys(&mut tx, calls, now).await?;
 
     let mut balance = opening_balance;
     let mut answers = Vec::with_capacity(calls.len());
@@ -211,24 +205,49 @@ struct KeyState {
     used: bool,
 }
 
-async fn lock_keys(
-    conn: &mut PgConnection,
-    calls: &[MeteredCall],
+/// What the batch holds locked until commit: the wallet (with its balance) and the batch's spend keys.
+struct Locked {
+    opening_balance: Decimal,
     now: DateTime<Utc>,
-) -> Result<HashMap<Uuid, KeyState>, AppError> {
+    keys: HashMap<Uuid, KeyState>,
+}
+
+/// Step 1 of the module docs in one statement: the wallet row, then the keys in id order (the
+/// locks are taken in the sorted result's order, so two batches never wait on each other crosswise).
+async fn lock_wallet_and_keys(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    calls: &[MeteredCall],
+) -> Result<Locked, AppError> {
     let mut ids: Vec<Uuid> = calls.iter().map(|c| c.key_id).collect();
     ids.sort();
     ids.dedup();
-    type Row = (Uuid, String, Option<Decimal>, Option<String>, Option<DateTime<Utc>>, Decimal);
+    type Row = (
+        Decimal,
+        DateTime<Utc>,
+        Uuid,
+        String,
+        Option<Decimal>,
+        Option<String>,
+        Option<DateTime<Utc>>,
+        Decimal,
+    );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, status, limit_amount, limit_period, cycle_start, cycle_spend
-           FROM spend_keys WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        "SELECT w.balance, now(), k.id, k.status, k.limit_amount, k.limit_period, k.cycle_start, k.cycle_spend
+           FROM wallets w
+           JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
+          WHERE w.account_id = $1
+          ORDER BY k.id
+            FOR UPDATE OF w, k",
     )
+    .bind(account_id)
     .bind(&ids)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|(id, status, limit, period, cycle_start, cycle_spend)| {
+    let (opening_balance, now) = rows.first().map(|r| (r.0, r.1)).ok_or(AppError::NotFound)?;
+    let keys = rows
+        .into_iter()
+        .map(|(_, _, id, status, limit, period, cycle_start, cycle_spend)| {
             let period = period.as_deref().and_then(LimitPeriod::parse);
             let current_cycle = period.and_then(|p| p.cycle_start(now));
             Ok((
@@ -245,7 +264,8 @@ async fn lock_keys(
                 },
             ))
         })
-        .collect()
+        .collect::<Result<_, AppError>>()?;
+    Ok(Locked { opening_balance, now, keys })
 }
 
 /// The request rows of decided calls (shared with `history`, which records past calls the same way).
@@ -302,7 +322,7 @@ pub fn rollup_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(secs - secs.rem_euclid(900), 0).expect("in range")
 }
 
-/// Adds the batch to its rollup rows, one upsert per service and model.
+/// Adds the batch to its rollup rows (15-minute bucket and local day), one upsert per level, service and model.
 pub(crate) async fn add_to_rollups(
     conn: &mut PgConnection,
     account_id: Uuid,
@@ -330,11 +350,25 @@ pub(crate) async fn add_to_rollups(
         rejected.push(refused);
         costs.push(cost);
     }
+    // Both levels in one statement: the 15-minute bucket, and the local day of the account's timezone (read
+    // here, under the wallet lock that a timezone change also takes: see the usage_daily migration).
     sqlx::query(
-        "INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, rejected, cost)
+        "WITH t AS (
+             SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::numeric[])
+                 AS t(service, model, requests, rejected, cost)
+         ), daily AS (
+             INSERT INTO usage_daily AS d (account_id, day, service_id, model, requests, rejected, cost)
+             SELECT $1, ($2 AT TIME ZONE (SELECT timezone FROM accounts WHERE id = $1))::date,
+                    t.service, t.model, t.requests, t.rejected, t.cost
+               FROM t
+             ON CONFLICT (account_id, day, service_id, model) DO UPDATE
+                SET requests = d.requests + excluded.requests,
+                    rejected = d.rejected + excluded.rejected,
+                    cost = d.cost + excluded.cost
+         )
+         INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, rejected, cost)
          SELECT $1, $2, t.service, t.model, t.requests, t.rejected, t.cost
-           FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::numeric[])
-                AS t(service, model, requests, rejected, cost)
+           FROM t
          ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE
             SET requests = u.requests + excluded.requests,
                 rejected = u.rejected + excluded.rejected,

@@ -1,5 +1,6 @@
-//! Usage reads. The daily summary reads only the 15-minute rollups (never scans `requests`); the request
-//! list pages by `seq` (commit order), so a page boundary never moves when new calls arrive.
+//! Usage reads. The daily summary reads only rollups (daily ones in the account's timezone, 15-minute ones
+//! in any other; never `requests`); the request list pages by `(created_at, seq)`, so a page boundary
+//! never moves when new calls arrive.
 
 use super::report::{DailyUsage, RequestPage, ServiceUsage, UsageSummary, UsageTotals, MAX_RANGE_DAYS};
 use crate::error::AppError;
@@ -52,6 +53,12 @@ pub fn today_in(tz: chrono_tz::Tz) -> NaiveDate {
     Utc::now().with_timezone(&tz).date_naive()
 }
 
+/// Per local day and service of `$2..=$3` in timezone `$4`: the daily rollups when `$4` is the account's own
+/// timezone (≈1 row per day, service and model, whatever the traffic), else the 15-minute rollups (exact in
+/// any timezone). One statement, so both branches see one snapshot; Postgres evaluates the uncorrelated
+/// `EXISTS` once and skips the other branch. `bench/run.sh` (P3) explains this same file.
+pub const DAILY_SUMMARY_SQL: &str = include_str!("daily_summary.sql");
+
 /// Spend and completed calls per local day of `start..=end` in `tz`, by service, with totals. Exact in
 /// every timezone: a local day is a whole number of 15-minute UTC buckets.
 pub async fn daily_summary(
@@ -64,22 +71,13 @@ pub async fn daily_summary(
     if end < start || (end - start).num_days() >= MAX_RANGE_DAYS {
         return Err(AppError::DateRangeInvalid);
     }
-    let rows: Vec<(NaiveDate, String, i64, Decimal)> = sqlx::query_as(
-        "SELECT (r.bucket AT TIME ZONE $4)::date AS day, r.service_id, sum(r.requests)::bigint, sum(r.cost)
-           FROM usage_rollups r
-          WHERE r.account_id = $1
-            AND r.bucket >= ($2::date::timestamp AT TIME ZONE $4)
-            AND r.bucket < (($3::date + 1)::timestamp AT TIME ZONE $4)
-          GROUP BY 1, 2
-         HAVING sum(r.requests) > 0 OR sum(r.cost) > 0
-          ORDER BY 1, 2",
-    )
-    .bind(account_id)
-    .bind(start)
-    .bind(end)
-    .bind(tz.name())
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<(NaiveDate, String, i64, Decimal)> = sqlx::query_as(DAILY_SUMMARY_SQL)
+        .bind(account_id)
+        .bind(start)
+        .bind(end)
+        .bind(tz.name())
+        .fetch_all(pool)
+        .await?;
     let mut by_day: BTreeMap<NaiveDate, Vec<ServiceUsage>> = BTreeMap::new();
     for (day, service, requests, cost) in rows {
         by_day.entry(day).or_default().push(ServiceUsage { service, requests, cost: Usd::new(cost) });
@@ -182,11 +180,23 @@ pub async fn set_account_timezone(
     account_id: Uuid,
     tz: chrono_tz::Tz,
 ) -> Result<(), AppError> {
-    sqlx::query("UPDATE accounts SET timezone = $2 WHERE id = $1")
+    // Under the wallet row lock, like every charge: no batch writes daily rows in the old timezone after
+    // the rebuild (see the usage_daily migration).
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    let changed = sqlx::query("UPDATE accounts SET timezone = $2 WHERE id = $1 AND timezone <> $2")
         .bind(account_id)
         .bind(tz.name())
-        .execute(pool)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed > 0 {
+        sqlx::query("SELECT rebuild_usage_daily($1)").bind(account_id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

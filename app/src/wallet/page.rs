@@ -92,18 +92,26 @@ pub fn WalletPage() -> impl IntoView {
                     {move || wallet.get().and_then(Result::ok).map(|w| view! { <LowBalanceBanner wallet=w/> })}
                 </Suspense>
             </section>
+            // Each Suspend awaits one resource: the attempt's panel, and only for a new top-up the saved
+            // cards. (Awaiting both in one Suspend, while an action refetched both and the URL changed the
+            // attempt, could leave the panel empty after "Continue" on a slow machine.)
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let panel = panel.await;
-                    let cards = cards.await.unwrap_or_default();
-                    match panel {
+                    match panel.await {
                         Ok(Some(panel)) => view! {
                             <AttemptPanelView panel=panel confirm=confirm retry=retry update=update editing=editing() url_error=url_error/>
                         }
                         .into_any(),
                         Err(err) => view! { <section class="card panel"><p class="form-error" role="alert">{err.message()}</p></section> }.into_any(),
                         Ok(None) if adding() => view! {
-                            <AddFundsPanel action=start cards=cards prefer_new_card=param("card").as_deref() == Some("new") url_error=url_error/>
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    let cards = cards.await.unwrap_or_default();
+                                    view! {
+                                        <AddFundsPanel action=start cards=cards prefer_new_card=param("card").as_deref() == Some("new") url_error=url_error/>
+                                    }
+                                })}
+                            </Suspense>
                         }
                         .into_any(),
                         Ok(None) => ().into_any(),

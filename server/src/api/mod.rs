@@ -3,6 +3,7 @@
 //! documented at `/v1/openapi.json`, generated from these handlers' annotations and types.
 
 mod answer;
+pub mod call_cache;
 mod requests;
 mod schema;
 mod spend_key;

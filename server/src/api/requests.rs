@@ -2,10 +2,9 @@
 
 use super::answer::{idempotency_key, parse_body, ApiResult};
 use super::schema::{CreateRequestBody, CreatedRequest, ErrorBody, RequestList, UsageReport};
-use super::spend_key::SpendKey;
+use super::spend_key::{MeteringSpendKey, SpendKey};
 use crate::startup::AppState;
 use app::error::AppError;
-use app::metering::catalog;
 use app::metering::charge::MeteredCall;
 use app::metering::pricing::Usage;
 use app::usage::db as usage_db;
@@ -29,7 +28,7 @@ use std::collections::HashMap;
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_request(
     State(state): State<AppState>,
-    SpendKey(key): SpendKey,
+    MeteringSpendKey(key): MeteringSpendKey,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
@@ -41,7 +40,8 @@ pub async fn create_request(
     };
     let (service, model) = (text("service")?, text("model")?);
     let usage = parse_usage(body.get("usage"))?;
-    let price = catalog::price(&state.pool, &service, &model).await?.ok_or(AppError::UnknownService)?;
+    let price =
+        state.call_cache.price(&state.pool, &service, &model).await?.ok_or(AppError::UnknownService)?;
     if !key.may_call(&service) {
         return Err(AppError::ServiceNotAllowed.into());
     }
