@@ -102,20 +102,6 @@ pub async fn post_usage_batch(
         return Err(AppError::Internal);
     }
     let total: Decimal = debits.iter().map(|(_, cost)| *cost).sum();
-    let moved: Option<(Uuid, Decimal)> = sqlx::query_as(
-        "UPDATE wallets SET balance = balance - $2, updated_at = now()
-          WHERE account_id = $1 AND balance - $2 >= 0
-          RETURNING id, balance",
-    )
-    .bind(account_id)
-    .bind(total)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (wallet_id, closing) = moved.ok_or(AppError::InsufficientBalance)?;
-    if closing != opening_balance - total {
-        tracing::error!(%account_id, "wallet changed under a batch that holds its lock");
-        return Err(AppError::Internal);
-    }
     let mut running = opening_balance;
     let (mut amounts, mut balances, mut references) = (Vec::new(), Vec::new(), Vec::new());
     for (reference, cost) in debits {
@@ -124,22 +110,38 @@ pub async fn post_usage_batch(
         balances.push(running);
         references.push(reference.as_str());
     }
-    let ids: Vec<(i64, String)> = sqlx::query_as(
-        "INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference)
-         SELECT $1, $2, 'usage', t.amount, t.balance_after, t.reference
-           FROM unnest($3::numeric[], $4::numeric[], $5::text[]) WITH ORDINALITY AS t(amount, balance_after, reference, n)
-          ORDER BY t.n
-         RETURNING id, reference",
+    // One statement: the balance moves by the total (or not at all, and then no entry is written), and the
+    // entries go in with the wallet's closing balance beside each, to check against the running one.
+    let ids: Vec<(i64, String, Decimal)> = sqlx::query_as(
+        "WITH moved AS (
+             UPDATE wallets SET balance = balance - $2, updated_at = now()
+              WHERE account_id = $1 AND balance - $2 >= 0
+              RETURNING id, balance
+         ), entries AS (
+             INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference)
+             SELECT $1, moved.id, 'usage', t.amount, t.balance_after, t.reference
+               FROM moved, unnest($3::numeric[], $4::numeric[], $5::text[]) WITH ORDINALITY
+                    AS t(amount, balance_after, reference, n)
+              ORDER BY t.n
+             RETURNING id, reference
+         )
+         SELECT entries.id, entries.reference, moved.balance FROM entries, moved",
     )
     .bind(account_id)
-    .bind(wallet_id)
+    .bind(total)
     .bind(&amounts)
     .bind(&balances)
     .bind(&references)
     .fetch_all(&mut *conn)
     .await?;
-    let by_reference: std::collections::HashMap<String, i64> =
-        ids.into_iter().map(|(id, r)| (r, id)).collect();
+    // No row: the balance didn't cover the total (the transaction rolls back; nothing was written).
+    let closing = ids.first().map(|(_, _, closing)| *closing).ok_or(AppError::InsufficientBalance)?;
+    if closing != running || ids.len() != debits.len() {
+        tracing::error!(%account_id, "wallet changed under a batch that holds its lock");
+        return Err(AppError::Internal);
+    }
+    let ids = ids.into_iter().map(|(id, reference, _)| (id, reference));
+    let by_reference: std::collections::HashMap<String, i64> = ids.map(|(id, r)| (r, id)).collect();
     debits
         .iter()
         .map(|(reference, _)| by_reference.get(reference).copied().ok_or(AppError::Internal))
