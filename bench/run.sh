@@ -287,7 +287,17 @@ tail -n +"$((log_lines + 1))" "$pg_log" |
   grep -vE '^(ALTER SYSTEM|SELECT pg_reload_conf)' |
   sort | uniq -c | sort -rn >"$results/p2-statements.txt" || true
 page_statements=$(awk '{ n += $1 } END { print n + 0 }' "$results/p2-statements.txt")
-p2_script_statements=$(grep -c '^SELECT' "$bench_dir/pgbench/p2_wallet_page.sql")
+# The page's summary query comes from the app's SQL file, its $n parameters as pgbench variables.
+p2_script="$work/p2_wallet_page.sql"
+while IFS= read -r line; do
+  if [[ "$line" == "-- @daily_summary"* ]]; then
+    grep -v '^--' app/src/usage/daily_summary.sql |
+      sed 's/\$1/:acct::uuid/g; s/\$2/:since::date/g; s/\$3/:until::date/g; s/\$4/:tz::text/g; $ s/$/;/'
+  else
+    printf '%s\n' "$line"
+  fi
+done <"$bench_dir/pgbench/p2_wallet_page.sql" >"$p2_script"
+p2_script_statements=$(grep -c ';$' "$p2_script")
 say "        one page load sent $page_statements statements (the pgbench script: $p2_script_statements); by text in ${results#"$project"/}/p2-statements.txt"
 wrk_warmup -c"$p2_connections" -H "Cookie: tollgate_session=$cookie" -H 'Accept: text/html' "$base/dashboard/wallet"
 
@@ -303,7 +313,7 @@ chart_since=$(date -d "$chart_until -29 days" +%F)
 from=$(sql -Atc "SELECT ('$chart_since'::timestamp AT TIME ZONE '$tz')")
 to=$(sql -Atc "SELECT (('$chart_until'::date + 1)::timestamp AT TIME ZONE '$tz')")
 checkpoint
-pgbench_run "$p2_connections" "$bench_dir/pgbench/p2_wallet_page.sql" sid="$cookie" acct="$account" tz="$tz" \
+pgbench_run "$p2_connections" "$p2_script" sid="$cookie" acct="$account" tz="$tz" \
   since="$chart_since" until="$chart_until" from="$from" to="$to"
 p2_naive=$b_tps
 row "P2|pgbench page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|$p2_script_statements statements per page, failed ${b_failed:-0}"

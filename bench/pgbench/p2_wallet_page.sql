@@ -24,14 +24,7 @@ SELECT id, created_at, kind, amount, balance_after, reference
  ORDER BY created_at DESC, id DESC
  LIMIT 10;
 SELECT timezone FROM accounts WHERE id = :acct;
-SELECT (r.bucket AT TIME ZONE :tz::text)::date AS day, r.service_id, sum(r.requests)::bigint, sum(r.cost)
-  FROM usage_rollups r
- WHERE r.account_id = :acct
-   AND r.bucket >= (:since::date::timestamp AT TIME ZONE :tz::text)
-   AND r.bucket < ((:until::date + 1)::timestamp AT TIME ZONE :tz::text)
- GROUP BY 1, 2
-HAVING sum(r.requests) > 0 OR sum(r.cost) > 0
- ORDER BY 1, 2;
+-- @daily_summary: run.sh puts the app's own app/src/usage/daily_summary.sql here, with these variables.
 SELECT (completed_at AT TIME ZONE :tz::text)::date, sum(amount)
   FROM payment_attempts
  WHERE account_id = :acct AND status = 'succeeded' AND completed_at >= :from::timestamptz AND completed_at < :to::timestamptz

@@ -31,13 +31,12 @@ pub fn DashboardLayout() -> impl IntoView {
         return_to::login_path(&here)
     };
 
-    // The page (the Outlet) is built once, outside the closure that waits for the user: during server
-    // rendering Suspense re-runs that closure up to three times (to find every resource read under it),
-    // and a page built inside it was rebuilt each time, running all of its queries again (the wallet page
-    // sent 20 statements instead of 8). It stays inside the Suspense, so the page's own Suspenses nest as
-    // before. Full page loads of a signed-out visitor never get here (the server redirects them); after a
-    // client-side navigation with an expired session, the header's check sends them to log in.
-    let page = view! { <Outlet/> };
+    // The header waits for the user and the balance; the page (the Outlet) renders once, beside that
+    // Suspense rather than in it: during server rendering Suspense re-runs its children up to three times
+    // (to find every resource read under them), and a page in there was rebuilt each time, running all of
+    // its queries again (the wallet page sent 20 statements instead of 8). Full page loads of a signed-out
+    // visitor never get here (the server redirects them); after a client-side navigation with an expired
+    // session, the header's check sends them to log in.
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -47,8 +46,8 @@ pub fn DashboardLayout() -> impl IntoView {
                     Err(err) => view! { <p class="form-error page" role="alert">{err.message()}</p> }.into_any(),
                 }
             })}
-            {page}
         </Suspense>
+        <Outlet/>
     }
 }
 
