@@ -4,6 +4,11 @@ use leptos::config::get_configuration;
 use server::{build_router, connect_database, payment_processor, session_layer, Config};
 use tracing_subscriber::{fmt, EnvFilter};
 
+/// Server rendering allocates and frees many small strings per page; mimalloc spent less time on them than
+/// glibc's malloc (≈13% of a wallet page's CPU in a profile).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     init_logging();
