@@ -202,7 +202,7 @@ SELECT :'account_id', to_timestamp(floor(extract(epoch FROM created_at) / 900) *
  ORDER BY 2, 3, 4;  -- in time order, as the live app appends them (keeps an account's range compact)
 -- The daily level in the account's timezone, from the 15-minute rows (the function the app's timezone
 -- change uses; see the usage_daily migration).
-SELECT rebuild_usage_daily(:'account_id');
+SELECT rebuild_usage_daily(:'account_id') \gset
 SELECT count(*) AS rollup_rows FROM usage_rollups WHERE account_id = :'account_id' \gset
 UPDATE wallets
    SET balance = (SELECT max(dep_cum) FROM bench.periods) - (SELECT COALESCE(sum(cost_total), 0) FROM bench.calls),
