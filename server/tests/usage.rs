@@ -54,6 +54,32 @@ async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid
     (account, key)
 }
 
+/// `count` completed past calls of `key` at random times within the `days` days that end a day ago, recorded
+/// in time order through the history path, with random models and token counts.
+async fn record_random_past_calls(
+    pool: &PgPool,
+    rng: &mut Rng,
+    (account, key): (Uuid, Uuid),
+    count: u64,
+    days: i64,
+) {
+    let mut times: Vec<i64> = (0..count).map(|_| rng.next(days as u64 * 86_400) as i64).collect();
+    times.sort();
+    let mut tx = pool.begin().await.unwrap();
+    for secs in times {
+        let (service, model) = MODELS[rng.next(4) as usize];
+        let call = PastCall {
+            at: Utc::now() - Duration::days(days + 1) + Duration::seconds(secs),
+            service,
+            model,
+            usage: Usage::new(rng.next(5_000), rng.next(2_000)).unwrap(),
+            price: catalog::price(pool, service, model).await.unwrap().unwrap(),
+        };
+        record_past_call(&mut tx, account, key, &call).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
 /// For every (15-minute bucket, service, model): the rollup's completed calls, refused calls and cost equal
 /// what the request rows say.
 async fn assert_rollups_match_requests(pool: &PgPool, account: Uuid) {
@@ -106,21 +132,7 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
         let (account, key) =
             funded_account(&pool, &format!("r{seed}@example.test"), 1 + rng.next(3) as i64).await;
         // Past calls at random times over 40 days (the history path), in time order…
-        let mut times: Vec<i64> = (0..60).map(|_| rng.next(40 * 86_400) as i64).collect();
-        times.sort();
-        let mut tx = pool.begin().await.unwrap();
-        for secs in times {
-            let (service, model) = MODELS[rng.next(4) as usize];
-            let call = PastCall {
-                at: Utc::now() - Duration::days(41) + Duration::seconds(secs),
-                service,
-                model,
-                usage: Usage::new(rng.next(5_000), rng.next(2_000)).unwrap(),
-                price: catalog::price(&pool, service, model).await.unwrap().unwrap(),
-            };
-            record_past_call(&mut tx, account, key, &call).await.unwrap();
-        }
-        tx.commit().await.unwrap();
+        record_random_past_calls(&pool, &mut rng, (account, key), 60, 40).await;
         // The account moves to another timezone (its daily rows are rebuilt)…
         usage_db::set_account_timezone(&pool, account, ZONES[seed as usize % 4]).await.unwrap();
         // …then live calls from concurrent clients until some are refused (the group-committed path).
@@ -160,21 +172,7 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
 async fn daily_and_fifteen_minute_rollups_give_the_same_summary(pool: PgPool) {
     let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
     let (account, key) = funded_account(&pool, "days@example.test", 50).await;
-    let mut times: Vec<i64> = (0..300).map(|_| rng.next(60 * 86_400) as i64).collect();
-    times.sort();
-    let mut tx = pool.begin().await.unwrap();
-    for secs in times {
-        let (service, model) = MODELS[rng.next(4) as usize];
-        let call = PastCall {
-            at: Utc::now() - Duration::days(61) + Duration::seconds(secs),
-            service,
-            model,
-            usage: Usage::new(rng.next(5_000), rng.next(2_000)).unwrap(),
-            price: catalog::price(&pool, service, model).await.unwrap().unwrap(),
-        };
-        record_past_call(&mut tx, account, key, &call).await.unwrap();
-    }
-    tx.commit().await.unwrap();
+    record_random_past_calls(&pool, &mut rng, (account, key), 300, 60).await;
     let until = Utc::now().date_naive() + Duration::days(1);
     let since = until - Duration::days(62);
     for (i, tz) in ZONES.into_iter().enumerate() {
