@@ -7,7 +7,8 @@
 #       of the naive one-call-per-transaction SQL (debit + ledger + request + rollup) at 1, 8 and 64 clients
 #   P2  GET /dashboard/wallet of the 1M-call account (wrk, 8 connections) vs pgbench of the page's queries
 #   P3  GET /v1/usage for 90 days: the smallest vs the largest account (sequential requests)
-#   P4  the release hydrate bundle (target/site/pkg/*.wasm + *.js), raw and gzip -9
+#   P4  the release bundle that makes a page live: target/site/pkg/*.wasm + *.js (the islands) and
+#       enhance.js (in-place links and forms), raw and gzip -9
 #
 # In order: tools (wrk), the release build (incremental), the private `bench` PostgreSQL cluster, a fresh
 # database, the server on a free port, sign-ups, the generator (bench/sql), P1–P4, clean-up. The bench
@@ -346,10 +347,11 @@ for n in $(printf '%s\n' "$p3_small" "$p3_large" | sort -un); do
 done
 
 # ------------------------------------------------------------------------------------------------- P4
-say "P4: release hydrate bundle in $LEPTOS_SITE_ROOT/pkg"
+say "P4: release bundle in $LEPTOS_SITE_ROOT/pkg, and enhance.js"
 p4_gzip=0 p4_raw=0 p4_files=()
 shopt -s nullglob
-for f in "$LEPTOS_SITE_ROOT/pkg/"*.wasm "$LEPTOS_SITE_ROOT/pkg/"*.js; do
+# Every page loads these (charts.js and ECharts load only where a chart is, as before).
+for f in "$LEPTOS_SITE_ROOT/pkg/"*.wasm "$LEPTOS_SITE_ROOT/pkg/"*.js "$LEPTOS_SITE_ROOT/enhance.js"; do
   raw=$(stat -c %s "$f") gz=$(gzip -9 -c "$f" | wc -c)
   p4_raw=$((p4_raw + raw)) p4_gzip=$((p4_gzip + gz))
   p4_files+=("$(basename "$f") $raw $gz")

@@ -8,16 +8,11 @@ use crate::layout::form_error::FormError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The message to show under a form: the last action's error (JavaScript on), else the `?error=` code a
-/// plain form post came back with (JavaScript off).
-fn form_error_message<T>(
-    action_value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
-) -> Signal<Option<String>> {
+/// The message a failed form post came back with (`?error=<code>`).
+fn url_error_message() -> Signal<Option<String>> {
     let query = use_query_map();
-    Signal::derive(move || match action_value() {
-        Some(Err(err)) => Some(err.message()),
-        Some(Ok(_)) => None,
-        None => query.read().get("error").and_then(|code| AppError::from_code(&code)).map(|e| e.message()),
+    Signal::derive(move || {
+        query.read().get("error").and_then(|code| AppError::from_code(&code)).map(|e| e.message())
     })
 }
 
@@ -29,7 +24,7 @@ fn next_param() -> Signal<String> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<LogIn>::new();
-    let error = form_error_message(move || action.value().get());
+    let error = url_error_message();
     let next = next_param();
     let signup_href = move || with_next("/signup", &next.get());
     view! {
@@ -47,9 +42,7 @@ pub fn LoginPage() -> impl IntoView {
                     </div>
                     <input type="hidden" name="next" value=move || next.get()/>
                     <FormError id="login-error" message=error/>
-                    <button type="submit" class="button primary" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Logging in…" } else { "Log in" }}
-                    </button>
+                    <button type="submit" class="button primary" data-pending="Logging in…">"Log in"</button>
                 </ActionForm>
                 <p class="muted">"New to Tollgate? " <a href=signup_href>"Create an account"</a></p>
             </section>
@@ -60,18 +53,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let server_error = form_error_message(move || action.value().get());
     let next = next_param();
-    // The same rule the server applies, shown while typing (after the first blur, so it doesn't nag).
-    let (password, set_password) = signal(String::new());
-    let (touched, set_touched) = signal(false);
-    let password_hint = Signal::derive(move || {
-        if !touched.get() {
-            return None;
-        }
-        NewPassword::parse(&password.get()).err().map(|e| e.message())
-    });
-    let error = Signal::derive(move || server_error.get().or_else(|| password_hint.get()));
     view! {
         <main class="auth-page">
             <section class="auth-card">
@@ -81,28 +63,47 @@ pub fn SignupPage() -> impl IntoView {
                         <label for="signup-email">"Email"</label>
                         <input id="signup-email" name="email" type="email" autocomplete="email" required aria-describedby="signup-error"/>
                     </div>
-                    <div class="field">
-                        <label for="signup-password">"Password"</label>
-                        <input
-                            id="signup-password"
-                            name="password"
-                            type="password"
-                            autocomplete="new-password"
-                            required
-                            aria-describedby="signup-password-rule signup-error"
-                            on:input=move |ev| set_password.set(event_target_value(&ev))
-                            on:blur=move |_| set_touched.set(true)
-                        />
-                        <p id="signup-password-rule" class="hint">"At least 10 characters."</p>
-                    </div>
                     <input type="hidden" name="next" value=move || next.get()/>
-                    <FormError id="signup-error" message=error/>
-                    <button type="submit" class="button primary" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Creating account…" } else { "Sign up" }}
-                    </button>
+                    <NewPasswordField server_error=url_error_message().get_untracked()/>
+                    <button type="submit" class="button primary" data-pending="Creating account…">"Sign up"</button>
                 </ActionForm>
                 <p class="muted">"Already have an account? " <a href="/login">"Log in"</a></p>
             </section>
         </main>
+    }
+}
+
+/// The sign-up password and the form's error line: an island, so the password rule (`NewPassword::parse`,
+/// the server's own) is checked while typing, after the field was first left so it doesn't nag. A
+/// server's answer (`?error=`) shows until then.
+#[island]
+fn NewPasswordField(server_error: Option<String>) -> impl IntoView {
+    let (password, set_password) = signal(String::new());
+    let (left_once, set_left_once) = signal(false);
+    let rule_problem = move || {
+        if !left_once.get() {
+            return None;
+        }
+        NewPassword::parse(&password.get()).err().map(|e| e.message())
+    };
+    let error = Signal::derive(move || {
+        rule_problem().or_else(|| (!left_once.get()).then(|| server_error.clone()).flatten())
+    });
+    view! {
+        <div class="field">
+            <label for="signup-password">"Password"</label>
+            <input
+                id="signup-password"
+                name="password"
+                type="password"
+                autocomplete="new-password"
+                required
+                aria-describedby="signup-password-rule signup-error"
+                on:input=move |ev| set_password.set(event_target_value(&ev))
+                on:blur=move |_| set_left_once.set(true)
+            />
+            <p id="signup-password-rule" class="hint">"At least 10 characters."</p>
+        </div>
+        <FormError id="signup-error" message=error/>
     }
 }

@@ -1,5 +1,6 @@
 //! `/checkout/{id}`: pay the amount an agent asked for with a new card. Steps follow the URL like Add Funds
-//! (`?attempt=<id>`), so the page works with JavaScript off; with it on, no page loads.
+//! (`?attempt=<id>`), so the page works with JavaScript off; with it on, `public/enhance.js` sends the same posts without
+//! page loads.
 
 use super::api::{get_checkout, ConfirmCheckout, StartCheckout};
 use crate::error::AppError;
@@ -19,18 +20,9 @@ pub fn CheckoutPage() -> impl IntoView {
     let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
     let start = ServerAction::<StartCheckout>::new();
     let confirm = ServerAction::<ConfirmCheckout>::new();
-    let checkout = Resource::new(
-        move || (checkout_id(), attempt_id(), confirm.version().get()),
-        |(id, attempt, _)| get_checkout(id, attempt),
-    );
-    let error = Signal::derive(move || {
-        [start.value().get().and_then(Result::err), confirm.value().get().and_then(Result::err)]
-            .into_iter()
-            .flatten()
-            .next()
-            .or_else(|| url_error.get())
-            .map(|e| e.message())
-    });
+    let checkout =
+        Resource::new(move || (checkout_id(), attempt_id()), |(id, attempt)| get_checkout(id, attempt));
+    let error = Signal::derive(move || url_error.get().map(|e| e.message()));
 
     view! {
         <main class="auth-page">
@@ -99,9 +91,7 @@ fn card_step(
             <input type="hidden" name="checkout_id" value=id/>
             <NewCardFields/>
             <p class="muted">{format!("This link works until {expires}, once.")}</p>
-            <button type="submit" class="button primary" disabled=move || start.pending().get()>
-                {move || if start.pending().get() { "Checking…" } else { "Continue" }}
-            </button>
+            <button type="submit" class="button primary" data-pending="Checking…">"Continue"</button>
         </ActionForm>
     }
 }
@@ -115,9 +105,7 @@ fn confirm_step(id: String, attempt: AttemptView, confirm: ServerAction<ConfirmC
         <ActionForm action=confirm attr:class="row">
             <input type="hidden" name="checkout_id" value=id.clone()/>
             <input type="hidden" name="attempt_id" value=attempt.id.to_string()/>
-            <button type="submit" class="button primary" disabled=move || confirm.pending().get()>
-                {move || if confirm.pending().get() { "Charging your card…" } else { "Confirm" }}
-            </button>
+            <button type="submit" class="button primary" data-pending="Charging your card…">"Confirm"</button>
             <a class="button ghost" href=format!("/checkout/{id}")>"Use another card"</a>
         </ActionForm>
     }

@@ -1,10 +1,10 @@
 //! `/dashboard/keys`: create a spend key (its secret shown once), and the keys with their counters and
 //! "Pause"/"Resume"/"Revoke".
 //!
-//! The create form posts to `POST /dashboard/keys` with JavaScript off (the response renders this page
-//! with the secret); once hydrated, submitting it calls `create_key` instead and shows the secret in place.
+//! The create form posts to `POST /dashboard/keys`, whose response renders this page with the secret
+//! (with JavaScript on, `public/enhance.js` sends the same post and swaps that page in).
 
-use super::api::{list_keys, list_services, ChangeKey, CreateKey};
+use super::api::{list_keys, list_services, ChangeKey};
 use super::spec::{CreatedKey, KeyStatus, LimitPeriod, SpendKeyView};
 use crate::error::AppError;
 use crate::layout::form_error::FormError;
@@ -13,9 +13,8 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
-    let create = ServerAction::<CreateKey>::new();
     let change = ServerAction::<ChangeKey>::new();
-    let keys = Resource::new(move || (create.version().get(), change.version().get()), |_| list_keys());
+    let keys = Resource::new(|| (), |_| list_keys());
     let services = Resource::new(|| (), |_| list_services());
     // The secret of a key created by a plain form post (JavaScript off): rendered in that one response.
     #[cfg(feature = "ssr")]
@@ -31,13 +30,14 @@ pub fn KeysPage() -> impl IntoView {
     );
     let query = use_query_map();
     let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
-    let error = Signal::derive(move || match create.value().get() {
-        Some(Err(err)) => Some(err.message()),
-        Some(Ok(_)) => None,
-        None => url_error.get().map(|e| e.message()),
-    });
+    // A failed post comes back with `?error=`: key settings errors belong to the create form, the rest
+    // (e.g. revoking a key that is gone) to the list.
+    let is_create_error = |err: &AppError| {
+        matches!(err, AppError::KeyNameInvalid | AppError::SpendLimitInvalid | AppError::UnknownService)
+    };
+    let error = Signal::derive(move || url_error.get().filter(is_create_error).map(|e| e.message()));
     let change_error =
-        Signal::derive(move || change.value().get().and_then(Result::err).map(|e| e.message()));
+        Signal::derive(move || url_error.get().filter(|e| !is_create_error(e)).map(|e| e.message()));
 
     view! {
         <main class="page">
@@ -45,8 +45,7 @@ pub fn KeysPage() -> impl IntoView {
             <p class="muted">"A spend key lets an agent pay for calls from this wallet without your login. Each call is charged before it runs; a call the balance (or the key's limit) can't cover is refused with HTTP 402 and costs nothing."</p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let created = create.value().get().and_then(Result::ok).or(posted.await);
-                    created.map(|created| view! { <NewKeySecret created/> })
+                    posted.await.map(|created| view! { <NewKeySecret created/> })
                 })}
             </Suspense>
             <section class="card" aria-labelledby="create-key-heading">
@@ -54,7 +53,7 @@ pub fn KeysPage() -> impl IntoView {
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         let services = services.await.unwrap_or_default();
-                        view! { <CreateKeyForm create services error/> }
+                        view! { <CreateKeyForm services error/> }
                     })}
                 </Suspense>
             </section>
@@ -90,59 +89,29 @@ fn NewKeySecret(created: CreatedKey) -> impl IntoView {
     }
 }
 
+/// Posts to `POST /dashboard/keys` (server/src/key_form.rs), which answers with this page and the new
+/// secret in it: the secret is never stored or put in a URL, with or without JavaScript.
 #[component]
-fn CreateKeyForm(
-    create: ServerAction<CreateKey>,
-    services: Vec<(String, String)>,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let spend_limit = RwSignal::new(String::new());
-    let limit_period = RwSignal::new(LimitPeriod::Daily.as_str().to_string());
-    let allowed = RwSignal::new(Vec::<String>::new());
-    let allow_funding = RwSignal::new(false);
-    // A created key clears the form for the next one.
-    Effect::watch(
-        move || create.version().get(),
-        move |_, _, _| {
-            if matches!(create.value().get_untracked(), Some(Ok(_))) {
-                name.set(String::new());
-                spend_limit.set(String::new());
-                allowed.set(Vec::new());
-                allow_funding.set(false);
-            }
-        },
-        false,
-    );
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(CreateKey {
-            name: name.get_untracked(),
-            spend_limit: spend_limit.get_untracked(),
-            limit_period: limit_period.get_untracked(),
-            services: allowed.get_untracked(),
-            allow_funding: allow_funding.get_untracked(),
-        });
-    };
+fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <form method="post" action="/dashboard/keys" class="stack key-form" novalidate=true on:submit=on_submit>
+        <form method="post" action="/dashboard/keys" class="stack key-form" novalidate=true>
             <div class="field">
                 <label for="key-name">"Key name"</label>
-                <input id="key-name" name="name" maxlength="100" autocomplete="off" placeholder="Research agent" bind:value=name/>
+                <input id="key-name" name="name" maxlength="100" autocomplete="off" placeholder="Research agent"/>
             </div>
             <div class="field-row">
                 <div class="field">
                     <label for="key-limit">"Spend limit"</label>
                     <div class="money-input">
                         <span aria-hidden="true">"$"</span>
-                        <input id="key-limit" name="spend_limit" inputmode="decimal" autocomplete="off" placeholder="No limit" aria-describedby="key-limit-hint" bind:value=spend_limit/>
+                        <input id="key-limit" name="spend_limit" inputmode="decimal" autocomplete="off" placeholder="No limit" aria-describedby="key-limit-hint"/>
                     </div>
                     <p id="key-limit-hint" class="hint">"Optional. Calls over it are refused with 402."</p>
                 </div>
                 <div class="field">
                     <label for="key-period">"Limit period"</label>
-                    <select id="key-period" name="limit_period" bind:value=limit_period>
-                        {LimitPeriod::ALL.map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
+                    <select id="key-period" name="limit_period">
+                        {LimitPeriod::ALL.map(|p| view! { <option value=p.as_str() selected=p == LimitPeriod::Daily>{p.label()}</option> }).collect_view()}
                     </select>
                 </div>
             </div>
@@ -150,40 +119,22 @@ fn CreateKeyForm(
                 <legend>"Allowed services " <span class="muted">"(none ticked: every service)"</span></legend>
                 {services
                     .into_iter()
-                    .map(|(id, service_name)| {
-                        let value = id.clone();
-                        let toggled = id.clone();
-                        view! {
-                            <label class="checkbox">
-                                <input
-                                    type="checkbox"
-                                    name="services"
-                                    value=value
-                                    prop:checked=move || allowed.read().contains(&id)
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        allowed.update(|list| {
-                                            list.retain(|s| s != &toggled);
-                                            if on { list.push(toggled.clone()); }
-                                        });
-                                    }
-                                />
-                                <span>{service_name}</span>
-                            </label>
-                        }
+                    .map(|(id, service_name)| view! {
+                        <label class="checkbox">
+                            <input type="checkbox" name="services" value=id/>
+                            <span>{service_name}</span>
+                        </label>
                     })
                     .collect_view()}
             </fieldset>
             <label class="checkbox">
-                <input type="checkbox" name="allow_funding" value="on" bind:checked=allow_funding/>
+                <input type="checkbox" name="allow_funding" value="on"/>
                 <span>"Allow adding funds"</span>
             </label>
             <p class="hint">"Lets the agent top up this wallet with your saved card (POST /v1/wallet/fund)."</p>
             <FormError id="create-key-error" message=error/>
             <div class="row">
-                <button type="submit" class="button primary" disabled=move || create.pending().get()>
-                    {move || if create.pending().get() { "Creating…" } else { "Create key" }}
-                </button>
+                <button type="submit" class="button primary" data-pending="Creating…">"Create key"</button>
             </div>
         </form>
     }
@@ -212,7 +163,7 @@ fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
             <ActionForm action=change>
                 <input type="hidden" name="key_id" value=id/>
                 <input type="hidden" name="change" value=value/>
-                <button type="submit" class=class disabled=move || change.pending().get()>{label}</button>
+                <button type="submit" class=class>{label}</button>
             </ActionForm>
         }
     };

@@ -1,6 +1,7 @@
-//! The signed-in frame around every `/dashboard/*` page: header with the live balance, navigation and
-//! "Log out". Signed-out visitors never get here on a full page load (the server redirects them); after
-//! a client-side navigation with an expired session this frame sends them to `/login` itself.
+//! The signed-in frame around every `/dashboard/*` page: header with the balance, navigation and
+//! "Log out". The balance is the server's at render time, and every form post or link (with JavaScript
+//! on too: `public/enhance.js` swaps in the page the server answers) renders it afresh, so it is live
+//! without a client-side copy. A signed-out visitor is redirected to `/login` (with `?next=`).
 
 use crate::auth::api::{get_current_user, CurrentUser, LogOut};
 use crate::auth::return_to;
@@ -10,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
-/// The header balance, shared with pages that change it (they call `refetch` after moving money).
+/// The wallet summary the header shows, shared with the page so it is read once per render.
 #[derive(Clone, Copy)]
 pub struct WalletResource(pub Resource<Result<WalletSummary, AppError>>);
 
@@ -34,9 +35,8 @@ pub fn DashboardLayout() -> impl IntoView {
     // The header waits for the user and the balance; the page (the Outlet) renders once, beside that
     // Suspense rather than in it: during server rendering Suspense re-runs its children up to three times
     // (to find every resource read under them), and a page in there was rebuilt each time, running all of
-    // its queries again (the wallet page sent 20 statements instead of 8). Full page loads of a signed-out
-    // visitor never get here (the server redirects them); after a client-side navigation with an expired
-    // session, the header's check sends them to log in.
+    // its queries again (the wallet page sent 20 statements instead of 8). A signed-out visitor (an
+    // expired session) is sent to log in by the `Redirect`, a 302 during server rendering.
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -2,4 +2,5 @@
 
 pub mod dashboard;
 pub mod form_error;
+pub mod live;
 pub mod shell;

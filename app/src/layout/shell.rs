@@ -1,4 +1,9 @@
 //! The HTML document and the route table.
+//!
+//! Pages are rendered on the server only (Leptos islands): every form posts and every link loads a page,
+//! so everything works with JavaScript off. With it on, `public/enhance.js` sends those same requests
+//! with `fetch` and swaps in the page that comes back (no full reload, pending labels on buttons), and the
+//! few `#[island]` components (live field checks, the Add Funds dialog) hydrate from the wasm bundle.
 
 use crate::auth::page::{LoginPage, SignupPage};
 use crate::checkout::page::CheckoutPage;
@@ -23,8 +28,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script src="/charts.js" defer></script>
+                <script src="/enhance.js" defer></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                // Islands: only `#[island]` components load the wasm bundle and hydrate.
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -37,12 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: this marks the page as live (tests wait for it).
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/tollgate.css"/>
         <Title text="Tollgate"/>

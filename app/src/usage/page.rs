@@ -9,7 +9,6 @@ use crate::charts::spend::SpendChartView;
 use crate::error::AppError;
 use crate::layout::form_error::FormError;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 const PARAMS: [&str; 7] = ["since", "until", "service", "model", "status", "cursor", "request"];
@@ -22,28 +21,22 @@ pub fn UsagePage() -> impl IntoView {
         PARAMS.iter().map(|name| (*name, q.get(name).unwrap_or_default())).collect()
     };
     let set_timezone = ServerAction::<SetTimezone>::new();
-    let usage = Resource::new(
-        move || (params(), set_timezone.version().get()),
-        |(p, _)| {
-            let get = |name: &str| {
-                p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
-            };
-            get_usage(
-                get("since"),
-                get("until"),
-                get("service"),
-                get("model"),
-                get("status"),
-                get("cursor"),
-                get("request").and_then(|r| r.parse().ok()),
-            )
-        },
-    );
+    let usage = Resource::new(params, |p| {
+        let get =
+            |name: &str| p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+        get_usage(
+            get("since"),
+            get("until"),
+            get("service"),
+            get("model"),
+            get("status"),
+            get("cursor"),
+            get("request").and_then(|r| r.parse().ok()),
+        )
+    });
     let timezones = Resource::new(|| (), |_| list_timezones());
     let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
-    let tz_error = Signal::derive(move || {
-        set_timezone.value().get().and_then(Result::err).or_else(|| url_error.get()).map(|e| e.message())
-    });
+    let tz_error = Signal::derive(move || url_error.get().map(|e| e.message()));
 
     view! {
         <main class="page">
@@ -66,7 +59,7 @@ pub fn UsagePage() -> impl IntoView {
                             view! {
                                 <section class="card range" aria-labelledby="range-heading">
                                     <h2 id="range-heading" class="visually-hidden">"Days shown"</h2>
-                                    <Form method="GET" action="/dashboard/usage" attr:class="filters">
+                                    <form method="get" action="/dashboard/usage" class="filters">
                                         <div class="field">
                                             <label for="usage-since">"Since"</label>
                                             <input id="usage-since" type="date" name="since" value=view.since.to_string()/>
@@ -76,7 +69,7 @@ pub fn UsagePage() -> impl IntoView {
                                             <input id="usage-until" type="date" name="until" value=view.until.to_string()/>
                                         </div>
                                         <button type="submit" class="button">"Show"</button>
-                                    </Form>
+                                    </form>
                                     <ActionForm action=set_timezone attr:class="filters">
                                         <div class="field">
                                             <label for="usage-timezone">"Timezone"</label>
@@ -88,11 +81,11 @@ pub fn UsagePage() -> impl IntoView {
                                                 }).collect_view()}
                                             </select>
                                         </div>
-                                        <button type="submit" class="button" disabled=move || set_timezone.pending().get()>"Set timezone"</button>
+                                        <button type="submit" class="button" data-pending="Saving…">"Set timezone"</button>
                                     </ActionForm>
                                     <p class="muted" data-testid="usage-timezone">{format!("Days run from midnight to midnight in {}.", view.timezone)}</p>
                                     <FormError id="timezone-error" message=tz_error/>
-                                    <form method="get" action="/dashboard/usage/export.csv" class="export">
+                                    <form method="get" action="/dashboard/usage/export.csv" class="export" data-native>
                                         <input type="hidden" name="since" value=view.since.to_string()/>
                                         <input type="hidden" name="until" value=view.until.to_string()/>
                                         <button type="submit" class="button">"Export CSV"</button>

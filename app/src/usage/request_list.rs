@@ -5,7 +5,7 @@ use super::summary_table::exact;
 use crate::metering::call::CallStatus;
 use crate::url_query::encode_value;
 use leptos::prelude::*;
-use leptos_router::components::{Form, A};
+use leptos_router::components::A;
 
 /// The page's own URL with `changes` applied (the list's links keep the range and filters).
 pub fn usage_href(query: &[(&str, String)], changes: &[(&str, Option<String>)]) -> String {
@@ -36,7 +36,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
         move |id: uuid::Uuid| usage_href(&query, &[("request", Some(id.to_string()))])
     };
     view! {
-        <Form method="GET" action="/dashboard/usage" attr:class="filters">
+        <form method="get" action="/dashboard/usage" class="filters">
             <input type="hidden" name="since" value=since/>
             <input type="hidden" name="until" value=until/>
             <div class="field">
@@ -62,7 +62,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
                 </select>
             </div>
             <button type="submit" class="button">"Filter"</button>
-        </Form>
+        </form>
         {if rows.is_empty() {
             view! { <p class="empty">"No calls match in this range."</p> }.into_any()
         } else {
@@ -116,7 +116,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
             {next.map(|cursor| {
                 let keep = query.clone();
                 view! {
-                    <Form method="GET" action="/dashboard/usage">
+                    <form method="get" action="/dashboard/usage">
                         {keep
                             .into_iter()
                             .filter(|(k, v)| !v.is_empty() && *k != "cursor" && *k != "request")
@@ -124,7 +124,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
                             .collect_view()}
                         <input type="hidden" name="cursor" value=cursor/>
                         <button type="submit" class="button">"Next page"</button>
-                    </Form>
+                    </form>
                 }
             })}
         </div>

@@ -1,12 +1,12 @@
 //! Step 1 of Add Funds (CONTRACT.md "Add Funds flow"): amount, then a saved card or a new one.
 //! "Continue" posts to `start_add_funds`; new card data travels only in that POST body, never in a URL.
 
+use super::amount_field::TopUpAmountField;
 use super::api::{PaymentMethodView, StartAddFunds};
 use super::dialog::Dialog;
 use super::new_card_fields::NewCardFields;
 use crate::error::AppError;
 use crate::layout::form_error::FormError;
-use crate::money::TopUpAmount;
 use leptos::prelude::*;
 
 #[component]
@@ -21,43 +21,13 @@ pub fn AddFundsPanel(
     let has_saved = !usable.is_empty();
     let default_id = usable.iter().find(|c| c.is_default).or(usable.first()).map(|c| c.id);
 
-    // The same rule as the server's, shown once the field has been left.
-    let (amount, set_amount) = signal(String::new());
-    let (amount_touched, set_amount_touched) = signal(false);
-    let amount_hint = move || {
-        (amount_touched.get())
-            .then(|| TopUpAmount::parse(&amount.get()).err().map(|e| AppError::from(e).message()))
-            .flatten()
-    };
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(err)) => Some(err.message()),
-        Some(Ok(_)) => None,
-        None => url_error.get().map(|e| e.message()),
-    });
+    let error = Signal::derive(move || url_error.get().map(|e| e.message()));
 
     view! {
         <Dialog labelled_by="add-funds-heading">
             <h2 id="add-funds-heading">"Add Funds"</h2>
             <ActionForm action=action attr:class="stack add-funds-form" attr:novalidate=true>
-                <div class="field">
-                    <label for="add-amount">"Amount"</label>
-                    <div class="money-input">
-                        <span aria-hidden="true">"$"</span>
-                        <input
-                            id="add-amount"
-                            name="amount"
-                            inputmode="decimal"
-                            autocomplete="off"
-                            placeholder="25.00"
-                            aria-describedby="add-amount-hint add-funds-error"
-                            on:input=move |ev| set_amount.set(event_target_value(&ev))
-                            on:blur=move |_| set_amount_touched.set(true)
-                        />
-                    </div>
-                    <p id="add-amount-hint" class="hint" aria-live="polite">
-                        {move || amount_hint().unwrap_or_else(|| "Between $10.00 and $10,000.00.".to_string())}
-                    </p>
-                </div>
+                <TopUpAmountField/>
                 <fieldset class="card-choice" class:hidden=!has_saved>
                     <legend>"Pay with"</legend>
                     {usable
@@ -86,9 +56,7 @@ pub fn AddFundsPanel(
                 </div>
                 <FormError id="add-funds-error" message=error/>
                 <div class="row">
-                    <button type="submit" class="button primary" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Checking…" } else { "Continue" }}
-                    </button>
+                    <button type="submit" class="button primary" data-pending="Checking…">"Continue"</button>
                     <a class="button ghost" href="/dashboard/wallet">"Cancel"</a>
                 </div>
             </ActionForm>

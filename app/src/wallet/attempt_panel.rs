@@ -8,7 +8,6 @@ use crate::error::AppError;
 use crate::layout::form_error::FormError;
 use crate::money::Usd;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use uuid::Uuid;
 
 #[component]
@@ -23,13 +22,7 @@ pub fn AttemptPanelView(
 ) -> impl IntoView {
     let attempt = panel.attempt;
     let id = attempt.id;
-    let action_error = move || {
-        [confirm.value().get().and_then(Result::err), retry.value().get().and_then(Result::err)]
-            .into_iter()
-            .flatten()
-            .next()
-    };
-    let error = Signal::derive(move || action_error().or_else(|| url_error.get()).map(|e| e.message()));
+    let error = Signal::derive(move || url_error.get().map(|e| e.message()));
     let body = match attempt.status {
         AttemptStatus::Draft => {
             let after = Usd::new(panel.balance_now.amount() + attempt.amount.amount());
@@ -42,9 +35,7 @@ pub fn AttemptPanelView(
                 </dl>
                 <ActionForm action=confirm attr:class="row">
                     <input type="hidden" name="attempt_id" value=id.to_string()/>
-                    <button type="submit" class="button primary" disabled=move || confirm.pending().get()>
-                        {move || if confirm.pending().get() { "Charging your card…" } else { "Confirm" }}
-                    </button>
+                    <button type="submit" class="button primary" data-pending="Charging your card…">"Confirm"</button>
                     <a class="button ghost" href="/dashboard/wallet">"Cancel"</a>
                 </ActionForm>
             }
@@ -75,26 +66,24 @@ pub fn AttemptPanelView(
                 <p class="muted">{format!("{} on {}", attempt.amount.display(), attempt.card_label)}</p>
                 <div class="row">
                     {card_id.map(|card| view! {
-                        <Form method="GET" action="/dashboard/wallet">
+                        <form method="get" action="/dashboard/wallet">
                             <input type="hidden" name="attempt" value=id.to_string()/>
                             <input type="hidden" name="edit" value=card.to_string()/>
                             <button type="submit" class="button">"Update card"</button>
-                        </Form>
+                        </form>
                     })}
-                    <Form method="GET" action="/dashboard/wallet">
+                    <form method="get" action="/dashboard/wallet">
                         <input type="hidden" name="add" value="1"/>
                         <input type="hidden" name="card" value="new"/>
                         <button type="submit" class="button">"Use another card"</button>
-                    </Form>
+                    </form>
                     <ActionForm action=retry>
                         <input type="hidden" name="attempt_id" value=id.to_string()/>
-                        <button type="submit" class="button primary" disabled=move || retry.pending().get()>
-                            {move || if retry.pending().get() { "Retrying…" } else { "Retry" }}
-                        </button>
+                        <button type="submit" class="button primary" data-pending="Retrying…">"Retry"</button>
                     </ActionForm>
                 </div>
                 {card_id.filter(|card| Some(*card) == editing).map(|card| view! {
-                    <UpdateCardForm action=update card_id=card return_to=format!("/dashboard/wallet?attempt={id}")/>
+                    <UpdateCardForm action=update card_id=card return_to=format!("/dashboard/wallet?attempt={id}") error=None/>
                 })}
             }
             .into_any()
@@ -108,10 +97,15 @@ pub fn AttemptPanelView(
     }
 }
 
-/// "Update card": a new expiry and billing postal code; the number can't change.
+/// "Update card": a new expiry and billing postal code; the number can't change. `error` is a failed
+/// save's message (in the attempt panel, the panel shows it instead).
 #[component]
-pub fn UpdateCardForm(action: ServerAction<UpdateCard>, card_id: Uuid, return_to: String) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err).map(|e| e.message()));
+pub fn UpdateCardForm(
+    action: ServerAction<UpdateCard>,
+    card_id: Uuid,
+    return_to: String,
+    error: Option<String>,
+) -> impl IntoView {
     view! {
         <ActionForm action=action attr:class="stack update-card" attr:novalidate=true>
             <input type="hidden" name="payment_method_id" value=card_id.to_string()/>
@@ -126,9 +120,9 @@ pub fn UpdateCardForm(action: ServerAction<UpdateCard>, card_id: Uuid, return_to
                     <input id="update-postal" name="new_postal_code" autocomplete="postal-code"/>
                 </div>
             </div>
-            <FormError id="update-card-error" message=error/>
+            <FormError id="update-card-error" message=Signal::stored(error)/>
             <div class="row">
-                <button type="submit" class="button primary" disabled=move || action.pending().get()>"Save card"</button>
+                <button type="submit" class="button primary" data-pending="Saving…">"Save card"</button>
             </div>
         </ActionForm>
     }

@@ -4,7 +4,6 @@
 use super::api::{MakeDefaultCard, PaymentMethodView, RemoveCard, UpdateCard};
 use super::attempt_panel::UpdateCardForm;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use uuid::Uuid;
 
 #[component]
@@ -15,6 +14,8 @@ pub fn SavedCards(
     update: ServerAction<UpdateCard>,
     /// `?edit=<card id>`: that card's "Update card" form is open.
     editing: Option<Uuid>,
+    /// A failed "Save card" of that form.
+    error: Option<String>,
 ) -> impl IntoView {
     if cards.is_empty() {
         return view! { <p class="empty">"No saved cards yet. Add funds with a card and keep \"Save this card\" checked to save it."</p> }
@@ -51,17 +52,17 @@ pub fn SavedCards(
                                         </ActionForm>
                                     }
                                 })}
-                                <Form method="GET" action="/dashboard/wallet">
+                                <form method="get" action="/dashboard/wallet">
                                     <input type="hidden" name="edit" value=id.to_string()/>
                                     <button type="submit" class="button small">"Update card"</button>
-                                </Form>
+                                </form>
                                 <ActionForm action=remove>
                                     <input type="hidden" name="payment_method_id" value=id.to_string()/>
                                     <button type="submit" class="button small ghost">"Remove"</button>
                                 </ActionForm>
                             </div>
                             {(Some(card.id) == editing).then(|| view! {
-                                <UpdateCardForm action=update card_id=card.id return_to="/dashboard/wallet".to_string()/>
+                                <UpdateCardForm action=update card_id=card.id return_to="/dashboard/wallet".to_string() error=error.clone()/>
                             })}
                         </li>
                     }

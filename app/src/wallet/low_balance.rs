@@ -26,8 +26,9 @@ pub fn LowBalanceBanner(wallet: WalletSummary) -> impl IntoView {
 pub fn LowBalanceAlertForm(
     action: ServerAction<SetLowBalanceAlert>,
     current: Option<String>,
+    /// A failed save's message.
+    error: Option<String>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err).map(|e| e.message()));
     view! {
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
             <div class="field">
@@ -38,9 +39,9 @@ pub fn LowBalanceAlertForm(
                 </div>
                 <p id="alert-hint" class="hint">"Show a banner (and tell agents via the API) when the balance falls below this. Leave empty to turn it off."</p>
             </div>
-            <FormError id="low-balance-error" message=error/>
+            <FormError id="low-balance-error" message=Signal::stored(error)/>
             <div class="row">
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Save alert"</button>
+                <button type="submit" class="button" data-pending="Saving…">"Save alert"</button>
             </div>
         </ActionForm>
     }

@@ -2,6 +2,7 @@
 //! receipts. The money path itself is `add_funds.rs` (server only); the sandbox processor is in `server/`.
 
 pub mod add_funds_panel;
+pub mod amount_field;
 pub mod api;
 pub mod attempt;
 pub mod attempt_panel;

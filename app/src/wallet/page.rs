@@ -14,9 +14,9 @@ use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
 use crate::charts::spend::SpendChartView;
 use crate::error::AppError;
 use crate::layout::dashboard::WalletResource;
+use crate::layout::form_error::FormError;
 use crate::usage::api::get_wallet_chart;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
@@ -30,6 +30,8 @@ pub fn WalletPage() -> impl IntoView {
     let editing = move || param("edit").and_then(|id| id.parse::<Uuid>().ok());
     let url_error = Signal::derive(move || param("error").and_then(|code| AppError::from_code(&code)));
 
+    // Every form posts (with JavaScript on, `public/enhance.js` sends it with fetch) and comes back to this
+    // page, so the page is rendered afresh after each action: nothing here needs to re-read on the client.
     let start = ServerAction::<StartAddFunds>::new();
     let confirm = ServerAction::<ConfirmAddFunds>::new();
     let retry = ServerAction::<RetryAddFunds>::new();
@@ -37,49 +39,44 @@ pub fn WalletPage() -> impl IntoView {
     let make_default = ServerAction::<MakeDefaultCard>::new();
     let remove = ServerAction::<RemoveCard>::new();
     let alert = ServerAction::<SetLowBalanceAlert>::new();
-    // Every successful action may have moved money or changed cards: re-read what the page shows (and the
-    // header balance). A failed one changed nothing, so the form and what was typed stay as they are.
-    let successes = RwSignal::new(0usize);
-    macro_rules! count_successes {
-        ($($action:ident),+) => {$(
-            Effect::watch(
-                move || $action.version().get(),
-                move |_, _, _| {
-                    if matches!($action.value().get_untracked(), Some(Ok(_))) {
-                        successes.update(|n| *n += 1);
-                    }
-                },
-                false,
-            );
-        )+};
-    }
-    count_successes!(start, confirm, retry, update, make_default, remove, alert);
-    let changes = move || successes.get();
-    Effect::watch(changes, move |_, _, _| wallet.refetch(), false);
+    // A failed form post comes back with `?error=<code>`: the open step shows it, else the form it belongs
+    // to, else the page.
+    let card_editing = move || if attempt_id().is_none() { editing() } else { None };
+    let error_for = move |place: ErrorPlace| {
+        let err = url_error.get()?;
+        let here = if attempt_id().is_some() || adding() {
+            ErrorPlace::Panel
+        } else if card_editing().is_some() {
+            ErrorPlace::CardForm
+        } else if matches!(err, AppError::ThresholdInvalid) {
+            ErrorPlace::AlertForm
+        } else {
+            ErrorPlace::Page
+        };
+        (here == place).then(|| err.message())
+    };
 
-    let cards = Resource::new(changes, |_| get_payment_methods());
-    let attempts = Resource::new(changes, |_| get_recent_attempts());
-    let activity = Resource::new(changes, |_| get_recent_activity());
-    let chart = Resource::new(changes, |_| get_wallet_chart());
-    let panel = Resource::new(
-        move || (attempt_id(), changes()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_attempt(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+    let cards = Resource::new(|| (), |_| get_payment_methods());
+    let attempts = Resource::new(|| (), |_| get_recent_attempts());
+    let activity = Resource::new(|| (), |_| get_recent_activity());
+    let chart = Resource::new(|| (), |_| get_wallet_chart());
+    let panel = Resource::new(attempt_id, |id| async move {
+        match id {
+            Some(id) => get_attempt(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
 
     view! {
         <main class="page">
             <div class="page-head">
                 <h1>"Wallet"</h1>
-                <Form method="GET" action="/dashboard/wallet">
+                <form method="get" action="/dashboard/wallet">
                     <input type="hidden" name="add" value="1"/>
                     <button type="submit" class="button primary">"Add Funds"</button>
-                </Form>
+                </form>
             </div>
+            <FormError id="wallet-error" message=Signal::derive(move || error_for(ErrorPlace::Page))/>
             <section class="card balance-card" aria-labelledby="balance-heading">
                 <h2 id="balance-heading" class="card-label">"Available balance"</h2>
                 <p class="balance-amount">
@@ -130,7 +127,8 @@ pub fn WalletPage() -> impl IntoView {
                                         make_default=make_default
                                         remove=remove
                                         update=update
-                                        editing=if attempt_id().is_none() { editing() } else { None }
+                                        editing=card_editing()
+                                        error=error_for(ErrorPlace::CardForm)
                                     />
                                 }
                                 .into_any(),
@@ -144,7 +142,7 @@ pub fn WalletPage() -> impl IntoView {
                     <Suspense fallback=|| ()>
                         {move || wallet.get().and_then(Result::ok).map(|w| {
                             let current = w.low_balance_threshold.map(|t| t.json_cents());
-                            view! { <LowBalanceAlertForm action=alert current/> }
+                            view! { <LowBalanceAlertForm action=alert current error=error_for(ErrorPlace::AlertForm)/> }
                         })}
                     </Suspense>
                 </section>
@@ -229,4 +227,17 @@ fn label(kind: &str) -> &'static str {
         "refund" => "Refund",
         _ => "Adjustment",
     }
+}
+
+/// Where on the wallet page a form's `?error=` is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ErrorPlace {
+    /// The open Add Funds step (amount and card, or the attempt).
+    Panel,
+    /// A saved card's "Update card" form.
+    CardForm,
+    /// "Low balance alert".
+    AlertForm,
+    /// Above the balance (e.g. "Make default" on a card that was removed meanwhile).
+    Page,
 }
