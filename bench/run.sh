@@ -5,7 +5,8 @@
 #
 #   P1  POST /v1/requests, 64 connections on one hot wallet and spread over 1,000 wallets (wrk), vs pgbench
 #       of the naive one-call-per-transaction SQL (debit + ledger + request + rollup) at 1, 8 and 64 clients
-#   P2  GET /dashboard/wallet of the 1M-call account (wrk, 8 connections) vs pgbench of the page's queries
+#   P2  GET /dashboard/wallet of the 1M-call account (wrk, 8 connections) vs pgbench of the page's queries;
+#       then again with the server's page cache off (TOLLGATE_PAGE_CACHE=false: every load renders)
 #   P3  GET /v1/usage for 90 days: the smallest vs the largest account (sequential requests)
 #   P4  the release bundle that makes a page live: target/site/pkg/*.wasm + *.js (the islands) and
 #       enhance.js (in-place links and forms), raw and gzip -9
@@ -124,14 +125,21 @@ done
 [[ -n "$port" ]] || die "no free port found"
 base="http://127.0.0.1:$port"
 say "server on $base (migrations run at start-up; log in $results/server.log)"
-LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false TOLLGATE_DB_MAX_CONNECTIONS=$server_pool "$server_bin" >"$results/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 120); do
-  if curl -sf -o /dev/null "$base/healthz"; then break; fi
-  kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$results/server.log" >&2; die "the server stopped"; }
-  sleep 0.5
-done
-curl -sf -o /dev/null "$base/healthz" || die "the server did not answer /healthz within 60 s"
+# start_server [NAME=VALUE…]: the server with the bench's settings plus these (P2 runs it again without
+# its page cache); waits for /healthz.
+start_server() {
+  env "$@" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false \
+    TOLLGATE_DB_MAX_CONNECTIONS=$server_pool "$server_bin" >>"$results/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 120); do
+    if curl -sf -o /dev/null "$base/healthz"; then break; fi
+    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$results/server.log" >&2; die "the server stopped"; }
+    sleep 0.5
+  done
+  curl -sf -o /dev/null "$base/healthz" || die "the server did not answer /healthz within 60 s"
+}
+stop_server() { kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+start_server
 server_alive() { kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$results/server.log" >&2; die "the server stopped"; }; }
 
 # ------------------------------------------------------------------------------------------- the data
@@ -318,6 +326,28 @@ pgbench_run "$p2_connections" "$p2_script" sid="$cookie" acct="$account" tz="$tz
   since="$chart_since" until="$chart_until" from="$from" to="$to"
 p2_naive=$b_tps
 row "P2|pgbench page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|$p2_script_statements statements per page, failed ${b_failed:-0}"
+# What a kept page costs the database (server/src/page_cache.rs): the session and the page's fingerprint,
+# the app's own SQL file.
+p2_kept_script="$work/p2_kept_page.sql"
+{
+  echo 'SELECT data FROM "tower_sessions"."session" WHERE id = :sid AND expiry_date > now();'
+  grep -v '^--' app/src/wallet/page_fingerprint.sql | sed 's/\$1/:acct::uuid/g; s/\$2/10/g; $ s/$/;/'
+} >"$p2_kept_script"
+checkpoint
+pgbench_run "$p2_connections" "$p2_kept_script" sid="$cookie" acct="$account"
+p2_kept_naive=$b_tps
+row "P2|pgbench kept-page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|session + fingerprint, 2 statements per page, failed ${b_failed:-0}"
+# The same page with the server's page cache off (server/src/page_cache.rs): every load renders it.
+say "P2: again with TOLLGATE_PAGE_CACHE=false (every load renders the page)"
+stop_server
+start_server TOLLGATE_PAGE_CACHE=false
+wrk_warmup -c"$p2_connections" -H "Cookie: tollgate_session=$cookie" -H 'Accept: text/html' "$base/dashboard/wallet"
+checkpoint
+wrk_run -c"$p2_connections" -H "Cookie: tollgate_session=$cookie" -H 'Accept: text/html' -s "$bench_dir/wrk/get.lua" "$base/dashboard/wallet"
+p2_uncached=$w_rps p2_uncached_p99=$w_p99
+row "P2|server GET /dashboard/wallet ($p2_n calls), page cache off|$p2_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, every load rendered (8 statements)"
+stop_server
+start_server
 
 # ------------------------------------------------------------------------------------------------- P3
 p3_small=${sorted_sizes[0]} p3_large=${sorted_sizes[-1]}
@@ -369,8 +399,7 @@ fi
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
 p3_ratio=$(ratio "${p3_median[$p3_large]}" "${p3_median[$p3_small]}")
 server_alive
-kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
-server_pid=""
+stop_server
 
 mem_gb=$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
@@ -391,7 +420,7 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- app server migrat
   echo "|---|---|"
   echo "| P1 hot wallet: server ≥ 5× naive pgbench | $(ratio "$p1_hot_server" "$p1_hot_naive")× vs pgbench at $p1_connections clients ($p1_hot_server vs $p1_hot_naive calls/s); $(ratio "$p1_hot_server" "$p1_hot_naive_best")× vs its best client count ($p1_hot_naive_best) |"
   echo "| P1 $spread_wallets wallets: server ≥ 0.7× pgbench | $(ratio "$p1_spread_server" "$p1_spread_naive")× ($p1_spread_server vs $p1_spread_naive calls/s) |"
-  echo "| P2 wallet page ($p2_n calls): server ≥ 0.5× pgbench, p99 < 50 ms | $(ratio "$p2_server" "$p2_naive")× ($p2_server vs $p2_naive pages/s), p99 $p2_server_p99 ms |"
+  echo "| P2 wallet page ($p2_n calls): server ≥ 0.5× pgbench, p99 < 50 ms | $(ratio "$p2_server" "$p2_naive")× ($p2_server vs $p2_naive pages/s), p99 $p2_server_p99 ms; with the page cache off $(ratio "$p2_uncached" "$p2_naive")× ($p2_uncached pages/s), p99 $p2_uncached_p99 ms; vs pgbench of the 2 statements a kept page sends $(ratio "$p2_server" "$p2_kept_naive")× ($p2_kept_naive) |"
   echo "| P3 90-day summary: latency $p3_large / $p3_small calls ≤ 2 | $p3_ratio (median ${p3_median[$p3_large]} vs ${p3_median[$p3_small]} ms) |"
   echo "| P4 hydrate bundle gzip ≤ 350 KB | $(kb "$p4_gzip") KB gzip -9 ($(kb "$p4_raw") KB raw; 1 KB = 1000 bytes) |"
   echo

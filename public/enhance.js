@@ -129,7 +129,7 @@
     document.title = doc.title;
     document.body.replaceWith(document.adoptNode(doc.body));
     window.scrollTo(0, samePage ? scroll : 0);
-    afterSwap(options.form, typed);
+    afterSwap(options.form, typed, samePage);
   }
 
   // What was typed into a form, by field id (a radio or checkbox by name=value). Passwords are never
@@ -176,8 +176,9 @@
 
   // What every page gets once it is in the document: its islands hydrated (when the wasm bundle is
   // already running; on a first load the island loader does that), the dialog's focus and Escape, and
-  // what was typed into a form whose post failed.
-  function afterSwap(submittedForm, typed) {
+  // what was typed into a form whose post failed (focus on its first field), else focus on a new page's
+  // heading.
+  function afterSwap(submittedForm, typed, samePage) {
     if (window.__hydrateIsland) {
       document.body.querySelectorAll("leptos-island").forEach(function (island) {
         window.__hydrateIsland(island, island.dataset.component);
@@ -185,9 +186,17 @@
       document.body.setAttribute("data-hydrated", "true");
     }
     var failedForm = restoreTyped(typed);
-    if (!setUpDialog() && failedForm) {
+    if (setUpDialog()) return;
+    if (failedForm) {
       var field = failedForm.querySelector("input:not([type=hidden]), select, textarea");
       if (field) field.focus();
+    } else if (!samePage) {
+      // A new page: start keyboard and screen reader users at its heading, as a page load would.
+      var heading = document.querySelector("main h1");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+      }
     }
   }
 

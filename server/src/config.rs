@@ -25,6 +25,9 @@ pub struct Config {
     /// `TOLLGATE_PUBLIC_URL`: the site's address as clients reach it (e.g. `https://tollgate.example`), for
     /// absolute links in API answers (`checkout_url`). Default: `http://` + the request's Host.
     pub public_url: Option<String>,
+    /// `TOLLGATE_PAGE_CACHE`, default true: answer an unchanged wallet page from memory
+    /// (`page_cache.rs`; it is re-rendered as soon as anything it shows changes).
+    pub page_cache: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,7 @@ impl Config {
             public_url: lookup("TOLLGATE_PUBLIC_URL")
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .filter(|u| !u.is_empty()),
+            page_cache: lookup("TOLLGATE_PAGE_CACHE").is_none() || flag(&lookup, "TOLLGATE_PAGE_CACHE")?,
         })
     }
 

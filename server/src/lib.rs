@@ -8,6 +8,7 @@ pub mod cross_site;
 pub mod demo_seed;
 pub mod health;
 pub mod key_form;
+pub mod page_cache;
 pub mod page_guard;
 pub mod sandbox_processor;
 pub mod startup;

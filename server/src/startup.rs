@@ -1,8 +1,8 @@
 //! Start-up in order: connect (or fail clearly), migrate, seed (dev), then route.
 
 use crate::{
-    api, config::Config, cross_site, health, key_form, page_guard, sandbox_processor::SandboxProcessor,
-    usage_export,
+    api, config::Config, cross_site, health, key_form, page_cache, page_guard,
+    sandbox_processor::SandboxProcessor, usage_export,
 };
 use app::metering::meter::Meter;
 use app::wallet::{add_funds, processor::PaymentProcessor};
@@ -37,6 +37,8 @@ pub struct AppState {
     pub call_cache: Arc<crate::api::call_cache::CallCache>,
     /// `TOLLGATE_PUBLIC_URL`, for absolute links in API answers.
     pub public_url: Option<String>,
+    /// The rendered wallet page per user, while nothing it shows changes (`page_cache`).
+    pub page_cache: Arc<crate::page_cache::PageCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +166,7 @@ pub fn build_router(
         processor,
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
         public_url: config.public_url.clone(),
+        page_cache: Arc::new(crate::page_cache::PageCache::new(config.page_cache)),
     };
     let routes = generate_route_list(App);
     let context = server_fn_context(&state);
@@ -179,6 +182,7 @@ pub fn build_router(
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), page_cache::wallet_page))
         .layer(middleware::from_fn(page_guard::require_login_for_dashboard))
         .layer(sessions)
         .layer(middleware::from_fn(page_guard::no_store))

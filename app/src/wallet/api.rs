@@ -103,7 +103,7 @@ pub async fn get_wallet_summary() -> Result<WalletSummary, AppError> {
 #[server(endpoint = "wallet/activity")]
 pub async fn get_recent_activity() -> Result<Vec<ActivityRow>, AppError> {
     let user = require_user().await?;
-    db::recent_activity(&pool()?, user.account_id, 10).await
+    db::recent_activity(&pool()?, user.account_id, db::ACTIVITY_ROWS).await
 }
 
 #[server(endpoint = "wallet/cards")]
@@ -115,7 +115,7 @@ pub async fn get_payment_methods() -> Result<Vec<PaymentMethodView>, AppError> {
 #[server(endpoint = "wallet/attempts")]
 pub async fn get_recent_attempts() -> Result<Vec<AttemptRow>, AppError> {
     let user = require_user().await?;
-    db::recent_attempts(&pool()?, user.account_id, 10).await
+    db::recent_attempts(&pool()?, user.account_id, db::DEPOSIT_ROWS).await
 }
 
 #[server(endpoint = "wallet/attempt")]

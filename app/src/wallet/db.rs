@@ -11,6 +11,32 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// Ledger entries the wallet page lists ("Recent activity").
+pub const ACTIVITY_ROWS: i64 = 10;
+/// Payment attempts the wallet page lists ("Deposits and failed attempts").
+pub const DEPOSIT_ROWS: i64 = 10;
+
+/// The fingerprint's one statement (`$1` account, `$2` = `DEPOSIT_ROWS`); the bench runs the same file.
+pub const PAGE_FINGERPRINT_SQL: &str = include_str!("page_fingerprint.sql");
+
+/// What the plain wallet page (`/dashboard/wallet`) is made of, as one string that changes whenever any of
+/// it does, read in one statement; plus the account's timezone (the chart's days end at local midnight).
+///
+/// It lists the row versions (`xmin`: PostgreSQL gives a row a new one on every update) of everything the
+/// page reads: the wallet row (every ledger entry, paid call and deposit moves its balance in the same
+/// transaction, so the activity list and the chart's spend and deposits follow it), the account row
+/// (alert threshold, timezone), every saved card (removal is an update too) and the deposit history's rows.
+/// A page rendered after reading a fingerprint shows data at least that new; equal fingerprints mean
+/// nothing the page shows has changed. (The server's page cache, `server/src/page_cache.rs`.)
+pub async fn page_fingerprint(pool: &PgPool, account_id: Uuid) -> Result<(String, String), AppError> {
+    sqlx::query_as(PAGE_FINGERPRINT_SQL)
+        .bind(account_id)
+        .bind(DEPOSIT_ROWS)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// The balance and whether it is below the account's alert threshold (the wallet banner and
 /// `low_balance` in the API come from here).
 pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, AppError> {

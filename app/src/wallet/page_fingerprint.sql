@@ -1,0 +1,15 @@
+-- The wallet page's fingerprint (app/src/wallet/db.rs `page_fingerprint`; bench/run.sh P2 runs this file):
+-- the account's timezone, and the row versions (xmin) of everything the plain wallet page shows — the
+-- wallet row (moved with every ledger entry), the account row (alert threshold, timezone), every saved
+-- card (removal is an update) and the deposit history's rows. $1 the account, $2 the history's length.
+SELECT a.timezone,
+       concat_ws(':', w.xmin, a.xmin,
+         (SELECT string_agg(p.id || '.' || p.xmin, ',' ORDER BY p.id)
+            FROM payment_methods p WHERE p.account_id = $1),
+         (SELECT string_agg(t.id || '.' || t.xmin, ',')
+            FROM (SELECT id, xmin FROM payment_attempts
+                   WHERE account_id = $1 AND status IN ('succeeded', 'failed')
+                   ORDER BY COALESCE(completed_at, created_at) DESC
+                   LIMIT $2) t))
+  FROM wallets w JOIN accounts a ON a.id = w.account_id
+ WHERE w.account_id = $1
