@@ -7,8 +7,9 @@
 //! 2. replay calls whose `Idempotency-Key` was seen before (same parameters) or refuse them (different);
 //! 3. per call: free → completed at 0; over the key's cycle limit → rejected; over the balance → rejected;
 //!    else completed and the running balance goes down;
-//! 4. write: the ledger debits (one entry per paid call, one balance update), the request rows with their
-//!    cost breakdowns, the usage rollups (15-minute and daily) and the key counters, aggregated per batch;
+//! 4. write, in two statements: the ledger debits (one entry per paid call, one balance update), then the
+//!    request rows with their cost breakdowns, the usage rollups (15-minute and daily) and the key counters,
+//!    aggregated per batch (`record_calls`);
 //! 5. commit — only then is any call answered.
 //!
 //! Invariants: the balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
@@ -124,9 +125,18 @@ pub async fn charge_calls(
         .collect();
     let entry_ids = ledger::post_usage_batch(&mut tx, account_id, opening_balance, &debits).await?;
     let entries: HashMap<String, i64> = debits.into_iter().map(|(r, _)| r).zip(entry_ids).collect();
-    insert_requests(&mut tx, account_id, &decided, &decided_keys, &entries).await?;
-    add_to_rollups(&mut tx, account_id, &decided, now).await?;
-    update_key_counters(&mut tx, &keys, now).await?;
+    let counters: Vec<KeyCounters> = keys
+        .iter()
+        .filter(|(_, k)| k.used)
+        .map(|(id, k)| KeyCounters {
+            id: *id,
+            cycle_start: k.period.and_then(|p| p.cycle_start(now)),
+            cycle_spend: k.cycle_spend,
+            total_spend_delta: k.total_spend_delta,
+            completed: k.completed,
+        })
+        .collect();
+    record_calls(&mut tx, account_id, &decided, &decided_keys, &entries, now, &counters).await?;
     tx.commit().await?;
     Ok(answers)
 }
@@ -268,32 +278,84 @@ async fn lock_wallet_and_keys(
     Ok(Locked { opening_balance, now, keys })
 }
 
-/// The request rows of decided calls (shared with `history`, which records past calls the same way).
-pub(crate) async fn insert_requests(
+/// A used spend key's counters after a batch.
+pub(crate) struct KeyCounters {
+    pub id: Uuid,
+    pub cycle_start: Option<DateTime<Utc>>,
+    pub cycle_spend: Decimal,
+    pub total_spend_delta: Decimal,
+    pub completed: i64,
+}
+
+/// Step 4's writes after the ledger, in one statement (shared with `history`, which records past calls the
+/// same way): the request rows of the decided calls with their cost breakdowns, both rollup levels (the
+/// 15-minute bucket of `at`, and its local day in the account's timezone — read here, under the wallet lock
+/// that a timezone change also takes: see the usage_daily migration) summed per service and model, and the
+/// used keys' counters.
+pub(crate) async fn record_calls(
     conn: &mut PgConnection,
     account_id: Uuid,
     decided: &[CallRecord],
     keys: &[(Uuid, Option<&str>, Option<&str>)],
     entries: &HashMap<String, i64>,
+    at: DateTime<Utc>,
+    counters: &[KeyCounters],
 ) -> Result<(), AppError> {
     if decided.is_empty() {
         return Ok(());
     }
     let column = |f: &dyn Fn(&CallRecord) -> Decimal| decided.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
-        "INSERT INTO requests
-            (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status, reject_reason,
-             cost_input, cost_output, cost_fee, cost_total, ledger_entry_id, balance_after, idempotency_key, created_at)
-         SELECT t.id, $1, t.key_id, t.service, t.model, t.input, t.output, t.status, t.reason,
-                t.cost_input, t.cost_output, t.cost_fee, t.cost_total, t.entry, t.balance_after, t.idem, $16
-           FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[],
-                       $9::text[], $10::numeric[], $11::numeric[], $12::numeric[], $13::numeric[], $14::bigint[],
-                       $15::numeric[], $17::text[])
-                WITH ORDINALITY AS t(id, key_id, service, model, input, output, status, reason, cost_input,
-                                     cost_output, cost_fee, cost_total, entry, balance_after, idem, n)
-          ORDER BY t.n",
+        "WITH t AS (
+             SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
+                                  $10::text[], $11::text[], $12::numeric[], $13::numeric[], $14::numeric[],
+                                  $15::numeric[], $16::bigint[], $17::numeric[], $18::text[])
+                 WITH ORDINALITY AS t(id, key_id, service, model, input, output, status, reason, cost_input,
+                                      cost_output, cost_fee, cost_total, entry, balance_after, idem, n)
+         ), calls AS (
+             INSERT INTO requests
+                 (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status,
+                  reject_reason, cost_input, cost_output, cost_fee, cost_total, ledger_entry_id, balance_after,
+                  idempotency_key, created_at)
+             SELECT t.id, $1, t.key_id, t.service, t.model, t.input, t.output, t.status, t.reason, t.cost_input,
+                    t.cost_output, t.cost_fee, t.cost_total, t.entry, t.balance_after, t.idem, $2
+               FROM t
+              ORDER BY t.n
+         ), sums AS (
+             SELECT service, model,
+                    count(*) FILTER (WHERE status = 'completed') AS requests,
+                    count(*) FILTER (WHERE status = 'rejected') AS rejected,
+                    sum(cost_total) AS cost
+               FROM t
+              GROUP BY service, model
+         ), daily AS (
+             INSERT INTO usage_daily AS d (account_id, day, service_id, model, requests, rejected, cost)
+             SELECT $1, ($2 AT TIME ZONE (SELECT timezone FROM accounts WHERE id = $1))::date,
+                    sums.service, sums.model, sums.requests, sums.rejected, sums.cost
+               FROM sums
+             ON CONFLICT (account_id, day, service_id, model) DO UPDATE
+                SET requests = d.requests + excluded.requests,
+                    rejected = d.rejected + excluded.rejected,
+                    cost = d.cost + excluded.cost
+         ), buckets AS (
+             INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, rejected, cost)
+             SELECT $1, $3, sums.service, sums.model, sums.requests, sums.rejected, sums.cost
+               FROM sums
+             ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE
+                SET requests = u.requests + excluded.requests,
+                    rejected = u.rejected + excluded.rejected,
+                    cost = u.cost + excluded.cost
+         )
+         UPDATE spend_keys k
+            SET cycle_start = c.cycle_start, cycle_spend = c.cycle_spend, total_spend = k.total_spend + c.delta,
+                request_count = k.request_count + c.completed, last_used_at = $2
+           FROM unnest($19::uuid[], $20::timestamptz[], $21::numeric[], $22::numeric[], $23::bigint[])
+                AS c(id, cycle_start, cycle_spend, delta, completed)
+          WHERE k.id = c.id",
     )
     .bind(account_id)
+    .bind(at)
+    .bind(rollup_bucket(at))
     .bind(decided.iter().map(|r| r.request_id).collect::<Vec<_>>())
     .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
     .bind(decided.iter().map(|r| r.service.as_str()).collect::<Vec<_>>())
@@ -308,8 +370,12 @@ pub(crate) async fn insert_requests(
     .bind(column(&|r| r.cost.total.amount()))
     .bind(decided.iter().map(|r| entries.get(&r.request_id.to_string()).copied()).collect::<Vec<_>>())
     .bind(column(&|r| r.balance_after.amount()))
-    .bind(decided.first().map(|r| r.created_at))
     .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
+    .bind(counters.iter().map(|c| c.id).collect::<Vec<_>>())
+    .bind(counters.iter().map(|c| c.cycle_start).collect::<Vec<_>>())
+    .bind(counters.iter().map(|c| c.cycle_spend).collect::<Vec<_>>())
+    .bind(counters.iter().map(|c| c.total_spend_delta).collect::<Vec<_>>())
+    .bind(counters.iter().map(|c| c.completed).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -320,93 +386,4 @@ pub(crate) async fn insert_requests(
 pub fn rollup_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
     let secs = at.timestamp();
     DateTime::from_timestamp(secs - secs.rem_euclid(900), 0).expect("in range")
-}
-
-/// Adds the batch to its rollup rows (15-minute bucket and local day), one upsert per level, service and model.
-pub(crate) async fn add_to_rollups(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-    decided: &[CallRecord],
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let mut sums: HashMap<(&str, &str), (i64, i64, Decimal)> = HashMap::new();
-    for r in decided {
-        let sum = sums.entry((r.service.as_str(), r.model.as_str())).or_default();
-        match r.status {
-            CallStatus::Completed => sum.0 += 1,
-            CallStatus::Rejected => sum.1 += 1,
-        }
-        sum.2 += r.cost.total.amount();
-    }
-    if sums.is_empty() {
-        return Ok(());
-    }
-    let (mut services, mut models, mut completed, mut rejected, mut costs) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    for ((service, model), (done, refused, cost)) in sums {
-        services.push(service);
-        models.push(model);
-        completed.push(done);
-        rejected.push(refused);
-        costs.push(cost);
-    }
-    // Both levels in one statement: the 15-minute bucket, and the local day of the account's timezone (read
-    // here, under the wallet lock that a timezone change also takes: see the usage_daily migration).
-    sqlx::query(
-        "WITH t AS (
-             SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::numeric[])
-                 AS t(service, model, requests, rejected, cost)
-         ), daily AS (
-             INSERT INTO usage_daily AS d (account_id, day, service_id, model, requests, rejected, cost)
-             SELECT $1, ($2 AT TIME ZONE (SELECT timezone FROM accounts WHERE id = $1))::date,
-                    t.service, t.model, t.requests, t.rejected, t.cost
-               FROM t
-             ON CONFLICT (account_id, day, service_id, model) DO UPDATE
-                SET requests = d.requests + excluded.requests,
-                    rejected = d.rejected + excluded.rejected,
-                    cost = d.cost + excluded.cost
-         )
-         INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, rejected, cost)
-         SELECT $1, $2, t.service, t.model, t.requests, t.rejected, t.cost
-           FROM t
-         ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE
-            SET requests = u.requests + excluded.requests,
-                rejected = u.rejected + excluded.rejected,
-                cost = u.cost + excluded.cost",
-    )
-    .bind(account_id)
-    .bind(rollup_bucket(now))
-    .bind(&services)
-    .bind(&models)
-    .bind(&completed)
-    .bind(&rejected)
-    .bind(&costs)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Each used key's counters move once per batch.
-async fn update_key_counters(
-    conn: &mut PgConnection,
-    keys: &HashMap<Uuid, KeyState>,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    for (id, key) in keys.iter().filter(|(_, k)| k.used) {
-        sqlx::query(
-            "UPDATE spend_keys
-                SET cycle_start = $2, cycle_spend = $3, total_spend = total_spend + $4,
-                    request_count = request_count + $5, last_used_at = $6
-              WHERE id = $1",
-        )
-        .bind(id)
-        .bind(key.period.and_then(|p| p.cycle_start(now)))
-        .bind(key.cycle_spend)
-        .bind(key.total_spend_delta)
-        .bind(key.completed)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
 }

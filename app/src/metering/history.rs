@@ -3,7 +3,7 @@
 //! their own time. Live calls never come here; they go through `meter` and `charge`.
 
 use super::call::{CallRecord, CallStatus};
-use super::charge::{add_to_rollups, insert_requests};
+use super::charge::record_calls;
 use super::pricing::{Price, Usage};
 use crate::error::AppError;
 use crate::money::Usd;
@@ -64,8 +64,7 @@ pub async fn record_past_call(
     };
     let entries: HashMap<String, i64> = entry_id.map(|id| (request_id.to_string(), id)).into_iter().collect();
     let decided = std::slice::from_ref(&record);
-    insert_requests(conn, account_id, decided, &[(key_id, None, None)], &entries).await?;
-    add_to_rollups(conn, account_id, decided, call.at).await?;
+    record_calls(conn, account_id, decided, &[(key_id, None, None)], &entries, call.at, &[]).await?;
     sqlx::query(
         "UPDATE spend_keys
             SET total_spend = total_spend + $2, request_count = request_count + 1,
