@@ -7,9 +7,9 @@
 //! 2. replay calls whose `Idempotency-Key` was seen before (same parameters) or refuse them (different);
 //! 3. per call: free → completed at 0; over the key's cycle limit → rejected; over the balance → rejected;
 //!    else completed and the running balance goes down;
-//! 4. write, in two statements: the ledger debits (one entry per paid call, one balance update), then the
-//!    request rows with their cost breakdowns, the usage rollups (15-minute and daily) and the key counters,
-//!    aggregated per batch (`record_calls`);
+//! 4. write, in one statement (`record_calls`): the ledger debits (one entry per paid call, one balance
+//!    update, checked against the running balance), the request rows with their cost breakdowns, the usage
+//!    rollups (15-minute and daily) and the key counters, aggregated per batch;
 //! 5. commit — only then is any call answered.
 //!
 //! Invariants: the balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
@@ -123,8 +123,7 @@ pub async fn charge_calls(
         .filter(|r| r.status == CallStatus::Completed && !r.cost.total.amount().is_zero())
         .map(|r| (r.request_id.to_string(), r.cost.total.amount()))
         .collect();
-    let entry_ids = ledger::post_usage_batch(&mut tx, account_id, opening_balance, &debits).await?;
-    let entries: HashMap<String, i64> = debits.into_iter().map(|(r, _)| r).zip(entry_ids).collect();
+    let debits = ledger::UsageDebits::new(opening_balance, &debits)?;
     let counters: Vec<KeyCounters> = keys
         .iter()
         .filter(|(_, k)| k.used)
@@ -136,7 +135,8 @@ pub async fn charge_calls(
             completed: k.completed,
         })
         .collect();
-    record_calls(&mut tx, account_id, &decided, &decided_keys, &entries, now, &counters).await?;
+    record_calls(&mut tx, account_id, &decided, &decided_keys, &HashMap::new(), &debits, now, &counters)
+        .await?;
     tx.commit().await?;
     Ok(answers)
 }
@@ -287,17 +287,20 @@ pub(crate) struct KeyCounters {
     pub completed: i64,
 }
 
-/// Step 4's writes after the ledger, in one statement (shared with `history`, which records past calls the
-/// same way): the request rows of the decided calls with their cost breakdowns, both rollup levels (the
+/// Step 4's writes in one statement (shared with `history`, which records past calls the same way): the
+/// ledger debits (`ledger::UsageDebits`: one balance move, one entry per paid call, checked after), the
+/// request rows of the decided calls with their cost breakdowns and ledger entries, both rollup levels (the
 /// 15-minute bucket of `at`, and its local day in the account's timezone — read here, under the wallet lock
 /// that a timezone change also takes: see the usage_daily migration) summed per service and model, and the
-/// used keys' counters.
+/// used keys' counters. `posted`: entries already written by the caller (history), by request id.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn record_calls(
     conn: &mut PgConnection,
     account_id: Uuid,
     decided: &[CallRecord],
     keys: &[(Uuid, Option<&str>, Option<&str>)],
-    entries: &HashMap<String, i64>,
+    posted: &HashMap<String, i64>,
+    debits: &ledger::UsageDebits,
     at: DateTime<Utc>,
     counters: &[KeyCounters],
 ) -> Result<(), AppError> {
@@ -305,8 +308,8 @@ pub(crate) async fn record_calls(
         return Ok(());
     }
     let column = |f: &dyn Fn(&CallRecord) -> Decimal| decided.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
-        "WITH t AS (
+    let statement = format!(
+        "WITH {ledger}, t AS (
              SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
                                   $10::text[], $11::text[], $12::numeric[], $13::numeric[], $14::numeric[],
                                   $15::numeric[], $16::bigint[], $17::numeric[], $18::text[])
@@ -318,8 +321,8 @@ pub(crate) async fn record_calls(
                   reject_reason, cost_input, cost_output, cost_fee, cost_total, ledger_entry_id, balance_after,
                   idempotency_key, created_at)
              SELECT t.id, $1, t.key_id, t.service, t.model, t.input, t.output, t.status, t.reason, t.cost_input,
-                    t.cost_output, t.cost_fee, t.cost_total, t.entry, t.balance_after, t.idem, $2
-               FROM t
+                    t.cost_output, t.cost_fee, t.cost_total, COALESCE(e.id, t.entry), t.balance_after, t.idem, $2
+               FROM t LEFT JOIN entries e ON e.reference = t.id::text
               ORDER BY t.n
          ), sums AS (
              SELECT service, model,
@@ -345,39 +348,44 @@ pub(crate) async fn record_calls(
                 SET requests = u.requests + excluded.requests,
                     rejected = u.rejected + excluded.rejected,
                     cost = u.cost + excluded.cost
+         ), counted AS (
+             UPDATE spend_keys k
+                SET cycle_start = c.cycle_start, cycle_spend = c.cycle_spend,
+                    total_spend = k.total_spend + c.delta, request_count = k.request_count + c.completed,
+                    last_used_at = $2
+               FROM unnest($19::uuid[], $20::timestamptz[], $21::numeric[], $22::numeric[], $23::bigint[])
+                    AS c(id, cycle_start, cycle_spend, delta, completed)
+              WHERE k.id = c.id
          )
-         UPDATE spend_keys k
-            SET cycle_start = c.cycle_start, cycle_spend = c.cycle_spend, total_spend = k.total_spend + c.delta,
-                request_count = k.request_count + c.completed, last_used_at = $2
-           FROM unnest($19::uuid[], $20::timestamptz[], $21::numeric[], $22::numeric[], $23::bigint[])
-                AS c(id, cycle_start, cycle_spend, delta, completed)
-          WHERE k.id = c.id",
-    )
-    .bind(account_id)
-    .bind(at)
-    .bind(rollup_bucket(at))
-    .bind(decided.iter().map(|r| r.request_id).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
-    .bind(decided.iter().map(|r| r.service.as_str()).collect::<Vec<_>>())
-    .bind(decided.iter().map(|r| r.model.as_str()).collect::<Vec<_>>())
-    .bind(decided.iter().map(|r| r.input_tokens as i64).collect::<Vec<_>>())
-    .bind(decided.iter().map(|r| r.output_tokens as i64).collect::<Vec<_>>())
-    .bind(decided.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-    .bind(column(&|r| r.cost.input.amount()))
-    .bind(column(&|r| r.cost.output.amount()))
-    .bind(column(&|r| r.cost.fee.amount()))
-    .bind(column(&|r| r.cost.total.amount()))
-    .bind(decided.iter().map(|r| entries.get(&r.request_id.to_string()).copied()).collect::<Vec<_>>())
-    .bind(column(&|r| r.balance_after.amount()))
-    .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
-    .bind(counters.iter().map(|c| c.id).collect::<Vec<_>>())
-    .bind(counters.iter().map(|c| c.cycle_start).collect::<Vec<_>>())
-    .bind(counters.iter().map(|c| c.cycle_spend).collect::<Vec<_>>())
-    .bind(counters.iter().map(|c| c.total_spend_delta).collect::<Vec<_>>())
-    .bind(counters.iter().map(|c| c.completed).collect::<Vec<_>>())
-    .execute(&mut *conn)
-    .await?;
+         SELECT entries.id, entries.reference, moved.balance FROM entries, moved",
+        ledger = ledger::UsageDebits::ctes(24),
+    );
+    let query = sqlx::query_as(&statement)
+        .bind(account_id)
+        .bind(at)
+        .bind(rollup_bucket(at))
+        .bind(decided.iter().map(|r| r.request_id).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .bind(decided.iter().map(|r| r.service.as_str()).collect::<Vec<_>>())
+        .bind(decided.iter().map(|r| r.model.as_str()).collect::<Vec<_>>())
+        .bind(decided.iter().map(|r| r.input_tokens as i64).collect::<Vec<_>>())
+        .bind(decided.iter().map(|r| r.output_tokens as i64).collect::<Vec<_>>())
+        .bind(decided.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+        .bind(column(&|r| r.cost.input.amount()))
+        .bind(column(&|r| r.cost.output.amount()))
+        .bind(column(&|r| r.cost.fee.amount()))
+        .bind(column(&|r| r.cost.total.amount()))
+        .bind(decided.iter().map(|r| posted.get(&r.request_id.to_string()).copied()).collect::<Vec<_>>())
+        .bind(column(&|r| r.balance_after.amount()))
+        .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
+        .bind(counters.iter().map(|c| c.id).collect::<Vec<_>>())
+        .bind(counters.iter().map(|c| c.cycle_start).collect::<Vec<_>>())
+        .bind(counters.iter().map(|c| c.cycle_spend).collect::<Vec<_>>())
+        .bind(counters.iter().map(|c| c.total_spend_delta).collect::<Vec<_>>())
+        .bind(counters.iter().map(|c| c.completed).collect::<Vec<_>>());
+    let rows = debits.bind(query).fetch_all(&mut *conn).await?;
+    debits.entry_ids(rows)?;
     Ok(())
 }
 

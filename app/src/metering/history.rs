@@ -64,7 +64,9 @@ pub async fn record_past_call(
     };
     let entries: HashMap<String, i64> = entry_id.map(|id| (request_id.to_string(), id)).into_iter().collect();
     let decided = std::slice::from_ref(&record);
-    record_calls(conn, account_id, decided, &[(key_id, None, None)], &entries, call.at, &[]).await?;
+    let no_debits = ledger::UsageDebits::new(Decimal::ZERO, &[])?; // posted above, at the call's own time
+    record_calls(conn, account_id, decided, &[(key_id, None, None)], &entries, &no_debits, call.at, &[])
+        .await?;
     sqlx::query(
         "UPDATE spend_keys
             SET total_spend = total_spend + $2, request_count = request_count + 1,

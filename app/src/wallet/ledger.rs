@@ -9,6 +9,7 @@ use crate::money::Usd;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Why the balance moved.
@@ -84,68 +85,83 @@ pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Poste
     Ok(Posted { entry_id, balance_after: Usd::new(balance_after) })
 }
 
-/// Debits a batch of metered calls from one wallet, one ledger entry per call, inside the caller's
-/// transaction (which holds the wallet row lock and has decided, in arrival order, that every debit fits).
-/// The balance moves once by the batch total, under the same never-negative condition as [`post`]; each
-/// entry carries the running balance after it. Returns the entry ids in the order of `debits`.
-pub async fn post_usage_batch(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-    opening_balance: Decimal,
-    debits: &[(String, Decimal)],
-) -> Result<Vec<i64>, AppError> {
-    if debits.is_empty() {
-        return Ok(Vec::new());
+/// A batch of metered calls' debits from one wallet, one ledger entry per call, for the caller's transaction
+/// (which holds the wallet row lock and has decided, in arrival order, that every debit fits). The balance
+/// moves once by the batch total, under the same never-negative condition as [`post`]; each entry carries
+/// the running balance after it. Written by the two CTEs of [`UsageDebits::ctes`], which the metering
+/// statement (`metering::charge::record_calls`) includes so a batch's writes are one round trip; the rows
+/// they return are checked by [`UsageDebits::entry_ids`].
+pub struct UsageDebits {
+    total: Decimal,
+    closing: Decimal,
+    amounts: Vec<Decimal>,
+    balances: Vec<Decimal>,
+    references: Vec<String>,
+}
+
+impl UsageDebits {
+    /// `debits`: (reference, cost) in arrival order, each cost positive.
+    pub fn new(opening_balance: Decimal, debits: &[(String, Decimal)]) -> Result<UsageDebits, AppError> {
+        if debits.iter().any(|(_, cost)| *cost <= Decimal::ZERO) {
+            tracing::error!("non-positive usage debit refused");
+            return Err(AppError::Internal);
+        }
+        let mut running = opening_balance;
+        let (mut amounts, mut balances, mut references) = (Vec::new(), Vec::new(), Vec::new());
+        for (reference, cost) in debits {
+            running -= *cost;
+            amounts.push(-*cost);
+            balances.push(running);
+            references.push(reference.clone());
+        }
+        let total = opening_balance - running;
+        Ok(UsageDebits { total, closing: running, amounts, balances, references })
     }
-    if debits.iter().any(|(_, cost)| *cost <= Decimal::ZERO) {
-        tracing::error!("non-positive usage debit refused");
-        return Err(AppError::Internal);
+
+    /// `moved` (the wallet row, moved by the total — or not at all, and then no entry is written) and
+    /// `entries` (RETURNING id, reference), for a `WITH` list. `$1` is the account; `$first` .. `$first + 3`
+    /// are bound by [`UsageDebits::bind`]. With no debits nothing moves.
+    pub fn ctes(first: usize) -> String {
+        let (total, amounts, balances, references) = (first, first + 1, first + 2, first + 3);
+        format!(
+            "moved AS (
+                 UPDATE wallets SET balance = balance - ${total}, updated_at = now()
+                  WHERE account_id = $1 AND ${total} > 0 AND balance - ${total} >= 0
+                  RETURNING id, balance
+             ), entries AS (
+                 INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference)
+                 SELECT $1, moved.id, 'usage', t.amount, t.balance_after, t.reference
+                   FROM moved, unnest(${amounts}::numeric[], ${balances}::numeric[], ${references}::text[])
+                        WITH ORDINALITY AS t(amount, balance_after, reference, n)
+                  ORDER BY t.n
+                 RETURNING id, reference
+             )"
+        )
     }
-    let total: Decimal = debits.iter().map(|(_, cost)| *cost).sum();
-    let mut running = opening_balance;
-    let (mut amounts, mut balances, mut references) = (Vec::new(), Vec::new(), Vec::new());
-    for (reference, cost) in debits {
-        running -= *cost;
-        amounts.push(-*cost);
-        balances.push(running);
-        references.push(reference.as_str());
+
+    /// Binds the CTEs' four parameters, in order after the caller's own.
+    pub fn bind<'q>(
+        &'q self,
+        query: sqlx::query::QueryAs<'q, sqlx::Postgres, (i64, String, Decimal), sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, (i64, String, Decimal), sqlx::postgres::PgArguments> {
+        query.bind(self.total).bind(&self.amounts).bind(&self.balances).bind(&self.references)
     }
-    // One statement: the balance moves by the total (or not at all, and then no entry is written), and the
-    // entries go in with the wallet's closing balance beside each, to check against the running one.
-    let ids: Vec<(i64, String, Decimal)> = sqlx::query_as(
-        "WITH moved AS (
-             UPDATE wallets SET balance = balance - $2, updated_at = now()
-              WHERE account_id = $1 AND balance - $2 >= 0
-              RETURNING id, balance
-         ), entries AS (
-             INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference)
-             SELECT $1, moved.id, 'usage', t.amount, t.balance_after, t.reference
-               FROM moved, unnest($3::numeric[], $4::numeric[], $5::text[]) WITH ORDINALITY
-                    AS t(amount, balance_after, reference, n)
-              ORDER BY t.n
-             RETURNING id, reference
-         )
-         SELECT entries.id, entries.reference, moved.balance FROM entries, moved",
-    )
-    .bind(account_id)
-    .bind(total)
-    .bind(&amounts)
-    .bind(&balances)
-    .bind(&references)
-    .fetch_all(&mut *conn)
-    .await?;
-    // No row: the balance didn't cover the total (the transaction rolls back; nothing was written).
-    let closing = ids.first().map(|(_, _, closing)| *closing).ok_or(AppError::InsufficientBalance)?;
-    if closing != running || ids.len() != debits.len() {
-        tracing::error!(%account_id, "wallet changed under a batch that holds its lock");
-        return Err(AppError::Internal);
+
+    /// From the statement's `SELECT entries.id, entries.reference, moved.balance FROM entries, moved`: the
+    /// entry id per reference, after checking that every debit was written and the wallet closed at the
+    /// running balance. An error leaves the caller's transaction to roll back: nothing is kept.
+    pub fn entry_ids(&self, rows: Vec<(i64, String, Decimal)>) -> Result<HashMap<String, i64>, AppError> {
+        if self.references.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // No row: the balance didn't cover the total.
+        let closing = rows.first().map(|(_, _, closing)| *closing).ok_or(AppError::InsufficientBalance)?;
+        if closing != self.closing || rows.len() != self.references.len() {
+            tracing::error!("wallet changed under a batch that holds its lock");
+            return Err(AppError::Internal);
+        }
+        Ok(rows.into_iter().map(|(id, reference, _)| (reference, id)).collect())
     }
-    let ids = ids.into_iter().map(|(id, reference, _)| (id, reference));
-    let by_reference: std::collections::HashMap<String, i64> = ids.map(|(id, r)| (r, id)).collect();
-    debits
-        .iter()
-        .map(|(reference, _)| by_reference.get(reference).copied().ok_or(AppError::Internal))
-        .collect()
 }
 
 /// The invariant, checkable in one query: the cached balance and the sum of the ledger, per wallet.
