@@ -3,11 +3,9 @@
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { journey, closeBrowser, newEmail, signUp, waitForPath, open } from "./support.js";
+import { journey, closeBrowser, newEmail, signUp, waitForPath, open, NEW_CARD, fillNewCard } from "./support.js";
 
 after(closeBrowser);
-
-const NEW_CARD = { number: "4242 4242 4242 4242", expiry: "12/30", cvc: "123", postal: "10001" };
 
 async function newAccount(page) {
   const email = newEmail("funds");
@@ -23,13 +21,6 @@ async function openAddFunds(page) {
   if (await done.isVisible()) await done.click();
   await page.getByRole("button", { name: "Add Funds" }).click();
   await page.getByLabel("Amount").waitFor();
-}
-
-async function fillNewCard(page, card) {
-  await page.getByLabel("Card number").fill(card.number);
-  await page.getByLabel("Expiry", { exact: true }).fill(card.expiry);
-  await page.getByLabel("CVC").fill(card.cvc);
-  await page.getByLabel("Billing postal code", { exact: true }).fill(card.postal);
 }
 
 /** Add Funds → amount → card → Continue → Confirm; returns after the result shows. */

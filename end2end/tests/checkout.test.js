@@ -3,7 +3,7 @@
 // Also the low-balance signal on the wallet page and in the API.
 import { after } from "node:test";
 import assert from "node:assert/strict";
-import { journey, closeBrowser, newEmail, signUp, waitForPath, open, logIn, DEMO, browser, api, createKey } from "./support.js";
+import { journey, closeBrowser, newEmail, signUp, waitForPath, open, logIn, DEMO, browser, api, createKey, fillNewCard, NEW_CARD } from "./support.js";
 
 after(closeBrowser);
 
@@ -28,18 +28,12 @@ for (const js of [true, false]) {
       await pay.goto(url);
       if (js) await pay.locator('body[data-hydrated="true"]').waitFor({ state: "attached" });
       await pay.getByRole("heading", { name: "Add $25.00 to your Tollgate wallet" }).waitFor();
-      await pay.getByLabel("Card number").fill("4000 0000 0000 0002");
-      await pay.getByLabel("Expiry", { exact: true }).fill("12/30");
-      await pay.getByLabel("CVC").fill("123");
-      await pay.getByLabel("Billing postal code").fill("10001");
+      await fillNewCard(pay, { ...NEW_CARD, number: "4000 0000 0000 0002" });
       await pay.getByRole("button", { name: "Continue" }).click();
       await pay.getByRole("button", { name: "Confirm" }).click();
       await pay.getByText("Your card was declined. Contact your card issuer or use another card.").first().waitFor();
       // Declined: the same link takes another card.
-      await pay.getByLabel("Card number").fill("4242 4242 4242 4242");
-      await pay.getByLabel("Expiry", { exact: true }).fill("12/30");
-      await pay.getByLabel("CVC").fill("123");
-      await pay.getByLabel("Billing postal code").fill("10001");
+      await fillNewCard(pay, NEW_CARD);
       await pay.getByRole("button", { name: "Continue" }).click();
       await pay.getByRole("button", { name: "Confirm" }).click();
       await pay.getByText("Payment complete: $25.00 was added with Visa •••• 4242.").waitFor();

@@ -4,7 +4,7 @@
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { journey, closeBrowser, DEMO, newEmail, open, signUp, waitForHydration, waitForPath } from "./support.js";
+import { journey, closeBrowser, DEMO, fillNewCard, logIn, NEW_CARD, newEmail, open, signUp, waitForHydration, waitForPath } from "./support.js";
 
 after(closeBrowser);
 
@@ -49,10 +49,7 @@ journey("dashboard navigation after hydration keeps the session and the balance"
 });
 
 journey("back and forward move between dashboard pages without a page load", {}, async ({ page, pageErrors }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(DEMO.email);
-  await page.getByLabel("Password").fill(DEMO.password);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await logIn(page, DEMO);
   await waitForPath(page, "/dashboard/wallet");
   await waitForHydration(page);
   await page.evaluate(() => (window.__samePage = true));
@@ -76,10 +73,7 @@ journey("a slow charge shows its pending label, and a second press can't charge 
   await waitForHydration(page);
   await page.getByRole("button", { name: "Add Funds" }).click();
   await page.getByLabel("Amount").fill("25");
-  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
-  await page.getByLabel("Expiry", { exact: true }).fill("12/30");
-  await page.getByLabel("CVC").fill("123");
-  await page.getByLabel("Billing postal code", { exact: true }).fill("10001");
+  await fillNewCard(page, NEW_CARD);
   await page.getByRole("button", { name: "Continue" }).click();
   let confirmations = 0;
   page.on("request", (request) => {
@@ -122,10 +116,7 @@ journey("a refused key form keeps what was typed", {}, async ({ page }) => {
 });
 
 journey("Export CSV downloads the file with JavaScript on", {}, async ({ page }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(DEMO.email);
-  await page.getByLabel("Password").fill(DEMO.password);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await logIn(page, DEMO);
   await waitForPath(page, "/dashboard/wallet");
   await open(page, "/dashboard/usage");
   const [download] = await Promise.all([

@@ -95,6 +95,17 @@ export async function waitForPath(page, path, timeout = 15_000) {
   }
 }
 
+/** A Visa card the sandbox approves. */
+export const NEW_CARD = { number: "4242 4242 4242 4242", expiry: "12/30", cvc: "123", postal: "10001" };
+
+/** Fills Add Funds' (or checkout's) new-card fields. */
+export async function fillNewCard(page, card) {
+  await page.getByLabel("Card number").fill(card.number);
+  await page.getByLabel("Expiry", { exact: true }).fill(card.expiry);
+  await page.getByLabel("CVC").fill(card.cvc);
+  await page.getByLabel("Billing postal code", { exact: true }).fill(card.postal);
+}
+
 export async function logIn(page, { email, password }) {
   await open(page, "/login");
   await page.getByLabel("Email").fill(email);

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::str::FromStr;
-use support::{spawn_app, TestApp};
+use support::{balance_of, spawn_app, TestApp};
 use uuid::Uuid;
 
 struct Agent {
@@ -69,14 +69,6 @@ async fn api(
 
 fn exa() -> Option<Value> {
     Some(json!({"service": "exa", "model": "search"}))
-}
-
-async fn balance_of(pool: &PgPool, account: Uuid) -> Decimal {
-    sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
-        .bind(account)
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]

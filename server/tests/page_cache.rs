@@ -11,18 +11,8 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::PgPool;
 use std::str::FromStr;
-use support::{spawn_app, TestApp};
+use support::{balance_of, spawn_app, TestApp, NEW_CARD_FORM};
 use uuid::Uuid;
-
-const NEW_CARD: [(&str, &str); 7] = [
-    ("amount", "25"),
-    ("card", "new"),
-    ("card_number", "4242 4242 4242 4242"),
-    ("expiry", "12/30"),
-    ("cvc", "123"),
-    ("postal_code", "10001"),
-    ("save_card", "on"),
-];
 
 async fn wallet_page(app: &TestApp) -> String {
     let res = app.get("/dashboard/wallet").await;
@@ -45,14 +35,6 @@ async fn account_of(pool: &PgPool, email: &str) -> Uuid {
     .fetch_one(pool)
     .await
     .unwrap()
-}
-
-async fn balance_of(pool: &PgPool, account: Uuid) -> Decimal {
-    sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
-        .bind(account)
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 /// A paid call's charge as the metering path books it: the balance and its ledger entry together.
@@ -91,7 +73,7 @@ async fn an_unchanged_wallet_page_is_kept_and_every_change_renders_it_again(pool
     assert_eq!(wallet_page(&app).await, first);
 
     // Every change the page shows renders it again (and so the new email appears too).
-    let (_, draft) = app.call("/api/wallet/add-funds", &NEW_CARD).await;
+    let (_, draft) = app.call("/api/wallet/add-funds", &NEW_CARD_FORM).await;
     let (status, _) = app.call("/api/wallet/confirm", &[("attempt_id", draft["id"].as_str().unwrap())]).await;
     assert_eq!(status, StatusCode::OK);
     let after_deposit = wallet_page(&app).await;

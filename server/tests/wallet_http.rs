@@ -6,23 +6,13 @@ mod support;
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
-use support::spawn_app;
-
-const CARD: [(&str, &str); 7] = [
-    ("amount", "25"),
-    ("card", "new"),
-    ("card_number", "4242 4242 4242 4242"),
-    ("expiry", "12/30"),
-    ("cvc", "123"),
-    ("postal_code", "10001"),
-    ("save_card", "on"),
-];
+use support::{spawn_app, NEW_CARD_FORM};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn another_accounts_cards_attempts_and_receipts_are_not_found(pool: PgPool) {
     let alice = spawn_app(pool.clone()).await;
     alice.sign_up("alice@example.test", "correct-horse-1").await;
-    let (_, draft) = alice.call("/api/wallet/add-funds", &CARD).await;
+    let (_, draft) = alice.call("/api/wallet/add-funds", &NEW_CARD_FORM).await;
     let draft_id = draft["id"].as_str().unwrap().to_string();
     let (status, paid) = alice.call("/api/wallet/confirm", &[("attempt_id", &draft_id)]).await;
     assert_eq!(status, StatusCode::OK);
@@ -94,7 +84,8 @@ async fn bad_add_funds_input_gets_its_code_and_writes_nothing(pool: PgPool) {
         ("postal_code", "<script>", "invalid_postal_code"),
         ("card", "not-a-uuid", "not_found"),
     ] {
-        let mut fields: Vec<(&str, &str)> = CARD.iter().filter(|(k, _)| *k != field).copied().collect();
+        let mut fields: Vec<(&str, &str)> =
+            NEW_CARD_FORM.iter().filter(|(k, _)| *k != field).copied().collect();
         fields.push((field, value));
         let (_, answer) = app.call("/api/wallet/add-funds", &fields).await;
         assert_eq!(answer, json!(code), "{field}={value:.20}");
@@ -116,7 +107,7 @@ async fn make_default_moves_the_badge_and_removing_the_default_promotes_the_olde
     let mut ids = Vec::new();
     for number in ["4242 4242 4242 4242", "5555 5555 5555 4444"] {
         let mut fields: Vec<(&str, &str)> =
-            CARD.iter().filter(|(k, _)| *k != "card_number").copied().collect();
+            NEW_CARD_FORM.iter().filter(|(k, _)| *k != "card_number").copied().collect();
         fields.push(("card_number", number));
         let (_, draft) = app.call("/api/wallet/add-funds", &fields).await;
         let (_, paid) =

@@ -3,8 +3,30 @@
 
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect, Client, Response};
+use rust_decimal::Decimal;
 use server::{build_router, payment_processor, session_layer, Config};
 use sqlx::PgPool;
+use uuid::Uuid;
+
+/// The Add Funds form for a new Visa card the sandbox approves ($25, saved), as the page posts it.
+pub const NEW_CARD_FORM: [(&str, &str); 7] = [
+    ("amount", "25"),
+    ("card", "new"),
+    ("card_number", "4242 4242 4242 4242"),
+    ("expiry", "12/30"),
+    ("cvc", "123"),
+    ("postal_code", "10001"),
+    ("save_card", "on"),
+];
+
+/// The wallet balance as stored.
+pub async fn balance_of(pool: &PgPool, account: Uuid) -> Decimal {
+    sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
 
 pub struct TestApp {
     pub base: String,
