@@ -1,5 +1,6 @@
-//! `POST /dashboard/keys` — creating a spend key with JavaScript off. The secret must be shown once and
-//! never put in a URL or stored (ARCHITECTURE.md), so instead of redirecting, this answers the post itself
+//! `POST /dashboard/keys` — creating a spend key from the Keys page's form (JavaScript off, or on through
+//! `public/enhance.js`). The secret must be shown once and never put in a URL or stored (ARCHITECTURE.md),
+//! so instead of redirecting, this answers the post itself
 //! with the rendered Keys page, the new secret in it. Errors redirect back with `?error=<code>` like every
 //! other form.
 
@@ -19,11 +20,7 @@ use tower_sessions::Session;
 
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
-pub async fn create_key_without_javascript(
-    State(state): State<AppState>,
-    session: Session,
-    req: Request,
-) -> Response {
+pub async fn create_key_from_form(State(state): State<AppState>, session: Session, req: Request) -> Response {
     let back_with = |err: app::error::AppError| {
         Redirect::to(&format!("/dashboard/keys?error={}", err.code())).into_response()
     };

@@ -43,7 +43,6 @@ struct Kept {
     body: Bytes,
 }
 
-#[derive(Default)]
 pub struct PageCache {
     enabled: bool,
     pages: Mutex<HashMap<Uuid, Kept>>,

@@ -175,7 +175,7 @@ pub fn build_router(
         .route("/api/{*fn_name}", post(server_fn_handler))
         .merge(api::router())
         .route("/v1/{*unknown}", any(api::unknown_route))
-        .route("/dashboard/keys", post(key_form::create_key_without_javascript))
+        .route("/dashboard/keys", post(key_form::create_key_from_form))
         .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();

@@ -1,6 +1,6 @@
-//! Spend-key server functions. Creating a key with JavaScript on goes through `create_key` (its answer
-//! carries the secret, once); with JavaScript off the form posts to `POST /dashboard/keys`
-//! (server/src/key_form.rs), which renders this page with the secret in that one response.
+//! Spend-key server functions. Creating a key is not one of them: the form posts to `POST /dashboard/keys`
+//! (server/src/key_form.rs), which renders the Keys page with the secret in that one response (with
+//! JavaScript on, `public/enhance.js` sends the same post), so the secret never travels anywhere else.
 
 use super::spec::{CreatedKey, SpendKeyView};
 use crate::error::AppError;
@@ -10,12 +10,11 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::db::{self, StatusChange},
-    super::spec::KeySettings,
     crate::auth::session::require_user,
     crate::request::{answer_form, pool},
 };
 
-/// The key a plain form post (JavaScript off) just created, put into the render of that response only.
+/// The key a form post just created, put into the render of that response only.
 #[derive(Clone, Debug)]
 pub struct JustCreatedKey(pub CreatedKey);
 
@@ -30,20 +29,6 @@ pub async fn list_keys() -> Result<Vec<SpendKeyView>, AppError> {
 pub async fn list_services() -> Result<Vec<(String, String)>, AppError> {
     require_user().await?;
     crate::metering::catalog::services(&pool()?).await
-}
-
-/// JSON-encoded (a list and a flag travel as they are); the page dispatches it from its own submit handler.
-#[server(endpoint = "keys/create", input = leptos::server_fn::codec::Json)]
-pub async fn create_key(
-    name: String,
-    spend_limit: String,
-    limit_period: String,
-    services: Vec<String>,
-    allow_funding: bool,
-) -> Result<CreatedKey, AppError> {
-    let user = require_user().await?;
-    let settings = KeySettings::parse(&name, &spend_limit, &limit_period, &services, allow_funding)?;
-    db::create(&pool()?, user.account_id, &settings).await
 }
 
 /// "Pause", "Resume" or "Revoke" (`change` = `pause` | `resume` | `revoke`).
