@@ -3,17 +3,14 @@
 use super::api::{LogIn, SignUp};
 use super::credentials::NewPassword;
 use super::return_to::with_next;
-use crate::error::AppError;
-use crate::layout::form_error::FormError;
+use crate::layout::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// The message a failed form post came back with (`?error=<code>`).
 fn url_error_message() -> Signal<Option<String>> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        query.read().get("error").and_then(|code| AppError::from_code(&code)).map(|e| e.message())
-    })
+    let error = url_error();
+    Signal::derive(move || error.get().map(|e| e.message()))
 }
 
 fn next_param() -> Signal<String> {

@@ -4,7 +4,7 @@
 
 use super::api::{get_checkout, ConfirmCheckout, StartCheckout};
 use crate::error::AppError;
-use crate::layout::form_error::FormError;
+use crate::layout::form_error::{url_error, FormError};
 use crate::wallet::attempt::{AttemptStatus, AttemptView};
 use crate::wallet::new_card_fields::NewCardFields;
 use leptos::prelude::*;
@@ -17,7 +17,7 @@ pub fn CheckoutPage() -> impl IntoView {
     let query = use_query_map();
     let checkout_id = move || params.read().get("id").unwrap_or_default();
     let attempt_id = move || query.read().get("attempt").and_then(|a| a.parse::<Uuid>().ok());
-    let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
+    let url_error = url_error();
     let start = ServerAction::<StartCheckout>::new();
     let confirm = ServerAction::<ConfirmCheckout>::new();
     let checkout =

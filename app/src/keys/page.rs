@@ -7,9 +7,8 @@
 use super::api::{list_keys, list_services, ChangeKey};
 use super::spec::{CreatedKey, KeyStatus, LimitPeriod, SpendKeyView};
 use crate::error::AppError;
-use crate::layout::form_error::FormError;
+use crate::layout::form_error::{url_error, FormError};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
@@ -28,8 +27,7 @@ pub fn KeysPage() -> impl IntoView {
             async move { posted }
         },
     );
-    let query = use_query_map();
-    let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
+    let url_error = url_error();
     // A failed post comes back with `?error=`: key settings errors belong to the create form, the rest
     // (e.g. revoking a key that is gone) to the list.
     let is_create_error = |err: &AppError| {

@@ -6,8 +6,7 @@ use super::api::{get_usage, list_timezones, SetTimezone};
 use super::request_list::RequestList;
 use super::summary_table::{exact, DailySummaryTable};
 use crate::charts::spend::SpendChartView;
-use crate::error::AppError;
-use crate::layout::form_error::FormError;
+use crate::layout::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -35,7 +34,7 @@ pub fn UsagePage() -> impl IntoView {
         )
     });
     let timezones = Resource::new(|| (), |_| list_timezones());
-    let url_error = Signal::derive(move || query.read().get("error").and_then(|c| AppError::from_code(&c)));
+    let url_error = url_error();
     let tz_error = Signal::derive(move || url_error.get().map(|e| e.message()));
 
     view! {

@@ -14,7 +14,7 @@ use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
 use crate::charts::spend::SpendChartView;
 use crate::error::AppError;
 use crate::layout::dashboard::WalletResource;
-use crate::layout::form_error::FormError;
+use crate::layout::form_error::{url_error, FormError};
 use crate::usage::api::get_wallet_chart;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -28,7 +28,7 @@ pub fn WalletPage() -> impl IntoView {
     let attempt_id = move || param("attempt").and_then(|id| id.parse::<Uuid>().ok());
     let adding = move || param("add").is_some() && attempt_id().is_none();
     let editing = move || param("edit").and_then(|id| id.parse::<Uuid>().ok());
-    let url_error = Signal::derive(move || param("error").and_then(|code| AppError::from_code(&code)));
+    let url_error = url_error();
 
     // Every form posts (with JavaScript on, `public/enhance.js` sends it with fetch) and comes back to this
     // page, so the page is rendered afresh after each action: nothing here needs to re-read on the client.
