@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: the benchmarks of issue 5 ("Benchmarks"), each against pgbench running the same SQL on the same
+# `make bench`: the benchmarks of docs/BENCHMARKS.md ("The goals"), each against pgbench running the same SQL on the same
 # machine. Prints figures and ratios — it never fails on a time — and writes them, with the machine, to
 # bench/results/latest.md (ready to paste into docs/BENCHMARKS.md).
 #

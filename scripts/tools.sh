@@ -2,7 +2,7 @@
 # Installs what building and testing Tollgate needs, once per machine; a no-op when all is there.
 #   scripts/tools.sh build   the wasm target, cargo-leptos, wasm-bindgen, npm tools (wasm-opt), PostgreSQL
 #   scripts/tools.sh test    all of the above plus rustfmt, clippy and Debian's Chromium
-# Versions are pinned where the toolchain needs them (see ARCHITECTURE.md "Toolchain recipe"):
+# Versions are pinned where the toolchain needs them (see docs/ARCHITECTURE.md "Toolchain"):
 # cargo-leptos 0.3.10 (0.3.11 needs a newer rustc), wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen.
 set -euo pipefail
 mode=${1:-build}

@@ -1,10 +1,23 @@
 //! The one error type of Tollgate. Every variant has a stable machine code (never renamed: clients and
-//! pages match on it), an HTTP status for the JSON API, and the message a person sees (CONTRACT.md).
+//! pages match on it), an HTTP status for the JSON API, and the message a person sees (docs/CONTRACT.md
+//! "Errors and their codes").
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    thiserror::Error,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AppError {
     #[error("Invalid email or password")]
     InvalidCredentials,
@@ -87,98 +100,16 @@ pub enum AppError {
     /// The request never reached our code, or its answer could not be read (network, encoding).
     /// The detail is for the browser console only and is never shown.
     #[error("We couldn't reach Tollgate. Check your connection and try again.")]
+    #[strum(disabled)]
     Transport(String),
 }
 
-/// Every variant that can be named by its code alone (all but `Transport`).
-const BY_CODE: &[AppError] = &[
-    AppError::InvalidCredentials,
-    AppError::InvalidEmail,
-    AppError::EmailTaken,
-    AppError::PasswordTooShort,
-    AppError::PasswordTooLong,
-    AppError::NotSignedIn,
-    AppError::CrossSiteRequest,
-    AppError::NotFound,
-    AppError::InsufficientBalance,
-    AppError::AmountInvalid,
-    AppError::AmountTooManyDecimals,
-    AppError::AmountOutOfRange,
-    AppError::InvalidCardNumber,
-    AppError::InvalidExpiry,
-    AppError::InvalidCvc,
-    AppError::InvalidPostalCode,
-    AppError::CardTestingLocked,
-    AppError::ProcessorUnavailable,
-    AppError::KeyNameInvalid,
-    AppError::SpendLimitInvalid,
-    AppError::ThresholdInvalid,
-    AppError::UnknownSpendKey,
-    AppError::SpendKeyPaused,
-    AppError::SpendKeyRevoked,
-    AppError::KeyLimitReached,
-    AppError::ServiceNotAllowed,
-    AppError::FundingNotAllowed,
-    AppError::UnknownService,
-    AppError::InvalidUsage,
-    AppError::InvalidRequestBody,
-    AppError::InvalidQuery,
-    AppError::DateRangeInvalid,
-    AppError::TimezoneInvalid,
-    AppError::IdempotencyKeyRequired,
-    AppError::IdempotencyKeyReused,
-    AppError::IdempotencyInProgress,
-    AppError::CheckoutExpired,
-    AppError::CheckoutUsed,
-    AppError::Internal,
-];
-
 impl AppError {
     /// Stable machine code, e.g. `invalid_credentials`. Used in `/v1` error bodies and in the `?error=`
-    /// query of a page reached by a plain form post (JavaScript off).
+    /// query of a page reached by a plain form post (JavaScript off). Derived from the variant's name
+    /// (the same snake_case name serde writes), so a new variant has its code without a line here.
     pub fn code(&self) -> &'static str {
-        match self {
-            AppError::InvalidCredentials => "invalid_credentials",
-            AppError::InvalidEmail => "invalid_email",
-            AppError::EmailTaken => "email_taken",
-            AppError::PasswordTooShort => "password_too_short",
-            AppError::PasswordTooLong => "password_too_long",
-            AppError::NotSignedIn => "not_signed_in",
-            AppError::CrossSiteRequest => "cross_site_request",
-            AppError::NotFound => "not_found",
-            AppError::InsufficientBalance => "insufficient_balance",
-            AppError::AmountInvalid => "amount_invalid",
-            AppError::AmountTooManyDecimals => "amount_too_many_decimals",
-            AppError::AmountOutOfRange => "amount_out_of_range",
-            AppError::InvalidCardNumber => "invalid_card_number",
-            AppError::InvalidExpiry => "invalid_expiry",
-            AppError::InvalidCvc => "invalid_cvc",
-            AppError::InvalidPostalCode => "invalid_postal_code",
-            AppError::CardTestingLocked => "card_testing_locked",
-            AppError::ProcessorUnavailable => "processor_unavailable",
-            AppError::KeyNameInvalid => "key_name_invalid",
-            AppError::SpendLimitInvalid => "spend_limit_invalid",
-            AppError::ThresholdInvalid => "threshold_invalid",
-            AppError::UnknownSpendKey => "unknown_spend_key",
-            AppError::SpendKeyPaused => "spend_key_paused",
-            AppError::SpendKeyRevoked => "spend_key_revoked",
-            AppError::KeyLimitReached => "key_limit_reached",
-            AppError::ServiceNotAllowed => "service_not_allowed",
-            AppError::FundingNotAllowed => "funding_not_allowed",
-            AppError::UnknownService => "unknown_service",
-            AppError::InvalidUsage => "invalid_usage",
-            AppError::InvalidRequestBody => "invalid_request_body",
-            AppError::InvalidQuery => "invalid_query",
-            AppError::DateRangeInvalid => "date_range_invalid",
-            AppError::TimezoneInvalid => "timezone_invalid",
-            AppError::IdempotencyKeyRequired => "idempotency_key_required",
-            AppError::IdempotencyKeyReused => "idempotency_key_reused",
-            AppError::IdempotencyInProgress => "idempotency_in_progress",
-            AppError::CheckoutExpired => "checkout_expired",
-            AppError::CheckoutUsed => "checkout_used",
-            AppError::Internal => "internal",
-            AppError::Transport(_) => "transport",
-        }
+        self.into()
     }
 
     /// The message a person sees.
@@ -225,9 +156,14 @@ impl AppError {
         }
     }
 
-    /// The error a code names; unknown codes (a hand-edited URL) name nothing.
+    /// The error a code names; unknown codes (a hand-edited URL) and `transport` name nothing.
     pub fn from_code(code: &str) -> Option<AppError> {
-        BY_CODE.iter().find(|e| e.code() == code).cloned()
+        code.parse().ok()
+    }
+
+    /// Every error a code can name (all but `Transport`), in declaration order.
+    pub fn all() -> impl Iterator<Item = AppError> {
+        <AppError as strum::IntoEnumIterator>::iter()
     }
 }
 
@@ -266,8 +202,8 @@ mod tests {
     #[test]
     fn every_code_round_trips_and_is_unique() {
         let mut seen = std::collections::HashSet::new();
-        for err in BY_CODE {
-            assert_eq!(AppError::from_code(err.code()).as_ref(), Some(err));
+        for err in AppError::all() {
+            assert_eq!(AppError::from_code(err.code()), Some(err.clone()));
             assert!(seen.insert(err.code()), "duplicate code {}", err.code());
         }
         assert_eq!(AppError::from_code("transport"), None);
@@ -276,8 +212,8 @@ mod tests {
 
     #[test]
     fn the_wire_form_of_every_error_is_its_code() {
-        for err in BY_CODE {
-            assert_eq!(serde_json::to_string(err).unwrap(), format!("\"{}\"", err.code()));
+        for err in AppError::all() {
+            assert_eq!(serde_json::to_string(&err).unwrap(), format!("\"{}\"", err.code()));
         }
     }
 
@@ -287,6 +223,24 @@ mod tests {
         for err in [AmountError::NotANumber, AmountError::TooManyDecimals, AmountError::OutOfRange] {
             assert_eq!(AppError::from(err).message(), err.to_string());
         }
+    }
+
+    /// docs/CONTRACT.md "Errors and their codes" lists every error with its status and message, and nothing
+    /// else: the contract a reader of the repository sees is the one the code keeps.
+    #[test]
+    fn every_error_is_in_the_contract() {
+        let contract = include_str!("../../docs/CONTRACT.md");
+        let section = contract.split("## Errors and their codes").nth(1).expect("the section exists");
+        let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+        for err in AppError::all() {
+            let row = format!("| `{}` | {} | {} |", err.code(), err.http_status(), err.message());
+            assert!(rows.contains(&row.as_str()), "docs/CONTRACT.md lacks or differs from: {row}");
+        }
+        assert_eq!(
+            rows.len(),
+            AppError::all().count(),
+            "docs/CONTRACT.md lists an error the code doesn't have"
+        );
     }
 
     #[test]

@@ -1,21 +1,38 @@
-//! Tollgate's web app: pages, components and server functions, one folder per feature.
-//! Compiled twice: with `ssr` into the server, with `hydrate` into the browser bundle.
+//! Tollgate's web app: pages, components and server functions, one folder per feature, over the money core
+//! (`ledger`, `payments`, `metering`). Compiled twice: with `ssr` into the server, with `hydrate` into the
+//! browser bundle. How the folders depend on each other: docs/ARCHITECTURE.md "Layout".
 #![recursion_limit = "256"]
 
+// Foundations: no feature, no database.
+pub mod error;
+pub mod money;
+pub mod url_query;
+pub mod utc;
+
+// The money core and what it prices.
+pub mod catalog;
+pub mod ledger;
+pub mod metering;
+pub mod payments;
+
+// Features: each folder holds its page, components, server functions and (SSR only) queries.
 pub mod auth;
 pub mod charts;
 pub mod checkout;
-pub mod error;
 pub mod keys;
-pub mod layout;
-pub mod metering;
-pub mod money;
-pub mod url_query;
 pub mod usage;
-pub mod utc;
 pub mod wallet;
 
-#[cfg(feature = "ssr")]
-pub mod request;
+// The frame around pages, shared form pieces, the route table and the document.
+pub mod layout;
+pub mod routes;
+pub mod shell;
+pub mod ui;
 
-pub use layout::shell::{shell, App};
+#[cfg(feature = "ssr")]
+pub mod random;
+#[cfg(feature = "ssr")]
+pub mod server_fn_context;
+
+pub use routes::App;
+pub use shell::shell;

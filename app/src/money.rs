@@ -1,7 +1,7 @@
 //! Money as exact decimals, shared by the browser and the server.
 //!
 //! Every amount in Tollgate is a `Usd` (a `rust_decimal::Decimal`, never `f64`). Formatting lives here so
-//! that the header, the pages and the JSON API all say the same thing (CONTRACT.md "Money formats").
+//! that the header, the pages and the JSON API all say the same thing (docs/CONTRACT.md "Money formats").
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ impl Usd {
     }
 
     /// The amount cut (not rounded) to whole cents, toward zero: a balance of 24.99999 is $24.99,
-    /// because we never overstate money (CONTRACT.md "Money formats").
+    /// because we never overstate money (docs/CONTRACT.md "Money formats").
     fn truncated_cents(self) -> Decimal {
         let mut cut = self.0.trunc_with_scale(2);
         cut.rescale(2);
@@ -43,6 +43,18 @@ impl Usd {
         let (whole, cents) = digits.split_once('.').unwrap_or((&digits, "00"));
         let sign = if negative { "-" } else { "" };
         format!("{sign}${}.{cents}", group_thousands(whole))
+    }
+
+    /// A usage amount on a page, exact (up to 8 decimals, at least 2): `$0.00045`, `$3.34`, `$1,204.10`.
+    /// Usage is never cut like a balance: a call that cost $0.0042 must not read as $0.00.
+    pub fn exact(self) -> String {
+        let value = self.0.normalize();
+        if value.scale() <= 2 {
+            return self.display();
+        }
+        let whole = Usd::new(value.trunc()).display();
+        let fraction = value.fract().abs().to_string();
+        format!("{}{}", whole.trim_end_matches(".00"), fraction.trim_start_matches('0'))
     }
 
     /// JSON form for balances and deposits: `"1035.00"` — two decimals, no `$`, no commas. Truncated.
@@ -79,7 +91,7 @@ fn group_thousands(whole: &str) -> String {
     out
 }
 
-/// Why a typed amount can't be a top-up (CONTRACT.md "Amount messages").
+/// Why a typed amount can't be a top-up (docs/CONTRACT.md "Amount messages").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AmountError {
     #[error("Enter a valid amount")]
@@ -111,19 +123,6 @@ impl TopUpAmount {
     pub fn usd(self) -> Usd {
         self.0
     }
-}
-
-/// The low-balance alert threshold: empty turns the alert off; else $0.00–$1,000,000.00 with at most two
-/// decimals (the wallet page's "Alert below" field).
-pub fn parse_alert_threshold(raw: &str) -> Result<Option<Usd>, crate::error::AppError> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    let amount = parse_dollars(raw).map_err(|_| crate::error::AppError::ThresholdInvalid)?;
-    if amount < Decimal::ZERO || amount > Decimal::from(1_000_000) {
-        return Err(crate::error::AppError::ThresholdInvalid);
-    }
-    Ok(Some(Usd::new(amount)))
 }
 
 /// A typed dollar amount with at most two decimals, before any range rule: surrounding spaces, an
@@ -204,6 +203,15 @@ mod tests {
         assert_eq!(usd("0.009").display(), "$0.00");
         assert_eq!(usd("-2.509").display(), "-$2.50");
         assert_eq!(usd("-0.001").display(), "$0.00");
+    }
+
+    #[test]
+    fn usage_amounts_are_exact() {
+        assert_eq!(usd("0.00045").exact(), "$0.00045");
+        assert_eq!(usd("3.34").exact(), "$3.34");
+        assert_eq!(usd("1204.1").exact(), "$1,204.10");
+        assert_eq!(usd("1204.12345").exact(), "$1,204.12345");
+        assert_eq!(usd("0").exact(), "$0.00");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-// The Add Funds journeys (CONTRACT.md "Add Funds flow"): first deposit saving the card, a deposit with the
+// The Add Funds journeys (docs/CONTRACT.md "Add Funds flow"): first deposit saving the card, a deposit with the
 // saved card, declines and how a person fixes them, and bad amounts — with JavaScript on and off.
 import { after } from "node:test";
 import assert from "node:assert/strict";

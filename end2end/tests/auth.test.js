@@ -1,4 +1,4 @@
-// Journeys of CONTRACT.md "Pages": sign up, log in, wrong password, log out — with JavaScript on and off.
+// Journeys of docs/CONTRACT.md "Pages": sign up, log in, wrong password, log out — with JavaScript on and off.
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { journey, closeBrowser, DEMO, newEmail, logIn, signUp, waitForPath } from "./support.js";

@@ -1,4 +1,4 @@
-// The spend-key journeys (CONTRACT.md `/dashboard/keys` and "JSON API"): create a key, see its secret once,
+// The spend-key journeys (docs/CONTRACT.md "Spend keys" and "JSON API"): create a key, see its secret once,
 // call the API with it, watch its counters move, pause and revoke it — with JavaScript on and off.
 import { after } from "node:test";
 import assert from "node:assert/strict";

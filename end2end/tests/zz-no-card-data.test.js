@@ -1,6 +1,6 @@
 // Runs after every other journey (files run in name order): nothing a person typed as card data may be
-// kept — not in the database (ours or the sandbox processor's), not in the server log (CONTRACT.md:
-// "Never the full number or CVC, not in the DB, not in logs"); and no spend-key secret either (only its
+// kept — not in the database (ours or the sandbox processor's), not in the server log (docs/CONTRACT.md
+// "Sandbox card processor": never the number or the CVC, not in the database and not in a log); and no spend-key secret either (only its
 // SHA-256 and a 10-character prefix are stored).
 import { test } from "node:test";
 import assert from "node:assert/strict";

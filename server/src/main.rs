@@ -1,7 +1,7 @@
 //! `tollgate`: serves the dashboard on `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000).
 
 use leptos::config::get_configuration;
-use server::{build_router, connect_database, payment_processor, session_layer, Config};
+use server::{build_router, connect_database, prepare_payments, session_layer, Config};
 use tracing_subscriber::{fmt, EnvFilter};
 
 /// Server rendering allocates and frees many small strings per page; mimalloc spent less time on them than
@@ -25,7 +25,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = leptos_options.site_addr;
     tracing::info!(database = %config.database_url_for_logs(), "connecting to PostgreSQL");
     let pool = connect_database(&config).await?;
-    let processor = payment_processor(&pool, &config).await?;
+    let processor = prepare_payments(&pool, &config).await?;
     let sessions = session_layer(&pool, &config).await?;
     let app = build_router(leptos_options, pool.clone(), processor, &config, sessions);
     let listener =

@@ -7,10 +7,9 @@
 //! the chart's 30 days), to the copy's. The copy's fingerprint was read *before* it was rendered, so its
 //! data are at least that new: a balance moved by a paid call, a deposit, a card change or a new alert
 //! threshold changes the fingerprint and the page is rendered afresh. On a match the page costs two
-//! statements (session and fingerprint) instead of eight and no rendering (issue 5, P2; a dashboard
-//! reloaded or navigated back to is the common case). `TOLLGATE_PAGE_CACHE=false` turns it off.
+//! statements (session and fingerprint) instead of eight and no rendering (docs/BENCHMARKS.md, P2; a
+//! dashboard reloaded or navigated back to is the common case). `TOLLGATE_PAGE_CACHE=false` turns it off.
 
-use crate::startup::AppState;
 use app::auth::session::read_user;
 use axum::{
     body::{to_bytes, Body, Bytes},
@@ -20,8 +19,9 @@ use axum::{
     response::Response,
 };
 use chrono::{NaiveDate, Utc};
+use sqlx::PgPool;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -87,12 +87,13 @@ fn page_response(content_type: HeaderValue, body: Bytes) -> Response {
 /// Middleware (inside the session layer and the login guard): answers the plain wallet page from the
 /// cache when its fingerprint still matches, else renders it and keeps the result.
 pub async fn wallet_page(
-    State(state): State<AppState>,
+    State(cache): State<Arc<PageCache>>,
+    State(pool): State<PgPool>,
     session: Session,
     req: Request,
     next: Next,
 ) -> Response {
-    let cacheable = state.page_cache.enabled
+    let cacheable = cache.enabled
         && req.method() == Method::GET
         && req.uri().path() == PATH
         && req.uri().query().is_none();
@@ -102,15 +103,14 @@ pub async fn wallet_page(
     let Ok(Some(user)) = read_user(&session).await else {
         return next.run(req).await;
     };
-    let Ok((timezone, fingerprint)) = app::wallet::db::page_fingerprint(&state.pool, user.account_id).await
-    else {
+    let Ok((timezone, fingerprint)) = app::wallet::db::page_fingerprint(&pool, user.account_id).await else {
         return next.run(req).await;
     };
     let now = Utc::now();
     let utc_day = now.date_naive();
     let local_day =
         timezone.parse::<chrono_tz::Tz>().map(|tz| now.with_timezone(&tz).date_naive()).unwrap_or(utc_day);
-    if let Some(page) = state.page_cache.lookup(user.user_id, &fingerprint, utc_day, local_day) {
+    if let Some(page) = cache.lookup(user.user_id, &fingerprint, utc_day, local_day) {
         return page;
     }
 
@@ -129,7 +129,7 @@ pub async fn wallet_page(
         Ok(body) => {
             if body.len() <= MAX_KEPT_BYTES {
                 let kept = Kept { fingerprint, utc_day, local_day, content_type, body: body.clone() };
-                state.page_cache.keep(user.user_id, kept);
+                cache.keep(user.user_id, kept);
             }
             Response::from_parts(parts, Body::from(body))
         }

@@ -1,4 +1,4 @@
-//! The sandbox card processor (CONTRACT.md "Sandbox card processor"): Stripe's public test numbers decide
+//! The sandbox card processor (docs/CONTRACT.md "Sandbox card processor"): Stripe's public test numbers decide
 //! the outcome. It stands in for a real processor, so it behaves like one:
 //! - it keeps its own records (schema `sandbox_processor`), so recovery can ask it about a charge by key;
 //! - it never stores a full card number or a CVC: tokenizing keeps only the behaviour the number selects,
@@ -7,10 +7,10 @@
 //! - the expiry is checked against today at charge time, so a saved card can expire while saved.
 
 use app::money::Usd;
-use app::wallet::card::{Expiry, PostalCode};
-use app::wallet::processor::{
-    CardToken, ChargeOutcome, Decline, DeclineCode, NewCard, PaymentProcessor, ProcessorError,
-};
+use app::payments::card::{Expiry, PostalCode};
+use app::payments::decline::{Decline, DeclineCode};
+use app::payments::new_card::NewCard;
+use app::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -65,49 +65,59 @@ const SCHEMA: [&str; 3] = [
     )",
 ];
 
-/// What a test number does. Any other valid number succeeds.
-fn behaviour_of(number: &str) -> &'static str {
-    match number {
-        "4000000000000002" => "generic_decline",
-        "4000000000009995" => "insufficient_funds",
-        "4000000000009987" => "lost_card",
-        "4000000000009979" => "stolen_card",
-        "4000000000000069" => "expired_card",
-        "4000000000000127" => "incorrect_cvc",
-        "4000000000000119" => "processing_error",
-        "4000000000000010" => "address_check",
-        _ => "succeed",
-    }
+/// What a card does when charged, chosen by its test number when it is tokenized and kept (by this name,
+/// in `sandbox_processor.cards.behaviour`) instead of the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+enum Behaviour {
+    Succeed,
+    GenericDecline,
+    InsufficientFunds,
+    LostCard,
+    StolenCard,
+    ExpiredCard,
+    IncorrectCvc,
+    ProcessingError,
+    /// Declines unless the billing postal code is the issuer's on file.
+    AddressCheck,
 }
 
-/// The decline, if any, a card with `behaviour` gives today.
-fn decide(behaviour: &str, expiry: Expiry, postal_code: &str, today: NaiveDate) -> Option<Decline> {
-    let decline = |code: DeclineCode, reason: &str| Some(Decline { code, reason: reason.to_string() });
-    if expiry.has_passed(today) {
-        return decline(DeclineCode::ExpiredCard, "expired_card");
-    }
-    match behaviour {
-        "generic_decline" => decline(DeclineCode::GenericDecline, "generic_decline"),
-        "insufficient_funds" => decline(DeclineCode::InsufficientFunds, "insufficient_funds"),
-        "lost_card" => decline(DeclineCode::GenericDecline, "lost_card"),
-        "stolen_card" => decline(DeclineCode::GenericDecline, "stolen_card"),
-        "expired_card" => decline(DeclineCode::ExpiredCard, "expired_card"),
-        "incorrect_cvc" => decline(DeclineCode::IncorrectCvc, "incorrect_cvc"),
-        "processing_error" => decline(DeclineCode::ProcessingError, "processing_error"),
-        "address_check" if postal_code != ADDRESS_ON_FILE => {
-            decline(DeclineCode::IncorrectAddress, "incorrect_address")
+impl Behaviour {
+    /// What a test number does. Any other valid number succeeds.
+    fn of(number: &str) -> Behaviour {
+        match number {
+            "4000000000000002" => Behaviour::GenericDecline,
+            "4000000000009995" => Behaviour::InsufficientFunds,
+            "4000000000009987" => Behaviour::LostCard,
+            "4000000000009979" => Behaviour::StolenCard,
+            "4000000000000069" => Behaviour::ExpiredCard,
+            "4000000000000127" => Behaviour::IncorrectCvc,
+            "4000000000000119" => Behaviour::ProcessingError,
+            "4000000000000010" => Behaviour::AddressCheck,
+            _ => Behaviour::Succeed,
         }
-        _ => None,
     }
-}
 
-fn outcome_of(charge_id: String, code: Option<String>, reason: Option<String>) -> ChargeOutcome {
-    match code.as_deref().and_then(DeclineCode::parse) {
-        None => ChargeOutcome::Succeeded { charge_id },
-        Some(code) => ChargeOutcome::Declined {
-            charge_id,
-            decline: Decline { code, reason: reason.unwrap_or_else(|| code.as_str().to_string()) },
-        },
+    /// The decline, if any, a card with this behaviour gives today.
+    fn decide(self, expiry: Expiry, postal_code: &str, today: NaiveDate) -> Option<Decline> {
+        let decline = |code: DeclineCode, reason: &str| Some(Decline { code, reason: reason.to_string() });
+        if expiry.has_passed(today) {
+            return decline(DeclineCode::ExpiredCard, "expired_card");
+        }
+        match self {
+            Behaviour::Succeed => None,
+            Behaviour::GenericDecline => decline(DeclineCode::GenericDecline, "generic_decline"),
+            Behaviour::InsufficientFunds => decline(DeclineCode::InsufficientFunds, "insufficient_funds"),
+            Behaviour::LostCard => decline(DeclineCode::GenericDecline, "lost_card"),
+            Behaviour::StolenCard => decline(DeclineCode::GenericDecline, "stolen_card"),
+            Behaviour::ExpiredCard => decline(DeclineCode::ExpiredCard, "expired_card"),
+            Behaviour::IncorrectCvc => decline(DeclineCode::IncorrectCvc, "incorrect_cvc"),
+            Behaviour::ProcessingError => decline(DeclineCode::ProcessingError, "processing_error"),
+            Behaviour::AddressCheck if postal_code != ADDRESS_ON_FILE => {
+                decline(DeclineCode::IncorrectAddress, "incorrect_address")
+            }
+            Behaviour::AddressCheck => None,
+        }
     }
 }
 
@@ -117,6 +127,7 @@ fn unavailable(err: sqlx::Error) -> ProcessorError {
 
 #[async_trait]
 impl PaymentProcessor for SandboxProcessor {
+    #[tracing::instrument(name = "sandbox_processor::tokenize", skip_all)]
     async fn tokenize(&self, card: NewCard) -> Result<CardToken, ProcessorError> {
         let token = format!("tok_sandbox_{}", Uuid::new_v4().simple());
         let brand = card.number.brand();
@@ -126,8 +137,8 @@ impl PaymentProcessor for SandboxProcessor {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&token)
-        .bind(behaviour_of(card.number.digits()))
-        .bind(brand.as_str())
+        .bind(Behaviour::of(card.number.digits()))
+        .bind(brand)
         .bind(&last4)
         .bind(card.expiry.month as i32)
         .bind(card.expiry.year)
@@ -139,6 +150,7 @@ impl PaymentProcessor for SandboxProcessor {
         Ok(CardToken { token, brand, last4, expiry: card.expiry, postal_code: card.postal_code })
     }
 
+    #[tracing::instrument(name = "sandbox_processor::update_card", skip_all)]
     async fn update_card(
         &self,
         token: &str,
@@ -161,6 +173,7 @@ impl PaymentProcessor for SandboxProcessor {
         Ok(())
     }
 
+    #[tracing::instrument(name = "sandbox_processor::charge", skip_all)]
     async fn charge(
         &self,
         token: &str,
@@ -168,16 +181,16 @@ impl PaymentProcessor for SandboxProcessor {
         idempotency_key: &str,
     ) -> Result<ChargeOutcome, ProcessorError> {
         tokio::time::sleep(self.latency).await;
-        let card: Option<(String, i32, i32, String)> = sqlx::query_as(
+        let card: CardRow = sqlx::query_as(
             "SELECT behaviour, exp_month, exp_year, postal_code FROM sandbox_processor.cards WHERE token = $1",
         )
         .bind(token)
         .fetch_optional(&self.pool)
         .await
-        .map_err(unavailable)?;
-        let (behaviour, month, year, postal_code) = card.ok_or(ProcessorError::UnknownToken)?;
-        let expiry = Expiry { month: month as u32, year };
-        let decline = decide(&behaviour, expiry, &postal_code, (self.today)());
+        .map_err(unavailable)?
+        .ok_or(ProcessorError::UnknownToken)?;
+        let expiry = Expiry { month: card.exp_month as u32, year: card.exp_year };
+        let decline = card.behaviour.decide(expiry, &card.postal_code, (self.today)());
         let charge_id = format!("ch_sandbox_{}", Uuid::new_v4().simple());
         // Exactly one charge per key: the first insert wins, every repeat reads it back.
         sqlx::query(
@@ -188,7 +201,7 @@ impl PaymentProcessor for SandboxProcessor {
         .bind(&charge_id)
         .bind(token)
         .bind(amount.amount())
-        .bind(decline.as_ref().map(|d| d.code.as_str()))
+        .bind(decline.as_ref().map(|d| d.code))
         .bind(decline.as_ref().map(|d| d.reason.clone()))
         .execute(&self.pool)
         .await
@@ -203,6 +216,7 @@ impl PaymentProcessor for SandboxProcessor {
         Ok(outcome)
     }
 
+    #[tracing::instrument(name = "sandbox_processor::find_charge", skip_all)]
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
         Ok(self.charge_by_key(idempotency_key).await?.map(|(_, _, outcome)| outcome))
     }
@@ -221,10 +235,20 @@ impl SandboxProcessor {
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
-        Ok(row.map(|r| (r.token, r.amount, outcome_of(r.charge_id, r.decline_code, r.decline_reason))))
+        Ok(row.map(|r| (r.token.clone(), r.amount, r.outcome())))
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    behaviour: Behaviour,
+    exp_month: i32,
+    exp_year: i32,
+    postal_code: String,
+}
+
+/// A charge as recorded. Its `decline_code` is read as text on purpose: a code this build doesn't know is
+/// still a decline (`Decline::unrecognised`), never a success and never an unreadable charge.
 #[derive(sqlx::FromRow)]
 struct ChargeRow {
     charge_id: String,
@@ -232,6 +256,26 @@ struct ChargeRow {
     amount: Decimal,
     decline_code: Option<String>,
     decline_reason: Option<String>,
+}
+
+impl ChargeRow {
+    fn outcome(&self) -> ChargeOutcome {
+        let charge_id = self.charge_id.clone();
+        let Some(code) = self.decline_code.as_deref() else {
+            return ChargeOutcome::Succeeded { charge_id };
+        };
+        let decline = match code.parse::<DeclineCode>() {
+            Ok(code) => Decline {
+                code,
+                reason: self.decline_reason.clone().unwrap_or_else(|| code.as_str().to_string()),
+            },
+            Err(_) => {
+                tracing::error!(code, "the processor answered a decline code this build doesn't know");
+                Decline::unrecognised(code)
+            }
+        };
+        ChargeOutcome::Declined { charge_id, decline }
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +291,7 @@ mod tests {
         let future = Expiry { month: 12, year: 2030 };
         let today = day(2026, 11, 27);
         let code =
-            |number: &str, postal: &str| decide(behaviour_of(number), future, postal, today).map(|d| d.code);
+            |number: &str, postal: &str| Behaviour::of(number).decide(future, postal, today).map(|d| d.code);
         assert_eq!(code("4242424242424242", "10001"), None);
         assert_eq!(code("5555555555554444", "10001"), None);
         assert_eq!(code("4000000000000002", "10001"), Some(DeclineCode::GenericDecline));
@@ -263,7 +307,7 @@ mod tests {
 
     #[test]
     fn lost_and_stolen_keep_their_real_reason_for_our_records_only() {
-        let d = decide("stolen_card", Expiry { month: 1, year: 2030 }, "1", day(2026, 1, 1)).unwrap();
+        let d = Behaviour::StolenCard.decide(Expiry { month: 1, year: 2030 }, "1", day(2026, 1, 1)).unwrap();
         assert_eq!(
             (d.code, d.reason.as_str(), d.is_lost_or_stolen()),
             (DeclineCode::GenericDecline, "stolen_card", true)
@@ -271,9 +315,29 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_decline_code_this_build_does_not_know_is_a_decline_never_a_success() {
+        let row = |code: Option<&str>| ChargeRow {
+            charge_id: "ch_1".into(),
+            token: "tok_1".into(),
+            amount: Decimal::from(10),
+            decline_code: code.map(str::to_string),
+            decline_reason: None,
+        };
+        let ChargeOutcome::Declined { decline, .. } = row(Some("card_velocity_exceeded")).outcome() else {
+            panic!("an unknown code was read as a success");
+        };
+        assert_eq!(decline.code, DeclineCode::GenericDecline);
+        assert!(matches!(row(Some("incorrect_cvc")).outcome(),
+            ChargeOutcome::Declined { decline, .. } if decline.code == DeclineCode::IncorrectCvc));
+        assert!(matches!(row(None).outcome(), ChargeOutcome::Succeeded { .. }));
+    }
+
+    #[test]
     fn a_card_whose_expiry_month_has_passed_is_declined_as_expired() {
-        let d = decide("succeed", Expiry { month: 10, year: 2026 }, "1", day(2026, 11, 1)).unwrap();
+        let d = Behaviour::Succeed.decide(Expiry { month: 10, year: 2026 }, "1", day(2026, 11, 1)).unwrap();
         assert_eq!(d.code, DeclineCode::ExpiredCard);
-        assert!(decide("succeed", Expiry { month: 11, year: 2026 }, "1", day(2026, 11, 30)).is_none());
+        assert!(Behaviour::Succeed
+            .decide(Expiry { month: 11, year: 2026 }, "1", day(2026, 11, 30))
+            .is_none());
     }
 }

@@ -8,7 +8,7 @@
 //! Calls are read in pages of `PAGE` by the same keyset query as the request list, so no connection is
 //! held for the whole download.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::auth::session::read_user;
 use app::error::AppError;
 use app::metering::call::CallRecord;
@@ -21,7 +21,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -31,7 +31,7 @@ pub const HEADER: &str = "kind,date,request_id,created_at,service,model,status,i
 pub async fn export_csv(
     State(state): State<AppState>,
     session: Session,
-    Query(query): Query<HashMap<String, String>>,
+    Query(range): Query<ExportRange>,
 ) -> Response {
     let user = match read_user(&session).await {
         Ok(Some(user)) => user,
@@ -40,7 +40,7 @@ pub async fn export_csv(
         }
         Err(err) => return (StatusCode::INTERNAL_SERVER_ERROR, err.message()).into_response(),
     };
-    match prepare(&state, user.account_id, &query).await {
+    match prepare(&state, user.account_id, &range).await {
         Ok((summary, tz, since, until)) => {
             let filename = format!("tollgate-usage-{since}-to-{until}.csv");
             let (from, to) = usage_db::day_range(since, until, tz);
@@ -59,14 +59,20 @@ pub async fn export_csv(
     }
 }
 
+/// The days to export: the usage page's "Since" and "Until" (YYYY-MM-DD; missing: the last 7 days).
+#[derive(Deserialize)]
+pub struct ExportRange {
+    since: Option<String>,
+    until: Option<String>,
+}
+
 async fn prepare(
     state: &AppState,
     account_id: Uuid,
-    query: &HashMap<String, String>,
+    range: &ExportRange,
 ) -> Result<(UsageSummary, chrono_tz::Tz, NaiveDate, NaiveDate), AppError> {
     let tz = usage_db::parse_timezone(&usage_db::account_timezone(&state.pool, account_id).await?)?;
-    let day = |name: &str| query.get(name).map(String::as_str);
-    let (since, until) = usage_db::selected_days(day("since"), day("until"), tz)?;
+    let (since, until) = usage_db::selected_days(range.since.as_deref(), range.until.as_deref(), tz)?;
     let summary = usage_db::daily_summary(&state.pool, account_id, since, until, tz).await?;
     Ok((summary, tz, since, until))
 }

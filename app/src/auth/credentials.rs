@@ -33,7 +33,7 @@ impl Email {
     }
 }
 
-/// A password that meets CONTRACT.md's one rule (at least 10 characters). The upper bound keeps a
+/// A password that meets docs/CONTRACT.md's one rule (at least 10 characters). The upper bound keeps a
 /// megabyte "password" from tying up argon2; it is far above anything a password manager makes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// Creates a user with their personal account, an owner membership and an empty USD wallet — all or
 /// nothing, so no user ever exists without a wallet.
+#[tracing::instrument(name = "auth::create_user_with_account", skip_all)]
 pub async fn create_user_with_account(
     pool: &PgPool,
     email: &Email,
@@ -47,9 +48,17 @@ pub struct LoginRecord {
     pub password_hash: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    user_id: Uuid,
+    password_hash: String,
+    account_id: Uuid,
+}
+
+#[tracing::instrument(name = "auth::find_login", skip_all)]
 pub async fn find_login(pool: &PgPool, email: &Email) -> Result<Option<LoginRecord>, AppError> {
-    let row: Option<(Uuid, String, Uuid)> = sqlx::query_as(
-        "SELECT u.id, u.password_hash, m.account_id
+    let row: Option<LoginRow> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.password_hash, m.account_id
            FROM users u
            JOIN memberships m ON m.user_id = u.id AND m.role = 'owner'
           WHERE u.email = $1
@@ -59,8 +68,12 @@ pub async fn find_login(pool: &PgPool, email: &Email) -> Result<Option<LoginReco
     .bind(email.as_str())
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(user_id, password_hash, account_id)| LoginRecord {
-        user: SessionUser { user_id, account_id, email: email.as_str().to_string() },
-        password_hash,
+    Ok(row.map(|row| LoginRecord {
+        user: SessionUser {
+            user_id: row.user_id,
+            account_id: row.account_id,
+            email: email.as_str().to_string(),
+        },
+        password_hash: row.password_hash,
     }))
 }

@@ -1,9 +1,9 @@
-//! `/login` and `/signup` (CONTRACT.md "Pages"): labels and button names are the contract's.
+//! `/login` and `/signup` (docs/CONTRACT.md "Pages"): labels and button names are the contract's.
 
-use super::api::{LogIn, SignUp};
 use super::credentials::NewPassword;
 use super::return_to::with_next;
-use crate::layout::form_error::{url_error, FormError};
+use super::server_fns::{LogIn, SignUp};
+use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -1,7 +1,7 @@
-//! The spend chart's data and its component.
+//! The spend chart's data and its component. Its data come from a usage summary (`usage::report`), its
+//! option from `option.rs`; this file knows neither.
 
 use crate::money::Usd;
-use crate::usage::summary_table::exact;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,24 +20,6 @@ pub struct SpendChart {
 }
 
 impl SpendChart {
-    /// The chart of a daily summary, with `deposits` per day (aligned with the summary's days). The option
-    /// is filled in on the server (`option::spend_option`).
-    pub fn of(summary: &crate::usage::report::UsageSummary, deposits: Vec<Usd>) -> SpendChart {
-        let days: Vec<NaiveDate> = summary.items.iter().map(|d| d.date).collect();
-        let services = crate::usage::summary_table::services_in(summary)
-            .into_iter()
-            .map(|name| {
-                let spend = summary
-                    .items
-                    .iter()
-                    .map(|d| d.services.iter().find(|s| s.service == name).map_or(Usd::ZERO, |s| s.cost))
-                    .collect();
-                (name, spend)
-            })
-            .collect();
-        SpendChart { timezone: summary.timezone.clone(), days, services, deposits, option: String::new() }
-    }
-
     fn total(&self, day: usize) -> Usd {
         Usd::new(self.services.iter().map(|(_, spend)| spend[day].amount()).sum())
     }
@@ -54,10 +36,14 @@ impl SpendChart {
             first.format("%b %-d"),
             last.format("%b %-d"),
             self.timezone,
-            exact(total)
+            total.exact()
         );
         if let Some(d) = busiest.filter(|d| !self.total(*d).amount().is_zero()) {
-            text.push_str(&format!(", most on {} ({})", self.days[d].format("%b %-d"), exact(self.total(d))));
+            text.push_str(&format!(
+                ", most on {} ({})",
+                self.days[d].format("%b %-d"),
+                self.total(d).exact()
+            ));
         }
         let deposits: Vec<String> = self
             .deposits
@@ -86,7 +72,7 @@ pub fn SpendChartView(chart: SpendChart, testid: &'static str) -> impl IntoView 
             .services
             .iter()
             .filter(|(_, spend)| !spend[d].amount().is_zero())
-            .map(|(service, spend)| format!("{service} {}", exact(spend[d])))
+            .map(|(service, spend)| format!("{service} {}", spend[d].exact()))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -113,7 +99,7 @@ pub fn SpendChartView(chart: SpendChart, testid: &'static str) -> impl IntoView 
                             .map(|((day, total, deposit), services)| view! {
                                 <tr>
                                     <th scope="row">{day.format("%b %-d").to_string()}</th>
-                                    <td class="num">{exact(total)}</td>
+                                    <td class="num">{total.exact()}</td>
                                     <td class="hide-narrow wrap">{services}</td>
                                     {has_deposits.then(|| view! {
                                         <td class="num">{if deposit.amount().is_zero() { String::new() } else { deposit.display() }}</td>

@@ -2,8 +2,5 @@
 //! saved card (`POST /v1/wallet/fund` → `requires_checkout`). The new-card Add Funds form, no login, one
 //! amount, valid 24 h, single use.
 
-pub mod api;
 pub mod page;
-
-#[cfg(feature = "ssr")]
-pub mod db;
+pub mod server_fns;

@@ -2,11 +2,12 @@
 //! (`?attempt=<id>`), so the page works with JavaScript off; with it on, `public/enhance.js` sends the same posts without
 //! page loads.
 
-use super::api::{get_checkout, ConfirmCheckout, StartCheckout};
+use super::server_fns::{get_checkout, ConfirmCheckout, StartCheckout};
 use crate::error::AppError;
-use crate::layout::form_error::{url_error, FormError};
-use crate::wallet::attempt::{AttemptStatus, AttemptView};
-use crate::wallet::new_card_fields::NewCardFields;
+use crate::payments::attempt::{AttemptStatus, AttemptView};
+use crate::payments::checkout_session::CheckoutState;
+use crate::payments::new_card::NewCardFields;
+use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
@@ -42,9 +43,9 @@ pub fn CheckoutPage() -> impl IntoView {
                             Ok(view) => {
                                 let id = checkout_id();
                                 let heading = format!("Add {} to your Tollgate wallet", view.amount.display());
-                                let body = match (view.state.as_str(), view.attempt) {
-                                    ("completed", attempt) => completed(attempt).into_any(),
-                                    ("expired", _) => view! {
+                                let body = match (view.state, view.attempt) {
+                                    (CheckoutState::Completed, attempt) => completed(attempt).into_any(),
+                                    (CheckoutState::Expired, _) => view! {
                                         <p class="form-error" role="alert">{AppError::CheckoutExpired.message()}</p>
                                     }.into_any(),
                                     (_, Some(attempt)) if attempt.status == AttemptStatus::Draft => {

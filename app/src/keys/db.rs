@@ -26,27 +26,42 @@ impl AuthenticatedKey {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct PresentedKeyRow {
+    key_id: Uuid,
+    account_id: Uuid,
+    status: KeyStatus,
+    allowed_services: Option<Vec<String>>,
+    allow_funding: bool,
+}
+
 /// The key a bearer secret names. Unknown, paused and revoked keys are refused with their own message.
+#[tracing::instrument(name = "keys::authenticate", skip_all)]
 pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<AuthenticatedKey, AppError> {
     if !presented.starts_with(secret::PREFIX) || presented.len() > 128 {
         return Err(AppError::UnknownSpendKey);
     }
-    type Row = (Uuid, Uuid, String, Option<Vec<String>>, bool);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, account_id, status, allowed_services, allow_funding FROM spend_keys WHERE secret_sha256 = $1",
+    let row: PresentedKeyRow = sqlx::query_as(
+        "SELECT id AS key_id, account_id, status, allowed_services, allow_funding
+           FROM spend_keys WHERE secret_sha256 = $1",
     )
     .bind(&secret::sha256(presented)[..])
     .fetch_optional(pool)
-    .await?;
-    let (key_id, account_id, status, allowed_services, allow_funding) =
-        row.ok_or(AppError::UnknownSpendKey)?;
-    if let Some(refusal) = KeyStatus::parse(&status).ok_or(AppError::Internal)?.refusal() {
+    .await?
+    .ok_or(AppError::UnknownSpendKey)?;
+    if let Some(refusal) = row.status.refusal() {
         return Err(refusal);
     }
-    Ok(AuthenticatedKey { key_id, account_id, allowed_services, allow_funding })
+    Ok(AuthenticatedKey {
+        key_id: row.key_id,
+        account_id: row.account_id,
+        allowed_services: row.allowed_services,
+        allow_funding: row.allow_funding,
+    })
 }
 
 /// Creates a key; the answer carries the secret, which is stored nowhere (only its SHA-256).
+#[tracing::instrument(name = "keys::create", skip(pool, settings))]
 pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> Result<CreatedKey, AppError> {
     if let Some(services) = &settings.allowed_services {
         let known: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE id = ANY($1)")
@@ -70,7 +85,7 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     .bind(&new.sha256[..])
     .bind(&new.display_prefix)
     .bind(settings.limit.map(|l| l.amount.amount()))
-    .bind(settings.limit.map(|l| l.period.as_str()))
+    .bind(settings.limit.map(|l| l.period))
     .bind(&settings.allowed_services)
     .bind(settings.allow_funding)
     .fetch_one(pool)
@@ -79,24 +94,54 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     Ok(CreatedKey { key, secret: new.secret })
 }
 
-type KeyRow = (
-    Uuid,
-    String,
-    String,
-    String,
-    Option<Decimal>,
-    Option<String>,
-    Option<Vec<String>>,
-    bool,
-    Option<DateTime<Utc>>,
-    Decimal,
-    Decimal,
-    i64,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
+/// A `spend_keys` row as the Keys page lists it.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: Uuid,
+    name: String,
+    display_prefix: String,
+    status: KeyStatus,
+    limit_amount: Option<Decimal>,
+    limit_period: Option<LimitPeriod>,
+    /// The names of the services it may call (`None`: every service).
+    service_names: Option<Vec<String>>,
+    allow_funding: bool,
+    cycle_start: Option<DateTime<Utc>>,
+    cycle_spend: Decimal,
+    total_spend: Decimal,
+    request_count: i64,
+    last_used_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl KeyRow {
+    fn view(self, now: DateTime<Utc>) -> SpendKeyView {
+        let limit = match (self.limit_amount, self.limit_period) {
+            (Some(amount), Some(period)) => Some(SpendLimit { amount: Usd::new(amount), period }),
+            _ => None,
+        };
+        // The stored cycle spend belongs to the cycle it started in; in a newer cycle nothing is spent yet.
+        let current_cycle = limit.and_then(|l| l.period.cycle_start(now));
+        let cycle_spend = if self.cycle_start == current_cycle { self.cycle_spend } else { Decimal::ZERO };
+        SpendKeyView {
+            id: self.id,
+            name: self.name,
+            prefix: self.display_prefix,
+            status: self.status,
+            limit,
+            allowed_services: self.service_names,
+            allow_funding: self.allow_funding,
+            cycle_spend: Usd::new(cycle_spend),
+            total_spend: Usd::new(self.total_spend),
+            requests: self.request_count,
+            last_used: self.last_used_at.map(shown_utc),
+            created: shown_utc(self.created_at),
+        }
+    }
+}
 
 /// The account's keys, newest first; revoked keys last.
+#[tracing::instrument(name = "keys::list", skip(pool))]
 pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<SpendKeyView>, AppError> {
     keys_of(pool, account_id, None).await
 }
@@ -105,7 +150,8 @@ pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<SpendKeyView>, 
 async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<Vec<SpendKeyView>, AppError> {
     let rows: Vec<KeyRow> = sqlx::query_as(
         "SELECT k.id, k.name, k.display_prefix, k.status, k.limit_amount, k.limit_period,
-                (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services)),
+                (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
+                  AS service_names,
                 k.allow_funding, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
                 k.created_at
            FROM spend_keys k
@@ -117,48 +163,12 @@ async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<
     .fetch_all(pool)
     .await?;
     let now = Utc::now();
-    rows.into_iter().map(|row| key_view(row, now)).collect()
+    Ok(rows.into_iter().map(|row| row.view(now)).collect())
 }
 
-fn key_view(row: KeyRow, now: DateTime<Utc>) -> Result<SpendKeyView, AppError> {
-    let (
-        id,
-        name,
-        prefix,
-        status,
-        limit_amount,
-        limit_period,
-        services,
-        allow_funding,
-        cycle_start,
-        cycle_spend,
-    ) = (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9);
-    let (total_spend, requests, last_used, created) = (row.10, row.11, row.12, row.13);
-    let limit = match (limit_amount, limit_period.as_deref().and_then(LimitPeriod::parse)) {
-        (Some(amount), Some(period)) => Some(SpendLimit { amount: Usd::new(amount), period }),
-        _ => None,
-    };
-    // The stored cycle spend belongs to the cycle it started in; in a newer cycle nothing is spent yet.
-    let current_cycle = limit.and_then(|l| l.period.cycle_start(now));
-    let cycle_spend = if cycle_start == current_cycle { cycle_spend } else { Decimal::ZERO };
-    Ok(SpendKeyView {
-        id,
-        name,
-        prefix,
-        status: KeyStatus::parse(&status).ok_or(AppError::Internal)?,
-        limit,
-        allowed_services: services,
-        allow_funding,
-        cycle_spend: Usd::new(cycle_spend),
-        total_spend: Usd::new(total_spend),
-        requests,
-        last_used: last_used.map(shown_utc),
-        created: shown_utc(created),
-    })
-}
-
-/// "Pause", "Resume" and "Revoke".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// "Pause", "Resume" and "Revoke" (posted as `pause`, `resume`, `revoke`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum StatusChange {
     Pause,
     Resume,
@@ -166,19 +176,20 @@ pub enum StatusChange {
 }
 
 /// Changes a key's state. Pressing a button twice is harmless; a revoked key stays revoked.
+#[tracing::instrument(name = "keys::change_status", skip(pool))]
 pub async fn change_status(
     pool: &PgPool,
     account_id: Uuid,
     key_id: Uuid,
     change: StatusChange,
 ) -> Result<(), AppError> {
-    let current: Option<String> =
+    let current: KeyStatus =
         sqlx::query_scalar("SELECT status FROM spend_keys WHERE id = $1 AND account_id = $2")
             .bind(key_id)
             .bind(account_id)
             .fetch_optional(pool)
-            .await?;
-    let current = KeyStatus::parse(&current.ok_or(AppError::NotFound)?).ok_or(AppError::Internal)?;
+            .await?
+            .ok_or(AppError::NotFound)?;
     let target = match (change, current) {
         (_, KeyStatus::Revoked) if change != StatusChange::Revoke => return Err(AppError::SpendKeyRevoked),
         (StatusChange::Pause, _) => KeyStatus::Paused,
@@ -193,7 +204,7 @@ pub async fn change_status(
     )
     .bind(key_id)
     .bind(account_id)
-    .bind(target.as_str())
+    .bind(target)
     .execute(pool)
     .await?;
     Ok(())

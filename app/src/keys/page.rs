@@ -4,10 +4,10 @@
 //! The create form posts to `POST /dashboard/keys`, whose response renders this page with the secret
 //! (with JavaScript on, `public/enhance.js` sends the same post and swaps that page in).
 
-use super::api::{list_keys, list_services, ChangeKey};
+use super::server_fns::{list_keys, list_services, ChangeKey};
 use super::spec::{CreatedKey, KeyStatus, LimitPeriod, SpendKeyView};
 use crate::error::AppError;
-use crate::layout::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 
 #[component]
@@ -17,7 +17,7 @@ pub fn KeysPage() -> impl IntoView {
     let services = Resource::new(|| (), |_| list_services());
     // The secret of a key created by a plain form post (JavaScript off): rendered in that one response.
     #[cfg(feature = "ssr")]
-    let posted = use_context::<super::api::JustCreatedKey>().map(|k| k.0);
+    let posted = use_context::<super::server_fns::JustCreatedKey>().map(|k| k.0);
     #[cfg(not(feature = "ssr"))]
     let posted: Option<CreatedKey> = None;
     let posted = Resource::new(

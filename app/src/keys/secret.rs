@@ -2,6 +2,7 @@
 //! a secret this random can't be guessed from its hash, and a fast hash lets the metered path look a key
 //! up on every call (argon2 would cost ~50 ms per call for no gain).
 
+use crate::random::random_hex;
 use sha2::{Digest, Sha256};
 
 pub const PREFIX: &str = "tg_sk_";
@@ -23,13 +24,6 @@ pub fn generate() -> NewSecret {
 /// The lookup hash of a presented secret.
 pub fn sha256(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
-}
-
-/// Lowercase hex of `n` bytes from the operating system's CSPRNG.
-pub fn random_hex(n: usize) -> String {
-    let mut bytes = vec![0u8; n];
-    getrandom::fill(&mut bytes).expect("the operating system's random source is unavailable");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -29,9 +29,14 @@ impl KeyName {
     }
 }
 
-/// The cycle a spend limit counts over. Cycles are UTC (stated as such on the page).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The cycle a spend limit counts over. Cycles are UTC (stated as such on the page). Stored
+/// (`spend_keys.limit_period`) and posted by the "Limit period" select as its snake_case name.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum LimitPeriod {
     Daily,
     Weekly,
@@ -44,16 +49,7 @@ impl LimitPeriod {
         [LimitPeriod::Daily, LimitPeriod::Weekly, LimitPeriod::Monthly, LimitPeriod::Total];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            LimitPeriod::Daily => "daily",
-            LimitPeriod::Weekly => "weekly",
-            LimitPeriod::Monthly => "monthly",
-            LimitPeriod::Total => "total",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LimitPeriod> {
-        LimitPeriod::ALL.into_iter().find(|p| p.as_str() == s)
+        self.into()
     }
 
     /// The option text in the "Limit period" select.
@@ -110,7 +106,7 @@ impl SpendLimit {
         if amount <= Decimal::ZERO || amount > Self::MAX {
             return Err(AppError::SpendLimitInvalid);
         }
-        let period = LimitPeriod::parse(period.trim()).ok_or(AppError::SpendLimitInvalid)?;
+        let period: LimitPeriod = period.trim().parse().map_err(|_| AppError::SpendLimitInvalid)?;
         Ok(Some(SpendLimit { amount: Usd::new(amount), period }))
     }
 
@@ -154,9 +150,38 @@ impl KeySettings {
     }
 }
 
-/// A key's state.
+/// The "Create a key" form as posted (`POST /dashboard/keys`): a checkbox per allowed service, all named
+/// `services`; "Allow adding funds" is present only when ticked.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub spend_limit: String,
+    #[serde(default)]
+    pub limit_period: String,
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub allow_funding: Option<String>,
+}
+
+impl KeyForm {
+    pub fn settings(&self) -> Result<KeySettings, AppError> {
+        KeySettings::parse(
+            &self.name,
+            &self.spend_limit,
+            &self.limit_period,
+            &self.services,
+            self.allow_funding.is_some(),
+        )
+    }
+}
+
+/// A key's state (`spend_keys.status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum KeyStatus {
     Active,
     Paused,
@@ -164,18 +189,6 @@ pub enum KeyStatus {
 }
 
 impl KeyStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyStatus::Active => "active",
-            KeyStatus::Paused => "paused",
-            KeyStatus::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<KeyStatus> {
-        [KeyStatus::Active, KeyStatus::Paused, KeyStatus::Revoked].into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Why a call with a key in this state is refused (none for an active key).
     pub fn refusal(self) -> Option<AppError> {
         match self {

@@ -3,17 +3,14 @@
 //! on too: `public/enhance.js` swaps in the page the server answers) renders it afresh, so it is live
 //! without a client-side copy. A signed-out visitor is redirected to `/login` (with `?next=`).
 
-use crate::auth::api::{get_current_user, CurrentUser, LogOut};
 use crate::auth::return_to;
+use crate::auth::server_fns::{get_current_user, CurrentUser, LogOut};
 use crate::error::AppError;
-use crate::wallet::api::{get_wallet_summary, WalletSummary};
+use crate::wallet::server_fns::get_wallet_summary;
+use crate::wallet::summary::{WalletResource, WalletSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
-
-/// The wallet summary the header shows, shared with the page so it is read once per render.
-#[derive(Clone, Copy)]
-pub struct WalletResource(pub Resource<Result<WalletSummary, AppError>>);
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {

@@ -1,6 +1,8 @@
-//! The frame pages share: the document shell, the dashboard header, form errors.
+//! The frame around pages: the signed-in dashboard header, the public home and not-found pages, and the
+//! "page is live" marker the browser entry sets. The document itself is `shell.rs`, the route table
+//! `routes.rs`.
 
 pub mod dashboard;
-pub mod form_error;
+pub mod home_page;
 pub mod live;
-pub mod shell;
+pub mod not_found;

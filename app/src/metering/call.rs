@@ -1,28 +1,27 @@
 //! A metered call as it is recorded and answered.
 
-use super::pricing::CostBreakdown;
+use crate::catalog::pricing::CostBreakdown;
 use crate::money::Usd;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// How a call ended (`requests.status`; `status` in the API, the CSV and the usage page's filter).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum CallStatus {
     Completed,
+    /// Refused before it ran (balance or key limit); it cost nothing.
     Rejected,
 }
 
 impl CallStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            CallStatus::Completed => "completed",
-            CallStatus::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CallStatus> {
-        [CallStatus::Completed, CallStatus::Rejected].into_iter().find(|c| c.as_str() == s)
+        self.into()
     }
 }
 
@@ -53,7 +52,8 @@ pub struct RequestRow {
     pub model: String,
     pub input_tokens: i64,
     pub output_tokens: i64,
-    pub status: String,
+    pub status: CallStatus,
+    /// The error code a rejected call was refused with (`insufficient_balance`, `key_limit_reached`).
     pub reject_reason: Option<String>,
     pub cost_input: rust_decimal::Decimal,
     pub cost_output: rust_decimal::Decimal,
@@ -74,7 +74,7 @@ impl RequestRow {
         use crate::error::AppError;
         Ok(CallRecord {
             request_id: self.id,
-            status: CallStatus::parse(&self.status).ok_or(AppError::Internal)?,
+            status: self.status,
             service: self.service_id.clone(),
             model: self.model.clone(),
             input_tokens: u64::try_from(self.input_tokens).map_err(|_| AppError::Internal)?,

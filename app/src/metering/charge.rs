@@ -16,14 +16,14 @@
 //! rejected call writes only its `rejected` row at cost 0; every call sent is recorded exactly once.
 
 use super::call::{CallRecord, CallStatus, RequestRow};
-use super::pricing::{CostBreakdown, Price, Usage};
+use crate::catalog::pricing::{CostBreakdown, Price, Usage};
 use crate::error::AppError;
 use crate::keys::spec::{KeyStatus, LimitPeriod};
+use crate::ledger::{PostedUsage, UsageDebits};
 use crate::money::Usd;
-use crate::wallet::ledger;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -44,6 +44,7 @@ pub struct MeteredCall {
 pub type CallAnswer = Result<CallRecord, AppError>;
 
 /// Applies one wallet's batch (see the module docs). Fails as a whole only when the database does.
+#[tracing::instrument(name = "metering::charge_calls", skip(pool, calls), fields(calls = calls.len()))]
 pub async fn charge_calls(
     pool: &PgPool,
     account_id: Uuid,
@@ -56,7 +57,7 @@ pub async fn charge_calls(
     let mut balance = opening_balance;
     let mut answers = Vec::with_capacity(calls.len());
     let mut decided: Vec<CallRecord> = Vec::new();
-    let mut decided_keys: Vec<(Uuid, Option<&str>, Option<&str>)> = Vec::new();
+    let mut decided_keys: Vec<CallKeys> = Vec::new();
     for call in calls {
         // A key revoked or paused meanwhile is refused, even for a replay.
         let key = keys.get_mut(&call.key_id).ok_or(AppError::Internal)?;
@@ -109,11 +110,11 @@ pub async fn charge_calls(
         if let Some(idempotency_key) = &call.idempotency_key {
             earlier.insert(idempotency_key.clone(), (SameCall::of(call), answer.clone()));
         }
-        decided_keys.push((
-            call.key_id,
-            refused.as_ref().map(AppError::code),
-            call.idempotency_key.as_deref(),
-        ));
+        decided_keys.push(CallKeys {
+            key_id: call.key_id,
+            reject_reason: refused.as_ref().map(AppError::code),
+            idempotency_key: call.idempotency_key.as_deref(),
+        });
         decided.push(record);
         answers.push(answer);
     }
@@ -123,7 +124,7 @@ pub async fn charge_calls(
         .filter(|r| r.status == CallStatus::Completed && !r.cost.total.amount().is_zero())
         .map(|r| (r.request_id.to_string(), r.cost.total.amount()))
         .collect();
-    let debits = ledger::UsageDebits::new(opening_balance, &debits)?;
+    let debits = UsageDebits::new(opening_balance, &debits)?;
     let counters: Vec<KeyCounters> = keys
         .iter()
         .filter(|(_, k)| k.used)
@@ -215,6 +216,19 @@ struct KeyState {
     used: bool,
 }
 
+/// One row of step 1's statement: the wallet's balance (the same on every row) and one locked key.
+#[derive(sqlx::FromRow)]
+struct LockedKeyRow {
+    balance: Decimal,
+    now: DateTime<Utc>,
+    key_id: Uuid,
+    status: KeyStatus,
+    limit_amount: Option<Decimal>,
+    limit_period: Option<LimitPeriod>,
+    cycle_start: Option<DateTime<Utc>>,
+    cycle_spend: Decimal,
+}
+
 /// What the batch holds locked until commit: the wallet (with its balance) and the batch's spend keys.
 struct Locked {
     opening_balance: Decimal,
@@ -232,18 +246,9 @@ async fn lock_wallet_and_keys(
     let mut ids: Vec<Uuid> = calls.iter().map(|c| c.key_id).collect();
     ids.sort();
     ids.dedup();
-    type Row = (
-        Decimal,
-        DateTime<Utc>,
-        Uuid,
-        String,
-        Option<Decimal>,
-        Option<String>,
-        Option<DateTime<Utc>>,
-        Decimal,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT w.balance, now(), k.id, k.status, k.limit_amount, k.limit_period, k.cycle_start, k.cycle_spend
+    let rows: Vec<LockedKeyRow> = sqlx::query_as(
+        "SELECT w.balance, now() AS now, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
+                k.cycle_start, k.cycle_spend
            FROM wallets w
            JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
           WHERE w.account_id = $1
@@ -254,27 +259,24 @@ async fn lock_wallet_and_keys(
     .bind(&ids)
     .fetch_all(&mut *conn)
     .await?;
-    let (opening_balance, now) = rows.first().map(|r| (r.0, r.1)).ok_or(AppError::NotFound)?;
+    let (opening_balance, now) = rows.first().map(|r| (r.balance, r.now)).ok_or(AppError::NotFound)?;
     let keys = rows
         .into_iter()
-        .map(|(_, _, id, status, limit, period, cycle_start, cycle_spend)| {
-            let period = period.as_deref().and_then(LimitPeriod::parse);
-            let current_cycle = period.and_then(|p| p.cycle_start(now));
-            Ok((
-                id,
-                KeyState {
-                    status: KeyStatus::parse(&status).ok_or(AppError::Internal)?,
-                    limit,
-                    period,
-                    // A cycle that has ended spent nothing of the current one.
-                    cycle_spend: if cycle_start == current_cycle { cycle_spend } else { Decimal::ZERO },
-                    total_spend_delta: Decimal::ZERO,
-                    completed: 0,
-                    used: false,
-                },
-            ))
+        .map(|row| {
+            let current_cycle = row.limit_period.and_then(|p| p.cycle_start(now));
+            let state = KeyState {
+                status: row.status,
+                limit: row.limit_amount,
+                period: row.limit_period,
+                // A cycle that has ended spent nothing of the current one.
+                cycle_spend: if row.cycle_start == current_cycle { row.cycle_spend } else { Decimal::ZERO },
+                total_spend_delta: Decimal::ZERO,
+                completed: 0,
+                used: false,
+            };
+            (row.key_id, state)
         })
-        .collect::<Result<_, AppError>>()?;
+        .collect();
     Ok(Locked { opening_balance, now, keys })
 }
 
@@ -287,20 +289,31 @@ pub(crate) struct KeyCounters {
     pub completed: i64,
 }
 
-/// Step 4's writes in one statement (shared with `history`, which records past calls the same way): the
-/// ledger debits (`ledger::UsageDebits`: one balance move, one entry per paid call, checked after), the
-/// request rows of the decided calls with their cost breakdowns and ledger entries, both rollup levels (the
-/// 15-minute bucket of `at`, and its local day in the account's timezone — read here, under the wallet lock
-/// that a timezone change also takes: see the usage_daily migration) summed per service and model, and the
-/// used keys' counters. `posted`: entries already written by the caller (history), by request id.
+/// How a decided call's spend key and idempotency key are recorded.
+pub(crate) struct CallKeys<'a> {
+    pub key_id: Uuid,
+    /// The error code of a rejected call.
+    pub reject_reason: Option<&'static str>,
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// Step 4's writes in one statement (shared with `past_calls`, which records past calls the same way): the
+/// ledger debits (`UsageDebits`: one balance move, one entry per paid call, checked after), the request rows
+/// of the decided calls with their cost breakdowns and ledger entries, both rollup levels (the 15-minute
+/// bucket of `at`, and its local day in the account's timezone — read here, under the wallet lock that a
+/// timezone change also takes: see the usage_daily migration) summed per service and model, and the used
+/// keys' counters. `posted`: entries already written by the caller (past calls), by request id.
+///
+/// The statement is built with a [`QueryBuilder`], which numbers the parameters; the ledger adds its own
+/// part (`UsageDebits::push_ctes`) and offers the CTE `entries(id, reference)` that the request rows join.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record_calls(
     conn: &mut PgConnection,
     account_id: Uuid,
     decided: &[CallRecord],
-    keys: &[(Uuid, Option<&str>, Option<&str>)],
+    keys: &[CallKeys<'_>],
     posted: &HashMap<String, i64>,
-    debits: &ledger::UsageDebits,
+    debits: &UsageDebits,
     at: DateTime<Utc>,
     counters: &[KeyCounters],
 ) -> Result<(), AppError> {
@@ -308,83 +321,106 @@ pub(crate) async fn record_calls(
         return Ok(());
     }
     let column = |f: &dyn Fn(&CallRecord) -> Decimal| decided.iter().map(f).collect::<Vec<_>>();
-    let statement = format!(
-        "WITH {ledger}, t AS (
-             SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
-                                  $10::text[], $11::text[], $12::numeric[], $13::numeric[], $14::numeric[],
-                                  $15::numeric[], $16::bigint[], $17::numeric[], $18::text[])
-                 WITH ORDINALITY AS t(id, key_id, service, model, input, output, status, reason, cost_input,
-                                      cost_output, cost_fee, cost_total, entry, balance_after, idem, n)
-         ), calls AS (
-             INSERT INTO requests
-                 (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status,
-                  reject_reason, cost_input, cost_output, cost_fee, cost_total, ledger_entry_id, balance_after,
-                  idempotency_key, created_at)
-             SELECT t.id, $1, t.key_id, t.service, t.model, t.input, t.output, t.status, t.reason, t.cost_input,
-                    t.cost_output, t.cost_fee, t.cost_total, COALESCE(e.id, t.entry), t.balance_after, t.idem, $2
-               FROM t LEFT JOIN entries e ON e.reference = t.id::text
-              ORDER BY t.n
-         ), sums AS (
-             SELECT service, model,
-                    count(*) FILTER (WHERE status = 'completed') AS requests,
-                    count(*) FILTER (WHERE status = 'rejected') AS rejected,
-                    sum(cost_total) AS cost
-               FROM t
-              GROUP BY service, model
-         ), daily AS (
-             INSERT INTO usage_daily AS d (account_id, day, service_id, model, requests, rejected, cost)
-             SELECT $1, ($2 AT TIME ZONE (SELECT timezone FROM accounts WHERE id = $1))::date,
-                    sums.service, sums.model, sums.requests, sums.rejected, sums.cost
-               FROM sums
-             ON CONFLICT (account_id, day, service_id, model) DO UPDATE
-                SET requests = d.requests + excluded.requests,
-                    rejected = d.rejected + excluded.rejected,
-                    cost = d.cost + excluded.cost
-         ), buckets AS (
-             INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, rejected, cost)
-             SELECT $1, $3, sums.service, sums.model, sums.requests, sums.rejected, sums.cost
-               FROM sums
-             ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE
-                SET requests = u.requests + excluded.requests,
-                    rejected = u.rejected + excluded.rejected,
-                    cost = u.cost + excluded.cost
-         ), counted AS (
-             UPDATE spend_keys k
-                SET cycle_start = c.cycle_start, cycle_spend = c.cycle_spend,
-                    total_spend = k.total_spend + c.delta, request_count = k.request_count + c.completed,
-                    last_used_at = $2
-               FROM unnest($19::uuid[], $20::timestamptz[], $21::numeric[], $22::numeric[], $23::bigint[])
-                    AS c(id, cycle_start, cycle_spend, delta, completed)
-              WHERE k.id = c.id
-         )
-         SELECT entries.id, entries.reference, moved.balance FROM entries, moved",
-        ledger = ledger::UsageDebits::ctes(24),
-    );
-    let query = sqlx::query_as(&statement)
-        .bind(account_id)
-        .bind(at)
-        .bind(rollup_bucket(at))
-        .bind(decided.iter().map(|r| r.request_id).collect::<Vec<_>>())
-        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
-        .bind(decided.iter().map(|r| r.service.as_str()).collect::<Vec<_>>())
-        .bind(decided.iter().map(|r| r.model.as_str()).collect::<Vec<_>>())
-        .bind(decided.iter().map(|r| r.input_tokens as i64).collect::<Vec<_>>())
-        .bind(decided.iter().map(|r| r.output_tokens as i64).collect::<Vec<_>>())
-        .bind(decided.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
-        .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-        .bind(column(&|r| r.cost.input.amount()))
-        .bind(column(&|r| r.cost.output.amount()))
-        .bind(column(&|r| r.cost.fee.amount()))
-        .bind(column(&|r| r.cost.total.amount()))
-        .bind(decided.iter().map(|r| posted.get(&r.request_id.to_string()).copied()).collect::<Vec<_>>())
-        .bind(column(&|r| r.balance_after.amount()))
-        .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
-        .bind(counters.iter().map(|c| c.id).collect::<Vec<_>>())
-        .bind(counters.iter().map(|c| c.cycle_start).collect::<Vec<_>>())
-        .bind(counters.iter().map(|c| c.cycle_spend).collect::<Vec<_>>())
-        .bind(counters.iter().map(|c| c.total_spend_delta).collect::<Vec<_>>())
-        .bind(counters.iter().map(|c| c.completed).collect::<Vec<_>>());
-    let rows = debits.bind(query).fetch_all(&mut *conn).await?;
+    let mut sql = QueryBuilder::<Postgres>::new("WITH ");
+    debits.push_ctes(&mut sql, account_id);
+    sql.push(", t AS (SELECT * FROM unnest(")
+        .push_bind(decided.iter().map(|r| r.request_id).collect::<Vec<_>>())
+        .push("::uuid[], ")
+        .push_bind(keys.iter().map(|k| k.key_id).collect::<Vec<_>>())
+        .push("::uuid[], ")
+        .push_bind(decided.iter().map(|r| r.service.clone()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(decided.iter().map(|r| r.model.clone()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(decided.iter().map(|r| r.input_tokens as i64).collect::<Vec<_>>())
+        .push("::bigint[], ")
+        .push_bind(decided.iter().map(|r| r.output_tokens as i64).collect::<Vec<_>>())
+        .push("::bigint[], ")
+        .push_bind(decided.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(keys.iter().map(|k| k.reject_reason).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(column(&|r| r.cost.input.amount()))
+        .push("::numeric[], ")
+        .push_bind(column(&|r| r.cost.output.amount()))
+        .push("::numeric[], ")
+        .push_bind(column(&|r| r.cost.fee.amount()))
+        .push("::numeric[], ")
+        .push_bind(column(&|r| r.cost.total.amount()))
+        .push("::numeric[], ")
+        .push_bind(decided.iter().map(|r| posted.get(&r.request_id.to_string()).copied()).collect::<Vec<_>>())
+        .push("::bigint[], ")
+        .push_bind(column(&|r| r.balance_after.amount()))
+        .push("::numeric[], ")
+        .push_bind(keys.iter().map(|k| k.idempotency_key.map(str::to_string)).collect::<Vec<_>>())
+        .push(
+            "::text[]) WITH ORDINALITY AS t(id, key_id, service, model, input, output, status, reason, \
+                 cost_input, cost_output, cost_fee, cost_total, entry, balance_after, idem, n)), \
+             calls AS (INSERT INTO requests \
+                 (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status, \
+                  reject_reason, cost_input, cost_output, cost_fee, cost_total, ledger_entry_id, balance_after, \
+                  idempotency_key, created_at) \
+             SELECT t.id, ",
+        )
+        .push_bind(account_id)
+        .push(
+            ", t.key_id, t.service, t.model, t.input, t.output, t.status, t.reason, t.cost_input, \
+                    t.cost_output, t.cost_fee, t.cost_total, COALESCE(e.id, t.entry), t.balance_after, t.idem, ",
+        )
+        .push_bind(at)
+        .push(
+            " FROM t LEFT JOIN entries e ON e.reference = t.id::text ORDER BY t.n), \
+             sums AS (SELECT service, model, \
+                    count(*) FILTER (WHERE status = 'completed') AS requests, \
+                    count(*) FILTER (WHERE status = 'rejected') AS rejected, \
+                    sum(cost_total) AS cost \
+               FROM t GROUP BY service, model), \
+             account AS (SELECT id, timezone FROM accounts WHERE id = ",
+        )
+        .push_bind(account_id)
+        .push(
+            "), daily AS (INSERT INTO usage_daily AS d (account_id, day, service_id, model, requests, rejected, cost) \
+             SELECT account.id, (",
+        )
+        .push_bind(at)
+        .push(
+            " AT TIME ZONE account.timezone)::date, sums.service, sums.model, sums.requests, sums.rejected, \
+                    sums.cost \
+               FROM sums, account \
+             ON CONFLICT (account_id, day, service_id, model) DO UPDATE \
+                SET requests = d.requests + excluded.requests, \
+                    rejected = d.rejected + excluded.rejected, \
+                    cost = d.cost + excluded.cost), \
+             buckets AS (INSERT INTO usage_rollups AS u (account_id, bucket, service_id, model, requests, rejected, cost) \
+             SELECT account.id, ",
+        )
+        .push_bind(rollup_bucket(at))
+        .push(
+            ", sums.service, sums.model, sums.requests, sums.rejected, sums.cost \
+               FROM sums, account \
+             ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE \
+                SET requests = u.requests + excluded.requests, \
+                    rejected = u.rejected + excluded.rejected, \
+                    cost = u.cost + excluded.cost), \
+             counted AS (UPDATE spend_keys k \
+                SET cycle_start = c.cycle_start, cycle_spend = c.cycle_spend, \
+                    total_spend = k.total_spend + c.delta, request_count = k.request_count + c.completed, \
+                    last_used_at = ",
+        )
+        .push_bind(at)
+        .push(" FROM unnest(")
+        .push_bind(counters.iter().map(|c| c.id).collect::<Vec<_>>())
+        .push("::uuid[], ")
+        .push_bind(counters.iter().map(|c| c.cycle_start).collect::<Vec<_>>())
+        .push("::timestamptz[], ")
+        .push_bind(counters.iter().map(|c| c.cycle_spend).collect::<Vec<_>>())
+        .push("::numeric[], ")
+        .push_bind(counters.iter().map(|c| c.total_spend_delta).collect::<Vec<_>>())
+        .push("::numeric[], ")
+        .push_bind(counters.iter().map(|c| c.completed).collect::<Vec<_>>())
+        .push("::bigint[]) AS c(id, cycle_start, cycle_spend, delta, completed) WHERE k.id = c.id)");
+    UsageDebits::push_posted_select(&mut sql);
+    let rows: Vec<PostedUsage> = sql.build_query_as().fetch_all(&mut *conn).await?;
     debits.entry_ids(rows)?;
     Ok(())
 }

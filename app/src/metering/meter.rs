@@ -1,4 +1,4 @@
-//! Group commit for metered calls (ARCHITECTURE.md "Hot paths"). Calls of one wallet are queued to one task
+//! Group commit for metered calls (docs/ARCHITECTURE.md "Hot paths"). Calls of one wallet are queued to one task
 //! per wallet; while a batch commits, the next calls gather, and the task then applies all of them in one
 //! transaction (`charge::charge_calls`), in arrival order. So a busy wallet pays one fsync per batch, not
 //! one per call, and each call is still answered only after the commit that recorded it, with its own exact

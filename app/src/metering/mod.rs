@@ -1,14 +1,12 @@
-//! Metered calls: the service catalog, what a call costs, and the path that charges it (group-committed
-//! per wallet) — used by `POST /v1/requests`.
+//! Metered calls: what a call is recorded as, and the path that charges it — group-committed per wallet,
+//! refused with 402 before it runs when the balance (or the key's limit) can't cover it. Used by
+//! `POST /v1/requests`; prices come from the catalog, debits go through the ledger.
 
 pub mod call;
-pub mod pricing;
 
-#[cfg(feature = "ssr")]
-pub mod catalog;
 #[cfg(feature = "ssr")]
 pub mod charge;
 #[cfg(feature = "ssr")]
-pub mod history;
-#[cfg(feature = "ssr")]
 pub mod meter;
+#[cfg(feature = "ssr")]
+pub mod past_calls;

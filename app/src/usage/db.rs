@@ -17,6 +17,7 @@ pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, AppError> {
     name.parse::<chrono_tz::Tz>().map_err(|_| AppError::TimezoneInvalid)
 }
 
+#[tracing::instrument(name = "usage::account_timezone", skip(pool))]
 pub async fn account_timezone(pool: &PgPool, account_id: Uuid) -> Result<String, AppError> {
     sqlx::query_scalar("SELECT timezone FROM accounts WHERE id = $1")
         .bind(account_id)
@@ -59,8 +60,18 @@ pub fn today_in(tz: chrono_tz::Tz) -> NaiveDate {
 /// `EXISTS` once and skips the other branch. `bench/run.sh` (P3) explains this same file.
 pub const DAILY_SUMMARY_SQL: &str = include_str!("daily_summary.sql");
 
+/// One row of `daily_summary.sql`: a service's completed calls and spend on one local day.
+#[derive(sqlx::FromRow)]
+struct DayServiceRow {
+    day: NaiveDate,
+    service: String,
+    requests: i64,
+    cost: Decimal,
+}
+
 /// Spend and completed calls per local day of `start..=end` in `tz`, by service, with totals. Exact in
 /// every timezone: a local day is a whole number of 15-minute UTC buckets.
+#[tracing::instrument(name = "usage::daily_summary", skip(pool, tz), fields(tz = tz.name()))]
 pub async fn daily_summary(
     pool: &PgPool,
     account_id: Uuid,
@@ -71,7 +82,7 @@ pub async fn daily_summary(
     if end < start || (end - start).num_days() >= MAX_RANGE_DAYS {
         return Err(AppError::DateRangeInvalid);
     }
-    let rows: Vec<(NaiveDate, String, i64, Decimal)> = sqlx::query_as(DAILY_SUMMARY_SQL)
+    let rows: Vec<DayServiceRow> = sqlx::query_as(DAILY_SUMMARY_SQL)
         .bind(account_id)
         .bind(start)
         .bind(end)
@@ -79,8 +90,9 @@ pub async fn daily_summary(
         .fetch_all(pool)
         .await?;
     let mut by_day: BTreeMap<NaiveDate, Vec<ServiceUsage>> = BTreeMap::new();
-    for (day, service, requests, cost) in rows {
-        by_day.entry(day).or_default().push(ServiceUsage { service, requests, cost: Usd::new(cost) });
+    for row in rows {
+        let usage = ServiceUsage { service: row.service, requests: row.requests, cost: Usd::new(row.cost) };
+        by_day.entry(row.day).or_default().push(usage);
     }
     let items: Vec<DailyUsage> = days(start, end)
         .map(|day| {
@@ -137,6 +149,7 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), AppError> {
 }
 
 /// Up to `limit` calls matching `filter` that come after `cursor`, newest first.
+#[tracing::instrument(name = "usage::requests_page", skip(pool, filter))]
 pub async fn requests_page(
     pool: &PgPool,
     account_id: Uuid,
@@ -161,7 +174,7 @@ pub async fn requests_page(
     .bind(filter.until)
     .bind(filter.service.as_deref())
     .bind(filter.model.as_deref())
-    .bind(filter.status.map(CallStatus::as_str))
+    .bind(filter.status)
     .bind(after.map(|(at, _)| at))
     .bind(after.map_or(0, |(_, seq)| seq))
     .bind(limit + 1)
@@ -175,6 +188,7 @@ pub async fn requests_page(
 }
 
 /// Sets the account's timezone (the usage views' days).
+#[tracing::instrument(name = "usage::set_account_timezone", skip(pool, tz), fields(tz = tz.name()))]
 pub async fn set_account_timezone(
     pool: &PgPool,
     account_id: Uuid,
@@ -200,14 +214,8 @@ pub async fn set_account_timezone(
     Ok(())
 }
 
-/// The models of the catalog as (service, model), for the request filters.
-pub async fn catalog_models(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
-    Ok(sqlx::query_as("SELECT service_id, model FROM service_models ORDER BY service_id, model")
-        .fetch_all(pool)
-        .await?)
-}
-
 /// One call of this account with the name of the key that made it and why it was refused, if it was.
+#[tracing::instrument(name = "usage::request_detail", skip(pool))]
 pub async fn request_detail(
     pool: &PgPool,
     account_id: Uuid,
@@ -235,6 +243,7 @@ pub async fn request_detail(
 }
 
 /// Succeeded deposits per local day of `start..=end` in `tz`, aligned with those days.
+#[tracing::instrument(name = "usage::deposits_per_day", skip(pool, tz), fields(tz = tz.name()))]
 pub async fn deposits_per_day(
     pool: &PgPool,
     account_id: Uuid,

@@ -2,11 +2,11 @@
 //! The URL is the state (`?since=&until=&service=&model=&status=&cursor=&request=`), so every view works
 //! with JavaScript off and can be linked to; "Export CSV" downloads the same range.
 
-use super::api::{get_usage, list_timezones, SetTimezone};
 use super::request_list::RequestList;
-use super::summary_table::{exact, DailySummaryTable};
+use super::server_fns::{get_usage, list_timezones, SetTimezone};
+use super::summary_table::DailySummaryTable;
 use crate::charts::spend::SpendChartView;
-use crate::layout::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -95,7 +95,7 @@ pub fn UsagePage() -> impl IntoView {
                                         {format!("Daily summary, {} to {}", view.since.format("%b %-d"), view.until.format("%b %-d, %Y"))}
                                     </h2>
                                     <p class="totals">
-                                        <span>{format!("{} spent", exact(view.summary.totals.cost))}</span>
+                                        <span>{format!("{} spent", view.summary.totals.cost.exact())}</span>
                                         " · "
                                         <span>{format!("{} completed calls", view.summary.totals.requests)}</span>
                                     </p>

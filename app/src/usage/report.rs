@@ -1,5 +1,6 @@
 //! Usage as the API and the usage page report it: days in a timezone, and pages of calls.
 
+use crate::charts::spend::SpendChart;
 use crate::metering::call::CallRecord;
 use crate::money::Usd;
 use chrono::NaiveDate;
@@ -37,6 +38,36 @@ pub struct UsageSummary {
     pub totals: UsageTotals,
 }
 
+impl UsageSummary {
+    /// The services that appear anywhere in the summary, in a stable order.
+    pub fn services(&self) -> Vec<String> {
+        let mut services: Vec<String> =
+            self.items.iter().flat_map(|d| d.services.iter().map(|s| s.service.clone())).collect();
+        services.sort();
+        services.dedup();
+        services
+    }
+
+    /// The spend chart of these days, stacked by service, with `deposits` per day (aligned with the
+    /// days). Its ECharts option is filled in on the server (`charts::option::spend_option`).
+    pub fn spend_chart(&self, deposits: Vec<Usd>) -> SpendChart {
+        let days: Vec<NaiveDate> = self.items.iter().map(|d| d.date).collect();
+        let services = self
+            .services()
+            .into_iter()
+            .map(|name| {
+                let spend = self
+                    .items
+                    .iter()
+                    .map(|d| d.services.iter().find(|s| s.service == name).map_or(Usd::ZERO, |s| s.cost))
+                    .collect();
+                (name, spend)
+            })
+            .collect();
+        SpendChart { timezone: self.timezone.clone(), days, services, deposits, option: String::new() }
+    }
+}
+
 /// A page of calls, newest first, and where the next page starts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestPage {
@@ -70,5 +101,5 @@ pub struct UsageView {
     pub services: Vec<(String, String)>,
     pub models: Vec<(String, String)>,
     pub detail: Option<RequestDetail>,
-    pub chart: crate::charts::spend::SpendChart,
+    pub chart: SpendChart,
 }

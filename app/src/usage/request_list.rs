@@ -1,7 +1,6 @@
 //! The per-request list: newest first, filters, "Next page", and a call's detail.
 
 use super::report::{RequestDetail, UsageView};
-use super::summary_table::exact;
 use crate::metering::call::CallStatus;
 use crate::url_query::encode_value;
 use leptos::prelude::*;
@@ -97,10 +96,10 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
                                             <td>{call.service.clone()}</td>
                                             <td class="hide-narrow">{call.model.clone()}</td>
                                             <td><span class=class>{result}</span></td>
-                                            <td class="num hide-narrow">{exact(call.cost.input)}</td>
-                                            <td class="num hide-narrow">{exact(call.cost.output)}</td>
-                                            <td class="num hide-narrow">{exact(call.cost.fee)}</td>
-                                            <td class="num">{exact(call.cost.total)}</td>
+                                            <td class="num hide-narrow">{call.cost.input.exact()}</td>
+                                            <td class="num hide-narrow">{call.cost.output.exact()}</td>
+                                            <td class="num hide-narrow">{call.cost.fee.exact()}</td>
+                                            <td class="num">{call.cost.total.exact()}</td>
                                         </tr>
                                     }
                                 })
@@ -149,10 +148,10 @@ fn RequestDetailView(detail: RequestDetail, close: String) -> impl IntoView {
                 }}</dd>
                 <dt>"Input tokens"</dt><dd>{call.input_tokens}</dd>
                 <dt>"Output tokens"</dt><dd>{call.output_tokens}</dd>
-                <dt>"Input cost"</dt><dd>{exact(call.cost.input)}</dd>
-                <dt>"Output cost"</dt><dd>{exact(call.cost.output)}</dd>
-                <dt>"Request fee"</dt><dd>{exact(call.cost.fee)}</dd>
-                <dt>"Total"</dt><dd>{exact(call.cost.total)}</dd>
+                <dt>"Input cost"</dt><dd>{call.cost.input.exact()}</dd>
+                <dt>"Output cost"</dt><dd>{call.cost.output.exact()}</dd>
+                <dt>"Request fee"</dt><dd>{call.cost.fee.exact()}</dd>
+                <dt>"Total"</dt><dd>{call.cost.total.exact()}</dd>
                 <dt>"Balance after"</dt><dd>{call.balance_after.display()}</dd>
             </dl>
             <A href=close>"Close"</A>

@@ -1,12 +1,13 @@
-//! Step 1 of Add Funds (CONTRACT.md "Add Funds flow"): amount, then a saved card or a new one.
+//! Step 1 of Add Funds (docs/CONTRACT.md "Add Funds flow"): amount, then a saved card or a new one.
 //! "Continue" posts to `start_add_funds`; new card data travels only in that POST body, never in a URL.
 
 use super::amount_field::TopUpAmountField;
-use super::api::{PaymentMethodView, StartAddFunds};
 use super::dialog::Dialog;
-use super::new_card_fields::NewCardFields;
+use super::server_fns::StartAddFunds;
 use crate::error::AppError;
-use crate::layout::form_error::FormError;
+use crate::payments::new_card::NewCardFields;
+use crate::payments::payment_method::PaymentMethodView;
+use crate::ui::form_error::FormError;
 use leptos::prelude::*;
 
 #[component]

@@ -1,12 +1,12 @@
 //! Steps 2 and 3 of Add Funds: confirm a draft, then its result — the new balance and a receipt, or the
 //! decline with its fix right there ("Update card", "Use another card", "Retry").
 
-use super::api::{AttemptPanel, ConfirmAddFunds, RetryAddFunds, UpdateCard};
-use super::attempt::AttemptStatus;
 use super::dialog::Dialog;
+use super::server_fns::{AttemptPanel, ConfirmAddFunds, RetryAddFunds, UpdateCard};
 use crate::error::AppError;
-use crate::layout::form_error::FormError;
 use crate::money::Usd;
+use crate::payments::attempt::AttemptStatus;
+use crate::ui::form_error::FormError;
 use leptos::prelude::*;
 use uuid::Uuid;
 

@@ -1,4 +1,5 @@
-//! The Add Funds steps as a dialog (CONTRACT.md: "a dialog with JS, a section or page without").
+//! The Add Funds steps as a dialog (docs/CONTRACT.md "Add Funds flow": a modal dialog with JavaScript, a
+//! section of the page without).
 //! Without JavaScript it is a section in the page; with it, `public/enhance.js` makes it modal
 //! (`aria-modal`), gives its first field focus, and Escape (or a click outside) closes it: back to
 //! `/dashboard/wallet`, the address in `data-close`.

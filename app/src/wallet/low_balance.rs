@@ -1,8 +1,9 @@
 //! The low-balance signal: a banner on the wallet page while the balance is below the account's threshold
 //! (the same rule gives `low_balance: true` in `/v1/balance`), and the form that sets the threshold.
 
-use super::api::{SetLowBalanceAlert, WalletSummary};
-use crate::layout::form_error::FormError;
+use super::server_fns::SetLowBalanceAlert;
+use super::summary::WalletSummary;
+use crate::ui::form_error::FormError;
 use leptos::prelude::*;
 
 /// Shown only while the balance is below the threshold.

@@ -1,29 +1,21 @@
-//! `/dashboard/wallet`: the balance, Add Funds with saved cards and decline reasons, deposit history and
-//! receipts. The money path itself is `add_funds.rs` (server only); the sandbox processor is in `server/`.
+//! `/dashboard/wallet`: the balance, Add Funds with saved cards and decline reasons, the low-balance alert,
+//! the recent-activity chart, deposit history, the ledger's recent entries and receipts. The money itself
+//! moves in `payments` (Add Funds) and `ledger`; this folder is the page, its components and server
+//! functions, and the page's own reads (`db.rs`).
 
+pub mod activity;
 pub mod add_funds_panel;
+pub mod alert_threshold;
 pub mod amount_field;
-pub mod api;
-pub mod attempt;
 pub mod attempt_panel;
-pub mod card;
-pub mod cards;
+pub mod deposit_table;
 pub mod dialog;
-pub mod history;
 pub mod low_balance;
-pub mod new_card_fields;
 pub mod page;
 pub mod receipt_page;
+pub mod saved_cards;
+pub mod server_fns;
+pub mod summary;
 
 #[cfg(feature = "ssr")]
-pub mod add_funds;
-#[cfg(feature = "ssr")]
-pub mod agent_funding;
-#[cfg(feature = "ssr")]
 pub mod db;
-#[cfg(feature = "ssr")]
-pub mod ledger;
-#[cfg(feature = "ssr")]
-pub mod payment_methods;
-#[cfg(feature = "ssr")]
-pub mod processor;

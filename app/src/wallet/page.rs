@@ -2,20 +2,21 @@
 //! cards, deposit history and ledger activity. The URL is the state, so every step works with
 //! JavaScript off (forms post, then 302 back here) and, with it on, without a page load.
 
+use super::activity::ActivityTable;
 use super::add_funds_panel::AddFundsPanel;
-use super::api::{
-    get_attempt, get_payment_methods, get_recent_activity, get_recent_attempts, ActivityRow, ConfirmAddFunds,
+use super::attempt_panel::AttemptPanelView;
+use super::deposit_table::DepositHistory;
+use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
+use super::saved_cards::SavedCards;
+use super::server_fns::{
+    get_attempt, get_payment_methods, get_recent_activity, get_recent_attempts, ConfirmAddFunds,
     MakeDefaultCard, RemoveCard, RetryAddFunds, SetLowBalanceAlert, StartAddFunds, UpdateCard,
 };
-use super::attempt_panel::AttemptPanelView;
-use super::cards::SavedCards;
-use super::history::DepositHistory;
-use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
+use super::summary::WalletResource;
 use crate::charts::spend::SpendChartView;
 use crate::error::AppError;
-use crate::layout::dashboard::WalletResource;
-use crate::layout::form_error::{url_error, FormError};
-use crate::usage::api::get_wallet_chart;
+use crate::ui::form_error::{url_error, FormError};
+use crate::usage::server_fns::get_wallet_chart;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
@@ -182,50 +183,6 @@ pub fn WalletPage() -> impl IntoView {
                 </Suspense>
             </section>
         </main>
-    }
-}
-
-#[component]
-fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
-    view! {
-        <div class="table-scroll">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Date"</th>
-                        <th scope="col" class="hide-narrow">"Type"</th>
-                        <th scope="col" class="num">"Amount"</th>
-                        <th scope="col" class="num">"Balance after"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows
-                        .into_iter()
-                        .map(|row| {
-                            let credit = !row.amount.is_negative();
-                            let amount = if credit { format!("+{}", row.amount.display()) } else { row.amount.display() };
-                            view! {
-                                <tr>
-                                    <td>{row.when}</td>
-                                    <td class="hide-narrow"><span class=format!("tag tag-{}", row.kind)>{label(&row.kind)}</span></td>
-                                    <td class=if credit { "num credit" } else { "num" }>{amount}</td>
-                                    <td class="num">{row.balance_after.display()}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-}
-
-fn label(kind: &str) -> &'static str {
-    match kind {
-        "deposit" => "Deposit",
-        "usage" => "Usage",
-        "refund" => "Refund",
-        _ => "Adjustment",
     }
 }
 

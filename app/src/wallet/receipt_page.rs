@@ -1,7 +1,7 @@
 //! `/dashboard/wallet/receipts/{id}`: a printable receipt for one successful deposit, owner-only (another
 //! account's id is "not found").
 
-use super::api::get_receipt;
+use super::server_fns::get_receipt;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;

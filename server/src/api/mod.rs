@@ -1,15 +1,17 @@
-//! The JSON API for agents (`/v1`, CONTRACT.md "JSON API"): plain axum handlers (server functions can only
-//! answer 500 on error) that call the same service functions as the dashboard. Authenticated by spend key;
-//! documented at `/v1/openapi.json`, generated from these handlers' annotations and types.
+//! The JSON API for agents (`/v1`, docs/CONTRACT.md "JSON API"): plain axum handlers (server functions can
+//! only answer 500 on error) that call the same service functions as the dashboard. Authenticated by spend
+//! key; bodies and queries parsed into the types of `schema.rs` by the extractors of `extract.rs`;
+//! documented at `/v1/openapi.json`, generated from these handlers' annotations and those same types.
 
-mod answer;
-pub mod call_cache;
-mod requests;
+mod error;
+mod extract;
+mod metered_calls;
 mod schema;
 mod spend_key;
+mod usage;
 mod wallet;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::{routing::get, Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -43,13 +45,13 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(wallet::wallet))
         .routes(routes!(wallet::payment_methods))
         .routes(routes!(wallet::fund))
-        .routes(routes!(requests::create_request, requests::list_requests))
-        .routes(routes!(requests::usage))
+        .routes(routes!(metered_calls::create_request, metered_calls::list_requests))
+        .routes(routes!(usage::usage))
         .split_for_parts();
     router.route("/v1/openapi.json", get(move || async move { Json(openapi.clone()) }))
 }
 
 /// Any other `/v1` path: a JSON 404, not the HTML page.
-pub async fn unknown_route() -> answer::ApiError {
+pub async fn unknown_route() -> error::ApiError {
     app::error::AppError::NotFound.into()
 }

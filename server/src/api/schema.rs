@@ -1,38 +1,21 @@
-//! The JSON shapes of `/v1` (CONTRACT.md "JSON API"), also the OpenAPI components. Money is always a
-//! decimal string: balances and deposits with exactly 2 decimals, usage costs with up to 8.
+//! The JSON shapes of `/v1` (docs/CONTRACT.md "JSON API"): what the handlers parse and send, and — from
+//! these same types — the OpenAPI components. Money is always a decimal string: balances and deposits
+//! with exactly 2 decimals, usage costs with up to 8.
 
+use super::extract::ApiBody;
+use app::catalog::pricing::CostBreakdown;
+use app::error::AppError;
 use app::metering::call::CallRecord;
-use app::metering::pricing::CostBreakdown;
 use app::money::Usd;
-use app::wallet::api::PaymentMethodView;
+use app::payments::payment_method::PaymentMethodView;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// A usage cost: up to 8 decimals, never rounded.
 pub fn cost_string(amount: Usd) -> String {
     amount.amount().normalize().to_string()
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    #[schema(example = "Insufficient wallet balance")]
-    pub error: String,
-    #[schema(example = 402)]
-    pub code: u16,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CardErrorBody {
-    pub error: String,
-    pub code: u16,
-    #[serde(rename = "type")]
-    #[schema(example = "card_error")]
-    pub kind: String,
-    #[schema(example = "insufficient_funds")]
-    pub decline_code: String,
-    pub payment_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -73,13 +56,13 @@ impl From<PaymentMethodView> for PaymentMethod {
     fn from(card: PaymentMethodView) -> PaymentMethod {
         PaymentMethod {
             payment_method_id: card.id,
-            brand: card.brand,
+            brand: card.brand.as_str().to_string(),
             last4: card.last4,
             expiry_month: card.expiry_month,
             expiry_year: card.expiry_year,
             is_default: card.is_default,
             has_error: card.error_code.is_some(),
-            error_code: card.error_code,
+            error_code: card.error_code.map(|code| code.as_str().to_string()),
             error_message: card.error_message,
             error_at: card.error_at,
         }
@@ -93,7 +76,6 @@ pub struct PaymentMethodList {
 
 /// `POST /v1/wallet/fund` body.
 #[derive(Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct FundBody {
     /// Dollars as a string, 10.00–10,000.00 with at most 2 decimals. Omit it to get the balance and cards.
     #[schema(example = "25.00")]
@@ -102,29 +84,47 @@ pub struct FundBody {
     pub payment_method_id: Option<Uuid>,
 }
 
-/// A deposit charged to a saved card.
-#[derive(Serialize, ToSchema)]
-pub struct FundCompleted {
-    #[schema(example = "completed")]
-    pub status: String,
-    pub payment_id: Uuid,
-    #[schema(example = "25.00")]
-    pub amount: String,
-    #[schema(example = "72.50")]
-    pub balance: String,
+impl ApiBody for FundBody {
+    fn refusal(field: &str) -> AppError {
+        match field {
+            // Amounts are decimal strings ("25.00"); a JSON number would pass through a float.
+            "amount" => AppError::AmountInvalid,
+            // Not one of this account's cards.
+            "payment_method_id" => AppError::NotFound,
+            _ => AppError::InvalidRequestBody,
+        }
+    }
 }
 
-/// No saved card: a hosted checkout page to send the person to (valid 24 h, single use).
+/// What `POST /v1/wallet/fund` answers with 200.
 #[derive(Serialize, ToSchema)]
-pub struct FundRequiresCheckout {
-    #[schema(example = "requires_checkout")]
-    pub status: String,
-    pub checkout_url: String,
+#[serde(untagged)]
+pub enum FundResponse {
+    /// An amount was given: charged, or a checkout link.
+    Charged(FundOutcome),
+    /// No amount was given: what funding is possible.
+    Overview(FundOverview),
 }
 
-/// No amount given: what funding is possible.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FundOutcome {
+    /// The saved card was charged.
+    Completed {
+        payment_id: Uuid,
+        #[schema(example = "25.00")]
+        amount: String,
+        #[schema(example = "72.50")]
+        balance: String,
+    },
+    /// No saved card: a hosted checkout page to send the person to (valid 24 h, single use).
+    RequiresCheckout { checkout_url: String },
+}
+
+/// The balance and saved cards.
 #[derive(Serialize, ToSchema)]
 pub struct FundOverview {
+    #[schema(example = "47.50")]
     pub balance: String,
     pub payment_methods: Vec<PaymentMethod>,
 }
@@ -152,24 +152,58 @@ impl From<CostBreakdown> for Cost {
     }
 }
 
-/// `POST /v1/requests` body.
+/// `POST /v1/requests` body. (A missing service or model reads as empty: "Unknown service or model".)
 #[derive(Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct CreateRequestBody {
-    #[schema(example = "openai")]
+    #[serde(default)]
+    #[schema(example = "openai", required = true)]
     pub service: String,
-    #[schema(example = "gpt-4o-mini")]
+    #[serde(default)]
+    #[schema(example = "gpt-4o-mini", required = true)]
     pub model: String,
+    /// Missing counts are 0.
     pub usage: Option<UsageBody>,
 }
 
+impl ApiBody for CreateRequestBody {
+    fn refusal(field: &str) -> AppError {
+        match field {
+            "service" | "model" => AppError::UnknownService,
+            usage if usage.starts_with("usage") => AppError::InvalidUsage,
+            _ => AppError::InvalidRequestBody,
+        }
+    }
+}
+
+/// Token counts: whole, non-negative, at most 10^12 each.
 #[derive(Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct UsageBody {
     #[schema(example = 1000)]
     pub input_tokens: Option<u64>,
     #[schema(example = 500)]
     pub output_tokens: Option<u64>,
+}
+
+/// `GET /v1/requests` query.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestListQuery {
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// `GET /v1/usage` query.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageQuery {
+    /// The first day (YYYY-MM-DD); default 6 days before `end`.
+    pub start: Option<NaiveDate>,
+    /// The last day (YYYY-MM-DD), inclusive; default today in `tz`.
+    pub end: Option<NaiveDate>,
+    /// An IANA timezone, e.g. `Asia/Kathmandu`; default the account's.
+    pub tz: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

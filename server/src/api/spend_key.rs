@@ -1,8 +1,8 @@
 //! `Authorization: Bearer tg_sk_…` → the spend key and its account. Every `/v1` handler takes one of these
 //! extractors, so no handler can run for an unknown, paused or revoked key (401).
 
-use super::answer::ApiError;
-use crate::startup::AppState;
+use super::error::ApiError;
+use crate::state::AppState;
 use app::error::AppError;
 use app::keys::db::{authenticate, AuthenticatedKey};
 use axum::{extract::FromRequestParts, http::request::Parts};
@@ -10,7 +10,7 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 /// The key, checked against the database on this request.
 pub struct SpendKey(pub AuthenticatedKey);
 
-/// The key for `POST /v1/requests`, possibly remembered from an earlier call (`call_cache`): that route's
+/// The key for `POST /v1/requests`, possibly remembered from an earlier call (`crate::call_cache`): that route's
 /// charging transaction re-checks the key's status under its row lock, so a paused or revoked key is
 /// still refused.
 pub struct MeteringSpendKey(pub AuthenticatedKey);

@@ -1,25 +1,20 @@
 //! `/v1/balance`, `/v1/wallet`, `/v1/payment_methods` and `/v1/wallet/fund`: the same service functions as
 //! the wallet page, answered as JSON.
 
-use super::answer::{idempotency_key, parse_body, ApiError, ApiResult};
-use super::schema::{
-    Balance, CardErrorBody, ErrorBody, FundBody, FundCompleted, FundOverview, FundRequiresCheckout,
-    PaymentMethodList, Wallet,
-};
+use super::error::{ApiError, ApiResult, CardErrorBody, ErrorBody};
+use super::extract::{ApiJson, IdempotencyKey};
+use super::schema::{Balance, FundBody, FundOutcome, FundOverview, FundResponse, PaymentMethodList, Wallet};
 use super::spend_key::SpendKey;
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::error::AppError;
 use app::money::TopUpAmount;
-use app::wallet::agent_funding::{self, FundAnswer, FundOrder};
+use app::payments::agent_funding::{self, FundAnswer, FundOrder};
 use app::wallet::db;
 use axum::{
-    body::Bytes,
     extract::State,
     http::{header::HOST, HeaderMap},
-    response::{IntoResponse, Response},
     Json,
 };
-use serde_json::Value;
 
 /// The balance, and whether it is below the account's alert threshold.
 #[utoipa::path(get, path = "/v1/balance", tag = "wallet", security(("spend_key" = [])),
@@ -48,7 +43,7 @@ pub async fn payment_methods(
     State(state): State<AppState>,
     SpendKey(key): SpendKey,
 ) -> ApiResult<Json<PaymentMethodList>> {
-    let cards = db::payment_methods(&state.pool, key.account_id).await?;
+    let cards = app::payments::card_store::saved_cards(&state.pool, key.account_id).await?;
     Ok(Json(PaymentMethodList { data: cards.into_iter().map(Into::into).collect() }))
 }
 
@@ -59,66 +54,56 @@ pub async fn payment_methods(
     request_body = FundBody,
     params(("Idempotency-Key" = String, Header, description = "Required. Same key, same answer (24 h); other parameters → 409.")),
     responses(
-        (status = 200, description = "completed", body = FundCompleted),
-        (status = 201, description = "never sent; documents the `requires_checkout` shape (answered with 200)", body = FundRequiresCheckout),
-        (status = 202, description = "never sent; documents the no-amount shape (answered with 200)", body = FundOverview),
+        (status = 200, description = "charged (`completed`), a checkout link (`requires_checkout`), or — without an amount — the balance and saved cards", body = FundResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 402, description = "card declined", body = CardErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn fund(
     State(state): State<AppState>,
     SpendKey(key): SpendKey,
     headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
+    idempotency_key: Result<IdempotencyKey, ApiError>,
+    body: Result<ApiJson<FundBody>, ApiError>,
+) -> ApiResult<Json<FundResponse>> {
+    // Permission first, then the header, then the body: a key that may not fund learns only that.
     if !key.allow_funding {
         return Err(AppError::FundingNotAllowed.into());
     }
-    let idempotency_key = idempotency_key(&headers)?.ok_or(AppError::IdempotencyKeyRequired)?;
-    let body = parse_body(&body)?;
-    let amount = match body.get("amount") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(TopUpAmount::parse(s).map_err(AppError::from)?),
-        // Amounts are decimal strings ("25.00"); a JSON number would pass through a float.
-        Some(_) => return Err(AppError::AmountInvalid.into()),
-    };
-    let payment_method_id = match body.get("payment_method_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.parse().map_err(|_| AppError::NotFound)?),
-        Some(_) => return Err(AppError::InvalidRequestBody.into()),
-    };
+    let IdempotencyKey(idempotency_key) = idempotency_key?;
+    let idempotency_key = idempotency_key.ok_or(AppError::IdempotencyKeyRequired)?;
+    let ApiJson(FundBody { amount, payment_method_id }) = body?;
     let Some(amount) = amount else {
         let overview = agent_funding::overview(&state.pool, key.account_id).await?;
-        return Ok(Json(FundOverview {
+        return Ok(Json(FundResponse::Overview(FundOverview {
             balance: overview.balance.json_cents(),
             payment_methods: overview.payment_methods.into_iter().map(Into::into).collect(),
-        })
-        .into_response());
+        })));
     };
+    let amount = TopUpAmount::parse(&amount).map_err(AppError::from)?;
     let order = FundOrder {
         account_id: key.account_id,
         idempotency_key: &idempotency_key,
         amount,
         payment_method_id,
     };
-    let answer = agent_funding::fund(&state.pool, &*state.processor, &order).await?;
-    Ok(match answer {
-        FundAnswer::Completed { payment_id, amount, balance } => Json(FundCompleted {
-            status: "completed".into(),
-            payment_id,
-            amount: amount.json_cents(),
-            balance: balance.json_cents(),
-        })
-        .into_response(),
-        FundAnswer::RequiresCheckout { checkout_id } => Json(FundRequiresCheckout {
-            status: "requires_checkout".into(),
-            checkout_url: format!("{}/checkout/{checkout_id}", public_base(&state, &headers)),
-        })
-        .into_response(),
-        FundAnswer::Declined { payment_id, decline_code, message } => {
-            ApiError::card_declined(&message, &decline_code, payment_id).into_response()
+    let outcome = match agent_funding::fund(&state.pool, &*state.processor, &order).await? {
+        FundAnswer::Completed { payment_id, amount, balance } => {
+            FundOutcome::Completed { payment_id, amount: amount.json_cents(), balance: balance.json_cents() }
         }
-    })
+        FundAnswer::RequiresCheckout { checkout_id } => FundOutcome::RequiresCheckout {
+            checkout_url: format!("{}/checkout/{checkout_id}", public_base(&state, &headers)),
+        },
+        FundAnswer::Declined { payment_id, decline_code, message } => {
+            return Err(ApiError::CardDeclined(CardErrorBody {
+                error: message,
+                code: 402,
+                kind: "card_error".into(),
+                decline_code: decline_code.as_str().to_string(),
+                payment_id,
+            }))
+        }
+    };
+    Ok(Json(FundResponse::Charged(outcome)))
 }
 
 /// Where clients reach this site: `TOLLGATE_PUBLIC_URL`, else `http://` + the request's Host.

@@ -1,0 +1,80 @@
+//! Sign-up, log-in, log-out and "who am I" as server functions. Each works from an `ActionForm` with
+//! JavaScript on (fetch, inline error) and off (form post, 302, `?error=` code).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{
+        credentials::{Email, NewPassword},
+        db, password,
+        return_to::safe_next_path,
+        session,
+    },
+    crate::server_fn_context::{answer_form, pool},
+};
+
+/// What the pages may know about the signed-in user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub email: String,
+    pub account_id: Uuid,
+}
+
+#[server(endpoint = "signup")]
+pub async fn sign_up(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    answer_form(async move {
+        let email = Email::parse(&email)?;
+        let password = NewPassword::parse(&password)?;
+        let hash = password::hash(&password).await?;
+        let user = db::create_user_with_account(&pool()?, &email, &hash).await?;
+        session::begin(&user).await?;
+        tracing::info!(user_id = %user.user_id, account_id = %user.account_id, "signed up");
+        leptos_axum::redirect(&safe_next_path(next.as_deref()));
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "login")]
+pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    answer_form(async move {
+        // A malformed email can't have an account: same answer as a wrong password.
+        let record = match Email::parse(&email) {
+            Ok(email) => db::find_login(&pool()?, &email).await?,
+            Err(_) => None,
+        };
+        let (user, stored_hash) = match record {
+            Some(r) => (Some(r.user), Some(r.password_hash)),
+            None => (None, None),
+        };
+        if !password::verify(&password, stored_hash).await? {
+            tracing::info!("login refused");
+            return Err(AppError::InvalidCredentials);
+        }
+        let user = user.ok_or(AppError::InvalidCredentials)?;
+        session::begin(&user).await?;
+        tracing::info!(user_id = %user.user_id, "logged in");
+        leptos_axum::redirect(&safe_next_path(next.as_deref()));
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "logout")]
+pub async fn log_out() -> Result<(), AppError> {
+    answer_form(async move {
+        session::end().await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "me")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    Ok(session::signed_in_user().await?.map(|u| CurrentUser { email: u.email, account_id: u.account_id }))
+}

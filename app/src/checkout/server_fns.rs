@@ -1,0 +1,106 @@
+//! Server functions of the hosted checkout page. No login: the checkout id in the URL is the capability
+//! (docs/CONTRACT.md "/checkout/{id}"). Cross-site posts are refused like every other write.
+
+use crate::error::AppError;
+use crate::money::Usd;
+use crate::payments::attempt::AttemptView;
+use crate::payments::checkout_session::CheckoutState;
+use crate::payments::new_card::NewCardForm;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::money::TopUpAmount,
+    crate::payments::add_funds::{self, CardChoice},
+    crate::payments::attempt::AttemptStatus,
+    crate::payments::attempt_store,
+    crate::payments::checkout_session,
+    crate::server_fn_context::{answer_form, pool, processor},
+};
+
+/// What the checkout page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutView {
+    pub amount: Usd,
+    pub state: CheckoutState,
+    pub expires: String,
+    /// The attempt named in the URL (`?attempt=`), if it belongs to this checkout.
+    pub attempt: Option<AttemptView>,
+}
+
+#[server(endpoint = "checkout/get")]
+pub async fn get_checkout(id: String, attempt: Option<Uuid>) -> Result<CheckoutView, AppError> {
+    let pool = pool()?;
+    let checkout = checkout_session::load(&pool, &id).await?;
+    let shown = match attempt {
+        Some(a) if checkout_session::owns_attempt(&pool, &checkout, a).await? => Some(a),
+        _ if checkout.state == CheckoutState::Completed => checkout.attempt_id,
+        _ => None,
+    };
+    let attempt = match shown {
+        // Whoever holds the link sees this payment, not the wallet: no balance, no saved-card id.
+        Some(a) => Some(AttemptView {
+            balance_after: None,
+            payment_method_id: None,
+            ..attempt_store::attempt(&pool, checkout.account_id, a).await?
+        }),
+        None => None,
+    };
+    Ok(CheckoutView {
+        amount: checkout.amount,
+        state: checkout.state,
+        expires: crate::utc::shown_utc(checkout.expires_at),
+        attempt,
+    })
+}
+
+/// "Continue" on the checkout page: tokenizes the new card and stores a draft for this checkout.
+#[server(endpoint = "checkout/start")]
+pub async fn start_checkout(
+    checkout_id: String,
+    #[server(flatten)] new_card: NewCardForm,
+) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let (pool, processor) = (pool()?, processor()?);
+        let checkout = checkout_session::load(&pool, &checkout_id).await?;
+        checkout_session::ensure_open(&checkout)?;
+        let card = new_card.parse()?;
+        // Stored as NUMERIC(20,8); the checkout's CHECK keeps it a whole-cent top-up amount.
+        let amount = TopUpAmount::parse(&checkout.amount.json_cents())?;
+        let choice = CardChoice::New { card, save: new_card.save() };
+        let draft = add_funds::start_draft(&pool, &*processor, checkout.account_id, amount, choice).await?;
+        checkout_session::attach_attempt(&pool, &checkout.id, draft.id).await?;
+        leptos_axum::redirect(&format!("/checkout/{}?attempt={}", checkout.id, draft.id));
+        Ok(draft)
+    })
+    .await
+}
+
+/// "Confirm" on the checkout page: charges the draft once and uses the checkout up if it succeeds.
+#[server(endpoint = "checkout/confirm")]
+pub async fn confirm_checkout(checkout_id: String, attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let (pool, processor) = (pool()?, processor()?);
+        let checkout = checkout_session::load(&pool, &checkout_id).await?;
+        if !checkout_session::owns_attempt(&pool, &checkout, attempt_id).await? {
+            return Err(AppError::NotFound);
+        }
+        let result = if checkout.state == CheckoutState::Completed && checkout.attempt_id == Some(attempt_id)
+        {
+            // A second press of "Confirm" on the attempt that paid: its result again.
+            attempt_store::attempt(&pool, checkout.account_id, attempt_id).await?
+        } else {
+            checkout_session::take_for_attempt(&pool, &checkout.id, attempt_id).await?;
+            let result = add_funds::confirm(&pool, &*processor, checkout.account_id, attempt_id).await?;
+            if result.status == AttemptStatus::Succeeded {
+                checkout_session::complete(&pool, &checkout.id, attempt_id).await?;
+            }
+            result
+        };
+        leptos_axum::redirect(&format!("/checkout/{}?attempt={}", checkout.id, attempt_id));
+        Ok(result)
+    })
+    .await
+}

@@ -1,0 +1,43 @@
+//! Spend-key server functions. Creating a key is not one of them: the form posts to `POST /dashboard/keys`
+//! (server/src/key_form.rs), which renders the Keys page with the secret in that one response (with
+//! JavaScript on, `public/enhance.js` sends the same post), so the secret never travels anywhere else.
+
+use super::spec::{CreatedKey, SpendKeyView};
+use crate::error::AppError;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    super::db::{self, StatusChange},
+    crate::auth::session::require_user,
+    crate::server_fn_context::{answer_form, pool},
+};
+
+/// The key a form post just created, put into the render of that response only.
+#[derive(Clone, Debug)]
+pub struct JustCreatedKey(pub CreatedKey);
+
+#[server(endpoint = "keys/list")]
+pub async fn list_keys() -> Result<Vec<SpendKeyView>, AppError> {
+    let user = require_user().await?;
+    db::list(&pool()?, user.account_id).await
+}
+
+/// The catalog's services as (id, name), for the "allowed services" checkboxes.
+#[server(endpoint = "keys/services")]
+pub async fn list_services() -> Result<Vec<(String, String)>, AppError> {
+    require_user().await?;
+    crate::catalog::db::services(&pool()?).await
+}
+
+/// "Pause", "Resume" or "Revoke" (`change` = `pause` | `resume` | `revoke`).
+#[server(endpoint = "keys/change")]
+pub async fn change_key(key_id: Uuid, change: String) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let change: StatusChange = change.parse().map_err(|_| AppError::NotFound)?;
+        db::change_status(&pool()?, user.account_id, key_id, change).await
+    })
+    .await
+}

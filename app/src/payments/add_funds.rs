@@ -1,0 +1,274 @@
+//! Add Funds: the money path from "Continue" to a credited wallet, exactly once.
+//!
+//! Phases (docs/ARCHITECTURE.md "Add Funds: atomic phases"), each its own transaction, so a crash between
+//! any two leaves a state that `recovery::recover_pending` finishes:
+//! 1. `start_draft`: amount and card are checked and a new card is tokenized; a `draft` attempt with a
+//!    server-made idempotency key is stored. Nothing is charged.
+//! 2. `confirm`: the draft becomes `pending` (only one confirmer can make that change), then the processor
+//!    is charged with the attempt's key.
+//! 3. `record_outcome`: in one transaction the attempt becomes `succeeded` and the ledger credits the
+//!    wallet — or it becomes `failed` with the decline on the attempt and on the card.
+//!
+//! Confirming the same draft again (double click, back button, concurrent posts) never charges again:
+//! it waits for the first confirmation to finish and answers its result.
+
+use super::attempt::{AttemptStatus, AttemptView};
+use super::attempt_store::{self, NewDraft};
+use super::card_store::{self, CardOnFile};
+use super::card_testing::ensure_not_locked;
+use super::new_card::NewCard;
+use super::processor::{ChargeOutcome, PaymentProcessor, ProcessorError};
+use crate::error::AppError;
+use crate::ledger::{self, EntryKind, Posting};
+use crate::money::{TopUpAmount, Usd};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The card a deposit is paid with.
+pub enum CardChoice {
+    Saved(Uuid),
+    New { card: NewCard, save: bool },
+}
+
+/// How long a duplicate confirmation waits for the first one before answering "still processing".
+const DUPLICATE_WAIT: Duration = Duration::from_secs(30);
+
+/// Phase 1: a draft to confirm. Refused while the account is locked for card testing.
+#[tracing::instrument(name = "add_funds::start_draft", skip(pool, processor, choice))]
+pub async fn start_draft(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    amount: TopUpAmount,
+    choice: CardChoice,
+) -> Result<AttemptView, AppError> {
+    ensure_not_locked(pool, account_id).await?;
+    let (payment_method_id, card, save_card) = match choice {
+        CardChoice::Saved(id) => (Some(id), card_store::card_on_file(pool, account_id, id).await?, false),
+        CardChoice::New { card, save } => {
+            let token = processor.tokenize(card).await.map_err(processor_failed)?;
+            let card = CardOnFile {
+                processor_token: token.token,
+                brand: token.brand,
+                last4: token.last4,
+                expiry_month: token.expiry.month as i32,
+                expiry_year: token.expiry.year,
+                billing_postal_code: token.postal_code.as_str().to_string(),
+            };
+            (None, card, save)
+        }
+    };
+    let draft =
+        NewDraft { account_id, amount: amount.usd().amount(), payment_method_id, card: &card, save_card };
+    let id = attempt_store::insert_draft(pool, &draft).await?;
+    attempt_store::attempt(pool, account_id, id).await
+}
+
+/// "Retry": a new draft with the failed attempt's amount and card (saved or not), so the retry is a new
+/// charge with its own idempotency key.
+#[tracing::instrument(name = "add_funds::retry_as_new_draft", skip(pool))]
+pub async fn retry_as_new_draft(
+    pool: &PgPool,
+    account_id: Uuid,
+    failed_attempt_id: Uuid,
+) -> Result<AttemptView, AppError> {
+    ensure_not_locked(pool, account_id).await?;
+    let failed = attempt_store::failed_attempt_card(pool, account_id, failed_attempt_id).await?;
+    let draft = NewDraft {
+        account_id,
+        amount: failed.amount,
+        payment_method_id: failed.payment_method_id,
+        card: &failed.card,
+        save_card: false,
+    };
+    let id = attempt_store::insert_draft(pool, &draft).await?;
+    attempt_store::attempt(pool, account_id, id).await
+}
+
+/// Phases 2 and 3 for a draft of this account. Safe to call any number of times, concurrently: one
+/// charge, one ledger entry, the same answer every time.
+#[tracing::instrument(name = "add_funds::confirm", skip(pool, processor))]
+pub async fn confirm(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    attempt_id: Uuid,
+) -> Result<AttemptView, AppError> {
+    let current = attempt_store::attempt(pool, account_id, attempt_id).await?;
+    if current.status == AttemptStatus::Draft {
+        ensure_not_locked(pool, account_id).await?;
+    }
+    let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id).await? else {
+        return wait_for_result(pool, account_id, attempt_id).await;
+    };
+    let outcome = processor
+        .charge(&claimed.processor_token, Usd::new(claimed.amount), &claimed.idempotency_key)
+        .await
+        .map_err(|err| {
+            // The charge may or may not have happened: the attempt stays pending for recovery to settle.
+            tracing::warn!(%attempt_id, error = %err, "charge unanswered; left pending for recovery");
+            processor_failed(err)
+        })?;
+    hang_here_if_testing_recovery().await;
+    record_outcome(pool, attempt_id, &outcome).await?;
+    attempt_store::attempt(pool, account_id, attempt_id).await
+}
+
+/// What phase 3 needs of the attempt, read under its row lock.
+#[derive(sqlx::FromRow)]
+struct Settling {
+    account_id: Uuid,
+    status: AttemptStatus,
+    amount: Decimal,
+    payment_method_id: Option<Uuid>,
+    save_card: bool,
+}
+
+/// Phase 3, one transaction: the attempt's final state, the ledger credit and the card's state.
+/// Returns false when the attempt was already settled (by a concurrent confirm or recovery).
+#[tracing::instrument(name = "add_funds::record_outcome", skip(pool, outcome))]
+pub(super) async fn record_outcome(
+    pool: &PgPool,
+    attempt_id: Uuid,
+    outcome: &ChargeOutcome,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let settling: Settling = sqlx::query_as(
+        "SELECT account_id, status, amount, payment_method_id, save_card
+           FROM payment_attempts WHERE id = $1 FOR UPDATE",
+    )
+    .bind(attempt_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if settling.status != AttemptStatus::Pending {
+        return Ok(false);
+    }
+    match outcome {
+        ChargeOutcome::Succeeded { charge_id } => {
+            let reference = format!("payment:{attempt_id}");
+            let posting = Posting {
+                account_id: settling.account_id,
+                kind: EntryKind::Deposit,
+                amount: settling.amount,
+                reference: &reference,
+                at: None,
+            };
+            let posted = ledger::post(&mut tx, posting).await?;
+            let card = match (settling.payment_method_id, settling.save_card) {
+                (Some(id), _) => Some(id),
+                (None, true) => Some(save_new_card(&mut tx, attempt_id).await?),
+                (None, false) => None,
+            };
+            if let Some(card) = card {
+                sqlx::query(
+                    "UPDATE payment_methods SET has_error = false, error_code = NULL, error_message = NULL,
+                            error_at = NULL, updated_at = now() WHERE id = $1",
+                )
+                .bind(card)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE payment_attempts SET status = 'succeeded', processor_charge_id = $2, ledger_entry_id = $3,
+                        payment_method_id = $4, completed_at = now() WHERE id = $1",
+            )
+            .bind(attempt_id)
+            .bind(charge_id)
+            .bind(posted.entry_id)
+            .bind(card)
+            .execute(&mut *tx)
+            .await?;
+        }
+        ChargeOutcome::Declined { charge_id, decline } => {
+            let save = settling.save_card && !decline.is_lost_or_stolen();
+            let card = match (settling.payment_method_id, save) {
+                (Some(id), _) => Some(id),
+                (None, true) => Some(save_new_card(&mut tx, attempt_id).await?),
+                (None, false) => None,
+            };
+            if let Some(card) = card {
+                sqlx::query(
+                    "UPDATE payment_methods SET has_error = true, error_code = $2, error_message = $3,
+                            error_at = now(), updated_at = now() WHERE id = $1",
+                )
+                .bind(card)
+                .bind(decline.code)
+                .bind(decline.code.message())
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE payment_attempts SET status = 'failed', processor_charge_id = $2, decline_code = $3,
+                        decline_message = $4, decline_reason = $5, payment_method_id = $6, completed_at = now()
+                  WHERE id = $1",
+            )
+            .bind(attempt_id)
+            .bind(charge_id)
+            .bind(decline.code)
+            .bind(decline.code.message())
+            .bind(&decline.reason)
+            .bind(card)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Saves the attempt's new card for its account; the account's first card becomes its default.
+async fn save_new_card(conn: &mut PgConnection, attempt_id: Uuid) -> Result<Uuid, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO payment_methods
+            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default)
+         SELECT a.account_id, a.processor_token, a.card_brand, a.card_last4, a.card_expiry_month,
+                a.card_expiry_year, a.card_postal_code,
+                NOT EXISTS (SELECT 1 FROM payment_methods p WHERE p.account_id = a.account_id AND p.is_default)
+           FROM payment_attempts a WHERE a.id = $1
+         RETURNING id",
+    )
+    .bind(attempt_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// A duplicate confirmation: wait (without holding a connection) until the first one settles.
+async fn wait_for_result(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let view = attempt_store::attempt(pool, account_id, attempt_id).await?;
+        if view.status.is_final() || started.elapsed() > DUPLICATE_WAIT {
+            return Ok(view);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// How a processor failure reads to a person: "try again" when it may be passing, else ours.
+pub(super) fn processor_failed(err: ProcessorError) -> AppError {
+    match err {
+        ProcessorError::Unavailable(detail) => {
+            tracing::warn!(%detail, "payment processor unavailable");
+            AppError::ProcessorUnavailable
+        }
+        other => {
+            tracing::error!(error = %other, "payment processor refused the request");
+            AppError::Internal
+        }
+    }
+}
+
+/// Test-only fault point for the crash-recovery test: with `TOLLGATE_TEST_HANG_AFTER_CHARGE=1` the request
+/// stops right after the processor charged and before the wallet is credited, so the test can SIGKILL
+/// the process in exactly that state.
+async fn hang_here_if_testing_recovery() {
+    if std::env::var("TOLLGATE_TEST_HANG_AFTER_CHARGE").is_ok_and(|v| v == "1") {
+        tracing::error!("TOLLGATE_TEST_HANG_AFTER_CHARGE: holding between charge and credit");
+        std::future::pending::<()>().await;
+    }
+}

@@ -1,0 +1,235 @@
+//! Add Funds attempts in Postgres (`payment_attempts`). Every read is scoped by account: another account's
+//! attempt id is "not found", never its data.
+
+use super::attempt::{card_label, AttemptRow, AttemptStatus, AttemptView, ReceiptView};
+use super::card::CardBrand;
+use super::card_store::CardOnFile;
+use super::decline::DeclineCode;
+use crate::error::AppError;
+use crate::money::Usd;
+use crate::utc::shown_utc;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct AttemptRecord {
+    id: Uuid,
+    status: AttemptStatus,
+    amount: Decimal,
+    card_brand: CardBrand,
+    card_last4: String,
+    payment_method_id: Option<Uuid>,
+    decline_code: Option<DeclineCode>,
+    decline_message: Option<String>,
+    balance_after: Option<Decimal>,
+}
+
+/// An attempt of this account.
+#[tracing::instrument(name = "payments::attempt", skip(pool))]
+pub async fn attempt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    let row: AttemptRecord = sqlx::query_as(
+        "SELECT a.id, a.status, a.amount, a.card_brand, a.card_last4, a.payment_method_id, a.decline_code,
+                a.decline_message, e.balance_after
+           FROM payment_attempts a
+           LEFT JOIN ledger_entries e ON e.id = a.ledger_entry_id
+          WHERE a.id = $1 AND a.account_id = $2",
+    )
+    .bind(attempt_id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(AttemptView {
+        id: row.id,
+        status: row.status,
+        amount: Usd::new(row.amount),
+        card_label: card_label(row.card_brand, &row.card_last4),
+        payment_method_id: row.payment_method_id,
+        decline_code: row.decline_code,
+        decline_message: row.decline_message,
+        balance_after: row.balance_after.map(Usd::new),
+    })
+}
+
+/// A draft about to be stored.
+pub struct NewDraft<'a> {
+    pub account_id: Uuid,
+    pub amount: Decimal,
+    /// The saved card it charges, if it is one.
+    pub payment_method_id: Option<Uuid>,
+    pub card: &'a CardOnFile,
+    /// Save a new card once its charge is answered.
+    pub save_card: bool,
+}
+
+/// Stores a `draft` attempt with a new server-made idempotency key: the one key every charge of this
+/// attempt will carry.
+#[tracing::instrument(name = "payments::insert_draft", skip_all, fields(account_id = %draft.account_id))]
+pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO payment_attempts
+            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
+             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card)
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING id",
+    )
+    .bind(draft.account_id)
+    .bind(draft.amount)
+    .bind(format!("tg_attempt_{}", Uuid::new_v4().simple()))
+    .bind(draft.payment_method_id)
+    .bind(&draft.card.processor_token)
+    .bind(draft.card.brand)
+    .bind(&draft.card.last4)
+    .bind(draft.card.expiry_month)
+    .bind(draft.card.expiry_year)
+    .bind(&draft.card.billing_postal_code)
+    .bind(draft.save_card)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// What a claimed draft is charged with.
+#[derive(sqlx::FromRow)]
+pub struct ClaimedDraft {
+    pub idempotency_key: String,
+    pub processor_token: String,
+    pub amount: Decimal,
+}
+
+/// Phase 2's first step: the draft becomes `pending`. Only one caller gets `Some`; the others (a second
+/// press, a concurrent post) get `None` and wait for the first one's result.
+#[tracing::instrument(name = "payments::claim_draft", skip(pool))]
+pub async fn claim_draft(
+    pool: &PgPool,
+    account_id: Uuid,
+    attempt_id: Uuid,
+) -> Result<Option<ClaimedDraft>, AppError> {
+    Ok(sqlx::query_as(
+        "UPDATE payment_attempts SET status = 'pending', confirmed_at = now()
+          WHERE id = $1 AND account_id = $2 AND status = 'draft'
+          RETURNING idempotency_key, processor_token, amount",
+    )
+    .bind(attempt_id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// A failed attempt's amount and card, for "Retry".
+#[derive(sqlx::FromRow)]
+pub struct FailedAttemptCard {
+    pub amount: Decimal,
+    pub payment_method_id: Option<Uuid>,
+    #[sqlx(flatten)]
+    pub card: CardOnFile,
+}
+
+/// The card of a failed attempt of this account as it is now if it is still saved (its expiry may have
+/// been fixed), else as it was.
+#[tracing::instrument(name = "payments::failed_attempt_card", skip(pool))]
+pub async fn failed_attempt_card(
+    pool: &PgPool,
+    account_id: Uuid,
+    attempt_id: Uuid,
+) -> Result<FailedAttemptCard, AppError> {
+    sqlx::query_as(
+        "SELECT a.amount, a.payment_method_id,
+                COALESCE(p.processor_token, a.processor_token) AS processor_token,
+                COALESCE(p.brand, a.card_brand) AS brand,
+                COALESCE(p.last4, a.card_last4) AS last4,
+                COALESCE(p.expiry_month, a.card_expiry_month) AS expiry_month,
+                COALESCE(p.expiry_year, a.card_expiry_year) AS expiry_year,
+                COALESCE(p.billing_postal_code, a.card_postal_code) AS billing_postal_code
+           FROM payment_attempts a
+           LEFT JOIN payment_methods p ON p.id = a.payment_method_id AND p.removed_at IS NULL
+          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'failed'",
+    )
+    .bind(attempt_id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    id: Uuid,
+    at: DateTime<Utc>,
+    amount: Decimal,
+    card_brand: CardBrand,
+    card_last4: String,
+    status: AttemptStatus,
+    decline_message: Option<String>,
+}
+
+/// Deposits and failed attempts, newest first (drafts and in-flight attempts are not history yet).
+#[tracing::instrument(name = "payments::recent_attempts", skip(pool))]
+pub async fn recent_attempts(
+    pool: &PgPool,
+    account_id: Uuid,
+    limit: i64,
+) -> Result<Vec<AttemptRow>, AppError> {
+    let rows: Vec<HistoryRow> = sqlx::query_as(
+        "SELECT id, COALESCE(completed_at, created_at) AS at, amount, card_brand, card_last4, status,
+                decline_message
+           FROM payment_attempts
+          WHERE account_id = $1 AND status IN ('succeeded', 'failed')
+          ORDER BY COALESCE(completed_at, created_at) DESC
+          LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| AttemptRow {
+            id: row.id,
+            when: shown_utc(row.at),
+            amount: Usd::new(row.amount),
+            card_label: card_label(row.card_brand, &row.card_last4),
+            succeeded: row.status == AttemptStatus::Succeeded,
+            reason: row.decline_message,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ReceiptRow {
+    id: Uuid,
+    completed_at: DateTime<Utc>,
+    amount: Decimal,
+    card_brand: CardBrand,
+    card_last4: String,
+    processor_charge_id: Option<String>,
+    email: String,
+}
+
+/// A successful deposit of this account, for its receipt.
+#[tracing::instrument(name = "payments::receipt", skip(pool))]
+pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<ReceiptView, AppError> {
+    let row: ReceiptRow = sqlx::query_as(
+        "SELECT a.id, a.completed_at, a.amount, a.card_brand, a.card_last4, a.processor_charge_id, u.email
+           FROM payment_attempts a
+           JOIN accounts ac ON ac.id = a.account_id
+           JOIN memberships m ON m.account_id = a.account_id AND m.role = 'owner'
+           JOIN users u ON u.id = m.user_id
+          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'succeeded'
+          LIMIT 1",
+    )
+    .bind(attempt_id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(ReceiptView {
+        id: row.id,
+        when: row.completed_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
+        amount: Usd::new(row.amount),
+        card_label: card_label(row.card_brand, &row.card_last4),
+        charge_id: row.processor_charge_id.unwrap_or_default(),
+        billed_to: row.email,
+    })
+}

@@ -1,0 +1,177 @@
+//! Saved cards of an account in Postgres. Every query is scoped by account: another account's card id is
+//! "not found", never its data.
+
+use super::attempt::card_label;
+use super::card::{CardBrand, Expiry, PostalCode};
+use super::decline::DeclineCode;
+use super::payment_method::PaymentMethodView;
+use super::processor::PaymentProcessor;
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+/// A `payment_methods` row as the pages need it.
+#[derive(sqlx::FromRow)]
+struct SavedCardRow {
+    id: Uuid,
+    brand: CardBrand,
+    last4: String,
+    expiry_month: i32,
+    expiry_year: i32,
+    billing_postal_code: String,
+    is_default: bool,
+    error_code: Option<DeclineCode>,
+    error_message: Option<String>,
+    error_at: Option<DateTime<Utc>>,
+}
+
+impl SavedCardRow {
+    fn view(self, today: chrono::NaiveDate) -> PaymentMethodView {
+        let expiry = Expiry { month: self.expiry_month as u32, year: self.expiry_year };
+        PaymentMethodView {
+            id: self.id,
+            label: card_label(self.brand, &self.last4),
+            brand: self.brand,
+            last4: self.last4,
+            expiry_month: expiry.month,
+            expiry_year: expiry.year,
+            expiry: expiry.display(),
+            expired: expiry.has_passed(today),
+            postal_code: self.billing_postal_code,
+            is_default: self.is_default,
+            error_message: self.error_message,
+            error_code: self.error_code,
+            error_at: self.error_at,
+        }
+    }
+}
+
+/// Saved (not removed) cards, default first. `expired` is judged against today (UTC), so a card whose
+/// expiry month has passed shows as expired before anyone tries it.
+#[tracing::instrument(name = "payments::saved_cards", skip(pool))]
+pub async fn saved_cards(pool: &PgPool, account_id: Uuid) -> Result<Vec<PaymentMethodView>, AppError> {
+    let rows: Vec<SavedCardRow> = sqlx::query_as(
+        "SELECT id, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, error_code,
+                error_message, error_at
+           FROM payment_methods
+          WHERE account_id = $1 AND removed_at IS NULL
+          ORDER BY is_default DESC, created_at",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    let today = Utc::now().date_naive();
+    Ok(rows.into_iter().map(|row| row.view(today)).collect())
+}
+
+/// What a charge needs of a card: the processor's token and what the attempt records of the card.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CardOnFile {
+    pub processor_token: String,
+    pub brand: CardBrand,
+    pub last4: String,
+    pub expiry_month: i32,
+    pub expiry_year: i32,
+    pub billing_postal_code: String,
+}
+
+/// A saved, not removed card of this account.
+#[tracing::instrument(name = "payments::card_on_file", skip(pool))]
+pub async fn card_on_file(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<CardOnFile, AppError> {
+    sqlx::query_as(
+        "SELECT processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code
+           FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// "Update card": a new expiry and billing postal code, at the processor and here. The card keeps its
+/// last failure until a later charge succeeds (docs/CONTRACT.md "Add Funds flow").
+#[tracing::instrument(name = "payments::update_card", skip(pool, processor, postal_code))]
+pub async fn update_card(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    payment_method_id: Uuid,
+    expiry: Expiry,
+    postal_code: &PostalCode,
+) -> Result<(), AppError> {
+    let card = card_on_file(pool, account_id, payment_method_id).await?;
+    processor.update_card(&card.processor_token, expiry, postal_code).await.map_err(|err| {
+        tracing::warn!(error = %err, "processor refused a card update");
+        AppError::ProcessorUnavailable
+    })?;
+    sqlx::query(
+        "UPDATE payment_methods SET expiry_month = $3, expiry_year = $4, billing_postal_code = $5, updated_at = now()
+          WHERE id = $1 AND account_id = $2",
+    )
+    .bind(payment_method_id)
+    .bind(account_id)
+    .bind(expiry.month as i32)
+    .bind(expiry.year)
+    .bind(postal_code.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Makes one saved card the default (and no other).
+#[tracing::instrument(name = "payments::make_default", skip(pool))]
+pub async fn make_default(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    lock_saved_card(&mut tx, account_id, id).await?;
+    sqlx::query("UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a saved card (kept for history, never charged again). If it was the default, the oldest
+/// remaining card becomes the default.
+#[tracing::instrument(name = "payments::remove_card", skip(pool))]
+pub async fn remove(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let was_default = lock_saved_card(&mut tx, account_id, id).await?;
+    sqlx::query(
+        "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if was_default {
+        sqlx::query(
+            "UPDATE payment_methods SET is_default = true
+              WHERE id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
+                           ORDER BY created_at LIMIT 1)",
+        )
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Locks a saved card of this account for the rest of the transaction and tells whether it is the
+/// default. Another account's card, or a removed one, is "not found".
+async fn lock_saved_card(conn: &mut PgConnection, account_id: Uuid, id: Uuid) -> Result<bool, AppError> {
+    sqlx::query_scalar(
+        "SELECT is_default FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}

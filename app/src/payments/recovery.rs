@@ -1,0 +1,61 @@
+//! Recovery: settling attempts left `pending` — by a crash between "charged" and "credited", or by a charge
+//! whose answer never came. Run once at start-up and then periodically (`server/src/startup/payments.rs`).
+
+use super::add_funds::record_outcome;
+use super::processor::PaymentProcessor;
+use crate::error::AppError;
+use crate::money::Usd;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct PendingAttempt {
+    id: Uuid,
+    idempotency_key: String,
+    processor_token: String,
+    amount: Decimal,
+}
+
+/// Settles the attempts pending since at least `confirmed_before` ago (start-up uses zero; the periodic
+/// sweep leaves recent ones to the request still handling them). The processor is asked by idempotency
+/// key; a charge it never saw is made now with the same key (the person had confirmed it). Each attempt is
+/// credited exactly once, however often and wherever this runs. An attempt the processor can't answer for
+/// now stays pending for the next pass. Returns how many were settled.
+#[tracing::instrument(name = "payments::recover_pending", skip(pool, processor))]
+pub async fn recover_pending(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    confirmed_before: Duration,
+) -> Result<usize, AppError> {
+    let pending: Vec<PendingAttempt> = sqlx::query_as(
+        "SELECT id, idempotency_key, processor_token, amount FROM payment_attempts
+          WHERE status = 'pending' AND confirmed_at <= now() - make_interval(secs => $1)
+          ORDER BY confirmed_at",
+    )
+    .bind(confirmed_before.as_secs_f64())
+    .fetch_all(pool)
+    .await?;
+    let mut settled = 0;
+    for attempt in pending {
+        let key = &attempt.idempotency_key;
+        let outcome = match processor.find_charge(key).await {
+            Ok(Some(outcome)) => Ok(outcome),
+            Ok(None) => processor.charge(&attempt.processor_token, Usd::new(attempt.amount), key).await,
+            Err(err) => Err(err),
+        };
+        match outcome {
+            Ok(outcome) => {
+                if record_outcome(pool, attempt.id, &outcome).await? {
+                    settled += 1;
+                    tracing::info!(attempt_id = %attempt.id, "recovered a pending payment attempt");
+                }
+            }
+            Err(err) => {
+                tracing::warn!(attempt_id = %attempt.id, error = %err, "pending attempt not settled yet; next pass retries")
+            }
+        }
+    }
+    Ok(settled)
+}

@@ -1,0 +1,42 @@
+//! The route table: every page and where it lives. Every route renders with `SsrMode::Async`, so the HTML
+//! is complete before it is sent (nothing waits for JavaScript). Routes outside Leptos — server functions
+//! under `/api`, the `/v1` JSON API, `POST /dashboard/keys`, the CSV export, `/healthz` — are in the
+//! server's router (`server/src/router.rs`).
+
+use crate::auth::page::{LoginPage, SignupPage};
+use crate::checkout::page::CheckoutPage;
+use crate::keys::page::KeysPage;
+use crate::layout::dashboard::DashboardLayout;
+use crate::layout::home_page::HomePage;
+use crate::layout::not_found::NotFound;
+use crate::usage::page::UsagePage;
+use crate::wallet::page::WalletPage;
+use crate::wallet::receipt_page::ReceiptPage;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tollgate.css"/>
+        <Title text="Tollgate"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/checkout/:id") view=CheckoutPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| view! { <Redirect path="/dashboard/wallet"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("wallet") view=WalletPage ssr=SsrMode::Async/>
+                    <Route path=path!("wallet/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
+                    <Route path=path!("usage") view=UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

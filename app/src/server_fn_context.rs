@@ -1,0 +1,98 @@
+//! What a server function finds in Leptos' context for the request it serves (SSR only): the database
+//! pool and the card processor (put there by the server, `server/src/state.rs`), and the plain-form
+//! (JavaScript off) error path.
+
+use crate::error::AppError;
+use crate::payments::processor::PaymentProcessor;
+use axum::http::{header, request::Parts};
+use leptos::prelude::use_context;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// The pool the server put into Leptos' context for this request.
+pub fn pool() -> Result<PgPool, AppError> {
+    use_context::<PgPool>().ok_or_else(|| {
+        tracing::error!("no PgPool in context: server functions must be served with context");
+        AppError::Internal
+    })
+}
+
+/// The card processor the server put into Leptos' context.
+pub fn processor() -> Result<Arc<dyn PaymentProcessor>, AppError> {
+    use_context::<Arc<dyn PaymentProcessor>>().ok_or_else(|| {
+        tracing::error!("no PaymentProcessor in context");
+        AppError::Internal
+    })
+}
+
+/// Runs a server function's body; when it fails on a plain HTML form post (JavaScript off), the browser is
+/// sent back to the page it came from with the error's stable code in `?error=`, so that page can show
+/// the message. (leptos_axum would redirect to the Referer but drop the error.) With JavaScript on the
+/// error travels in the server function's response as usual.
+pub async fn answer_form<T>(
+    body: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(err) = &result {
+        if let Some(back) = use_context::<Parts>().and_then(|parts| plain_form_return_path(&parts, err)) {
+            leptos_axum::redirect(&back);
+        }
+    }
+    result
+}
+
+fn plain_form_return_path(parts: &Parts, err: &AppError) -> Option<String> {
+    let accepts_html = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !accepts_html {
+        return None;
+    }
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    Some(with_error_code(&local_part(referer), err.code()))
+}
+
+/// `https://host:3000/login?next=%2Fx&error=old` → `/login?next=%2Fx&error=old` (this site only).
+fn local_part(url: &str) -> String {
+    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    match after_scheme.find('/') {
+        Some(i) if url.contains("://") => after_scheme[i..].to_string(),
+        _ if url.starts_with('/') && !url.starts_with("//") => url.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Replaces any `error=` in the query with the new code; keeps every other parameter (e.g. `next`).
+fn with_error_code(path: &str, code: &str) -> String {
+    let path = path.split_once('#').map_or(path, |(p, _)| p);
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut params: Vec<&str> =
+        query.split('&').filter(|p| !p.is_empty() && !p.starts_with("error=")).collect();
+    let error_param = format!("error={code}");
+    params.push(&error_param);
+    format!("{base}?{}", params.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_path_keeps_next_and_replaces_the_old_error() {
+        assert_eq!(
+            with_error_code(
+                &local_part("http://127.0.0.1:3000/login?next=%2Fdashboard%2Fusage&error=internal"),
+                "invalid_credentials"
+            ),
+            "/login?next=%2Fdashboard%2Fusage&error=invalid_credentials"
+        );
+        assert_eq!(
+            with_error_code(&local_part("http://h/signup"), "email_taken"),
+            "/signup?error=email_taken"
+        );
+        assert_eq!(local_part("http://h"), "/");
+        assert_eq!(local_part("//evil.test/x"), "/");
+    }
+}

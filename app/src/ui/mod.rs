@@ -1,0 +1,3 @@
+//! Pieces every page's forms share.
+
+pub mod form_error;

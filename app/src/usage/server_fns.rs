@@ -1,0 +1,110 @@
+//! Usage server functions: one read of everything the usage page shows for its URL, and "Set timezone".
+
+use super::report::UsageView;
+use crate::error::AppError;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    super::db::{self, RequestFilter},
+    crate::auth::session::require_user,
+    crate::catalog,
+    crate::charts::option::spend_option,
+    crate::metering::call::CallStatus,
+    crate::money::Usd,
+    crate::server_fn_context::{answer_form, pool},
+    chrono::Duration,
+};
+
+/// Calls per page of the request list.
+pub const PAGE_SIZE: i64 = 20;
+
+/// The usage page for its query: days `since..=until` (default the last 7 days including today) in the
+/// account's timezone, and a page of the calls of those days matching the filters.
+#[server(endpoint = "usage/view")]
+#[allow(clippy::too_many_arguments)]
+pub async fn get_usage(
+    since: Option<String>,
+    until: Option<String>,
+    service: Option<String>,
+    model: Option<String>,
+    status: Option<String>,
+    cursor: Option<String>,
+    request: Option<Uuid>,
+) -> Result<UsageView, AppError> {
+    let user = require_user().await?;
+    let pool = pool()?;
+    let timezone = db::account_timezone(&pool, user.account_id).await?;
+    let tz = db::parse_timezone(&timezone)?;
+    let (since, until) = db::selected_days(since.as_deref(), until.as_deref(), tz)?;
+    let summary = db::daily_summary(&pool, user.account_id, since, until, tz).await?;
+    let (from, to) = db::day_range(since, until, tz);
+    let some = |v: Option<String>| v.filter(|v| !v.is_empty());
+    let filter = RequestFilter {
+        since: Some(from),
+        until: Some(to),
+        service: some(service),
+        model: some(model),
+        status: some(status)
+            .map(|s| s.parse::<CallStatus>().map_err(|_| AppError::InvalidQuery))
+            .transpose()?,
+    };
+    let requests = db::requests_page(&pool, user.account_id, &filter, PAGE_SIZE, cursor.as_deref()).await?;
+    let times = requests
+        .data
+        .iter()
+        .map(|r| r.created_at.with_timezone(&tz).format("%b %-d, %H:%M:%S").to_string())
+        .collect();
+    let detail = match request {
+        Some(id) => Some(db::request_detail(&pool, user.account_id, id).await?),
+        None => None,
+    };
+    let mut chart = summary.spend_chart(vec![Usd::ZERO; summary.items.len()]);
+    chart.option = spend_option(&chart);
+    Ok(UsageView {
+        chart,
+        timezone,
+        since,
+        until,
+        summary,
+        requests,
+        times,
+        services: catalog::db::services(&pool).await?,
+        models: catalog::db::models(&pool).await?,
+        detail,
+    })
+}
+
+/// Every IANA timezone, for the "Timezone" select.
+#[server(endpoint = "usage/timezones")]
+pub async fn list_timezones() -> Result<Vec<String>, AppError> {
+    Ok(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_string()).collect())
+}
+
+/// "Set timezone": the account's days, here and in `/v1/usage`, start at midnight in this timezone.
+#[server(endpoint = "usage/timezone")]
+pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let tz = db::parse_timezone(timezone.trim())?;
+        db::set_account_timezone(&pool()?, user.account_id, tz).await
+    })
+    .await
+}
+
+/// The wallet page's recent-activity chart: the last 30 days (including today, in the account's timezone),
+/// spend stacked by service, deposits marked.
+#[server(endpoint = "usage/wallet-chart")]
+pub async fn get_wallet_chart() -> Result<crate::charts::spend::SpendChart, AppError> {
+    let user = require_user().await?;
+    let pool = pool()?;
+    let tz = db::parse_timezone(&db::account_timezone(&pool, user.account_id).await?)?;
+    let until = db::today_in(tz);
+    let since = until - Duration::days(29);
+    let summary = db::daily_summary(&pool, user.account_id, since, until, tz).await?;
+    let deposits = db::deposits_per_day(&pool, user.account_id, since, until, tz).await?;
+    let mut chart = summary.spend_chart(deposits);
+    chart.option = spend_option(&chart);
+    Ok(chart)
+}

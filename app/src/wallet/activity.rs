@@ -1,0 +1,52 @@
+//! "Recent activity": the latest ledger entries — deposits in, paid calls out — with the balance after each.
+
+use crate::ledger::EntryKind;
+use crate::money::Usd;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One ledger entry as the activity list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub when: String,
+    pub kind: EntryKind,
+    pub amount: Usd,
+    pub balance_after: Usd,
+    pub reference: String,
+}
+
+#[component]
+pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Date"</th>
+                        <th scope="col" class="hide-narrow">"Type"</th>
+                        <th scope="col" class="num">"Amount"</th>
+                        <th scope="col" class="num">"Balance after"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|row| {
+                            let credit = !row.amount.is_negative();
+                            let amount = if credit { format!("+{}", row.amount.display()) } else { row.amount.display() };
+                            view! {
+                                <tr>
+                                    <td>{row.when}</td>
+                                    <td class="hide-narrow"><span class=format!("tag tag-{}", row.kind.tag())>{row.kind.label()}</span></td>
+                                    <td class=if credit { "num credit" } else { "num" }>{amount}</td>
+                                    <td class="num">{row.balance_after.display()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,194 @@
+//! Wallet server functions: the balance, saved cards, Add Funds and its history. Each one that changes
+//! something works from an `ActionForm` with JavaScript on (inline answer) and off (302 back to the page).
+
+use super::activity::ActivityRow;
+use super::summary::WalletSummary;
+use crate::error::AppError;
+use crate::money::Usd;
+use crate::payments::attempt::{AttemptRow, AttemptView, ReceiptView};
+use crate::payments::new_card::NewCardForm;
+use crate::payments::payment_method::PaymentMethodView;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    super::alert_threshold::parse_alert_threshold,
+    super::db,
+    crate::auth::session::require_user,
+    crate::money::TopUpAmount,
+    crate::payments::add_funds::{self, CardChoice},
+    crate::payments::card::{Expiry, PostalCode},
+    crate::payments::{attempt_store, card_store},
+    crate::server_fn_context::{answer_form, pool, processor},
+};
+
+/// The confirm step's view of a draft: the attempt and the balance it would leave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptPanel {
+    pub attempt: AttemptView,
+    pub balance_now: Usd,
+}
+
+#[server(endpoint = "wallet/summary")]
+pub async fn get_wallet_summary() -> Result<WalletSummary, AppError> {
+    let user = require_user().await?;
+    db::summary(&pool()?, user.account_id).await
+}
+
+#[server(endpoint = "wallet/activity")]
+pub async fn get_recent_activity() -> Result<Vec<ActivityRow>, AppError> {
+    let user = require_user().await?;
+    db::recent_activity(&pool()?, user.account_id, db::ACTIVITY_ROWS).await
+}
+
+#[server(endpoint = "wallet/cards")]
+pub async fn get_payment_methods() -> Result<Vec<PaymentMethodView>, AppError> {
+    let user = require_user().await?;
+    card_store::saved_cards(&pool()?, user.account_id).await
+}
+
+#[server(endpoint = "wallet/attempts")]
+pub async fn get_recent_attempts() -> Result<Vec<AttemptRow>, AppError> {
+    let user = require_user().await?;
+    attempt_store::recent_attempts(&pool()?, user.account_id, db::DEPOSIT_ROWS).await
+}
+
+#[server(endpoint = "wallet/attempt")]
+pub async fn get_attempt(id: Uuid) -> Result<AttemptPanel, AppError> {
+    let user = require_user().await?;
+    let pool = pool()?;
+    let attempt = attempt_store::attempt(&pool, user.account_id, id).await?;
+    let balance_now = db::summary(&pool, user.account_id).await?.balance;
+    Ok(AttemptPanel { attempt, balance_now })
+}
+
+#[server(endpoint = "wallet/receipt")]
+pub async fn get_receipt(id: Uuid) -> Result<ReceiptView, AppError> {
+    let user = require_user().await?;
+    attempt_store::receipt(&pool()?, user.account_id, id).await
+}
+
+/// "Continue": checks the amount and card, tokenizes a new card (its number goes no further), and
+/// stores a draft to confirm. Answers with the confirm step's address.
+#[server(endpoint = "wallet/add-funds")]
+pub async fn start_add_funds(
+    amount: String,
+    /// A saved card's id, or `new` (or nothing) for the new-card fields.
+    card: Option<String>,
+    #[server(flatten)] new_card: NewCardForm,
+) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let amount = TopUpAmount::parse(&amount)?;
+        let choice = match card.as_deref() {
+            Some(id) if id != "new" => CardChoice::Saved(id.parse().map_err(|_| AppError::NotFound)?),
+            _ => CardChoice::New { card: new_card.parse()?, save: new_card.save() },
+        };
+        let draft = add_funds::start_draft(&pool()?, &*processor()?, user.account_id, amount, choice).await?;
+        leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", draft.id));
+        Ok(draft)
+    })
+    .await
+}
+
+/// "Confirm": charges the draft once, however often it is pressed.
+#[server(endpoint = "wallet/confirm")]
+pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let result = add_funds::confirm(&pool()?, &*processor()?, user.account_id, attempt_id).await?;
+        leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
+        Ok(result)
+    })
+    .await
+}
+
+/// "Retry": the same amount on the same card, as a new attempt, charged right away.
+#[server(endpoint = "wallet/retry")]
+pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let (pool, processor) = (pool()?, processor()?);
+        let draft = add_funds::retry_as_new_draft(&pool, user.account_id, attempt_id).await?;
+        let result = add_funds::confirm(&pool, &*processor, user.account_id, draft.id).await?;
+        leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
+        Ok(result)
+    })
+    .await
+}
+
+/// "Save card" in "Update card": a new expiry and billing postal code.
+#[server(endpoint = "wallet/card/update")]
+pub async fn update_card(
+    payment_method_id: Uuid,
+    new_expiry: String,
+    new_postal_code: String,
+    return_to: Option<String>,
+) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let expiry = Expiry::parse(&new_expiry)?;
+        let postal_code = PostalCode::parse(&new_postal_code)?;
+        card_store::update_card(
+            &pool()?,
+            &*processor()?,
+            user.account_id,
+            payment_method_id,
+            expiry,
+            &postal_code,
+        )
+        .await?;
+        leptos_axum::redirect(&wallet_return_path(return_to.as_deref()));
+        Ok(())
+    })
+    .await
+}
+
+/// "Save alert": the balance below which the wallet shows a banner and the API says `low_balance: true`.
+/// Empty turns it off.
+#[server(endpoint = "wallet/low-balance-alert")]
+pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        let threshold = parse_alert_threshold(&threshold)?;
+        db::set_low_balance_threshold(&pool()?, user.account_id, threshold).await?;
+        leptos_axum::redirect("/dashboard/wallet");
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "wallet/card/default")]
+pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        card_store::make_default(&pool()?, user.account_id, payment_method_id).await?;
+        leptos_axum::redirect("/dashboard/wallet");
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "wallet/card/remove")]
+pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_user().await?;
+        card_store::remove(&pool()?, user.account_id, payment_method_id).await?;
+        leptos_axum::redirect("/dashboard/wallet");
+        Ok(())
+    })
+    .await
+}
+
+/// Only wallet pages are places to return to after a card update (and only as `safe_next_path` allows).
+#[cfg(feature = "ssr")]
+fn wallet_return_path(return_to: Option<&str>) -> String {
+    let path = crate::auth::return_to::safe_next_path(return_to);
+    if path.starts_with("/dashboard/wallet") && !path.contains("//") {
+        path
+    } else {
+        "/dashboard/wallet".to_string()
+    }
+}

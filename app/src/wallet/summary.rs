@@ -1,0 +1,23 @@
+//! The balance as the header, the wallet page and `/v1/balance` show it.
+
+use crate::error::AppError;
+use crate::money::Usd;
+use leptos::prelude::Resource;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletSummary {
+    pub wallet_id: Uuid,
+    pub balance: Usd,
+    pub currency: String,
+    /// The account's alert threshold, if one is set.
+    pub low_balance_threshold: Option<Usd>,
+    /// The balance is below the threshold (the banner and the API's `low_balance`).
+    pub low_balance: bool,
+}
+
+/// The summary the dashboard header reads, put into context by the dashboard frame
+/// (`layout::dashboard`) so the wallet page reads the same one: one read per render.
+#[derive(Clone, Copy)]
+pub struct WalletResource(pub Resource<Result<WalletSummary, AppError>>);

@@ -1,0 +1,74 @@
+//! The edges of `/v1`: a request's body, query and `Idempotency-Key` header, parsed into the documented
+//! types (`schema.rs`) by extractors that refuse with the API's own error JSON — never axum's plain-text
+//! rejections.
+
+use super::error::ApiError;
+use app::error::AppError;
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Query, Request},
+    http::request::Parts,
+};
+use serde::de::DeserializeOwned;
+
+/// A JSON body type, and which error a body that doesn't fit it gets.
+pub trait ApiBody: DeserializeOwned {
+    /// The error for a body that failed to deserialize at `field` (serde's path to the value: `amount`,
+    /// `usage.input_tokens`; `.` for the body as a whole, e.g. a missing field).
+    fn refusal(field: &str) -> AppError {
+        let _ = field;
+        AppError::InvalidRequestBody
+    }
+}
+
+/// A JSON object body of type `T`. The content type isn't checked (`curl -d` sends a form type); an empty
+/// body is the empty object; anything but an object is refused.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| AppError::InvalidRequestBody)?;
+        let text: &[u8] = match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+            None => b"{}",
+            Some(start) if bytes[start] == b'{' => &bytes,
+            Some(_) => return Err(AppError::InvalidRequestBody.into()),
+        };
+        let mut json = serde_json::Deserializer::from_slice(text);
+        let body = serde_path_to_error::deserialize(&mut json)
+            .map_err(|err| ApiError::from(T::refusal(&err.path().to_string())))?;
+        json.end().map_err(|_| AppError::InvalidRequestBody)?;
+        Ok(ApiJson(body))
+    }
+}
+
+/// The query string as `T`; anything that doesn't parse is `invalid_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(query) = Query::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::from(AppError::InvalidQuery))?;
+        Ok(ApiQuery(query))
+    }
+}
+
+/// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters (else `invalid_query`).
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get("idempotency-key") else { return Ok(IdempotencyKey(None)) };
+        let key = value.to_str().map_err(|_| ApiError::from(AppError::InvalidQuery))?.trim();
+        if key.is_empty() || key.len() > 255 {
+            return Err(AppError::InvalidQuery.into());
+        }
+        Ok(IdempotencyKey(Some(key.to_string())))
+    }
+}

@@ -1,0 +1,82 @@
+//! `/v1/requests`: charging a metered call (create), and the account's calls (list).
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use super::schema::{CreateRequestBody, CreatedRequest, RequestList, RequestListQuery};
+use super::spend_key::{MeteringSpendKey, SpendKey};
+use crate::state::AppState;
+use app::catalog::pricing::Usage;
+use app::error::AppError;
+use app::metering::charge::MeteredCall;
+use app::usage::db::{requests_page, RequestFilter};
+use axum::{extract::State, http::StatusCode, Json};
+
+/// The longest service or model name looked up (the catalog's ids are shorter).
+const MAX_NAME_CHARS: usize = 128;
+
+/// Charges one call to the wallet, before it runs. Over the balance: 402 `Insufficient wallet balance`,
+/// nothing charged (the call is recorded as rejected at cost 0). Free services run whatever the balance.
+#[utoipa::path(post, path = "/v1/requests", tag = "requests", security(("spend_key" = [])),
+    request_body = CreateRequestBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional. Same key, same answer; other parameters → 409.")),
+    responses((status = 201, body = CreatedRequest), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 402, description = "Insufficient wallet balance, or Spend key limit reached", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_request(
+    State(state): State<AppState>,
+    MeteringSpendKey(key): MeteringSpendKey,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
+    ApiJson(body): ApiJson<CreateRequestBody>,
+) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
+    let named = |name: &str| !name.is_empty() && name.len() <= MAX_NAME_CHARS;
+    if !named(&body.service) || !named(&body.model) {
+        return Err(AppError::UnknownService.into());
+    }
+    let usage = match &body.usage {
+        None => Usage::default(),
+        Some(usage) => Usage::new(usage.input_tokens.unwrap_or(0), usage.output_tokens.unwrap_or(0))
+            .ok_or(AppError::InvalidUsage)?,
+    };
+    let price = state
+        .call_cache
+        .price(&state.pool, &body.service, &body.model)
+        .await?
+        .ok_or(AppError::UnknownService)?;
+    if !key.may_call(&body.service) {
+        return Err(AppError::ServiceNotAllowed.into());
+    }
+    let call = MeteredCall {
+        account_id: key.account_id,
+        key_id: key.key_id,
+        service: body.service,
+        model: body.model,
+        usage,
+        price,
+        idempotency_key,
+    };
+    let record = state.meter.charge(call).await?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+/// The account's calls, newest first, `limit` (≤ 100, default 20) per page; pass `next_cursor` back as
+/// `cursor` for the next page.
+#[utoipa::path(get, path = "/v1/requests", tag = "requests", security(("spend_key" = [])),
+    params(RequestListQuery),
+    responses((status = 200, body = RequestList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_requests(
+    State(state): State<AppState>,
+    SpendKey(key): SpendKey,
+    ApiQuery(query): ApiQuery<RequestListQuery>,
+) -> ApiResult<Json<RequestList>> {
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::InvalidQuery.into());
+    }
+    let all = RequestFilter::default();
+    let page = requests_page(&state.pool, key.account_id, &all, limit, query.cursor.as_deref()).await?;
+    Ok(Json(RequestList {
+        has_more: page.next_cursor.is_some(),
+        next_cursor: page.next_cursor,
+        data: page.data.into_iter().map(Into::into).collect(),
+    }))
+}

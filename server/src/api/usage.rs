@@ -1,0 +1,31 @@
+//! `/v1/usage`: spend per day, the same summary as the usage page.
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::ApiQuery;
+use super::schema::{UsageQuery, UsageReport};
+use super::spend_key::SpendKey;
+use crate::state::AppState;
+use app::usage::db as usage_db;
+use axum::{extract::State, Json};
+use chrono::Duration;
+
+/// Spend and completed calls per day (every day listed, empty ones with zeros), by service, with totals.
+/// Defaults: the last 7 days including today, in the account's timezone; `end` is inclusive.
+#[utoipa::path(get, path = "/v1/usage", tag = "usage", security(("spend_key" = [])),
+    params(UsageQuery),
+    responses((status = 200, body = UsageReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn usage(
+    State(state): State<AppState>,
+    SpendKey(key): SpendKey,
+    ApiQuery(query): ApiQuery<UsageQuery>,
+) -> ApiResult<Json<UsageReport>> {
+    let tz_name = match query.tz {
+        Some(tz) => tz,
+        None => usage_db::account_timezone(&state.pool, key.account_id).await?,
+    };
+    let tz = usage_db::parse_timezone(&tz_name)?;
+    let end = query.end.unwrap_or_else(|| usage_db::today_in(tz));
+    let start = query.start.unwrap_or(end - Duration::days(6));
+    let summary = usage_db::daily_summary(&state.pool, key.account_id, start, end, tz).await?;
+    Ok(Json(summary.into()))
+}

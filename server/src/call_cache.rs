@@ -1,0 +1,74 @@
+//! Short-lived memory for `POST /v1/requests`, the hottest route: which account a spend key belongs to and
+//! what a model costs. Each is one indexed read that would otherwise run for every call, beside a charging
+//! transaction that costs only a few statements more.
+//!
+//! Why neither can charge wrongly:
+//! - **Keys**: only keys that authenticated as active are remembered, by the SHA-256 of the presented
+//!   secret (the secret itself is never kept). What is remembered never changes for a key (its account,
+//!   allowed services, "Allow adding funds"); its status does, and the charging transaction re-reads it under
+//!   the key's row lock (`metering::charge`), so a paused or revoked key is refused from the next batch on,
+//!   with the same 401 as here. Other routes don't use this cache: they check the key afresh every time.
+//! - **Prices**: a catalog row read less than `TTL` ago. Prices are data (a migration seeds them); a change
+//!   applies to calls from at most `TTL` later, like a price change announced for the next minute.
+//!
+//! Both maps are bounded: when full they are emptied (the next calls read the database again).
+
+use app::catalog::{db as catalog, pricing::Price};
+use app::error::AppError;
+use app::keys::db::{authenticate, AuthenticatedKey};
+use app::keys::secret;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const TTL: Duration = Duration::from_secs(60);
+const MAX_ENTRIES: usize = 100_000;
+
+/// Values with the instant they were read.
+type Remembered<K, V> = Mutex<HashMap<K, (V, Instant)>>;
+
+#[derive(Default)]
+pub struct CallCache {
+    /// By the SHA-256 of the presented secret.
+    keys: Remembered<[u8; 32], AuthenticatedKey>,
+    /// By (service, model).
+    prices: Remembered<(String, String), Option<Price>>,
+}
+
+impl CallCache {
+    /// The active key for `presented` (see the module docs for why a remembered key is safe to charge).
+    pub async fn key(&self, pool: &PgPool, presented: &str) -> Result<AuthenticatedKey, AppError> {
+        let hash = secret::sha256(presented);
+        if let Some(key) = fresh(&self.keys, &hash) {
+            return Ok(key);
+        }
+        let key = authenticate(pool, presented).await?;
+        remember(&self.keys, hash, key.clone());
+        Ok(key)
+    }
+
+    /// The catalog price of `service`/`model` (`None`: no such pair), at most `TTL` old.
+    pub async fn price(&self, pool: &PgPool, service: &str, model: &str) -> Result<Option<Price>, AppError> {
+        let id = (service.to_string(), model.to_string());
+        if let Some(price) = fresh(&self.prices, &id) {
+            return Ok(price);
+        }
+        let price = catalog::price(pool, service, model).await?;
+        remember(&self.prices, id, price);
+        Ok(price)
+    }
+}
+
+fn fresh<K: Eq + std::hash::Hash, V: Clone>(map: &Remembered<K, V>, id: &K) -> Option<V> {
+    let map = map.lock().expect("call cache poisoned");
+    map.get(id).filter(|(_, at)| at.elapsed() < TTL).map(|(value, _)| value.clone())
+}
+
+fn remember<K: Eq + std::hash::Hash, V>(map: &Remembered<K, V>, id: K, value: V) {
+    let mut map = map.lock().expect("call cache poisoned");
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(id, (value, Instant::now()));
+}

@@ -1,0 +1,74 @@
+//! The whole HTTP surface, and the layers every request passes (outermost last): tracing, gzip, the
+//! cross-site check on writes, `no-store`, sessions, the dashboard's login guard, the wallet page cache.
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{api, cross_site, health, key_form, page_cache, page_guard, usage_export};
+use app::metering::meter::Meter;
+use app::payments::processor::PaymentProcessor;
+use app::{shell, App};
+use axum::{
+    body::Body,
+    extract::{DefaultBodyLimit, Request, State},
+    middleware,
+    response::IntoResponse,
+    routing::{any, get, post},
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sqlx::PgPool;
+use std::sync::Arc;
+use tower_sessions::SessionManagerLayer;
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// The router over a started database and processor (`startup`).
+pub fn build_router(
+    leptos_options: LeptosOptions,
+    pool: PgPool,
+    processor: Arc<dyn PaymentProcessor>,
+    config: &Config,
+    sessions: SessionManagerLayer<PostgresStore>,
+) -> Router {
+    let state = AppState {
+        leptos_options,
+        meter: Meter::new(pool.clone()),
+        call_cache: Arc::default(),
+        pool,
+        processor,
+        allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
+        public_url: config.public_url.clone(),
+        page_cache: Arc::new(page_cache::PageCache::new(config.page_cache)),
+    };
+    let routes = generate_route_list(App);
+    let context = state.leptos_context();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/{*fn_name}", post(server_fn_handler))
+        .merge(api::router())
+        .route("/v1/{*unknown}", any(api::unknown_route))
+        .route(
+            "/dashboard/keys",
+            post(key_form::create_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),
+        )
+        .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), page_cache::wallet_page))
+        .layer(middleware::from_fn(page_guard::require_login_for_dashboard))
+        .layer(sessions)
+        .layer(middleware::from_fn(page_guard::no_store))
+        .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
+        // The wasm bundle, scripts, pages and CSV exports travel gzipped when the client accepts it.
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `POST /api/<endpoint>`: a server function called directly (a form post, or `public/enhance.js`).
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(state.leptos_context(), req).await
+}

@@ -1,0 +1,310 @@
+//! The demo account a newcomer logs into (docs/CONTRACT.md "Running it"): `demo@tollgate.test` /
+//! `demo-password-1`, about 60 days of history and a few deposits. Dev only (`TOLLGATE_SEED_DEMO`).
+//!
+//! The history is deterministic so tests can name the balance: deposits of $100, $50 and $25, and
+//! metered calls adding up to $127.50, leaving **$47.50**. Everything goes through the ledger, in one
+//! transaction, in time order, so `balance = Σ ledger` holds as for any other account. The deposits are
+//! real (succeeded) Add Funds attempts on a saved Visa •••• 4242, tokenized by the processor so it can be
+//! charged again, and one attempt with another card failed for insufficient funds. The calls are real
+//! request rows of a "Demo agent" spend key (its secret was never kept), with their rollups, so the usage
+//! views and charts have about 60 days to show.
+
+use app::auth::{
+    credentials::{Email, NewPassword},
+    db as auth_db, password,
+};
+use app::catalog::pricing::{Price, Usage};
+use app::error::AppError;
+use app::keys::{db as keys_db, spec::KeySettings};
+use app::ledger::{self, EntryKind, Posting};
+use app::metering::past_calls::{record_past_call, PastCall};
+use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+use app::payments::decline::DeclineCode;
+use app::payments::new_card::NewCard;
+use app::payments::processor::{CardToken, PaymentProcessor};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+pub const DEMO_EMAIL: &str = "demo@tollgate.test";
+pub const DEMO_PASSWORD: &str = "demo-password-1";
+const HISTORY_DAYS: i64 = 60;
+/// (days ago, dollars)
+const DEPOSITS: [(i64, i64); 3] = [(60, 100), (35, 50), (12, 25)];
+
+/// Creates the demo account unless it exists. Safe to call on every start.
+pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) -> Result<bool, AppError> {
+    let email = Email::parse(DEMO_EMAIL)?;
+    if auth_db::find_login(pool, &email).await?.is_some() {
+        return Ok(false);
+    }
+    let hash = password::hash(&NewPassword::parse(DEMO_PASSWORD)?).await?;
+    let user = match auth_db::create_user_with_account(pool, &email, &hash).await {
+        Ok(user) => user,
+        Err(AppError::EmailTaken) => return Ok(false), // another instance seeded it first
+        Err(err) => return Err(err),
+    };
+    let visa = tokenize(processor, "4242424242424242").await?;
+    let declined = tokenize(processor, "4000000000009995").await?;
+    let mut tx = pool.begin().await?;
+    let card_id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO payment_methods
+            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, true, now() - interval '61 days') RETURNING id",
+    )
+    .bind(user.account_id)
+    .bind(&visa.token)
+    .bind(visa.brand)
+    .bind(&visa.last4)
+    .bind(visa.expiry.month as i32)
+    .bind(visa.expiry.year)
+    .bind(visa.postal_code.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    let agent = KeySettings::parse("Demo agent", "", "", &[], false)?;
+    let key_id = keys_db::create(pool, user.account_id, &agent).await?.key.id;
+    let prices = catalog_prices(pool).await?;
+    for (n, event) in demo_history(&prices).into_iter().enumerate() {
+        match event {
+            Event::Deposit { at, dollars } => {
+                let amount = Decimal::from(dollars);
+                let reference = format!("seed:deposit:{n}");
+                let posting = Posting {
+                    account_id: user.account_id,
+                    kind: EntryKind::Deposit,
+                    amount,
+                    reference: &reference,
+                    at: Some(at),
+                };
+                let posted = ledger::post(&mut tx, posting).await?;
+                let outcome = Ok(posted.entry_id);
+                record_attempt(&mut tx, user.account_id, &visa, Some(card_id), amount, at, outcome, n)
+                    .await?;
+            }
+            Event::Call(call) => record_past_call(&mut tx, user.account_id, key_id, &call).await?,
+        }
+    }
+    let failed_day = (Utc::now() - Duration::days(5)).date_naive();
+    let failed_at = failed_day.and_time(NaiveTime::from_hms_opt(14, 5, 0).expect("valid time")).and_utc();
+    let outcome = Err(DeclineCode::InsufficientFunds);
+    record_attempt(&mut tx, user.account_id, &declined, None, Decimal::from(50), failed_at, outcome, 0)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(email = DEMO_EMAIL, "seeded the demo account");
+    Ok(true)
+}
+
+async fn tokenize(processor: &dyn PaymentProcessor, number: &str) -> Result<CardToken, AppError> {
+    let card = NewCard {
+        number: CardNumber::parse(number)?,
+        expiry: Expiry { month: 12, year: Utc::now().year() + 3 },
+        cvc: Cvc::parse("123")?,
+        postal_code: PostalCode::parse("94107")?,
+    };
+    processor.tokenize(card).await.map_err(|err| {
+        tracing::error!(error = %err, "demo seed: tokenizing failed");
+        AppError::Internal
+    })
+}
+
+/// A settled Add Funds attempt of the seeded history: succeeded with its ledger entry, or declined.
+#[allow(clippy::too_many_arguments)]
+async fn record_attempt(
+    conn: &mut sqlx::PgConnection,
+    account_id: uuid::Uuid,
+    card: &CardToken,
+    card_id: Option<uuid::Uuid>,
+    amount: Decimal,
+    at: DateTime<Utc>,
+    outcome: Result<i64, DeclineCode>,
+    n: usize,
+) -> Result<(), AppError> {
+    let (status, entry_id, code) = match outcome {
+        Ok(entry_id) => ("succeeded", Some(entry_id), None),
+        Err(code) => ("failed", None, Some(code)),
+    };
+    sqlx::query(
+        "INSERT INTO payment_attempts
+            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand, card_last4,
+             card_expiry_month, card_expiry_year, card_postal_code, processor_charge_id, decline_code,
+             decline_message, decline_reason, ledger_entry_id, created_at, confirmed_at, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $16, $16)",
+    )
+    .bind(account_id)
+    .bind(amount)
+    .bind(status)
+    .bind(format!("seed_{}_{n}", uuid::Uuid::new_v4().simple()))
+    .bind(card_id)
+    .bind(&card.token)
+    .bind(card.brand)
+    .bind(&card.last4)
+    .bind(card.expiry.month as i32)
+    .bind(card.expiry.year)
+    .bind(card.postal_code.as_str())
+    .bind(format!("ch_seed_{}", uuid::Uuid::new_v4().simple()))
+    .bind(code)
+    .bind(code.map(|c| c.message()))
+    .bind(entry_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+enum Event {
+    Deposit { at: DateTime<Utc>, dollars: i64 },
+    Call(PastCall),
+}
+
+/// The catalog prices the demo calls use: openai, anthropic, exa, open-meteo.
+struct DemoPrices {
+    openai: Price,
+    anthropic: Price,
+    exa: Price,
+    meteo: Price,
+}
+
+async fn catalog_prices(pool: &PgPool) -> Result<DemoPrices, AppError> {
+    let price = |service: &'static str, model: &'static str| async move {
+        app::catalog::db::price(pool, service, model).await?.ok_or(AppError::Internal)
+    };
+    Ok(DemoPrices {
+        openai: price("openai", "gpt-4o-mini").await?,
+        anthropic: price("anthropic", "claude-haiku").await?,
+        exa: price("exa", "search").await?,
+        meteo: price("open-meteo", "forecast").await?,
+    })
+}
+
+/// Deposits and each day's calls, oldest first.
+fn demo_history(prices: &DemoPrices) -> Vec<Event> {
+    let today = Utc::now().date_naive();
+    let usage = daily_usage_cents(HISTORY_DAYS as usize, 12_750);
+    let mut history = Vec::new();
+    for days_ago in (1..=HISTORY_DAYS).rev() {
+        let day = today - Duration::days(days_ago);
+        if let Some((_, dollars)) = DEPOSITS.iter().find(|(d, _)| *d == days_ago) {
+            let at = day.and_time(NaiveTime::from_hms_opt(7, 5, 0).expect("valid time")).and_utc();
+            history.push(Event::Deposit { at, dollars: *dollars });
+        }
+        history.extend(
+            day_of_calls(day, usage[(HISTORY_DAYS - days_ago) as usize], prices).into_iter().map(Event::Call),
+        );
+    }
+    history
+}
+
+/// One day's calls costing exactly `cents`, spread from 08:00 to 22:40 UTC: gpt-4o-mini calls of 3¢
+/// (100k input + 25k output tokens), Exa searches (½¢ each), Claude Haiku calls for the rest (12,500 input
+/// tokens = 1¢, 2,500 output tokens = 1¢), and two free forecasts.
+fn day_of_calls(day: chrono::NaiveDate, cents: i64, prices: &DemoPrices) -> Vec<PastCall> {
+    let openai_calls = cents * 3 / 10 / 3;
+    let exa_cents = (cents / 10).min(15);
+    let rest = cents - openai_calls * 3 - exa_cents;
+    let mut calls: Vec<(&'static str, &'static str, Usage, Price)> = Vec::new();
+    for _ in 0..openai_calls {
+        calls.push((
+            "openai",
+            "gpt-4o-mini",
+            Usage { input_tokens: 100_000, output_tokens: 25_000 },
+            prices.openai,
+        ));
+    }
+    for _ in 0..exa_cents * 2 {
+        calls.push(("exa", "search", Usage::default(), prices.exa));
+    }
+    for part in [rest / 3, rest / 3, rest - 2 * (rest / 3)].into_iter().filter(|p| *p > 0) {
+        let output_cents = part / 2;
+        let usage = Usage {
+            input_tokens: ((part - output_cents) * 12_500) as u64,
+            output_tokens: (output_cents * 2_500) as u64,
+        };
+        calls.push(("anthropic", "claude-haiku", usage, prices.anthropic));
+    }
+    calls.push(("open-meteo", "forecast", Usage { input_tokens: 0, output_tokens: 0 }, prices.meteo));
+    calls.insert(calls.len() / 2, ("open-meteo", "forecast", Usage::default(), prices.meteo));
+    let start = day.and_time(NaiveTime::from_hms_opt(8, 0, 0).expect("valid time")).and_utc();
+    let step = Duration::minutes(880) / calls.len().max(1) as i32;
+    // Interleave the services over the day, as real traffic would be.
+    let n = calls.len();
+    let order: Vec<usize> = (0..n).map(|i| (i * 7) % n).collect();
+    let unique = {
+        let mut o = order.clone();
+        o.sort();
+        o.dedup();
+        o.len() == n
+    };
+    let order: Vec<usize> = if unique { order } else { (0..n).collect() };
+    order
+        .into_iter()
+        .enumerate()
+        .map(|(slot, i)| {
+            let (service, model, usage, price) = calls[i];
+            PastCall { at: start + step * slot as i32, service, model, usage, price }
+        })
+        .collect()
+}
+
+/// `days` positive amounts in cents that vary like real usage and add up to exactly `total`.
+fn daily_usage_cents(days: usize, total: i64) -> Vec<i64> {
+    let weights: Vec<i64> = (0..days as i64).map(|i| 3 + (i * 37 + 11) % 9).collect();
+    let weight_sum: i64 = weights.iter().sum();
+    let mut cents: Vec<i64> = weights.iter().map(|w| w * total / weight_sum).collect();
+    let shortfall = total - cents.iter().sum::<i64>();
+    if let Some(last) = cents.last_mut() {
+        *last += shortfall;
+    }
+    cents
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// docs/CONTRACT.md's catalog.
+    fn contract_prices() -> DemoPrices {
+        let price = |i: &str, o: &str, f: &str| Price {
+            input_per_million: d(i),
+            output_per_million: d(o),
+            per_request: d(f),
+        };
+        DemoPrices {
+            openai: price("0.15", "0.60", "0"),
+            anthropic: price("0.80", "4.00", "0"),
+            exa: price("0", "0", "0.005"),
+            meteo: price("0", "0", "0"),
+        }
+    }
+
+    #[test]
+    fn history_leaves_the_documented_balance_and_never_overdraws() {
+        let (mut balance, mut last, mut calls) = (Decimal::ZERO, None, 0);
+        for event in demo_history(&contract_prices()) {
+            let at = match event {
+                Event::Deposit { at, dollars } => {
+                    balance += Decimal::from(dollars);
+                    at
+                }
+                Event::Call(call) => {
+                    calls += 1;
+                    balance -= call.price.cost(call.usage).total.amount();
+                    call.at
+                }
+            };
+            assert!(balance >= Decimal::ZERO);
+            assert!(last <= Some(at), "in time order");
+            last = Some(at);
+        }
+        assert_eq!(balance, Decimal::new(4750, 2));
+        assert!(calls > 1_000, "a living history: {calls} calls");
+    }
+
+    #[test]
+    fn the_demo_password_meets_the_password_rule() {
+        assert!(NewPassword::parse(DEMO_PASSWORD).is_ok());
+    }
+}

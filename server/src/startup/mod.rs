@@ -1,0 +1,45 @@
+//! Start-up, in order, each step in its own file: connect and migrate (`database`), the card processor and
+//! the recovery of payments an earlier stop left half-done (`payments`), the demo account (`demo_seed`,
+//! development only), sessions (`sessions`). `main.rs` runs them, then serves the router.
+
+pub mod database;
+pub mod demo_seed;
+pub mod payments;
+pub mod sessions;
+
+use crate::config::Config;
+use app::payments::processor::PaymentProcessor;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot connect to PostgreSQL at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("session store set-up failed: {0}")]
+    Sessions(String),
+    #[error("demo seed failed: {0}")]
+    Seed(app::error::AppError),
+    #[error("payment processor set-up failed: {0}")]
+    Processor(sqlx::Error),
+    #[error("recovering pending payments failed: {0}")]
+    Recovery(app::error::AppError),
+}
+
+/// Everything money needs before the first request: the processor, start-up recovery of payments left
+/// between "charged" and "credited", the periodic sweep that settles later ones, then (development only)
+/// the demo account.
+pub async fn prepare_payments(
+    pool: &PgPool,
+    config: &Config,
+) -> Result<Arc<dyn PaymentProcessor>, StartupError> {
+    let processor = payments::processor(pool, config).await?;
+    payments::recover_pending(pool, &*processor).await?;
+    payments::spawn_pending_sweeper(pool.clone(), processor.clone());
+    if config.seed_demo {
+        demo_seed::seed_demo_account(pool, &*processor).await.map_err(StartupError::Seed)?;
+    }
+    Ok(processor)
+}

@@ -1,0 +1,46 @@
+//! The card processor, and settling the payments an earlier stop (or a lost answer) left `pending`
+//! (`app::payments::recovery`).
+
+use super::StartupError;
+use crate::config::Config;
+use crate::sandbox_processor::SandboxProcessor;
+use app::payments::processor::PaymentProcessor;
+use app::payments::recovery;
+use sqlx::PgPool;
+use std::{sync::Arc, time::Duration};
+
+/// The card processor: the sandbox (no real one is configured in this build).
+pub async fn processor(pool: &PgPool, config: &Config) -> Result<Arc<dyn PaymentProcessor>, StartupError> {
+    let sandbox = SandboxProcessor::install(pool.clone(), config.sandbox_latency)
+        .await
+        .map_err(StartupError::Processor)?;
+    Ok(Arc::new(sandbox))
+}
+
+/// Start-up recovery: every attempt left pending, however recent (no request of this process is handling
+/// it yet), is settled before the first request.
+pub async fn recover_pending(pool: &PgPool, processor: &dyn PaymentProcessor) -> Result<(), StartupError> {
+    let recovered =
+        recovery::recover_pending(pool, processor, Duration::ZERO).await.map_err(StartupError::Recovery)?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "settled payment attempts left pending by an earlier stop");
+    }
+    Ok(())
+}
+
+/// Every 30 s, settles attempts pending for over a minute (a charge whose answer was lost while this server
+/// kept running), so nobody waits for a restart to see their deposit.
+pub fn spawn_pending_sweeper(pool: PgPool, processor: Arc<dyn PaymentProcessor>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match recovery::recover_pending(&pool, &*processor, Duration::from_secs(60)).await {
+                Ok(0) => {}
+                Ok(settled) => tracing::warn!(settled, "sweeper settled pending payment attempts"),
+                Err(err) => tracing::error!(error = %err, "pending-payment sweep failed"),
+            }
+        }
+    });
+}

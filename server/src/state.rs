@@ -1,0 +1,40 @@
+//! What every handler shares: the pool, the processor, the meter and the caches, and what server
+//! functions find in Leptos' context (`AppState::leptos_context`).
+
+use crate::call_cache::CallCache;
+use crate::cross_site::AllowedOrigins;
+use crate::page_cache::PageCache;
+use app::metering::meter::Meter;
+use app::payments::processor::PaymentProcessor;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub processor: Arc<dyn PaymentProcessor>,
+    pub allowed_origins: AllowedOrigins,
+    /// Group commit of metered calls, one queue per wallet (`POST /v1/requests`).
+    pub meter: Arc<Meter>,
+    /// Remembered spend keys and prices for `POST /v1/requests` (`call_cache`).
+    pub call_cache: Arc<CallCache>,
+    /// `TOLLGATE_PUBLIC_URL`, for absolute links in API answers.
+    pub public_url: Option<String>,
+    /// The rendered wallet page per user, while nothing it shows changes (`page_cache`).
+    pub page_cache: Arc<PageCache>,
+}
+
+impl AppState {
+    /// What server functions find in Leptos' context (`app::server_fn_context`), the same for page renders
+    /// and direct calls.
+    pub fn leptos_context(&self) -> impl Fn() + Clone + Send + 'static {
+        let (pool, processor) = (self.pool.clone(), self.processor.clone());
+        move || {
+            provide_context(pool.clone());
+            provide_context(processor.clone());
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! Add Funds exactly once: concurrency, declines, recovery and authorization, on the real Postgres with
+//! the sandbox processor.
+
+use app::auth::{credentials::Email, db as auth_db};
+use app::error::AppError;
+use app::ledger;
+use app::money::{TopUpAmount, Usd};
+use app::payments::add_funds::{self, CardChoice};
+use app::payments::attempt::{AttemptStatus, AttemptView};
+use app::payments::attempt_store;
+use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+use app::payments::card_store;
+use app::payments::decline::DeclineCode;
+use app::payments::new_card::NewCard;
+use app::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
+use app::payments::recovery;
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use server::sandbox_processor::SandboxProcessor;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+async fn sandbox(pool: &PgPool) -> Arc<SandboxProcessor> {
+    // A little latency, so concurrent confirmations really overlap the charge.
+    Arc::new(SandboxProcessor::install(pool.clone(), Duration::from_millis(20)).await.unwrap())
+}
+
+async fn account(pool: &PgPool, email: &str) -> Uuid {
+    auth_db::create_user_with_account(pool, &Email::parse(email).unwrap(), "x").await.unwrap().account_id
+}
+
+fn new_card(number: &str, expiry: &str, postal: &str, save: bool) -> CardChoice {
+    CardChoice::New {
+        card: NewCard {
+            number: CardNumber::parse(number).unwrap(),
+            expiry: Expiry::parse(expiry).unwrap(),
+            cvc: Cvc::parse("123").unwrap(),
+            postal_code: PostalCode::parse(postal).unwrap(),
+        },
+        save,
+    }
+}
+
+fn amount(text: &str) -> TopUpAmount {
+    TopUpAmount::parse(text).unwrap()
+}
+
+async fn deposit(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    text: &str,
+    choice: CardChoice,
+) -> AttemptView {
+    let draft = add_funds::start_draft(pool, processor, account_id, amount(text), choice).await.unwrap();
+    assert_eq!(draft.status, AttemptStatus::Draft);
+    add_funds::confirm(pool, processor, account_id, draft.id).await.unwrap()
+}
+
+async fn balance_and_ledger(pool: &PgPool, account_id: Uuid) -> (Decimal, Decimal) {
+    let mut conn = pool.acquire().await.unwrap();
+    ledger::balance_and_ledger_sum(&mut conn, account_id).await.unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+fn usd(text: &str) -> Usd {
+    Usd::new(text.parse().unwrap())
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn first_deposit_saves_the_card_as_default_and_the_second_uses_it(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "first@example.test").await;
+    let first =
+        deposit(&pool, &*processor, me, "$25", new_card("4242 4242 4242 4242", "12/30", "10001", true)).await;
+    assert_eq!((first.status, first.balance_after), (AttemptStatus::Succeeded, Some(usd("25"))));
+    assert_eq!(first.card_label, "Visa •••• 4242");
+    let card = first.payment_method_id.expect("card saved");
+    let (is_default, has_error): (bool, bool) =
+        sqlx::query_as("SELECT is_default, has_error FROM payment_methods WHERE id = $1")
+            .bind(card)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(is_default && !has_error);
+
+    let second = deposit(&pool, &*processor, me, "10", CardChoice::Saved(card)).await;
+    assert_eq!(second.balance_after, Some(usd("35")));
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::from(35), Decimal::from(35)));
+    assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn fifty_parallel_confirms_of_one_draft_charge_once_and_all_get_the_same_answer(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "double@example.test").await;
+    let draft = add_funds::start_draft(
+        &pool,
+        &*processor,
+        me,
+        amount("25.00"),
+        new_card("4242424242424242", "12/30", "10001", true),
+    )
+    .await
+    .unwrap();
+    let confirms: Vec<_> = (0..50)
+        .map(|_| {
+            let (pool, processor) = (pool.clone(), processor.clone());
+            tokio::spawn(async move { add_funds::confirm(&pool, &*processor, me, draft.id).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for confirm in confirms {
+        answers.push(confirm.await.unwrap().expect("every duplicate gets the result, never an error"));
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "50 identical answers");
+    assert_eq!(answers[0].status, AttemptStatus::Succeeded);
+    assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, 1, "one charge");
+    assert_eq!(count(&pool, "SELECT count(*) FROM ledger_entries").await, 1, "one ledger entry");
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::from(25), Decimal::from(25)));
+    // And later replays (back button, resubmit) still answer the same.
+    assert_eq!(add_funds::confirm(&pool, &*processor, me, draft.id).await.unwrap(), answers[0]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn twenty_drafts_confirmed_in_parallel_make_twenty_charges_and_an_exact_sum(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "many@example.test").await;
+    let first =
+        deposit(&pool, &*processor, me, "10", new_card("4242424242424242", "12/30", "10001", true)).await;
+    let card = first.payment_method_id.unwrap();
+    let mut drafts = Vec::new();
+    for i in 0..20 {
+        let text = format!("{}.{:02}", 10 + i, i * 3 + 1);
+        drafts.push(
+            add_funds::start_draft(&pool, &*processor, me, amount(&text), CardChoice::Saved(card))
+                .await
+                .unwrap(),
+        );
+    }
+    let expected: Decimal = Decimal::from(10) + drafts.iter().map(|d| d.amount.amount()).sum::<Decimal>();
+    let confirms: Vec<_> = drafts
+        .iter()
+        .map(|d| {
+            let (pool, processor, id) = (pool.clone(), processor.clone(), d.id);
+            tokio::spawn(async move { add_funds::confirm(&pool, &*processor, me, id).await })
+        })
+        .collect();
+    for confirm in confirms {
+        assert_eq!(confirm.await.unwrap().unwrap().status, AttemptStatus::Succeeded);
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, 21);
+    assert_eq!(balance_and_ledger(&pool, me).await, (expected, expected));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_decline_is_kept_on_attempt_and_card_and_a_fixed_card_succeeds_and_clears_it(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "address@example.test").await;
+    let failed =
+        deposit(&pool, &*processor, me, "20", new_card("4000 0000 0000 0010", "12/30", "10001", true)).await;
+    assert_eq!(failed.status, AttemptStatus::Failed);
+    assert_eq!(failed.decline_code.map(DeclineCode::as_str), Some("incorrect_address"));
+    assert_eq!(
+        failed.decline_message.as_deref(),
+        Some("The billing address doesn't match your card. Update the billing postal code or use another card.")
+    );
+    let card = failed.payment_method_id.expect("a failed new card with Save checked is saved");
+    let (has_error, code): (bool, Option<String>) =
+        sqlx::query_as("SELECT has_error, error_code FROM payment_methods WHERE id = $1")
+            .bind(card)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((has_error, code.as_deref()), (true, Some("incorrect_address")));
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::ZERO, Decimal::ZERO));
+
+    card_store::update_card(
+        &pool,
+        &*processor,
+        me,
+        card,
+        Expiry::parse("12/30").unwrap(),
+        &PostalCode::parse("94107").unwrap(),
+    )
+    .await
+    .unwrap();
+    let retried = deposit(&pool, &*processor, me, "20", CardChoice::Saved(card)).await;
+    assert_eq!(retried.status, AttemptStatus::Succeeded);
+    let has_error: bool = sqlx::query_scalar("SELECT has_error FROM payment_methods WHERE id = $1")
+        .bind(card)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!has_error, "a later success clears the card's error");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_saved_card_that_expired_is_declined_then_works_after_updating_its_expiry(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "expired@example.test").await;
+    let first =
+        deposit(&pool, &*processor, me, "10", new_card("4242424242424242", "12/30", "10001", true)).await;
+    let card = first.payment_method_id.unwrap();
+    // The card expires while saved (set up through the database, as at both the processor and here).
+    sqlx::query("UPDATE sandbox_processor.cards SET exp_month = 1, exp_year = 2024")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let failed = deposit(&pool, &*processor, me, "10", CardChoice::Saved(card)).await;
+    assert_eq!(failed.decline_code.map(DeclineCode::as_str), Some("expired_card"));
+    card_store::update_card(
+        &pool,
+        &*processor,
+        me,
+        card,
+        Expiry::parse("11/31").unwrap(),
+        &PostalCode::parse("10001").unwrap(),
+    )
+    .await
+    .unwrap();
+    let retried = deposit(&pool, &*processor, me, "10", CardChoice::Saved(card)).await;
+    assert_eq!(retried.balance_after, Some(usd("20")));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn lost_and_stolen_cards_show_the_generic_decline_and_are_never_saved(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "stolen@example.test").await;
+    for number in ["4000000000009987", "4000000000009979"] {
+        let failed = deposit(&pool, &*processor, me, "10", new_card(number, "12/30", "10001", true)).await;
+        assert_eq!(failed.decline_code.map(DeclineCode::as_str), Some("generic_decline"));
+        assert_eq!(failed.payment_method_id, None);
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM payment_methods").await, 0);
+    let reasons: Vec<String> =
+        sqlx::query_scalar("SELECT decline_reason FROM payment_attempts ORDER BY created_at")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(reasons, ["lost_card", "stolen_card"], "the real reason stays in our records");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn five_declines_in_ten_minutes_lock_new_attempts(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "tester@example.test").await;
+    for _ in 0..5 {
+        deposit(&pool, &*processor, me, "10", new_card("4000000000000002", "12/30", "10001", false)).await;
+    }
+    let sixth = add_funds::start_draft(
+        &pool,
+        &*processor,
+        me,
+        amount("10"),
+        new_card("4242424242424242", "12/30", "10001", false),
+    )
+    .await;
+    assert_eq!(sixth.unwrap_err(), AppError::CardTestingLocked);
+    assert_eq!(AppError::CardTestingLocked.message(), "Too many declined attempts. Try again in 15 minutes.");
+    // Declines older than the window don't count.
+    sqlx::query("UPDATE payment_attempts SET completed_at = completed_at - interval '16 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(add_funds::start_draft(
+        &pool,
+        &*processor,
+        me,
+        amount("10"),
+        new_card("4242424242424242", "12/30", "10001", false)
+    )
+    .await
+    .is_ok());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let alice = account(&pool, "alice@example.test").await;
+    let mallory = account(&pool, "mallory@example.test").await;
+    let paid =
+        deposit(&pool, &*processor, alice, "10", new_card("4242424242424242", "12/30", "10001", true)).await;
+    let alices_card = paid.payment_method_id.unwrap();
+    let draft =
+        add_funds::start_draft(&pool, &*processor, alice, amount("10"), CardChoice::Saved(alices_card))
+            .await
+            .unwrap();
+
+    let steal =
+        add_funds::start_draft(&pool, &*processor, mallory, amount("10"), CardChoice::Saved(alices_card))
+            .await;
+    assert_eq!(steal.unwrap_err(), AppError::NotFound);
+    assert_eq!(
+        add_funds::confirm(&pool, &*processor, mallory, draft.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(attempt_store::attempt(&pool, mallory, paid.id).await.unwrap_err(), AppError::NotFound);
+    let update = card_store::update_card(
+        &pool,
+        &*processor,
+        mallory,
+        alices_card,
+        Expiry::parse("01/31").unwrap(),
+        &PostalCode::parse("99999").unwrap(),
+    )
+    .await;
+    assert_eq!(update.unwrap_err(), AppError::NotFound);
+    assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, 1);
+}
+
+/// A processor whose answers get lost on the way back: it charges (or not), then reports "unavailable".
+struct LostAnswers {
+    inner: Arc<SandboxProcessor>,
+    charge_before_failing: bool,
+}
+
+#[async_trait]
+impl PaymentProcessor for LostAnswers {
+    async fn tokenize(&self, card: NewCard) -> Result<CardToken, ProcessorError> {
+        self.inner.tokenize(card).await
+    }
+    async fn update_card(
+        &self,
+        token: &str,
+        expiry: Expiry,
+        postal: &PostalCode,
+    ) -> Result<(), ProcessorError> {
+        self.inner.update_card(token, expiry, postal).await
+    }
+    async fn charge(&self, token: &str, amount: Usd, key: &str) -> Result<ChargeOutcome, ProcessorError> {
+        if self.charge_before_failing {
+            self.inner.charge(token, amount, key).await?;
+        }
+        Err(ProcessorError::Unavailable("connection reset".into()))
+    }
+    async fn find_charge(&self, key: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
+        self.inner.find_charge(key).await
+    }
+}
+
+/// An account with an attempt left `pending`: confirmed, but the processor's answer was lost (after
+/// charging when `charged`). Returns the account, the attempt and the flaky processor.
+async fn pending_after_lost_answer(
+    pool: &PgPool,
+    sandbox: &Arc<SandboxProcessor>,
+    charged: bool,
+    email: &str,
+    text: &str,
+) -> (Uuid, Uuid, LostAnswers) {
+    let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: charged };
+    let me = account(pool, email).await;
+    let choice = new_card("4242424242424242", "12/30", "10001", true);
+    let draft = add_funds::start_draft(pool, &flaky, me, amount(text), choice).await.unwrap();
+    assert_eq!(
+        add_funds::confirm(pool, &flaky, me, draft.id).await.unwrap_err(),
+        AppError::ProcessorUnavailable
+    );
+    (me, draft.id, flaky)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPool) {
+    for charged in [true, false] {
+        let sandbox = sandbox(&pool).await;
+        let email = format!("recover-{charged}@example.test");
+        let (me, attempt_id, _) = pending_after_lost_answer(&pool, &sandbox, charged, &email, "42.50").await;
+        assert_eq!(
+            attempt_store::attempt(&pool, me, attempt_id).await.unwrap().status,
+            AttemptStatus::Pending
+        );
+        assert_eq!(balance_and_ledger(&pool, me).await.0, Decimal::ZERO, "nothing credited yet");
+
+        assert_eq!(recovery::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
+        assert_eq!(
+            recovery::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(),
+            0,
+            "a second pass changes nothing"
+        );
+        let settled = attempt_store::attempt(&pool, me, attempt_id).await.unwrap();
+        assert_eq!((settled.status, settled.balance_after), (AttemptStatus::Succeeded, Some(usd("42.50"))));
+        assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::new(4250, 2), Decimal::new(4250, 2)));
+        // A confirm arriving late (the person pressed again) replays the result: no second charge.
+        assert_eq!(add_funds::confirm(&pool, &*sandbox, me, attempt_id).await.unwrap(), settled);
+    }
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await,
+        2,
+        "one charge per attempt"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sweep_leaves_a_fresh_pending_attempt_to_its_request_and_settles_a_stale_one(pool: PgPool) {
+    let sandbox = sandbox(&pool).await;
+    let (me, _, _) = pending_after_lost_answer(&pool, &sandbox, true, "sweep@example.test", "30").await;
+    let minute = Duration::from_secs(60);
+    assert_eq!(recovery::recover_pending(&pool, &*sandbox, minute).await.unwrap(), 0, "too fresh to sweep");
+    sqlx::query("UPDATE payment_attempts SET confirmed_at = confirmed_at - interval '2 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(recovery::recover_pending(&pool, &*sandbox, minute).await.unwrap(), 1);
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::from(30), Decimal::from(30)));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn recovery_keeps_going_when_the_processor_cannot_answer_for_one_attempt(pool: PgPool) {
+    let sandbox = sandbox(&pool).await;
+    let (me, attempt_id, flaky) =
+        pending_after_lost_answer(&pool, &sandbox, false, "down@example.test", "30").await;
+    // The processor is still down: nothing settles, nothing fails, the attempt waits for the next pass.
+    assert_eq!(recovery::recover_pending(&pool, &flaky, Duration::ZERO).await.unwrap(), 0);
+    assert_eq!(attempt_store::attempt(&pool, me, attempt_id).await.unwrap().status, AttemptStatus::Pending);
+    assert_eq!(recovery::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
+}
+
+/// Fail closed: a decline code the processor recorded that this build doesn't know can never read as a
+/// success. The attempt is recovered as failed (the generic decline), nothing is credited, and the code
+/// is kept as the decline's internal reason.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_unknown_decline_code_at_the_processor_leaves_the_attempt_failed_and_the_balance_unchanged(
+    pool: PgPool,
+) {
+    let sandbox = sandbox(&pool).await;
+    // The charge was made, but its answer was lost: the attempt waits, pending, for recovery.
+    let (me, attempt_id, _) =
+        pending_after_lost_answer(&pool, &sandbox, true, "odd@example.test", "25").await;
+    // Meanwhile the processor's record of that charge says: declined, for a reason we have no code for.
+    sqlx::query(
+        "UPDATE sandbox_processor.charges SET decline_code = 'card_velocity_exceeded', decline_reason = NULL",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    assert_eq!(recovery::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
+    let settled = attempt_store::attempt(&pool, me, attempt_id).await.unwrap();
+    assert_eq!(settled.status, AttemptStatus::Failed);
+    assert_eq!(settled.decline_code, Some(DeclineCode::GenericDecline));
+    assert_eq!(settled.balance_after, None);
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::ZERO, Decimal::ZERO));
+    let reason: String = sqlx::query_scalar("SELECT decline_reason FROM payment_attempts WHERE id = $1")
+        .bind(attempt_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(reason.contains("card_velocity_exceeded"), "{reason}");
+}
+
+/// Fail closed in our own tables too: a status or code we can't read back is an error, never a default.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_unreadable_code_in_storage_is_an_error_not_a_default(pool: PgPool) {
+    let sandbox = sandbox(&pool).await;
+    let me = account(&pool, "stored@example.test").await;
+    let failed =
+        deposit(&pool, &*sandbox, me, "20", new_card("4000000000000002", "12/30", "10001", true)).await;
+    assert_eq!(failed.status, AttemptStatus::Failed);
+    sqlx::query("UPDATE payment_attempts SET decline_code = 'not_a_code' WHERE id = $1")
+        .bind(failed.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(attempt_store::attempt(&pool, me, failed.id).await.unwrap_err(), AppError::Internal);
+    sqlx::query("UPDATE payment_methods SET error_code = 'not_a_code' WHERE account_id = $1")
+        .bind(me)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(card_store::saved_cards(&pool, me).await.unwrap_err(), AppError::Internal);
+}

@@ -1,0 +1,16 @@
+//! The server's integration tests, as one test binary (the app links once): real HTTP against the real
+//! router, real PostgreSQL (`#[sqlx::test]` gives each test a fresh migrated database), the sandbox
+//! processor, and the real binary for the crash test. `support` starts the server for a test.
+
+mod add_funds;
+mod api_http;
+mod auth_http;
+mod catalog;
+mod crash_recovery;
+mod ledger;
+mod metering;
+mod module_graph;
+mod page_cache;
+mod support;
+mod usage;
+mod wallet_http;

@@ -1,0 +1,124 @@
+//! `spawn_app`: the real router on a random local port, on the test's own migrated database.
+
+use leptos::config::LeptosOptions;
+use reqwest::{header, redirect, Client, Response};
+use rust_decimal::Decimal;
+use server::{build_router, prepare_payments, session_layer, Config};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// The Add Funds form for a new Visa card the sandbox approves ($25, saved), as the page posts it.
+pub const NEW_CARD_FORM: [(&str, &str); 7] = [
+    ("amount", "25"),
+    ("card", "new"),
+    ("card_number", "4242 4242 4242 4242"),
+    ("expiry", "12/30"),
+    ("cvc", "123"),
+    ("postal_code", "10001"),
+    ("save_card", "on"),
+];
+
+/// The wallet balance as stored.
+pub async fn balance_of(pool: &PgPool, account: Uuid) -> Decimal {
+    sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub client: Client,
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    let config = Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some("postgres://unused-in-tests".into()),
+        "TOLLGATE_SANDBOX_LATENCY_MS" => Some("0".into()),
+        _ => None,
+    })
+    .expect("test config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let options = LeptosOptions::builder().output_name("tollgate").site_addr(addr).build();
+    let sessions = session_layer(&pool, &config).await.expect("sessions");
+    let processor = prepare_payments(&pool, &config).await.expect("processor");
+    let router = build_router(options, pool.clone(), processor, &config, sessions);
+    tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await.unwrap() });
+    TestApp { base: format!("http://{addr}"), pool, client: browser_like_client() }
+}
+
+pub fn browser_like_client() -> Client {
+    Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A plain HTML form post from one of our own pages (JavaScript off), as Chromium sends it.
+    pub async fn post_form(&self, path: &str, from_page: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .header(header::ORIGIN, &self.base)
+            .header(header::REFERER, self.url(from_page))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> Response {
+        self.post_form("/api/signup", "/signup", &[("email", email), ("password", password), ("next", "")])
+            .await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Response {
+        self.post_form("/api/login", "/login", &[("email", email), ("password", password), ("next", "")])
+            .await
+    }
+
+    /// A server function call as the hydrated app makes it (JSON answer, no redirect).
+    pub async fn call(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .header(header::ORIGIN, &self.base)
+            .header(header::ACCEPT, "application/json")
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+pub fn session_cookie(res: &Response) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("tollgate_session="))
+}

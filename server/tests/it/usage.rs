@@ -1,0 +1,282 @@
+//! Usage views read rollups; these tests hold the rollups to the calls they summarise, and the three ways
+//! of reading usage (the page, `/v1/usage`, the CSV export) to each other.
+
+use crate::support::spawn_app;
+use app::auth::{credentials::Email, db as auth_db};
+use app::catalog::db as catalog;
+use app::catalog::pricing::Usage;
+use app::keys::{db as keys_db, spec::KeySettings};
+use app::ledger::{self, EntryKind, Posting};
+use app::metering::charge::MeteredCall;
+use app::metering::meter::Meter;
+use app::metering::past_calls::{record_past_call, PastCall};
+use app::usage::db as usage_db;
+use chrono::{Duration, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const MODELS: [(&str, &str); 4] =
+    [("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku"), ("exa", "search"), ("open-meteo", "forecast")];
+
+/// A small deterministic generator (xorshift), so a failing seed can be replayed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid) {
+    let account =
+        auth_db::create_user_with_account(pool, &Email::parse(email).unwrap(), "x").await.unwrap().account_id;
+    let mut tx = pool.begin().await.unwrap();
+    let posting = Posting {
+        account_id: account,
+        kind: EntryKind::Deposit,
+        amount: Decimal::from(dollars),
+        reference: "t",
+        at: None,
+    };
+    ledger::post(&mut tx, posting).await.unwrap();
+    tx.commit().await.unwrap();
+    let key = keys_db::create(pool, account, &KeySettings::parse("k", "", "", &[], false).unwrap())
+        .await
+        .unwrap()
+        .key
+        .id;
+    (account, key)
+}
+
+/// `count` completed past calls of `key` at random times within the `days` days that end a day ago, recorded
+/// in time order through the history path, with random models and token counts.
+async fn record_random_past_calls(
+    pool: &PgPool,
+    rng: &mut Rng,
+    (account, key): (Uuid, Uuid),
+    count: u64,
+    days: i64,
+) {
+    let mut times: Vec<i64> = (0..count).map(|_| rng.next(days as u64 * 86_400) as i64).collect();
+    times.sort();
+    let mut tx = pool.begin().await.unwrap();
+    for secs in times {
+        let (service, model) = MODELS[rng.next(4) as usize];
+        let call = PastCall {
+            at: Utc::now() - Duration::days(days + 1) + Duration::seconds(secs),
+            service,
+            model,
+            usage: Usage::new(rng.next(5_000), rng.next(2_000)).unwrap(),
+            price: catalog::price(pool, service, model).await.unwrap().unwrap(),
+        };
+        record_past_call(&mut tx, account, key, &call).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// For every (15-minute bucket, service, model): the rollup's completed calls, refused calls and cost equal
+/// what the request rows say.
+async fn assert_rollups_match_requests(pool: &PgPool, account: Uuid) {
+    let mismatches: i64 = sqlx::query_scalar(
+        "WITH truth AS (
+            SELECT to_timestamp(floor(extract(epoch FROM created_at) / 900) * 900) AS bucket, service_id, model,
+                   count(*) FILTER (WHERE status = 'completed') AS requests,
+                   count(*) FILTER (WHERE status = 'rejected') AS rejected, sum(cost_total) AS cost
+              FROM requests WHERE account_id = $1 GROUP BY 1, 2, 3)
+         SELECT count(*) FROM truth t
+           FULL JOIN (SELECT * FROM usage_rollups WHERE account_id = $1) r
+             ON r.bucket = t.bucket AND r.service_id = t.service_id AND r.model = t.model
+          WHERE t.requests IS DISTINCT FROM r.requests OR t.rejected IS DISTINCT FROM r.rejected
+             OR t.cost IS DISTINCT FROM r.cost",
+    )
+    .bind(account)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatches, 0, "rollups differ from the requests they summarise");
+    // The daily level: per local day of the account's timezone, service and model, the same sums.
+    let mismatches: i64 = sqlx::query_scalar(
+        "WITH truth AS (
+            SELECT (q.created_at AT TIME ZONE a.timezone)::date AS day, q.service_id, q.model,
+                   count(*) FILTER (WHERE q.status = 'completed') AS requests,
+                   count(*) FILTER (WHERE q.status = 'rejected') AS rejected, sum(q.cost_total) AS cost
+              FROM requests q JOIN accounts a ON a.id = q.account_id
+             WHERE q.account_id = $1 GROUP BY 1, 2, 3)
+         SELECT count(*) FROM truth t
+           FULL JOIN (SELECT * FROM usage_daily WHERE account_id = $1) d
+             ON d.day = t.day AND d.service_id = t.service_id AND d.model = t.model
+          WHERE t.requests IS DISTINCT FROM d.requests OR t.rejected IS DISTINCT FROM d.rejected
+             OR t.cost IS DISTINCT FROM d.cost",
+    )
+    .bind(account)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatches, 0, "daily rollups differ from the requests they summarise");
+}
+
+/// Timezones whose days start off the hour (Kolkata, Kathmandu) or move twice a year (New York).
+const ZONES: [chrono_tz::Tz; 4] =
+    [chrono_tz::UTC, chrono_tz::Asia::Kathmandu, chrono_tz::America::New_York, chrono_tz::Asia::Kolkata];
+
+#[sqlx::test(migrations = "../migrations")]
+async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool) {
+    for seed in 1..=4u64 {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed);
+        let (account, key) =
+            funded_account(&pool, &format!("r{seed}@example.test"), 1 + rng.next(3) as i64).await;
+        // Past calls at random times over 40 days (the history path), in time order…
+        record_random_past_calls(&pool, &mut rng, (account, key), 60, 40).await;
+        // The account moves to another timezone (its daily rows are rebuilt)…
+        usage_db::set_account_timezone(&pool, account, ZONES[seed as usize % 4]).await.unwrap();
+        // …then live calls from concurrent clients until some are refused (the group-committed path).
+        let meter = Meter::new(pool.clone());
+        let mut clients = Vec::new();
+        for _ in 0..8 {
+            let mut calls = Vec::new();
+            for _ in 0..40 {
+                let (service, model) = MODELS[rng.next(4) as usize];
+                calls.push(MeteredCall {
+                    account_id: account,
+                    key_id: key,
+                    service: service.into(),
+                    model: model.into(),
+                    usage: Usage::new(rng.next(400_000), rng.next(200_000)).unwrap(),
+                    price: catalog::price(&pool, service, model).await.unwrap().unwrap(),
+                    idempotency_key: None,
+                });
+            }
+            let meter = meter.clone();
+            clients.push(tokio::spawn(async move {
+                for call in calls {
+                    let _ = meter.charge(call).await;
+                }
+            }));
+        }
+        for client in clients {
+            client.await.unwrap();
+        }
+        assert_rollups_match_requests(&pool, account).await;
+    }
+}
+
+/// The summary in the account's own timezone (read from the daily rollups) equals the same summary read
+/// from the 15-minute rollups (what any other timezone reads), for every zone and a range of 60 days.
+#[sqlx::test(migrations = "../migrations")]
+async fn daily_and_fifteen_minute_rollups_give_the_same_summary(pool: PgPool) {
+    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+    let (account, key) = funded_account(&pool, "days@example.test", 50).await;
+    record_random_past_calls(&pool, &mut rng, (account, key), 300, 60).await;
+    let until = Utc::now().date_naive() + Duration::days(1);
+    let since = until - Duration::days(62);
+    for (i, tz) in ZONES.into_iter().enumerate() {
+        usage_db::set_account_timezone(&pool, account, tz).await.unwrap();
+        let from_daily = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+        // Another account timezone: the same zone's summary now comes from the 15-minute buckets.
+        usage_db::set_account_timezone(&pool, account, ZONES[(i + 1) % 4]).await.unwrap();
+        let from_buckets = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+        assert_eq!(from_daily, from_buckets, "{tz}");
+        assert_eq!(from_daily.totals.requests, 300, "{tz}");
+        assert_rollups_match_requests(&pool, account).await;
+    }
+    // And the account's own timezone really is read from the daily rows (a row changed by hand shows).
+    let tz = ZONES[0];
+    usage_db::set_account_timezone(&pool, account, tz).await.unwrap();
+    sqlx::query(
+        "UPDATE usage_daily SET requests = requests + 1
+          WHERE ctid = (SELECT ctid FROM usage_daily WHERE account_id = $1 LIMIT 1)",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let summary = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+    assert_eq!(summary.totals.requests, 301);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_csv_the_api_and_the_page_report_the_same_usage(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("csv@example.test", "a-long-password").await;
+    let account: Uuid =
+        sqlx::query_scalar("SELECT account_id FROM memberships").fetch_one(&app.pool).await.unwrap();
+    let mut tx = app.pool.begin().await.unwrap();
+    ledger::post(
+        &mut tx,
+        Posting {
+            account_id: account,
+            kind: EntryKind::Deposit,
+            amount: Decimal::from(5),
+            reference: "t",
+            at: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let created = keys_db::create(&app.pool, account, &KeySettings::parse("k", "", "", &[], false).unwrap())
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    for (service, model, input, output) in [
+        ("openai", "gpt-4o-mini", 1000, 500),
+        ("exa", "search", 0, 0),
+        ("anthropic", "claude-haiku", 333, 77),
+        ("open-meteo", "forecast", 0, 0),
+    ] {
+        for _ in 0..3 {
+            let res = client
+                .post(app.url("/v1/requests"))
+                .bearer_auth(&created.secret)
+                .json(&serde_json::json!({"service": service, "model": model, "usage": {"input_tokens": input, "output_tokens": output}}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+        }
+    }
+    let today = Utc::now().date_naive();
+    let (since, until) = (today - Duration::days(2), today);
+    let api: Value = client
+        .get(app.url(&format!("/v1/usage?start={since}&end={until}")))
+        .bearer_auth(&created.secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (api_requests, api_cost) =
+        (api["totals"]["requests"].as_i64().unwrap(), api["totals"]["cost"].as_str().unwrap().to_string());
+    assert_eq!(api_requests, 12);
+    let page = app.get(&format!("/dashboard/usage?since={since}&until={until}")).await.text().await.unwrap();
+    let cell = |testid: &str| {
+        let start = page.find(&format!("data-testid=\"{testid}\"")).unwrap();
+        let open = page[start..].find('>').unwrap() + start + 1;
+        page[open..open + page[open..].find('<').unwrap()].to_string()
+    };
+    assert_eq!(cell("total-requests"), api_requests.to_string());
+    assert_eq!(cell("total-spend"), format!("${api_cost}"), "the page shows the exact total");
+    let csv = app.get(&format!("/dashboard/usage/export.csv?since={since}&until={until}")).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], server::usage_export::HEADER.trim_end());
+    let total: Vec<&str> = lines.iter().find(|l| l.starts_with("total,")).unwrap().split(',').collect();
+    assert_eq!((total[9], total[13]), (api_requests.to_string().as_str(), api_cost.as_str()));
+    let requests: Vec<Vec<&str>> =
+        lines.iter().filter(|l| l.starts_with("request,")).map(|l| l.split(',').collect()).collect();
+    assert_eq!(requests.len(), 12);
+    let csv_sum: Decimal = requests.iter().map(|r| r[13].parse::<Decimal>().unwrap()).sum();
+    assert_eq!(csv_sum, api_cost.parse::<Decimal>().unwrap(), "the request rows add up to the total");
+    let day_rows: Decimal = lines
+        .iter()
+        .filter(|l| l.starts_with("day,"))
+        .map(|l| l.split(',').nth(13).unwrap().parse::<Decimal>().unwrap())
+        .sum();
+    assert_eq!(day_rows, csv_sum);
+}
