@@ -472,6 +472,41 @@ async fn the_openapi_document_describes_every_route(pool: PgPool) {
     assert_eq!(res.json::<Value>().await.unwrap()["code"], 404);
 }
 
+/// The document is generated from the types the handlers parse and send: its parameters are the query
+/// types' fields, its bodies the body types, and `POST /v1/wallet/fund` documents the one 200 it sends in its
+/// three shapes (no made-up statuses).
+#[sqlx::test(migrations = "../migrations")]
+async fn the_openapi_document_is_the_handlers_own_types(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc: Value = reqwest::get(app.url("/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let params = |path: &str, method: &str| -> Vec<String> {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .map(|ps| ps.iter().map(|p| p["name"].as_str().unwrap_or_default().to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(params("/v1/requests", "get"), ["limit", "cursor"]);
+    assert_eq!(params("/v1/usage", "get"), ["start", "end", "tz"]);
+    let body_ref = |path: &str| {
+        doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].clone()
+    };
+    assert_eq!(body_ref("/v1/requests"), "#/components/schemas/CreateRequestBody");
+    assert_eq!(body_ref("/v1/wallet/fund"), "#/components/schemas/FundBody");
+    let fund = &doc["paths"]["/v1/wallet/fund"]["post"]["responses"];
+    let statuses: Vec<&str> = fund.as_object().unwrap().keys().map(String::as_str).collect();
+    assert!(!statuses.contains(&"201") && !statuses.contains(&"202"), "{statuses:?}");
+    assert_eq!(
+        fund["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/FundResponse"
+    );
+    let shapes = doc["components"]["schemas"]["FundResponse"]["oneOf"].as_array().map_or(0, Vec::len);
+    assert_eq!(shapes, 2, "charged (completed or requires_checkout) or the overview");
+    let required = &doc["components"]["schemas"]["CreateRequestBody"]["required"];
+    assert!(required
+        .as_array()
+        .is_some_and(|r| r.contains(&json!("service")) && r.contains(&json!("model"))));
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_key_created_without_javascript_shows_its_secret_once_and_stores_only_its_hash(pool: PgPool) {
     let app = spawn_app(pool).await;
