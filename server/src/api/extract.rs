@@ -22,7 +22,7 @@ pub trait ApiBody: DeserializeOwned {
 }
 
 /// A JSON object body of type `T`. The content type isn't checked (`curl -d` sends a form type); an empty
-/// body is the empty object; anything but an object is refused.
+/// body and `null` are the empty object; anything else but an object is refused.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
@@ -32,6 +32,7 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|_| AppError::InvalidRequestBody)?;
         let text: &[u8] = match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
             None => b"{}",
+            Some(_) if bytes.trim_ascii() == b"null" => b"{}",
             Some(start) if bytes[start] == b'{' => &bytes,
             Some(_) => return Err(AppError::InvalidRequestBody.into()),
         };

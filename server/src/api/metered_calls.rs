@@ -18,7 +18,7 @@ const MAX_NAME_CHARS: usize = 128;
 /// nothing charged (the call is recorded as rejected at cost 0). Free services run whatever the balance.
 #[utoipa::path(post, path = "/v1/requests", tag = "requests", security(("spend_key" = [])),
     request_body = CreateRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional. Same key, same answer; other parameters → 409.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; 1–255 visible ASCII characters. Same key, same answer; other parameters → 409.", min_length = 1, max_length = 255, pattern = r"^[!-~]+( +[!-~]+)*$")),
     responses((status = 201, body = CreatedRequest), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 402, description = "Insufficient wallet balance, or Spend key limit reached", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]

@@ -162,7 +162,22 @@ pub struct CreateRequestBody {
     #[schema(example = "gpt-4o-mini", required = true)]
     pub model: String,
     /// Missing counts are 0.
+    #[serde(default, deserialize_with = "object_only")]
     pub usage: Option<UsageBody>,
+}
+
+/// A nested object field that must be a JSON object (or null): serde would also build a struct from an
+/// array (`[1000, 500]`), which the API doesn't accept.
+fn object_only<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let Some(fields) = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(deserializer)?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_value(serde_json::Value::Object(fields)).map(Some).map_err(serde::de::Error::custom)
 }
 
 impl ApiBody for CreateRequestBody {
@@ -189,6 +204,7 @@ pub struct UsageBody {
 #[into_params(parameter_in = Query)]
 pub struct RequestListQuery {
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -203,6 +219,7 @@ pub struct UsageQuery {
     /// The last day (YYYY-MM-DD), inclusive; default today in `tz`.
     pub end: Option<NaiveDate>,
     /// An IANA timezone, e.g. `Asia/Kathmandu`; default the account's.
+    #[param(min_length = 1, max_length = 64)]
     pub tz: Option<String>,
 }
 

@@ -51,8 +51,8 @@ pub async fn payment_methods(
 /// answers a checkout link; without an amount answers the balance and saved cards. The key needs "Allow
 /// adding funds".
 #[utoipa::path(post, path = "/v1/wallet/fund", tag = "wallet", security(("spend_key" = [])),
-    request_body = FundBody,
-    params(("Idempotency-Key" = String, Header, description = "Required. Same key, same answer (24 h); other parameters → 409.")),
+    request_body(content = Option<FundBody>, description = "Optional: without an amount, the answer is the balance and saved cards"),
+    params(("Idempotency-Key" = String, Header, description = "Required. 1–255 visible ASCII characters. Same key, same answer (24 h); other parameters → 409.", min_length = 1, max_length = 255, pattern = r"^[!-~]+( +[!-~]+)*$")),
     responses(
         (status = 200, description = "charged (`completed`), a checkout link (`requires_checkout`), or — without an amount — the balance and saved cards", body = FundResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

@@ -472,6 +472,48 @@ async fn the_openapi_document_describes_every_route(pool: PgPool) {
     assert_eq!(res.json::<Value>().await.unwrap()["code"], 404);
 }
 
+/// Bodies are parsed into their documented types, each field refused with its own message; a nested
+/// object given as an array (which serde alone would read into a struct) is refused too.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_body_that_is_not_its_documented_type_is_refused_with_the_fields_message(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let a = agent(&app, "a@example.test", "10", settings("", &[], true)).await;
+    for (body, message) in [
+        (
+            json!({"service": "exa", "model": "search", "usage": [1, 2]}),
+            "Usage must be whole, non-negative token counts",
+        ),
+        (
+            json!({"service": "exa", "model": "search", "usage": {"input_tokens": -1}}),
+            "Usage must be whole, non-negative token counts",
+        ),
+        (json!({"service": 5, "model": "search"}), "Unknown service or model"),
+        (json!({"model": "search"}), "Unknown service or model"),
+        (json!(["exa", "search"]), "The request body is not valid JSON for this call"),
+    ] {
+        let (status, answer) = api(&app, "POST", "/v1/requests", &a.secret, Some(body.clone()), None).await;
+        assert_eq!(
+            (status, answer),
+            (StatusCode::BAD_REQUEST, json!({"error": message, "code": 400})),
+            "{body}"
+        );
+    }
+    for (body, message) in [
+        (json!({"amount": 25}), "Enter a valid amount"),
+        (json!({"amount": "25.00", "payment_method_id": 7}), "Not found"),
+    ] {
+        let (status, answer) =
+            api(&app, "POST", "/v1/wallet/fund", &a.secret, Some(body.clone()), Some("k")).await;
+        assert_eq!(answer["error"], message, "{body}");
+        assert!(status.is_client_error(), "{body}");
+    }
+    // No body, or `null`, is the documented "no amount": the balance and saved cards.
+    let (status, answer) =
+        api(&app, "POST", "/v1/wallet/fund", &a.secret, Some(Value::Null), Some("k")).await;
+    assert_eq!((status, answer["balance"].clone()), (StatusCode::OK, json!("10.00")));
+    assert_eq!(balance_of(&app.pool, a.account).await, Decimal::from(10), "nothing was charged");
+}
+
 /// The document is generated from the types the handlers parse and send: its parameters are the query
 /// types' fields, its bodies the body types, and `POST /v1/wallet/fund` documents the one 200 it sends in its
 /// three shapes (no made-up statuses).
@@ -487,11 +529,13 @@ async fn the_openapi_document_is_the_handlers_own_types(pool: PgPool) {
     };
     assert_eq!(params("/v1/requests", "get"), ["limit", "cursor"]);
     assert_eq!(params("/v1/usage", "get"), ["start", "end", "tz"]);
-    let body_ref = |path: &str| {
-        doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].clone()
+    let body = |path: &str| {
+        doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"].clone()
     };
-    assert_eq!(body_ref("/v1/requests"), "#/components/schemas/CreateRequestBody");
-    assert_eq!(body_ref("/v1/wallet/fund"), "#/components/schemas/FundBody");
+    assert_eq!(body("/v1/requests")["$ref"], "#/components/schemas/CreateRequestBody");
+    // Optional: no body (or `null`) asks for the balance and saved cards.
+    let fund_body = json!([{"$ref": "#/components/schemas/FundBody"}, {"type": "null"}]);
+    assert_eq!(body("/v1/wallet/fund")["oneOf"], fund_body);
     let fund = &doc["paths"]["/v1/wallet/fund"]["post"]["responses"];
     let statuses: Vec<&str> = fund.as_object().unwrap().keys().map(String::as_str).collect();
     assert!(!statuses.contains(&"201") && !statuses.contains(&"202"), "{statuses:?}");
