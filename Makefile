@@ -7,6 +7,6 @@ run:
 test:
 	@scripts/test.sh
 
-# Benchmarks P1–P4 against pgbench (issue 5); prints figures, writes bench/results/latest.md. See bench/run.sh.
+# Benchmarks P1–P4 against pgbench (goals: docs/BENCHMARKS.md); prints figures, writes bench/results/latest.md. See bench/run.sh.
 bench:
 	@bench/run.sh
