@@ -128,7 +128,7 @@ say "server on $base (migrations run at start-up; log in $results/server.log)"
 # start_server [NAME=VALUE…]: the server with the bench's settings plus these (P2 runs it again without
 # its page cache); waits for /healthz.
 start_server() {
-  env "$@" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false \
+  env "$@" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false TOLLGATE_PROCESSOR=sandbox \
     TOLLGATE_DB_MAX_CONNECTIONS=$server_pool "$server_bin" >>"$results/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 120); do

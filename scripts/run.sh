@@ -29,6 +29,8 @@ build_site
 
 export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export TOLLGATE_SEED_DEMO=${TOLLGATE_SEED_DEMO:-true}
+# The sandbox card processor (test cards, no real money) runs only when asked for by name.
+export TOLLGATE_PROCESSOR=${TOLLGATE_PROCESSOR:-sandbox}
 echo "Tollgate: http://$LEPTOS_SITE_ADDR  (demo: demo@tollgate.test / demo-password-1)"
 "$server_bin" &
 server_pid=$!

@@ -53,6 +53,12 @@ pub enum AppError {
     InvalidPostalCode,
     #[error("Too many declined attempts. Try again in 15 minutes.")]
     CardTestingLocked,
+    #[error("Too many card attempts from your network. Try again in 15 minutes.")]
+    CardAttemptsFromNetwork,
+    #[error("Adding new cards is paused for a few minutes. Use a saved card or try again later.")]
+    NewCardsPaused,
+    #[error("This card is no longer saved. Use another card.")]
+    CardNotSaved,
     #[error("A processing error occurred. Try again in a moment.")]
     ProcessorUnavailable,
     #[error("Enter a key name of up to 100 characters")]
@@ -73,6 +79,10 @@ pub enum AppError {
     ServiceNotAllowed,
     #[error("This spend key is not allowed to add funds. Turn on \"Allow adding funds\" for it.")]
     FundingNotAllowed,
+    #[error("Spend key funding limit reached")]
+    FundingLimitReached,
+    #[error("Enter a daily funding limit between $0.01 and $10,000.00, with at most 2 decimal places")]
+    FundingLimitInvalid,
     #[error("Unknown service or model")]
     UnknownService,
     #[error("Usage must be whole, non-negative token counts")]
@@ -134,9 +144,11 @@ impl AppError {
             | AppError::InvalidCardNumber
             | AppError::InvalidExpiry
             | AppError::InvalidCvc
-            | AppError::InvalidPostalCode => 400,
+            | AppError::InvalidPostalCode
+            | AppError::CardNotSaved => 400,
             AppError::KeyNameInvalid
             | AppError::SpendLimitInvalid
+            | AppError::FundingLimitInvalid
             | AppError::ThresholdInvalid
             | AppError::UnknownService
             | AppError::InvalidUsage
@@ -147,10 +159,10 @@ impl AppError {
             | AppError::IdempotencyKeyRequired => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
             AppError::KeyLimitReached => 402,
-            AppError::ServiceNotAllowed | AppError::FundingNotAllowed => 403,
+            AppError::ServiceNotAllowed | AppError::FundingNotAllowed | AppError::FundingLimitReached => 403,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired | AppError::CheckoutUsed => 410,
-            AppError::CardTestingLocked => 429,
+            AppError::CardTestingLocked | AppError::CardAttemptsFromNetwork | AppError::NewCardsPaused => 429,
             AppError::ProcessorUnavailable => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }

@@ -30,9 +30,13 @@ pub mod shell;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod client_ip;
+#[cfg(feature = "ssr")]
 pub mod random;
 #[cfg(feature = "ssr")]
 pub mod server_fn_context;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 pub use routes::App;
 pub use shell::shell;

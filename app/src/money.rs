@@ -15,7 +15,7 @@ pub struct Usd(Decimal);
 impl Usd {
     pub const ZERO: Usd = Usd(Decimal::ZERO);
 
-    pub fn new(amount: Decimal) -> Self {
+    pub const fn new(amount: Decimal) -> Self {
         Usd(amount)
     }
 

@@ -1,9 +1,12 @@
 //! What a server function finds in Leptos' context for the request it serves (SSR only): the database
-//! pool and the card processor (put there by the server, `server/src/state.rs`), and the plain-form
-//! (JavaScript off) error path.
+//! pool, the card processor and the abuse limits' settings (put there by the server,
+//! `server/src/state.rs`), the client's address, and the plain-form (JavaScript off) error path.
 
+use crate::client_ip::ClientIp;
 use crate::error::AppError;
+use crate::payments::card_testing::Payer;
 use crate::payments::processor::PaymentProcessor;
+use crate::throttle::AbuseSettings;
 use axum::http::{header, request::Parts};
 use leptos::prelude::use_context;
 use sqlx::PgPool;
@@ -23,6 +26,27 @@ pub fn processor() -> Result<Arc<dyn PaymentProcessor>, AppError> {
         tracing::error!("no PaymentProcessor in context");
         AppError::Internal
     })
+}
+
+/// The address this request came from (worked out by the server, `server/src/client_ip.rs`).
+pub fn client_ip() -> Result<ClientIp, AppError> {
+    use_context::<Parts>().and_then(|parts| parts.extensions.get::<ClientIp>().copied()).ok_or_else(|| {
+        tracing::error!("no ClientIp on the request: the server's client_ip layer must run first");
+        AppError::Internal
+    })
+}
+
+/// The abuse limits' settings the server put into Leptos' context.
+pub fn abuse_settings() -> Result<AbuseSettings, AppError> {
+    use_context::<AbuseSettings>().ok_or_else(|| {
+        tracing::error!("no AbuseSettings in context");
+        AppError::Internal
+    })
+}
+
+/// A person paying from this request (the wallet page or a checkout page), for the card-testing limits.
+pub fn person_payer() -> Result<Payer, AppError> {
+    Ok(Payer::Person { ip: client_ip()?, card_attempts_per_ip: abuse_settings()?.card_attempts_per_ip_10min })
 }
 
 /// Runs a server function's body; when it fails on a plain HTML form post (JavaScript off), the browser is

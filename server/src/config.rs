@@ -1,7 +1,18 @@
-//! Configuration from the environment, with defaults that suit a laptop. Production sets
-//! `TOLLGATE_COOKIE_SECURE=true` behind https and never sets `TOLLGATE_SEED_DEMO`.
+//! Configuration from the environment. Defaults are the safe ones for production; `make run` and
+//! `make test` set what a laptop needs (the sandbox processor, the demo seed). The session cookie is
+//! `Secure` whenever `TOLLGATE_PUBLIC_URL` is https.
 
+use app::throttle::AbuseSettings;
+use ipnet::IpNet;
+use std::net::IpAddr;
 use std::time::Duration;
+
+/// The card processor to run. There is only the sandbox so far (docs/CONTRACT.md "Sandbox card
+/// processor"): it must be asked for by name, so a production deployment can't take test cards by accident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessorChoice {
+    Sandbox,
+}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -12,8 +23,16 @@ pub struct Config {
     /// `TOLLGATE_DB_CONNECT_TIMEOUT_SECS`, default 5: how long start-up waits for Postgres before it
     /// gives up with a clear error.
     pub db_connect_timeout: Duration,
-    /// `TOLLGATE_COOKIE_SECURE`: mark the session cookie `Secure` (serve over https). Default false.
+    /// `TOLLGATE_PROCESSOR`, required: `sandbox` (the only one there is yet).
+    pub processor: ProcessorChoice,
+    /// `TOLLGATE_COOKIE_SECURE`: mark the session cookie `Secure`. Default: on when `TOLLGATE_PUBLIC_URL`
+    /// is https, else off (a laptop on http://127.0.0.1).
     pub cookie_secure: bool,
+    /// `TOLLGATE_TRUSTED_PROXIES`: comma-separated addresses or networks whose `X-Forwarded-For` names the
+    /// client (`server/src/client_ip.rs`). Default none: the socket's peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN` and `TOLLGATE_SIGNUPS_PER_IP_HOUR` (default 10 each).
+    pub abuse: AbuseSettings,
     /// `TOLLGATE_SEED_DEMO`: create the demo account on a new database. Dev only. Default false.
     pub seed_demo: bool,
     /// `TOLLGATE_SANDBOX_LATENCY_MS`, default 250: how long a sandbox charge takes, like a real network
@@ -34,6 +53,12 @@ pub struct Config {
 pub enum ConfigError {
     #[error("DATABASE_URL is not set (run `make run`, which starts a private PostgreSQL and sets it)")]
     MissingDatabaseUrl,
+    #[error(
+        "TOLLGATE_PROCESSOR is not set. Tollgate has only its sandbox card processor so far (test cards, no \
+         real money moves), and it runs only when asked for: set TOLLGATE_PROCESSOR=sandbox (`make run` and \
+         `make test` do). A real processor is not built yet."
+    )]
+    NoProcessor,
     #[error("{name} has an invalid value {value:?}: {why}")]
     Invalid { name: &'static str, value: String, why: &'static str },
 }
@@ -53,7 +78,17 @@ impl Config {
             db_connect_timeout: Duration::from_secs(
                 number(&lookup, "TOLLGATE_DB_CONNECT_TIMEOUT_SECS", 5)?.into(),
             ),
-            cookie_secure: flag(&lookup, "TOLLGATE_COOKIE_SECURE")?,
+            processor: processor(&lookup)?,
+            cookie_secure: match lookup("TOLLGATE_COOKIE_SECURE") {
+                Some(_) => flag(&lookup, "TOLLGATE_COOKIE_SECURE")?,
+                None => lookup("TOLLGATE_PUBLIC_URL")
+                    .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://")),
+            },
+            trusted_proxies: trusted_proxies(&lookup)?,
+            abuse: AbuseSettings {
+                card_attempts_per_ip_10min: number(&lookup, "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN", 10)?,
+                signups_per_ip_hour: number(&lookup, "TOLLGATE_SIGNUPS_PER_IP_HOUR", 10)?,
+            },
             seed_demo: flag(&lookup, "TOLLGATE_SEED_DEMO")?,
             sandbox_latency: Duration::from_millis(lookup("TOLLGATE_SANDBOX_LATENCY_MS").map_or(
                 Ok(250),
@@ -82,6 +117,36 @@ impl Config {
     pub fn database_url_for_logs(&self) -> String {
         redact_password(&self.database_url)
     }
+}
+
+fn processor(lookup: &impl Fn(&str) -> Option<String>) -> Result<ProcessorChoice, ConfigError> {
+    match lookup("TOLLGATE_PROCESSOR").as_deref().map(str::trim) {
+        None | Some("") => Err(ConfigError::NoProcessor),
+        Some("sandbox") => Ok(ProcessorChoice::Sandbox),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "TOLLGATE_PROCESSOR",
+            value: other.into(),
+            why: "the only processor is `sandbox` (a real one is not built yet)",
+        }),
+    }
+}
+
+fn trusted_proxies(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<IpNet>, ConfigError> {
+    lookup("TOLLGATE_TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpNet>().or_else(|_| p.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                ConfigError::Invalid {
+                    name: "TOLLGATE_TRUSTED_PROXIES",
+                    value: p.into(),
+                    why: "expected IP addresses or networks (10.0.0.0/8), comma-separated",
+                }
+            })
+        })
+        .collect()
 }
 
 fn flag(lookup: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
@@ -128,18 +193,55 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
+    const SANDBOX: (&str, &str) = ("TOLLGATE_PROCESSOR", "sandbox");
+
     #[test]
     fn defaults_are_safe_for_production() {
-        let c = Config::from_lookup(env(&[("DATABASE_URL", "postgres://u:pw@h/db")])).unwrap();
+        let c = Config::from_lookup(env(&[("DATABASE_URL", "postgres://u:pw@h/db"), SANDBOX])).unwrap();
         assert!(!c.seed_demo && !c.cookie_secure);
         assert_eq!(c.db_max_connections, 20);
-        assert!(c.allowed_origins.is_empty());
+        assert!(c.allowed_origins.is_empty() && c.trusted_proxies.is_empty());
+        assert_eq!(c.abuse, AbuseSettings { card_attempts_per_ip_10min: 10, signups_per_ip_hour: 10 });
+    }
+
+    #[test]
+    fn the_sandbox_runs_only_when_asked_for_by_name() {
+        let err = Config::from_lookup(env(&[("DATABASE_URL", "x")])).unwrap_err();
+        assert!(matches!(err, ConfigError::NoProcessor));
+        assert!(err.to_string().contains("TOLLGATE_PROCESSOR=sandbox"), "{err}");
+        let other = Config::from_lookup(env(&[("DATABASE_URL", "x"), ("TOLLGATE_PROCESSOR", "stripe")]));
+        assert!(other.unwrap_err().to_string().contains("TOLLGATE_PROCESSOR"));
+    }
+
+    #[test]
+    fn the_cookie_is_secure_behind_https_unless_told_otherwise() {
+        let https = [("DATABASE_URL", "x"), SANDBOX, ("TOLLGATE_PUBLIC_URL", "https://tollgate.example")];
+        assert!(Config::from_lookup(env(&https)).unwrap().cookie_secure);
+        let http = [("DATABASE_URL", "x"), SANDBOX, ("TOLLGATE_PUBLIC_URL", "http://127.0.0.1:3000")];
+        assert!(!Config::from_lookup(env(&http)).unwrap().cookie_secure);
+        let told = [https[0], https[1], https[2], ("TOLLGATE_COOKIE_SECURE", "false")];
+        assert!(!Config::from_lookup(env(&told)).unwrap().cookie_secure);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let c = Config::from_lookup(env(&[
+            ("DATABASE_URL", "x"),
+            SANDBOX,
+            ("TOLLGATE_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1"),
+        ]))
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        let bad =
+            Config::from_lookup(env(&[("DATABASE_URL", "x"), SANDBOX, ("TOLLGATE_TRUSTED_PROXIES", "lb")]));
+        assert!(bad.unwrap_err().to_string().contains("TOLLGATE_TRUSTED_PROXIES"));
     }
 
     #[test]
     fn missing_database_url_and_bad_values_are_explained() {
         assert!(matches!(Config::from_lookup(env(&[])), Err(ConfigError::MissingDatabaseUrl)));
-        let bad = Config::from_lookup(env(&[("DATABASE_URL", "x"), ("TOLLGATE_SEED_DEMO", "maybe")]));
+        let bad =
+            Config::from_lookup(env(&[("DATABASE_URL", "x"), SANDBOX, ("TOLLGATE_SEED_DEMO", "maybe")]));
         assert!(bad.unwrap_err().to_string().contains("TOLLGATE_SEED_DEMO"));
     }
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod call_cache;
+pub mod client_ip;
 pub mod config;
 pub mod cross_site;
 pub mod health;

@@ -1,6 +1,7 @@
 //! The whole HTTP surface, and the layers every request passes (outermost last): tracing, gzip, the
-//! cross-site check on writes, `no-store`, sessions, the dashboard's login guard, the wallet page cache.
+//! client's address, the cross-site check on writes, `no-store`, sessions, the dashboard's login guard, the wallet page cache.
 
+use crate::client_ip::{self, TrustedProxies};
 use crate::config::Config;
 use crate::state::AppState;
 use crate::{api, cross_site, health, key_form, page_cache, page_guard, usage_export};
@@ -22,7 +23,8 @@ use std::sync::Arc;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions_sqlx_store::PostgresStore;
 
-/// The router over a started database and processor (`startup`).
+/// The router over a started database and processor (`startup`). Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: the abuse limits count by the peer's address.
 pub fn build_router(
     leptos_options: LeptosOptions,
     pool: PgPool,
@@ -39,6 +41,8 @@ pub fn build_router(
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
         public_url: config.public_url.clone(),
         page_cache: Arc::new(page_cache::PageCache::new(config.page_cache)),
+        trusted_proxies: TrustedProxies(Arc::new(config.trusted_proxies.clone())),
+        abuse: config.abuse,
     };
     let routes = generate_route_list(App);
     let context = state.leptos_context();
@@ -62,6 +66,7 @@ pub fn build_router(
         .layer(sessions)
         .layer(middleware::from_fn(page_guard::no_store))
         .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), client_ip::attach_client_ip))
         // The wasm bundle, scripts, pages and CSV exports travel gzipped when the client accepts it.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -2,10 +2,12 @@
 //! functions find in Leptos' context (`AppState::leptos_context`).
 
 use crate::call_cache::CallCache;
+use crate::client_ip::TrustedProxies;
 use crate::cross_site::AllowedOrigins;
 use crate::page_cache::PageCache;
 use app::metering::meter::Meter;
 use app::payments::processor::PaymentProcessor;
+use app::throttle::AbuseSettings;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::PgPool;
@@ -25,16 +27,21 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The rendered wallet page per user, while nothing it shows changes (`page_cache`).
     pub page_cache: Arc<PageCache>,
+    /// Proxies whose `X-Forwarded-For` names the client (`client_ip`).
+    pub trusted_proxies: TrustedProxies,
+    /// The per-IP limits that are settings (`app::throttle`).
+    pub abuse: AbuseSettings,
 }
 
 impl AppState {
     /// What server functions find in Leptos' context (`app::server_fn_context`), the same for page renders
     /// and direct calls.
     pub fn leptos_context(&self) -> impl Fn() + Clone + Send + 'static {
-        let (pool, processor) = (self.pool.clone(), self.processor.clone());
+        let (pool, processor, abuse) = (self.pool.clone(), self.processor.clone(), self.abuse);
         move || {
             provide_context(pool.clone());
             provide_context(processor.clone());
+            provide_context(abuse);
         }
     }
 }

@@ -6,7 +6,7 @@ use super::server_fns::{get_checkout, ConfirmCheckout, StartCheckout};
 use crate::error::AppError;
 use crate::payments::attempt::{AttemptStatus, AttemptView};
 use crate::payments::checkout_session::CheckoutState;
-use crate::payments::new_card::NewCardFields;
+use crate::payments::new_card::{NewCardFields, SaveCardFor};
 use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -90,7 +90,7 @@ fn card_step(
         {failed.and_then(|a| a.decline_message).map(|message| view! { <p class="decline" role="alert">{message}</p> })}
         <ActionForm action=start attr:class="stack" attr:novalidate=true>
             <input type="hidden" name="checkout_id" value=id/>
-            <NewCardFields/>
+            <NewCardFields save_for=SaveCardFor::WalletOwner/>
             <p class="muted">{format!("This link works until {expires}, once.")}</p>
             <button type="submit" class="button primary" data-pending="Checking…">"Continue"</button>
         </ActionForm>

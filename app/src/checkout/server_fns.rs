@@ -17,7 +17,7 @@ use {
     crate::payments::attempt::AttemptStatus,
     crate::payments::attempt_store,
     crate::payments::checkout_session,
-    crate::server_fn_context::{answer_form, pool, processor},
+    crate::server_fn_context::{answer_form, person_payer, pool, processor},
 };
 
 /// What the checkout page shows.
@@ -70,7 +70,9 @@ pub async fn start_checkout(
         // Stored as NUMERIC(20,8); the checkout's CHECK keeps it a whole-cent top-up amount.
         let amount = TopUpAmount::parse(&checkout.amount.json_cents())?;
         let choice = CardChoice::New { card, save: new_card.save() };
-        let draft = add_funds::start_draft(&pool, &*processor, checkout.account_id, amount, choice).await?;
+        let draft =
+            add_funds::start_draft(&pool, &*processor, checkout.account_id, amount, choice, person_payer()?)
+                .await?;
         checkout_session::attach_attempt(&pool, &checkout.id, draft.id).await?;
         leptos_axum::redirect(&format!("/checkout/{}?attempt={}", checkout.id, draft.id));
         Ok(draft)
@@ -93,7 +95,9 @@ pub async fn confirm_checkout(checkout_id: String, attempt_id: Uuid) -> Result<A
             attempt_store::attempt(&pool, checkout.account_id, attempt_id).await?
         } else {
             checkout_session::take_for_attempt(&pool, &checkout.id, attempt_id).await?;
-            let result = add_funds::confirm(&pool, &*processor, checkout.account_id, attempt_id).await?;
+            let result =
+                add_funds::confirm(&pool, &*processor, checkout.account_id, attempt_id, person_payer()?)
+                    .await?;
             if result.status == AttemptStatus::Succeeded {
                 checkout_session::complete(&pool, &checkout.id, attempt_id).await?;
             }

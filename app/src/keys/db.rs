@@ -2,7 +2,9 @@
 //! authenticate a presented secret. Every query is scoped by account.
 
 use super::secret;
-use super::spec::{CreatedKey, KeySettings, KeyStatus, LimitPeriod, SpendKeyView, SpendLimit};
+use super::spec::{
+    CreatedKey, DailyFundingLimit, KeySettings, KeyStatus, LimitPeriod, SpendKeyView, SpendLimit,
+};
 use crate::error::AppError;
 use crate::money::Usd;
 use crate::utc::shown_utc;
@@ -76,8 +78,8 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO spend_keys
             (account_id, name, secret_sha256, display_prefix, limit_amount, limit_period, allowed_services,
-             allow_funding)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             allow_funding, daily_funding_limit)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          RETURNING id",
     )
     .bind(account_id)
@@ -88,6 +90,7 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     .bind(settings.limit.map(|l| l.period))
     .bind(&settings.allowed_services)
     .bind(settings.allow_funding)
+    .bind(settings.daily_funding_limit.usd().amount())
     .fetch_one(pool)
     .await?;
     let key = keys_of(pool, account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
@@ -106,6 +109,7 @@ struct KeyRow {
     /// The names of the services it may call (`None`: every service).
     service_names: Option<Vec<String>>,
     allow_funding: bool,
+    daily_funding_limit: Decimal,
     cycle_start: Option<DateTime<Utc>>,
     cycle_spend: Decimal,
     total_spend: Decimal,
@@ -131,6 +135,7 @@ impl KeyRow {
             limit,
             allowed_services: self.service_names,
             allow_funding: self.allow_funding,
+            daily_funding_limit: DailyFundingLimit::stored(self.daily_funding_limit),
             cycle_spend: Usd::new(cycle_spend),
             total_spend: Usd::new(self.total_spend),
             requests: self.request_count,
@@ -152,7 +157,7 @@ async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<
         "SELECT k.id, k.name, k.display_prefix, k.status, k.limit_amount, k.limit_period,
                 (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
                   AS service_names,
-                k.allow_funding, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
+                k.allow_funding, k.daily_funding_limit, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
                 k.created_at
            FROM spend_keys k
           WHERE k.account_id = $1 AND ($2::uuid IS NULL OR k.id = $2)

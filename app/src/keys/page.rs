@@ -130,6 +130,15 @@ fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>)
                 <span>"Allow adding funds"</span>
             </label>
             <p class="hint">"Lets the agent top up this wallet with your saved card (POST /v1/wallet/fund)."</p>
+            // Shown only while "Allow adding funds" is ticked: by CSS (`:has`), so also without JavaScript.
+            <div class="field funding-limit">
+                <label for="key-funding-limit">"Daily funding limit"</label>
+                <div class="money-input">
+                    <span aria-hidden="true">"$"</span>
+                    <input id="key-funding-limit" name="daily_funding_limit" inputmode="decimal" autocomplete="off" value="100.00" aria-describedby="key-funding-limit-hint"/>
+                </div>
+                <p id="key-funding-limit-hint" class="hint">"At most this much can be added with this key per day (UTC); up to $10,000.00."</p>
+            </div>
             <FormError id="create-key-error" message=error/>
             <div class="row">
                 <button type="submit" class="button primary" data-pending="Creating…">"Create key"</button>
@@ -177,7 +186,7 @@ fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
             <dl class="key-facts">
                 <div><dt>"Spend limit"</dt><dd>{limit.unwrap_or_else(|| "None".to_string())}</dd></div>
                 <div><dt>"Services"</dt><dd>{key.allowed_services.map(|s| s.join(", ")).unwrap_or_else(|| "All".to_string())}</dd></div>
-                <div><dt>"Adding funds"</dt><dd>{if key.allow_funding { "Allowed" } else { "Not allowed" }}</dd></div>
+                <div><dt>"Adding funds"</dt><dd>{if key.allow_funding { format!("Allowed, up to {} per day (UTC)", key.daily_funding_limit.usd().display()) } else { "Not allowed".to_string() }}</dd></div>
                 <div><dt>"Total spend"</dt><dd data-testid="key-total-spend" title=key.total_spend.amount().normalize().to_string()>{key.total_spend.display()}</dd></div>
                 <div><dt>"Requests"</dt><dd data-testid="key-requests">{key.requests}</dd></div>
                 <div><dt>"Last used"</dt><dd>{key.last_used.unwrap_or_else(|| "Never".to_string())}</dd></div>

@@ -116,6 +116,38 @@ impl SpendLimit {
     }
 }
 
+/// How much a key with "Allow adding funds" may add per UTC day (docs/CONTRACT.md "Limits and account
+/// security"): $0.01–$10,000.00, $100.00 unless the person chooses otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyFundingLimit(Usd);
+
+impl DailyFundingLimit {
+    pub const DEFAULT: DailyFundingLimit =
+        DailyFundingLimit(Usd::new(Decimal::from_parts(100, 0, 0, false, 0)));
+    pub const MAX: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
+    /// The "Daily funding limit" field: empty means the default.
+    pub fn parse(raw: &str) -> Result<DailyFundingLimit, AppError> {
+        if raw.trim().is_empty() {
+            return Ok(Self::DEFAULT);
+        }
+        let amount = parse_dollars(raw).map_err(|_| AppError::FundingLimitInvalid)?;
+        if amount <= Decimal::ZERO || amount > Self::MAX {
+            return Err(AppError::FundingLimitInvalid);
+        }
+        Ok(DailyFundingLimit(Usd::new(amount)))
+    }
+
+    /// A limit read back from storage (checked when it was stored).
+    pub fn stored(amount: Decimal) -> DailyFundingLimit {
+        DailyFundingLimit(Usd::new(amount))
+    }
+
+    pub fn usd(self) -> Usd {
+        self.0
+    }
+}
+
 /// Everything a person chooses when creating a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeySettings {
@@ -124,6 +156,8 @@ pub struct KeySettings {
     /// `None`: every service. Otherwise the ids of the services this key may call.
     pub allowed_services: Option<Vec<String>>,
     pub allow_funding: bool,
+    /// Checked only when funding is allowed (the field is hidden otherwise); the default when it isn't.
+    pub daily_funding_limit: DailyFundingLimit,
 }
 
 impl KeySettings {
@@ -134,6 +168,7 @@ impl KeySettings {
         limit_period: &str,
         services: &[String],
         allow_funding: bool,
+        daily_funding_limit: &str,
     ) -> Result<KeySettings, AppError> {
         let mut services: Vec<String> = services.iter().map(|s| s.trim().to_string()).collect();
         services.sort();
@@ -146,6 +181,11 @@ impl KeySettings {
             limit: SpendLimit::parse(spend_limit, limit_period)?,
             allowed_services: (!services.is_empty()).then_some(services),
             allow_funding,
+            daily_funding_limit: if allow_funding {
+                DailyFundingLimit::parse(daily_funding_limit)?
+            } else {
+                DailyFundingLimit::DEFAULT
+            },
         })
     }
 }
@@ -164,6 +204,8 @@ pub struct KeyForm {
     pub services: Vec<String>,
     #[serde(default)]
     pub allow_funding: Option<String>,
+    #[serde(default)]
+    pub daily_funding_limit: String,
 }
 
 impl KeyForm {
@@ -174,6 +216,7 @@ impl KeyForm {
             &self.limit_period,
             &self.services,
             self.allow_funding.is_some(),
+            &self.daily_funding_limit,
         )
     }
 }
@@ -211,6 +254,7 @@ pub struct SpendKeyView {
     /// Service names, or `None` for every service.
     pub allowed_services: Option<Vec<String>>,
     pub allow_funding: bool,
+    pub daily_funding_limit: DailyFundingLimit,
     /// Spent in the current cycle (for a limit), else 0.
     pub cycle_spend: Usd,
     pub total_spend: Usd,
@@ -267,16 +311,39 @@ mod tests {
 
     #[test]
     fn settings_dedupe_services_and_treat_none_as_all() {
-        let s =
-            KeySettings::parse(" agent ", "", "daily", &["exa".into(), "openai".into(), "exa".into()], false)
-                .unwrap();
+        let s = KeySettings::parse(
+            " agent ",
+            "",
+            "daily",
+            &["exa".into(), "openai".into(), "exa".into()],
+            false,
+            "",
+        )
+        .unwrap();
         assert_eq!(s.name.as_str(), "agent");
         assert_eq!(s.allowed_services, Some(vec!["exa".to_string(), "openai".to_string()]));
-        assert_eq!(KeySettings::parse("a", "", "", &[], true).unwrap().allowed_services, None);
-        assert_eq!(KeySettings::parse("", "", "", &[], false), Err(AppError::KeyNameInvalid));
-        assert_eq!(KeySettings::parse("a\u{0007}", "", "", &[], false), Err(AppError::KeyNameInvalid));
-        assert_eq!(KeySettings::parse(&"é".repeat(101), "", "", &[], false), Err(AppError::KeyNameInvalid));
-        assert!(KeySettings::parse(&"é".repeat(100), "", "", &[], false).is_ok());
+        assert_eq!(KeySettings::parse("a", "", "", &[], true, "").unwrap().allowed_services, None);
+        assert_eq!(KeySettings::parse("", "", "", &[], false, ""), Err(AppError::KeyNameInvalid));
+        assert_eq!(KeySettings::parse("a\u{0007}", "", "", &[], false, ""), Err(AppError::KeyNameInvalid));
+        assert_eq!(
+            KeySettings::parse(&"é".repeat(101), "", "", &[], false, ""),
+            Err(AppError::KeyNameInvalid)
+        );
+        assert!(KeySettings::parse(&"é".repeat(100), "", "", &[], false, "").is_ok());
+    }
+
+    #[test]
+    fn a_funding_limit_is_checked_only_when_funding_is_allowed() {
+        let limit = |allow: bool, raw: &str| {
+            KeySettings::parse("a", "", "", &[], allow, raw).map(|s| s.daily_funding_limit.usd().display())
+        };
+        assert_eq!(limit(true, ""), Ok("$100.00".to_string()));
+        assert_eq!(limit(true, "$2,500.50"), Ok("$2,500.50".to_string()));
+        assert_eq!(limit(true, "10000"), Ok("$10,000.00".to_string()));
+        for bad in ["0", "-5", "10000.01", "1.001", "lots", "١٠٠"] {
+            assert_eq!(limit(true, bad), Err(AppError::FundingLimitInvalid), "{bad}");
+        }
+        assert_eq!(limit(false, "lots"), Ok("$100.00".to_string()));
     }
 
     proptest! {

@@ -15,7 +15,7 @@
 use super::attempt::{AttemptStatus, AttemptView};
 use super::attempt_store::{self, NewDraft};
 use super::card_store::{self, CardOnFile};
-use super::card_testing::ensure_not_locked;
+use super::card_testing::{self, ensure_not_locked, Payer};
 use super::new_card::NewCard;
 use super::processor::{ChargeOutcome, PaymentProcessor, ProcessorError};
 use crate::error::AppError;
@@ -35,7 +35,9 @@ pub enum CardChoice {
 /// How long a duplicate confirmation waits for the first one before answering "still processing".
 const DUPLICATE_WAIT: Duration = Duration::from_secs(30);
 
-/// Phase 1: a draft to confirm. Refused while the account is locked for card testing.
+/// Phase 1: a draft to confirm. Refused while the account is locked for card testing; a new card also
+/// counts against the payer's address and is refused while new cards are paused site-wide
+/// (`card_testing`).
 #[tracing::instrument(name = "add_funds::start_draft", skip(pool, processor, choice))]
 pub async fn start_draft(
     pool: &PgPool,
@@ -43,11 +45,14 @@ pub async fn start_draft(
     account_id: Uuid,
     amount: TopUpAmount,
     choice: CardChoice,
+    payer: Payer,
 ) -> Result<AttemptView, AppError> {
     ensure_not_locked(pool, account_id).await?;
     let (payment_method_id, card, save_card) = match choice {
         CardChoice::Saved(id) => (Some(id), card_store::card_on_file(pool, account_id, id).await?, false),
         CardChoice::New { card, save } => {
+            card_testing::ensure_new_cards_allowed(pool).await?;
+            card_testing::count_card_attempt(pool, payer).await?;
             let token = processor.tokenize(card).await.map_err(processor_failed)?;
             let card = CardOnFile {
                 processor_token: token.token,
@@ -60,14 +65,25 @@ pub async fn start_draft(
             (None, card, save)
         }
     };
-    let draft =
-        NewDraft { account_id, amount: amount.usd().amount(), payment_method_id, card: &card, save_card };
+    let spend_key_id = match payer {
+        Payer::Agent { spend_key_id } => Some(spend_key_id),
+        Payer::Person { .. } => None,
+    };
+    let draft = NewDraft {
+        account_id,
+        amount: amount.usd().amount(),
+        payment_method_id,
+        card: &card,
+        save_card,
+        spend_key_id,
+    };
     let id = attempt_store::insert_draft(pool, &draft).await?;
     attempt_store::attempt(pool, account_id, id).await
 }
 
-/// "Retry": a new draft with the failed attempt's amount and card (saved or not), so the retry is a new
-/// charge with its own idempotency key.
+/// "Retry": a new draft with the failed attempt's amount and its card as saved now (its expiry or postal
+/// code may have been fixed), so the retry is a new charge with its own idempotency key. A card that was
+/// never saved or has been removed is not charged again: the person chose not to keep it.
 #[tracing::instrument(name = "add_funds::retry_as_new_draft", skip(pool))]
 pub async fn retry_as_new_draft(
     pool: &PgPool,
@@ -79,26 +95,29 @@ pub async fn retry_as_new_draft(
     let draft = NewDraft {
         account_id,
         amount: failed.amount,
-        payment_method_id: failed.payment_method_id,
+        payment_method_id: Some(failed.payment_method_id),
         card: &failed.card,
         save_card: false,
+        spend_key_id: None,
     };
     let id = attempt_store::insert_draft(pool, &draft).await?;
     attempt_store::attempt(pool, account_id, id).await
 }
 
 /// Phases 2 and 3 for a draft of this account. Safe to call any number of times, concurrently: one
-/// charge, one ledger entry, the same answer every time.
+/// charge, one ledger entry, the same answer every time. The card-testing lock and a spend key's daily
+/// funding limit are checked in the claim's transaction (`attempt_store::claim_draft`).
 #[tracing::instrument(name = "add_funds::confirm", skip(pool, processor))]
 pub async fn confirm(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
     account_id: Uuid,
     attempt_id: Uuid,
+    payer: Payer,
 ) -> Result<AttemptView, AppError> {
     let current = attempt_store::attempt(pool, account_id, attempt_id).await?;
     if current.status == AttemptStatus::Draft {
-        ensure_not_locked(pool, account_id).await?;
+        card_testing::count_card_attempt(pool, payer).await?;
     }
     let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id).await? else {
         return wait_for_result(pool, account_id, attempt_id).await;

@@ -11,6 +11,7 @@ use super::add_funds::{self, CardChoice};
 use super::attempt::{AttemptStatus, AttemptView};
 use super::attempt_store;
 use super::card_store;
+use super::card_testing::Payer;
 use super::checkout_session;
 use super::decline::DeclineCode;
 use super::payment_method::PaymentMethodView;
@@ -63,6 +64,8 @@ pub async fn overview(pool: &PgPool, account_id: Uuid) -> Result<FundOverview, A
 /// One agent's request to add funds.
 pub struct FundOrder<'a> {
     pub account_id: Uuid,
+    /// The key that asked: its daily funding limit applies.
+    pub spend_key_id: Uuid,
     pub idempotency_key: &'a str,
     pub amount: TopUpAmount,
     /// A saved card of the account; the default card when `None`.
@@ -76,7 +79,7 @@ pub async fn fund(
     processor: &dyn PaymentProcessor,
     order: &FundOrder<'_>,
 ) -> Result<FundAnswer, AppError> {
-    let FundOrder { account_id, idempotency_key, amount, payment_method_id } = *order;
+    let FundOrder { account_id, idempotency_key, amount, payment_method_id, .. } = *order;
     let fingerprint = format!(
         "{}|{}",
         amount.usd().amount().normalize(),
@@ -107,7 +110,8 @@ async fn first_run(
     order: &FundOrder<'_>,
     claim: Uuid,
 ) -> Result<FundAnswer, AppError> {
-    let FundOrder { account_id, idempotency_key, amount, payment_method_id } = *order;
+    let FundOrder { account_id, spend_key_id, idempotency_key, amount, payment_method_id } = *order;
+    let payer = Payer::Agent { spend_key_id };
     let release = |attempt: Option<Uuid>| async move {
         let _ = sqlx::query(
             "DELETE FROM api_idempotency
@@ -132,7 +136,9 @@ async fn first_run(
         return Ok(answer);
     };
     let draft =
-        match add_funds::start_draft(pool, processor, account_id, amount, CardChoice::Saved(card)).await {
+        match add_funds::start_draft(pool, processor, account_id, amount, CardChoice::Saved(card), payer)
+            .await
+        {
             Ok(draft) => draft,
             Err(err) => {
                 release(None).await;
@@ -154,10 +160,10 @@ async fn first_run(
         // Another request took the claim over: it charges, this draft is left unconfirmed (never charged).
         return Err(AppError::IdempotencyInProgress);
     }
-    let settled = match add_funds::confirm(pool, processor, account_id, draft.id).await {
+    let settled = match add_funds::confirm(pool, processor, account_id, draft.id, payer).await {
         Ok(settled) => settled,
         Err(err) => {
-            // Refused before the charge (e.g. the card-testing lock): the draft was never charged, so the key
+            // Refused before the charge (the card-testing lock, the key's funding limit): the draft was never charged, so the key
             // is free again. (A charge in doubt leaves the attempt pending: the key stays held for recovery.)
             if attempt_store::attempt(pool, account_id, draft.id)
                 .await

@@ -4,7 +4,9 @@
 use super::attempt::{card_label, AttemptRow, AttemptStatus, AttemptView, ReceiptView};
 use super::card::CardBrand;
 use super::card_store::CardOnFile;
+use super::card_testing;
 use super::decline::DeclineCode;
+use super::funding_limit;
 use crate::error::AppError;
 use crate::money::Usd;
 use crate::utc::shown_utc;
@@ -62,6 +64,8 @@ pub struct NewDraft<'a> {
     pub card: &'a CardOnFile,
     /// Save a new card once its charge is answered.
     pub save_card: bool,
+    /// The spend key that asked for it (agent funding), whose daily funding limit it counts against.
+    pub spend_key_id: Option<Uuid>,
 }
 
 /// Stores a `draft` attempt with a new server-made idempotency key: the one key every charge of this
@@ -71,8 +75,8 @@ pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, A
     Ok(sqlx::query_scalar(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
-             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card)
-         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, spend_key_id)
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING id",
     )
     .bind(draft.account_id)
@@ -86,6 +90,7 @@ pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, A
     .bind(draft.card.expiry_year)
     .bind(&draft.card.billing_postal_code)
     .bind(draft.save_card)
+    .bind(draft.spend_key_id)
     .fetch_one(pool)
     .await?)
 }
@@ -98,59 +103,100 @@ pub struct ClaimedDraft {
     pub amount: Decimal,
 }
 
+/// A draft as its claim reads it, under its row lock.
+#[derive(sqlx::FromRow)]
+struct DraftToClaim {
+    amount: Decimal,
+    spend_key_id: Option<Uuid>,
+    /// On a saved card that has worked (saved without a failure on it).
+    card_proven: bool,
+}
+
 /// Phase 2's first step: the draft becomes `pending`. Only one caller gets `Some`; the others (a second
 /// press, a concurrent post) get `None` and wait for the first one's result.
+///
+/// One transaction under the account's row lock (`FOR NO KEY UPDATE`: it doesn't hold up the metered
+/// path's inserts), so concurrent claims of one account are decided one after the other: the
+/// card-testing lock counts the claims before it, and a spend key's daily funding limit sums them.
 #[tracing::instrument(name = "payments::claim_draft", skip(pool))]
 pub async fn claim_draft(
     pool: &PgPool,
     account_id: Uuid,
     attempt_id: Uuid,
 ) -> Result<Option<ClaimedDraft>, AppError> {
-    Ok(sqlx::query_as(
-        "UPDATE payment_attempts SET status = 'pending', confirmed_at = now()
-          WHERE id = $1 AND account_id = $2 AND status = 'draft'
-          RETURNING idempotency_key, processor_token, amount",
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    let draft: Option<DraftToClaim> = sqlx::query_as(
+        "SELECT a.amount, a.spend_key_id,
+                EXISTS (SELECT 1 FROM payment_methods p
+                         WHERE p.id = a.payment_method_id AND p.removed_at IS NULL AND NOT p.has_error) AS card_proven
+           FROM payment_attempts a
+          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'draft' FOR UPDATE OF a",
     )
     .bind(attempt_id)
     .bind(account_id)
-    .fetch_optional(pool)
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(draft) = draft else { return Ok(None) };
+    card_testing::ensure_account_unlocked(&mut tx, account_id, draft.card_proven).await?;
+    if let Some(spend_key_id) = draft.spend_key_id {
+        funding_limit::ensure_within(&mut tx, spend_key_id, draft.amount).await?;
+    }
+    let claimed = sqlx::query_as(
+        "UPDATE payment_attempts SET status = 'pending', confirmed_at = now()
+          WHERE id = $1 RETURNING idempotency_key, processor_token, amount",
+    )
+    .bind(attempt_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(claimed))
 }
 
-/// A failed attempt's amount and card, for "Retry".
+/// A failed attempt's amount and its saved card, for "Retry".
 #[derive(sqlx::FromRow)]
 pub struct FailedAttemptCard {
     pub amount: Decimal,
-    pub payment_method_id: Option<Uuid>,
+    pub payment_method_id: Uuid,
     #[sqlx(flatten)]
     pub card: CardOnFile,
 }
 
-/// The card of a failed attempt of this account as it is now if it is still saved (its expiry may have
-/// been fixed), else as it was.
+/// The card of a failed attempt of this account as it is saved now (its expiry or postal code may have
+/// been fixed since). `CardNotSaved` when the card was never saved or has been removed: Retry never
+/// charges a card the account doesn't keep.
 #[tracing::instrument(name = "payments::failed_attempt_card", skip(pool))]
 pub async fn failed_attempt_card(
     pool: &PgPool,
     account_id: Uuid,
     attempt_id: Uuid,
 ) -> Result<FailedAttemptCard, AppError> {
-    sqlx::query_as(
-        "SELECT a.amount, a.payment_method_id,
-                COALESCE(p.processor_token, a.processor_token) AS processor_token,
-                COALESCE(p.brand, a.card_brand) AS brand,
-                COALESCE(p.last4, a.card_last4) AS last4,
-                COALESCE(p.expiry_month, a.card_expiry_month) AS expiry_month,
-                COALESCE(p.expiry_year, a.card_expiry_year) AS expiry_year,
-                COALESCE(p.billing_postal_code, a.card_postal_code) AS billing_postal_code
+    let saved: Option<FailedAttemptCard> = sqlx::query_as(
+        "SELECT a.amount, a.payment_method_id, p.processor_token, p.brand, p.last4, p.expiry_month,
+                p.expiry_year, p.billing_postal_code
            FROM payment_attempts a
-           LEFT JOIN payment_methods p ON p.id = a.payment_method_id AND p.removed_at IS NULL
+           JOIN payment_methods p
+             ON p.id = a.payment_method_id AND p.account_id = a.account_id AND p.removed_at IS NULL
           WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'failed'",
     )
     .bind(attempt_id)
     .bind(account_id)
     .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::NotFound)
+    .await?;
+    if let Some(saved) = saved {
+        return Ok(saved);
+    }
+    let failed_exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE id = $1 AND account_id = $2 AND status = 'failed')",
+    )
+    .bind(attempt_id)
+    .bind(account_id)
+    .fetch_one(pool)
+    .await?;
+    Err(if failed_exists { AppError::CardNotSaved } else { AppError::NotFound })
 }
 
 #[derive(sqlx::FromRow)]

@@ -23,6 +23,8 @@ pub mod card_store;
 #[cfg(feature = "ssr")]
 pub mod card_testing;
 #[cfg(feature = "ssr")]
+pub mod funding_limit;
+#[cfg(feature = "ssr")]
 pub mod processor;
 #[cfg(feature = "ssr")]
 pub mod recovery;

@@ -52,8 +52,24 @@ pub struct NewCard {
     pub postal_code: PostalCode,
 }
 
+/// Who a saved card is kept for, which decides how "Save this card" reads and whether it starts ticked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveCardFor {
+    /// The account holder on their wallet page: ticked, they pay with their own card.
+    Myself,
+    /// Someone paying a hosted checkout link: unticked, and it says that the wallet's owner (and their
+    /// funding keys) could charge it later (docs/CONTRACT.md "/checkout/{id}").
+    WalletOwner,
+}
+
 #[component]
-pub fn NewCardFields() -> impl IntoView {
+pub fn NewCardFields(save_for: SaveCardFor) -> impl IntoView {
+    let (save_label, save_checked) = match save_for {
+        SaveCardFor::Myself => ("Save this card", true),
+        SaveCardFor::WalletOwner => {
+            ("Save this card so the wallet's owner can add funds with it later", false)
+        }
+    };
     view! {
         <div class="field">
             <label for="add-card-number">"Card number"</label>
@@ -74,8 +90,8 @@ pub fn NewCardFields() -> impl IntoView {
             <input id="add-postal" name="postal_code" autocomplete="postal-code"/>
         </div>
         <label class="checkbox">
-            <input type="checkbox" name="save_card" value="on" checked=true/>
-            <span>"Save this card"</span>
+            <input type="checkbox" name="save_card" value="on" checked=save_checked/>
+            <span>{save_label}</span>
         </label>
     }
 }

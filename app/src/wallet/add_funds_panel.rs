@@ -5,7 +5,7 @@ use super::amount_field::TopUpAmountField;
 use super::dialog::Dialog;
 use super::server_fns::StartAddFunds;
 use crate::error::AppError;
-use crate::payments::new_card::NewCardFields;
+use crate::payments::new_card::{NewCardFields, SaveCardFor};
 use crate::payments::payment_method::PaymentMethodView;
 use crate::ui::form_error::FormError;
 use leptos::prelude::*;
@@ -53,7 +53,7 @@ pub fn AddFundsPanel(
                 </fieldset>
                 // Shown by CSS while "Use a new card" is checked (`:has`), so it works with JavaScript off too.
                 <div class="new-card stack">
-                    <NewCardFields/>
+                    <NewCardFields save_for=SaveCardFor::Myself/>
                 </div>
                 <FormError id="add-funds-error" message=error/>
                 <div class="row">

@@ -77,10 +77,13 @@ pub fn AttemptPanelView(
                         <input type="hidden" name="card" value="new"/>
                         <button type="submit" class="button">"Use another card"</button>
                     </form>
-                    <ActionForm action=retry>
-                        <input type="hidden" name="attempt_id" value=id.to_string()/>
-                        <button type="submit" class="button primary" data-pending="Retrying…">"Retry"</button>
-                    </ActionForm>
+                    // Retry charges only a card the account keeps (a card not saved is never charged again).
+                    {card_id.map(|_| view! {
+                        <ActionForm action=retry>
+                            <input type="hidden" name="attempt_id" value=id.to_string()/>
+                            <button type="submit" class="button primary" data-pending="Retrying…">"Retry"</button>
+                        </ActionForm>
+                    })}
                 </div>
                 {card_id.filter(|card| Some(*card) == editing).map(|card| view! {
                     <UpdateCardForm action=update card_id=card return_to=format!("/dashboard/wallet?attempt={id}") error=None/>

@@ -21,7 +21,7 @@ use {
     crate::payments::add_funds::{self, CardChoice},
     crate::payments::card::{Expiry, PostalCode},
     crate::payments::{attempt_store, card_store},
-    crate::server_fn_context::{answer_form, pool, processor},
+    crate::server_fn_context::{answer_form, person_payer, pool, processor},
 };
 
 /// The confirm step's view of a draft: the attempt and the balance it would leave.
@@ -86,7 +86,15 @@ pub async fn start_add_funds(
             Some(id) if id != "new" => CardChoice::Saved(id.parse().map_err(|_| AppError::NotFound)?),
             _ => CardChoice::New { card: new_card.parse()?, save: new_card.save() },
         };
-        let draft = add_funds::start_draft(&pool()?, &*processor()?, user.account_id, amount, choice).await?;
+        let draft = add_funds::start_draft(
+            &pool()?,
+            &*processor()?,
+            user.account_id,
+            amount,
+            choice,
+            person_payer()?,
+        )
+        .await?;
         leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", draft.id));
         Ok(draft)
     })
@@ -98,7 +106,9 @@ pub async fn start_add_funds(
 pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
     answer_form(async move {
         let user = require_user().await?;
-        let result = add_funds::confirm(&pool()?, &*processor()?, user.account_id, attempt_id).await?;
+        let result =
+            add_funds::confirm(&pool()?, &*processor()?, user.account_id, attempt_id, person_payer()?)
+                .await?;
         leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
         Ok(result)
     })
@@ -112,7 +122,8 @@ pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> 
         let user = require_user().await?;
         let (pool, processor) = (pool()?, processor()?);
         let draft = add_funds::retry_as_new_draft(&pool, user.account_id, attempt_id).await?;
-        let result = add_funds::confirm(&pool, &*processor, user.account_id, draft.id).await?;
+        let result =
+            add_funds::confirm(&pool, &*processor, user.account_id, draft.id, person_payer()?).await?;
         leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
         Ok(result)
     })

@@ -57,7 +57,9 @@ pub async fn payment_methods(
         (status = 200, description = "charged (`completed`), a checkout link (`requires_checkout`), or — without an amount — the balance and saved cards", body = FundResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 402, description = "card declined", body = CardErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 403, description = "the key may not add funds, or its daily funding limit is reached", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 429, description = "the account is locked after too many declines", body = ErrorBody)))]
 pub async fn fund(
     State(state): State<AppState>,
     SpendKey(key): SpendKey,
@@ -82,6 +84,7 @@ pub async fn fund(
     let amount = TopUpAmount::parse(&amount).map_err(AppError::from)?;
     let order = FundOrder {
         account_id: key.account_id,
+        spend_key_id: key.key_id,
         idempotency_key: &idempotency_key,
         amount,
         payment_method_id,

@@ -61,7 +61,7 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     .bind(visa.postal_code.as_str())
     .fetch_one(&mut *tx)
     .await?;
-    let agent = KeySettings::parse("Demo agent", "", "", &[], false)?;
+    let agent = KeySettings::parse("Demo agent", "", "", &[], false, "")?;
     let key_id = keys_db::create(pool, user.account_id, &agent).await?.key.id;
     let prices = catalog_prices(pool).await?;
     for (n, event) in demo_history(&prices).into_iter().enumerate() {

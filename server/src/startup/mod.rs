@@ -1,9 +1,11 @@
 //! Start-up, in order, each step in its own file: connect and migrate (`database`), the card processor and
 //! the recovery of payments an earlier stop left half-done (`payments`), the demo account (`demo_seed`,
-//! development only), sessions (`sessions`). `main.rs` runs them, then serves the router.
+//! development only), sessions and the maintenance job that
+//! forgets expired records (`sessions`, `maintenance`). `main.rs` runs them, then serves the router.
 
 pub mod database;
 pub mod demo_seed;
+pub mod maintenance;
 pub mod payments;
 pub mod sessions;
 

@@ -2,15 +2,16 @@
 //! (`app::payments::recovery`).
 
 use super::StartupError;
-use crate::config::Config;
+use crate::config::{Config, ProcessorChoice};
 use crate::sandbox_processor::SandboxProcessor;
 use app::payments::processor::PaymentProcessor;
 use app::payments::recovery;
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
 
-/// The card processor: the sandbox (no real one is configured in this build).
+/// The card processor `TOLLGATE_PROCESSOR` names (only the sandbox exists yet).
 pub async fn processor(pool: &PgPool, config: &Config) -> Result<Arc<dyn PaymentProcessor>, StartupError> {
+    let ProcessorChoice::Sandbox = config.processor;
     let sandbox = SandboxProcessor::install(pool.clone(), config.sandbox_latency)
         .await
         .map_err(StartupError::Processor)?;

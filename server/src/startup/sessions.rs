@@ -10,22 +10,15 @@ use tower_sessions::{
 use tower_sessions_sqlx_store::PostgresStore;
 
 /// The session layer. The cookie is HttpOnly, SameSite=Lax, Secure when configured, and carries only the
-/// session id; expired sessions are deleted every 10 minutes.
+/// session id; expired sessions are deleted by the maintenance job (`maintenance`).
 pub async fn session_layer(
     pool: &PgPool,
     config: &Config,
 ) -> Result<SessionManagerLayer<PostgresStore>, StartupError> {
     let store = PostgresStore::new(pool.clone());
     store.migrate().await.map_err(|e| StartupError::Sessions(e.to_string()))?;
-    tokio::spawn({
-        use tower_sessions_core::session_store::ExpiredDeletion;
-        let store = store.clone();
-        async move {
-            if let Err(err) = store.continuously_delete_expired(std::time::Duration::from_secs(600)).await {
-                tracing::error!(error = %err, "expired-session clean-up stopped");
-            }
-        }
-    });
+    // Expired sessions are deleted by the maintenance job, with the other records that expire.
+    super::maintenance::spawn(pool.clone(), store.clone());
     Ok(SessionManagerLayer::new(store)
         .with_name("tollgate_session")
         .with_http_only(true)

@@ -54,9 +54,12 @@ async fn deposit(
     text: &str,
     choice: CardChoice,
 ) -> AttemptView {
-    let draft = add_funds::start_draft(pool, processor, account_id, amount(text), choice).await.unwrap();
+    let draft =
+        add_funds::start_draft(pool, processor, account_id, amount(text), choice, crate::support::PERSON)
+            .await
+            .unwrap();
     assert_eq!(draft.status, AttemptStatus::Draft);
-    add_funds::confirm(pool, processor, account_id, draft.id).await.unwrap()
+    add_funds::confirm(pool, processor, account_id, draft.id, crate::support::PERSON).await.unwrap()
 }
 
 async fn balance_and_ledger(pool: &PgPool, account_id: Uuid) -> (Decimal, Decimal) {
@@ -105,13 +108,16 @@ async fn fifty_parallel_confirms_of_one_draft_charge_once_and_all_get_the_same_a
         me,
         amount("25.00"),
         new_card("4242424242424242", "12/30", "10001", true),
+        crate::support::PERSON,
     )
     .await
     .unwrap();
     let confirms: Vec<_> = (0..50)
         .map(|_| {
             let (pool, processor) = (pool.clone(), processor.clone());
-            tokio::spawn(async move { add_funds::confirm(&pool, &*processor, me, draft.id).await })
+            tokio::spawn(async move {
+                add_funds::confirm(&pool, &*processor, me, draft.id, crate::support::PERSON).await
+            })
         })
         .collect();
     let mut answers = Vec::new();
@@ -124,7 +130,10 @@ async fn fifty_parallel_confirms_of_one_draft_charge_once_and_all_get_the_same_a
     assert_eq!(count(&pool, "SELECT count(*) FROM ledger_entries").await, 1, "one ledger entry");
     assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::from(25), Decimal::from(25)));
     // And later replays (back button, resubmit) still answer the same.
-    assert_eq!(add_funds::confirm(&pool, &*processor, me, draft.id).await.unwrap(), answers[0]);
+    assert_eq!(
+        add_funds::confirm(&pool, &*processor, me, draft.id, crate::support::PERSON).await.unwrap(),
+        answers[0]
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -138,9 +147,16 @@ async fn twenty_drafts_confirmed_in_parallel_make_twenty_charges_and_an_exact_su
     for i in 0..20 {
         let text = format!("{}.{:02}", 10 + i, i * 3 + 1);
         drafts.push(
-            add_funds::start_draft(&pool, &*processor, me, amount(&text), CardChoice::Saved(card))
-                .await
-                .unwrap(),
+            add_funds::start_draft(
+                &pool,
+                &*processor,
+                me,
+                amount(&text),
+                CardChoice::Saved(card),
+                crate::support::PERSON,
+            )
+            .await
+            .unwrap(),
         );
     }
     let expected: Decimal = Decimal::from(10) + drafts.iter().map(|d| d.amount.amount()).sum::<Decimal>();
@@ -148,7 +164,9 @@ async fn twenty_drafts_confirmed_in_parallel_make_twenty_charges_and_an_exact_su
         .iter()
         .map(|d| {
             let (pool, processor, id) = (pool.clone(), processor.clone(), d.id);
-            tokio::spawn(async move { add_funds::confirm(&pool, &*processor, me, id).await })
+            tokio::spawn(async move {
+                add_funds::confirm(&pool, &*processor, me, id, crate::support::PERSON).await
+            })
         })
         .collect();
     for confirm in confirms {
@@ -259,6 +277,7 @@ async fn five_declines_in_ten_minutes_lock_new_attempts(pool: PgPool) {
         me,
         amount("10"),
         new_card("4242424242424242", "12/30", "10001", false),
+        crate::support::PERSON,
     )
     .await;
     assert_eq!(sixth.unwrap_err(), AppError::CardTestingLocked);
@@ -273,7 +292,8 @@ async fn five_declines_in_ten_minutes_lock_new_attempts(pool: PgPool) {
         &*processor,
         me,
         amount("10"),
-        new_card("4242424242424242", "12/30", "10001", false)
+        new_card("4242424242424242", "12/30", "10001", false),
+        crate::support::PERSON
     )
     .await
     .is_ok());
@@ -287,17 +307,29 @@ async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
     let paid =
         deposit(&pool, &*processor, alice, "10", new_card("4242424242424242", "12/30", "10001", true)).await;
     let alices_card = paid.payment_method_id.unwrap();
-    let draft =
-        add_funds::start_draft(&pool, &*processor, alice, amount("10"), CardChoice::Saved(alices_card))
-            .await
-            .unwrap();
+    let draft = add_funds::start_draft(
+        &pool,
+        &*processor,
+        alice,
+        amount("10"),
+        CardChoice::Saved(alices_card),
+        crate::support::PERSON,
+    )
+    .await
+    .unwrap();
 
-    let steal =
-        add_funds::start_draft(&pool, &*processor, mallory, amount("10"), CardChoice::Saved(alices_card))
-            .await;
+    let steal = add_funds::start_draft(
+        &pool,
+        &*processor,
+        mallory,
+        amount("10"),
+        CardChoice::Saved(alices_card),
+        crate::support::PERSON,
+    )
+    .await;
     assert_eq!(steal.unwrap_err(), AppError::NotFound);
     assert_eq!(
-        add_funds::confirm(&pool, &*processor, mallory, draft.id).await.unwrap_err(),
+        add_funds::confirm(&pool, &*processor, mallory, draft.id, crate::support::PERSON).await.unwrap_err(),
         AppError::NotFound
     );
     assert_eq!(attempt_store::attempt(&pool, mallory, paid.id).await.unwrap_err(), AppError::NotFound);
@@ -356,9 +388,10 @@ async fn pending_after_lost_answer(
     let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: charged };
     let me = account(pool, email).await;
     let choice = new_card("4242424242424242", "12/30", "10001", true);
-    let draft = add_funds::start_draft(pool, &flaky, me, amount(text), choice).await.unwrap();
+    let draft =
+        add_funds::start_draft(pool, &flaky, me, amount(text), choice, crate::support::PERSON).await.unwrap();
     assert_eq!(
-        add_funds::confirm(pool, &flaky, me, draft.id).await.unwrap_err(),
+        add_funds::confirm(pool, &flaky, me, draft.id, crate::support::PERSON).await.unwrap_err(),
         AppError::ProcessorUnavailable
     );
     (me, draft.id, flaky)
@@ -386,7 +419,10 @@ async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPo
         assert_eq!((settled.status, settled.balance_after), (AttemptStatus::Succeeded, Some(usd("42.50"))));
         assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::new(4250, 2), Decimal::new(4250, 2)));
         // A confirm arriving late (the person pressed again) replays the result: no second charge.
-        assert_eq!(add_funds::confirm(&pool, &*sandbox, me, attempt_id).await.unwrap(), settled);
+        assert_eq!(
+            add_funds::confirm(&pool, &*sandbox, me, attempt_id, crate::support::PERSON).await.unwrap(),
+            settled
+        );
     }
     assert_eq!(
         count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await,

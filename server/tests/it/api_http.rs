@@ -41,7 +41,7 @@ async fn agent(app: &TestApp, email: &str, balance: &str, settings: KeySettings)
 
 fn settings(limit: &str, services: &[&str], allow_funding: bool) -> KeySettings {
     let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
-    KeySettings::parse("agent", limit, "daily", &services, allow_funding).unwrap()
+    KeySettings::parse("agent", limit, "daily", &services, allow_funding, "").unwrap()
 }
 
 async fn api(
@@ -603,12 +603,7 @@ async fn a_key_created_without_javascript_shows_its_secret_once_and_stores_only_
 }
 
 fn test_config() -> server::Config {
-    server::Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some("postgres://unused".into()),
-        "TOLLGATE_SANDBOX_LATENCY_MS" => Some("20".into()),
-        _ => None,
-    })
-    .unwrap()
+    crate::support::test_config(&[("TOLLGATE_SANDBOX_LATENCY_MS", "20")])
 }
 
 /// A first deposit of $10 with Visa 4242 saves it as the default card.
@@ -626,11 +621,18 @@ async fn save_card(
         postal_code: PostalCode::parse("94107").unwrap(),
     };
     let amount = app::money::TopUpAmount::parse("10").unwrap();
-    let draft =
-        add_funds::start_draft(&app.pool, processor, account, amount, CardChoice::New { card, save: true })
-            .await
-            .unwrap();
-    let done = add_funds::confirm(&app.pool, processor, account, draft.id).await.unwrap();
+    let draft = add_funds::start_draft(
+        &app.pool,
+        processor,
+        account,
+        amount,
+        CardChoice::New { card, save: true },
+        crate::support::PERSON,
+    )
+    .await
+    .unwrap();
+    let done =
+        add_funds::confirm(&app.pool, processor, account, draft.id, crate::support::PERSON).await.unwrap();
     done.payment_method_id.unwrap()
 }
 

@@ -26,6 +26,7 @@ async fn start_server(db: &str, port: u16, hang_after_charge: bool) -> Child {
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "tollgate")
         .env("TOLLGATE_SANDBOX_LATENCY_MS", "0")
+        .env("TOLLGATE_PROCESSOR", "sandbox")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());

@@ -95,6 +95,8 @@ async fn the_ledger_is_append_only_and_the_wallet_cannot_go_negative_even_by_han
     let delete =
         sqlx::query("DELETE FROM ledger_entries WHERE account_id = $1").bind(account).execute(&pool).await;
     assert!(delete.is_err());
+    let truncate = sqlx::query("TRUNCATE ledger_entries CASCADE").execute(&pool).await;
+    assert!(truncate.unwrap_err().to_string().contains("append-only (TRUNCATE refused)"));
     let overdraw = sqlx::query("UPDATE wallets SET balance = -1 WHERE account_id = $1")
         .bind(account)
         .execute(&pool)

@@ -2,6 +2,7 @@
 //! router, real PostgreSQL (`#[sqlx::test]` gives each test a fresh migrated database), the sandbox
 //! processor, and the real binary for the crash test. `support` starts the server for a test.
 
+mod abuse_limits;
 mod add_funds;
 mod api_http;
 mod auth_http;

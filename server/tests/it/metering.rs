@@ -40,7 +40,7 @@ async fn account_with_balance(pool: &PgPool, email: &str, balance: &str) -> Uuid
 }
 
 async fn key(pool: &PgPool, account: Uuid, limit: &str, period: &str) -> Uuid {
-    let settings = KeySettings::parse("agent", limit, period, &[], false).unwrap();
+    let settings = KeySettings::parse("agent", limit, period, &[], false, "").unwrap();
     keys_db::create(pool, account, &settings).await.unwrap().key.id
 }
 

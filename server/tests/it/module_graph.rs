@@ -13,9 +13,9 @@ use syn::visit::Visit;
 
 /// The app crate's top-level modules, lowest layer first. A module may import only from earlier layers.
 const APP_LAYERS: &[&[&str]] = &[
-    &["money", "utc", "url_query", "random"],
+    &["money", "utc", "url_query", "random", "client_ip"],
     &["error"],
-    &["catalog", "ledger", "ui"],
+    &["catalog", "ledger", "ui", "throttle"],
     &["payments"],
     &["server_fn_context"],
     &["auth"],
@@ -31,7 +31,16 @@ const APP_LAYERS: &[&[&str]] = &[
 
 /// The server crate's top-level modules, lowest layer first.
 const SERVER_LAYERS: &[&[&str]] = &[
-    &["config", "sandbox_processor", "health", "page_guard", "cross_site", "call_cache", "page_cache"],
+    &[
+        "config",
+        "client_ip",
+        "sandbox_processor",
+        "health",
+        "page_guard",
+        "cross_site",
+        "call_cache",
+        "page_cache",
+    ],
     &["state", "startup"],
     &["api", "key_form", "usage_export"],
     &["router"],

@@ -139,7 +139,7 @@ async fn pages_loaded_while_calls_are_charged_never_show_an_older_balance(pool: 
     };
     ledger::post(&mut tx, deposit).await.unwrap();
     tx.commit().await.unwrap();
-    let settings = KeySettings::parse("agent", "", "daily", &[], false).unwrap();
+    let settings = KeySettings::parse("agent", "", "daily", &[], false, "").unwrap();
     let secret = keys_db::create(&pool, account, &settings).await.unwrap().secret;
 
     // Four agents make 60 paid calls each through the API (an exa search costs $0.005).

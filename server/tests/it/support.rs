@@ -1,10 +1,13 @@
 //! `spawn_app`: the real router on a random local port, on the test's own migrated database.
 
+use app::client_ip::ClientIp;
+use app::payments::card_testing::Payer;
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect, Client, Response};
 use rust_decimal::Decimal;
 use server::{build_router, prepare_payments, session_layer, Config};
 use sqlx::PgPool;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use uuid::Uuid;
 
 /// The Add Funds form for a new Visa card the sandbox approves ($25, saved), as the page posts it.
@@ -34,20 +37,46 @@ pub struct TestApp {
     pub client: Client,
 }
 
-pub async fn spawn_app(pool: PgPool) -> TestApp {
-    let config = Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some("postgres://unused-in-tests".into()),
-        "TOLLGATE_SANDBOX_LATENCY_MS" => Some("0".into()),
-        _ => None,
+/// A person paying from 127.0.0.1, with a per-IP card-attempt limit no test reaches unless it means to.
+pub const PERSON: Payer =
+    Payer::Person { ip: ClientIp(IpAddr::V4(Ipv4Addr::LOCALHOST)), card_attempts_per_ip: 1_000_000 };
+
+/// The server's configuration in tests: the sandbox with no latency, limits that a test suite signing up
+/// many accounts from one address doesn't reach, and `settings` on top (e.g. a lower limit to test it).
+pub fn test_config(settings: &[(&str, &str)]) -> Config {
+    let settings: Vec<(String, String)> =
+        settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Config::from_lookup(move |name| {
+        if let Some((_, v)) = settings.iter().find(|(k, _)| k == name) {
+            return Some(v.clone());
+        }
+        match name {
+            "DATABASE_URL" => Some("postgres://unused-in-tests".into()),
+            "TOLLGATE_PROCESSOR" => Some("sandbox".into()),
+            "TOLLGATE_SANDBOX_LATENCY_MS" => Some("0".into()),
+            "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN" | "TOLLGATE_SIGNUPS_PER_IP_HOUR" => Some("100000".into()),
+            _ => None,
+        }
     })
-    .expect("test config");
+    .expect("test config")
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, &[]).await
+}
+
+/// `spawn_app` with settings of the test's own (see `test_config`).
+pub async fn spawn_app_with(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
+    let config = test_config(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
     let options = LeptosOptions::builder().output_name("tollgate").site_addr(addr).build();
     let sessions = session_layer(&pool, &config).await.expect("sessions");
     let processor = prepare_payments(&pool, &config).await.expect("processor");
     let router = build_router(options, pool.clone(), processor, &config, sessions);
-    tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap()
+    });
     TestApp { base: format!("http://{addr}"), pool, client: browser_like_client() }
 }
 
@@ -93,9 +122,21 @@ impl TestApp {
         path: &str,
         fields: &[(&str, &str)],
     ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.call_from("127.0.0.1", path, fields).await
+    }
+
+    /// `call` as relayed by a proxy for the client at `client_ip` (believed only when the app trusts
+    /// 127.0.0.1 as a proxy: `TOLLGATE_TRUSTED_PROXIES`).
+    pub async fn call_from(
+        &self,
+        client_ip: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, serde_json::Value) {
         let res = self
             .client
             .post(self.url(path))
+            .header("x-forwarded-for", client_ip)
             .header(header::ORIGIN, &self.base)
             .header(header::ACCEPT, "application/json")
             .form(fields)

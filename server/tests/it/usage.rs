@@ -44,7 +44,7 @@ async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid
     };
     ledger::post(&mut tx, posting).await.unwrap();
     tx.commit().await.unwrap();
-    let key = keys_db::create(pool, account, &KeySettings::parse("k", "", "", &[], false).unwrap())
+    let key = keys_db::create(pool, account, &KeySettings::parse("k", "", "", &[], false, "").unwrap())
         .await
         .unwrap()
         .key
@@ -218,9 +218,10 @@ async fn the_csv_the_api_and_the_page_report_the_same_usage(pool: PgPool) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let created = keys_db::create(&app.pool, account, &KeySettings::parse("k", "", "", &[], false).unwrap())
-        .await
-        .unwrap();
+    let created =
+        keys_db::create(&app.pool, account, &KeySettings::parse("k", "", "", &[], false, "").unwrap())
+            .await
+            .unwrap();
     let client = reqwest::Client::new();
     for (service, model, input, output) in [
         ("openai", "gpt-4o-mini", 1000, 500),

@@ -1,0 +1,41 @@
+//! The address a request came from, as the abuse limits count it (docs/CONTRACT.md "Limits and account
+//! security"). The server works it out once per request (`server/src/client_ip.rs`: the socket's peer,
+//! or `X-Forwarded-For` only from a trusted proxy) and puts it in the request's extensions.
+
+use std::net::IpAddr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    /// What a per-IP limit counts: an IPv4 address as it is; an IPv6 address by its /64, since one
+    /// subscriber is usually handed a whole /64 and could otherwise step through it.
+    pub fn limit_subject(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_of_one_network_are_one_subject() {
+        let a = ClientIp("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = ClientIp("2001:db8:1:2:bbbb::9".parse().unwrap());
+        let c = ClientIp("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a.limit_subject(), b.limit_subject());
+        assert_ne!(a.limit_subject(), c.limit_subject());
+        assert_eq!(ClientIp("::ffff:10.0.0.7".parse().unwrap()).limit_subject(), "10.0.0.7");
+        assert_eq!(ClientIp("10.0.0.7".parse().unwrap()).limit_subject(), "10.0.0.7");
+    }
+}

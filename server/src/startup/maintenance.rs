@@ -1,0 +1,47 @@
+//! The maintenance job: every few minutes, forgets what has outlived its promise — expired sessions,
+//! idempotency keys older than 24 h (docs/CONTRACT.md "JSON API"), rate-limit events and blocks that can no
+//! longer refuse anything. Every server runs it; each statement is idempotent, so two at once do no harm.
+//! A failed pass is logged and the next one runs as usual: one database hiccup never stops the job.
+
+use app::error::AppError;
+use app::throttle;
+use sqlx::PgPool;
+use std::time::Duration;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
+
+const EVERY: Duration = Duration::from_secs(300);
+
+pub fn spawn(pool: PgPool, sessions: PostgresStore) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(err) = sessions.delete_expired().await {
+                tracing::error!(error = %err, "deleting expired sessions failed; retrying next pass");
+            }
+            match run_once(&pool).await {
+                Ok(0) => {}
+                Ok(forgotten) => tracing::info!(forgotten, "maintenance pass"),
+                Err(err) => tracing::error!(error = %err, "maintenance pass failed; retrying next pass"),
+            }
+        }
+    });
+}
+
+/// One pass over the database's expiring records; how many rows it forgot.
+pub async fn run_once(pool: &PgPool) -> Result<u64, AppError> {
+    let mut forgotten = throttle::purge_expired(pool).await?;
+    forgotten += sqlx::query("DELETE FROM api_idempotency WHERE created_at < now() - interval '24 hours'")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    forgotten += sqlx::query(
+        "UPDATE requests SET idempotency_key = NULL
+          WHERE idempotency_key IS NOT NULL AND created_at < now() - interval '24 hours'",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(forgotten)
+}
