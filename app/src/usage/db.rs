@@ -9,12 +9,58 @@ use crate::money::Usd;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
 
-/// An IANA timezone name Postgres and chrono-tz both know (`UTC`, `Asia/Kathmandu`).
+/// An IANA timezone name chrono-tz knows (`UTC`, `Asia/Kathmandu`). For a name from outside (a form, a
+/// query), use `known_timezone`, which also asks PostgreSQL.
 pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, AppError> {
     name.parse::<chrono_tz::Tz>().map_err(|_| AppError::TimezoneInvalid)
+}
+
+/// The timezone names this PostgreSQL knows, read once per process (its tz database doesn't change while
+/// it runs; a process-wide cache of a fact of the database, not state).
+async fn postgres_timezones(pool: &PgPool) -> Result<&'static HashSet<String>, AppError> {
+    static NAMES: tokio::sync::OnceCell<HashSet<String>> = tokio::sync::OnceCell::const_new();
+    NAMES
+        .get_or_try_init(|| async {
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pg_timezone_names").fetch_all(pool).await?;
+            Ok::<_, AppError>(names.into_iter().collect())
+        })
+        .await
+}
+
+/// A timezone both chrono-tz and PostgreSQL know: every day boundary is computed by both (pages in Rust,
+/// rollups in SQL), so a name only one of them knows would make the account's every paid call fail.
+pub async fn known_timezone(pool: &PgPool, name: &str) -> Result<chrono_tz::Tz, AppError> {
+    let tz = parse_timezone(name)?;
+    if !postgres_timezones(pool).await?.contains(tz.name()) {
+        return Err(AppError::TimezoneInvalid);
+    }
+    Ok(tz)
+}
+
+/// Every timezone a person may choose (the "Timezone" select): those both chrono-tz and PostgreSQL know.
+pub async fn selectable_timezones(pool: &PgPool) -> Result<Vec<String>, AppError> {
+    let known = postgres_timezones(pool).await?;
+    Ok(chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .filter(|n| known.contains(*n))
+        .map(String::from)
+        .collect())
+}
+
+/// The first and last day any usage view or export takes (docs/CONTRACT.md "Limits and account security"):
+/// far wider than any account's history, and far from the calendar's edges, so no date arithmetic on a
+/// request's dates can overflow.
+pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a date");
+
+/// Whether a day is one a view may show.
+pub fn is_within_bounds(day: NaiveDate) -> bool {
+    (FIRST_DAY..=LAST_DAY).contains(&day)
 }
 
 #[tracing::instrument(name = "usage::account_timezone", skip(pool))]
@@ -41,7 +87,12 @@ pub fn selected_days(
     let date = |raw: Option<&str>| {
         raw.map(str::trim)
             .filter(|d| !d.is_empty())
-            .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| AppError::DateRangeInvalid))
+            .map(|d| {
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| is_within_bounds(*d))
+                    .ok_or(AppError::DateRangeInvalid)
+            })
             .transpose()
     };
     let until = date(until)?.unwrap_or_else(|| today_in(tz));
@@ -79,7 +130,11 @@ pub async fn daily_summary(
     end: NaiveDate,
     tz: chrono_tz::Tz,
 ) -> Result<UsageSummary, AppError> {
-    if end < start || (end - start).num_days() >= MAX_RANGE_DAYS {
+    if end < start
+        || (end - start).num_days() >= MAX_RANGE_DAYS
+        || !is_within_bounds(start)
+        || !is_within_bounds(end)
+    {
         return Err(AppError::DateRangeInvalid);
     }
     let rows: Vec<DayServiceRow> = sqlx::query_as(DAILY_SUMMARY_SQL)

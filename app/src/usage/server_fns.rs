@@ -76,10 +76,10 @@ pub async fn get_usage(
     })
 }
 
-/// Every IANA timezone, for the "Timezone" select.
+/// Every IANA timezone both we and PostgreSQL know, for the "Timezone" select.
 #[server(endpoint = "usage/timezones")]
 pub async fn list_timezones() -> Result<Vec<String>, AppError> {
-    Ok(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_string()).collect())
+    db::selectable_timezones(&pool()?).await
 }
 
 /// "Set timezone": the account's days, here and in `/v1/usage`, start at midnight in this timezone.
@@ -87,8 +87,9 @@ pub async fn list_timezones() -> Result<Vec<String>, AppError> {
 pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
     answer_form(async move {
         let user = require_user().await?;
-        let tz = db::parse_timezone(timezone.trim())?;
-        db::set_account_timezone(&pool()?, user.account_id, tz).await
+        let pool = pool()?;
+        let tz = db::known_timezone(&pool, timezone.trim()).await?;
+        db::set_account_timezone(&pool, user.account_id, tz).await
     })
     .await
 }

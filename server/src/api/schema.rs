@@ -214,9 +214,9 @@ pub struct RequestListQuery {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
-    /// The first day (YYYY-MM-DD); default 6 days before `end`.
+    /// The first day (YYYY-MM-DD, 2000-01-01 to 2100-12-31); default 6 days before `end`.
     pub start: Option<NaiveDate>,
-    /// The last day (YYYY-MM-DD), inclusive; default today in `tz`.
+    /// The last day (YYYY-MM-DD, 2000-01-01 to 2100-12-31), inclusive; default today in `tz`.
     pub end: Option<NaiveDate>,
     /// An IANA timezone, e.g. `Asia/Kathmandu`; default the account's.
     #[param(min_length = 1, max_length = 64)]

@@ -5,9 +5,10 @@ use super::extract::ApiQuery;
 use super::schema::{UsageQuery, UsageReport};
 use super::spend_key::SpendKey;
 use crate::state::AppState;
+use app::error::AppError;
 use app::usage::db as usage_db;
 use axum::{extract::State, Json};
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 
 /// Spend and completed calls per day (every day listed, empty ones with zeros), by service, with totals.
 /// Defaults: the last 7 days including today, in the account's timezone; `end` is inclusive.
@@ -19,13 +20,18 @@ pub async fn usage(
     SpendKey(key): SpendKey,
     ApiQuery(query): ApiQuery<UsageQuery>,
 ) -> ApiResult<Json<UsageReport>> {
-    let tz_name = match query.tz {
-        Some(tz) => tz,
-        None => usage_db::account_timezone(&state.pool, key.account_id).await?,
+    let tz = match query.tz {
+        Some(tz) => usage_db::known_timezone(&state.pool, &tz).await?,
+        None => usage_db::parse_timezone(&usage_db::account_timezone(&state.pool, key.account_id).await?)?,
     };
-    let tz = usage_db::parse_timezone(&tz_name)?;
-    let end = query.end.unwrap_or_else(|| usage_db::today_in(tz));
-    let start = query.start.unwrap_or(end - Duration::days(6));
+    // Days outside 2000–2100 are refused before any date arithmetic (docs/CONTRACT.md "Limits and account
+    // security").
+    let in_bounds = |day: Option<NaiveDate>| match day {
+        Some(day) if !usage_db::is_within_bounds(day) => Err(AppError::InvalidQuery),
+        day => Ok(day),
+    };
+    let end = in_bounds(query.end)?.unwrap_or_else(|| usage_db::today_in(tz));
+    let start = in_bounds(query.start)?.unwrap_or(end - Duration::days(6));
     let summary = usage_db::daily_summary(&state.pool, key.account_id, start, end, tz).await?;
     Ok(Json(summary.into()))
 }

@@ -281,3 +281,55 @@ async fn the_csv_the_api_and_the_page_report_the_same_usage(pool: PgPool) {
         .sum();
     assert_eq!(day_rows, csv_sum);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn dates_outside_2000_to_2100_and_timezones_postgres_lacks_are_refused_not_crashed_on(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("edges@example.test", "a-long-password").await;
+    let account: Uuid =
+        sqlx::query_scalar("SELECT account_id FROM memberships").fetch_one(&app.pool).await.unwrap();
+    let created =
+        keys_db::create(&app.pool, account, &KeySettings::parse("k", "", "", &[], false, "").unwrap())
+            .await
+            .unwrap();
+    let client = reqwest::Client::new();
+    let v1 =
+        |query: &str| client.get(app.url(&format!("/v1/usage?{query}"))).bearer_auth(&created.secret).send();
+    for query in
+        ["end=-262143-01-01", "start=+262142-12-31&end=+262142-12-31", "end=1999-12-31", "start=2101-01-01"]
+    {
+        let res = v1(query).await.unwrap();
+        assert_eq!(res.status(), 400, "{query}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": "A query parameter is not valid for this call", "code": 400})
+        );
+    }
+    assert_eq!(v1("start=2000-01-01&end=2000-12-31").await.unwrap().status(), 200);
+    assert_eq!(v1("start=2100-12-25&end=2100-12-31").await.unwrap().status(), 200);
+    // The page and the export: the page's date message, never a crash.
+    for until in ["%2B262142-12-31", "1999-12-31", "-262143-01-01"] {
+        let page = app.get(&format!("/dashboard/usage?until={until}")).await;
+        assert_eq!(page.status(), 200, "{until}");
+        assert!(page.text().await.unwrap().contains("Choose dates as YYYY-MM-DD"), "{until}");
+        let csv = app.get(&format!("/dashboard/usage/export.csv?until={until}")).await;
+        assert!(csv.status().is_client_error() || csv.status().is_redirection(), "{until}: {}", csv.status());
+    }
+    // Timezones: one neither knows, and any chrono-tz knows but this PostgreSQL doesn't, are refused; every
+    // zone offered in the select is one PostgreSQL knows.
+    let postgres: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pg_timezone_names").fetch_all(&app.pool).await.unwrap();
+    let chrono_only =
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).filter(|n| !postgres.iter().any(|p| p == n));
+    for name in ["Mars/Olympus_Mons"].into_iter().chain(chrono_only) {
+        let (_, answer) = app.call("/api/usage/timezone", &[("timezone", name)]).await;
+        assert_eq!(answer, serde_json::json!("timezone_invalid"), "{name}");
+        assert_eq!(v1(&format!("tz={name}")).await.unwrap().status(), 400, "{name}");
+    }
+    let (_, offered) = app.call("/api/usage/timezones", &[]).await;
+    let offered: Vec<String> = serde_json::from_value(offered).unwrap();
+    assert!(offered.len() > 300 && offered.iter().all(|n| postgres.contains(n)));
+    let (status, _) = app.call("/api/usage/timezone", &[("timezone", "Asia/Kathmandu")]).await;
+    assert_eq!(status, 200);
+}
