@@ -44,9 +44,9 @@ port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", (
 e2e_db=$(scripts/pg.sh fresh test tollgate_e2e)
 rm -rf end2end/artifacts
 # Logged at debug, so the card-data check reads everything the server could have logged. Every journey
-# comes from 127.0.0.1, so the per-IP limits are raised (the Rust tests check them at their defaults).
+# comes from 127.0.0.1, so the per-IP card-attempt limit is raised (the Rust tests check them at their defaults).
 DATABASE_URL="$e2e_db" LEPTOS_SITE_ADDR="127.0.0.1:$port" TOLLGATE_SEED_DEMO=true TOLLGATE_PROCESSOR=sandbox \
-  TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN=100000 TOLLGATE_SIGNUPS_PER_IP_HOUR=100000 RUST_LOG=${RUST_LOG:-debug} \
+  TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN=100000 RUST_LOG=${RUST_LOG:-debug} \
   "$server_bin" >"$logs/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -5,21 +5,33 @@
 use std::net::IpAddr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientIp(pub IpAddr);
+pub struct ClientIp(IpAddr);
 
 impl ClientIp {
+    /// The client at `ip`; an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) is its IPv4 address.
+    pub const fn new(ip: IpAddr) -> ClientIp {
+        match ip {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientIp(IpAddr::V4(v4)),
+                None => ClientIp(ip),
+            },
+            IpAddr::V4(_) => ClientIp(ip),
+        }
+    }
+
+    pub fn ip(self) -> IpAddr {
+        self.0
+    }
+
     /// What a per-IP limit counts: an IPv4 address as it is; an IPv6 address by its /64, since one
     /// subscriber is usually handed a whole /64 and could otherwise step through it.
     pub fn limit_subject(&self) -> String {
         match self.0 {
             IpAddr::V4(v4) => v4.to_string(),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.to_string(),
-                None => {
-                    let s = v6.segments();
-                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-                }
-            },
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
         }
     }
 }
@@ -30,12 +42,12 @@ mod tests {
 
     #[test]
     fn ipv6_addresses_of_one_network_are_one_subject() {
-        let a = ClientIp("2001:db8:1:2:aaaa::1".parse().unwrap());
-        let b = ClientIp("2001:db8:1:2:bbbb::9".parse().unwrap());
-        let c = ClientIp("2001:db8:1:3::1".parse().unwrap());
+        let client = |s: &str| ClientIp::new(s.parse().unwrap());
+        let (a, b, c) =
+            (client("2001:db8:1:2:aaaa::1"), client("2001:db8:1:2:bbbb::9"), client("2001:db8:1:3::1"));
         assert_eq!(a.limit_subject(), b.limit_subject());
         assert_ne!(a.limit_subject(), c.limit_subject());
-        assert_eq!(ClientIp("::ffff:10.0.0.7".parse().unwrap()).limit_subject(), "10.0.0.7");
-        assert_eq!(ClientIp("10.0.0.7".parse().unwrap()).limit_subject(), "10.0.0.7");
+        assert_eq!(client("::ffff:10.0.0.7").limit_subject(), "10.0.0.7");
+        assert_eq!(client("10.0.0.7").limit_subject(), "10.0.0.7");
     }
 }

@@ -12,20 +12,12 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 /// The per-IP limits that are settings (docs/CONTRACT.md "Limits and account security"), so a test suite
-/// that signs up many accounts from one address can raise them. The server reads them from the
+/// that makes many card attempts from one address can raise them. The server reads them from the
 /// environment and puts them into every request's context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AbuseSettings {
     /// `TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN`, default 10.
     pub card_attempts_per_ip_10min: u32,
-    /// `TOLLGATE_SIGNUPS_PER_IP_HOUR`, default 10.
-    pub signups_per_ip_hour: u32,
-}
-
-impl Default for AbuseSettings {
-    fn default() -> Self {
-        AbuseSettings { card_attempts_per_ip_10min: 10, signups_per_ip_hour: 10 }
-    }
 }
 
 /// One rule: at most `max` events per `window` for one subject of `bucket`.
@@ -46,16 +38,6 @@ pub enum Verdict {
     Refused { until: DateTime<Utc> },
 }
 
-impl Verdict {
-    /// Whole minutes until a refused subject may try again, rounded up (at least 1).
-    pub fn minutes_left(&self) -> i64 {
-        match self {
-            Verdict::Allowed => 0,
-            Verdict::Refused { until } => ((*until - Utc::now()).num_seconds().max(1) + 59) / 60,
-        }
-    }
-}
-
 /// Counts one event for `subject` if it is within the limit; refuses it (counting nothing) if the subject
 /// is blocked or this event would go over, in which case the block starts now.
 #[tracing::instrument(name = "throttle::take", skip(pool))]
@@ -71,27 +53,6 @@ pub async fn take(pool: &PgPool, limit: Limit, subject: &str) -> Result<Verdict,
     }
     tx.commit().await?;
     Ok(verdict)
-}
-
-/// Whether `subject` would be refused now, counting nothing (e.g. before checking a password, whose
-/// failures alone are counted with `record`).
-#[tracing::instrument(name = "throttle::check", skip(pool))]
-pub async fn check(pool: &PgPool, limit: Limit, subject: &str) -> Result<Verdict, AppError> {
-    let mut tx = pool.begin().await?;
-    let verdict = verdict_locked(&mut tx, limit, subject).await?;
-    tx.commit().await?;
-    Ok(verdict)
-}
-
-/// Counts one event for `subject` whatever the verdict (a failure that happened).
-#[tracing::instrument(name = "throttle::record", skip(pool))]
-pub async fn record(pool: &PgPool, limit: Limit, subject: &str) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO throttle_events (bucket, subject) VALUES ($1, $2)")
-        .bind(limit.bucket)
-        .bind(subject)
-        .execute(pool)
-        .await?;
-    Ok(())
 }
 
 /// The verdict, under the subject's advisory lock (held until `tx` ends). Going over starts the block.

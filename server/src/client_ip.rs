@@ -21,14 +21,13 @@ use std::sync::Arc;
 pub struct TrustedProxies(pub Arc<Vec<IpNet>>);
 
 impl TrustedProxies {
-    fn trusts(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        self.0.iter().any(|net| net.contains(&ip))
+    fn trusts(&self, client: ClientIp) -> bool {
+        self.0.iter().any(|net| net.contains(&client.ip()))
     }
 
     /// The client behind `peer`, given the request's `X-Forwarded-For` values in order.
-    pub fn client_of(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
-        let peer = canonical(peer);
+    pub fn client_of(&self, peer: IpAddr, forwarded_for: &[&str]) -> ClientIp {
+        let peer = ClientIp::new(peer);
         if !self.trusts(peer) {
             return peer;
         }
@@ -40,7 +39,7 @@ impl TrustedProxies {
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
-            let Ok(ip) = hop.parse::<IpAddr>().map(canonical) else {
+            let Ok(ip) = hop.parse::<IpAddr>().map(ClientIp::new) else {
                 // An entry that isn't an address: stop at the last one we could trust.
                 return client;
             };
@@ -53,14 +52,6 @@ impl TrustedProxies {
     }
 }
 
-/// `::ffff:1.2.3.4` is 1.2.3.4.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// The middleware: every request leaves with a `ClientIp`.
 pub async fn attach_client_ip(
     State(trusted): State<TrustedProxies>,
@@ -70,7 +61,7 @@ pub async fn attach_client_ip(
     let peer = match request.extensions().get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(addr)) => addr.ip(),
         None => {
-            // Only when served without connect info (see `serve`); every such request shares one subject.
+            // Only when served without connect info (see `build_router`); such requests share one subject.
             tracing::warn!("request without a peer address; counted as 0.0.0.0");
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
         }
@@ -78,7 +69,7 @@ pub async fn attach_client_ip(
     let forwarded: Vec<&str> =
         request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
     let client = trusted.client_of(peer, &forwarded);
-    request.extensions_mut().insert(ClientIp(client));
+    request.extensions_mut().insert(client);
     next.run(request).await
 }
 
@@ -94,23 +85,27 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn client(s: &str) -> ClientIp {
+        ClientIp::new(ip(s))
+    }
+
     #[test]
     fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
         let none = proxies(&[]);
-        assert_eq!(none.client_of(ip("203.0.113.9"), &["198.51.100.1"]), ip("203.0.113.9"));
+        assert_eq!(none.client_of(ip("203.0.113.9"), &["198.51.100.1"]), client("203.0.113.9"));
         let lb = proxies(&["10.0.0.0/8"]);
-        assert_eq!(lb.client_of(ip("10.1.2.3"), &["198.51.100.1"]), ip("198.51.100.1"));
+        assert_eq!(lb.client_of(ip("10.1.2.3"), &["198.51.100.1"]), client("198.51.100.1"));
         // A client that forges the header: the forged entry is left of the one our proxy added.
-        assert_eq!(lb.client_of(ip("10.1.2.3"), &["6.6.6.6, 198.51.100.1"]), ip("198.51.100.1"));
+        assert_eq!(lb.client_of(ip("10.1.2.3"), &["6.6.6.6, 198.51.100.1"]), client("198.51.100.1"));
         // Two trusted hops, several header lines.
-        assert_eq!(lb.client_of(ip("10.1.2.3"), &["198.51.100.1", "10.9.9.9"]), ip("198.51.100.1"));
+        assert_eq!(lb.client_of(ip("10.1.2.3"), &["198.51.100.1", "10.9.9.9"]), client("198.51.100.1"));
         // Nothing but proxies: the leftmost one.
-        assert_eq!(lb.client_of(ip("10.1.2.3"), &["10.4.4.4"]), ip("10.4.4.4"));
+        assert_eq!(lb.client_of(ip("10.1.2.3"), &["10.4.4.4"]), client("10.4.4.4"));
         // Garbage in the header: stop at the last trusted hop.
-        assert_eq!(lb.client_of(ip("10.1.2.3"), &["not-an-ip"]), ip("10.1.2.3"));
+        assert_eq!(lb.client_of(ip("10.1.2.3"), &["not-an-ip"]), client("10.1.2.3"));
         // No header from a trusted proxy: the proxy itself.
-        assert_eq!(lb.client_of(ip("10.1.2.3"), &[]), ip("10.1.2.3"));
+        assert_eq!(lb.client_of(ip("10.1.2.3"), &[]), client("10.1.2.3"));
         // IPv4-mapped IPv6 peers are their IPv4 address.
-        assert_eq!(lb.client_of(ip("::ffff:10.1.2.3"), &["198.51.100.1"]), ip("198.51.100.1"));
+        assert_eq!(lb.client_of(ip("::ffff:10.1.2.3"), &["198.51.100.1"]), client("198.51.100.1"));
     }
 }

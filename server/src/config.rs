@@ -31,7 +31,7 @@ pub struct Config {
     /// `TOLLGATE_TRUSTED_PROXIES`: comma-separated addresses or networks whose `X-Forwarded-For` names the
     /// client (`server/src/client_ip.rs`). Default none: the socket's peer is the client.
     pub trusted_proxies: Vec<IpNet>,
-    /// `TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN` and `TOLLGATE_SIGNUPS_PER_IP_HOUR` (default 10 each).
+    /// `TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN` (default 10).
     pub abuse: AbuseSettings,
     /// `TOLLGATE_SEED_DEMO`: create the demo account on a new database. Dev only. Default false.
     pub seed_demo: bool,
@@ -72,6 +72,9 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let database_url =
             lookup("DATABASE_URL").filter(|v| !v.is_empty()).ok_or(ConfigError::MissingDatabaseUrl)?;
+        let public_url = lookup("TOLLGATE_PUBLIC_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty());
         Ok(Config {
             database_url,
             db_max_connections: number(&lookup, "TOLLGATE_DB_MAX_CONNECTIONS", 20)?,
@@ -81,13 +84,11 @@ impl Config {
             processor: processor(&lookup)?,
             cookie_secure: match lookup("TOLLGATE_COOKIE_SECURE") {
                 Some(_) => flag(&lookup, "TOLLGATE_COOKIE_SECURE")?,
-                None => lookup("TOLLGATE_PUBLIC_URL")
-                    .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://")),
+                None => public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
             },
             trusted_proxies: trusted_proxies(&lookup)?,
             abuse: AbuseSettings {
                 card_attempts_per_ip_10min: number(&lookup, "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN", 10)?,
-                signups_per_ip_hour: number(&lookup, "TOLLGATE_SIGNUPS_PER_IP_HOUR", 10)?,
             },
             seed_demo: flag(&lookup, "TOLLGATE_SEED_DEMO")?,
             sandbox_latency: Duration::from_millis(lookup("TOLLGATE_SANDBOX_LATENCY_MS").map_or(
@@ -106,9 +107,7 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
                 .filter(|o| !o.is_empty())
                 .collect(),
-            public_url: lookup("TOLLGATE_PUBLIC_URL")
-                .map(|u| u.trim().trim_end_matches('/').to_string())
-                .filter(|u| !u.is_empty()),
+            public_url,
             page_cache: lookup("TOLLGATE_PAGE_CACHE").is_none() || flag(&lookup, "TOLLGATE_PAGE_CACHE")?,
         })
     }
@@ -201,7 +200,7 @@ mod tests {
         assert!(!c.seed_demo && !c.cookie_secure);
         assert_eq!(c.db_max_connections, 20);
         assert!(c.allowed_origins.is_empty() && c.trusted_proxies.is_empty());
-        assert_eq!(c.abuse, AbuseSettings { card_attempts_per_ip_10min: 10, signups_per_ip_hour: 10 });
+        assert_eq!(c.abuse, AbuseSettings { card_attempts_per_ip_10min: 10 });
     }
 
     #[test]

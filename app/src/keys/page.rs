@@ -5,8 +5,9 @@
 //! (with JavaScript on, `public/enhance.js` sends the same post and swaps that page in).
 
 use super::server_fns::{list_keys, list_services, ChangeKey};
-use super::spec::{CreatedKey, KeyStatus, LimitPeriod, SpendKeyView};
+use super::spec::{CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, SpendKeyView};
 use crate::error::AppError;
+use crate::money::Usd;
 use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 
@@ -135,9 +136,9 @@ fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>)
                 <label for="key-funding-limit">"Daily funding limit"</label>
                 <div class="money-input">
                     <span aria-hidden="true">"$"</span>
-                    <input id="key-funding-limit" name="daily_funding_limit" inputmode="decimal" autocomplete="off" value="100.00" aria-describedby="key-funding-limit-hint"/>
+                    <input id="key-funding-limit" name="daily_funding_limit" inputmode="decimal" autocomplete="off" value=DailyFundingLimit::DEFAULT.usd().json_cents() aria-describedby="key-funding-limit-hint"/>
                 </div>
-                <p id="key-funding-limit-hint" class="hint">"At most this much can be added with this key per day (UTC); up to $10,000.00."</p>
+                <p id="key-funding-limit-hint" class="hint">{format!("At most this much can be added with this key per day (UTC); up to {}.", Usd::new(DailyFundingLimit::MAX).display())}</p>
             </div>
             <FormError id="create-key-error" message=error/>
             <div class="row">

@@ -163,8 +163,9 @@ async fn first_run(
     let settled = match add_funds::confirm(pool, processor, account_id, draft.id, payer).await {
         Ok(settled) => settled,
         Err(err) => {
-            // Refused before the charge (the card-testing lock, the key's funding limit): the draft was never charged, so the key
-            // is free again. (A charge in doubt leaves the attempt pending: the key stays held for recovery.)
+            // Refused before the charge (the card-testing lock, the key's funding limit): the draft was never
+            // charged, so the key is free again. (A charge in doubt leaves the attempt pending: the key stays
+            // held for recovery.)
             if attempt_store::attempt(pool, account_id, draft.id)
                 .await
                 .is_ok_and(|a| a.status == AttemptStatus::Draft)

@@ -31,10 +31,10 @@ pub enum Payer {
     Agent { spend_key_id: Uuid },
 }
 
-/// Declines per account that lock it, the window they are counted in, and how long the lock lasts.
+/// Declines of one account within 10 minutes that lock it for 15 minutes (`locked_until`).
 const ACCOUNT_DECLINES: i64 = 5;
 
-/// Site-wide declines within a minute that pause new cards, and for how long.
+/// Site-wide declines within a minute that, once passed, pause new cards for 5 minutes.
 const SITE_DECLINES_PER_MINUTE: i64 = 30;
 
 /// Counts a new-card tokenization or a confirm from a person's address; refused over the limit.

@@ -3,7 +3,7 @@
 //! the production guard. Each fires many requests at once where a check-then-act race could let more
 //! through than the limit.
 
-use crate::support::{spawn_app_with, PERSON};
+use crate::support::{spawn_app_with, NEW_CARD_FORM, PERSON};
 use app::auth::{credentials::Email, db as auth_db};
 use app::client_ip::ClientIp;
 use app::error::AppError;
@@ -89,7 +89,7 @@ async fn confirms_fired_at_once_at_the_fourth_decline_let_at_most_one_more_reach
     // From ten addresses (a botnet), so nothing but the account's own lock orders them.
     let confirms = drafts.into_iter().enumerate().map(|(i, id)| {
         let (pool, processor) = (pool.clone(), processor.clone());
-        let ip = ClientIp(IpAddr::V4(Ipv4Addr::new(10, 0, 0, i as u8)));
+        let ip = ClientIp::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, i as u8)));
         let payer = Payer::Person { ip, card_attempts_per_ip: 100 };
         tokio::spawn(async move { add_funds::confirm(&pool, &*processor, me, id, payer).await })
     });
@@ -114,17 +114,9 @@ async fn card_attempts_from_one_address_are_limited_across_accounts(pool: PgPool
     )
     .await;
     let stranger = "198.51.100.7";
-    let new_card = [
-        ("amount", "10"),
-        ("card", "new"),
-        ("card_number", "4242 4242 4242 4242"),
-        ("expiry", "12/30"),
-        ("cvc", "123"),
-        ("postal_code", "10001"),
-    ];
     // Account A: Continue (1) and Confirm (2) from the stranger's address.
     app.sign_up("a@example.test", "correct-horse-1").await;
-    let (_, draft) = app.call_from(stranger, "/api/wallet/add-funds", &new_card).await;
+    let (_, draft) = app.call_from(stranger, "/api/wallet/add-funds", &NEW_CARD_FORM).await;
     let id = draft["id"].as_str().unwrap().to_string();
     let (status, paid) = app.call_from(stranger, "/api/wallet/confirm", &[("attempt_id", &id)]).await;
     assert_eq!((status, paid["status"].as_str()), (StatusCode::OK, Some("succeeded")));
@@ -135,13 +127,13 @@ async fn card_attempts_from_one_address_are_limited_across_accounts(pool: PgPool
         client: crate::support::browser_like_client(),
     };
     b.sign_up("b@example.test", "correct-horse-2").await;
-    let (_, draft) = b.call_from(stranger, "/api/wallet/add-funds", &new_card).await;
+    let (_, draft) = b.call_from(stranger, "/api/wallet/add-funds", &NEW_CARD_FORM).await;
     let id = draft["id"].as_str().unwrap().to_string();
     let (_, refused) = b.call_from(stranger, "/api/wallet/confirm", &[("attempt_id", &id)]).await;
     assert_eq!(refused, json!("card_attempts_from_network"));
     assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, 1);
     // Still refused for the next tokenization from that address; another address is not affected.
-    let (_, again) = b.call_from(stranger, "/api/wallet/add-funds", &new_card).await;
+    let (_, again) = b.call_from(stranger, "/api/wallet/add-funds", &NEW_CARD_FORM).await;
     assert_eq!(again, json!("card_attempts_from_network"));
     let (status, paid) = b.call_from("203.0.113.5", "/api/wallet/confirm", &[("attempt_id", &id)]).await;
     assert_eq!((status, paid["status"].as_str()), (StatusCode::OK, Some("succeeded")));
@@ -155,17 +147,10 @@ async fn card_attempts_from_one_address_are_limited_across_accounts(pool: PgPool
 async fn the_address_a_client_claims_is_ignored_unless_a_trusted_proxy_relays_it(pool: PgPool) {
     let app = spawn_app_with(pool.clone(), &[("TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN", "2")]).await;
     app.sign_up("c@example.test", "correct-horse-1").await;
-    let new_card = [
-        ("amount", "10"),
-        ("card", "new"),
-        ("card_number", "4242 4242 4242 4242"),
-        ("expiry", "12/30"),
-        ("cvc", "123"),
-        ("postal_code", "10001"),
-    ];
     // Each call claims another address; all of them are 127.0.0.1 to the app, so the third is refused.
     for (i, expected) in [(1, None), (2, None), (3, Some("card_attempts_from_network"))] {
-        let (_, answer) = app.call_from(&format!("198.51.100.{i}"), "/api/wallet/add-funds", &new_card).await;
+        let (_, answer) =
+            app.call_from(&format!("198.51.100.{i}"), "/api/wallet/add-funds", &NEW_CARD_FORM).await;
         assert_eq!(answer.as_str(), expected, "attempt {i}");
     }
 }

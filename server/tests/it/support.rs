@@ -39,10 +39,10 @@ pub struct TestApp {
 
 /// A person paying from 127.0.0.1, with a per-IP card-attempt limit no test reaches unless it means to.
 pub const PERSON: Payer =
-    Payer::Person { ip: ClientIp(IpAddr::V4(Ipv4Addr::LOCALHOST)), card_attempts_per_ip: 1_000_000 };
+    Payer::Person { ip: ClientIp::new(IpAddr::V4(Ipv4Addr::LOCALHOST)), card_attempts_per_ip: 1_000_000 };
 
-/// The server's configuration in tests: the sandbox with no latency, limits that a test suite signing up
-/// many accounts from one address doesn't reach, and `settings` on top (e.g. a lower limit to test it).
+/// The server's configuration in tests: the sandbox with no latency, a per-IP card-attempt limit that a
+/// test suite making many deposits from one address doesn't reach, and `settings` on top (e.g. a lower limit to test it).
 pub fn test_config(settings: &[(&str, &str)]) -> Config {
     let settings: Vec<(String, String)> =
         settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -54,7 +54,7 @@ pub fn test_config(settings: &[(&str, &str)]) -> Config {
             "DATABASE_URL" => Some("postgres://unused-in-tests".into()),
             "TOLLGATE_PROCESSOR" => Some("sandbox".into()),
             "TOLLGATE_SANDBOX_LATENCY_MS" => Some("0".into()),
-            "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN" | "TOLLGATE_SIGNUPS_PER_IP_HOUR" => Some("100000".into()),
+            "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN" => Some("100000".into()),
             _ => None,
         }
     })
