@@ -24,6 +24,8 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
     await page.getByRole("button", { name: "Log in" }).click();
     await waitForPath(page, "/dashboard/wallet");
     await page.screenshot({ path: `${out}/wallet-${tag}.png`, fullPage: true });
+    await open(page, "/dashboard/settings");
+    await page.screenshot({ path: `${out}/settings-${tag}.png`, fullPage: true });
     await open(page, "/signup");
     await page.screenshot({ path: `${out}/signup-${tag}.png`, fullPage: true });
     await context.close();

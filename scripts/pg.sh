@@ -3,6 +3,7 @@
 #
 #   scripts/pg.sh start NAME    start (initdb on first use) the cluster NAME (e.g. dev, test)
 #   scripts/pg.sh stop NAME     stop it cleanly (fast shutdown: in-flight transactions roll back)
+#   scripts/pg.sh restart NAME  fast shutdown and start again on the same port (tests of database restarts)
 #   scripts/pg.sh status NAME   exit 0 when it is running
 #   scripts/pg.sh where NAME    print its data directory
 #   scripts/pg.sh url NAME DB   print the URL of database DB on it (creating DB if missing)
@@ -103,6 +104,10 @@ url() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  restart)
+    running || { echo "pg.sh: cluster $name is not running" >&2; exit 1; }
+    as_owner "$bindir/pg_ctl" restart -D "$data" -m fast -w -t 60 -l "$root/postgres.log" >/dev/null
+    ;;
   status) running ;;
   where) echo "$data" ;;
   url) url "${3:?database name}" ;;
@@ -112,5 +117,5 @@ case "$cmd" in
     admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
     url "$db"
     ;;
-  *) echo "usage: pg.sh start|stop|status|where|url|fresh NAME [DB]" >&2; exit 2 ;;
+  *) echo "usage: pg.sh start|stop|restart|status|where|url|fresh NAME [DB]" >&2; exit 2 ;;
 esac

@@ -11,6 +11,9 @@ export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_OUTPUT_NAME=tollgate
 export LEPTOS_ENV=PROD
 export PATH="$HOME/.cargo/bin:$project/end2end/node_modules/.bin:$PATH"
+# schemathesis for `make test`'s API fuzzing, in a venv outside the clone (installed by tools.sh).
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/schemathesis-$SCHEMATHESIS_VERSION}
 
 # Builds the release site unless it is newer than every source file (a second `make run` starts at once).
 build_site() {

@@ -5,6 +5,8 @@
 #      this runs while `make run` serves)
 #   3. the release site, started on a fresh database and a free port, driven by the browser journeys
 #      in end2end/ (playwright-core + Debian's Chromium)
+#   4. the same server's /v1 API fuzzed by schemathesis against its OpenAPI document (scripts/fuzz-api.sh)
+# Test builds have the `test-hooks` feature (fault points for the crash test); the release site must not.
 set -euo pipefail
 source "$(dirname "$0")/site-env.sh"
 cd "$project"
@@ -24,7 +26,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (server: ssr) and (browser: hydrate, wasm32)"
-cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+cargo clippy -p app -p server --all-targets --features app/ssr,server/test-hooks -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "PostgreSQL for tests"
@@ -34,19 +36,26 @@ export DATABASE_URL
 
 failed_stage=""
 step "Rust tests (unit, property, #[sqlx::test])"
-cargo test -p app -p server --features app/ssr 2>&1 | tee "$logs/cargo.log" || failed_stage="cargo test"
+cargo test -p app -p server --features app/ssr,server/test-hooks 2>&1 | tee "$logs/cargo.log" || failed_stage="cargo test"
 
 step "release site"
 build_site
+if grep -q TOLLGATE_TEST_HANG_AFTER_CHARGE "$server_bin"; then
+  echo "the release binary contains a test hook (the test-hooks feature leaked into it)" >&2
+  failed_stage="${failed_stage:+$failed_stage, }release without test hooks"
+fi
 
 step "browser journeys"
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 e2e_db=$(scripts/pg.sh fresh test tollgate_e2e)
 rm -rf end2end/artifacts
-# Logged at debug, so the card-data check reads everything the server could have logged. Every journey
-# comes from 127.0.0.1, so the per-IP card-attempt limit is raised (the Rust tests check them at their defaults).
+# Logged at debug, so the card-data check reads everything the server could have logged. Each browser
+# context says it is its own client address (X-Forwarded-For, 127.0.0.1 trusted as the proxy), as people on
+# their own networks would be; the node-side API calls all come from 127.0.0.1, so the per-IP card-attempt
+# and sign-up limits are raised (the Rust tests check them at their defaults).
 DATABASE_URL="$e2e_db" LEPTOS_SITE_ADDR="127.0.0.1:$port" TOLLGATE_SEED_DEMO=true TOLLGATE_PROCESSOR=sandbox \
-  TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN=100000 RUST_LOG=${RUST_LOG:-debug} \
+  TOLLGATE_TRUSTED_PROXIES=127.0.0.1 TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN=100000 \
+  TOLLGATE_SIGNUPS_PER_IP_HOUR=100000 RUST_LOG=${RUST_LOG:-debug} \
   "$server_bin" >"$logs/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -56,6 +65,12 @@ for _ in $(seq 1 100); do
 done
 (cd end2end && SERVER_LOG="$logs/server.log" E2E_DATABASE_URL="$e2e_db" BASE_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/) \
   || failed_stage="${failed_stage:+$failed_stage, }browser journeys"
+
+step "API fuzzing (schemathesis against /v1/openapi.json)"
+fuzz_passed=0; fuzz_failed=0
+if scripts/fuzz-api.sh "http://127.0.0.1:$port" "$logs/schemathesis"; then fuzz_passed=1; else
+  fuzz_failed=1; failed_stage="${failed_stage:+$failed_stage, }API fuzzing"
+fi
 kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 if [[ -n "$failed_stage" ]]; then echo "--- server log (tail)"; tail -n 40 "$logs/server.log"; fi
 
@@ -63,10 +78,10 @@ cargo_passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.l
 cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s += $1} END {print s + 0}')
 e2e_passed=$(awk '/^# pass /{print $3}' "$logs/e2e.tap" | tail -n 1)
 e2e_failed=$(awk '/^# fail /{print $3}' "$logs/e2e.tap" | tail -n 1)
-passed=$((cargo_passed + ${e2e_passed:-0}))
-failed=$((cargo_failed + ${e2e_failed:-0}))
+passed=$((cargo_passed + ${e2e_passed:-0} + fuzz_passed))
+failed=$((cargo_failed + ${e2e_failed:-0} + fuzz_failed))
 if [[ -n "$failed_stage" && $failed -eq 0 ]]; then failed=1; fi
 echo
-echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed"
+echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed; API fuzzing: $([[ $fuzz_failed -eq 0 ]] && echo passed || echo failed)"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

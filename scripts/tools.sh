@@ -10,6 +10,7 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
 CARGO_LEPTOS_VERSION=0.3.10
+source "$project/scripts/site-env.sh" # SCHEMATHESIS_VERSION, SCHEMATHESIS_VENV
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$project/Cargo.lock")
 
 say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
@@ -59,4 +60,12 @@ if [[ "$mode" == test ]]; then
     if ! rustup component list --installed | grep -q "^$component"; then rustup component add "$component"; fi
   done
   if ! command -v chromium >/dev/null; then apt_install chromium; fi
+  # schemathesis (PyPI) fuzzes /v1 against its OpenAPI document; kept in a venv outside the clone.
+  if ! python3 -m venv --help >/dev/null 2>&1; then apt_install python3 python3-venv; fi
+  if ! "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION\$"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION (one time, about a minute)"
+    rm -rf "$SCHEMATHESIS_VENV"
+    python3 -m venv "$SCHEMATHESIS_VENV"
+    "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
 fi

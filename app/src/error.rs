@@ -29,6 +29,8 @@ pub enum AppError {
     PasswordTooShort,
     #[error("Password must be at most 1,024 characters")]
     PasswordTooLong,
+    #[error("Your current password is not right")]
+    WrongCurrentPassword,
     #[error("Your session has ended. Log in again.")]
     NotSignedIn,
     #[error("This request came from another site and was refused.")]
@@ -51,6 +53,11 @@ pub enum AppError {
     InvalidCvc,
     #[error("Enter the billing postal code")]
     InvalidPostalCode,
+    /// A login throttled by docs/CONTRACT.md "Limits and account security"; `minutes` is the wait, rounded up.
+    #[error("Too many attempts. Try again in {minutes} minutes.")]
+    TooManyAttempts { minutes: u32 },
+    #[error("Too many sign-ups from your network. Try again later.")]
+    TooManySignups,
     #[error("Too many declined attempts. Try again in 15 minutes.")]
     CardTestingLocked,
     #[error("Too many card attempts from your network. Try again in 15 minutes.")]
@@ -83,6 +90,12 @@ pub enum AppError {
     FundingLimitReached,
     #[error("Enter a daily funding limit between $0.01 and $10,000.00, with at most 2 decimal places")]
     FundingLimitInvalid,
+    #[error("Enter a rate limit of 1 to 100,000 requests per minute, or leave it empty for none")]
+    RateLimitInvalid,
+    #[error("Rate limit exceeded")]
+    RateLimitExceeded,
+    #[error("Too many failed authentications")]
+    TooManyFailedAuthentications,
     #[error("Unknown service or model")]
     UnknownService,
     #[error("Usage must be whole, non-negative token counts")]
@@ -105,6 +118,10 @@ pub enum AppError {
     CheckoutExpired,
     #[error("This checkout link has already been used.")]
     CheckoutUsed,
+    /// More work is waiting than the server takes on at once (password checks, a wallet's queue of paid
+    /// calls): refused at once rather than queued without bound.
+    #[error("Busy, retry shortly")]
+    Busy,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached our code, or its answer could not be read (network, encoding).
@@ -131,7 +148,7 @@ impl AppError {
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::InvalidCredentials | AppError::NotSignedIn => 401,
-            AppError::CrossSiteRequest => 403,
+            AppError::CrossSiteRequest | AppError::WrongCurrentPassword => 403,
             AppError::NotFound => 404,
             AppError::InsufficientBalance => 402,
             AppError::EmailTaken => 409,
@@ -149,6 +166,7 @@ impl AppError {
             AppError::KeyNameInvalid
             | AppError::SpendLimitInvalid
             | AppError::FundingLimitInvalid
+            | AppError::RateLimitInvalid
             | AppError::ThresholdInvalid
             | AppError::UnknownService
             | AppError::InvalidUsage
@@ -162,8 +180,14 @@ impl AppError {
             AppError::ServiceNotAllowed | AppError::FundingNotAllowed | AppError::FundingLimitReached => 403,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired | AppError::CheckoutUsed => 410,
-            AppError::CardTestingLocked | AppError::CardAttemptsFromNetwork | AppError::NewCardsPaused => 429,
-            AppError::ProcessorUnavailable => 503,
+            AppError::TooManyAttempts { .. }
+            | AppError::TooManySignups
+            | AppError::RateLimitExceeded
+            | AppError::TooManyFailedAuthentications
+            | AppError::CardTestingLocked
+            | AppError::CardAttemptsFromNetwork
+            | AppError::NewCardsPaused => 429,
+            AppError::ProcessorUnavailable | AppError::Busy => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -171,6 +195,26 @@ impl AppError {
     /// The error a code names; unknown codes (a hand-edited URL) and `transport` name nothing.
     pub fn from_code(code: &str) -> Option<AppError> {
         code.parse().ok()
+    }
+
+    /// The one number an error's message carries beyond its code (a throttled login's wait), so a plain
+    /// form post's `?error=<code>&wait=<n>` can say it again on the page.
+    pub fn wait_minutes(&self) -> Option<u32> {
+        match self {
+            AppError::TooManyAttempts { minutes } => Some(*minutes),
+            _ => None,
+        }
+    }
+
+    /// [`AppError::from_code`] with the wait put back (`wait_minutes`).
+    pub fn from_code_and_wait(code: &str, wait: Option<&str>) -> Option<AppError> {
+        match AppError::from_code(code)? {
+            AppError::TooManyAttempts { .. } => {
+                let minutes = wait.and_then(|w| w.parse::<u32>().ok()).filter(|m| (1..=1440).contains(m));
+                Some(AppError::TooManyAttempts { minutes: minutes.unwrap_or(15) })
+            }
+            other => Some(other),
+        }
     }
 
     /// Every error a code can name (all but `Transport`), in declaration order.
@@ -203,6 +247,7 @@ impl From<sqlx::Error> for AppError {
     /// Database failures are logged with their context here and reach the user only as `Internal`.
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database error");
+        crate::pg_liveness::note_error(&err);
         AppError::Internal
     }
 }
@@ -215,7 +260,11 @@ mod tests {
     fn every_code_round_trips_and_is_unique() {
         let mut seen = std::collections::HashSet::new();
         for err in AppError::all() {
-            assert_eq!(AppError::from_code(err.code()), Some(err.clone()));
+            let wait = err.wait_minutes().map(|m| m.to_string());
+            assert_eq!(AppError::from_code(err.code()).map(|e| e.code()), Some(err.code()));
+            if wait.is_none() {
+                assert_eq!(AppError::from_code_and_wait(err.code(), None), Some(err.clone()));
+            }
             assert!(seen.insert(err.code()), "duplicate code {}", err.code());
         }
         assert_eq!(AppError::from_code("transport"), None);
@@ -223,9 +272,24 @@ mod tests {
     }
 
     #[test]
-    fn the_wire_form_of_every_error_is_its_code() {
-        for err in AppError::all() {
+    fn the_wire_form_of_every_error_is_its_code_and_its_wait() {
+        for err in AppError::all().filter(|e| e.wait_minutes().is_none()) {
             assert_eq!(serde_json::to_string(&err).unwrap(), format!("\"{}\"", err.code()));
+        }
+        let throttled = AppError::TooManyAttempts { minutes: 7 };
+        let wire = serde_json::to_string(&throttled).unwrap();
+        assert_eq!(wire, r#"{"too_many_attempts":{"minutes":7}}"#);
+        assert_eq!(serde_json::from_str::<AppError>(&wire).unwrap(), throttled);
+    }
+
+    #[test]
+    fn a_throttled_login_says_its_wait_again_from_the_query() {
+        let err = AppError::from_code_and_wait("too_many_attempts", Some("12")).unwrap();
+        assert_eq!(err.message(), "Too many attempts. Try again in 12 minutes.");
+        // A hand-edited wait is not believed; the page still says something true in shape.
+        for wait in [None, Some("0"), Some("-3"), Some("99999"), Some("x")] {
+            let err = AppError::from_code_and_wait("too_many_attempts", wait).unwrap();
+            assert_eq!(err.message(), "Too many attempts. Try again in 15 minutes.");
         }
     }
 
@@ -245,7 +309,9 @@ mod tests {
         let section = contract.split("## Errors and their codes").nth(1).expect("the section exists");
         let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
         for err in AppError::all() {
-            let row = format!("| `{}` | {} | {} |", err.code(), err.http_status(), err.message());
+            // A message that carries a number (the wait) is listed with `N` in its place.
+            let message = err.message().replace(" 0 minutes", " N minutes");
+            let row = format!("| `{}` | {} | {} |", err.code(), err.http_status(), message);
             assert!(rows.contains(&row.as_str()), "docs/CONTRACT.md lacks or differs from: {row}");
         }
         assert_eq!(

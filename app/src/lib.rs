@@ -20,6 +20,7 @@ pub mod auth;
 pub mod charts;
 pub mod checkout;
 pub mod keys;
+pub mod settings;
 pub mod usage;
 pub mod wallet;
 
@@ -31,6 +32,8 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod client_ip;
+#[cfg(feature = "ssr")]
+pub mod pg_liveness;
 #[cfg(feature = "ssr")]
 pub mod random;
 #[cfg(feature = "ssr")]

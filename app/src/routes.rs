@@ -9,6 +9,7 @@ use crate::keys::page::KeysPage;
 use crate::layout::dashboard::DashboardLayout;
 use crate::layout::home_page::HomePage;
 use crate::layout::not_found::NotFound;
+use crate::settings::page::SettingsPage;
 use crate::usage::page::UsagePage;
 use crate::wallet::page::WalletPage;
 use crate::wallet::receipt_page::ReceiptPage;
@@ -35,6 +36,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("wallet/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("usage") view=UsagePage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

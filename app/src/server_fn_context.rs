@@ -51,15 +51,23 @@ pub fn person_payer() -> Result<Payer, AppError> {
 
 /// Runs a server function's body; when it fails on a plain HTML form post (JavaScript off), the browser is
 /// sent back to the page it came from with the error's stable code in `?error=`, so that page can show
-/// the message. (leptos_axum would redirect to the Referer but drop the error.) With JavaScript on the
-/// error travels in the server function's response as usual.
+/// the message (and answers with the error's status when it is a refusal such as 429). leptos_axum would
+/// redirect to the Referer but drop the error. A JSON caller gets the error with its HTTP status.
 pub async fn answer_form<T>(
     body: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
     let result = body.await;
     if let Err(err) = &result {
-        if let Some(back) = use_context::<Parts>().and_then(|parts| plain_form_return_path(&parts, err)) {
-            leptos_axum::redirect(&back);
+        match use_context::<Parts>().and_then(|parts| plain_form_return_path(&parts, err)) {
+            Some(back) => leptos_axum::redirect(&back),
+            None => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(
+                        axum::http::StatusCode::from_u16(err.http_status())
+                            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    );
+                }
+            }
         }
     }
     result
@@ -75,7 +83,7 @@ fn plain_form_return_path(parts: &Parts, err: &AppError) -> Option<String> {
         return None;
     }
     let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
-    Some(with_error_code(&local_part(referer), err.code()))
+    Some(with_error_code(&local_part(referer), err))
 }
 
 /// `https://host:3000/login?next=%2Fx&error=old` → `/login?next=%2Fx&error=old` (this site only).
@@ -88,14 +96,20 @@ fn local_part(url: &str) -> String {
     }
 }
 
-/// Replaces any `error=` in the query with the new code; keeps every other parameter (e.g. `next`).
-fn with_error_code(path: &str, code: &str) -> String {
+/// Replaces any `error=` (and `wait=`) in the query with the new error's; keeps every other parameter
+/// (e.g. `next`).
+fn with_error_code(path: &str, err: &AppError) -> String {
     let path = path.split_once('#').map_or(path, |(p, _)| p);
     let (base, query) = path.split_once('?').unwrap_or((path, ""));
-    let mut params: Vec<&str> =
-        query.split('&').filter(|p| !p.is_empty() && !p.starts_with("error=")).collect();
-    let error_param = format!("error={code}");
-    params.push(&error_param);
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("error=") && !p.starts_with("wait="))
+        .map(str::to_string)
+        .collect();
+    params.push(format!("error={}", err.code()));
+    if let Some(minutes) = err.wait_minutes() {
+        params.push(format!("wait={minutes}"));
+    }
     format!("{base}?{}", params.join("&"))
 }
 
@@ -108,13 +122,20 @@ mod tests {
         assert_eq!(
             with_error_code(
                 &local_part("http://127.0.0.1:3000/login?next=%2Fdashboard%2Fusage&error=internal"),
-                "invalid_credentials"
+                &AppError::InvalidCredentials
             ),
             "/login?next=%2Fdashboard%2Fusage&error=invalid_credentials"
         );
         assert_eq!(
-            with_error_code(&local_part("http://h/signup"), "email_taken"),
+            with_error_code(&local_part("http://h/signup"), &AppError::EmailTaken),
             "/signup?error=email_taken"
+        );
+        assert_eq!(
+            with_error_code(
+                &local_part("http://h/login?error=too_many_attempts&wait=9"),
+                &AppError::TooManyAttempts { minutes: 3 }
+            ),
+            "/login?error=too_many_attempts&wait=3"
         );
         assert_eq!(local_part("http://h"), "/");
         assert_eq!(local_part("//evil.test/x"), "/");

@@ -18,6 +18,8 @@ use std::time::Duration;
 pub struct AbuseSettings {
     /// `TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN`, default 10.
     pub card_attempts_per_ip_10min: u32,
+    /// `TOLLGATE_SIGNUPS_PER_IP_HOUR`, default 10.
+    pub signups_per_ip_hour: u32,
 }
 
 /// One rule: at most `max` events per `window` for one subject of `bucket`.
@@ -38,6 +40,20 @@ pub enum Verdict {
     Refused { until: DateTime<Utc> },
 }
 
+impl Verdict {
+    /// Whole minutes until a refused subject may try again, rounded up (at least 1), for "Try again in N
+    /// minutes."; 0 when allowed.
+    pub fn minutes_left(self, now: DateTime<Utc>) -> u32 {
+        match self {
+            Verdict::Allowed => 0,
+            Verdict::Refused { until } => {
+                let seconds = (until - now).num_seconds().max(1);
+                u32::try_from((seconds + 59) / 60).unwrap_or(u32::MAX)
+            }
+        }
+    }
+}
+
 /// Counts one event for `subject` if it is within the limit; refuses it (counting nothing) if the subject
 /// is blocked or this event would go over, in which case the block starts now.
 #[tracing::instrument(name = "throttle::take", skip(pool))]
@@ -55,28 +71,48 @@ pub async fn take(pool: &PgPool, limit: Limit, subject: &str) -> Result<Verdict,
     Ok(verdict)
 }
 
-/// The verdict, under the subject's advisory lock (held until `tx` ends). Going over starts the block.
-async fn verdict_locked(
-    tx: &mut sqlx::PgConnection,
+/// Takes back one counted event of `subject`: for attempts counted as failures before their outcome was
+/// known (a login, so that attempts fired at once can't all slip past the count) that turned out fine.
+#[tracing::instrument(name = "throttle::give_back", skip(pool))]
+pub async fn give_back(pool: &PgPool, limit: Limit, subject: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "DELETE FROM throttle_events WHERE ctid = (
+             SELECT ctid FROM throttle_events WHERE bucket = $1 AND subject = $2 ORDER BY at DESC LIMIT 1)",
+    )
+    .bind(limit.bucket)
+    .bind(subject)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The end of the subject's block, if one is running.
+async fn active_block<'e>(
+    db: impl sqlx::PgExecutor<'e>,
     limit: Limit,
     subject: &str,
-) -> Result<Verdict, AppError> {
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT until FROM throttle_blocks WHERE bucket = $1 AND subject = $2 AND until > now()",
+    )
+    .bind(limit.bucket)
+    .bind(subject)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Serializes every check of one (bucket, subject) across servers until the transaction ends.
+async fn lock_subject(tx: &mut sqlx::PgConnection, limit: Limit, subject: &str) -> Result<(), AppError> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))")
         .bind(limit.bucket)
         .bind(subject)
         .execute(&mut *tx)
         .await?;
-    let blocked: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT until FROM throttle_blocks WHERE bucket = $1 AND subject = $2 AND until > now()",
-    )
-    .bind(limit.bucket)
-    .bind(subject)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(until) = blocked {
-        return Ok(Verdict::Refused { until });
-    }
-    let recent: i64 = sqlx::query_scalar(
+    Ok(())
+}
+
+async fn recent_events(tx: &mut sqlx::PgConnection, limit: Limit, subject: &str) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
         "SELECT count(*) FROM throttle_events
           WHERE bucket = $1 AND subject = $2 AND at > now() - make_interval(secs => $3)",
     )
@@ -84,11 +120,15 @@ async fn verdict_locked(
     .bind(subject)
     .bind(limit.window.as_secs_f64())
     .fetch_one(&mut *tx)
-    .await?;
-    if recent < i64::from(limit.max) {
-        return Ok(Verdict::Allowed);
-    }
-    let until: DateTime<Utc> = sqlx::query_scalar(
+    .await?)
+}
+
+async fn start_block(
+    tx: &mut sqlx::PgConnection,
+    limit: Limit,
+    subject: &str,
+) -> Result<DateTime<Utc>, AppError> {
+    Ok(sqlx::query_scalar(
         "INSERT INTO throttle_blocks (bucket, subject, until) VALUES ($1, $2, now() + make_interval(secs => $3))
          ON CONFLICT (bucket, subject) DO UPDATE SET until = excluded.until
          RETURNING until",
@@ -97,8 +137,23 @@ async fn verdict_locked(
     .bind(subject)
     .bind(limit.block_for.as_secs_f64())
     .fetch_one(&mut *tx)
-    .await?;
-    Ok(Verdict::Refused { until })
+    .await?)
+}
+
+/// The verdict, under the subject's advisory lock (held until `tx` ends). Going over starts the block.
+async fn verdict_locked(
+    tx: &mut sqlx::PgConnection,
+    limit: Limit,
+    subject: &str,
+) -> Result<Verdict, AppError> {
+    lock_subject(tx, limit, subject).await?;
+    if let Some(until) = active_block(&mut *tx, limit, subject).await? {
+        return Ok(Verdict::Refused { until });
+    }
+    if recent_events(tx, limit, subject).await? < i64::from(limit.max) {
+        return Ok(Verdict::Allowed);
+    }
+    Ok(Verdict::Refused { until: start_block(tx, limit, subject).await? })
 }
 
 /// Deletes events and blocks that can no longer refuse anything (run by the server's maintenance job).

@@ -36,6 +36,21 @@ for (const js of [true, false]) {
     await page.getByRole("alert").filter({ hasText: "Invalid email or password" }).waitFor();
   });
 
+  journey(`five wrong passwords stop further tries from this network, even the right one${mode}`, { js }, async ({ page }) => {
+    const me = { email: newEmail("guessed"), password: "the-right-password" };
+    await signUp(page, me);
+    await waitForPath(page, "/dashboard/wallet");
+    await page.getByRole("button", { name: "Log out" }).click();
+    await waitForPath(page, "/login");
+    for (let i = 0; i < 5; i++) {
+      await logIn(page, { email: me.email, password: `guess-number-${i}` });
+      await page.getByRole("alert").filter({ hasText: "Invalid email or password" }).waitFor();
+    }
+    await logIn(page, me);
+    await page.getByRole("alert").filter({ hasText: "Too many attempts. Try again in 15 minutes." }).waitFor();
+    assert.match(page.url(), /\/login\?error=too_many_attempts&wait=15$/);
+  });
+
   journey(`short password and taken email get clear messages${mode}`, { js }, async ({ page }) => {
     await signUp(page, { email: newEmail("short"), password: "123456789" });
     await page.getByRole("alert").filter({ hasText: "Password must be at least 10 characters" }).waitFor();

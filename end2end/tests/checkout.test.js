@@ -3,7 +3,7 @@
 // Also the low-balance signal on the wallet page and in the API.
 import { after } from "node:test";
 import assert from "node:assert/strict";
-import { journey, closeBrowser, newEmail, signUp, waitForPath, open, logIn, DEMO, browser, api, createKey, fillNewCard, NEW_CARD } from "./support.js";
+import { journey, closeBrowser, newEmail, signUp, waitForPath, open, logIn, DEMO, browser, api, createKey, fillNewCard, NEW_CARD, ownNetwork } from "./support.js";
 
 after(closeBrowser);
 
@@ -22,7 +22,7 @@ for (const js of [true, false]) {
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_[0-9a-f]{48}$/);
 
     // The person who gets the link pays in a browser without a Tollgate session.
-    const guest = await (await browser()).newContext({ javaScriptEnabled: js });
+    const guest = await (await browser()).newContext({ javaScriptEnabled: js, extraHTTPHeaders: ownNetwork() });
     try {
       const pay = await guest.newPage();
       await pay.goto(url);

@@ -39,10 +39,26 @@ export async function closeBrowser() {
   if (browserPromise) await (await browserPromise).close();
 }
 
+let lastAddress = 0;
+/**
+ * A client address of its own for each browser context, as a reverse proxy in front of Tollgate would
+ * report it (`X-Forwarded-For`; `make test` trusts 127.0.0.1 as that proxy). Journeys are people on their
+ * own networks, so one journey's logins and card attempts never count against another's limits.
+ */
+export function ownNetwork() {
+  lastAddress += 1;
+  return { "X-Forwarded-For": `10.${(process.pid >> 8) & 255}.${(lastAddress >> 8) & 255}.${lastAddress & 255}` };
+}
+
 /** One user journey in a fresh browser context. `js: false` runs it with JavaScript disabled. */
 export function journey(name, { js = true, viewport = { width: 1280, height: 900 } } = {}, body) {
   test(name, async () => {
-    const context = await (await browser()).newContext({ javaScriptEnabled: js, viewport, baseURL: BASE_URL });
+    const context = await (await browser()).newContext({
+      javaScriptEnabled: js,
+      viewport,
+      baseURL: BASE_URL,
+      extraHTTPHeaders: ownNetwork(),
+    });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     page.tollgateJs = js; // helpers wait for hydration only when the app can hydrate

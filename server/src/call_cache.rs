@@ -61,12 +61,13 @@ impl CallCache {
 }
 
 fn fresh<K: Eq + std::hash::Hash, V: Clone>(map: &Remembered<K, V>, id: &K) -> Option<V> {
-    let map = map.lock().expect("call cache poisoned");
+    // A cache only: a lock poisoned by a panic elsewhere still holds usable entries.
+    let map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     map.get(id).filter(|(_, at)| at.elapsed() < TTL).map(|(value, _)| value.clone())
 }
 
 fn remember<K: Eq + std::hash::Hash, V>(map: &Remembered<K, V>, id: K, value: V) {
-    let mut map = map.lock().expect("call cache poisoned");
+    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if map.len() >= MAX_ENTRIES {
         map.clear();
     }

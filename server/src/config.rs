@@ -47,6 +47,12 @@ pub struct Config {
     /// `TOLLGATE_PAGE_CACHE`, default true: answer an unchanged wallet page from memory
     /// (`page_cache.rs`; it is re-rendered as soon as anything it shows changes).
     pub page_cache: bool,
+    /// `TOLLGATE_HEADER_READ_TIMEOUT_SECS` (default 10) and `TOLLGATE_SHUTDOWN_DEADLINE_SECS` (default 20):
+    /// how long a client may take to send its headers, and in-flight requests get at shutdown (`serve.rs`).
+    pub serve: crate::serve::ServeLimits,
+    /// `TOLLGATE_REQUEST_TIMEOUT_SECS` (default 30): a request still unanswered after this gets 503
+    /// (the CSV export, which streams, is exempt).
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,11 +90,12 @@ impl Config {
             processor: processor(&lookup)?,
             cookie_secure: match lookup("TOLLGATE_COOKIE_SECURE") {
                 Some(_) => flag(&lookup, "TOLLGATE_COOKIE_SECURE")?,
-                None => public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
+                None => public_url.as_deref().is_some_and(is_https),
             },
             trusted_proxies: trusted_proxies(&lookup)?,
             abuse: AbuseSettings {
                 card_attempts_per_ip_10min: number(&lookup, "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN", 10)?,
+                signups_per_ip_hour: number(&lookup, "TOLLGATE_SIGNUPS_PER_IP_HOUR", 10)?,
             },
             seed_demo: flag(&lookup, "TOLLGATE_SEED_DEMO")?,
             sandbox_latency: Duration::from_millis(lookup("TOLLGATE_SANDBOX_LATENCY_MS").map_or(
@@ -109,7 +116,17 @@ impl Config {
                 .collect(),
             public_url,
             page_cache: lookup("TOLLGATE_PAGE_CACHE").is_none() || flag(&lookup, "TOLLGATE_PAGE_CACHE")?,
+            serve: crate::serve::ServeLimits {
+                header_read_timeout: seconds(&lookup, "TOLLGATE_HEADER_READ_TIMEOUT_SECS", 10)?,
+                shutdown_deadline: seconds(&lookup, "TOLLGATE_SHUTDOWN_DEADLINE_SECS", 20)?,
+            },
+            request_timeout: seconds(&lookup, "TOLLGATE_REQUEST_TIMEOUT_SECS", 30)?,
         })
+    }
+
+    /// Whether clients reach the site over https (`TOLLGATE_PUBLIC_URL`): then HSTS is sent.
+    pub fn served_over_https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(is_https)
     }
 
     /// The database URL with any password blanked, for logs and error messages.
@@ -156,6 +173,18 @@ fn flag(lookup: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<
     }
 }
 
+fn is_https(url: &str) -> bool {
+    url.to_ascii_lowercase().starts_with("https://")
+}
+
+fn seconds(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_secs(number(lookup, name, default)?.into()))
+}
+
 fn number(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -200,7 +229,7 @@ mod tests {
         assert!(!c.seed_demo && !c.cookie_secure);
         assert_eq!(c.db_max_connections, 20);
         assert!(c.allowed_origins.is_empty() && c.trusted_proxies.is_empty());
-        assert_eq!(c.abuse, AbuseSettings { card_attempts_per_ip_10min: 10 });
+        assert_eq!(c.abuse, AbuseSettings { card_attempts_per_ip_10min: 10, signups_per_ip_hour: 10 });
     }
 
     #[test]

@@ -51,7 +51,9 @@ fn same_site(req: &Request, allowed: &[String]) -> bool {
     if allowed.contains(&claimed) {
         return true;
     }
-    let Some(host) = header_str(header::HOST) else { return false };
+    // HTTP/1.1 names the site in `Host`; HTTP/2 in the `:authority` pseudo-header, which is the URI's.
+    let authority = req.uri().authority().map(|a| a.as_str());
+    let Some(host) = header_str(header::HOST).or(authority) else { return false };
     claimed.split_once("://").is_some_and(|(scheme, authority)| {
         matches!(scheme, "http" | "https") && authority == host.to_ascii_lowercase()
     })
@@ -68,6 +70,20 @@ fn origin_of(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_http2_post_names_the_site_in_its_authority() {
+        let mut post = Request::builder()
+            .method("POST")
+            .uri("https://tollgate.example:8443/api/login")
+            .version(axum::http::Version::HTTP_2)
+            .header("origin", "https://tollgate.example:8443")
+            .body(Body::empty())
+            .unwrap();
+        assert!(same_site(&post, &[]));
+        post.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+        assert!(!same_site(&post, &[]));
+    }
 
     fn req(method: &str, headers: &[(&str, &str)]) -> Request {
         let mut b = Request::builder().method(method).uri("/api/login");

@@ -13,11 +13,14 @@ pub mod page_cache;
 pub mod page_guard;
 pub mod router;
 pub mod sandbox_processor;
+pub mod security_headers;
+pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod usage_export;
 
 pub use config::Config;
 pub use router::build_router;
+pub use serve::{serve, ServeLimits};
 pub use startup::{database::connect_database, prepare_payments, sessions::session_layer};
 pub use state::AppState;

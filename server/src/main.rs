@@ -1,7 +1,7 @@
 //! `tollgate`: serves the dashboard on `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000).
 
 use leptos::config::get_configuration;
-use server::{build_router, connect_database, prepare_payments, session_layer, Config};
+use server::{build_router, connect_database, prepare_payments, serve, session_layer, Config};
 use tracing_subscriber::{fmt, EnvFilter};
 
 /// Server rendering allocates and frees many small strings per page; mimalloc spent less time on them than
@@ -31,9 +31,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, "Tollgate is serving on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve(listener, app, config.serve, shutdown_signal()).await;
     pool.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -9,6 +9,9 @@
 //! threshold changes the fingerprint and the page is rendered afresh. On a match the page costs two
 //! statements (session and fingerprint) instead of eight and no rendering (docs/BENCHMARKS.md, P2; a
 //! dashboard reloaded or navigated back to is the common case). `TOLLGATE_PAGE_CACHE=false` turns it off.
+//!
+//! A kept page is answered with a fresh script nonce each time (the kept one replaced in its inline
+//! scripts, and its Content-Security-Policy made again), so no nonce is ever sent twice.
 
 use app::auth::session::read_user;
 use axum::{
@@ -40,6 +43,8 @@ struct Kept {
     utc_day: NaiveDate,
     local_day: NaiveDate,
     content_type: HeaderValue,
+    /// The script nonce the page was rendered with (in its inline scripts' `nonce` attributes).
+    nonce: String,
     body: Bytes,
 }
 
@@ -63,7 +68,7 @@ impl PageCache {
         let pages = self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let kept = pages.get(&user)?;
         let same = kept.fingerprint == fingerprint && kept.utc_day == utc_day && kept.local_day == local_day;
-        same.then(|| page_response(kept.content_type.clone(), kept.body.clone()))
+        same.then(|| page_response(kept))
     }
 
     fn keep(&self, user: Uuid, kept: Kept) {
@@ -78,10 +83,36 @@ impl PageCache {
     }
 }
 
-fn page_response(content_type: HeaderValue, body: Bytes) -> Response {
+fn page_response(kept: &Kept) -> Response {
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    let body = replace_all(&kept.body, kept.nonce.as_bytes(), nonce.as_bytes());
     let mut res = Response::new(Body::from(body));
-    res.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    res.headers_mut().insert(header::CONTENT_TYPE, kept.content_type.clone());
+    if let Ok(policy) = HeaderValue::from_str(&app::shell::content_security_policy(&nonce)) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     res
+}
+
+/// The nonce in a page's Content-Security-Policy (`'nonce-…'`).
+fn nonce_of(policy: &HeaderValue) -> Option<String> {
+    let policy = policy.to_str().ok()?;
+    let start = policy.find("'nonce-")? + "'nonce-".len();
+    let len = policy[start..].find('\'')?;
+    Some(policy[start..start + len].to_string()).filter(|n| n.len() >= 16)
+}
+
+/// `haystack` with every `from` replaced by `to`.
+fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    Bytes::from(out)
 }
 
 /// Middleware (inside the session layer and the login guard): answers the plain wallet page from the
@@ -125,10 +156,11 @@ pub async fn wallet_page(
     let Some(content_type) = parts.headers.get(header::CONTENT_TYPE).cloned() else {
         return Response::from_parts(parts, Body::empty());
     };
+    let nonce = parts.headers.get(header::CONTENT_SECURITY_POLICY).and_then(nonce_of);
     match to_bytes(body, MAX_READ_BYTES).await {
         Ok(body) => {
-            if body.len() <= MAX_KEPT_BYTES {
-                let kept = Kept { fingerprint, utc_day, local_day, content_type, body: body.clone() };
+            if let Some(nonce) = nonce.filter(|_| body.len() <= MAX_KEPT_BYTES) {
+                let kept = Kept { fingerprint, utc_day, local_day, content_type, nonce, body: body.clone() };
                 cache.keep(user.user_id, kept);
             }
             Response::from_parts(parts, Body::from(body))

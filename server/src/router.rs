@@ -1,8 +1,11 @@
 //! The whole HTTP surface, and the layers every request passes (outermost last): tracing, gzip, the
-//! client's address, the cross-site check on writes, `no-store`, sessions, the dashboard's login guard, the wallet page cache.
+//! security headers, the 64 KB body limit, the client's address, the cross-site check on writes,
+//! `no-store`, sessions, the dashboard's login guard, the request timeout (all but the streaming CSV
+//! export), the wallet page cache.
 
 use crate::client_ip::{self, TrustedProxies};
 use crate::config::Config;
+use crate::security_headers::{self, Hsts};
 use crate::state::AppState;
 use crate::{api, cross_site, health, key_form, page_cache, page_guard, usage_export};
 use app::metering::meter::Meter;
@@ -11,6 +14,7 @@ use app::{shell, App};
 use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
+    http::StatusCode,
     middleware,
     response::IntoResponse,
     routing::{any, get, post},
@@ -20,11 +24,17 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sqlx::PgPool;
 use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_sessions::SessionManagerLayer;
+
+/// The largest request body taken (forms and JSON are a few hundred bytes; the key form has its own,
+/// smaller, limit). Bigger bodies are answered 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 use tower_sessions_sqlx_store::PostgresStore;
 
-/// The router over a started database and processor (`startup`). Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()`: the abuse limits count by the peer's address.
+/// The router over a started database and processor (`startup`). Serve it with `crate::serve::serve`, which
+/// puts the peer's address on every request: the abuse limits count by it.
 pub fn build_router(
     leptos_options: LeptosOptions,
     pool: PgPool,
@@ -55,18 +65,26 @@ pub fn build_router(
             "/dashboard/keys",
             post(key_form::create_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),
         )
-        .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_cache::wallet_page))
+        // Everything above answers within the request timeout; the export below streams for as long as
+        // the download takes.
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
         .layer(middleware::from_fn(page_guard::require_login_for_dashboard))
         .layer(sessions)
         .layer(middleware::from_fn(page_guard::no_store))
         .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
         .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), client_ip::attach_client_ip))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            Hsts(config.served_over_https()),
+            security_headers::add_security_headers,
+        ))
         // The wasm bundle, scripts, pages and CSV exports travel gzipped when the client accepts it.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())

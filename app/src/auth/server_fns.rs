@@ -10,11 +10,11 @@ use uuid::Uuid;
 use {
     super::{
         credentials::{Email, NewPassword},
-        db, password,
+        db, limits, password,
         return_to::safe_next_path,
         session,
     },
-    crate::server_fn_context::{answer_form, pool},
+    crate::server_fn_context::{abuse_settings, answer_form, client_ip, pool},
 };
 
 /// What the pages may know about the signed-in user.
@@ -29,9 +29,11 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
     answer_form(async move {
         let email = Email::parse(&email)?;
         let password = NewPassword::parse(&password)?;
+        let pool = pool()?;
+        limits::admit_signup(&pool, client_ip()?, abuse_settings()?.signups_per_ip_hour).await?;
         let hash = password::hash(&password).await?;
-        let user = db::create_user_with_account(&pool()?, &email, &hash).await?;
-        session::begin(&user).await?;
+        let user = db::create_user_with_account(&pool, &email, &hash).await?;
+        session::begin(&pool, &user).await?;
         tracing::info!(user_id = %user.user_id, account_id = %user.account_id, "signed up");
         leptos_axum::redirect(&safe_next_path(next.as_deref()));
         Ok(())
@@ -42,21 +44,33 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
 #[server(endpoint = "login")]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     answer_form(async move {
+        let pool = pool()?;
+        let ip = client_ip()?;
+        limits::admit_login(&pool, ip, &email).await?;
         // A malformed email can't have an account: same answer as a wrong password.
         let record = match Email::parse(&email) {
-            Ok(email) => db::find_login(&pool()?, &email).await?,
+            Ok(email) => db::find_login(&pool, &email).await?,
             Err(_) => None,
         };
         let (user, stored_hash) = match record {
             Some(r) => (Some(r.user), Some(r.password_hash)),
             None => (None, None),
         };
-        if !password::verify(&password, stored_hash).await? {
-            tracing::info!("login refused");
-            return Err(AppError::InvalidCredentials);
+        match password::verify(&password, stored_hash).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!("login refused");
+                return Err(AppError::InvalidCredentials);
+            }
+            Err(err) => {
+                // Never checked (e.g. the server was busy): not a wrong guess.
+                limits::not_a_failed_login(&pool, ip, &email).await?;
+                return Err(err);
+            }
         }
         let user = user.ok_or(AppError::InvalidCredentials)?;
-        session::begin(&user).await?;
+        limits::not_a_failed_login(&pool, ip, &email).await?;
+        session::begin(&pool, &user).await?;
         tracing::info!(user_id = %user.user_id, "logged in");
         leptos_axum::redirect(&safe_next_path(next.as_deref()));
         Ok(())

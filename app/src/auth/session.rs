@@ -1,12 +1,20 @@
-//! Who is signed in. The session (tower-sessions, Postgres store) holds only the ids below; the cookie
-//! holds only the session id.
+//! Who is signed in. The session (tower-sessions, Postgres store) holds only the ids below and when the
+//! login happened; the cookie holds only the session id. A session ends 30 days after its login at the
+//! latest, however active (docs/CONTRACT.md "Limits and account security"), and each one is listed in
+//! `user_sessions` so the user can end the others (Settings, or by changing the password).
 
 use crate::error::AppError;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 const SESSION_USER_KEY: &str = "tollgate.user";
+const SIGNED_IN_AT_KEY: &str = "tollgate.signed_in_at";
+
+/// The absolute lifetime of a signed-in session.
+pub const SESSION_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 /// The signed-in person and the account they act for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,19 +41,62 @@ pub async fn require_user() -> Result<SessionUser, AppError> {
     signed_in_user().await?.ok_or(AppError::NotSignedIn)
 }
 
+/// The session's user, unless the login is older than [`SESSION_LIFETIME`] (or predates the lifetime's
+/// record, which counts as older).
 pub async fn read_user(session: &Session) -> Result<Option<SessionUser>, AppError> {
-    session.get::<SessionUser>(SESSION_USER_KEY).await.map_err(|err| {
+    let read_failed = |err: tower_sessions::session::Error| {
         tracing::error!(error = %err, "session store read failed");
         AppError::Internal
-    })
+    };
+    let Some(user) = session.get::<SessionUser>(SESSION_USER_KEY).await.map_err(read_failed)? else {
+        return Ok(None);
+    };
+    let signed_in_at = session.get::<DateTime<Utc>>(SIGNED_IN_AT_KEY).await.map_err(read_failed)?;
+    Ok(signed_in_at.filter(|at| Utc::now() - *at < SESSION_LIFETIME).map(|_| user))
 }
 
 /// Starts a signed-in session under a **new** session id (so a session id planted before login is
-/// worthless after it).
-pub async fn begin(user: &SessionUser) -> Result<(), AppError> {
+/// worthless after it), saved at once so its id can be listed under the user.
+pub async fn begin(pool: &PgPool, user: &SessionUser) -> Result<(), AppError> {
     let session = current_session().await?;
     session.cycle_id().await.map_err(store_failed)?;
-    session.insert(SESSION_USER_KEY, user).await.map_err(store_failed)
+    session.insert(SESSION_USER_KEY, user).await.map_err(store_failed)?;
+    session.insert(SIGNED_IN_AT_KEY, Utc::now()).await.map_err(store_failed)?;
+    session.save().await.map_err(store_failed)?;
+    let id = session.id().ok_or_else(|| {
+        tracing::error!("a saved session has no id");
+        AppError::Internal
+    })?;
+    sqlx::query("INSERT INTO user_sessions (session_id, user_id) VALUES ($1, $2)")
+        .bind(id.to_string())
+        .bind(user.user_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of `user` but the current one, on every server at once (the session rows are
+/// deleted); how many were still live.
+#[tracing::instrument(name = "session::end_other_sessions", skip_all, fields(user_id = %user.user_id))]
+pub async fn end_other_sessions(pool: &PgPool, user: &SessionUser) -> Result<u64, AppError> {
+    let current = current_session().await?.id().map(|id| id.to_string()).unwrap_or_default();
+    let live: i64 = sqlx::query_scalar(
+        "WITH others AS (
+             DELETE FROM user_sessions WHERE user_id = $1 AND session_id <> $2
+             RETURNING session_id, created_at
+         ), ended AS (
+             DELETE FROM tower_sessions.session s USING others
+              WHERE s.id = others.session_id
+             RETURNING s.expiry_date, others.created_at
+         )
+         SELECT count(*) FROM ended WHERE expiry_date > now() AND created_at > now() - make_interval(days => $3)",
+    )
+    .bind(user.user_id)
+    .bind(current)
+    .bind(SESSION_LIFETIME.num_days() as i32)
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(live).unwrap_or(0))
 }
 
 /// Ends the session server-side: the row is deleted, so a copied cookie is worthless too.
@@ -56,4 +107,30 @@ pub async fn end() -> Result<(), AppError> {
 fn store_failed(err: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %err, "session store write failed");
     AppError::Internal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tower_sessions::MemoryStore;
+
+    async fn session_signed_in(ago: chrono::TimeDelta) -> Session {
+        let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+        let user = SessionUser { user_id: Uuid::nil(), account_id: Uuid::nil(), email: "a@b.test".into() };
+        session.insert(SESSION_USER_KEY, &user).await.unwrap();
+        session.insert(SIGNED_IN_AT_KEY, Utc::now() - ago).await.unwrap();
+        session
+    }
+
+    #[tokio::test]
+    async fn a_login_counts_for_thirty_days_however_active_the_session() {
+        assert!(read_user(&session_signed_in(chrono::TimeDelta::days(29)).await).await.unwrap().is_some());
+        assert!(read_user(&session_signed_in(chrono::TimeDelta::days(30)).await).await.unwrap().is_none());
+        // A session from before logins were dated counts as expired.
+        let undated = Session::new(None, Arc::new(MemoryStore::default()), None);
+        let user = SessionUser { user_id: Uuid::nil(), account_id: Uuid::nil(), email: "a@b.test".into() };
+        undated.insert(SESSION_USER_KEY, &user).await.unwrap();
+        assert!(read_user(&undated).await.unwrap().is_none());
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::secret;
 use super::spec::{
-    CreatedKey, DailyFundingLimit, KeySettings, KeyStatus, LimitPeriod, SpendKeyView, SpendLimit,
+    CreatedKey, DailyFundingLimit, KeySettings, KeyStatus, LimitPeriod, RateLimit, SpendKeyView, SpendLimit,
 };
 use crate::error::AppError;
 use crate::money::Usd;
@@ -20,6 +20,7 @@ pub struct AuthenticatedKey {
     pub account_id: Uuid,
     pub allowed_services: Option<Vec<String>>,
     pub allow_funding: bool,
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl AuthenticatedKey {
@@ -35,6 +36,7 @@ struct PresentedKeyRow {
     status: KeyStatus,
     allowed_services: Option<Vec<String>>,
     allow_funding: bool,
+    rate_limit_per_minute: Option<i32>,
 }
 
 /// The key a bearer secret names. Unknown, paused and revoked keys are refused with their own message.
@@ -44,7 +46,7 @@ pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<Authenticate
         return Err(AppError::UnknownSpendKey);
     }
     let row: PresentedKeyRow = sqlx::query_as(
-        "SELECT id AS key_id, account_id, status, allowed_services, allow_funding
+        "SELECT id AS key_id, account_id, status, allowed_services, allow_funding, rate_limit_per_minute
            FROM spend_keys WHERE secret_sha256 = $1",
     )
     .bind(&secret::sha256(presented)[..])
@@ -59,7 +61,29 @@ pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<Authenticate
         account_id: row.account_id,
         allowed_services: row.allowed_services,
         allow_funding: row.allow_funding,
+        rate_limit: row.rate_limit_per_minute.and_then(RateLimit::stored),
     })
+}
+
+/// Counts one request of `key` in the current UTC minute; over its "Rate limit", refused with the
+/// seconds until the next minute (`Retry-After`). One upsert, so the count is exact across servers.
+#[tracing::instrument(name = "keys::count_request", skip_all, fields(key_id = %key.key_id))]
+pub async fn count_request(pool: &PgPool, key: &AuthenticatedKey) -> Result<Result<(), u64>, AppError> {
+    let Some(limit) = key.rate_limit else { return Ok(Ok(())) };
+    let (calls, seconds_left): (i32, f64) = sqlx::query_as(
+        "INSERT INTO spend_key_minutes AS m (spend_key_id, minute, calls)
+         VALUES ($1, date_trunc('minute', now()), 1)
+         ON CONFLICT (spend_key_id, minute) DO UPDATE SET calls = m.calls + 1
+         RETURNING calls, extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())::float8",
+    )
+    .bind(key.key_id)
+    .fetch_one(pool)
+    .await?;
+    if i64::from(calls) <= i64::from(limit.per_minute()) {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(seconds_left.ceil().clamp(1.0, 60.0) as u64))
+    }
 }
 
 /// Creates a key; the answer carries the secret, which is stored nowhere (only its SHA-256).
@@ -78,8 +102,8 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO spend_keys
             (account_id, name, secret_sha256, display_prefix, limit_amount, limit_period, allowed_services,
-             allow_funding, daily_funding_limit)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             allow_funding, daily_funding_limit, rate_limit_per_minute)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          RETURNING id",
     )
     .bind(account_id)
@@ -91,6 +115,7 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     .bind(&settings.allowed_services)
     .bind(settings.allow_funding)
     .bind(settings.daily_funding_limit.usd().amount())
+    .bind(settings.rate_limit.map(|r| r.per_minute() as i32))
     .fetch_one(pool)
     .await?;
     let key = keys_of(pool, account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
@@ -110,6 +135,7 @@ struct KeyRow {
     service_names: Option<Vec<String>>,
     allow_funding: bool,
     daily_funding_limit: Decimal,
+    rate_limit_per_minute: Option<i32>,
     cycle_start: Option<DateTime<Utc>>,
     cycle_spend: Decimal,
     total_spend: Decimal,
@@ -136,6 +162,7 @@ impl KeyRow {
             allowed_services: self.service_names,
             allow_funding: self.allow_funding,
             daily_funding_limit: DailyFundingLimit::stored(self.daily_funding_limit),
+            rate_limit: self.rate_limit_per_minute.and_then(RateLimit::stored),
             cycle_spend: Usd::new(cycle_spend),
             total_spend: Usd::new(self.total_spend),
             requests: self.request_count,
@@ -157,7 +184,7 @@ async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<
         "SELECT k.id, k.name, k.display_prefix, k.status, k.limit_amount, k.limit_period,
                 (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
                   AS service_names,
-                k.allow_funding, k.daily_funding_limit, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
+                k.allow_funding, k.daily_funding_limit, k.rate_limit_per_minute, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
                 k.created_at
            FROM spend_keys k
           WHERE k.account_id = $1 AND ($2::uuid IS NULL OR k.id = $2)

@@ -5,7 +5,7 @@
 //! (with JavaScript on, `public/enhance.js` sends the same post and swaps that page in).
 
 use super::server_fns::{list_keys, list_services, ChangeKey};
-use super::spec::{CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, SpendKeyView};
+use super::spec::{CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, RateLimit, SpendKeyView};
 use crate::error::AppError;
 use crate::money::Usd;
 use crate::ui::form_error::{url_error, FormError};
@@ -32,7 +32,14 @@ pub fn KeysPage() -> impl IntoView {
     // A failed post comes back with `?error=`: key settings errors belong to the create form, the rest
     // (e.g. revoking a key that is gone) to the list.
     let is_create_error = |err: &AppError| {
-        matches!(err, AppError::KeyNameInvalid | AppError::SpendLimitInvalid | AppError::UnknownService)
+        matches!(
+            err,
+            AppError::KeyNameInvalid
+                | AppError::SpendLimitInvalid
+                | AppError::FundingLimitInvalid
+                | AppError::RateLimitInvalid
+                | AppError::UnknownService
+        )
     };
     let error = Signal::derive(move || url_error.get().filter(is_create_error).map(|e| e.message()));
     let change_error =
@@ -114,6 +121,11 @@ fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>)
                     </select>
                 </div>
             </div>
+            <div class="field">
+                <label for="key-rate-limit">"Rate limit"</label>
+                <input id="key-rate-limit" name="rate_limit" type="number" min="1" max=RateLimit::MAX step="1" inputmode="numeric" autocomplete="off" value=RateLimit::SUGGESTED placeholder="No limit" aria-describedby="key-rate-limit-hint"/>
+                <p id="key-rate-limit-hint" class="hint">"Requests per minute. Empty: no limit. Over it, calls are refused with 429 and Retry-After."</p>
+            </div>
             <fieldset class="services">
                 <legend>"Allowed services " <span class="muted">"(none ticked: every service)"</span></legend>
                 {services
@@ -186,6 +198,7 @@ fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
             </div>
             <dl class="key-facts">
                 <div><dt>"Spend limit"</dt><dd>{limit.unwrap_or_else(|| "None".to_string())}</dd></div>
+                <div><dt>"Rate limit"</dt><dd>{key.rate_limit.map(|r| format!("{} requests per minute", r.per_minute())).unwrap_or_else(|| "None".to_string())}</dd></div>
                 <div><dt>"Services"</dt><dd>{key.allowed_services.map(|s| s.join(", ")).unwrap_or_else(|| "All".to_string())}</dd></div>
                 <div><dt>"Adding funds"</dt><dd>{if key.allow_funding { format!("Allowed, up to {} per day (UTC)", key.daily_funding_limit.usd().display()) } else { "Not allowed".to_string() }}</dd></div>
                 <div><dt>"Total spend"</dt><dd data-testid="key-total-spend" title=key.total_spend.amount().normalize().to_string()>{key.total_spend.display()}</dd></div>

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::money::{parse_dollars, Usd};
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -74,14 +74,14 @@ impl LimitPeriod {
 
     /// When the cycle containing `now` began; `None` for a total limit (one cycle, forever).
     pub fn cycle_start(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let midnight = |date: chrono::NaiveDate| Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap());
+        let midnight = |date: chrono::NaiveDate| date.and_time(chrono::NaiveTime::MIN).and_utc();
         let today = now.date_naive();
         match self {
             LimitPeriod::Daily => Some(midnight(today)),
             LimitPeriod::Weekly => {
                 Some(midnight(today - Duration::days(today.weekday().num_days_from_monday().into())))
             }
-            LimitPeriod::Monthly => Some(midnight(today.with_day(1).unwrap())),
+            LimitPeriod::Monthly => Some(midnight(today - Duration::days((today.day() - 1).into()))),
             LimitPeriod::Total => None,
         }
     }
@@ -148,6 +148,38 @@ impl DailyFundingLimit {
     }
 }
 
+/// A key's "Rate limit": how many `/v1` requests it may make per minute (docs/CONTRACT.md "Limits and
+/// account security"). The Keys page suggests [`RateLimit::SUGGESTED`]; an empty field means none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit(u32);
+
+impl RateLimit {
+    /// What the Keys page fills in: generous for an agent, a brake for a leaked key in a loop.
+    pub const SUGGESTED: u32 = 600;
+    pub const MAX: u32 = 100_000;
+
+    /// The "Rate limit" field: a whole number of requests per minute, 1–100,000; empty means none.
+    pub fn parse(raw: &str) -> Result<Option<RateLimit>, AppError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        match raw.parse::<u32>() {
+            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Some(RateLimit(n))),
+            _ => Err(AppError::RateLimitInvalid),
+        }
+    }
+
+    /// A limit read back from storage (checked when it was stored, and by the column's constraint).
+    pub fn stored(per_minute: i32) -> Option<RateLimit> {
+        u32::try_from(per_minute).ok().filter(|n| (1..=Self::MAX).contains(n)).map(RateLimit)
+    }
+
+    pub fn per_minute(self) -> u32 {
+        self.0
+    }
+}
+
 /// Everything a person chooses when creating a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeySettings {
@@ -158,6 +190,8 @@ pub struct KeySettings {
     pub allow_funding: bool,
     /// Checked only when funding is allowed (the field is hidden otherwise); the default when it isn't.
     pub daily_funding_limit: DailyFundingLimit,
+    /// `None`: no rate limit (what a key made in code gets; the form suggests one).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl KeySettings {
@@ -173,7 +207,7 @@ impl KeySettings {
         let mut services: Vec<String> = services.iter().map(|s| s.trim().to_string()).collect();
         services.sort();
         services.dedup();
-        if services.iter().any(|s| s.is_empty() || s.len() > 63) {
+        if services.iter().any(|s| s.is_empty() || s.len() > 63 || s.chars().any(char::is_control)) {
             return Err(AppError::UnknownService);
         }
         Ok(KeySettings {
@@ -186,6 +220,7 @@ impl KeySettings {
             } else {
                 DailyFundingLimit::DEFAULT
             },
+            rate_limit: None,
         })
     }
 }
@@ -206,18 +241,21 @@ pub struct KeyForm {
     pub allow_funding: Option<String>,
     #[serde(default)]
     pub daily_funding_limit: String,
+    #[serde(default)]
+    pub rate_limit: String,
 }
 
 impl KeyForm {
     pub fn settings(&self) -> Result<KeySettings, AppError> {
-        KeySettings::parse(
+        let settings = KeySettings::parse(
             &self.name,
             &self.spend_limit,
             &self.limit_period,
             &self.services,
             self.allow_funding.is_some(),
             &self.daily_funding_limit,
-        )
+        )?;
+        Ok(KeySettings { rate_limit: RateLimit::parse(&self.rate_limit)?, ..settings })
     }
 }
 
@@ -255,6 +293,7 @@ pub struct SpendKeyView {
     pub allowed_services: Option<Vec<String>>,
     pub allow_funding: bool,
     pub daily_funding_limit: DailyFundingLimit,
+    pub rate_limit: Option<RateLimit>,
     /// Spent in the current cycle (for a limit), else 0.
     pub cycle_spend: Usd,
     pub total_spend: Usd,

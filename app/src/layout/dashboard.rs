@@ -65,6 +65,7 @@ fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) 
                     <A href="/dashboard/wallet">"Wallet"</A>
                     <A href="/dashboard/usage">"Usage"</A>
                     <A href="/dashboard/keys">"Keys"</A>
+                    <A href="/dashboard/settings">"Settings"</A>
                 </nav>
                 <div class="account">
                     <span class="balance-chip" title="Wallet balance">

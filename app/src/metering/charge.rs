@@ -429,5 +429,7 @@ pub(crate) async fn record_calls(
 /// a whole number of these).
 pub fn rollup_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
     let secs = at.timestamp();
-    DateTime::from_timestamp(secs - secs.rem_euclid(900), 0).expect("in range")
+    // Rounding down by under 15 minutes stays in chrono's range for any instant it holds, but a
+    // request must never panic: an instant at the very start of the range stays as it is.
+    DateTime::from_timestamp(secs - secs.rem_euclid(900), 0).unwrap_or(at)
 }

@@ -16,6 +16,7 @@ use super::attempt::{AttemptStatus, AttemptView};
 use super::attempt_store::{self, NewDraft};
 use super::card_store::{self, CardOnFile};
 use super::card_testing::{self, ensure_not_locked, Payer};
+use super::decline::DeclineCode;
 use super::new_card::NewCard;
 use super::processor::{ChargeOutcome, PaymentProcessor, ProcessorError};
 use crate::error::AppError;
@@ -122,17 +123,50 @@ pub async fn confirm(
     let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id).await? else {
         return wait_for_result(pool, account_id, attempt_id).await;
     };
-    let outcome = processor
+    let outcome = match processor
         .charge(&claimed.processor_token, Usd::new(claimed.amount), &claimed.idempotency_key)
         .await
-        .map_err(|err| {
+    {
+        Ok(outcome) => outcome,
+        Err(err) if err.is_permanent() => {
+            tracing::error!(%attempt_id, error = %err, "the processor refused the charge for good");
+            record_refusal(pool, attempt_id, &err).await?;
+            return attempt_store::attempt(pool, account_id, attempt_id).await;
+        }
+        Err(err) => {
             // The charge may or may not have happened: the attempt stays pending for recovery to settle.
             tracing::warn!(%attempt_id, error = %err, "charge unanswered; left pending for recovery");
-            processor_failed(err)
-        })?;
+            return Err(processor_failed(err));
+        }
+    };
     hang_here_if_testing_recovery().await;
     record_outcome(pool, attempt_id, &outcome).await?;
     attempt_store::attempt(pool, account_id, attempt_id).await
+}
+
+/// Settles an attempt the processor refused outright ([`ProcessorError::is_permanent`]): failed, with a
+/// processing error for the person and the processor's words as the reason; nothing was charged, so no
+/// card is saved or marked. Returns false when the attempt was already settled.
+#[tracing::instrument(name = "add_funds::record_refusal", skip(pool))]
+pub(super) async fn record_refusal(
+    pool: &PgPool,
+    attempt_id: Uuid,
+    refusal: &ProcessorError,
+) -> Result<bool, AppError> {
+    let code = DeclineCode::ProcessingError;
+    let settled = sqlx::query(
+        "UPDATE payment_attempts SET status = 'failed', decline_code = $2, decline_message = $3,
+                decline_reason = $4, completed_at = now()
+          WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(attempt_id)
+    .bind(code)
+    .bind(code.message())
+    .bind(format!("refused by the processor: {refusal}"))
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(settled == 1)
 }
 
 /// What phase 3 needs of the attempt, read under its row lock.
@@ -282,12 +316,17 @@ pub(super) fn processor_failed(err: ProcessorError) -> AppError {
     }
 }
 
-/// Test-only fault point for the crash-recovery test: with `TOLLGATE_TEST_HANG_AFTER_CHARGE=1` the request
-/// stops right after the processor charged and before the wallet is credited, so the test can SIGKILL
-/// the process in exactly that state.
+/// Fault point for the crash-recovery test, compiled only with the `test-hooks` feature (which `make test`
+/// turns on for its test builds; the site `make run` serves never has it): with
+/// `TOLLGATE_TEST_HANG_AFTER_CHARGE=1` the request stops right after the processor charged and before the
+/// wallet is credited, so the test can SIGKILL the process in exactly that state.
+#[cfg(feature = "test-hooks")]
 async fn hang_here_if_testing_recovery() {
     if std::env::var("TOLLGATE_TEST_HANG_AFTER_CHARGE").is_ok_and(|v| v == "1") {
         tracing::error!("TOLLGATE_TEST_HANG_AFTER_CHARGE: holding between charge and credit");
         std::future::pending::<()>().await;
     }
 }
+
+#[cfg(not(feature = "test-hooks"))]
+async fn hang_here_if_testing_recovery() {}

@@ -71,7 +71,9 @@ mod store {
     /// completed even if the page that confirmed it never got to say so (recovery credited it).
     #[tracing::instrument(name = "checkout_session::load", skip_all)]
     pub async fn load(pool: &PgPool, id: &str) -> Result<Checkout, AppError> {
-        if !(id.starts_with("cs_") && id.len() == 51) {
+        let well_formed = id.len() == 51
+            && id.strip_prefix("cs_").is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !well_formed {
             return Err(AppError::NotFound);
         }
         let row: CheckoutRow = sqlx::query_as(

@@ -40,6 +40,14 @@ pub enum ProcessorError {
     KeyReuse,
 }
 
+impl ProcessorError {
+    /// Whether the processor said no for good (it doesn't know the card, or the key was used otherwise):
+    /// no charge happened and asking again won't change that. Only `Unavailable` leaves it open.
+    pub fn is_permanent(&self) -> bool {
+        !matches!(self, ProcessorError::Unavailable(_))
+    }
+}
+
 #[async_trait]
 pub trait PaymentProcessor: Send + Sync {
     /// Exchanges card details for a token. Fails only on a number the processor refuses outright.

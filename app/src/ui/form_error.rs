@@ -6,10 +6,22 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The error a failed form post came back with (`?error=<code>`), if the code is one of ours.
+/// The error a failed form post came back with (`?error=<code>`, and `&wait=<minutes>` when throttled),
+/// if the code is one of ours. A page showing a refusal (429) answers with that status, so what a person
+/// or a tool sees and what the status says agree.
 pub fn url_error() -> Signal<Option<AppError>> {
     let query = use_query_map();
-    Signal::derive(move || query.read().get("error").and_then(|code| AppError::from_code(&code)))
+    let error = Signal::derive(move || {
+        let query = query.read();
+        query.get("error").and_then(|code| AppError::from_code_and_wait(&code, query.get("wait").as_deref()))
+    });
+    #[cfg(feature = "ssr")]
+    if error.get_untracked().is_some_and(|e| e.http_status() == 429) {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    error
 }
 
 #[component]

@@ -6,7 +6,7 @@ use super::report::{DailyUsage, RequestPage, ServiceUsage, UsageSummary, UsageTo
 use crate::error::AppError;
 use crate::metering::call::{CallStatus, RequestRow};
 use crate::money::Usd;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashSet};
@@ -181,15 +181,20 @@ pub struct RequestFilter {
 
 /// `start..=end` local days of `tz` as UTC instants `[from, to)`.
 pub fn day_range(start: NaiveDate, end: NaiveDate, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-    let midnight = |day: NaiveDate| {
-        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
-            .earliest()
-            // A midnight skipped by a DST change: the day starts an hour later.
-            .or_else(|| tz.from_local_datetime(&day.and_hms_opt(1, 0, 0).expect("1am")).earliest())
-            .expect("a day has a start")
-            .with_timezone(&Utc)
-    };
-    (midnight(start), midnight(end + Duration::days(1)))
+    (day_start(start, tz), day_start(end + Duration::days(1), tz))
+}
+
+/// When `day` begins in `tz`: its first whole hour that exists there. A midnight skipped by a DST change
+/// starts the day an hour later; a day skipped whole (Pacific/Apia's 2011-12-30) starts when the next
+/// one does, so it is empty. Never panics, whatever the timezone and date.
+fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let hours = (0..3)
+        .map(|d| day + Duration::days(d))
+        .flat_map(|d| (0..24).map(move |h| d.and_time(NaiveTime::MIN) + Duration::hours(h)));
+    hours
+        .filter_map(|local| tz.from_local_datetime(&local).earliest())
+        .next()
+        .map_or_else(|| day.and_time(NaiveTime::MIN).and_utc(), |start| start.with_timezone(&Utc))
 }
 
 /// `1764249000123456_42`: the (created_at, seq) of the last call of a page.
@@ -322,4 +327,24 @@ pub async fn deposits_per_day(
     Ok(days(start, end)
         .map(|day| Usd::new(rows.iter().find(|(d, _)| *d == day).map_or(Decimal::ZERO, |(_, a)| *a)))
         .collect())
+}
+
+#[cfg(test)]
+mod day_start_tests {
+    use super::*;
+
+    #[test]
+    fn every_day_of_every_timezone_has_a_start_even_one_skipped_whole() {
+        let apia: chrono_tz::Tz = "Pacific/Apia".parse().unwrap();
+        let skipped = NaiveDate::from_ymd_opt(2011, 12, 30).unwrap();
+        let (from, to) = day_range(skipped, skipped, apia);
+        assert_eq!(from, to, "Samoa skipped 2011-12-30: that day is empty");
+        // Every timezone, at both ends of the dates Tollgate takes: no panic, and days run forward.
+        for tz in chrono_tz::TZ_VARIANTS {
+            for day in [FIRST_DAY, LAST_DAY, NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()] {
+                let (from, to) = day_range(day, day, tz);
+                assert!(from <= to, "{tz} {day}");
+            }
+        }
+    }
 }

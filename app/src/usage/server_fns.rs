@@ -41,11 +41,16 @@ pub async fn get_usage(
     let summary = db::daily_summary(&pool, user.account_id, since, until, tz).await?;
     let (from, to) = db::day_range(since, until, tz);
     let some = |v: Option<String>| v.filter(|v| !v.is_empty());
+    // A name with a control character (PostgreSQL text can't hold NUL) names no service or model.
+    let name = |v: Option<String>| match some(v) {
+        Some(v) if v.len() > 128 || v.chars().any(char::is_control) => Err(AppError::InvalidQuery),
+        v => Ok(v),
+    };
     let filter = RequestFilter {
         since: Some(from),
         until: Some(to),
-        service: some(service),
-        model: some(model),
+        service: name(service)?,
+        model: name(model)?,
         status: some(status)
             .map(|s| s.parse::<CallStatus>().map_err(|_| AppError::InvalidQuery))
             .transpose()?,

@@ -3,7 +3,7 @@
 
 use app::error::AppError;
 use axum::{
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -41,6 +41,8 @@ pub enum ApiError {
     App(AppError),
     /// `POST /v1/wallet/fund` was declined: 402 with the decline.
     CardDeclined(CardErrorBody),
+    /// A refusal that ends by itself (a rate limit): the error, with `Retry-After` in seconds.
+    RetryLater { error: AppError, retry_after: u64 },
 }
 
 impl From<AppError> for ApiError {
@@ -52,14 +54,36 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::App(err) => {
-                let status =
-                    StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                (status, Json(ErrorBody { error: err.message(), code: status.as_u16() })).into_response()
+            // A full queue clears within a batch or two.
+            ApiError::App(AppError::Busy) => {
+                ApiError::RetryLater { error: AppError::Busy, retry_after: 1 }.into_response()
+            }
+            ApiError::App(err) => error_response(&err),
+            ApiError::RetryLater { error, retry_after } => {
+                let mut res = error_response(&error);
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                res
             }
             ApiError::CardDeclined(body) => (StatusCode::PAYMENT_REQUIRED, Json(body)).into_response(),
         }
     }
 }
 
+fn error_response(err: &AppError) -> Response {
+    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(ErrorBody { error: err.message(), code: status.as_u16() })).into_response()
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_answers_busy_with_retry_after_one_second() {
+        let res = ApiError::App(AppError::Busy).into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+    }
+}

@@ -28,7 +28,9 @@ pub async fn create_request(
     IdempotencyKey(idempotency_key): IdempotencyKey,
     ApiJson(body): ApiJson<CreateRequestBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
-    let named = |name: &str| !name.is_empty() && name.len() <= MAX_NAME_CHARS;
+    // No control characters (PostgreSQL text can't even hold NUL): such a name can't be in the catalog.
+    let named =
+        |name: &str| !name.is_empty() && name.len() <= MAX_NAME_CHARS && !name.chars().any(char::is_control);
     if !named(&body.service) || !named(&body.model) {
         return Err(AppError::UnknownService.into());
     }

@@ -1,6 +1,7 @@
-//! The maintenance job: every few minutes, forgets what has outlived its promise — expired sessions,
-//! idempotency keys older than 24 h (docs/CONTRACT.md "JSON API"), rate-limit events and blocks that can no
-//! longer refuse anything. Every server runs it; each statement is idempotent, so two at once do no harm.
+//! The maintenance job: every few minutes, forgets what has outlived its promise — expired sessions and
+//! sessions past their 30-day lifetime,
+//! idempotency keys older than 24 h (docs/CONTRACT.md "JSON API"), rate-limit events, blocks and per-key
+//! minute counts that can no longer refuse anything. Every server runs it; each statement is idempotent, so two at once do no harm.
 //! A failed pass is logged and the next one runs as usual: one database hiccup never stops the job.
 
 use app::error::AppError;
@@ -32,6 +33,25 @@ pub fn spawn(pool: PgPool, sessions: PostgresStore) {
 /// One pass over the database's expiring records; how many rows it forgot.
 pub async fn run_once(pool: &PgPool) -> Result<u64, AppError> {
     let mut forgotten = throttle::purge_expired(pool).await?;
+    forgotten += sqlx::query(
+        "DELETE FROM tower_sessions.session WHERE id IN (
+             SELECT session_id FROM user_sessions WHERE created_at < now() - make_interval(days => $1))",
+    )
+    .bind(app::auth::session::SESSION_LIFETIME.num_days() as i32)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    forgotten += sqlx::query("DELETE FROM spend_key_minutes WHERE minute < now() - interval '2 minutes'")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    forgotten += sqlx::query(
+        "DELETE FROM user_sessions us
+          WHERE NOT EXISTS (SELECT 1 FROM tower_sessions.session s WHERE s.id = us.session_id)",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
     forgotten += sqlx::query("DELETE FROM api_idempotency WHERE created_at < now() - interval '24 hours'")
         .execute(pool)
         .await?

@@ -510,3 +510,92 @@ async fn an_unreadable_code_in_storage_is_an_error_not_a_default(pool: PgPool) {
         .unwrap();
     assert_eq!(card_store::saved_cards(&pool, me).await.unwrap_err(), AppError::Internal);
 }
+
+/// A processor that answers every charge with a refusal for good (it no longer knows the card).
+struct RefusesForGood(Arc<SandboxProcessor>);
+
+#[async_trait]
+impl PaymentProcessor for RefusesForGood {
+    async fn tokenize(&self, card: NewCard) -> Result<CardToken, ProcessorError> {
+        self.0.tokenize(card).await
+    }
+    async fn update_card(
+        &self,
+        token: &str,
+        expiry: Expiry,
+        postal: &PostalCode,
+    ) -> Result<(), ProcessorError> {
+        self.0.update_card(token, expiry, postal).await
+    }
+    async fn charge(&self, _: &str, _: Usd, _: &str) -> Result<ChargeOutcome, ProcessorError> {
+        Err(ProcessorError::UnknownToken)
+    }
+    async fn find_charge(&self, _: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
+        Ok(None)
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_charge_the_processor_refuses_for_good_settles_failed_with_a_reason_at_once(pool: PgPool) {
+    let refusing = RefusesForGood(sandbox(&pool).await);
+    let me = account(&pool, "refused@example.test").await;
+    let choice = new_card("4242424242424242", "12/30", "10001", true);
+    let draft = add_funds::start_draft(&pool, &refusing, me, amount("25"), choice, crate::support::PERSON)
+        .await
+        .unwrap();
+    let settled = add_funds::confirm(&pool, &refusing, me, draft.id, crate::support::PERSON).await.unwrap();
+    assert_eq!(settled.status, AttemptStatus::Failed, "not left pending for ever");
+    assert_eq!(settled.decline_code, Some(DeclineCode::ProcessingError));
+    let reason: String =
+        sqlx::query_scalar("SELECT decline_reason FROM payment_attempts").fetch_one(&pool).await.unwrap();
+    assert_eq!(reason, "refused by the processor: unknown card token");
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::ZERO, Decimal::ZERO));
+    assert_eq!(count(&pool, "SELECT count(*) FROM payment_methods").await, 0, "a refused card is not saved");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_attempt_that_cannot_be_settled_never_stops_a_recovery_pass(pool: PgPool) {
+    let sandbox = sandbox(&pool).await;
+    let (_, refused, _) = pending_after_lost_answer(&pool, &sandbox, false, "gone@example.test", "20").await;
+    let (broken_owner, broken, _) =
+        pending_after_lost_answer(&pool, &sandbox, true, "broken@example.test", "30").await;
+    let (fine_owner, fine, _) =
+        pending_after_lost_answer(&pool, &sandbox, true, "fine@example.test", "40").await;
+    // The first attempt's card is unknown to the processor now; settling the second fails in the database.
+    sqlx::query("UPDATE payment_attempts SET processor_token = 'tok_forgotten' WHERE id = $1")
+        .bind(refused)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.id = '{broken}' THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("CREATE TRIGGER refuse_one BEFORE UPDATE ON payment_attempts FOR EACH ROW EXECUTE FUNCTION refuse_one()")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    assert_eq!(recovery::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 2);
+    let status = |id: Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM payment_attempts WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(status(refused).await, "failed", "refused for good: settled failed");
+    assert_eq!(status(broken).await, "pending", "kept for the next pass");
+    assert_eq!(status(fine).await, "succeeded", "the pass went on after the broken one");
+    assert_eq!(balance_and_ledger(&pool, fine_owner).await.0, Decimal::new(4000, 2));
+
+    sqlx::query("DROP TRIGGER refuse_one ON payment_attempts").execute(&pool).await.unwrap();
+    assert_eq!(recovery::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(balance_and_ledger(&pool, broken_owner).await.0, Decimal::new(3000, 2));
+}

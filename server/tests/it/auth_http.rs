@@ -101,7 +101,8 @@ async fn with_javascript_the_error_comes_back_in_the_response(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    // The error's own status (not a generic 500), so a tool can tell "wrong password" from "throttled".
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(res.text().await.unwrap(), r#""invalid_credentials""#);
 }
 

@@ -8,14 +8,6 @@ use sqlx::PgPool;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The URL of this test's own database (sqlx::test made it on the server DATABASE_URL names).
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let name = pool.connect_options().get_database().expect("database name").to_string();
-    let (server, _) = base.rsplit_once('/').expect("url with a path");
-    format!("{server}/{name}")
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -56,7 +48,7 @@ fn post(client: &Client, base: &str, path: &str, form: &[(&str, &str)]) -> reqwe
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_crash_between_charge_and_credit_is_credited_exactly_once_after_restart(pool: PgPool) {
-    let db = database_url(&pool);
+    let db = crate::support::database_url_of(&pool);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();

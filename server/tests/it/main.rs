@@ -7,11 +7,17 @@ mod add_funds;
 mod api_http;
 mod auth_http;
 mod catalog;
+#[cfg(feature = "test-hooks")]
 mod crash_recovery;
+mod database_restart;
+mod http_hardening;
 mod ledger;
+mod login_flood;
+mod login_limits;
 mod metering;
 mod module_graph;
 mod page_cache;
+mod settings;
 mod support;
 mod usage;
 mod wallet_http;

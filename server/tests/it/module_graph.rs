@@ -13,13 +13,13 @@ use syn::visit::Visit;
 
 /// The app crate's top-level modules, lowest layer first. A module may import only from earlier layers.
 const APP_LAYERS: &[&[&str]] = &[
-    &["money", "utc", "url_query", "random", "client_ip"],
+    &["money", "utc", "url_query", "random", "client_ip", "pg_liveness"],
     &["error"],
     &["catalog", "ledger", "ui", "throttle"],
     &["payments"],
     &["server_fn_context"],
     &["auth"],
-    &["keys"],
+    &["keys", "settings"],
     &["metering"],
     &["charts"],
     &["usage"],
@@ -31,6 +31,7 @@ const APP_LAYERS: &[&[&str]] = &[
 
 /// The server crate's top-level modules, lowest layer first.
 const SERVER_LAYERS: &[&[&str]] = &[
+    &["serve"],
     &[
         "config",
         "client_ip",
@@ -40,6 +41,7 @@ const SERVER_LAYERS: &[&[&str]] = &[
         "cross_site",
         "call_cache",
         "page_cache",
+        "security_headers",
     ],
     &["state", "startup"],
     &["api", "key_form", "usage_export"],

@@ -7,7 +7,7 @@ use reqwest::{header, redirect, Client, Response};
 use rust_decimal::Decimal;
 use server::{build_router, prepare_payments, session_layer, Config};
 use sqlx::PgPool;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use uuid::Uuid;
 
 /// The Add Funds form for a new Visa card the sandbox approves ($25, saved), as the page posts it.
@@ -55,6 +55,7 @@ pub fn test_config(settings: &[(&str, &str)]) -> Config {
             "TOLLGATE_PROCESSOR" => Some("sandbox".into()),
             "TOLLGATE_SANDBOX_LATENCY_MS" => Some("0".into()),
             "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN" => Some("100000".into()),
+            "TOLLGATE_SIGNUPS_PER_IP_HOUR" => Some("100000".into()),
             _ => None,
         }
     })
@@ -74,9 +75,7 @@ pub async fn spawn_app_with(pool: PgPool, settings: &[(&str, &str)]) -> TestApp 
     let sessions = session_layer(&pool, &config).await.expect("sessions");
     let processor = prepare_payments(&pool, &config).await.expect("processor");
     let router = build_router(options, pool.clone(), processor, &config, sessions);
-    tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap()
-    });
+    tokio::spawn(server::serve(listener, router, config.serve, std::future::pending()));
     TestApp { base: format!("http://{addr}"), pool, client: browser_like_client() }
 }
 
@@ -162,4 +161,68 @@ pub fn session_cookie(res: &Response) -> Option<String> {
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
         .find(|c| c.starts_with("tollgate_session="))
+}
+
+/// The URL of a `#[sqlx::test]` database (made on the server `DATABASE_URL` names), for a process of its own.
+pub fn database_url_of(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let (server, _) = base.rsplit_once('/').expect("a database URL has a path");
+    format!("{server}/{}", pool.connect_options().get_database().expect("sqlx::test names its database"))
+}
+
+/// The real `tollgate` binary on a free port, killed when dropped (tests of the process itself: memory,
+/// crashes, database restarts).
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts it on `database_url` with the sandbox processor and `settings`, and waits until it is healthy.
+    pub async fn start(database_url: &str, settings: &[(&str, &str)]) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        command
+            .env_clear()
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("TOLLGATE_PROCESSOR", "sandbox")
+            .env("RUST_LOG", "error")
+            .envs(settings.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let server = ServerProcess {
+            child: command.spawn().expect("the server binary starts"),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..200 {
+            if reqwest::get(format!("{}/healthz", server.base)).await.is_ok_and(|r| r.status().is_success()) {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the server did not become healthy");
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Credits `dollars` to the account's wallet through the ledger, as a deposit would.
+pub async fn deposit(pool: &PgPool, account_id: Uuid, dollars: i64) {
+    use app::ledger::{self, EntryKind, Posting};
+    let mut tx = pool.begin().await.unwrap();
+    let posting = Posting {
+        account_id,
+        kind: EntryKind::Deposit,
+        amount: Decimal::from(dollars),
+        reference: "test",
+        at: None,
+    };
+    ledger::post(&mut tx, posting).await.unwrap();
+    tx.commit().await.unwrap();
 }

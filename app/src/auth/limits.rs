@@ -1,0 +1,77 @@
+//! Login and sign-up throttling (docs/CONTRACT.md "Limits and account security"), counted in PostgreSQL
+//! (`crate::throttle`) so every app server sees the same counts:
+//! - 5 failed logins for one email from one client address within 15 minutes block that pair for 15
+//!   minutes — a correct password is refused too while blocked, so guessing can't go on quietly;
+//! - 20 login attempts from one address within a minute block the address for a minute (spraying many
+//!   emails from one place);
+//! - sign-ups from one address are capped per hour (`TOLLGATE_SIGNUPS_PER_IP_HOUR`).
+//!
+//! These run before any password is hashed or checked, so a refused attempt costs one small query. A
+//! login is counted as a failure *before* its password is checked and given back when it succeeds, so
+//! guesses fired at once are counted exactly like guesses made one by one.
+
+use super::credentials::Email;
+use crate::client_ip::ClientIp;
+use crate::error::AppError;
+use crate::throttle::{self, Limit, Verdict};
+use chrono::Utc;
+use sqlx::PgPool;
+use std::time::Duration;
+
+const FAILED_LOGINS_PER_EMAIL_AND_IP: Limit = Limit {
+    bucket: "login_failures",
+    max: 5,
+    window: Duration::from_secs(15 * 60),
+    block_for: Duration::from_secs(15 * 60),
+};
+
+const LOGIN_ATTEMPTS_PER_IP: Limit = Limit {
+    bucket: "login_attempts_ip",
+    max: 20,
+    window: Duration::from_secs(60),
+    block_for: Duration::from_secs(60),
+};
+
+/// The (address, email) pair failed logins are counted for. A malformed email is counted as typed
+/// (trimmed, lower-cased, without control characters, cut to an email's longest), so it can't be used to
+/// dodge the count.
+fn email_subject(ip: ClientIp, email: &str) -> String {
+    let email = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| {
+        // Control characters dropped: PostgreSQL text can't hold NUL.
+        email.trim().to_lowercase().chars().filter(|c| !c.is_control()).take(254).collect()
+    });
+    format!("{}|{email}", ip.limit_subject())
+}
+
+fn refused(verdict: Verdict) -> Result<(), AppError> {
+    match verdict {
+        Verdict::Allowed => Ok(()),
+        refused => Err(AppError::TooManyAttempts { minutes: refused.minutes_left(Utc::now()) }),
+    }
+}
+
+/// Counts a login attempt from `ip`, as a failure of the (address, email) pair until
+/// [`not_a_failed_login`] says otherwise; refused while the address or the pair is blocked.
+pub async fn admit_login(pool: &PgPool, ip: ClientIp, email: &str) -> Result<(), AppError> {
+    refused(throttle::take(pool, LOGIN_ATTEMPTS_PER_IP, &ip.limit_subject()).await?)?;
+    refused(throttle::take(pool, FAILED_LOGINS_PER_EMAIL_AND_IP, &email_subject(ip, email)).await?)
+}
+
+/// The password was right (or was never checked): this attempt is not a failure after all.
+pub async fn not_a_failed_login(pool: &PgPool, ip: ClientIp, email: &str) -> Result<(), AppError> {
+    throttle::give_back(pool, FAILED_LOGINS_PER_EMAIL_AND_IP, &email_subject(ip, email)).await
+}
+
+/// Counts a sign-up from `ip`; over `per_hour` within an hour, refused until the hour has passed.
+pub async fn admit_signup(pool: &PgPool, ip: ClientIp, per_hour: u32) -> Result<(), AppError> {
+    let limit = Limit {
+        bucket: "signups_ip",
+        max: per_hour,
+        window: Duration::from_secs(60 * 60),
+        block_for: Duration::from_secs(60 * 60),
+    };
+    match throttle::take(pool, limit, &ip.limit_subject()).await? {
+        Verdict::Allowed => Ok(()),
+        Verdict::Refused { .. } => Err(AppError::TooManySignups),
+    }
+}

@@ -1,0 +1,73 @@
+//! `/dashboard/settings`: labels, buttons and messages are docs/CONTRACT.md's ("Limits and account
+//! security").
+
+use super::server_fns::{ChangePassword, SignOutOtherSessions};
+use crate::error::AppError;
+use crate::ui::form_error::{url_error, FormError};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// What the last form did, from the query its redirect carried.
+fn done_message() -> Signal<Option<String>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        if query.get("done").as_deref() == Some("password_changed") {
+            return Some("Password changed. Other sessions were signed out.".to_string());
+        }
+        let ended = query.get("signed_out")?.parse::<u64>().ok()?;
+        Some(format!("Signed out {ended} other sessions."))
+    })
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let sign_out = ServerAction::<SignOutOtherSessions>::new();
+    let url_error = url_error();
+    let is_password_error = |err: &AppError| {
+        matches!(
+            err,
+            AppError::WrongCurrentPassword
+                | AppError::PasswordTooShort
+                | AppError::PasswordTooLong
+                | AppError::TooManyAttempts { .. }
+                | AppError::Busy
+        )
+    };
+    let password_error =
+        Signal::derive(move || url_error.get().filter(is_password_error).map(|e| e.message()));
+    let sessions_error =
+        Signal::derive(move || url_error.get().filter(|e| !is_password_error(e)).map(|e| e.message()));
+    let done = done_message();
+    view! {
+        <main class="page">
+            <h1>"Settings"</h1>
+            <p class="notice" role="status" aria-live="polite">{move || done.get().unwrap_or_default()}</p>
+            <section class="card" aria-labelledby="password-heading">
+                <h2 id="password-heading">"Password"</h2>
+                <ActionForm action=change attr:class="stack narrow" attr:novalidate=true>
+                    <div class="field">
+                        <label for="current-password">"Current password"</label>
+                        <input id="current-password" name="current_password" type="password" autocomplete="current-password" required aria-describedby="password-error"/>
+                    </div>
+                    <div class="field">
+                        <label for="new-password">"New password"</label>
+                        <input id="new-password" name="new_password" type="password" autocomplete="new-password" required aria-describedby="new-password-rule password-error"/>
+                        <p id="new-password-rule" class="hint">"At least 10 characters. Changing it signs out every other session."</p>
+                    </div>
+                    <FormError id="password-error" message=password_error/>
+                    <button type="submit" class="button primary" data-pending="Changing password…">"Change password"</button>
+                </ActionForm>
+            </section>
+            <section class="card" aria-labelledby="sessions-heading">
+                <h2 id="sessions-heading">"Sessions"</h2>
+                <p class="muted">"Signed in on a computer you no longer use, or not sure? End every session but this one. Sessions also end 30 days after logging in."</p>
+                <ActionForm action=sign_out attr:class="stack narrow">
+                    <FormError id="sessions-error" message=sessions_error/>
+                    <button type="submit" class="button" data-pending="Signing out…">"Sign out other sessions"</button>
+                </ActionForm>
+            </section>
+        </main>
+    }
+}
