@@ -43,7 +43,10 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <main class="page">
             <h1>"Settings"</h1>
-            <p class="notice" role="status" aria-live="polite">{move || done.get().unwrap_or_default()}</p>
+            // The live region is always there; the styled message only when there is one.
+            <div role="status" aria-live="polite">
+                {move || done.get().map(|message| view! { <p class="notice">{message}</p> })}
+            </div>
             <section class="card" aria-labelledby="password-heading">
                 <h2 id="password-heading">"Password"</h2>
                 <ActionForm action=change attr:class="stack narrow" attr:novalidate=true>
