@@ -30,9 +30,13 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = Bytes::from_request(req, state).await.map_err(|_| AppError::InvalidRequestBody)?;
-        let text: &[u8] = match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+        // JSON's own whitespace only (RFC 8259): a form feed is not "an empty body".
+        let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        let start = bytes.iter().position(|b| !json_space(b));
+        let end = bytes.iter().rposition(|b| !json_space(b)).map_or(0, |i| i + 1);
+        let text: &[u8] = match start {
             None => b"{}",
-            Some(_) if bytes.trim_ascii() == b"null" => b"{}",
+            Some(start) if &bytes[start..end] == b"null" => b"{}",
             Some(start) if bytes[start] == b'{' => &bytes,
             Some(_) => return Err(AppError::InvalidRequestBody.into()),
         };
@@ -58,7 +62,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters (else `invalid_query`).
+/// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters, words apart by spaces (the
+/// document's pattern; a tab is refused), else `invalid_query`.
 pub struct IdempotencyKey(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
@@ -67,7 +72,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get("idempotency-key") else { return Ok(IdempotencyKey(None)) };
         let key = value.to_str().map_err(|_| ApiError::from(AppError::InvalidQuery))?.trim();
-        if key.is_empty() || key.len() > 255 {
+        let documented = |b: u8| b == b' ' || (b'!'..=b'~').contains(&b);
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(documented) {
             return Err(AppError::InvalidQuery.into());
         }
         Ok(IdempotencyKey(Some(key.to_string())))

@@ -361,3 +361,47 @@ async fn at_sigterm_in_flight_requests_get_the_shutdown_deadline_and_no_longer(p
         sqlx::query_scalar("SELECT status FROM payment_attempts").fetch_one(&pool).await.unwrap();
     assert_eq!(status, "pending");
 }
+
+/// The `Idempotency-Key` the document describes (visible ASCII, words apart by spaces, 1–255) and no other:
+/// schemathesis sent a tab inside one, and it was taken.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_idempotency_key_outside_the_documented_pattern_is_refused(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let secret = key_with_rate_limit(&app, &pool, "").await;
+    let call = |key: String| {
+        app.client
+            .post(app.url("/v1/requests"))
+            .bearer_auth(&secret)
+            .header("Idempotency-Key", key)
+            .json(&serde_json::json!({"service": "openai", "model": "gpt-4o-mini"}))
+            .send()
+    };
+    for bad in ["a\tb".to_string(), "k".repeat(256)] {
+        let res = call(bad.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+    }
+    // A free model: the call is made whatever the balance.
+    for good in ["a b".to_string(), "k".repeat(255), "~!".to_string()] {
+        let res = call(good.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "{good:?}");
+    }
+}
+
+/// Only JSON's own whitespace makes an empty body (schemathesis sent a lone form feed, and it was taken).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_body_of_non_json_whitespace_is_refused(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let secret = key_with_rate_limit(&app, &pool, "").await;
+    sqlx::query("UPDATE spend_keys SET allow_funding = true").execute(&pool).await.unwrap();
+    let fund = |body: &'static str| {
+        app.client
+            .post(app.url("/v1/wallet/fund"))
+            .bearer_auth(&secret)
+            .header("Idempotency-Key", "k")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(fund("\u{c}").await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(fund(" \r\n\t").await.unwrap().status(), StatusCode::OK, "an empty body asks for the balance");
+}
