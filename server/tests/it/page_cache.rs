@@ -14,9 +14,12 @@ use uuid::Uuid;
 
 /// The wallet page, with its script nonce (fresh on every answer, kept page or not) written as `NONCE`.
 async fn wallet_page(app: &TestApp) -> String {
+    let asked = std::time::Instant::now();
     let res = app.get("/dashboard/wallet").await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let status = res.status();
     let html = res.text().await.unwrap();
+    // Said in full when it fails: this load once answered 503 after the 30 s request timeout in CI.
+    assert_eq!(status, StatusCode::OK, "after {:?}: {}", asked.elapsed(), &html[..html.len().min(300)]);
     let start = html.find(r#"nonce=""#).expect("the island loader carries a nonce") + 7;
     let nonce = &html[start..start + html[start..].find('"').unwrap()];
     html.replace(nonce, "NONCE")
