@@ -11,6 +11,7 @@
 //! guesses fired at once are counted exactly like guesses made one by one.
 
 use super::credentials::Email;
+use super::password;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::throttle::{self, Limit, Verdict};
@@ -51,15 +52,27 @@ fn refused(verdict: Verdict) -> Result<(), AppError> {
 }
 
 /// Counts a login attempt from `ip`, as a failure of the (address, email) pair until
-/// [`not_a_failed_login`] says otherwise; refused while the address or the pair is blocked.
+/// [`verify_admitted`] finds the password right; refused while the address or the pair is blocked.
 pub async fn admit_login(pool: &PgPool, ip: ClientIp, email: &str) -> Result<(), AppError> {
     refused(throttle::take(pool, LOGIN_ATTEMPTS_PER_IP, &ip.limit_subject()).await?)?;
     refused(throttle::take(pool, FAILED_LOGINS_PER_EMAIL_AND_IP, &email_subject(ip, email)).await?)
 }
 
-/// The password was right (or was never checked): this attempt is not a failure after all.
-pub async fn not_a_failed_login(pool: &PgPool, ip: ClientIp, email: &str) -> Result<(), AppError> {
-    throttle::give_back(pool, FAILED_LOGINS_PER_EMAIL_AND_IP, &email_subject(ip, email)).await
+/// Checks `password` against `stored` for an attempt [`admit_login`] let through (a login, or Settings'
+/// "Current password"). A right password, or one never checked (the server was busy), is given back,
+/// so only wrong ones stay counted.
+pub async fn verify_admitted(
+    pool: &PgPool,
+    ip: ClientIp,
+    email: &str,
+    password: &str,
+    stored: Option<String>,
+) -> Result<bool, AppError> {
+    let verified = password::verify(password, stored).await;
+    if !matches!(verified, Ok(false)) {
+        throttle::give_back(pool, FAILED_LOGINS_PER_EMAIL_AND_IP, &email_subject(ip, email)).await?;
+    }
+    verified
 }
 
 /// Counts a sign-up from `ip`; over `per_hour` within an hour, refused until the hour has passed.
@@ -70,8 +83,5 @@ pub async fn admit_signup(pool: &PgPool, ip: ClientIp, per_hour: u32) -> Result<
         window: Duration::from_secs(60 * 60),
         block_for: Duration::from_secs(60 * 60),
     };
-    match throttle::take(pool, limit, &ip.limit_subject()).await? {
-        Verdict::Allowed => Ok(()),
-        Verdict::Refused { .. } => Err(AppError::TooManySignups),
-    }
+    throttle::take(pool, limit, &ip.limit_subject()).await?.or_refuse(AppError::TooManySignups)
 }

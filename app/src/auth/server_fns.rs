@@ -56,20 +56,11 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
             Some(r) => (Some(r.user), Some(r.password_hash)),
             None => (None, None),
         };
-        match password::verify(&password, stored_hash).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::info!("login refused");
-                return Err(AppError::InvalidCredentials);
-            }
-            Err(err) => {
-                // Never checked (e.g. the server was busy): not a wrong guess.
-                limits::not_a_failed_login(&pool, ip, &email).await?;
-                return Err(err);
-            }
+        if !limits::verify_admitted(&pool, ip, &email, &password, stored_hash).await? {
+            tracing::info!("login refused");
+            return Err(AppError::InvalidCredentials);
         }
         let user = user.ok_or(AppError::InvalidCredentials)?;
-        limits::not_a_failed_login(&pool, ip, &email).await?;
         session::begin(&pool, &user).await?;
         tracing::info!(user_id = %user.user_id, "logged in");
         leptos_axum::redirect(&safe_next_path(next.as_deref()));

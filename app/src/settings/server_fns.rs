@@ -26,13 +26,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         let ip = client_ip()?;
         limits::admit_login(&pool, ip, &user.email).await?;
         let stored = db::password_hash(&pool, user.user_id).await?;
-        match password::verify(&current_password, Some(stored)).await {
-            Ok(true) => limits::not_a_failed_login(&pool, ip, &user.email).await?,
-            Ok(false) => return Err(AppError::WrongCurrentPassword),
-            Err(err) => {
-                limits::not_a_failed_login(&pool, ip, &user.email).await?;
-                return Err(err);
-            }
+        if !limits::verify_admitted(&pool, ip, &user.email, &current_password, Some(stored)).await? {
+            return Err(AppError::WrongCurrentPassword);
         }
         let hash = password::hash(&new_password).await?;
         db::set_password_hash(&pool, user.user_id, &hash).await?;
