@@ -41,6 +41,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// `Ok` when allowed, else `refusal` (for limits whose message doesn't say how long to wait).
+    pub fn or_refuse(self, refusal: AppError) -> Result<(), AppError> {
+        match self {
+            Verdict::Allowed => Ok(()),
+            Verdict::Refused { .. } => Err(refusal),
+        }
+    }
+
     /// Whole minutes until a refused subject may try again, rounded up (at least 1), for "Try again in N
     /// minutes."; 0 when allowed.
     pub fn minutes_left(self, now: DateTime<Utc>) -> u32 {
@@ -87,8 +95,8 @@ pub async fn give_back(pool: &PgPool, limit: Limit, subject: &str) -> Result<(),
 }
 
 /// The end of the subject's block, if one is running.
-async fn active_block<'e>(
-    db: impl sqlx::PgExecutor<'e>,
+async fn active_block(
+    tx: &mut sqlx::PgConnection,
     limit: Limit,
     subject: &str,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
@@ -97,7 +105,7 @@ async fn active_block<'e>(
     )
     .bind(limit.bucket)
     .bind(subject)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?)
 }
 

@@ -12,7 +12,7 @@
 
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
-use crate::throttle::{self, Limit, Verdict};
+use crate::throttle::{self, Limit};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
@@ -46,10 +46,7 @@ pub async fn count_card_attempt(pool: &PgPool, payer: Payer) -> Result<(), AppEr
         window: Duration::from_secs(10 * 60),
         block_for: Duration::from_secs(15 * 60),
     };
-    match throttle::take(pool, limit, &ip.limit_subject()).await? {
-        Verdict::Allowed => Ok(()),
-        Verdict::Refused { .. } => Err(AppError::CardAttemptsFromNetwork),
-    }
+    throttle::take(pool, limit, &ip.limit_subject()).await?.or_refuse(AppError::CardAttemptsFromNetwork)
 }
 
 /// Refuses new cards for 5 minutes after more than 30 processor declines site-wide within a minute.
@@ -130,9 +127,6 @@ pub async fn ensure_account_unlocked(
 /// The same check outside a claim (before tokenizing a card for a draft), so a locked account gets its
 /// answer at "Continue" already.
 pub async fn ensure_not_locked(pool: &PgPool, account_id: Uuid) -> Result<(), AppError> {
-    let mut conn = pool.acquire().await?;
-    match locked_until(&mut conn, account_id).await? {
-        Some(until) if until > Utc::now() => Err(AppError::CardTestingLocked),
-        _ => Ok(()),
-    }
+    // Only the lock itself: whether the card is proven is decided at the claim.
+    ensure_account_unlocked(&mut *pool.acquire().await?, account_id, true).await
 }
