@@ -43,9 +43,9 @@ struct Kept {
     utc_day: NaiveDate,
     local_day: NaiveDate,
     content_type: HeaderValue,
-    /// The script nonce the page was rendered with (in its inline scripts' `nonce` attributes).
-    nonce: String,
-    body: Bytes,
+    /// The page cut at each place its script nonce stood (the inline scripts' `nonce` attributes), once
+    /// when kept, so each answer only joins the pieces around a fresh nonce.
+    pieces: Vec<Bytes>,
 }
 
 pub struct PageCache {
@@ -65,10 +65,17 @@ impl PageCache {
         utc_day: NaiveDate,
         local_day: NaiveDate,
     ) -> Option<Response> {
-        let pages = self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let kept = pages.get(&user)?;
-        let same = kept.fingerprint == fingerprint && kept.utc_day == utc_day && kept.local_day == local_day;
-        same.then(|| page_response(kept))
+        let (content_type, pieces) = {
+            let pages = self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let kept = pages.get(&user)?;
+            let same =
+                kept.fingerprint == fingerprint && kept.utc_day == utc_day && kept.local_day == local_day;
+            if !same {
+                return None;
+            }
+            (kept.content_type.clone(), kept.pieces.clone())
+        };
+        Some(page_response(content_type, &pieces))
     }
 
     fn keep(&self, user: Uuid, kept: Kept) {
@@ -83,11 +90,11 @@ impl PageCache {
     }
 }
 
-fn page_response(kept: &Kept) -> Response {
+fn page_response(content_type: HeaderValue, pieces: &[Bytes]) -> Response {
     let nonce = leptos::nonce::Nonce::new().to_string();
-    let body = replace_all(&kept.body, kept.nonce.as_bytes(), nonce.as_bytes());
+    let body = pieces.join(nonce.as_bytes());
     let mut res = Response::new(Body::from(body));
-    res.headers_mut().insert(header::CONTENT_TYPE, kept.content_type.clone());
+    res.headers_mut().insert(header::CONTENT_TYPE, content_type);
     if let Ok(policy) = HeaderValue::from_str(&app::shell::content_security_policy(&nonce)) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
@@ -102,17 +109,22 @@ fn nonce_of(policy: &HeaderValue) -> Option<String> {
     Some(policy[start..start + len].to_string()).filter(|n| n.len() >= 16)
 }
 
-/// `haystack` with every `from` replaced by `to`.
-fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut rest = haystack;
-    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(to);
-        rest = &rest[at + from.len()..];
+/// `body` cut at every `nonce` (the nonce itself left out): joined around a fresh nonce it is the page again.
+fn cut_at(body: &Bytes, nonce: &[u8]) -> Vec<Bytes> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while at + nonce.len() <= body.len() {
+        if &body[at..at + nonce.len()] == nonce {
+            pieces.push(body.slice(start..at));
+            at += nonce.len();
+            start = at;
+        } else {
+            at += 1;
+        }
     }
-    out.extend_from_slice(rest);
-    Bytes::from(out)
+    pieces.push(body.slice(start..));
+    pieces
 }
 
 /// Middleware (inside the session layer and the login guard): answers the plain wallet page from the
@@ -160,8 +172,8 @@ pub async fn wallet_page(
     match to_bytes(body, MAX_READ_BYTES).await {
         Ok(body) => {
             if let Some(nonce) = nonce.filter(|_| body.len() <= MAX_KEPT_BYTES) {
-                let kept = Kept { fingerprint, utc_day, local_day, content_type, nonce, body: body.clone() };
-                cache.keep(user.user_id, kept);
+                let pieces = cut_at(&body, nonce.as_bytes());
+                cache.keep(user.user_id, Kept { fingerprint, utc_day, local_day, content_type, pieces });
             }
             Response::from_parts(parts, Body::from(body))
         }
@@ -172,5 +184,24 @@ pub async fn wallet_page(
             *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             res
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_page_joined_around_a_new_nonce_has_it_wherever_the_old_one_was() {
+        let page = Bytes::from_static(
+            b"<script nonce=\"OLD\">a</script><p>b</p><script nonce=\"OLD\">c</script>OLD",
+        );
+        let pieces = cut_at(&page, b"OLD");
+        assert_eq!(pieces.len(), 4);
+        assert_eq!(
+            pieces.join(&b"NEW"[..]),
+            b"<script nonce=\"NEW\">a</script><p>b</p><script nonce=\"NEW\">c</script>NEW"
+        );
+        assert_eq!(cut_at(&Bytes::from_static(b"no nonce"), b"OLD").join(&b"NEW"[..]), b"no nonce");
     }
 }
