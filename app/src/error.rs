@@ -192,6 +192,13 @@ impl AppError {
         }
     }
 
+    /// [`AppError::http_status`] as the server's status type (every status there is a valid one).
+    #[cfg(feature = "ssr")]
+    pub fn status_code(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.http_status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     /// The error a code names; unknown codes (a hand-edited URL) and `transport` name nothing.
     pub fn from_code(code: &str) -> Option<AppError> {
         code.parse().ok()

@@ -62,10 +62,7 @@ pub async fn answer_form<T>(
             Some(back) => leptos_axum::redirect(&back),
             None => {
                 if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    response.set_status(
-                        axum::http::StatusCode::from_u16(err.http_status())
-                            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    );
+                    response.set_status(err.status_code());
                 }
             }
         }

@@ -43,7 +43,7 @@ pub fn ReceiptPage() -> impl IntoView {
                         Err(err) => {
                             #[cfg(feature = "ssr")]
                             if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                                res.set_status(axum::http::StatusCode::from_u16(err.http_status()).unwrap_or_default());
+                                res.set_status(err.status_code());
                             }
                             view! {
                             <section class="card">

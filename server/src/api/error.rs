@@ -70,7 +70,7 @@ impl IntoResponse for ApiError {
 }
 
 fn error_response(err: &AppError) -> Response {
-    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = err.status_code();
     (status, Json(ErrorBody { error: err.message(), code: status.as_u16() })).into_response()
 }
 
