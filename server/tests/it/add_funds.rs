@@ -346,14 +346,16 @@ async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, 1);
 }
 
-/// A processor whose answers get lost on the way back: it charges (or not), then reports "unavailable".
-struct LostAnswers {
+/// A processor whose charges fail with `error`: "unavailable" for an answer lost on the way back (after
+/// charging, or not), or a refusal for good. Everything else is the sandbox's.
+struct FailingCharges {
     inner: Arc<SandboxProcessor>,
     charge_before_failing: bool,
+    error: fn() -> ProcessorError,
 }
 
 #[async_trait]
-impl PaymentProcessor for LostAnswers {
+impl PaymentProcessor for FailingCharges {
     async fn tokenize(&self, card: NewCard) -> Result<CardToken, ProcessorError> {
         self.inner.tokenize(card).await
     }
@@ -369,7 +371,7 @@ impl PaymentProcessor for LostAnswers {
         if self.charge_before_failing {
             self.inner.charge(token, amount, key).await?;
         }
-        Err(ProcessorError::Unavailable("connection reset".into()))
+        Err((self.error)())
     }
     async fn find_charge(&self, key: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
         self.inner.find_charge(key).await
@@ -384,8 +386,12 @@ async fn pending_after_lost_answer(
     charged: bool,
     email: &str,
     text: &str,
-) -> (Uuid, Uuid, LostAnswers) {
-    let flaky = LostAnswers { inner: sandbox.clone(), charge_before_failing: charged };
+) -> (Uuid, Uuid, FailingCharges) {
+    let flaky = FailingCharges {
+        inner: sandbox.clone(),
+        charge_before_failing: charged,
+        error: || ProcessorError::Unavailable("connection reset".into()),
+    };
     let me = account(pool, email).await;
     let choice = new_card("4242424242424242", "12/30", "10001", true);
     let draft =
@@ -511,33 +517,14 @@ async fn an_unreadable_code_in_storage_is_an_error_not_a_default(pool: PgPool) {
     assert_eq!(card_store::saved_cards(&pool, me).await.unwrap_err(), AppError::Internal);
 }
 
-/// A processor that answers every charge with a refusal for good (it no longer knows the card).
-struct RefusesForGood(Arc<SandboxProcessor>);
-
-#[async_trait]
-impl PaymentProcessor for RefusesForGood {
-    async fn tokenize(&self, card: NewCard) -> Result<CardToken, ProcessorError> {
-        self.0.tokenize(card).await
-    }
-    async fn update_card(
-        &self,
-        token: &str,
-        expiry: Expiry,
-        postal: &PostalCode,
-    ) -> Result<(), ProcessorError> {
-        self.0.update_card(token, expiry, postal).await
-    }
-    async fn charge(&self, _: &str, _: Usd, _: &str) -> Result<ChargeOutcome, ProcessorError> {
-        Err(ProcessorError::UnknownToken)
-    }
-    async fn find_charge(&self, _: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
-        Ok(None)
-    }
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn a_charge_the_processor_refuses_for_good_settles_failed_with_a_reason_at_once(pool: PgPool) {
-    let refusing = RefusesForGood(sandbox(&pool).await);
+    // It no longer knows the card.
+    let refusing = FailingCharges {
+        inner: sandbox(&pool).await,
+        charge_before_failing: false,
+        error: || ProcessorError::UnknownToken,
+    };
     let me = account(&pool, "refused@example.test").await;
     let choice = new_card("4242424242424242", "12/30", "10001", true);
     let draft = add_funds::start_draft(&pool, &refusing, me, amount("25"), choice, crate::support::PERSON)

@@ -2,40 +2,20 @@
 //! credited (a test-only fault point holds the request there); the restarted server credits the deposit
 //! exactly once.
 
+use crate::support::ServerProcess;
 use reqwest::{header, redirect, Client};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn start_server(db: &str, port: u16, hang_after_charge: bool) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    cmd.env("DATABASE_URL", db)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_OUTPUT_NAME", "tollgate")
-        .env("TOLLGATE_SANDBOX_LATENCY_MS", "0")
-        .env("TOLLGATE_PROCESSOR", "sandbox")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+/// The real binary on the test's database, with charges answered at once; `hang_after_charge` holds every
+/// confirm between "charged" and "credited" (the `test-hooks` fault point).
+async fn start_server(db: &str, hang_after_charge: bool) -> ServerProcess {
+    let mut settings = vec![("TOLLGATE_SANDBOX_LATENCY_MS", "0")];
     if hang_after_charge {
-        cmd.env("TOLLGATE_TEST_HANG_AFTER_CHARGE", "1");
+        settings.push(("TOLLGATE_TEST_HANG_AFTER_CHARGE", "1"));
     }
-    let mut child = cmd.spawn().expect("server binary starts");
-    let health = format!("http://127.0.0.1:{port}/healthz");
-    for _ in 0..200 {
-        if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("server did not become healthy");
+    ServerProcess::start(db, &settings).await
 }
 
 fn post(client: &Client, base: &str, path: &str, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
@@ -49,11 +29,10 @@ fn post(client: &Client, base: &str, path: &str, form: &[(&str, &str)]) -> reqwe
 #[sqlx::test(migrations = "../migrations")]
 async fn a_crash_between_charge_and_credit_is_credited_exactly_once_after_restart(pool: PgPool) {
     let db = crate::support::database_url_of(&pool);
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
+    let mut doomed = start_server(&db, true).await;
+    let base = doomed.base.clone();
     let client = Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
 
-    let mut doomed = start_server(&db, port, true).await;
     let signup = [("email", "crash@example.test"), ("password", "correct-horse-1"), ("next", "")];
     assert!(post(&client, &base, "/api/signup", &signup).send().await.unwrap().status().is_success());
     let card = [
@@ -79,8 +58,8 @@ async fn a_crash_between_charge_and_credit_is_credited_exactly_once_after_restar
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    doomed.kill().expect("SIGKILL");
-    doomed.wait().unwrap();
+    doomed.child.kill().expect("SIGKILL");
+    doomed.child.wait().unwrap();
     assert!(confirm.await.unwrap().is_err(), "the request died with the process");
 
     let (state, charges): (String, i64) = sqlx::query_as(
@@ -94,9 +73,7 @@ async fn a_crash_between_charge_and_credit_is_credited_exactly_once_after_restar
 
     // Restart: recovery asks the processor by key and credits once. A second restart changes nothing.
     for _ in 0..2 {
-        let mut server = start_server(&db, port, false).await;
-        server.kill().unwrap();
-        server.wait().unwrap();
+        drop(start_server(&db, false).await); // healthy means start-up recovery has run; then killed
     }
     let (state, entries, balance, ledger_sum, charges): (String, i64, Decimal, Decimal, i64) =
         sqlx::query_as(
