@@ -6,6 +6,7 @@
 #   3. the release site, started on a fresh database and a free port, driven by the browser journeys
 #      in end2end/ (playwright-core + Debian's Chromium)
 #   4. the same server's /v1 API fuzzed by schemathesis against its OpenAPI document (scripts/fuzz-api.sh)
+#   5. the same server's chat channel (/mcp) driven by the official MCP Python SDK (scripts/mcp-clients.sh)
 # Test builds have the `test-hooks` feature (fault points for the crash test); the release site must not.
 set -euo pipefail
 source "$(dirname "$0")/site-env.sh"
@@ -71,6 +72,10 @@ fuzz_passed=0; fuzz_failed=0
 if scripts/fuzz-api.sh "http://127.0.0.1:$port" "$logs/schemathesis"; then fuzz_passed=1; else
   fuzz_failed=1; failed_stage="${failed_stage:+$failed_stage, }API fuzzing"
 fi
+step "MCP clients (the official Python SDK against /mcp)"
+scripts/mcp-clients.sh "http://127.0.0.1:$port" "$logs/mcp" | tee "$logs/mcp.log" \
+  || failed_stage="${failed_stage:+$failed_stage, }MCP clients"
+
 kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 if [[ -n "$failed_stage" ]]; then echo "--- server log (tail)"; tail -n 40 "$logs/server.log"; fi
 
@@ -78,10 +83,12 @@ cargo_passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.l
 cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s += $1} END {print s + 0}')
 e2e_passed=$(awk '/^# pass /{print $3}' "$logs/e2e.tap" | tail -n 1)
 e2e_failed=$(awk '/^# fail /{print $3}' "$logs/e2e.tap" | tail -n 1)
-passed=$((cargo_passed + ${e2e_passed:-0} + fuzz_passed))
-failed=$((cargo_failed + ${e2e_failed:-0} + fuzz_failed))
+mcp_passed=$(grep -Eo '[0-9]+ passed' "$logs/mcp.log" | tail -n 1 | awk '{print $1}')
+mcp_failed=$(grep -Eo '[0-9]+ (failed|error)' "$logs/mcp.log" | awk '{s += $1} END {print s + 0}')
+passed=$((cargo_passed + ${e2e_passed:-0} + fuzz_passed + ${mcp_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + fuzz_failed + mcp_failed))
 if [[ -n "$failed_stage" && $failed -eq 0 ]]; then failed=1; fi
 echo
-echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed; API fuzzing: $([[ $fuzz_failed -eq 0 ]] && echo passed || echo failed)"
+echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed; API fuzzing: $([[ $fuzz_failed -eq 0 ]] && echo passed || echo failed); MCP Python SDK: ${mcp_passed:-0} passed, $mcp_failed failed"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -86,6 +86,10 @@ pub enum AppError {
     ServiceNotAllowed,
     #[error("This spend key is not allowed to add funds. Turn on \"Allow adding funds\" for it.")]
     FundingNotAllowed,
+    /// The chat channel's wording of `FundingNotAllowed`: a chat connection is a spend key whose owner sees
+    /// it on the Keys page.
+    #[error("This connection may not add funds. Allow it on the Keys page.")]
+    ConnectionMayNotFund,
     #[error("Spend key funding limit reached")]
     FundingLimitReached,
     #[error("Enter a daily funding limit between $0.01 and $10,000.00, with at most 2 decimal places")]
@@ -177,7 +181,10 @@ impl AppError {
             | AppError::IdempotencyKeyRequired => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
             AppError::KeyLimitReached => 402,
-            AppError::ServiceNotAllowed | AppError::FundingNotAllowed | AppError::FundingLimitReached => 403,
+            AppError::ServiceNotAllowed
+            | AppError::FundingNotAllowed
+            | AppError::ConnectionMayNotFund
+            | AppError::FundingLimitReached => 403,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired | AppError::CheckoutUsed => 410,
             AppError::TooManyAttempts { .. }

@@ -7,6 +7,10 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 use std::time::Duration;
 
+/// The largest request body taken (forms and JSON are a few hundred bytes; the key form has its own,
+/// smaller, limit). Bigger bodies are answered 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// The card processor to run. There is only the sandbox so far (docs/CONTRACT.md "Sandbox card
 /// processor"): it must be asked for by name, so a production deployment can't take test cards by accident.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -23,7 +23,7 @@ pub async fn refuse_cross_site_writes(
     req: Request,
     next: Next,
 ) -> Response {
-    if is_safe_method(req.method()) || req.uri().path().starts_with("/v1/") {
+    if is_safe_method(req.method()) || authenticates_by_bearer(req.uri().path()) {
         return next.run(req).await;
     }
     if same_site(&req, &allowed.0) {
@@ -33,6 +33,11 @@ pub async fn refuse_cross_site_writes(
         (StatusCode::FORBIDDEN, Body::from("This request came from another site and was refused."))
             .into_response()
     }
+}
+
+/// `/v1` and `/mcp` take no cookies, only a bearer credential another site's page doesn't have.
+fn authenticates_by_bearer(path: &str) -> bool {
+    path.starts_with("/v1/") || path == "/mcp"
 }
 
 fn is_safe_method(method: &Method) -> bool {

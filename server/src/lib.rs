@@ -9,6 +9,7 @@ pub mod config;
 pub mod cross_site;
 pub mod health;
 pub mod key_form;
+pub mod mcp;
 pub mod page_cache;
 pub mod page_guard;
 pub mod router;

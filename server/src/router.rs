@@ -4,10 +4,10 @@
 //! export), the wallet page cache.
 
 use crate::client_ip::{self, TrustedProxies};
-use crate::config::Config;
+use crate::config::{Config, MAX_BODY_BYTES};
 use crate::security_headers::{self, Hsts};
 use crate::state::AppState;
-use crate::{api, cross_site, health, key_form, page_cache, page_guard, usage_export};
+use crate::{api, cross_site, health, key_form, mcp, page_cache, page_guard, usage_export};
 use app::metering::meter::Meter;
 use app::payments::processor::PaymentProcessor;
 use app::{shell, App};
@@ -28,9 +28,6 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_sessions::SessionManagerLayer;
 
-/// The largest request body taken (forms and JSON are a few hundred bytes; the key form has its own,
-/// smaller, limit). Bigger bodies are answered 413 before they are read.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 use tower_sessions_sqlx_store::PostgresStore;
 
 /// The router over a started database and processor (`startup`). Serve it with `crate::serve::serve`, which
@@ -61,6 +58,7 @@ pub fn build_router(
         .route("/api/{*fn_name}", post(server_fn_handler))
         .merge(api::router())
         .route("/v1/{*unknown}", any(api::unknown_route))
+        .merge(mcp::router(&state))
         .route(
             "/dashboard/keys",
             post(key_form::create_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),

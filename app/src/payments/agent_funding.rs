@@ -252,6 +252,23 @@ async fn answer_of_first(
     }
 }
 
+/// Whether the order charged under `idempotency_key` may have charged a card: its claim on the key is kept
+/// from the moment a charge could happen, and released only when nothing was charged (`first_run`).
+pub async fn may_have_charged(
+    pool: &PgPool,
+    account_id: Uuid,
+    idempotency_key: &str,
+) -> Result<bool, AppError> {
+    let held: Option<bool> = sqlx::query_scalar(
+        "SELECT true FROM api_idempotency WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2",
+    )
+    .bind(account_id)
+    .bind(idempotency_key)
+    .fetch_optional(pool)
+    .await?;
+    Ok(held.is_some())
+}
+
 /// An `api_idempotency` row as a repeated request reads it.
 #[derive(sqlx::FromRow)]
 struct StoredClaim {

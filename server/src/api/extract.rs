@@ -72,10 +72,16 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get("idempotency-key") else { return Ok(IdempotencyKey(None)) };
         let key = value.to_str().map_err(|_| ApiError::from(AppError::InvalidQuery))?.trim();
-        let documented = |b: u8| b == b' ' || (b'!'..=b'~').contains(&b);
-        if key.is_empty() || key.len() > 255 || !key.bytes().all(documented) {
+        if !is_valid_idempotency_key(key) {
             return Err(AppError::InvalidQuery.into());
         }
         Ok(IdempotencyKey(Some(key.to_string())))
     }
+}
+
+/// An idempotency key as documented: 1–255 visible ASCII characters or spaces (the chat channel's
+/// `idempotency_key` argument follows the same rule).
+pub fn is_valid_idempotency_key(key: &str) -> bool {
+    let documented = |b: u8| b == b' ' || (b'!'..=b'~').contains(&b);
+    !key.is_empty() && key.len() <= 255 && key.bytes().all(documented)
 }

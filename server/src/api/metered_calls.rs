@@ -10,6 +10,8 @@ use app::error::AppError;
 use app::metering::charge::MeteredCall;
 use app::usage::db::{requests_page, RequestFilter};
 use axum::{extract::State, http::StatusCode, Json};
+use sqlx::PgPool;
+use uuid::Uuid;
 
 /// The longest service or model name looked up (the catalog's ids are shorter).
 const MAX_NAME_CHARS: usize = 128;
@@ -70,15 +72,24 @@ pub async fn list_requests(
     SpendKey(key): SpendKey,
     ApiQuery(query): ApiQuery<RequestListQuery>,
 ) -> ApiResult<Json<RequestList>> {
+    Ok(Json(request_list(&state.pool, key.account_id, query).await?))
+}
+
+/// A page of the account's calls, as `GET /v1/requests` (and the chat channel's `list_requests`) answer it.
+pub async fn request_list(
+    pool: &PgPool,
+    account_id: Uuid,
+    query: RequestListQuery,
+) -> Result<RequestList, AppError> {
     let limit = query.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(AppError::InvalidQuery.into());
+        return Err(AppError::InvalidQuery);
     }
     let all = RequestFilter::default();
-    let page = requests_page(&state.pool, key.account_id, &all, limit, query.cursor.as_deref()).await?;
-    Ok(Json(RequestList {
+    let page = requests_page(pool, account_id, &all, limit, query.cursor.as_deref()).await?;
+    Ok(RequestList {
         has_more: page.next_cursor.is_some(),
         next_cursor: page.next_cursor,
         data: page.data.into_iter().map(Into::into).collect(),
-    }))
+    })
 }

@@ -3,13 +3,13 @@
 //! key; bodies and queries parsed into the types of `schema.rs` by the extractors of `extract.rs`;
 //! documented at `/v1/openapi.json`, generated from these handlers' annotations and those same types.
 
-mod error;
-mod extract;
-mod metered_calls;
-mod schema;
-mod spend_key;
-mod usage;
-mod wallet;
+pub(crate) mod error;
+pub(crate) mod extract;
+pub(crate) mod metered_calls;
+pub(crate) mod schema;
+pub(crate) mod spend_key;
+pub(crate) mod usage;
+pub(crate) mod wallet;
 
 use crate::state::AppState;
 use axum::{routing::get, Json, Router};

@@ -9,6 +9,8 @@ use app::error::AppError;
 use app::usage::db as usage_db;
 use axum::{extract::State, Json};
 use chrono::{Duration, NaiveDate};
+use sqlx::PgPool;
+use uuid::Uuid;
 
 /// Spend and completed calls per day (every day listed, empty ones with zeros), by service, with totals.
 /// Defaults: the last 7 days including today, in the account's timezone; `end` is inclusive.
@@ -20,9 +22,14 @@ pub async fn usage(
     SpendKey(key): SpendKey,
     ApiQuery(query): ApiQuery<UsageQuery>,
 ) -> ApiResult<Json<UsageReport>> {
+    Ok(Json(report(&state.pool, key.account_id, query).await?))
+}
+
+/// The usage report of `/v1/usage` (and the chat channel's `get_usage`, which must answer the same).
+pub async fn report(pool: &PgPool, account_id: Uuid, query: UsageQuery) -> Result<UsageReport, AppError> {
     let tz = match query.tz {
-        Some(tz) => usage_db::known_timezone(&state.pool, &tz).await?,
-        None => usage_db::parse_timezone(&usage_db::account_timezone(&state.pool, key.account_id).await?)?,
+        Some(tz) => usage_db::known_timezone(pool, &tz).await?,
+        None => usage_db::parse_timezone(&usage_db::account_timezone(pool, account_id).await?)?,
     };
     // Days outside 2000–2100 are refused before any date arithmetic (docs/CONTRACT.md "Limits and account
     // security").
@@ -32,6 +39,5 @@ pub async fn usage(
     };
     let end = in_bounds(query.end)?.unwrap_or_else(|| usage_db::today_in(tz));
     let start = in_bounds(query.start)?.unwrap_or(end - Duration::days(6));
-    let summary = usage_db::daily_summary(&state.pool, key.account_id, start, end, tz).await?;
-    Ok(Json(summary.into()))
+    Ok(usage_db::daily_summary(pool, account_id, start, end, tz).await?.into())
 }

@@ -110,7 +110,7 @@ pub async fn fund(
 }
 
 /// Where clients reach this site: `TOLLGATE_PUBLIC_URL`, else `http://` + the request's Host.
-fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.public_url {
         return url.clone();
     }

@@ -56,6 +56,12 @@ pub async fn run_once(pool: &PgPool) -> Result<u64, AppError> {
         .execute(pool)
         .await?
         .rows_affected();
+    // A chat top-up guard only refuses for 2 minutes (`crate::mcp::duplicate_guard`).
+    forgotten +=
+        sqlx::query("DELETE FROM chat_top_up_guards WHERE created_at < now() - interval '2 minutes'")
+            .execute(pool)
+            .await?
+            .rows_affected();
     forgotten += sqlx::query(
         "UPDATE requests SET idempotency_key = NULL
           WHERE idempotency_key IS NOT NULL AND created_at < now() - interval '24 hours'",

@@ -1,7 +1,7 @@
 //! The `/v1` JSON API over HTTP, on the real router: docs/CONTRACT.md's answers, keys, isolation between
 //! accounts, and exactly-once funding.
 
-use crate::support::{balance_of, spawn_app, TestApp};
+use crate::support::{balance_of, save_card, spawn_app, TestApp, VISA};
 use app::auth::{credentials::Email, db as auth_db};
 use app::keys::db::{self as keys_db, StatusChange};
 use app::keys::spec::KeySettings;
@@ -239,7 +239,7 @@ async fn one_accounts_key_reaches_nothing_of_another_account(pool: PgPool) {
     let b = agent(&app, "b@example.test", "30", settings("", &[], true)).await;
     // b has a saved card (its $10 first deposit) and a call on record.
     let processor = server::startup::payments::processor(&app.pool, &test_config()).await.unwrap();
-    let card = save_card(&app, &*processor, b.account).await;
+    let card = save_card(&app.pool, &*processor, VISA, b.account).await;
     assert_eq!(api(&app, "POST", "/v1/requests", &b.secret, exa(), None).await.0, StatusCode::CREATED);
     // a sees only its own wallet, cards and calls…
     assert_eq!(api(&app, "GET", "/v1/balance", &a.secret, None, None).await.1["balance"], "20.00");
@@ -259,7 +259,7 @@ async fn funding_with_a_saved_card_charges_once_under_twenty_parallel_retries(po
     let app = spawn_app(pool).await;
     let a = agent(&app, "a@example.test", "0", settings("", &[], true)).await;
     let processor = server::startup::payments::processor(&app.pool, &test_config()).await.unwrap();
-    save_card(&app, &*processor, a.account).await;
+    save_card(&app.pool, &*processor, VISA, a.account).await;
     let body = json!({"amount": "25.00"});
     let mut calls = Vec::new();
     for _ in 0..20 {
@@ -604,36 +604,6 @@ async fn a_key_created_without_javascript_shows_its_secret_once_and_stores_only_
 
 fn test_config() -> server::Config {
     crate::support::test_config(&[("TOLLGATE_SANDBOX_LATENCY_MS", "20")])
-}
-
-/// A first deposit of $10 with Visa 4242 saves it as the default card.
-async fn save_card(
-    app: &TestApp,
-    processor: &dyn app::payments::processor::PaymentProcessor,
-    account: Uuid,
-) -> Uuid {
-    use app::payments::add_funds::{self, CardChoice};
-    use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
-    let card = app::payments::new_card::NewCard {
-        number: CardNumber::parse("4242424242424242").unwrap(),
-        expiry: Expiry::parse("12/40").unwrap(),
-        cvc: Cvc::parse("123").unwrap(),
-        postal_code: PostalCode::parse("94107").unwrap(),
-    };
-    let amount = app::money::TopUpAmount::parse("10").unwrap();
-    let draft = add_funds::start_draft(
-        &app.pool,
-        processor,
-        account,
-        amount,
-        CardChoice::New { card, save: true },
-        crate::support::PERSON,
-    )
-    .await
-    .unwrap();
-    let done =
-        add_funds::confirm(&app.pool, processor, account, draft.id, crate::support::PERSON).await.unwrap();
-    done.payment_method_id.unwrap()
 }
 
 async fn charges_now(app: &TestApp) -> i64 {

@@ -14,6 +14,7 @@ mod http_hardening;
 mod ledger;
 mod login_flood;
 mod login_limits;
+mod mcp;
 mod metering;
 mod module_graph;
 mod page_cache;

@@ -45,6 +45,7 @@ const SERVER_LAYERS: &[&[&str]] = &[
     ],
     &["state", "startup"],
     &["api", "key_form", "usage_export"],
+    &["mcp"],
     &["router"],
 ];
 

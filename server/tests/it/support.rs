@@ -226,3 +226,39 @@ pub async fn deposit(pool: &PgPool, account_id: Uuid, dollars: i64) {
     ledger::post(&mut tx, posting).await.unwrap();
     tx.commit().await.unwrap();
 }
+
+/// Sandbox cards the tests save (docs/CONTRACT.md "Sandbox card processor"): one that always succeeds, and
+/// one that is declined for its billing address unless the postal code is 94107.
+pub const VISA: &str = "4242424242424242";
+pub const ADDRESS_CHECKED: &str = "4000000000000010";
+
+/// A first deposit of $10 with `number` (billing postal code 10001), saved as the default card — saved even
+/// when that first charge is declined, with the decline as its error.
+pub async fn save_card(
+    pool: &PgPool,
+    processor: &dyn app::payments::processor::PaymentProcessor,
+    number: &str,
+    account: Uuid,
+) -> Uuid {
+    use app::payments::add_funds::{self, CardChoice};
+    use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+    let card = app::payments::new_card::NewCard {
+        number: CardNumber::parse(number).unwrap(),
+        expiry: Expiry::parse("12/40").unwrap(),
+        cvc: Cvc::parse("123").unwrap(),
+        postal_code: PostalCode::parse("10001").unwrap(),
+    };
+    let amount = app::money::TopUpAmount::parse("10").unwrap();
+    let draft = add_funds::start_draft(
+        pool,
+        processor,
+        account,
+        amount,
+        CardChoice::New { card, save: true },
+        PERSON,
+    )
+    .await
+    .unwrap();
+    let done = add_funds::confirm(pool, processor, account, draft.id, PERSON).await.unwrap();
+    done.payment_method_id.unwrap()
+}

@@ -1,0 +1,203 @@
+//! The `add_funds` tool: the product guide's three outcomes — a saved card is charged and the new balance
+//! told; without a saved card, a checkout link; without an amount, the balance and saved cards to choose
+//! from — on the same exactly-once machinery as `POST /v1/wallet/fund` (`agent_funding`), with the amount
+//! rules and messages of the dashboard's Add Funds.
+
+use super::answer;
+use super::arguments::AddFundsArguments;
+use super::duplicate_guard::{self, Guard, TopUp};
+use crate::api::extract::is_valid_idempotency_key;
+use crate::api::wallet::public_base;
+use crate::state::AppState;
+use app::error::AppError;
+use app::keys::db::AuthenticatedKey;
+use app::money::{TopUpAmount, Usd};
+use app::payments::agent_funding::{self, FundAnswer, FundOrder};
+use app::payments::attempt_store;
+use app::payments::payment_method::PaymentMethodView;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::RoleServer;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A saved card as the chat tools show it (docs/CONTRACT.md "Chat (MCP)").
+pub fn card_json(card: &PaymentMethodView) -> Value {
+    json!({
+        "payment_method_id": card.id,
+        "label": card.label,
+        "is_default": card.is_default,
+        "has_error": card.error_code.is_some(),
+        "error_message": card.error_message,
+    })
+}
+
+pub async fn run(
+    state: &AppState,
+    context: &RequestContext<RoleServer>,
+    key: &AuthenticatedKey,
+    arguments: AddFundsArguments,
+) -> CallToolResult {
+    // Permission first: a connection that may not fund learns nothing else.
+    if !key.allow_funding {
+        return answer::error(&AppError::ConnectionMayNotFund);
+    }
+    let base = context
+        .extensions
+        .get::<http::request::Parts>()
+        .map(|parts| public_base(state, &parts.headers))
+        .unwrap_or_default();
+    let payment_method_id = match arguments.payment_method_id.as_deref().map(str::trim) {
+        None => None,
+        Some(text) => match Uuid::parse_str(text) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return answer::bad_arguments(
+                    "payment_method_id must be one of the ids list_payment_methods answers.",
+                )
+            }
+        },
+    };
+    if let Some(idempotency_key) = &arguments.idempotency_key {
+        if !is_valid_idempotency_key(idempotency_key) {
+            return answer::bad_arguments(
+                "idempotency_key must be 1 to 255 visible ASCII characters (letters, digits, punctuation).",
+            );
+        }
+    }
+    let Some(amount) = arguments.amount else { return needs_amount(state, key).await };
+    let amount = match TopUpAmount::parse(&amount) {
+        Ok(amount) => amount,
+        Err(err) => return answer::error(&AppError::from(err)),
+    };
+    let order = |idempotency_key| FundOrder {
+        account_id: key.account_id,
+        spend_key_id: key.key_id,
+        idempotency_key,
+        amount,
+        payment_method_id,
+    };
+    if let Some(idempotency_key) = &arguments.idempotency_key {
+        return outcome(
+            state,
+            &base,
+            key,
+            agent_funding::fund(&state.pool, &*state.processor, &order(idempotency_key)).await,
+        )
+        .await;
+    }
+    // No idempotency key: the duplicate guard stands in for one.
+    let top_up = TopUp { account_id: key.account_id, spend_key_id: key.key_id, amount: amount.usd() };
+    let idempotency_key = format!("chat-{}", Uuid::new_v4());
+    let confirmed = arguments.confirm_duplicate.unwrap_or(false);
+    match duplicate_guard::take(&state.pool, &top_up, &idempotency_key, confirmed).await {
+        Ok(Guard::Taken) => {}
+        Ok(Guard::HeldSince(at)) => {
+            let previous = json!({ "amount": amount.usd().json_cents(), "at": at });
+            let sentence = format!(
+                "{} was already added from this chat at {} UTC, less than 2 minutes ago. Ask the user \
+                 whether to add it again; if so, call add_funds again with confirm_duplicate true.",
+                amount.usd().display(),
+                at.format("%H:%M:%S")
+            );
+            return answer::done(json!({ "status": "needs_confirmation", "previous": previous }), sentence);
+        }
+        Err(err) => return answer::error(&err),
+    }
+    let funded = agent_funding::fund(&state.pool, &*state.processor, &order(&idempotency_key)).await;
+    let charged = match &funded {
+        Ok(FundAnswer::Completed { .. }) => true,
+        Ok(FundAnswer::RequiresCheckout { .. } | FundAnswer::Declined { .. }) => false,
+        // An error may come after the charge (an answer lost in a crash): the guard stays unless the
+        // idempotency claim shows nothing was charged.
+        Err(_) => agent_funding::may_have_charged(&state.pool, key.account_id, &idempotency_key)
+            .await
+            .unwrap_or(true),
+    };
+    if !charged {
+        duplicate_guard::release(&state.pool, &top_up, &idempotency_key).await;
+    }
+    outcome(state, &base, key, funded).await
+}
+
+/// No amount: the balance, the saved cards and the range, so the model can ask the person how much.
+async fn needs_amount(state: &AppState, key: &AuthenticatedKey) -> CallToolResult {
+    let overview = match agent_funding::overview(&state.pool, key.account_id).await {
+        Ok(overview) => overview,
+        Err(err) => return answer::error(&err),
+    };
+    let (minimum, maximum) = (Usd::new(TopUpAmount::MIN), Usd::new(TopUpAmount::MAX));
+    let default = overview.payment_methods.iter().find(|c| c.is_default).or(overview.payment_methods.first());
+    let charged_to = match default {
+        Some(card) => {
+            format!("It will be charged to {} unless the user picks another saved card.", card.label)
+        }
+        None => {
+            "There is no saved card, so the answer will be a checkout link to pay and save one.".to_string()
+        }
+    };
+    let sentence = format!(
+        "The balance is {}. Ask the user how much to add, between {} and {}. {charged_to}",
+        overview.balance.display(),
+        minimum.display(),
+        maximum.display()
+    );
+    let structured = json!({
+        "status": "needs_amount",
+        "balance": overview.balance.json_cents(),
+        "payment_methods": overview.payment_methods.iter().map(card_json).collect::<Vec<_>>(),
+        "minimum": minimum.json_cents(),
+        "maximum": maximum.json_cents(),
+    });
+    answer::done(structured, sentence)
+}
+
+/// A funding answer in the chat's words.
+async fn outcome(
+    state: &AppState,
+    base: &str,
+    key: &AuthenticatedKey,
+    funded: Result<FundAnswer, AppError>,
+) -> CallToolResult {
+    match funded {
+        Ok(FundAnswer::Completed { payment_id, amount, balance }) => {
+            let card = attempt_store::attempt(&state.pool, key.account_id, payment_id)
+                .await
+                .map(|attempt| attempt.card_label)
+                .unwrap_or_default();
+            let sentence =
+                format!("Added {} with {card}. The balance is now {}.", amount.display(), balance.display());
+            let structured = json!({
+                "status": "completed",
+                "amount": amount.json_cents(),
+                "balance": balance.json_cents(),
+                "payment_method": card,
+                "payment_id": payment_id,
+            });
+            answer::done(structured, sentence)
+        }
+        Ok(FundAnswer::RequiresCheckout { checkout_id }) => {
+            let checkout_url = format!("{base}/checkout/{checkout_id}");
+            let sentence = format!(
+                "There is no saved card. Give the user this link to pay and save a card: {checkout_url}"
+            );
+            answer::done(json!({ "status": "requires_checkout", "checkout_url": checkout_url }), sentence)
+        }
+        Ok(FundAnswer::Declined { payment_id, decline_code, message }) => {
+            let fix_url = format!("{base}/dashboard/wallet");
+            let sentence = format!(
+                "The card was declined: {message} Nothing was charged. The user can update the card or add \
+                 another at {fix_url}, then try again."
+            );
+            let structured = json!({
+                "status": "failed",
+                "decline_code": decline_code.as_str(),
+                "message": message,
+                "fix_url": fix_url,
+                "payment_id": payment_id,
+            });
+            answer::refused(structured, sentence)
+        }
+        Err(err) => answer::error(&err),
+    }
+}
