@@ -90,6 +90,18 @@ pub enum AppError {
     /// it on the Keys page.
     #[error("This connection may not add funds. Allow it on the Keys page.")]
     ConnectionMayNotFund,
+    /// The consent page's refusals (docs/CONTRACT.md "Chat (MCP)"): a request that can't be sent back to
+    /// the app is explained on the page instead.
+    #[error("This app isn't registered with Tollgate. Start connecting again from the app.")]
+    ChatAppUnknown,
+    #[error(
+        "This app asked to send you back to an address it didn't register, so Tollgate won't send you there."
+    )]
+    ChatAppRedirectInvalid,
+    #[error("This connection request is incomplete or not secure enough (it needs PKCE with S256). Start connecting again from the app.")]
+    ChatAppRequestInvalid,
+    #[error("Too many connection attempts. Try again in a few minutes.")]
+    TooManyConnectionAttempts,
     #[error("Spend key funding limit reached")]
     FundingLimitReached,
     #[error("Enter a daily funding limit between $0.01 and $10,000.00, with at most 2 decimal places")]
@@ -178,7 +190,10 @@ impl AppError {
             | AppError::InvalidQuery
             | AppError::DateRangeInvalid
             | AppError::TimezoneInvalid
-            | AppError::IdempotencyKeyRequired => 400,
+            | AppError::IdempotencyKeyRequired
+            | AppError::ChatAppUnknown
+            | AppError::ChatAppRedirectInvalid
+            | AppError::ChatAppRequestInvalid => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
             AppError::KeyLimitReached => 402,
             AppError::ServiceNotAllowed
@@ -193,7 +208,8 @@ impl AppError {
             | AppError::TooManyFailedAuthentications
             | AppError::CardTestingLocked
             | AppError::CardAttemptsFromNetwork
-            | AppError::NewCardsPaused => 429,
+            | AppError::NewCardsPaused
+            | AppError::TooManyConnectionAttempts => 429,
             AppError::ProcessorUnavailable | AppError::Busy => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }

@@ -6,6 +6,7 @@
 // Foundations: no feature, no database.
 pub mod error;
 pub mod money;
+pub mod page_policy;
 pub mod url_query;
 pub mod utc;
 
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod charts;
 pub mod checkout;
 pub mod keys;
+pub mod oauth;
 pub mod settings;
 pub mod usage;
 pub mod wallet;

@@ -9,6 +9,7 @@ use crate::keys::page::KeysPage;
 use crate::layout::dashboard::DashboardLayout;
 use crate::layout::home_page::HomePage;
 use crate::layout::not_found::NotFound;
+use crate::oauth::page::ConsentPage;
 use crate::settings::page::SettingsPage;
 use crate::usage::page::UsagePage;
 use crate::wallet::page::WalletPage;
@@ -30,6 +31,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
                 <Route path=path!("/checkout/:id") view=CheckoutPage ssr=SsrMode::Async/>
+                <Route path=path!("/oauth/authorize") view=ConsentPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/dashboard/wallet"/> } ssr=SsrMode::Async/>
                     <Route path=path!("wallet") view=WalletPage ssr=SsrMode::Async/>

@@ -9,25 +9,15 @@ use crate::routes::App;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
 
-/// The Content-Security-Policy of a page whose inline scripts (Leptos' island loader) carry `nonce`:
-/// scripts only from this site or with the nonce, WebAssembly compiled from this site's bundle, nothing
-/// framed or framing (docs/ARCHITECTURE.md "HTTP hardening"). Inline `style` attributes stay allowed:
-/// they can't run code.
-pub fn content_security_policy(nonce: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
-}
-
 /// The whole document, rendered on the server, with the policy that lets its own inline scripts run.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let (Some(nonce), Some(response)) =
         (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
     {
-        if let Ok(policy) = axum::http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+        if let Ok(policy) =
+            axum::http::HeaderValue::from_str(&crate::page_policy::content_security_policy(&nonce))
+        {
             response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
         }
     }

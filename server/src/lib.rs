@@ -10,6 +10,7 @@ pub mod cross_site;
 pub mod health;
 pub mod key_form;
 pub mod mcp;
+pub mod oauth;
 pub mod page_cache;
 pub mod page_guard;
 pub mod router;

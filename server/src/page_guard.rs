@@ -12,7 +12,10 @@ use tower_sessions::Session;
 /// (This runs before Leptos renders anything, so no account data is ever rendered for nobody.)
 pub async fn require_login_for_dashboard(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let is_dashboard = path == "/dashboard" || path.starts_with("/dashboard/");
+    // The chat consent page acts for the signed-in person too.
+    // The chat consent page acts for the signed-in person too (its form's answer checks for itself).
+    let is_consent_page = path == "/oauth/authorize" && req.method() == axum::http::Method::GET;
+    let is_dashboard = path == "/dashboard" || path.starts_with("/dashboard/") || is_consent_page;
     if is_dashboard {
         match app::auth::session::read_user(&session).await {
             Ok(Some(_)) => {}

@@ -7,7 +7,7 @@ use crate::client_ip::{self, TrustedProxies};
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::security_headers::{self, Hsts};
 use crate::state::AppState;
-use crate::{api, cross_site, health, key_form, mcp, page_cache, page_guard, usage_export};
+use crate::{api, cross_site, health, key_form, mcp, oauth, page_cache, page_guard, usage_export};
 use app::metering::meter::Meter;
 use app::payments::processor::PaymentProcessor;
 use app::{shell, App};
@@ -59,6 +59,7 @@ pub fn build_router(
         .merge(api::router())
         .route("/v1/{*unknown}", any(api::unknown_route))
         .merge(mcp::router(&state))
+        .merge(oauth::router())
         .route(
             "/dashboard/keys",
             post(key_form::create_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),

@@ -53,16 +53,39 @@ pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<Authenticate
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::UnknownSpendKey)?;
-    if let Some(refusal) = row.status.refusal() {
-        return Err(refusal);
+    row.admitted()
+}
+
+/// The key a credential other than its secret stands for (a chat connection's OAuth access token):
+/// refused like a presented secret when paused or revoked.
+#[tracing::instrument(name = "keys::authenticate_by_id", skip(pool))]
+pub async fn authenticate_by_id(pool: &PgPool, key_id: Uuid) -> Result<AuthenticatedKey, AppError> {
+    let row: PresentedKeyRow = sqlx::query_as(
+        "SELECT id AS key_id, account_id, status, allowed_services, allow_funding, rate_limit_per_minute
+           FROM spend_keys WHERE id = $1",
+    )
+    .bind(key_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::UnknownSpendKey)?;
+    row.admitted()
+}
+
+impl PresentedKeyRow {
+    /// What the key may do, unless it is paused or revoked.
+    fn admitted(self) -> Result<AuthenticatedKey, AppError> {
+        let row = self;
+        if let Some(refusal) = row.status.refusal() {
+            return Err(refusal);
+        }
+        Ok(AuthenticatedKey {
+            key_id: row.key_id,
+            account_id: row.account_id,
+            allowed_services: row.allowed_services,
+            allow_funding: row.allow_funding,
+            rate_limit: row.rate_limit_per_minute.and_then(RateLimit::stored),
+        })
     }
-    Ok(AuthenticatedKey {
-        key_id: row.key_id,
-        account_id: row.account_id,
-        allowed_services: row.allowed_services,
-        allow_funding: row.allow_funding,
-        rate_limit: row.rate_limit_per_minute.and_then(RateLimit::stored),
-    })
 }
 
 /// Counts one request of `key` in the current UTC minute; over its "Rate limit", refused with the
@@ -89,10 +112,25 @@ pub async fn count_request(pool: &PgPool, key: &AuthenticatedKey) -> Result<Resu
 /// Creates a key; the answer carries the secret, which is stored nowhere (only its SHA-256).
 #[tracing::instrument(name = "keys::create", skip(pool, settings))]
 pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> Result<CreatedKey, AppError> {
+    let mut conn = pool.acquire().await?;
+    let (id, new) = insert(&mut conn, account_id, settings, None).await?;
+    drop(conn);
+    let key = keys_of(pool, account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
+    Ok(CreatedKey { key, secret: new.secret })
+}
+
+/// Inserts a key (on `conn`, so a caller's transaction can hold it with what it belongs to): its id and
+/// its secret. `oauth_client_id`: the chat app it connects (a "Chat connection", created on the consent page).
+pub async fn insert(
+    conn: &mut sqlx::PgConnection,
+    account_id: Uuid,
+    settings: &KeySettings,
+    oauth_client_id: Option<&str>,
+) -> Result<(Uuid, secret::NewSecret), AppError> {
     if let Some(services) = &settings.allowed_services {
         let known: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE id = ANY($1)")
             .bind(services)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await?;
         if known != services.len() as i64 {
             return Err(AppError::UnknownService);
@@ -102,8 +140,8 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO spend_keys
             (account_id, name, secret_sha256, display_prefix, limit_amount, limit_period, allowed_services,
-             allow_funding, daily_funding_limit, rate_limit_per_minute)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             allow_funding, daily_funding_limit, rate_limit_per_minute, oauth_client_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          RETURNING id",
     )
     .bind(account_id)
@@ -116,10 +154,10 @@ pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> 
     .bind(settings.allow_funding)
     .bind(settings.daily_funding_limit.usd().amount())
     .bind(settings.rate_limit.map(|r| r.per_minute() as i32))
-    .fetch_one(pool)
+    .bind(oauth_client_id)
+    .fetch_one(&mut *conn)
     .await?;
-    let key = keys_of(pool, account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
-    Ok(CreatedKey { key, secret: new.secret })
+    Ok((id, new))
 }
 
 /// A `spend_keys` row as the Keys page lists it.
@@ -142,6 +180,7 @@ struct KeyRow {
     request_count: i64,
     last_used_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    chat_connection: bool,
 }
 
 impl KeyRow {
@@ -168,6 +207,7 @@ impl KeyRow {
             requests: self.request_count,
             last_used: self.last_used_at.map(shown_utc),
             created: shown_utc(self.created_at),
+            chat_connection: self.chat_connection,
         }
     }
 }
@@ -185,7 +225,7 @@ async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<
                 (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
                   AS service_names,
                 k.allow_funding, k.daily_funding_limit, k.rate_limit_per_minute, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
-                k.created_at
+                k.created_at, k.oauth_client_id IS NOT NULL AS chat_connection
            FROM spend_keys k
           WHERE k.account_id = $1 AND ($2::uuid IS NULL OR k.id = $2)
           ORDER BY k.status = 'revoked', k.created_at DESC",

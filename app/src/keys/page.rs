@@ -95,6 +95,32 @@ fn NewKeySecret(created: CreatedKey) -> impl IntoView {
     }
 }
 
+/// "Spend limit" and "Limit period", as the key form and the chat consent page ask for them (the names
+/// `KeySettings::parse` reads). Ids start with `id_prefix`.
+#[component]
+pub fn SpendLimitFields(#[prop(into)] id_prefix: String, hint: &'static str) -> impl IntoView {
+    let (limit, period, limit_hint) =
+        (format!("{id_prefix}-limit"), format!("{id_prefix}-period"), format!("{id_prefix}-limit-hint"));
+    view! {
+        <div class="field-row">
+            <div class="field">
+                <label for=limit.clone()>"Spend limit"</label>
+                <div class="money-input">
+                    <span aria-hidden="true">"$"</span>
+                    <input id=limit name="spend_limit" inputmode="decimal" autocomplete="off" placeholder="No limit" aria-describedby=limit_hint.clone()/>
+                </div>
+                <p id=limit_hint class="hint">{hint}</p>
+            </div>
+            <div class="field">
+                <label for=period.clone()>"Limit period"</label>
+                <select id=period name="limit_period">
+                    {LimitPeriod::ALL.map(|p| view! { <option value=p.as_str() selected=p == LimitPeriod::Daily>{p.label()}</option> }).collect_view()}
+                </select>
+            </div>
+        </div>
+    }
+}
+
 /// Posts to `POST /dashboard/keys` (server/src/key_form.rs), which answers with this page and the new
 /// secret in it: the secret is never stored or put in a URL, with or without JavaScript.
 #[component]
@@ -105,22 +131,7 @@ fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>)
                 <label for="key-name">"Key name"</label>
                 <input id="key-name" name="name" maxlength="100" autocomplete="off" placeholder="Research agent"/>
             </div>
-            <div class="field-row">
-                <div class="field">
-                    <label for="key-limit">"Spend limit"</label>
-                    <div class="money-input">
-                        <span aria-hidden="true">"$"</span>
-                        <input id="key-limit" name="spend_limit" inputmode="decimal" autocomplete="off" placeholder="No limit" aria-describedby="key-limit-hint"/>
-                    </div>
-                    <p id="key-limit-hint" class="hint">"Optional. Calls over it are refused with 402."</p>
-                </div>
-                <div class="field">
-                    <label for="key-period">"Limit period"</label>
-                    <select id="key-period" name="limit_period">
-                        {LimitPeriod::ALL.map(|p| view! { <option value=p.as_str() selected=p == LimitPeriod::Daily>{p.label()}</option> }).collect_view()}
-                    </select>
-                </div>
-            </div>
+            <SpendLimitFields id_prefix="key" hint="Optional. Calls over it are refused with 402."/>
             <div class="field">
                 <label for="key-rate-limit">"Rate limit"</label>
                 <input id="key-rate-limit" name="rate_limit" type="number" min="1" max=RateLimit::MAX step="1" inputmode="numeric" autocomplete="off" value=RateLimit::SUGGESTED placeholder="No limit" aria-describedby="key-rate-limit-hint"/>
@@ -193,7 +204,8 @@ fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
         <li class="key-row" data-key=key.name.clone()>
             <div class="key-main">
                 <span class="key-name">{key.name.clone()}</span>
-                <code class="muted">{format!("{}…", key.prefix)}</code>
+                {(!key.chat_connection).then(|| view! { <code class="muted">{format!("{}…", key.prefix)}</code> })}
+                {key.chat_connection.then(|| view! { <span class="badge">"Chat connection"</span> })}
                 <span class=status_class>{status_text}</span>
             </div>
             <dl class="key-facts">

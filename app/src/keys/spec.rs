@@ -301,6 +301,8 @@ pub struct SpendKeyView {
     /// "2026-11-27 14:05 UTC"
     pub last_used: Option<String>,
     pub created: String,
+    /// Made on the consent page for a chat app (docs/CONTRACT.md "Chat (MCP)"): tagged "Chat connection".
+    pub chat_connection: bool,
 }
 
 /// A key just created: the only time its secret exists outside the agent's hands.

@@ -29,7 +29,7 @@ pub struct SpendKey(pub AuthenticatedKey);
 /// still refused.
 pub struct MeteringSpendKey(pub AuthenticatedKey);
 
-fn presented(parts: &Parts) -> Result<&str, AppError> {
+pub(crate) fn presented(parts: &Parts) -> Result<&str, AppError> {
     parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
@@ -40,7 +40,7 @@ fn presented(parts: &Parts) -> Result<&str, AppError> {
 }
 
 /// What a lookup found, after the per-address and per-key limits.
-async fn admitted(
+pub(crate) async fn admitted(
     parts: &Parts,
     state: &AppState,
     found: Result<AuthenticatedKey, AppError>,

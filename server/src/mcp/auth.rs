@@ -1,11 +1,14 @@
-//! Who is calling `/mcp`: `Authorization: Bearer <spend key>` (the connection is that key). Checked like
-//! `/v1` — unknown keys count against the address, the key's rate limit applies — and the key is put on
-//! the request for the tools. Without a usable credential the answer is 401 with the `WWW-Authenticate`
+//! Who is calling `/mcp`: `Authorization: Bearer <spend key>`, or a chat connection's OAuth access token
+//! (`tg_at_…`, which stands for the connection's spend key). Either way the connection is a key, checked
+//! like `/v1` — unknown credentials count against the address, the key's rate limit applies, a paused or
+//! revoked key is refused at once — and the key is put on the request for the tools. Without a usable credential the answer is 401 with the `WWW-Authenticate`
 //! challenge MCP's authorization spec asks for, pointing at the protected-resource metadata.
 
-use crate::api::spend_key::SpendKey;
+use crate::api::spend_key::{admitted, presented, SpendKey};
 use crate::api::wallet::public_base;
 use crate::state::AppState;
+use app::keys::db as keys_db;
+use app::oauth::db as oauth_db;
 use axum::{
     extract::{FromRequestParts, Request, State},
     http::{header, HeaderValue, StatusCode},
@@ -15,8 +18,18 @@ use axum::{
 
 pub async fn require_credential(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    match SpendKey::from_request_parts(&mut parts, &state).await {
-        Ok(SpendKey(key)) => {
+    let key = match presented(&parts) {
+        Ok(token) if token.starts_with(oauth_db::ACCESS_TOKEN_PREFIX) => {
+            let found = match oauth_db::key_of_access_token(&state.pool, token).await {
+                Ok(key_id) => keys_db::authenticate_by_id(&state.pool, key_id).await,
+                Err(err) => Err(err),
+            };
+            admitted(&parts, &state, found).await
+        }
+        _ => SpendKey::from_request_parts(&mut parts, &state).await.map(|SpendKey(key)| key),
+    };
+    match key {
+        Ok(key) => {
             parts.extensions.insert(key);
             next.run(Request::from_parts(parts, body)).await
         }

@@ -30,6 +30,24 @@ pub fn spawn(pool: PgPool, sessions: PostgresStore) {
     });
 }
 
+/// Records past their promise, each forgotten by one statement without parameters.
+const EXPIRED: &[&str] = &[
+    // A key's per-minute count only matters in its minute.
+    "DELETE FROM spend_key_minutes WHERE minute < now() - interval '2 minutes'",
+    // Sessions the store already ended.
+    "DELETE FROM user_sessions us
+      WHERE NOT EXISTS (SELECT 1 FROM tower_sessions.session s WHERE s.id = us.session_id)",
+    // An idempotency key is kept for 24 hours (docs/CONTRACT.md "JSON API").
+    "DELETE FROM api_idempotency WHERE created_at < now() - interval '24 hours'",
+    "UPDATE requests SET idempotency_key = NULL
+      WHERE idempotency_key IS NOT NULL AND created_at < now() - interval '24 hours'",
+    // Expired OAuth codes and tokens can no longer be used (a day's grace keeps a replayed code detectable).
+    "DELETE FROM oauth_codes WHERE expires_at < now() - interval '1 day'",
+    "DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 day'",
+    // A chat top-up guard only refuses for 2 minutes (`crate::mcp::duplicate_guard`).
+    "DELETE FROM chat_top_up_guards WHERE created_at < now() - interval '2 minutes'",
+];
+
 /// One pass over the database's expiring records; how many rows it forgot.
 pub async fn run_once(pool: &PgPool) -> Result<u64, AppError> {
     let mut forgotten = throttle::purge_expired(pool).await?;
@@ -41,33 +59,8 @@ pub async fn run_once(pool: &PgPool) -> Result<u64, AppError> {
     .execute(pool)
     .await?
     .rows_affected();
-    forgotten += sqlx::query("DELETE FROM spend_key_minutes WHERE minute < now() - interval '2 minutes'")
-        .execute(pool)
-        .await?
-        .rows_affected();
-    forgotten += sqlx::query(
-        "DELETE FROM user_sessions us
-          WHERE NOT EXISTS (SELECT 1 FROM tower_sessions.session s WHERE s.id = us.session_id)",
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
-    forgotten += sqlx::query("DELETE FROM api_idempotency WHERE created_at < now() - interval '24 hours'")
-        .execute(pool)
-        .await?
-        .rows_affected();
-    // A chat top-up guard only refuses for 2 minutes (`crate::mcp::duplicate_guard`).
-    forgotten +=
-        sqlx::query("DELETE FROM chat_top_up_guards WHERE created_at < now() - interval '2 minutes'")
-            .execute(pool)
-            .await?
-            .rows_affected();
-    forgotten += sqlx::query(
-        "UPDATE requests SET idempotency_key = NULL
-          WHERE idempotency_key IS NOT NULL AND created_at < now() - interval '24 hours'",
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
+    for statement in EXPIRED {
+        forgotten += sqlx::query(statement).execute(pool).await?.rows_affected();
+    }
     Ok(forgotten)
 }

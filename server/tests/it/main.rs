@@ -17,6 +17,7 @@ mod login_limits;
 mod mcp;
 mod metering;
 mod module_graph;
+mod oauth;
 mod page_cache;
 mod settings;
 mod support;

@@ -13,7 +13,7 @@ use syn::visit::Visit;
 
 /// The app crate's top-level modules, lowest layer first. A module may import only from earlier layers.
 const APP_LAYERS: &[&[&str]] = &[
-    &["money", "utc", "url_query", "random", "client_ip", "pg_liveness"],
+    &["money", "utc", "url_query", "random", "client_ip", "pg_liveness", "page_policy"],
     &["error"],
     &["catalog", "ledger", "ui", "throttle"],
     &["payments"],
@@ -23,6 +23,7 @@ const APP_LAYERS: &[&[&str]] = &[
     &["metering"],
     &["charts"],
     &["usage"],
+    &["oauth"],
     &["wallet", "checkout"],
     &["layout"],
     &["routes"],
@@ -45,7 +46,7 @@ const SERVER_LAYERS: &[&[&str]] = &[
     ],
     &["state", "startup"],
     &["api", "key_form", "usage_export"],
-    &["mcp"],
+    &["mcp", "oauth"],
     &["router"],
 ];
 

@@ -1,0 +1,321 @@
+//! Chat connections in PostgreSQL: registered apps, authorization codes and tokens. Every secret is kept
+//! as its SHA-256 only (`keys::secret::sha256`), every state change is one conditional statement, so a
+//! code or refresh token is used once even when two requests race, on one server or several.
+
+use super::authorize_request::{AuthorizeRequest, ChatApp};
+use super::pkce::CodeChallenge;
+use super::registration::{ClientAuthentication, ClientRegistration};
+use crate::error::AppError;
+use crate::keys::db as keys_db;
+use crate::keys::secret::sha256;
+use crate::keys::spec::KeySettings;
+use crate::random::random_hex;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// How long an access token works: short, so a leaked one soon stops working (the refresh token renews it).
+pub const ACCESS_TOKEN_SECONDS: i64 = 3600;
+const REFRESH_TOKEN_DAYS: i32 = 30;
+/// How an access token starts: `/mcp` tells it from a spend key (`tg_sk_`) by this.
+pub const ACCESS_TOKEN_PREFIX: &str = "tg_at_";
+const CODE_SECONDS: i32 = 300;
+
+/// What a registration answers: the new client's id, and its secret when it is a confidential client (shown
+/// in this answer only).
+pub struct RegisteredClient {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+}
+
+pub async fn register(
+    pool: &PgPool,
+    registration: &ClientRegistration,
+) -> Result<RegisteredClient, AppError> {
+    let client_id = format!("tgc_{}", random_hex(16));
+    let client_secret = (registration.authentication != ClientAuthentication::None)
+        .then(|| format!("tgcs_{}", random_hex(24)));
+    let uris: Vec<&str> = registration.redirect_uris.iter().map(|u| u.as_str()).collect();
+    let method: &'static str = registration.authentication.into();
+    sqlx::query(
+        "INSERT INTO oauth_clients (client_id, client_secret_sha256, client_name, redirect_uris, token_endpoint_auth_method)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&client_id)
+    .bind(client_secret.as_deref().map(|s| sha256(s).to_vec()))
+    .bind(&registration.client_name)
+    .bind(&uris)
+    .bind(method)
+    .execute(pool)
+    .await?;
+    Ok(RegisteredClient { client_id, client_secret })
+}
+
+/// The registered app `client_id` names, if any.
+pub async fn chat_app(pool: &PgPool, client_id: &str) -> Result<Option<ChatApp>, AppError> {
+    if client_id.len() > 64 {
+        return Ok(None);
+    }
+    let app: Option<(String, String, Vec<String>)> = sqlx::query_as(
+        "SELECT client_id, client_name, redirect_uris FROM oauth_clients WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(app.map(|(client_id, client_name, redirect_uris)| ChatApp { client_id, client_name, redirect_uris }))
+}
+
+/// Whether `client_id` with `secret` (if it sent one) is a registered client that proved itself as it
+/// registered to: public clients send no secret, confidential ones their secret.
+pub async fn client_is_authentic(
+    pool: &PgPool,
+    client_id: &str,
+    secret: Option<&str>,
+) -> Result<bool, AppError> {
+    if client_id.len() > 64 {
+        return Ok(false);
+    }
+    let stored: Option<Option<Vec<u8>>> =
+        sqlx::query_scalar("SELECT client_secret_sha256 FROM oauth_clients WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(match (stored, secret) {
+        (Some(None), None) => true,
+        (Some(Some(hash)), Some(secret)) => hash == sha256(secret),
+        _ => false,
+    })
+}
+
+/// The person allowed the app: a spend key for the connection (named after the app, with the limits the
+/// person chose) and a single-use code for the app, in one transaction. Answers the code.
+pub async fn connect(
+    pool: &PgPool,
+    account_id: Uuid,
+    request: &AuthorizeRequest,
+    settings: &KeySettings,
+) -> Result<String, AppError> {
+    let mut tx = pool.begin().await?;
+    let (key_id, _secret) =
+        keys_db::insert(&mut tx, account_id, settings, Some(&request.app.client_id)).await?;
+    let code = format!("tg_ac_{}", random_hex(24));
+    sqlx::query(
+        "INSERT INTO oauth_codes (code_sha256, account_id, client_id, spend_key_id, redirect_uri, code_challenge, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))",
+    )
+    .bind(&sha256(&code)[..])
+    .bind(account_id)
+    .bind(&request.app.client_id)
+    .bind(key_id)
+    .bind(request.redirect_uri.as_str())
+    .bind(request.code_challenge.as_str())
+    .bind(f64::from(CODE_SECONDS))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// A new access token and the refresh token that renews it.
+#[derive(Debug)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// Why a grant was refused (`invalid_grant`, RFC 6749 §5.2), in words for the app's developer.
+#[derive(Debug)]
+pub enum GrantError {
+    Invalid(&'static str),
+    App(AppError),
+}
+
+impl From<AppError> for GrantError {
+    fn from(err: AppError) -> GrantError {
+        GrantError::App(err)
+    }
+}
+
+impl From<sqlx::Error> for GrantError {
+    fn from(err: sqlx::Error) -> GrantError {
+        GrantError::App(err.into())
+    }
+}
+
+/// The code's grant, exchanged for tokens once. A code presented again revokes what it was exchanged for
+/// (someone else has it). Any mismatch still uses the code up.
+pub async fn redeem_code(
+    pool: &PgPool,
+    client_id: &str,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &str,
+) -> Result<TokenPair, GrantError> {
+    let mut tx = pool.begin().await?;
+    let used: Option<(Uuid, String, Uuid, String, String, bool)> = sqlx::query_as(
+        "UPDATE oauth_codes SET used_at = now() WHERE code_sha256 = $1 AND used_at IS NULL
+         RETURNING account_id, client_id, spend_key_id, redirect_uri, code_challenge, expires_at > now()",
+    )
+    .bind(&sha256(code)[..])
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((account_id, code_client, key_id, code_redirect, challenge, fresh)) = used else {
+        let replayed: Option<Uuid> =
+            sqlx::query_scalar("SELECT spend_key_id FROM oauth_codes WHERE code_sha256 = $1")
+                .bind(&sha256(code)[..])
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(key_id) = replayed {
+            revoke_connection_tokens(&mut tx, key_id).await?;
+            tx.commit().await?;
+            return Err(GrantError::Invalid("this code was already used; the tokens it gave are revoked"));
+        }
+        return Err(GrantError::Invalid("unknown code"));
+    };
+    let refusal = if code_client != client_id {
+        Some("the code was issued to another client")
+    } else if !fresh {
+        Some("the code has expired")
+    } else if code_redirect != redirect_uri {
+        Some("redirect_uri differs from the authorization request's")
+    } else if !CodeChallenge::parse(&challenge).is_some_and(|c| c.is_answered_by(verifier)) {
+        Some("code_verifier does not match the code_challenge")
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        tx.commit().await?; // the code stays used
+        return Err(GrantError::Invalid(refusal));
+    }
+    ensure_connection_open(&mut tx, key_id).await?;
+    let pair = issue(&mut tx, account_id, client_id, key_id).await?;
+    tx.commit().await?;
+    Ok(pair)
+}
+
+/// A refresh token exchanged for a new pair (rotation: it works once). A used one presented again revokes
+/// every token of the connection — the app and a thief can't both keep going.
+pub async fn refresh(pool: &PgPool, client_id: &str, refresh_token: &str) -> Result<TokenPair, GrantError> {
+    let mut tx = pool.begin().await?;
+    let rotated: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "UPDATE oauth_tokens SET used_at = now()
+          WHERE token_sha256 = $1 AND kind = 'refresh' AND client_id = $2
+            AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+         RETURNING account_id, spend_key_id",
+    )
+    .bind(&sha256(refresh_token)[..])
+    .bind(client_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((account_id, key_id)) = rotated else {
+        let reused: Option<Uuid> = sqlx::query_scalar(
+            "SELECT spend_key_id FROM oauth_tokens
+              WHERE token_sha256 = $1 AND kind = 'refresh' AND client_id = $2 AND used_at IS NOT NULL",
+        )
+        .bind(&sha256(refresh_token)[..])
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(key_id) = reused {
+            revoke_connection_tokens(&mut tx, key_id).await?;
+            tx.commit().await?;
+            return Err(GrantError::Invalid(
+                "this refresh token was already used; the connection's tokens are revoked",
+            ));
+        }
+        return Err(GrantError::Invalid("unknown, expired or revoked refresh token"));
+    };
+    ensure_connection_open(&mut tx, key_id).await?;
+    let pair = issue(&mut tx, account_id, client_id, key_id).await?;
+    tx.commit().await?;
+    Ok(pair)
+}
+
+/// RFC 7009 revocation by the app that holds `token`. A refresh token ends the connection (its key is
+/// revoked, so the Keys page shows it); an access token just stops working. Unknown tokens are ignored.
+pub async fn revoke(pool: &PgPool, client_id: &str, token: &str) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let found: Option<(String, Uuid)> = sqlx::query_as(
+        "UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now())
+          WHERE token_sha256 = $1 AND client_id = $2 RETURNING kind, spend_key_id",
+    )
+    .bind(&sha256(token)[..])
+    .bind(client_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((kind, key_id)) = found {
+        if kind == "refresh" {
+            revoke_connection_tokens(&mut tx, key_id).await?;
+            sqlx::query(
+                "UPDATE spend_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now()) WHERE id = $1",
+            )
+            .bind(key_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The connection (spend key) an access token stands for, while the token is unexpired and unrevoked.
+pub async fn key_of_access_token(pool: &PgPool, token: &str) -> Result<Uuid, AppError> {
+    if token.len() > 128 {
+        return Err(AppError::UnknownSpendKey);
+    }
+    sqlx::query_scalar(
+        "SELECT spend_key_id FROM oauth_tokens
+          WHERE token_sha256 = $1 AND kind = 'access' AND revoked_at IS NULL AND expires_at > now()",
+    )
+    .bind(&sha256(token)[..])
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::UnknownSpendKey)
+}
+
+async fn issue(
+    tx: &mut sqlx::PgConnection,
+    account_id: Uuid,
+    client_id: &str,
+    key_id: Uuid,
+) -> Result<TokenPair, AppError> {
+    let pair = TokenPair {
+        access_token: format!("{ACCESS_TOKEN_PREFIX}{}", random_hex(24)),
+        refresh_token: format!("tg_rt_{}", random_hex(24)),
+    };
+    sqlx::query(
+        "INSERT INTO oauth_tokens (token_sha256, kind, account_id, client_id, spend_key_id, expires_at) VALUES
+            ($1, 'access', $3, $4, $5, now() + make_interval(secs => $6)),
+            ($2, 'refresh', $3, $4, $5, now() + make_interval(days => $7))",
+    )
+    .bind(&sha256(&pair.access_token)[..])
+    .bind(&sha256(&pair.refresh_token)[..])
+    .bind(account_id)
+    .bind(client_id)
+    .bind(key_id)
+    .bind(ACCESS_TOKEN_SECONDS as f64)
+    .bind(REFRESH_TOKEN_DAYS)
+    .execute(&mut *tx)
+    .await?;
+    Ok(pair)
+}
+
+/// A revoked connection gets no new tokens (a paused one does: pausing is temporary, and `/mcp` refuses
+/// its calls while paused).
+async fn ensure_connection_open(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), GrantError> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM spend_keys WHERE id = $1 FOR SHARE")
+        .bind(key_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match status.as_deref() {
+        Some("active" | "paused") => Ok(()),
+        _ => Err(GrantError::Invalid("the connection was revoked on the Keys page")),
+    }
+}
+
+async fn revoke_connection_tokens(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), AppError> {
+    sqlx::query("UPDATE oauth_tokens SET revoked_at = now() WHERE spend_key_id = $1 AND revoked_at IS NULL")
+        .bind(key_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

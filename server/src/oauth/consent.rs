@@ -1,0 +1,159 @@
+//! `POST /oauth/authorize`: the consent page's answer. Everything the page showed is checked again here
+//! (the hidden fields are the browser's copy), then "Allow" creates the connection's spend key and a
+//! single-use code, and the person is sent back to the app with it; "Deny" sends them back with
+//! `error=access_denied`. A signed-out browser is sent to log in first; a form error goes back to the
+//! page with its message. The cross-site check runs before this (it is a cookie-authenticated form).
+
+use super::{is_our_resource, within_limit, CONSENTS_PER_USER};
+use crate::state::AppState;
+use app::error::AppError;
+use app::keys::spec::KeySettings;
+use app::oauth::authorize_request::{AuthorizeQuery, AuthorizeRefusal};
+use app::oauth::db;
+use app::url_query::encode_value;
+use axum::{
+    extract::{rejection::FormRejection, State},
+    http::HeaderMap,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    redirect_uri: String,
+    #[serde(default)]
+    response_type: String,
+    #[serde(default)]
+    code_challenge: String,
+    #[serde(default)]
+    code_challenge_method: String,
+    state: Option<String>,
+    scope: Option<String>,
+    resource: Option<String>,
+    #[serde(default)]
+    spend_limit: String,
+    #[serde(default)]
+    limit_period: String,
+    allow_funding: Option<String>,
+    #[serde(default)]
+    decision: String,
+}
+
+impl ConsentForm {
+    fn request(&self) -> AuthorizeQuery {
+        AuthorizeQuery {
+            client_id: self.client_id.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            response_type: self.response_type.clone(),
+            code_challenge: self.code_challenge.clone(),
+            code_challenge_method: self.code_challenge_method.clone(),
+            state: self.state.clone(),
+            scope: self.scope.clone(),
+            resource: self.resource.clone(),
+        }
+    }
+}
+
+/// The consent page's address for `request`, with `error` to show when given.
+fn consent_page(request: &AuthorizeQuery, error: Option<&AppError>) -> String {
+    let mut pairs = vec![
+        ("client_id", request.client_id.as_str()),
+        ("redirect_uri", request.redirect_uri.as_str()),
+        ("response_type", request.response_type.as_str()),
+        ("code_challenge", request.code_challenge.as_str()),
+        ("code_challenge_method", request.code_challenge_method.as_str()),
+    ];
+    for (name, value) in
+        [("state", &request.state), ("scope", &request.scope), ("resource", &request.resource)]
+    {
+        if let Some(value) = value {
+            pairs.push((name, value.as_str()));
+        }
+    }
+    if let Some(error) = error {
+        pairs.push(("error", error.code()));
+    }
+    let query: Vec<String> =
+        pairs.iter().map(|(name, value)| format!("{name}={}", encode_value(value))).collect();
+    format!("/oauth/authorize?{}", query.join("&"))
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    form: Result<Form<ConsentForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return Redirect::to(&consent_page(
+            &AuthorizeQuery::default(),
+            Some(&AppError::ChatAppRequestInvalid),
+        ))
+        .into_response();
+    };
+    let request = form.request();
+    let back = |error: &AppError| Redirect::to(&consent_page(&request, Some(error))).into_response();
+    let user = match app::auth::session::read_user(&session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return Redirect::to(&app::auth::return_to::login_path(&consent_page(&request, None)))
+                .into_response()
+        }
+        Err(err) => return back(&err),
+    };
+    if let Err(limited) = within_limit(&state, &user.user_id.to_string(), CONSENTS_PER_USER).await {
+        tracing::warn!(?limited, "consent answers over the limit");
+        return back(&AppError::TooManyConnectionAttempts);
+    }
+    let app = match db::chat_app(&state.pool, &request.client_id).await {
+        Ok(app) => app,
+        Err(err) => return back(&err),
+    };
+    let checked = match request.check(app) {
+        Ok(checked) => checked,
+        // The page explains it (and offers the way back to the app when there is one).
+        Err(AuthorizeRefusal::Shown(err)) => return back(&err),
+        Err(AuthorizeRefusal::ToApp { redirect_uri, error, state: app_state }) => {
+            return Redirect::to(&redirect_uri.with_query(&answer(("error", error), &app_state)))
+                .into_response()
+        }
+    };
+    let to_app =
+        |pair| Redirect::to(&checked.redirect_uri.with_query(&answer(pair, &checked.state))).into_response();
+    if !is_our_resource(&state, &headers, request.resource.as_deref()) {
+        return to_app(("error", "invalid_target"));
+    }
+    if form.decision != "allow" {
+        return to_app(("error", "access_denied"));
+    }
+    let settings = KeySettings::parse(
+        &checked.app.client_name,
+        &form.spend_limit,
+        &form.limit_period,
+        &[],
+        form.allow_funding.is_some(),
+        "",
+    );
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(err) => return back(&err),
+    };
+    match db::connect(&state.pool, user.account_id, &checked, &settings).await {
+        Ok(code) => to_app(("code", &code)),
+        Err(err) => back(&err),
+    }
+}
+
+/// The answer's query: `name=value`, then `state` when the app sent one.
+fn answer<'a>(pair: (&'a str, &'a str), state: &'a Option<String>) -> Vec<(&'a str, &'a str)> {
+    let mut answer = vec![pair];
+    if let Some(state) = state {
+        answer.push(("state", state.as_str()));
+    }
+    answer
+}

@@ -1,0 +1,52 @@
+//! `POST /oauth/register` (RFC 7591): a chat app registers itself. At most 20 registrations per address
+//! per hour.
+
+use super::{within_limit, OAuthError, REGISTRATIONS_PER_IP};
+use crate::state::AppState;
+use app::client_ip::ClientIp;
+use app::oauth::db;
+use app::oauth::registration::{ClientAuthentication, ClientMetadata};
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use serde_json::json;
+
+pub async fn register(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
+    within_limit(&state, &ip.limit_subject(), REGISTRATIONS_PER_IP).await?;
+    let metadata: ClientMetadata = serde_json::from_slice(&body).map_err(|_| {
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_metadata",
+            "the body must be a JSON object of client metadata",
+        )
+    })?;
+    let registration = metadata
+        .check()
+        .map_err(|refusal| OAuthError::new(StatusCode::BAD_REQUEST, refusal.error, refusal.description))?;
+    let client = db::register(&state.pool, &registration).await?;
+    let method: &'static str = registration.authentication.into();
+    let mut answer = json!({
+        "client_id": client.client_id,
+        "client_id_issued_at": chrono::Utc::now().timestamp(),
+        "client_name": registration.client_name,
+        "redirect_uris": registration.redirect_uris.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": method,
+    });
+    if let (Some(secret), false) =
+        (client.client_secret, registration.authentication == ClientAuthentication::None)
+    {
+        answer["client_secret"] = json!(secret);
+        answer["client_secret_expires_at"] = json!(0);
+    }
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}

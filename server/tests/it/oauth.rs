@@ -1,0 +1,456 @@
+//! Connecting a chat app with OAuth 2.1 over HTTP, as MCP's authorization spec has a client do it:
+//! discovery, registration, the consent page and its answer, the code exchange with PKCE, refresh rotation,
+//! revocation — and the connection as a spend key the Keys page controls. (The official TypeScript SDK's
+//! OAuth client drives the same flow in Chromium in `make test`: end2end/tests/chat-connect.test.js.)
+
+use crate::support::{location, spawn_app, TestApp};
+use app::keys::db as keys_db;
+use app::keys::db::StatusChange;
+use base64::Engine;
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const CALLBACK: &str = "http://127.0.0.1:9/callback";
+const VERIFIER: &str = "a-verifier-the-chat-app-keeps-to-itself-0123456789";
+
+fn challenge(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(app::keys::secret::sha256(verifier))
+}
+
+async fn register(app: &TestApp, metadata: Value) -> (StatusCode, Value) {
+    let res = reqwest::Client::new().post(app.url("/oauth/register")).json(&metadata).send().await.unwrap();
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+async fn public_client(app: &TestApp) -> String {
+    let (status, body) = register(
+        app,
+        json!({"client_name": "Claude", "redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none",
+               "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.get("client_secret").is_none());
+    body["client_id"].as_str().unwrap().to_string()
+}
+
+fn authorize_query(
+    app: &TestApp,
+    client_id: &str,
+    redirect_uri: &str,
+    verifier: &str,
+) -> Vec<(String, String)> {
+    [
+        ("client_id", client_id.to_string()),
+        ("redirect_uri", redirect_uri.to_string()),
+        ("response_type", "code".to_string()),
+        ("code_challenge", challenge(verifier)),
+        ("code_challenge_method", "S256".to_string()),
+        ("state", "st-42".to_string()),
+        ("scope", "wallet".to_string()),
+        ("resource", app.url("/mcp")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn query_string(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// The person answers the consent form; the redirect's Location.
+async fn answer_consent(
+    app: &TestApp,
+    query: &[(String, String)],
+    extra: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let page = format!("/oauth/authorize?{}", query_string(query));
+    let mut fields: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fields.extend_from_slice(extra);
+    let res = app.post_form("/oauth/authorize", &page, &fields).await;
+    (res.status(), location(&res))
+}
+
+/// The `code` (and `state`) of a redirect to the app.
+fn code_of(location: &str) -> String {
+    let query = location.split_once('?').unwrap().1;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    assert!(pairs.contains(&("state".into(), "st-42".into())), "{location}");
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no code in {location}"))
+}
+
+async fn token(app: &TestApp, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+    let res = reqwest::Client::new().post(app.url("/oauth/token")).form(fields).send().await.unwrap();
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+async fn exchange(app: &TestApp, client_id: &str, code: &str, verifier: &str) -> (StatusCode, Value) {
+    let resource = app.url("/mcp");
+    token(
+        app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+            ("client_id", client_id),
+            ("code_verifier", verifier),
+            ("resource", &resource),
+        ],
+    )
+    .await
+}
+
+/// `get_balance` over `/mcp` with `bearer`: the HTTP status and the balance (if answered).
+async fn balance_with(app: &TestApp, bearer: &str) -> (StatusCode, Option<String>) {
+    let res = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .bearer_auth(bearer)
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "get_balance", "arguments": {}}}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    (status, body["result"]["structuredContent"]["balance"].as_str().map(String::from))
+}
+
+/// A person signed up in `app`'s browser client, who connects a fresh public client: (client id, tokens).
+async fn connected(app: &TestApp, extra: &[(&str, &str)]) -> (String, Value) {
+    app.sign_up("person@example.test", "correct-horse-1").await;
+    let client_id = public_client(app).await;
+    let query = authorize_query(app, &client_id, CALLBACK, VERIFIER);
+    let (status, to) = answer_consent(app, &query, extra).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (status, tokens) = exchange(app, &client_id, &code_of(&to), VERIFIER).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    (client_id, tokens)
+}
+
+async fn account_id(app: &TestApp) -> Uuid {
+    sqlx::query_scalar("SELECT account_id FROM memberships LIMIT 1").fetch_one(&app.pool).await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_discovery_documents_lead_from_mcp_to_every_endpoint(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let resource: Value =
+        reqwest::get(app.url("/.well-known/oauth-protected-resource")).await.unwrap().json().await.unwrap();
+    assert_eq!(resource["resource"], app.url("/mcp"));
+    assert_eq!(resource["authorization_servers"], json!([app.base]));
+    let path_aware: Value = reqwest::get(app.url("/.well-known/oauth-protected-resource/mcp"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(path_aware, resource);
+    let server: Value =
+        reqwest::get(app.url("/.well-known/oauth-authorization-server")).await.unwrap().json().await.unwrap();
+    assert_eq!(server["issuer"], app.base);
+    for (field, path) in [
+        ("authorization_endpoint", "/oauth/authorize"),
+        ("token_endpoint", "/oauth/token"),
+        ("registration_endpoint", "/oauth/register"),
+        ("revocation_endpoint", "/oauth/revoke"),
+    ] {
+        assert_eq!(server[field], app.url(path), "{field}");
+    }
+    assert_eq!(server["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(server["response_types_supported"], json!(["code"]));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_chat_app_connects_and_its_token_acts_as_a_chat_connection_key(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("person@example.test", "correct-horse-1").await;
+    let client_id = public_client(&app).await;
+    let query = authorize_query(&app, &client_id, CALLBACK, VERIFIER);
+    // The consent page, signed in: the contract's labels, and a policy that lets its form lead back to the app.
+    let page = app.get(&format!("/oauth/authorize?{}", query_string(&query))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    assert!(policy.contains("form-action 'self' http://127.0.0.1:9;"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"));
+    let html = page.text().await.unwrap();
+    for text in [
+        "Claude wants to use your Tollgate wallet",
+        "Spend limit",
+        "Limit period",
+        "Allow adding funds",
+        ">Allow<",
+        ">Deny<",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+    assert!(!html.contains(r#"name="allow_funding" value="on" checked"#), "unticked by default");
+    let (status, to) = answer_consent(
+        &app,
+        &query,
+        &[("spend_limit", "5"), ("limit_period", "daily"), ("allow_funding", "on"), ("decision", "allow")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(to.starts_with("http://127.0.0.1:9/callback?code=tg_ac_"), "{to}");
+    let (status, tokens) = exchange(&app, &client_id, &code_of(&to), VERIFIER).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!((tokens["token_type"].as_str(), tokens["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(access.starts_with("tg_at_") && tokens["refresh_token"].as_str().unwrap().starts_with("tg_rt_"));
+    assert_eq!(balance_with(&app, access).await, (StatusCode::OK, Some("0.00".into())));
+    // The connection is a key named after the app, with what the person chose, tagged on the Keys page.
+    let keys = keys_db::list(&app.pool, account_id(&app).await).await.unwrap();
+    let [key] = keys.as_slice() else { panic!("{keys:?}") };
+    assert!(key.chat_connection && key.allow_funding);
+    assert_eq!(key.name, "Claude");
+    assert_eq!(key.limit.unwrap().amount.json_cents(), "5.00");
+    let keys_page = app.get("/dashboard/keys").await.text().await.unwrap();
+    assert!(keys_page.contains("Chat connection"));
+    // Nothing secret is stored as itself.
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM oauth_tokens WHERE token_sha256 = sha256(convert_to($1, 'UTF8'))",
+    )
+    .bind(access)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, 1, "the token is found by its hash");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_code_works_once_for_its_client_redirect_and_verifier(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("person@example.test", "correct-horse-1").await;
+    let client_id = public_client(&app).await;
+    let other_client = public_client(&app).await;
+    let allow = [("decision", "allow")];
+    let new_code = || async {
+        let query = authorize_query(&app, &client_id, CALLBACK, VERIFIER);
+        code_of(&answer_consent(&app, &query, &allow).await.1)
+    };
+    // A wrong verifier fails — and uses the code up.
+    let code = new_code().await;
+    let (status, body) =
+        exchange(&app, &client_id, &code, "not-the-verifier-but-long-enough-to-be-one-000000").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(exchange(&app, &client_id, &code, VERIFIER).await.0, StatusCode::BAD_REQUEST);
+    // Another client can't use it; nor can another redirect URI.
+    let code = new_code().await;
+    assert_eq!(exchange(&app, &other_client, &code, VERIFIER).await.1["error"], "invalid_grant");
+    let code = new_code().await;
+    let resource = app.url("/mcp");
+    let (_, body) = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/other"),
+            ("client_id", &client_id),
+            ("code_verifier", VERIFIER),
+            ("resource", &resource),
+        ],
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+    // Used twice: the second use is refused and revokes what the first gave.
+    let code = new_code().await;
+    let (status, tokens) = exchange(&app, &client_id, &code, VERIFIER).await;
+    assert_eq!(status, StatusCode::OK);
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(balance_with(&app, access).await.0, StatusCode::OK);
+    assert_eq!(exchange(&app, &client_id, &code, VERIFIER).await.1["error"], "invalid_grant");
+    assert_eq!(balance_with(&app, access).await.0, StatusCode::UNAUTHORIZED);
+    // Expired codes don't work either.
+    let code = new_code().await;
+    sqlx::query("UPDATE oauth_codes SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(exchange(&app, &client_id, &code, VERIFIER).await.1["error"], "invalid_grant");
+    // Missing pieces and other grants are named.
+    let (status, body) =
+        token(&app, &[("grant_type", "authorization_code"), ("client_id", &client_id)]).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let (_, body) = token(&app, &[("grant_type", "password"), ("client_id", &client_id)]).await;
+    assert_eq!(body["error"], "unsupported_grant_type");
+    let (status, body) =
+        token(&app, &[("grant_type", "authorization_code"), ("client_id", "tgc_unknown")]).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn refresh_tokens_rotate_and_a_reused_one_ends_every_token_of_the_connection(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (client_id, first) = connected(&app, &[("decision", "allow")]).await;
+    let refresh = |token: String| {
+        let (app, client_id) = (&app, client_id.clone());
+        async move {
+            self::token(
+                app,
+                &[("grant_type", "refresh_token"), ("refresh_token", &token), ("client_id", &client_id)],
+            )
+            .await
+        }
+    };
+    let (status, second) = refresh(first["refresh_token"].as_str().unwrap().to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    let access = second["access_token"].as_str().unwrap().to_string();
+    assert_eq!(balance_with(&app, &access).await.0, StatusCode::OK);
+    // The first refresh token again: someone kept a copy. Everything of the connection stops.
+    let (status, body) = refresh(first["refresh_token"].as_str().unwrap().to_string()).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(balance_with(&app, &access).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh(second["refresh_token"].as_str().unwrap().to_string()).await.1["error"],
+        "invalid_grant"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn pause_and_revoke_on_the_keys_page_end_the_connection_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (client_id, tokens) = connected(&app, &[("decision", "allow")]).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let account = account_id(&app).await;
+    let key = keys_db::list(&app.pool, account).await.unwrap().remove(0).id;
+    keys_db::change_status(&app.pool, account, key, StatusChange::Pause).await.unwrap();
+    assert_eq!(balance_with(&app, access).await.0, StatusCode::UNAUTHORIZED);
+    keys_db::change_status(&app.pool, account, key, StatusChange::Resume).await.unwrap();
+    assert_eq!(balance_with(&app, access).await.0, StatusCode::OK);
+    keys_db::change_status(&app.pool, account, key, StatusChange::Revoke).await.unwrap();
+    assert_eq!(balance_with(&app, access).await.0, StatusCode::UNAUTHORIZED);
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let (_, body) = token(
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", &client_id)],
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_app_disconnects_by_revoking_its_refresh_token(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (client_id, tokens) = connected(&app, &[("decision", "allow")]).await;
+    let revoke = |token: &str| {
+        let fields = [("token", token.to_string()), ("client_id", client_id.clone())];
+        let url = app.url("/oauth/revoke");
+        async move { reqwest::Client::new().post(url).form(&fields).send().await.unwrap().status() }
+    };
+    assert_eq!(revoke("tg_rt_never-issued").await, StatusCode::OK, "unknown tokens are not told apart");
+    assert_eq!(revoke(tokens["refresh_token"].as_str().unwrap()).await, StatusCode::OK);
+    assert_eq!(
+        balance_with(&app, tokens["access_token"].as_str().unwrap()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let keys = keys_db::list(&app.pool, account_id(&app).await).await.unwrap();
+    assert_eq!(
+        keys[0].status,
+        app::keys::spec::KeyStatus::Revoked,
+        "the Keys page shows the connection ended"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deny_bad_requests_and_tampered_forms_never_send_a_code_anywhere(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let client_id = public_client(&app).await;
+    let query = authorize_query(&app, &client_id, CALLBACK, VERIFIER);
+    // Signed out, the page sends the person to log in and back.
+    let res = app.get(&format!("/oauth/authorize?{}", query_string(&query))).await;
+    assert!(location(&res).starts_with("/login?next=%2Foauth%2Fauthorize%3Fclient_id"), "{}", location(&res));
+    app.sign_up("person@example.test", "correct-horse-1").await;
+    // Deny: back to the app with access_denied and the state; no key made.
+    let (status, to) = answer_consent(&app, &query, &[("decision", "deny")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(to, "http://127.0.0.1:9/callback?error=access_denied&state=st-42");
+    // An unregistered redirect URI: explained on the page, with no way "back" to it.
+    let evil = authorize_query(&app, &client_id, "http://127.0.0.1:9/elsewhere", VERIFIER);
+    let html = app.get(&format!("/oauth/authorize?{}", query_string(&evil))).await.text().await.unwrap();
+    assert!(
+        html.contains("This connection can&#x27;t be made") || html.contains("This connection can't be made"),
+        "{html}"
+    );
+    assert!(html.contains("didn&#x27;t register") || html.contains("didn't register"));
+    assert!(!html.contains("127.0.0.1:9/elsewhere?"));
+    // The same, posted by a tampered form: back to the consent page, never to that address.
+    let (status, to) = answer_consent(&app, &evil, &[("decision", "allow")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(to.starts_with("/oauth/authorize?") && to.ends_with("error=chat_app_redirect_invalid"), "{to}");
+    // Without PKCE S256: the app is told invalid_request.
+    let mut plain = query.clone();
+    plain.iter_mut().find(|(k, _)| k == "code_challenge_method").unwrap().1 = "plain".into();
+    let (_, to) = answer_consent(&app, &plain, &[("decision", "allow")]).await;
+    assert_eq!(to, "http://127.0.0.1:9/callback?error=invalid_request&state=st-42");
+    // A bad spend limit: back to the page with its message; still no key.
+    let (_, to) = answer_consent(&app, &query, &[("spend_limit", "-5"), ("decision", "allow")]).await;
+    assert!(to.ends_with("error=spend_limit_invalid"), "{to}");
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM spend_keys").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(keys, 0);
+    // From another site, the consent form is refused outright.
+    let res = app
+        .client
+        .post(app.url("/oauth/authorize"))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("client_id", client_id.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn registration_checks_metadata_is_limited_per_address_and_secrets_are_proved(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (status, body) = register(&app, json!({"redirect_uris": ["javascript:alert(1)"]})).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_redirect_uri")));
+    let (status, body) = register(&app, json!(["not", "an", "object"])).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_client_metadata")));
+    // A confidential client gets a secret once, and must prove it at the token endpoint.
+    let (status, body) =
+        register(&app, json!({"client_name": "Server app", "redirect_uris": [CALLBACK]})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["token_endpoint_auth_method"], "client_secret_basic");
+    let (id, secret) = (body["client_id"].as_str().unwrap(), body["client_secret"].as_str().unwrap());
+    let refresh = [("grant_type", "refresh_token"), ("refresh_token", "tg_rt_x")];
+    let with_basic = |user: &str, password: &str| {
+        reqwest::Client::new()
+            .post(app.url("/oauth/token"))
+            .basic_auth(user, Some(password))
+            .form(&refresh)
+            .send()
+    };
+    assert_eq!(
+        with_basic(id, secret).await.unwrap().json::<Value>().await.unwrap()["error"],
+        "invalid_grant",
+        "authenticated"
+    );
+    assert_eq!(with_basic(id, "tgcs_wrong").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let (status, _) =
+        token(&app, &[("grant_type", "refresh_token"), ("refresh_token", "tg_rt_x"), ("client_id", id)])
+            .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no secret");
+    let stored: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT client_secret_sha256 FROM oauth_clients WHERE client_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.unwrap(), app::keys::secret::sha256(secret).to_vec());
+    // 20 registrations per address per hour: the 3 above count too, refused or not.
+    let mut last = StatusCode::CREATED;
+    for _ in 0..20 {
+        last = register(&app, json!({"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"}))
+            .await
+            .0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
