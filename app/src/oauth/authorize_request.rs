@@ -61,9 +61,8 @@ impl AuthorizeQuery {
     /// The request for `app` (the client `client_id` names, if registered).
     pub fn check(&self, app: Option<ChatApp>) -> Result<AuthorizeRequest, AuthorizeRefusal> {
         let app = app.ok_or(AuthorizeRefusal::Shown(AppError::ChatAppUnknown))?;
-        let registered = app.redirect_uris.contains(&self.redirect_uri);
         let redirect_uri = RedirectUri::parse(&self.redirect_uri)
-            .filter(|_| registered)
+            .filter(|uri| app.redirect_uris.iter().any(|registered| uri.is_registered_as(registered)))
             .ok_or(AuthorizeRefusal::Shown(AppError::ChatAppRedirectInvalid))?;
         let state = self.state.clone().filter(|s| !s.is_empty());
         if state

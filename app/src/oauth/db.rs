@@ -165,7 +165,7 @@ pub async fn redeem_code(
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some(key_id) = replayed {
-            revoke_connection_tokens(&mut tx, key_id).await?;
+            end_connection(&mut tx, key_id).await?;
             tx.commit().await?;
             return Err(GrantError::Invalid("this code was already used; the tokens it gave are revoked"));
         }
@@ -216,7 +216,7 @@ pub async fn refresh(pool: &PgPool, client_id: &str, refresh_token: &str) -> Res
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(key_id) = reused {
-            revoke_connection_tokens(&mut tx, key_id).await?;
+            end_connection(&mut tx, key_id).await?;
             tx.commit().await?;
             return Err(GrantError::Invalid(
                 "this refresh token was already used; the connection's tokens are revoked",
@@ -244,13 +244,7 @@ pub async fn revoke(pool: &PgPool, client_id: &str, token: &str) -> Result<(), A
     .await?;
     if let Some((kind, key_id)) = found {
         if kind == "refresh" {
-            revoke_connection_tokens(&mut tx, key_id).await?;
-            sqlx::query(
-                "UPDATE spend_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now()) WHERE id = $1",
-            )
-            .bind(key_id)
-            .execute(&mut *tx)
-            .await?;
+            end_connection(&mut tx, key_id).await?;
         }
     }
     tx.commit().await?;
@@ -312,10 +306,19 @@ async fn ensure_connection_open(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Re
     }
 }
 
-async fn revoke_connection_tokens(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), AppError> {
+/// Ends a connection: its tokens stop working and its key shows as revoked on the Keys page. (A replayed
+/// code or refresh token means someone else has it, so the connection can't be trusted any more; the
+/// person connects the app again.)
+async fn end_connection(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), AppError> {
     sqlx::query("UPDATE oauth_tokens SET revoked_at = now() WHERE spend_key_id = $1 AND revoked_at IS NULL")
         .bind(key_id)
         .execute(&mut *tx)
         .await?;
+    sqlx::query(
+        "UPDATE spend_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now()) WHERE id = $1",
+    )
+    .bind(key_id)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

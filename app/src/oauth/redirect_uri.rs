@@ -1,6 +1,7 @@
 //! Where a chat app wants the person sent back after the consent page. OAuth's worst failure is a code
 //! delivered to the wrong place, so a redirect URI is checked when the app registers it and then matched
-//! exactly, character for character, on every authorization (OAuth 2.1: no prefix or pattern matching).
+//! exactly, character for character, on every authorization (OAuth 2.1: no prefix or pattern matching) —
+//! except the port of a loopback `http` URI, which RFC 8252 lets an app on the person's computer choose.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,22 @@ impl RedirectUri {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether this (requested) URI is the `registered` one: exactly, except that a loopback `http` URI may
+    /// name any port (RFC 8252 §7.3: an app on the person's computer listens on whatever port is free).
+    pub fn is_registered_as(&self, registered: &str) -> bool {
+        if self.0 == registered {
+            return true;
+        }
+        let loopback_parts = |uri: &str| {
+            let rest = uri.strip_prefix("http:")?;
+            let (host, _) = host_and_port(rest)?;
+            matches!(host, "localhost" | "127.0.0.1" | "[::1]").then_some(())?;
+            let authority_len = rest.strip_prefix("//")?.find(['/', '?']).unwrap_or(rest.len() - 2);
+            Some((host.to_string(), rest[2 + authority_len..].to_string()))
+        };
+        matches!((loopback_parts(&self.0), loopback_parts(registered)), (Some(a), Some(b)) if a == b)
     }
 
     /// The URI with `params` added to its query (`?` or `&`), each value percent-encoded.
@@ -80,33 +97,42 @@ impl RedirectUri {
 
 /// `host` of `//host:port/path` (IPv6 in brackets), if the URI has an authority made only of what a host
 /// and port can be: the origin is written into the consent page's policy, where `;` or a space would add
-/// rules. Credentials (`user@`) are refused: they only serve to disguise where a URI goes.
+/// rules. Credentials (`user@`, even after a bracketed host) are refused: they only serve to disguise where
+/// a URI goes.
 fn host_of(rest: &str) -> Option<&str> {
+    let (host, _) = host_and_port(rest)?;
+    Some(host)
+}
+
+/// `host` and `port` of `//host:port/path`, under the rules of [`host_of`].
+fn host_and_port(rest: &str) -> Option<(&str, Option<&str>)> {
     let authority = rest.strip_prefix("//")?.split(['/', '?']).next()?;
-    let (host, port) = if authority.starts_with('[') {
+    if authority.contains('@') {
+        return None;
+    }
+    let (host, after_host) = if authority.starts_with('[') {
         let end = authority.find(']')?;
         let inside = &authority[1..end];
         if inside.is_empty() || !inside.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
             return None;
         }
-        (&authority[..=end], authority[end + 1..].strip_prefix(':'))
+        (&authority[..=end], &authority[end + 1..])
     } else {
-        let (host, port) = match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        };
+        let end = authority.find(':').unwrap_or(authority.len());
+        let host = &authority[..end];
         if !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
             return None;
         }
-        (host, port)
+        (host, &authority[end..])
+    };
+    let port = match after_host {
+        "" => None,
+        rest => Some(rest.strip_prefix(':')?),
     };
     if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit())) {
         return None;
     }
-    if !authority.starts_with('[') && authority.len() != host.len() + port.map_or(0, |p| p.len() + 1) {
-        return None;
-    }
-    Some(host)
+    Some((host, port))
 }
 
 #[cfg(test)]
@@ -148,6 +174,10 @@ mod tests {
             "https://a.example:80;x/cb",
             "https://a.example:port/cb",
             "http://[::1;x]/cb",
+            "http://[::1]@evil.example/cb",
+            "https://[::1]@evil.example/cb",
+            "http://[::1];sandbox/cb",
+            "http://[::1]x/cb",
         ] {
             assert!(RedirectUri::parse(bad).is_none(), "{bad}");
         }
@@ -173,6 +203,24 @@ mod tests {
             (native.destination().as_str(), native.form_action_source().as_str()),
             ("the com.example.chat app", "com.example.chat:")
         );
+    }
+
+    #[test]
+    fn a_loopback_callback_may_use_any_port_and_nothing_else_may_differ() {
+        let requested = |uri: &str| RedirectUri::parse(uri).unwrap();
+        assert!(
+            requested("http://127.0.0.1:51234/callback").is_registered_as("http://127.0.0.1:33418/callback")
+        );
+        assert!(requested("http://127.0.0.1/callback").is_registered_as("http://127.0.0.1:33418/callback"));
+        assert!(requested("http://localhost:8080/cb?x=1").is_registered_as("http://localhost:9/cb?x=1"));
+        assert!(
+            !requested("http://127.0.0.1:51234/other").is_registered_as("http://127.0.0.1:33418/callback")
+        );
+        assert!(
+            !requested("http://localhost:51234/callback").is_registered_as("http://127.0.0.1:33418/callback")
+        );
+        assert!(!requested("https://app.example:444/cb").is_registered_as("https://app.example/cb"));
+        assert!(requested("https://app.example/cb").is_registered_as("https://app.example/cb"));
     }
 
     proptest! {

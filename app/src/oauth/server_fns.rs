@@ -44,9 +44,13 @@ pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<Con
             if let Some(state) = &state {
                 answer.push(("state", state));
             }
+            // RFC 6749 §4.1.2.1: the app is told at once (the page, should the redirect not be followed,
+            // explains and links back).
+            let back_to_app = redirect_uri.with_query(&answer);
+            leptos_axum::redirect(&back_to_app);
             ConsentView::Refused {
                 message: AppError::ChatAppRequestInvalid.message(),
-                back_to_app: Some(redirect_uri.with_query(&answer)),
+                back_to_app: Some(back_to_app),
             }
         }
     })

@@ -5,7 +5,7 @@
 
 use super::answer;
 use super::arguments::AddFundsArguments;
-use super::duplicate_guard::{self, Guard, TopUp};
+use super::duplicate_guard::{self, Confirmation, Guard, TopUp};
 use crate::api::extract::is_valid_idempotency_key;
 use crate::api::wallet::public_base;
 use crate::state::AppState;
@@ -87,23 +87,40 @@ pub async fn run(
         .await;
     }
     // No idempotency key: the duplicate guard stands in for one.
+    let confirmation =
+        match (arguments.confirm_duplicate, arguments.confirmation_id.as_deref().map(str::trim)) {
+            (Some(true), Some(id)) => match Uuid::parse_str(id) {
+                Ok(id) => Confirmation::Of(id),
+                Err(_) => {
+                    return answer::bad_arguments(
+                        "confirmation_id must be the one needs_confirmation answered.",
+                    )
+                }
+            },
+            (Some(true), None) => Confirmation::Confirmed,
+            _ => Confirmation::None,
+        };
     let top_up = TopUp { account_id: key.account_id, spend_key_id: key.key_id, amount: amount.usd() };
-    let idempotency_key = format!("chat-{}", Uuid::new_v4());
-    let confirmed = arguments.confirm_duplicate.unwrap_or(false);
-    match duplicate_guard::take(&state.pool, &top_up, &idempotency_key, confirmed).await {
-        Ok(Guard::Taken) => {}
-        Ok(Guard::HeldSince(at)) => {
+    let idempotency_key = match duplicate_guard::take(&state.pool, &top_up, confirmation).await {
+        Ok(Guard::Taken { idempotency_key }) => idempotency_key,
+        Ok(Guard::HeldSince { at, confirmation_id }) => {
             let previous = json!({ "amount": amount.usd().json_cents(), "at": at });
             let sentence = format!(
                 "{} was already added from this chat at {} UTC, less than 2 minutes ago. Ask the user \
-                 whether to add it again; if so, call add_funds again with confirm_duplicate true.",
+                 whether to add it again; if so, call add_funds again with confirm_duplicate true and \
+                 confirmation_id \"{confirmation_id}\".",
                 amount.usd().display(),
                 at.format("%H:%M:%S")
             );
-            return answer::done(json!({ "status": "needs_confirmation", "previous": previous }), sentence);
+            let structured = json!({
+                "status": "needs_confirmation",
+                "previous": previous,
+                "confirmation_id": confirmation_id,
+            });
+            return answer::done(structured, sentence);
         }
         Err(err) => return answer::error(&err),
-    }
+    };
     let funded = agent_funding::fund(&state.pool, &*state.processor, &order(&idempotency_key)).await;
     let charged = match &funded {
         Ok(FundAnswer::Completed { .. }) => true,

@@ -24,6 +24,9 @@ pub struct AddFundsArguments {
     /// Set to true only after the user confirmed a second top-up of the same amount within 2 minutes (the
     /// tool answered `needs_confirmation`).
     pub confirm_duplicate: Option<bool>,
+    /// With `confirm_duplicate`: the `confirmation_id` of that `needs_confirmation` answer, so that
+    /// retrying the confirmed call can never charge a third time.
+    pub confirmation_id: Option<String>,
 }
 
 #[derive(Deserialize, JsonSchema)]

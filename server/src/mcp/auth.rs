@@ -4,9 +4,11 @@
 //! revoked key is refused at once — and the key is put on the request for the tools. Without a usable credential the answer is 401 with the `WWW-Authenticate`
 //! challenge MCP's authorization spec asks for, pointing at the protected-resource metadata.
 
+use crate::api::error::{ApiError, ErrorBody};
 use crate::api::spend_key::{admitted, presented, SpendKey};
 use crate::api::wallet::public_base;
 use crate::state::AppState;
+use app::error::AppError;
 use app::keys::db as keys_db;
 use app::oauth::db as oauth_db;
 use axum::{
@@ -14,6 +16,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
+    Json,
 };
 
 pub async fn require_credential(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -32,6 +35,13 @@ pub async fn require_credential(State(state): State<AppState>, req: Request, nex
         Ok(key) => {
             parts.extensions.insert(key);
             next.run(Request::from_parts(parts, body)).await
+        }
+        // Paused is not "sign in again": a challenge would send the chat app through the consent page to
+        // make a new, unpaused connection. The person resumes it on the Keys page instead.
+        Err(ApiError::App(AppError::SpendKeyPaused)) => {
+            let err = AppError::SpendKeyPaused;
+            let body = ErrorBody { error: err.message(), code: StatusCode::FORBIDDEN.as_u16() };
+            (StatusCode::FORBIDDEN, Json(body)).into_response()
         }
         Err(refusal) => {
             let mut res = refusal.into_response();

@@ -1,8 +1,8 @@
 //! "A retried tool call never charges twice", for chat apps that send no idempotency key: the same amount
-//! from the same connection (spend key) within 2 minutes is held for the person's confirmation instead of
-//! charged (docs/CONTRACT.md "Chat (MCP)"). The guard is a row taken by one upsert that only succeeds when
-//! the previous top-up of that amount is older than 2 minutes, so two identical calls arriving together
-//! cannot both pass — across servers too.
+//! from the same connection (spend key) within 2 minutes of the last is held for the person's confirmation
+//! instead of charged (docs/CONTRACT.md "Chat (MCP)"). Each top-up leaves a row; taking the guard reads the
+//! recent rows and adds one under a transaction-scoped advisory lock per connection and amount, so two
+//! identical calls arriving together cannot both pass — across servers too.
 
 use app::error::AppError;
 use app::money::Usd;
@@ -17,72 +17,101 @@ pub struct TopUp {
     pub amount: Usd,
 }
 
+/// What the caller said about a recent identical top-up.
+#[derive(Clone, Copy)]
+pub enum Confirmation {
+    /// Nothing: a recent identical top-up holds this one back.
+    None,
+    /// `confirm_duplicate: true` alone: go ahead under a fresh key (a retry of this call can't be told from
+    /// a third top-up, so the answer's `confirmation_id` is the safer way).
+    Confirmed,
+    /// `confirm_duplicate: true` with the `confirmation_id` it was asked with: charged under
+    /// `chat-confirm-<id>`, so the same confirmation retried is the same top-up.
+    Of(Uuid),
+}
+
 pub enum Guard {
-    /// This top-up may go ahead (it now holds the guard).
-    Taken,
-    /// The same amount was topped up (or is being) at this time, less than 2 minutes ago.
-    HeldSince(DateTime<Utc>),
+    /// This top-up may go ahead, charged under this idempotency key.
+    Taken { idempotency_key: String },
+    /// The same amount was topped up (or is being) at `at`, less than 2 minutes ago.
+    HeldSince { at: DateTime<Utc>, confirmation_id: Uuid },
 }
 
-/// Takes the guard for `top_up`, charged under `idempotency_key`. `confirmed`: the person said yes to a
-/// duplicate, so a recent one doesn't hold it back.
-pub async fn take(
-    pool: &PgPool,
-    top_up: &TopUp,
-    idempotency_key: &str,
-    confirmed: bool,
-) -> Result<Guard, AppError> {
-    // A guard released between the upsert and the read is simply taken on the next turn.
-    for _ in 0..3 {
-        let taken: Option<bool> = sqlx::query_scalar(
-            "INSERT INTO chat_top_up_guards AS g (account_id, spend_key_id, amount, idempotency_key)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (account_id, spend_key_id, amount)
-             DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key, created_at = now()
-              WHERE $5 OR g.created_at <= now() - interval '2 minutes'
-             RETURNING true",
-        )
-        .bind(top_up.account_id)
+/// Takes the guard for `top_up`.
+pub async fn take(pool: &PgPool, top_up: &TopUp, confirmation: Confirmation) -> Result<Guard, AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))")
         .bind(top_up.spend_key_id)
         .bind(top_up.amount.amount())
-        .bind(idempotency_key)
-        .bind(confirmed)
-        .fetch_optional(pool)
+        .execute(&mut *tx)
         .await?;
-        if taken.is_some() {
-            return Ok(Guard::Taken);
-        }
-        let held_since: Option<DateTime<Utc>> = sqlx::query_scalar(
-            "SELECT created_at FROM chat_top_up_guards
-              WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3",
-        )
-        .bind(top_up.account_id)
-        .bind(top_up.spend_key_id)
-        .bind(top_up.amount.amount())
-        .fetch_optional(pool)
-        .await?;
-        if let Some(at) = held_since {
-            return Ok(Guard::HeldSince(at));
-        }
-    }
-    Err(AppError::Busy)
-}
-
-/// Gives the guard back when the top-up charged nothing (declined, a checkout link, refused before the
-/// charge): asking again is then not a duplicate. Only the guard this top-up took is released.
-pub async fn release(pool: &PgPool, top_up: &TopUp, idempotency_key: &str) {
-    let released = sqlx::query(
-        "DELETE FROM chat_top_up_guards
-          WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3 AND idempotency_key = $4",
+    let recent: Option<(DateTime<Utc>, Uuid)> = sqlx::query_as(
+        "SELECT created_at, confirmation_id FROM chat_top_up_guards
+          WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3 AND created_at > now() - interval '2 minutes'
+          ORDER BY created_at DESC LIMIT 1",
     )
     .bind(top_up.account_id)
     .bind(top_up.spend_key_id)
     .bind(top_up.amount.amount())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let confirmed_id = match confirmation {
+        Confirmation::Of(id) => known_confirmation(&mut tx, top_up, id).await?,
+        _ => None,
+    };
+    let idempotency_key = match (recent, confirmation, confirmed_id) {
+        (_, Confirmation::Of(_), Some(id)) => format!("chat-confirm-{id}"),
+        (Some((at, confirmation_id)), Confirmation::None | Confirmation::Of(_), None) => {
+            return Ok(Guard::HeldSince { at, confirmation_id })
+        }
+        _ => format!("chat-{}", Uuid::new_v4()),
+    };
+    sqlx::query(
+        "INSERT INTO chat_top_up_guards (account_id, spend_key_id, amount, idempotency_key)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(top_up.account_id)
+    .bind(top_up.spend_key_id)
+    .bind(top_up.amount.amount())
+    .bind(&idempotency_key)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Guard::Taken { idempotency_key })
+}
+
+/// `id`, if it is a confirmation this connection was asked for this amount (a made-up id confirms nothing).
+async fn known_confirmation(
+    tx: &mut sqlx::PgConnection,
+    top_up: &TopUp,
+    id: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    let known: Option<bool> = sqlx::query_scalar(
+        "SELECT true FROM chat_top_up_guards
+          WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3 AND confirmation_id = $4",
+    )
+    .bind(top_up.account_id)
+    .bind(top_up.spend_key_id)
+    .bind(top_up.amount.amount())
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(known.map(|_| id))
+}
+
+/// Gives the guard back when the top-up charged nothing (declined, a checkout link, refused before the
+/// charge): asking again is then not a duplicate. Only this top-up's own row goes.
+pub async fn release(pool: &PgPool, top_up: &TopUp, idempotency_key: &str) {
+    let released = sqlx::query(
+        "DELETE FROM chat_top_up_guards WHERE account_id = $1 AND spend_key_id = $2 AND idempotency_key = $3",
+    )
+    .bind(top_up.account_id)
+    .bind(top_up.spend_key_id)
     .bind(idempotency_key)
     .execute(pool)
     .await;
     if let Err(err) = released {
-        // The guard then simply expires after 2 minutes.
+        // The row then simply stops counting after 2 minutes.
         tracing::warn!(error = %err, "chat top-up guard not released");
     }
 }

@@ -62,7 +62,7 @@ fn tools() -> Vec<Tool> {
              amount it answers the balance, the saved cards and the allowed range (10.00 to 10000.00) so \
              you can ask the user. If the user has no saved card it answers a checkout link to open. A \
              second identical top-up within 2 minutes answers needs_confirmation: ask the user, then \
-             repeat with confirm_duplicate true. A declined card answers the reason and where to fix it.",
+             repeat with confirm_duplicate true and the answer's confirmation_id. A declined card answers the reason and where to fix it.",
             schema_for_type::<AddFundsArguments>(),
         )
         .with_annotations(ToolAnnotations::new().read_only(false).destructive(false).open_world(true)),

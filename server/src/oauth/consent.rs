@@ -7,7 +7,7 @@
 use super::{is_our_resource, within_limit, CONSENTS_PER_USER};
 use crate::state::AppState;
 use app::error::AppError;
-use app::keys::spec::KeySettings;
+use app::keys::spec::{KeySettings, RateLimit};
 use app::oauth::authorize_request::{AuthorizeQuery, AuthorizeRefusal};
 use app::oauth::db;
 use app::url_query::encode_value;
@@ -140,7 +140,10 @@ pub async fn decide(
         "",
     );
     let settings = match settings {
-        Ok(settings) => settings,
+        // A chat connection gets the rate limit the Keys page suggests: a chat never needs more.
+        Ok(settings) => {
+            KeySettings { rate_limit: RateLimit::stored(RateLimit::SUGGESTED as i32), ..settings }
+        }
         Err(err) => return back(&err),
     };
     match db::connect(&state.pool, user.account_id, &checked, &settings).await {

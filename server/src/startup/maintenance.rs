@@ -41,6 +41,12 @@ const EXPIRED: &[&str] = &[
     "DELETE FROM api_idempotency WHERE created_at < now() - interval '24 hours'",
     "UPDATE requests SET idempotency_key = NULL
       WHERE idempotency_key IS NOT NULL AND created_at < now() - interval '24 hours'",
+    // A chat connection whose code expired unused never started (the app didn't finish): it ends, so the
+    // Keys page doesn't list a connection that can never be used as active.
+    "UPDATE spend_keys k SET status = 'revoked', revoked_at = now()
+      WHERE k.oauth_client_id IS NOT NULL AND k.status <> 'revoked'
+        AND EXISTS (SELECT 1 FROM oauth_codes c WHERE c.spend_key_id = k.id AND c.expires_at < now() AND c.used_at IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.spend_key_id = k.id)",
     // Expired OAuth codes and tokens can no longer be used (a day's grace keeps a replayed code detectable).
     "DELETE FROM oauth_codes WHERE expires_at < now() - interval '1 day'",
     "DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 day'",

@@ -24,7 +24,7 @@ async fn connection(app: &TestApp, email: &str, allow_funding: bool) -> Chat {
         .await
         .unwrap()
         .account_id;
-    let settings = KeySettings::parse("Claude", "", "daily", &[], allow_funding, "").unwrap();
+    let settings = KeySettings::parse("Claude", "", "daily", &[], allow_funding, "1000").unwrap();
     let created = keys_db::create(&app.pool, account, &settings).await.unwrap();
     Chat { account, secret: created.secret, key_id: created.key.id }
 }
@@ -208,14 +208,56 @@ async fn the_same_top_up_twice_at_once_charges_once_and_asks_to_confirm_the_othe
     assert_eq!(statuses.iter().filter(|s| *s == "needs_confirmation").count(), 7, "{statuses:?}");
     assert_eq!(charges(&app).await, before + 1);
     assert_eq!(balance_of(&app.pool, chat.account).await, Decimal::from(35));
-    // The person confirms: charged again. Another amount is no duplicate.
-    let confirmed =
+    // The person confirms, and the chat app sends the confirmed call three times (a lost answer): one charge.
+    let held = tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00"})).await;
+    let confirmation_id = held["structuredContent"]["confirmation_id"].as_str().unwrap().to_string();
+    let confirmed = json!({"amount": "25.00", "confirm_duplicate": true, "confirmation_id": confirmation_id});
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(
+            tool(&app.base, &chat.secret, "add_funds", confirmed.clone()).await["structuredContent"].clone(),
+        );
+    }
+    assert_eq!(answers[0]["status"], "completed");
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(charges(&app).await, before + 2);
+    // A made-up confirmation confirms nothing; `confirm_duplicate` alone does (the contract's minimum).
+    let made_up = json!({"amount": "25.00", "confirm_duplicate": true, "confirmation_id": Uuid::new_v4()});
+    let result = tool(&app.base, &chat.secret, "add_funds", made_up).await;
+    assert_eq!(result["structuredContent"]["status"], "needs_confirmation");
+    let result =
         tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00", "confirm_duplicate": true}))
             .await;
-    assert_eq!(confirmed["structuredContent"]["status"], "completed");
+    assert_eq!(result["structuredContent"]["balance"], "85.00");
+    // Another amount is no duplicate.
     let other = tool(&app.base, &chat.secret, "add_funds", json!({"amount": "30"})).await;
-    assert_eq!(other["structuredContent"]["balance"], "90.00");
-    assert_eq!(charges(&app).await, before + 3);
+    assert_eq!(other["structuredContent"]["balance"], "115.00");
+    assert_eq!(charges(&app).await, before + 4);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_declined_confirmation_does_not_erase_the_top_up_it_repeated(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let chat = connection(&app, "a@example.test", true).await;
+    let processor = processor(&app).await;
+    save_card(&app.pool, &*processor, VISA, chat.account).await;
+    let first = tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00"})).await;
+    assert_eq!(first["structuredContent"]["status"], "completed");
+    // The default card becomes one that is declined; the confirmed repeat fails and gives its guard back…
+    let declining = save_card(&app.pool, &*processor, ADDRESS_CHECKED, chat.account).await;
+    sqlx::query("UPDATE payment_methods SET is_default = (id = $1) WHERE account_id = $2")
+        .bind(declining)
+        .bind(chat.account)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let repeat =
+        tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00", "confirm_duplicate": true}))
+            .await;
+    assert_eq!(repeat["structuredContent"]["status"], "failed");
+    // …but the first top-up still holds an unconfirmed retry of it back.
+    let retry = tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00"})).await;
+    assert_eq!(retry["structuredContent"]["status"], "needs_confirmation", "{retry}");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -284,6 +326,11 @@ async fn bad_arguments_are_tool_errors_in_words_and_write_nothing(pool: PgPool) 
         ("add_funds", json!({"amount": "25", "idempotency_key": "ключ"}), "idempotency_key must be"),
         ("add_funds", json!({"amount": "25", "idempotency_key": "k".repeat(256)}), "idempotency_key must be"),
         ("add_funds", json!({"amount": "25", "confirm_duplicate": "yes"}), "confirm_duplicate"),
+        (
+            "add_funds",
+            json!({"amount": "25", "confirm_duplicate": true, "confirmation_id": "yes"}),
+            "confirmation_id must be",
+        ),
         ("add_funds", json!({"ammount": "25"}), "unknown field `ammount`"),
         ("get_balance", json!({"account": "someone-else"}), "unknown field `account`"),
         ("get_usage", json!({"since": "last week"}), "since must be a date as YYYY-MM-DD."),

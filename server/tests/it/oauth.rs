@@ -267,6 +267,11 @@ async fn a_code_works_once_for_its_client_redirect_and_verifier(pool: PgPool) {
     assert_eq!(balance_with(&app, access).await.0, StatusCode::OK);
     assert_eq!(exchange(&app, &client_id, &code, VERIFIER).await.1["error"], "invalid_grant");
     assert_eq!(balance_with(&app, access).await.0, StatusCode::UNAUTHORIZED);
+    let revoked: i64 = sqlx::query_scalar("SELECT count(*) FROM spend_keys WHERE status = 'revoked'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(revoked >= 1, "the replayed code's connection shows as ended");
     // Expired codes don't work either.
     let code = new_code().await;
     sqlx::query("UPDATE oauth_codes SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
@@ -322,7 +327,17 @@ async fn pause_and_revoke_on_the_keys_page_end_the_connection_at_once(pool: PgPo
     let account = account_id(&app).await;
     let key = keys_db::list(&app.pool, account).await.unwrap().remove(0).id;
     keys_db::change_status(&app.pool, account, key, StatusChange::Pause).await.unwrap();
-    assert_eq!(balance_with(&app, access).await.0, StatusCode::UNAUTHORIZED);
+    // Paused is 403 with no OAuth challenge: not a reason for the app to connect again.
+    let paused = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .bearer_auth(access)
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paused.status(), StatusCode::FORBIDDEN);
+    assert!(paused.headers().get(header::WWW_AUTHENTICATE).is_none());
     keys_db::change_status(&app.pool, account, key, StatusChange::Resume).await.unwrap();
     assert_eq!(balance_with(&app, access).await.0, StatusCode::OK);
     keys_db::change_status(&app.pool, account, key, StatusChange::Revoke).await.unwrap();
@@ -385,7 +400,16 @@ async fn deny_bad_requests_and_tampered_forms_never_send_a_code_anywhere(pool: P
     let (status, to) = answer_consent(&app, &evil, &[("decision", "allow")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(to.starts_with("/oauth/authorize?") && to.ends_with("error=chat_app_redirect_invalid"), "{to}");
-    // Without PKCE S256: the app is told invalid_request.
+    // A loopback callback on another port is the same app on the person's computer (RFC 8252).
+    let other_port = authorize_query(&app, &client_id, "http://127.0.0.1:10/callback", VERIFIER);
+    let (_, to) = answer_consent(&app, &other_port, &[("decision", "deny")]).await;
+    assert_eq!(to, "http://127.0.0.1:10/callback?error=access_denied&state=st-42");
+    // Without PKCE S256 the page sends the person straight back: invalid_request.
+    let mut no_pkce = query.clone();
+    no_pkce.retain(|(k, _)| k != "code_challenge");
+    let res = app.get(&format!("/oauth/authorize?{}", query_string(&no_pkce))).await;
+    assert_eq!(location(&res), "http://127.0.0.1:9/callback?error=invalid_request&state=st-42");
+    // Posted without PKCE S256: the app is told invalid_request.
     let mut plain = query.clone();
     plain.iter_mut().find(|(k, _)| k == "code_challenge_method").unwrap().1 = "plain".into();
     let (_, to) = answer_consent(&app, &plain, &[("decision", "allow")]).await;
