@@ -83,8 +83,8 @@ cargo_passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.l
 cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s += $1} END {print s + 0}')
 e2e_passed=$(awk '/^# pass /{print $3}' "$logs/e2e.tap" | tail -n 1)
 e2e_failed=$(awk '/^# fail /{print $3}' "$logs/e2e.tap" | tail -n 1)
-mcp_passed=$(grep -Eo '[0-9]+ passed' "$logs/mcp.log" | tail -n 1 | awk '{print $1}')
-mcp_failed=$(grep -Eo '[0-9]+ (failed|error)' "$logs/mcp.log" | awk '{s += $1} END {print s + 0}')
+mcp_passed=$({ grep -Eo '[0-9]+ passed' "$logs/mcp.log" || true; } | tail -n 1 | awk '{print $1}')
+mcp_failed=$({ grep -Eo '[0-9]+ (failed|error)' "$logs/mcp.log" || true; } | awk '{s += $1} END {print s + 0}')
 passed=$((cargo_passed + ${e2e_passed:-0} + fuzz_passed + ${mcp_passed:-0}))
 failed=$((cargo_failed + ${e2e_failed:-0} + fuzz_failed + mcp_failed))
 if [[ -n "$failed_stage" && $failed -eq 0 ]]; then failed=1; fi
