@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// How the idempotency key of a confirmed repeat starts (then the confirmation's id).
+const CONFIRMED_PREFIX: &str = "chat-confirm-";
+
 /// Whose top-up the guard is: one connection of one account, one amount.
 pub struct TopUp {
     pub account_id: Uuid,
@@ -60,7 +63,7 @@ pub async fn take(pool: &PgPool, top_up: &TopUp, confirmation: Confirmation) -> 
         _ => None,
     };
     let idempotency_key = match (recent, confirmation, confirmed_id) {
-        (_, Confirmation::Of(_), Some(id)) => format!("chat-confirm-{id}"),
+        (_, Confirmation::Of(_), Some(id)) => format!("{CONFIRMED_PREFIX}{id}"),
         (Some((at, confirmation_id)), Confirmation::None | Confirmation::Of(_), None) => {
             return Ok(Guard::HeldSince { at, confirmation_id })
         }
@@ -100,7 +103,9 @@ async fn known_confirmation(
 }
 
 /// Gives the guard back when the top-up charged nothing (declined, a checkout link, refused before the
-/// charge): asking again is then not a duplicate. Only this top-up's own row goes.
+/// charge): asking again is then not a duplicate. Only this top-up's own row goes. A confirmed repeat that
+/// charged nothing also retires the confirmation it used, so confirming again (after fixing the card) is a
+/// new top-up rather than a replay of that answer.
 pub async fn release(pool: &PgPool, top_up: &TopUp, idempotency_key: &str) {
     let released = sqlx::query(
         "DELETE FROM chat_top_up_guards WHERE account_id = $1 AND spend_key_id = $2 AND idempotency_key = $3",
@@ -110,7 +115,22 @@ pub async fn release(pool: &PgPool, top_up: &TopUp, idempotency_key: &str) {
     .bind(idempotency_key)
     .execute(pool)
     .await;
-    if let Err(err) = released {
+    let confirmed = idempotency_key.strip_prefix(CONFIRMED_PREFIX).and_then(|id| Uuid::parse_str(id).ok());
+    let retired = match (released, confirmed) {
+        (Ok(_), Some(id)) => {
+            sqlx::query(
+                "UPDATE chat_top_up_guards SET confirmation_id = gen_random_uuid()
+              WHERE account_id = $1 AND spend_key_id = $2 AND confirmation_id = $3",
+            )
+            .bind(top_up.account_id)
+            .bind(top_up.spend_key_id)
+            .bind(id)
+            .execute(pool)
+            .await
+        }
+        (result, _) => result,
+    };
+    if let Err(err) = retired {
         // The row then simply stops counting after 2 minutes.
         tracing::warn!(error = %err, "chat top-up guard not released");
     }

@@ -240,7 +240,7 @@ async fn a_declined_confirmation_does_not_erase_the_top_up_it_repeated(pool: PgP
     let app = spawn_app(pool).await;
     let chat = connection(&app, "a@example.test", true).await;
     let processor = processor(&app).await;
-    save_card(&app.pool, &*processor, VISA, chat.account).await;
+    let visa = save_card(&app.pool, &*processor, VISA, chat.account).await;
     let first = tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00"})).await;
     assert_eq!(first["structuredContent"]["status"], "completed");
     // The default card becomes one that is declined; the confirmed repeat fails and gives its guard back…
@@ -258,6 +258,28 @@ async fn a_declined_confirmation_does_not_erase_the_top_up_it_repeated(pool: PgP
     // …but the first top-up still holds an unconfirmed retry of it back.
     let retry = tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00"})).await;
     assert_eq!(retry["structuredContent"]["status"], "needs_confirmation", "{retry}");
+    // Confirmed by its id and declined, that confirmation is spent: after the card is fixed, the next
+    // confirmation is a new top-up, not a replay of the decline.
+    let id = retry["structuredContent"]["confirmation_id"].clone();
+    let confirmed = json!({"amount": "25.00", "confirm_duplicate": true, "confirmation_id": id});
+    let declined = tool(&app.base, &chat.secret, "add_funds", confirmed.clone()).await;
+    assert_eq!(declined["structuredContent"]["status"], "failed");
+    // The person fixes it by making the Visa the default again.
+    for (card, is_default) in [(declining, false), (visa, true)] {
+        sqlx::query("UPDATE payment_methods SET is_default = $2 WHERE id = $1")
+            .bind(card)
+            .bind(is_default)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    let stale = tool(&app.base, &chat.secret, "add_funds", confirmed).await;
+    assert_eq!(stale["structuredContent"]["status"], "needs_confirmation", "{stale}");
+    assert_ne!(stale["structuredContent"]["confirmation_id"], id);
+    let fresh = json!({"amount": "25.00", "confirm_duplicate": true,
+        "confirmation_id": stale["structuredContent"]["confirmation_id"]});
+    let charged = tool(&app.base, &chat.secret, "add_funds", fresh).await;
+    assert_eq!(charged["structuredContent"]["status"], "completed", "{charged}");
 }
 
 #[sqlx::test(migrations = "../migrations")]
