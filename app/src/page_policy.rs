@@ -20,3 +20,19 @@ pub fn content_security_policy_sending_forms_to(nonce: &str, elsewhere: Option<&
          base-uri 'none'; form-action 'self'{elsewhere}; frame-ancestors 'none'"
     )
 }
+
+/// Gives the page being rendered its policy, for the nonce Leptos put on its inline scripts; `forms_to` as
+/// in [`content_security_policy_sending_forms_to`]. (The document sets it for every page; a page whose form
+/// leads elsewhere sets it again, which replaces it.)
+#[cfg(feature = "ssr")]
+pub fn set_for_this_page(forms_to: Option<&str>) {
+    use leptos::prelude::use_context;
+    if let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        let policy = content_security_policy_sending_forms_to(&nonce, forms_to);
+        if let Ok(policy) = axum::http::HeaderValue::from_str(&policy) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+}

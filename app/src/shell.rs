@@ -12,15 +12,7 @@ use leptos_meta::MetaTags;
 /// The whole document, rendered on the server, with the policy that lets its own inline scripts run.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        if let Ok(policy) =
-            axum::http::HeaderValue::from_str(&crate::page_policy::content_security_policy(&nonce))
-        {
-            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
-        }
-    }
+    crate::page_policy::set_for_this_page(None);
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -58,6 +58,24 @@ pub enum AuthorizeRefusal {
 const MAX_STATE_CHARS: usize = 1024;
 
 impl AuthorizeQuery {
+    /// The parameters by name, the optional ones only when sent: what the consent form carries back, and
+    /// what the consent page's address is made of.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        let mut pairs = vec![
+            ("client_id", self.client_id.as_str()),
+            ("redirect_uri", self.redirect_uri.as_str()),
+            ("response_type", self.response_type.as_str()),
+            ("code_challenge", self.code_challenge.as_str()),
+            ("code_challenge_method", self.code_challenge_method.as_str()),
+        ];
+        for (name, value) in [("state", &self.state), ("scope", &self.scope), ("resource", &self.resource)] {
+            if let Some(value) = value {
+                pairs.push((name, value.as_str()));
+            }
+        }
+        pairs
+    }
+
     /// The request for `app` (the client `client_id` names, if registered).
     pub fn check(&self, app: Option<ChatApp>) -> Result<AuthorizeRequest, AuthorizeRefusal> {
         let app = app.ok_or(AuthorizeRefusal::Shown(AppError::ChatAppUnknown))?;

@@ -44,7 +44,11 @@ pub fn ConsentPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match consent.await {
                             Ok(ConsentView::Ask { app_name, destination, return_origin, email }) => {
-                                allow_form_to_return_to(&return_origin);
+                                // The form's answer is a redirect to the app: the policy lets it go there.
+                                #[cfg(feature = "ssr")]
+                                crate::page_policy::set_for_this_page(Some(&return_origin));
+                                #[cfg(not(feature = "ssr"))]
+                                let _ = return_origin;
                                 ask(request.get_untracked(), app_name, destination, email, error).into_any()
                             }
                             Ok(ConsentView::Refused { message, back_to_app }) => view! {
@@ -64,21 +68,6 @@ pub fn ConsentPage() -> impl IntoView {
     }
 }
 
-/// The page's policy lets its form's redirect reach the app (see `page_policy::content_security_policy_sending_forms_to`).
-fn allow_form_to_return_to(origin: &str) {
-    #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        let policy = crate::page_policy::content_security_policy_sending_forms_to(&nonce, Some(origin));
-        if let Ok(policy) = axum::http::HeaderValue::from_str(&policy) {
-            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = origin;
-}
-
 fn ask(
     request: AuthorizeQuery,
     app_name: String,
@@ -86,9 +75,9 @@ fn ask(
     email: String,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let hidden = |name: &'static str, value: Option<String>| {
-        value.map(|value| view! { <input type="hidden" name=name value=value/> })
-    };
+    // The request goes back with the answer, to be checked again (`server/src/oauth/consent.rs`).
+    let hidden: Vec<(&'static str, String)> =
+        request.pairs().into_iter().map(|(name, value)| (name, value.to_string())).collect();
     view! {
         <h1 id="consent-heading">{format!("{app_name} wants to use your Tollgate wallet")}</h1>
         <p>"Signed in as " <strong>{email}</strong> "."</p>
@@ -98,14 +87,7 @@ fn ask(
             <li>"It appears on the Keys page as a chat connection: pause or revoke it there at any time."</li>
         </ul>
         <form method="post" action="/oauth/authorize" class="stack" data-native novalidate=true>
-            {hidden("client_id", Some(request.client_id))}
-            {hidden("redirect_uri", Some(request.redirect_uri))}
-            {hidden("response_type", Some(request.response_type))}
-            {hidden("code_challenge", Some(request.code_challenge))}
-            {hidden("code_challenge_method", Some(request.code_challenge_method))}
-            {hidden("state", request.state)}
-            {hidden("scope", request.scope)}
-            {hidden("resource", request.resource)}
+            {hidden.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
             <SpendLimitFields id_prefix="consent" hint="Optional. Paid calls over it are refused with 402."/>
             <label class="checkbox">
                 <input type="checkbox" name="allow_funding" value="on"/>

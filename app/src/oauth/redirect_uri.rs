@@ -72,6 +72,16 @@ impl RedirectUri {
         url
     }
 
+    /// The way back to the app with its answer: `name=value` (`code=…` or `error=…`), then the `state` the
+    /// app sent, if it sent one (RFC 6749 §4.1.2).
+    pub fn answer(&self, (name, value): (&str, &str), state: Option<&str>) -> String {
+        let mut params = vec![(name, value)];
+        if let Some(state) = state {
+            params.push(("state", state));
+        }
+        self.with_query(&params)
+    }
+
     /// What the consent page names as the destination: the host for web addresses, else the scheme.
     pub fn destination(&self) -> String {
         let (scheme, rest) = self.0.split_once(':').unwrap_or(("", ""));

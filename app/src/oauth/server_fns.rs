@@ -40,13 +40,9 @@ pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<Con
             ConsentView::Refused { message: err.message(), back_to_app: None }
         }
         Err(AuthorizeRefusal::ToApp { redirect_uri, error, state }) => {
-            let mut answer = vec![("error", error)];
-            if let Some(state) = &state {
-                answer.push(("state", state));
-            }
             // RFC 6749 §4.1.2.1: the app is told at once (the page, should the redirect not be followed,
             // explains and links back).
-            let back_to_app = redirect_uri.with_query(&answer);
+            let back_to_app = redirect_uri.answer(("error", error), state.as_deref());
             leptos_axum::redirect(&back_to_app);
             ConsentView::Refused {
                 message: AppError::ChatAppRequestInvalid.message(),

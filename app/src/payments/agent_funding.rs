@@ -317,10 +317,16 @@ async fn store_answer(
     Ok(())
 }
 
-/// The default saved card — even when it has expired: its decline then tells the agent what to fix, and no
-/// card the person didn't choose is charged. Without a default, the first unexpired saved card. `None` when
-/// the account has no saved card.
+/// The saved card of the account a top-up without a chosen card charges (see [`card_charged_by_default`]).
 async fn default_card(pool: &PgPool, account_id: Uuid) -> Result<Option<Uuid>, AppError> {
     let cards = card_store::saved_cards(pool, account_id).await?;
-    Ok(cards.iter().find(|c| c.is_default).or_else(|| cards.iter().find(|c| !c.expired)).map(|c| c.id))
+    Ok(card_charged_by_default(&cards).map(|c| c.id))
+}
+
+/// Of `cards`, the one a top-up without a chosen card charges: the default — even when it has expired: its
+/// decline then tells the agent what to fix, and no card the person didn't choose is charged. Without a
+/// default, the first unexpired one. `None` when there is no such card. (What an agent or chat is told
+/// will be charged is this same card.)
+pub fn card_charged_by_default(cards: &[PaymentMethodView]) -> Option<&PaymentMethodView> {
+    cards.iter().find(|c| c.is_default).or_else(|| cards.iter().find(|c| !c.expired))
 }

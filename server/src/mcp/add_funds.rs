@@ -144,8 +144,7 @@ async fn needs_amount(state: &AppState, key: &AuthenticatedKey) -> CallToolResul
         Err(err) => return answer::error(&err),
     };
     let (minimum, maximum) = (Usd::new(TopUpAmount::MIN), Usd::new(TopUpAmount::MAX));
-    let default = overview.payment_methods.iter().find(|c| c.is_default).or(overview.payment_methods.first());
-    let charged_to = match default {
+    let charged_to = match agent_funding::card_charged_by_default(&overview.payment_methods) {
         Some(card) => {
             format!("It will be charged to {} unless the user picks another saved card.", card.label)
         }

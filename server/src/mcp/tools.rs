@@ -160,12 +160,17 @@ impl ChatTools {
         }
         match app::payments::card_store::saved_cards(&self.state.pool, key.account_id).await {
             Ok(cards) => {
-                let sentence = match cards.iter().find(|c| c.is_default).or(cards.first()) {
-                    None => "You have no saved card; add_funds will answer a checkout link.".to_string(),
+                let count =
+                    format!("You have {} saved card{}", cards.len(), if cards.len() == 1 { "" } else { "s" });
+                // Named as add_funds will charge it (`card_charged_by_default`).
+                let sentence = match app::payments::agent_funding::card_charged_by_default(&cards) {
+                    None if cards.is_empty() => {
+                        "You have no saved card; add_funds will answer a checkout link.".to_string()
+                    }
+                    None => format!("{count}, all expired; add_funds will answer a checkout link."),
+                    Some(card) if card.is_default => format!("{count}; the default is {}.", card.label),
                     Some(card) => format!(
-                        "You have {} saved card{}; the default is {}.",
-                        cards.len(),
-                        if cards.len() == 1 { "" } else { "s" },
+                        "{count} and no default; add_funds charges {} unless another is chosen.",
                         card.label
                     ),
                 };

@@ -20,21 +20,11 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
+/// The consent form as posted: the authorization request it carries back, and the person's answer.
 #[derive(Deserialize)]
 pub struct ConsentForm {
-    #[serde(default)]
-    client_id: String,
-    #[serde(default)]
-    redirect_uri: String,
-    #[serde(default)]
-    response_type: String,
-    #[serde(default)]
-    code_challenge: String,
-    #[serde(default)]
-    code_challenge_method: String,
-    state: Option<String>,
-    scope: Option<String>,
-    resource: Option<String>,
+    #[serde(flatten)]
+    request: AuthorizeQuery,
     #[serde(default)]
     spend_limit: String,
     #[serde(default)]
@@ -44,37 +34,9 @@ pub struct ConsentForm {
     decision: String,
 }
 
-impl ConsentForm {
-    fn request(&self) -> AuthorizeQuery {
-        AuthorizeQuery {
-            client_id: self.client_id.clone(),
-            redirect_uri: self.redirect_uri.clone(),
-            response_type: self.response_type.clone(),
-            code_challenge: self.code_challenge.clone(),
-            code_challenge_method: self.code_challenge_method.clone(),
-            state: self.state.clone(),
-            scope: self.scope.clone(),
-            resource: self.resource.clone(),
-        }
-    }
-}
-
 /// The consent page's address for `request`, with `error` to show when given.
 fn consent_page(request: &AuthorizeQuery, error: Option<&AppError>) -> String {
-    let mut pairs = vec![
-        ("client_id", request.client_id.as_str()),
-        ("redirect_uri", request.redirect_uri.as_str()),
-        ("response_type", request.response_type.as_str()),
-        ("code_challenge", request.code_challenge.as_str()),
-        ("code_challenge_method", request.code_challenge_method.as_str()),
-    ];
-    for (name, value) in
-        [("state", &request.state), ("scope", &request.scope), ("resource", &request.resource)]
-    {
-        if let Some(value) = value {
-            pairs.push((name, value.as_str()));
-        }
-    }
+    let mut pairs = request.pairs();
     if let Some(error) = error {
         pairs.push(("error", error.code()));
     }
@@ -96,12 +58,12 @@ pub async fn decide(
         ))
         .into_response();
     };
-    let request = form.request();
-    let back = |error: &AppError| Redirect::to(&consent_page(&request, Some(error))).into_response();
+    let request = &form.request;
+    let back = |error: &AppError| Redirect::to(&consent_page(request, Some(error))).into_response();
     let user = match app::auth::session::read_user(&session).await {
         Ok(Some(user)) => user,
         Ok(None) => {
-            return Redirect::to(&app::auth::return_to::login_path(&consent_page(&request, None)))
+            return Redirect::to(&app::auth::return_to::login_path(&consent_page(request, None)))
                 .into_response()
         }
         Err(err) => return back(&err),
@@ -119,12 +81,11 @@ pub async fn decide(
         // The page explains it (and offers the way back to the app when there is one).
         Err(AuthorizeRefusal::Shown(err)) => return back(&err),
         Err(AuthorizeRefusal::ToApp { redirect_uri, error, state: app_state }) => {
-            return Redirect::to(&redirect_uri.with_query(&answer(("error", error), &app_state)))
-                .into_response()
+            return Redirect::to(&redirect_uri.answer(("error", error), app_state.as_deref())).into_response()
         }
     };
     let to_app =
-        |pair| Redirect::to(&checked.redirect_uri.with_query(&answer(pair, &checked.state))).into_response();
+        |pair| Redirect::to(&checked.redirect_uri.answer(pair, checked.state.as_deref())).into_response();
     if !is_our_resource(&state, &headers, request.resource.as_deref()) {
         return to_app(("error", "invalid_target"));
     }
@@ -150,13 +111,4 @@ pub async fn decide(
         Ok(code) => to_app(("code", &code)),
         Err(err) => back(&err),
     }
-}
-
-/// The answer's query: `name=value`, then `state` when the app sent one.
-fn answer<'a>(pair: (&'a str, &'a str), state: &'a Option<String>) -> Vec<(&'a str, &'a str)> {
-    let mut answer = vec![pair];
-    if let Some(state) = state {
-        answer.push(("state", state.as_str()));
-    }
-    answer
 }
