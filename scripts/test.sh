@@ -78,6 +78,11 @@ scripts/mcp-clients.sh "http://127.0.0.1:$port" "$logs/mcp" | tee "$logs/mcp.log
 
 kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 if [[ -n "$failed_stage" ]]; then echo "--- server log (tail)"; tail -n 40 "$logs/server.log"; fi
+# Why each failed journey failed, last, so the end of the output (all a CI summary may keep) says it.
+if grep -q '^ *not ok' "$logs/e2e.tap" 2>/dev/null; then
+  echo "--- failed browser journeys"
+  awk '/^ *not ok/ {show = 1; n = 0} /^ *(ok|# )/ {show = 0} show && n++ < 30 && !/^ *(at |stack:)/' "$logs/e2e.tap"
+fi
 
 cargo_passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s += $4} END {print s + 0}')
 cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s += $1} END {print s + 0}')
