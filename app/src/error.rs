@@ -82,6 +82,9 @@ pub enum AppError {
     SpendKeyRevoked,
     #[error("Spend key limit reached")]
     KeyLimitReached,
+    /// A team member's keys would pass the monthly budget an Admin set for them (docs/CONTRACT.md "Teams").
+    #[error("Member budget reached")]
+    MemberBudgetReached,
     #[error("This spend key is not allowed to call this service")]
     ServiceNotAllowed,
     #[error("This spend key is not allowed to add funds. Turn on \"Allow adding funds\" for it.")]
@@ -104,6 +107,27 @@ pub enum AppError {
     TooManyConnectionAttempts,
     #[error("Spend key funding limit reached")]
     FundingLimitReached,
+    /// docs/CONTRACT.md "Teams": the guide's prerequisite, on every funding channel.
+    #[error("Your team's admin must enable adding funds for members.")]
+    MembersMayNotFund,
+    #[error("You don't have permission to do that.")]
+    NotPermitted,
+    #[error("Enter a team name of up to 100 characters")]
+    TeamNameInvalid,
+    #[error("Enter a monthly budget between $0.01 and $1,000,000.00, with at most 2 decimal places, or leave it empty for none")]
+    BudgetInvalid,
+    #[error("Choose a role from the list")]
+    RoleInvalid,
+    #[error("A team needs an Owner. Make someone else Owner first.")]
+    LastOwner,
+    #[error("This invite link isn't valid. Ask for a new one.")]
+    InviteUnknown,
+    #[error("This invite link has already been used.")]
+    InviteUsed,
+    #[error("This invite link has expired. Ask for a new one.")]
+    InviteExpired,
+    #[error("This invite link was revoked. Ask for a new one.")]
+    InviteRevoked,
     #[error("Enter a daily funding limit between $0.01 and $10,000.00, with at most 2 decimal places")]
     FundingLimitInvalid,
     #[error("Enter a rate limit of 1 to 100,000 requests per minute, or leave it empty for none")]
@@ -193,13 +217,21 @@ impl AppError {
             | AppError::IdempotencyKeyRequired
             | AppError::ChatAppUnknown
             | AppError::ChatAppRedirectInvalid
-            | AppError::ChatAppRequestInvalid => 400,
+            | AppError::ChatAppRequestInvalid
+            | AppError::TeamNameInvalid
+            | AppError::BudgetInvalid
+            | AppError::RoleInvalid => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
-            AppError::KeyLimitReached => 402,
+            AppError::KeyLimitReached | AppError::MemberBudgetReached => 402,
             AppError::ServiceNotAllowed
             | AppError::FundingNotAllowed
             | AppError::ConnectionMayNotFund
-            | AppError::FundingLimitReached => 403,
+            | AppError::FundingLimitReached
+            | AppError::MembersMayNotFund
+            | AppError::NotPermitted => 403,
+            AppError::InviteUnknown => 404,
+            AppError::LastOwner => 409,
+            AppError::InviteUsed | AppError::InviteExpired | AppError::InviteRevoked => 410,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired | AppError::CheckoutUsed => 410,
             AppError::TooManyAttempts { .. }

@@ -11,6 +11,8 @@ use crate::layout::home_page::HomePage;
 use crate::layout::not_found::NotFound;
 use crate::oauth::page::ConsentPage;
 use crate::settings::page::SettingsPage;
+use crate::teams::invite_page::InvitePage;
+use crate::teams::page::TeamPage;
 use crate::usage::page::UsagePage;
 use crate::wallet::page::WalletPage;
 use crate::wallet::receipt_page::ReceiptPage;
@@ -32,6 +34,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
                 <Route path=path!("/checkout/:id") view=CheckoutPage ssr=SsrMode::Async/>
                 <Route path=path!("/oauth/authorize") view=ConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/dashboard/wallet"/> } ssr=SsrMode::Async/>
                     <Route path=path!("wallet") view=WalletPage ssr=SsrMode::Async/>
@@ -39,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("usage") view=UsagePage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("team") view=TeamPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,7 +3,7 @@
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { journey, closeBrowser, newEmail, signUp, waitForPath, open, NEW_CARD, fillNewCard } from "./support.js";
+import { journey, closeBrowser, newEmail, signUp, waitForPath, open, NEW_CARD, fillNewCard, openAddFunds, addFunds } from "./support.js";
 
 after(closeBrowser);
 
@@ -12,30 +12,6 @@ async function newAccount(page) {
   await signUp(page, { email, password: "correct-horse-1" });
   await waitForPath(page, "/dashboard/wallet");
   return email;
-}
-
-async function openAddFunds(page) {
-  if (page.tollgateJs !== false) await page.locator('body[data-hydrated="true"]').waitFor({ state: "attached" });
-  // A finished deposit's dialog is closed first, as a person would ("Done").
-  const done = page.getByRole("link", { name: "Done" });
-  if (await done.isVisible()) await done.click();
-  await page.getByRole("button", { name: "Add Funds" }).click();
-  await page.getByLabel("Amount").waitFor();
-}
-
-/** Add Funds → amount → card → Continue → Confirm; returns after the result shows. */
-async function addFunds(page, amount, card) {
-  await openAddFunds(page);
-  await page.getByLabel("Amount").fill(amount);
-  if (card === "saved") {
-    // The default saved card is preselected.
-  } else {
-    if (await page.getByLabel("Use a new card").isVisible()) await page.getByLabel("Use a new card").check();
-    await fillNewCard(page, card);
-  }
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("button", { name: "Confirm" }).click();
-  await page.getByRole("heading", { name: /Funds added|Payment failed/ }).waitFor();
 }
 
 async function balance(page) {

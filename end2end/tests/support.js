@@ -122,6 +122,31 @@ export async function fillNewCard(page, card) {
   await page.getByLabel("Billing postal code", { exact: true }).fill(card.postal);
 }
 
+/** Opens Add Funds (closing a finished deposit's dialog first, as a person would). */
+export async function openAddFunds(page) {
+  if (page.tollgateJs !== false) await page.locator('body[data-hydrated="true"]').waitFor({ state: "attached" });
+  // A finished deposit's dialog is closed first, as a person would ("Done").
+  const done = page.getByRole("link", { name: "Done" });
+  if (await done.isVisible()) await done.click();
+  await page.getByRole("button", { name: "Add Funds" }).click();
+  await page.getByLabel("Amount").waitFor();
+}
+
+/** Add Funds → amount → card (`"saved"` or new-card fields) → Continue → Confirm; returns after the result shows. */
+export async function addFunds(page, amount, card) {
+  await openAddFunds(page);
+  await page.getByLabel("Amount").fill(amount);
+  if (card === "saved") {
+    // The default saved card is preselected.
+  } else {
+    if (await page.getByLabel("Use a new card").isVisible()) await page.getByLabel("Use a new card").check();
+    await fillNewCard(page, card);
+  }
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByRole("heading", { name: /Funds added|Payment failed/ }).waitFor();
+}
+
 export async function logIn(page, { email, password }) {
   await open(page, "/login");
   await page.getByLabel("Email").fill(email);

@@ -146,9 +146,15 @@ pub async fn wallet_page(
     let Ok(Some(user)) = read_user(&session).await else {
         return next.run(req).await;
     };
-    let Ok((timezone, fingerprint)) = app::wallet::db::page_fingerprint(&pool, user.account_id).await else {
+    // The account the session acts for and the role there (a role or team change changes the page).
+    let Ok(member) = app::teams::member::resolve(&pool, &user).await else {
         return next.run(req).await;
     };
+    let Ok((timezone, fingerprint)) = app::wallet::db::page_fingerprint(&pool, member.account_id).await
+    else {
+        return next.run(req).await;
+    };
+    let fingerprint = format!("{}|{}|{fingerprint}", member.account_id, member.role.as_str());
     let now = Utc::now();
     let utc_day = now.date_naive();
     let local_day =

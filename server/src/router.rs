@@ -7,16 +7,18 @@ use crate::client_ip::{self, TrustedProxies};
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::security_headers::{self, Hsts};
 use crate::state::AppState;
-use crate::{api, cross_site, health, key_form, mcp, oauth, page_cache, page_guard, usage_export};
+use crate::{
+    api, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard, usage_export,
+};
 use app::metering::meter::Meter;
 use app::payments::processor::PaymentProcessor;
 use app::{shell, App};
 use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
-    http::StatusCode,
+    http::{Method, StatusCode},
     middleware,
-    response::IntoResponse,
+    response::{IntoResponse, Response},
     routing::{any, get, post},
     Router,
 };
@@ -24,7 +26,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sqlx::PgPool;
 use std::sync::Arc;
+use tower::ServiceExt;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_sessions::SessionManagerLayer;
 
@@ -64,11 +68,16 @@ pub fn build_router(
             "/dashboard/keys",
             post(key_form::create_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),
         )
+        .route(
+            "/dashboard/team",
+            post(invite_form::create_invite_from_form)
+                .layer(DefaultBodyLimit::max(invite_form::MAX_FORM_BYTES)),
+        )
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(static_files)
         .layer(middleware::from_fn_with_state(state.clone(), page_cache::wallet_page))
         // Everything above answers within the request timeout; the export below streams for as long as
         // the download takes.
@@ -88,6 +97,27 @@ pub fn build_router(
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The site's files (`/pkg/*`, scripts, styles) straight from disk, and the app's "Not found" page for
+/// anything else. Files don't go through `leptos_axum::file_and_error_handler`: it moves the headers of
+/// whatever Leptos response options its new reactive owner finds into the file's response, and while a
+/// page on the same worker thread was waiting on the database that could be the *page's* options — the
+/// file took the page's Content-Security-Policy (its script nonce) and the page went out with the
+/// files' `default-src 'none'`, unstyled and dead (about 1 in 20 page loads beside a file request).
+async fn static_files(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let (parts, body) = req.into_parts();
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        let files =
+            ServeDir::new(state.leptos_options.site_root.as_ref()).append_index_html_on_directories(false);
+        let probe = Request::from_parts(parts.clone(), Body::empty());
+        let Ok(res) = files.oneshot(probe).await;
+        if res.status() != StatusCode::NOT_FOUND {
+            return res.map(Body::new);
+        }
+    }
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    not_found(parts.uri.clone(), State(state), Request::from_parts(parts, body)).await
 }
 
 /// `POST /api/<endpoint>`: a server function called directly (a form post, or `public/enhance.js`).

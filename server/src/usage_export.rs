@@ -9,7 +9,6 @@
 //! held for the whole download.
 
 use crate::state::AppState;
-use app::auth::session::read_user;
 use app::error::AppError;
 use app::metering::call::CallRecord;
 use app::usage::db::{self as usage_db, RequestFilter};
@@ -33,7 +32,7 @@ pub async fn export_csv(
     session: Session,
     Query(range): Query<ExportRange>,
 ) -> Response {
-    let user = match read_user(&session).await {
+    let user = match app::teams::member::from_session(&state.pool, &session).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             return Redirect::to(&app::auth::return_to::login_path("/dashboard/usage")).into_response()

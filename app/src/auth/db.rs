@@ -3,7 +3,7 @@
 use super::credentials::Email;
 use super::session::SessionUser;
 use crate::error::AppError;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// Creates a user with their personal account, an owner membership and an empty USD wallet — all or
@@ -27,18 +27,43 @@ pub async fn create_user_with_account(
         Some(id) => id,
         None => return Err(AppError::EmailTaken),
     };
-    let account_id: Uuid = sqlx::query_scalar("INSERT INTO accounts (name) VALUES ($1) RETURNING id")
-        .bind(email.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'owner')")
-        .bind(account_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO wallets (account_id) VALUES ($1)").bind(account_id).execute(&mut *tx).await?;
+    let account_id = insert_account(&mut tx, email.as_str(), AccountKind::Personal, user_id).await?;
     tx.commit().await?;
     Ok(SessionUser { user_id, account_id, email: email.as_str().to_string() })
+}
+
+/// A personal account (one per user) or a team (docs/CONTRACT.md "Teams").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountKind {
+    Personal,
+    Team,
+}
+
+/// A new account with its empty USD wallet and `owner` as its Owner, in the caller's transaction: no
+/// account ever exists without a wallet and an Owner.
+pub async fn insert_account(
+    conn: &mut PgConnection,
+    name: &str,
+    kind: AccountKind,
+    owner: Uuid,
+) -> Result<Uuid, AppError> {
+    let kind = match kind {
+        AccountKind::Personal => "personal",
+        AccountKind::Team => "team",
+    };
+    let account_id: Uuid =
+        sqlx::query_scalar("INSERT INTO accounts (name, kind) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(kind)
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query("INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'owner')")
+        .bind(account_id)
+        .bind(owner)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO wallets (account_id) VALUES ($1)").bind(account_id).execute(&mut *conn).await?;
+    Ok(account_id)
 }
 
 /// What login needs to check a password: the stored hash and the account the user acts for (their

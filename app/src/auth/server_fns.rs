@@ -1,10 +1,8 @@
-//! Sign-up, log-in, log-out and "who am I" as server functions. Each works from an `ActionForm` with
+//! Sign-up, log-in and log-out as server functions. Each works from an `ActionForm` with
 //! JavaScript on (fetch, inline error) and off (form post, 302, `?error=` code).
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
@@ -16,13 +14,6 @@ use {
     },
     crate::server_fn_context::{abuse_settings, answer_form, client_ip, pool},
 };
-
-/// What the pages may know about the signed-in user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub email: String,
-    pub account_id: Uuid,
-}
 
 #[server(endpoint = "signup")]
 pub async fn sign_up(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
@@ -77,9 +68,4 @@ pub async fn log_out() -> Result<(), AppError> {
         Ok(())
     })
     .await
-}
-
-#[server(endpoint = "me")]
-pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    Ok(session::signed_in_user().await?.map(|u| CurrentUser { email: u.email, account_id: u.account_id }))
 }

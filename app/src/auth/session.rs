@@ -75,6 +75,17 @@ pub async fn begin(pool: &PgPool, user: &SessionUser) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Makes the current session act for `account_id` (the header's "Account" switch, accepting an invite, or
+/// falling back to the personal account when a team membership ended). The caller checked the membership.
+pub async fn act_for(account_id: Uuid) -> Result<(), AppError> {
+    let session = current_session().await?;
+    let Some(user) = read_user(&session).await? else {
+        return Err(AppError::NotSignedIn);
+    };
+    session.insert(SESSION_USER_KEY, SessionUser { account_id, ..user }).await.map_err(store_failed)?;
+    session.save().await.map_err(store_failed)
+}
+
 /// Ends every session of `user` but the current one, on every server at once (the session rows are
 /// deleted); how many were still live.
 #[tracing::instrument(name = "session::end_other_sessions", skip_all, fields(user_id = %user.user_id))]

@@ -70,9 +70,16 @@ pub async fn start_checkout(
         // Stored as NUMERIC(20,8); the checkout's CHECK keeps it a whole-cent top-up amount.
         let amount = TopUpAmount::parse(&checkout.amount.json_cents())?;
         let choice = CardChoice::New { card, save: new_card.save() };
-        let draft =
-            add_funds::start_draft(&pool, &*processor, checkout.account_id, amount, choice, person_payer()?)
-                .await?;
+        let draft = add_funds::start_draft(
+            &pool,
+            &*processor,
+            checkout.account_id,
+            amount,
+            choice,
+            person_payer()?,
+            None,
+        )
+        .await?;
         checkout_session::attach_attempt(&pool, &checkout.id, draft.id).await?;
         leptos_axum::redirect(&format!("/checkout/{}?attempt={}", checkout.id, draft.id));
         Ok(draft)

@@ -7,6 +7,7 @@ use super::spec::{
 };
 use crate::error::AppError;
 use crate::money::Usd;
+use crate::teams::role::{Action, Role};
 use crate::utc::shown_utc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -21,11 +22,25 @@ pub struct AuthenticatedKey {
     pub allowed_services: Option<Vec<String>>,
     pub allow_funding: bool,
     pub rate_limit: Option<RateLimit>,
+    /// The role on the key's account of the person who made it (`None`: no longer a member).
+    pub maker_role: Option<Role>,
+    /// The account's "Members can add funds" (docs/CONTRACT.md "Teams").
+    pub members_can_fund: bool,
 }
 
 impl AuthenticatedKey {
     pub fn may_call(&self, service: &str) -> bool {
         self.allowed_services.as_ref().is_none_or(|allowed| allowed.iter().any(|s| s == service))
+    }
+
+    /// Whether the person who made this key may add funds to its account: the guide's prerequisite, on
+    /// every funding channel after the key's own "Allow adding funds".
+    pub fn maker_may_fund(&self) -> Result<(), AppError> {
+        match self.maker_role {
+            Some(role) if role.may(Action::AddFunds, self.members_can_fund) => Ok(()),
+            Some(_) => Err(AppError::MembersMayNotFund),
+            None => Err(AppError::NotPermitted),
+        }
     }
 }
 
@@ -37,7 +52,17 @@ struct PresentedKeyRow {
     allowed_services: Option<Vec<String>>,
     allow_funding: bool,
     rate_limit_per_minute: Option<i32>,
+    maker_role: Option<Role>,
+    members_can_fund: bool,
 }
+
+/// What authenticating reads of a key: the key, its maker's role and the account's funding setting.
+const PRESENTED_KEY: &str =
+    "SELECT k.id AS key_id, k.account_id, k.status, k.allowed_services, k.allow_funding,
+        k.rate_limit_per_minute, m.role AS maker_role, a.members_can_fund
+   FROM spend_keys k
+   JOIN accounts a ON a.id = k.account_id
+   LEFT JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by";
 
 /// The key a bearer secret names. Unknown, paused and revoked keys are refused with their own message.
 #[tracing::instrument(name = "keys::authenticate", skip_all)]
@@ -45,14 +70,11 @@ pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<Authenticate
     if !presented.starts_with(secret::PREFIX) || presented.len() > 128 {
         return Err(AppError::UnknownSpendKey);
     }
-    let row: PresentedKeyRow = sqlx::query_as(
-        "SELECT id AS key_id, account_id, status, allowed_services, allow_funding, rate_limit_per_minute
-           FROM spend_keys WHERE secret_sha256 = $1",
-    )
-    .bind(&secret::sha256(presented)[..])
-    .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::UnknownSpendKey)?;
+    let row: PresentedKeyRow = sqlx::query_as(&format!("{PRESENTED_KEY} WHERE k.secret_sha256 = $1"))
+        .bind(&secret::sha256(presented)[..])
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::UnknownSpendKey)?;
     row.admitted()
 }
 
@@ -60,14 +82,11 @@ pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<Authenticate
 /// refused like a presented secret when paused or revoked.
 #[tracing::instrument(name = "keys::authenticate_by_id", skip(pool))]
 pub async fn authenticate_by_id(pool: &PgPool, key_id: Uuid) -> Result<AuthenticatedKey, AppError> {
-    let row: PresentedKeyRow = sqlx::query_as(
-        "SELECT id AS key_id, account_id, status, allowed_services, allow_funding, rate_limit_per_minute
-           FROM spend_keys WHERE id = $1",
-    )
-    .bind(key_id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::UnknownSpendKey)?;
+    let row: PresentedKeyRow = sqlx::query_as(&format!("{PRESENTED_KEY} WHERE k.id = $1"))
+        .bind(key_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::UnknownSpendKey)?;
     row.admitted()
 }
 
@@ -84,6 +103,8 @@ impl PresentedKeyRow {
             allowed_services: row.allowed_services,
             allow_funding: row.allow_funding,
             rate_limit: row.rate_limit_per_minute.and_then(RateLimit::stored),
+            maker_role: row.maker_role,
+            members_can_fund: row.members_can_fund,
         })
     }
 }
@@ -111,19 +132,26 @@ pub async fn count_request(pool: &PgPool, key: &AuthenticatedKey) -> Result<Resu
 
 /// Creates a key; the answer carries the secret, which is stored nowhere (only its SHA-256).
 #[tracing::instrument(name = "keys::create", skip(pool, settings))]
-pub async fn create(pool: &PgPool, account_id: Uuid, settings: &KeySettings) -> Result<CreatedKey, AppError> {
+pub async fn create(
+    pool: &PgPool,
+    account_id: Uuid,
+    made_by: Uuid,
+    settings: &KeySettings,
+) -> Result<CreatedKey, AppError> {
     let mut conn = pool.acquire().await?;
-    let (id, new) = insert(&mut conn, account_id, settings, None).await?;
+    let (id, new) = insert(&mut conn, account_id, made_by, settings, None).await?;
     drop(conn);
     let key = keys_of(pool, account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
     Ok(CreatedKey { key, secret: new.secret })
 }
 
 /// Inserts a key (on `conn`, so a caller's transaction can hold it with what it belongs to): its id and
-/// its secret. `oauth_client_id`: the chat app it connects (a "Chat connection", created on the consent page).
+/// its secret. `made_by`: the member it belongs to (their own to pause or revoke; it stops when they leave).
+/// `oauth_client_id`: the chat app it connects (a "Chat connection", created on the consent page).
 pub async fn insert(
     conn: &mut sqlx::PgConnection,
     account_id: Uuid,
+    made_by: Uuid,
     settings: &KeySettings,
     oauth_client_id: Option<&str>,
 ) -> Result<(Uuid, secret::NewSecret), AppError> {
@@ -140,8 +168,8 @@ pub async fn insert(
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO spend_keys
             (account_id, name, secret_sha256, display_prefix, limit_amount, limit_period, allowed_services,
-             allow_funding, daily_funding_limit, rate_limit_per_minute, oauth_client_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             allow_funding, daily_funding_limit, rate_limit_per_minute, oauth_client_id, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING id",
     )
     .bind(account_id)
@@ -155,6 +183,7 @@ pub async fn insert(
     .bind(settings.daily_funding_limit.usd().amount())
     .bind(settings.rate_limit.map(|r| r.per_minute() as i32))
     .bind(oauth_client_id)
+    .bind(made_by)
     .fetch_one(&mut *conn)
     .await?;
     Ok((id, new))
@@ -181,6 +210,8 @@ struct KeyRow {
     last_used_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     chat_connection: bool,
+    created_by: Uuid,
+    made_by_email: String,
 }
 
 impl KeyRow {
@@ -208,6 +239,9 @@ impl KeyRow {
             last_used: self.last_used_at.map(shown_utc),
             created: shown_utc(self.created_at),
             chat_connection: self.chat_connection,
+            made_by: self.created_by,
+            made_by_email: self.made_by_email,
+            may_change: false,
         }
     }
 }
@@ -225,8 +259,9 @@ async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<
                 (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
                   AS service_names,
                 k.allow_funding, k.daily_funding_limit, k.rate_limit_per_minute, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
-                k.created_at, k.oauth_client_id IS NOT NULL AS chat_connection
-           FROM spend_keys k
+                k.created_at, k.oauth_client_id IS NOT NULL AS chat_connection, k.created_by,
+                u.email AS made_by_email
+           FROM spend_keys k JOIN users u ON u.id = k.created_by
           WHERE k.account_id = $1 AND ($2::uuid IS NULL OR k.id = $2)
           ORDER BY k.status = 'revoked', k.created_at DESC",
     )
@@ -245,6 +280,16 @@ pub enum StatusChange {
     Pause,
     Resume,
     Revoke,
+}
+
+/// Who made a key of this account (to decide whether a member may change it).
+pub async fn maker_of(pool: &PgPool, account_id: Uuid, key_id: Uuid) -> Result<Uuid, AppError> {
+    sqlx::query_scalar("SELECT created_by FROM spend_keys WHERE id = $1 AND account_id = $2")
+        .bind(key_id)
+        .bind(account_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Changes a key's state. Pressing a button twice is harmless; a revoked key stays revoked.

@@ -217,15 +217,18 @@ fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
                 <div><dt>"Requests"</dt><dd data-testid="key-requests">{key.requests}</dd></div>
                 <div><dt>"Last used"</dt><dd>{key.last_used.unwrap_or_else(|| "Never".to_string())}</dd></div>
                 <div><dt>"Created"</dt><dd>{key.created}</dd></div>
+                {(!key.made_by_email.is_empty()).then(|| view! { <div><dt>"Made by"</dt><dd>{key.made_by_email.clone()}</dd></div> })}
             </dl>
-            <div class="row">
-                {match key.status {
-                    KeyStatus::Active => Some(button("pause", "Pause", "button small").into_any()),
-                    KeyStatus::Paused => Some(button("resume", "Resume", "button small").into_any()),
-                    KeyStatus::Revoked => None,
-                }}
-                {(key.status != KeyStatus::Revoked).then(|| button("revoke", "Revoke", "button small danger"))}
-            </div>
+            {key.may_change.then(move || view! {
+                <div class="row">
+                    {match key.status {
+                        KeyStatus::Active => Some(button("pause", "Pause", "button small").into_any()),
+                        KeyStatus::Paused => Some(button("resume", "Resume", "button small").into_any()),
+                        KeyStatus::Revoked => None,
+                    }}
+                    {(key.status != KeyStatus::Revoked).then(|| button("revoke", "Revoke", "button small danger"))}
+                </div>
+            })}
         </li>
     }
 }

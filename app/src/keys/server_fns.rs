@@ -10,8 +10,9 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::db::{self, StatusChange},
-    crate::auth::session::require_user,
     crate::server_fn_context::{answer_form, pool},
+    crate::teams::member::require_member,
+    crate::teams::role::Action,
 };
 
 /// The key a form post just created, put into the render of that response only.
@@ -20,14 +21,22 @@ pub struct JustCreatedKey(pub CreatedKey);
 
 #[server(endpoint = "keys/list")]
 pub async fn list_keys() -> Result<Vec<SpendKeyView>, AppError> {
-    let user = require_user().await?;
-    db::list(&pool()?, user.account_id).await
+    let user = require_member().await?;
+    let keys = db::list(&pool()?, user.account_id).await?;
+    Ok(keys
+        .into_iter()
+        .map(|key| SpendKeyView {
+            may_change: user.require_for(key.made_by, Action::ManageOwnKeys, Action::ManageAnyKey).is_ok(),
+            made_by_email: if key.made_by == user.user_id { String::new() } else { key.made_by_email },
+            ..key
+        })
+        .collect())
 }
 
 /// The catalog's services as (id, name), for the "allowed services" checkboxes.
 #[server(endpoint = "keys/services")]
 pub async fn list_services() -> Result<Vec<(String, String)>, AppError> {
-    require_user().await?;
+    require_member().await?;
     crate::catalog::db::services(&pool()?).await
 }
 
@@ -35,9 +44,12 @@ pub async fn list_services() -> Result<Vec<(String, String)>, AppError> {
 #[server(endpoint = "keys/change")]
 pub async fn change_key(key_id: Uuid, change: String) -> Result<(), AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
         let change: StatusChange = change.parse().map_err(|_| AppError::NotFound)?;
-        db::change_status(&pool()?, user.account_id, key_id, change).await
+        let pool = pool()?;
+        let maker = db::maker_of(&pool, user.account_id, key_id).await?;
+        user.require_for(maker, Action::ManageOwnKeys, Action::ManageAnyKey)?;
+        db::change_status(&pool, user.account_id, key_id, change).await
     })
     .await
 }

@@ -303,6 +303,11 @@ pub struct SpendKeyView {
     pub created: String,
     /// Made on the consent page for a chat app (docs/CONTRACT.md "Chat (MCP)"): tagged "Chat connection".
     pub chat_connection: bool,
+    /// The member who made it (on a team, theirs to pause and revoke), and their email.
+    pub made_by: uuid::Uuid,
+    pub made_by_email: String,
+    /// Whether the person looking may pause, resume and revoke it (filled in for them by `list_keys`).
+    pub may_change: bool,
 }
 
 /// A key just created: the only time its secret exists outside the agent's hands.

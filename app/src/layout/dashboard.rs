@@ -4,8 +4,9 @@
 //! without a client-side copy. A signed-out visitor is redirected to `/login` (with `?next=`).
 
 use crate::auth::return_to;
-use crate::auth::server_fns::{get_current_user, CurrentUser, LogOut};
+use crate::auth::server_fns::LogOut;
 use crate::error::AppError;
+use crate::teams::server_fns::{get_current_user, CurrentUser, SwitchAccount};
 use crate::wallet::server_fns::get_wallet_summary;
 use crate::wallet::summary::{WalletResource, WalletSummary};
 use leptos::prelude::*;
@@ -37,7 +38,11 @@ pub fn DashboardLayout() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match user.await {
+                // The header shows the balance: awaited here with the user, so the header is never
+                // rendered before the balance is known (a read of it inside the header alone could lose
+                // the race with the user's query and render an empty balance).
+                let (user, _) = (user.await, wallet.await);
+                match user {
                     Ok(Some(user)) => view! { <Header user wallet/> }.into_any(),
                     Ok(None) | Err(AppError::NotSignedIn) => view! { <Redirect path=login_path()/> }.into_any(),
                     Err(err) => view! { <p class="form-error page" role="alert">{err.message()}</p> }.into_any(),
@@ -51,6 +56,10 @@ pub fn DashboardLayout() -> impl IntoView {
 #[component]
 fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -> impl IntoView {
     let logout = ServerAction::<LogOut>::new();
+    let switch = ServerAction::<SwitchAccount>::new();
+    let on_team = user.on_team();
+    let current = user.account_id;
+    let accounts = user.accounts.clone();
     let balance = move || {
         wallet.get().map(|w| match w {
             Ok(w) => w.balance.display(),
@@ -65,9 +74,21 @@ fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) 
                     <A href="/dashboard/wallet">"Wallet"</A>
                     <A href="/dashboard/usage">"Usage"</A>
                     <A href="/dashboard/keys">"Keys"</A>
+                    {on_team.then(|| view! { <A href="/dashboard/team">"Team"</A> })}
                     <A href="/dashboard/settings">"Settings"</A>
                 </nav>
                 <div class="account">
+                    <ActionForm action=switch attr:class="account-switch">
+                        <label for="account-switch" class="visually-hidden">"Account"</label>
+                        <select id="account-switch" name="account_id">
+                            {accounts.into_iter().map(|a| {
+                                let selected = a.id == current;
+                                view! { <option value=a.id.to_string() selected=selected>{a.label}</option> }
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="button ghost">"Switch"</button>
+                    </ActionForm>
+                    {(!on_team).then(|| view! { <A href="/dashboard/team">"New team"</A> })}
                     <span class="balance-chip" title="Wallet balance">
                         <span class="visually-hidden">"Balance: "</span>
                         <span data-testid="balance">{balance}</span>

@@ -5,8 +5,9 @@
 //!    no shared row is touched, so other accounts never wait on this one) and, in the same statement, the
 //!    batch's spend keys, each re-checked as still active (a revoke wins over queued calls);
 //! 2. replay calls whose `Idempotency-Key` was seen before (same parameters) or refuse them (different);
-//! 3. per call: free → completed at 0; over the key's cycle limit → rejected; over the balance → rejected;
-//!    else completed and the running balance goes down;
+//! 3. per call: free → completed at 0; over the key's cycle limit → rejected; over the monthly budget of the
+//!    team member who made the key → rejected; over the balance → rejected; else completed and the running
+//!    balance goes down;
 //! 4. write, in one statement (`record_calls`): the ledger debits (one entry per paid call, one balance
 //!    update, checked against the running balance), the request rows with their cost breakdowns, the usage
 //!    rollups (15-minute and daily) and the key counters, aggregated per batch;
@@ -21,7 +22,7 @@ use crate::error::AppError;
 use crate::keys::spec::{KeyStatus, LimitPeriod};
 use crate::ledger::{PostedUsage, UsageDebits};
 use crate::money::Usd;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
@@ -51,7 +52,8 @@ pub async fn charge_calls(
     calls: &[MeteredCall],
 ) -> Result<Vec<CallAnswer>, AppError> {
     let mut tx = pool.begin().await?;
-    let Locked { opening_balance, now, mut keys } = lock_wallet_and_keys(&mut tx, account_id, calls).await?;
+    let Locked { opening_balance, now, mut keys, mut members } =
+        lock_wallet_and_keys(&mut tx, account_id, calls).await?;
     let mut earlier = earlier_calls(&mut tx, account_id, calls).await?;
 
     let mut balance = opening_balance;
@@ -80,6 +82,8 @@ pub async fn charge_calls(
             None
         } else if key.limit.is_some_and(|limit| key.cycle_spend + cost.total.amount() > limit) {
             Some(AppError::KeyLimitReached)
+        } else if members.get(&key.maker).is_some_and(|m| m.would_pass(cost.total.amount())) {
+            Some(AppError::MemberBudgetReached)
         } else if cost.total.amount() > balance {
             Some(AppError::InsufficientBalance)
         } else {
@@ -90,6 +94,10 @@ pub async fn charge_calls(
             key.cycle_spend += cost.total.amount();
             key.total_spend_delta += cost.total.amount();
             key.completed += 1;
+            if let Some(member) = members.get_mut(&key.maker) {
+                member.month_spend += cost.total.amount();
+                member.used = true;
+            }
         }
         key.used = true;
         let record = CallRecord {
@@ -138,8 +146,50 @@ pub async fn charge_calls(
         .collect();
     record_calls(&mut tx, account_id, &decided, &decided_keys, &HashMap::new(), &debits, now, &counters)
         .await?;
+    record_member_spend(&mut tx, account_id, &members).await?;
     tx.commit().await?;
     Ok(answers)
+}
+
+/// What a team member's keys spent this month (UTC), against the budget an Admin set for them.
+struct MemberSpend {
+    budget: Option<Decimal>,
+    /// The 1st of the month `month_spend` belongs to: the current one.
+    month: NaiveDate,
+    /// Spent this month, including this batch's calls so far.
+    month_spend: Decimal,
+    used: bool,
+}
+
+impl MemberSpend {
+    fn would_pass(&self, cost: Decimal) -> bool {
+        self.budget.is_some_and(|budget| self.month_spend + cost > budget)
+    }
+}
+
+/// The batch's spend of each team member whose keys paid, in one statement (personal accounts have no
+/// member budgets and skip it). Written under the wallet lock, like every charge of the account.
+async fn record_member_spend(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    members: &HashMap<Uuid, MemberSpend>,
+) -> Result<(), AppError> {
+    let used: Vec<(&Uuid, &MemberSpend)> = members.iter().filter(|(_, m)| m.used).collect();
+    if used.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE memberships m SET budget_month = c.month, month_spend = c.spend
+           FROM unnest($2::uuid[], $3::date[], $4::numeric[]) AS c(user_id, month, spend)
+          WHERE m.account_id = $1 AND m.user_id = c.user_id",
+    )
+    .bind(account_id)
+    .bind(used.iter().map(|(id, _)| **id).collect::<Vec<_>>())
+    .bind(used.iter().map(|(_, m)| m.month).collect::<Vec<_>>())
+    .bind(used.iter().map(|(_, m)| m.month_spend).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The parameters an `Idempotency-Key` is bound to.
@@ -207,6 +257,8 @@ async fn earlier_calls(
 /// A spend key's state for this batch (its row is locked until commit).
 struct KeyState {
     status: KeyStatus,
+    /// The member who made it (whose monthly budget its calls count against, on a team).
+    maker: Uuid,
     limit: Option<Decimal>,
     period: Option<LimitPeriod>,
     /// Spent in the current cycle, including this batch's calls so far.
@@ -227,6 +279,11 @@ struct LockedKeyRow {
     limit_period: Option<LimitPeriod>,
     cycle_start: Option<DateTime<Utc>>,
     cycle_spend: Decimal,
+    maker: Uuid,
+    /// The maker's membership on a team (`None` on a personal account or once they left).
+    monthly_budget: Option<Decimal>,
+    budget_month: Option<NaiveDate>,
+    month_spend: Option<Decimal>,
 }
 
 /// What the batch holds locked until commit: the wallet (with its balance) and the batch's spend keys.
@@ -234,6 +291,8 @@ struct Locked {
     opening_balance: Decimal,
     now: DateTime<Utc>,
     keys: HashMap<Uuid, KeyState>,
+    /// The key makers' monthly spend, on a team.
+    members: HashMap<Uuid, MemberSpend>,
 }
 
 /// Step 1 of the module docs in one statement: the wallet row, then the keys in id order (the
@@ -248,9 +307,12 @@ async fn lock_wallet_and_keys(
     ids.dedup();
     let rows: Vec<LockedKeyRow> = sqlx::query_as(
         "SELECT w.balance, now() AS now, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
-                k.cycle_start, k.cycle_spend
+                k.cycle_start, k.cycle_spend, k.created_by AS maker,
+                m.monthly_budget, m.budget_month, m.month_spend
            FROM wallets w
            JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
+           JOIN accounts a ON a.id = w.account_id
+           LEFT JOIN memberships m ON a.kind = 'team' AND m.account_id = k.account_id AND m.user_id = k.created_by
           WHERE w.account_id = $1
           ORDER BY k.id
             FOR UPDATE OF w, k",
@@ -260,12 +322,24 @@ async fn lock_wallet_and_keys(
     .fetch_all(&mut *conn)
     .await?;
     let (opening_balance, now) = rows.first().map(|r| (r.balance, r.now)).ok_or(AppError::NotFound)?;
+    let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
+    let members = rows
+        .iter()
+        .filter_map(|row| {
+            let spend = row.month_spend?;
+            let month_spend = if row.budget_month == Some(this_month) { spend } else { Decimal::ZERO };
+            let member =
+                MemberSpend { budget: row.monthly_budget, month: this_month, month_spend, used: false };
+            Some((row.maker, member))
+        })
+        .collect();
     let keys = rows
         .into_iter()
         .map(|row| {
             let current_cycle = row.limit_period.and_then(|p| p.cycle_start(now));
             let state = KeyState {
                 status: row.status,
+                maker: row.maker,
                 limit: row.limit_amount,
                 period: row.limit_period,
                 // A cycle that has ended spent nothing of the current one.
@@ -277,7 +351,7 @@ async fn lock_wallet_and_keys(
             (row.key_id, state)
         })
         .collect();
-    Ok(Locked { opening_balance, now, keys })
+    Ok(Locked { opening_balance, now, keys, members })
 }
 
 /// A used spend key's counters after a batch.

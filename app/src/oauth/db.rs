@@ -91,12 +91,13 @@ pub async fn client_is_authentic(
 pub async fn connect(
     pool: &PgPool,
     account_id: Uuid,
+    made_by: Uuid,
     request: &AuthorizeRequest,
     settings: &KeySettings,
 ) -> Result<String, AppError> {
     let mut tx = pool.begin().await?;
     let (key_id, _secret) =
-        keys_db::insert(&mut tx, account_id, settings, Some(&request.app.client_id)).await?;
+        keys_db::insert(&mut tx, account_id, made_by, settings, Some(&request.app.client_id)).await?;
     let code = format!("tg_ac_{}", random_hex(24));
     sqlx::query(
         "INSERT INTO oauth_codes (code_sha256, account_id, client_id, spend_key_id, redirect_uri, code_challenge, expires_at)

@@ -26,7 +26,7 @@ pub enum ConsentView {
 
 #[server(endpoint = "oauth/consent")]
 pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<ConsentView, AppError> {
-    let user = crate::auth::session::require_user().await?;
+    let user = crate::teams::member::require_member().await?;
     let pool = crate::server_fn_context::pool()?;
     let app = super::db::chat_app(&pool, &query.client_id).await?;
     Ok(match query.check(app) {
@@ -34,7 +34,10 @@ pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<Con
             app_name: request.app.client_name,
             destination: request.redirect_uri.destination(),
             return_origin: request.redirect_uri.form_action_source(),
-            email: user.email,
+            email: match &user.team {
+                Some(team) => format!("{} (team {})", user.email, team.name),
+                None => user.email,
+            },
         },
         Err(AuthorizeRefusal::Shown(err)) => {
             ConsentView::Refused { message: err.message(), back_to_app: None }

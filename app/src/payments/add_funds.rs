@@ -47,6 +47,7 @@ pub async fn start_draft(
     amount: TopUpAmount,
     choice: CardChoice,
     payer: Payer,
+    made_by: Option<Uuid>,
 ) -> Result<AttemptView, AppError> {
     ensure_not_locked(pool, account_id).await?;
     let (payment_method_id, card, save_card) = match choice {
@@ -77,6 +78,7 @@ pub async fn start_draft(
         card: &card,
         save_card,
         spend_key_id,
+        made_by,
     };
     let id = attempt_store::insert_draft(pool, &draft).await?;
     attempt_store::attempt(pool, account_id, id).await
@@ -100,6 +102,7 @@ pub async fn retry_as_new_draft(
         card: &failed.card,
         save_card: false,
         spend_key_id: None,
+        made_by: None,
     };
     let id = attempt_store::insert_draft(pool, &draft).await?;
     attempt_store::attempt(pool, account_id, id).await
@@ -276,10 +279,12 @@ pub(super) async fn record_outcome(
 async fn save_new_card(conn: &mut PgConnection, attempt_id: Uuid) -> Result<Uuid, AppError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO payment_methods
-            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default)
+            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default,
+             added_by)
          SELECT a.account_id, a.processor_token, a.card_brand, a.card_last4, a.card_expiry_month,
                 a.card_expiry_year, a.card_postal_code,
-                NOT EXISTS (SELECT 1 FROM payment_methods p WHERE p.account_id = a.account_id AND p.is_default)
+                NOT EXISTS (SELECT 1 FROM payment_methods p WHERE p.account_id = a.account_id AND p.is_default),
+                a.made_by
            FROM payment_attempts a WHERE a.id = $1
          RETURNING id",
     )

@@ -135,16 +135,23 @@ async fn first_run(
         store_answer(pool, account_id, idempotency_key, &answer).await?;
         return Ok(answer);
     };
-    let draft =
-        match add_funds::start_draft(pool, processor, account_id, amount, CardChoice::Saved(card), payer)
-            .await
-        {
-            Ok(draft) => draft,
-            Err(err) => {
-                release(None).await;
-                return Err(err);
-            }
-        };
+    let draft = match add_funds::start_draft(
+        pool,
+        processor,
+        account_id,
+        amount,
+        CardChoice::Saved(card),
+        payer,
+        None,
+    )
+    .await
+    {
+        Ok(draft) => draft,
+        Err(err) => {
+            release(None).await;
+            return Err(err);
+        }
+    };
     let attached = sqlx::query(
         "UPDATE api_idempotency SET attempt_id = $3
           WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND claim_token = $4

@@ -66,6 +66,8 @@ pub struct NewDraft<'a> {
     pub save_card: bool,
     /// The spend key that asked for it (agent funding), whose daily funding limit it counts against.
     pub spend_key_id: Option<Uuid>,
+    /// The signed-in person who asked for it on the wallet page; a card it saves is theirs to manage.
+    pub made_by: Option<Uuid>,
 }
 
 /// Stores a `draft` attempt with a new server-made idempotency key: the one key every charge of this
@@ -75,8 +77,8 @@ pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, A
     Ok(sqlx::query_scalar(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
-             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, spend_key_id)
-         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, spend_key_id, made_by)
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          RETURNING id",
     )
     .bind(draft.account_id)
@@ -91,6 +93,7 @@ pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, A
     .bind(&draft.card.billing_postal_code)
     .bind(draft.save_card)
     .bind(draft.spend_key_id)
+    .bind(draft.made_by)
     .fetch_one(pool)
     .await?)
 }

@@ -90,6 +90,18 @@ pub async fn card_on_file(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<C
     .ok_or(AppError::NotFound)
 }
 
+/// Who saved a card of this account (`None`: an agent's checkout or a card older than teams).
+pub async fn added_by(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<Option<Uuid>, AppError> {
+    sqlx::query_scalar(
+        "SELECT added_by FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
 /// "Update card": a new expiry and billing postal code, at the processor and here. The card keeps its
 /// last failure until a later charge succeeds (docs/CONTRACT.md "Add Funds flow").
 #[tracing::instrument(name = "payments::update_card", skip(pool, processor, postal_code))]

@@ -8,12 +8,13 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::db::{self, RequestFilter},
-    crate::auth::session::require_user,
     crate::catalog,
     crate::charts::option::spend_option,
     crate::metering::call::CallStatus,
     crate::money::Usd,
     crate::server_fn_context::{answer_form, pool},
+    crate::teams::member::require_member,
+    crate::teams::role::Action,
     chrono::Duration,
 };
 
@@ -33,7 +34,7 @@ pub async fn get_usage(
     cursor: Option<String>,
     request: Option<Uuid>,
 ) -> Result<UsageView, AppError> {
-    let user = require_user().await?;
+    let user = require_member().await?;
     let pool = pool()?;
     let timezone = db::account_timezone(&pool, user.account_id).await?;
     let tz = db::parse_timezone(&timezone)?;
@@ -91,7 +92,8 @@ pub async fn list_timezones() -> Result<Vec<String>, AppError> {
 #[server(endpoint = "usage/timezone")]
 pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        user.require(Action::ManageMembers)?;
         let pool = pool()?;
         let tz = db::known_timezone(&pool, timezone.trim()).await?;
         db::set_account_timezone(&pool, user.account_id, tz).await
@@ -103,7 +105,7 @@ pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
 /// spend stacked by service, deposits marked.
 #[server(endpoint = "usage/wallet-chart")]
 pub async fn get_wallet_chart() -> Result<crate::charts::spend::SpendChart, AppError> {
-    let user = require_user().await?;
+    let user = require_member().await?;
     let pool = pool()?;
     let tz = db::parse_timezone(&db::account_timezone(&pool, user.account_id).await?)?;
     let until = db::today_in(tz);

@@ -65,6 +65,7 @@ pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, A
         currency: "USD".into(),
         low_balance_threshold: row.low_balance_threshold.map(Usd::new),
         low_balance: row.low_balance_threshold.is_some_and(|t| row.balance < t),
+        funding_refused: None,
     })
 }
 

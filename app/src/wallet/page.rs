@@ -72,10 +72,24 @@ pub fn WalletPage() -> impl IntoView {
         <main class="page">
             <div class="page-head">
                 <h1>"Wallet"</h1>
-                <form method="get" action="/dashboard/wallet">
-                    <input type="hidden" name="add" value="1"/>
-                    <button type="submit" class="button primary">"Add Funds"</button>
-                </form>
+                // In a Suspense, like every read of the wallet: rendered once the summary is there, on the
+                // server and when hydrating alike.
+                <Suspense fallback=|| ()>
+                {move || wallet.get().map(|w| match w.ok().and_then(|w| w.funding_refused) {
+                    None => view! {
+                        <form method="get" action="/dashboard/wallet">
+                            <input type="hidden" name="add" value="1"/>
+                            <button type="submit" class="button primary">"Add Funds"</button>
+                        </form>
+                    }.into_any(),
+                    Some(refused) => view! {
+                        <div class="refused-action">
+                            <button type="button" class="button primary" disabled aria-describedby="funding-refused">"Add Funds"</button>
+                            <p id="funding-refused" class="hint">{refused.message()}</p>
+                        </div>
+                    }.into_any(),
+                })}
+                </Suspense>
             </div>
             <FormError id="wallet-error" message=Signal::derive(move || error_for(ErrorPlace::Page))/>
             <section class="card balance-card" aria-labelledby="balance-heading">

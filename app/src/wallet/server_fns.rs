@@ -16,12 +16,13 @@ use uuid::Uuid;
 use {
     super::alert_threshold::parse_alert_threshold,
     super::db,
-    crate::auth::session::require_user,
     crate::money::TopUpAmount,
     crate::payments::add_funds::{self, CardChoice},
     crate::payments::card::{Expiry, PostalCode},
     crate::payments::{attempt_store, card_store},
     crate::server_fn_context::{answer_form, person_payer, pool, processor},
+    crate::teams::member::require_member,
+    crate::teams::role::Action,
 };
 
 /// The confirm step's view of a draft: the attempt and the balance it would leave.
@@ -33,31 +34,32 @@ pub struct AttemptPanel {
 
 #[server(endpoint = "wallet/summary")]
 pub async fn get_wallet_summary() -> Result<WalletSummary, AppError> {
-    let user = require_user().await?;
-    db::summary(&pool()?, user.account_id).await
+    let user = require_member().await?;
+    let summary = db::summary(&pool()?, user.account_id).await?;
+    Ok(WalletSummary { funding_refused: user.require(Action::AddFunds).err(), ..summary })
 }
 
 #[server(endpoint = "wallet/activity")]
 pub async fn get_recent_activity() -> Result<Vec<ActivityRow>, AppError> {
-    let user = require_user().await?;
+    let user = require_member().await?;
     db::recent_activity(&pool()?, user.account_id, db::ACTIVITY_ROWS).await
 }
 
 #[server(endpoint = "wallet/cards")]
 pub async fn get_payment_methods() -> Result<Vec<PaymentMethodView>, AppError> {
-    let user = require_user().await?;
+    let user = require_member().await?;
     card_store::saved_cards(&pool()?, user.account_id).await
 }
 
 #[server(endpoint = "wallet/attempts")]
 pub async fn get_recent_attempts() -> Result<Vec<AttemptRow>, AppError> {
-    let user = require_user().await?;
+    let user = require_member().await?;
     attempt_store::recent_attempts(&pool()?, user.account_id, db::DEPOSIT_ROWS).await
 }
 
 #[server(endpoint = "wallet/attempt")]
 pub async fn get_attempt(id: Uuid) -> Result<AttemptPanel, AppError> {
-    let user = require_user().await?;
+    let user = require_member().await?;
     let pool = pool()?;
     let attempt = attempt_store::attempt(&pool, user.account_id, id).await?;
     let balance_now = db::summary(&pool, user.account_id).await?.balance;
@@ -66,7 +68,7 @@ pub async fn get_attempt(id: Uuid) -> Result<AttemptPanel, AppError> {
 
 #[server(endpoint = "wallet/receipt")]
 pub async fn get_receipt(id: Uuid) -> Result<ReceiptView, AppError> {
-    let user = require_user().await?;
+    let user = require_member().await?;
     attempt_store::receipt(&pool()?, user.account_id, id).await
 }
 
@@ -80,7 +82,8 @@ pub async fn start_add_funds(
     #[server(flatten)] new_card: NewCardForm,
 ) -> Result<AttemptView, AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        user.require(Action::AddFunds)?;
         let amount = TopUpAmount::parse(&amount)?;
         let choice = match card.as_deref() {
             Some(id) if id != "new" => CardChoice::Saved(id.parse().map_err(|_| AppError::NotFound)?),
@@ -93,6 +96,7 @@ pub async fn start_add_funds(
             amount,
             choice,
             person_payer()?,
+            Some(user.user_id),
         )
         .await?;
         leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", draft.id));
@@ -105,7 +109,8 @@ pub async fn start_add_funds(
 #[server(endpoint = "wallet/confirm")]
 pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        user.require(Action::AddFunds)?;
         let result =
             add_funds::confirm(&pool()?, &*processor()?, user.account_id, attempt_id, person_payer()?)
                 .await?;
@@ -119,7 +124,8 @@ pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError
 #[server(endpoint = "wallet/retry")]
 pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        user.require(Action::AddFunds)?;
         let (pool, processor) = (pool()?, processor()?);
         let draft = add_funds::retry_as_new_draft(&pool, user.account_id, attempt_id).await?;
         let result =
@@ -139,7 +145,8 @@ pub async fn update_card(
     return_to: Option<String>,
 ) -> Result<(), AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        require_card_permission(&user, payment_method_id).await?;
         let expiry = Expiry::parse(&new_expiry)?;
         let postal_code = PostalCode::parse(&new_postal_code)?;
         card_store::update_card(
@@ -162,7 +169,8 @@ pub async fn update_card(
 #[server(endpoint = "wallet/low-balance-alert")]
 pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        user.require(Action::ManageMembers)?;
         let threshold = parse_alert_threshold(&threshold)?;
         db::set_low_balance_threshold(&pool()?, user.account_id, threshold).await?;
         leptos_axum::redirect("/dashboard/wallet");
@@ -174,7 +182,9 @@ pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
 #[server(endpoint = "wallet/card/default")]
 pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        // Which card the whole account is charged by default is the account's to decide.
+        user.require(Action::ManageAnyCard)?;
         card_store::make_default(&pool()?, user.account_id, payment_method_id).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
@@ -185,12 +195,24 @@ pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> 
 #[server(endpoint = "wallet/card/remove")]
 pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
     answer_form(async move {
-        let user = require_user().await?;
+        let user = require_member().await?;
+        require_card_permission(&user, payment_method_id).await?;
         card_store::remove(&pool()?, user.account_id, payment_method_id).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })
     .await
+}
+
+/// Changing a saved card (update, remove): one's own with "add funds", anyone's as an
+/// Owner or Admin (docs/CONTRACT.md "Teams": Members add and use cards, and don't remove others').
+#[cfg(feature = "ssr")]
+async fn require_card_permission(
+    member: &crate::teams::member::Member,
+    payment_method_id: Uuid,
+) -> Result<(), AppError> {
+    let added_by = card_store::added_by(&pool()?, member.account_id, payment_method_id).await?;
+    member.require_for(added_by.unwrap_or_default(), Action::AddFunds, Action::ManageAnyCard)
 }
 
 /// Only wallet pages are places to return to after a card update (and only as `safe_next_path` allows).

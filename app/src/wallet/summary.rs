@@ -15,6 +15,10 @@ pub struct WalletSummary {
     pub low_balance_threshold: Option<Usd>,
     /// The balance is below the threshold (the banner and the API's `low_balance`).
     pub low_balance: bool,
+    /// Why the person looking can't add funds to this account (a team Member while "Members can add
+    /// funds" is off), or `None` when they can. Only the dashboard fills it in.
+    #[serde(default)]
+    pub funding_refused: Option<AppError>,
 }
 
 /// The summary the dashboard header reads, put into context by the dashboard frame

@@ -71,6 +71,7 @@ pub async fn fund(
     if !key.allow_funding {
         return Err(AppError::FundingNotAllowed.into());
     }
+    key.maker_may_fund()?;
     let IdempotencyKey(idempotency_key) = idempotency_key?;
     let idempotency_key = idempotency_key.ok_or(AppError::IdempotencyKeyRequired)?;
     let ApiJson(FundBody { amount, payment_method_id }) = body?;

@@ -42,6 +42,9 @@ pub async fn run(
     if !key.allow_funding {
         return answer::error(&AppError::ConnectionMayNotFund);
     }
+    if let Err(refused) = key.maker_may_fund() {
+        return answer::error(&refused);
+    }
     let base = context
         .extensions
         .get::<http::request::Parts>()

@@ -60,7 +60,7 @@ pub async fn decide(
     };
     let request = &form.request;
     let back = |error: &AppError| Redirect::to(&consent_page(request, Some(error))).into_response();
-    let user = match app::auth::session::read_user(&session).await {
+    let user = match app::teams::member::from_session(&state.pool, &session).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             return Redirect::to(&app::auth::return_to::login_path(&consent_page(request, None)))
@@ -107,7 +107,7 @@ pub async fn decide(
         }
         Err(err) => return back(&err),
     };
-    match db::connect(&state.pool, user.account_id, &checked, &settings).await {
+    match db::connect(&state.pool, user.account_id, user.user_id, &checked, &settings).await {
         Ok(code) => to_app(("code", &code)),
         Err(err) => back(&err),
     }

@@ -49,8 +49,9 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     let mut tx = pool.begin().await?;
     let card_id: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO payment_methods
-            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, true, now() - interval '61 days') RETURNING id",
+            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, created_at,
+             added_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, true, now() - interval '61 days', $8) RETURNING id",
     )
     .bind(user.account_id)
     .bind(&visa.token)
@@ -59,10 +60,11 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     .bind(visa.expiry.month as i32)
     .bind(visa.expiry.year)
     .bind(visa.postal_code.as_str())
+    .bind(user.user_id)
     .fetch_one(&mut *tx)
     .await?;
     let agent = KeySettings::parse("Demo agent", "", "", &[], false, "")?;
-    let key_id = keys_db::create(pool, user.account_id, &agent).await?.key.id;
+    let key_id = keys_db::create(pool, user.account_id, user.user_id, &agent).await?.key.id;
     let prices = catalog_prices(pool).await?;
     for (n, event) in demo_history(&prices).into_iter().enumerate() {
         match event {

@@ -7,7 +7,7 @@ use crate::support::{spawn_app_with, NEW_CARD_FORM, PERSON};
 use app::auth::{credentials::Email, db as auth_db};
 use app::client_ip::ClientIp;
 use app::error::AppError;
-use app::keys::{db as keys_db, spec::KeySettings};
+use app::keys::spec::KeySettings;
 use app::money::TopUpAmount;
 use app::payments::add_funds::{self, CardChoice};
 use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
@@ -55,7 +55,7 @@ async fn deposit(
     choice: CardChoice,
 ) -> Result<app::payments::attempt::AttemptView, AppError> {
     let amount = TopUpAmount::parse("10").unwrap();
-    let draft = add_funds::start_draft(pool, processor, account_id, amount, choice, PERSON).await?;
+    let draft = add_funds::start_draft(pool, processor, account_id, amount, choice, PERSON, None).await?;
     add_funds::confirm(pool, processor, account_id, draft.id, PERSON).await
 }
 
@@ -80,7 +80,7 @@ async fn confirms_fired_at_once_at_the_fourth_decline_let_at_most_one_more_reach
     for _ in 0..30 {
         let amount = TopUpAmount::parse("10").unwrap();
         drafts.push(
-            add_funds::start_draft(&pool, &*processor, me, amount, CardChoice::Saved(saved), PERSON)
+            add_funds::start_draft(&pool, &*processor, me, amount, CardChoice::Saved(saved), PERSON, None)
                 .await
                 .unwrap()
                 .id,
@@ -219,7 +219,7 @@ async fn funding_key(app: &crate::support::TestApp, daily_limit: &str) -> (Uuid,
     let me = account(&app.pool, "agent-owner@example.test").await;
     deposit(&app.pool, &*processor, me, card(WORKING, true)).await.unwrap();
     let settings = KeySettings::parse("agent", "", "", &[], true, daily_limit).unwrap();
-    (me, keys_db::create(&app.pool, me, &settings).await.unwrap().secret)
+    (me, crate::support::owner_key(&app.pool, me, &settings).await.unwrap().secret)
 }
 
 async fn fund(app: &crate::support::TestApp, secret: &str, amount: &str, key: &str) -> (StatusCode, Value) {

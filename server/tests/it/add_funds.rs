@@ -54,10 +54,17 @@ async fn deposit(
     text: &str,
     choice: CardChoice,
 ) -> AttemptView {
-    let draft =
-        add_funds::start_draft(pool, processor, account_id, amount(text), choice, crate::support::PERSON)
-            .await
-            .unwrap();
+    let draft = add_funds::start_draft(
+        pool,
+        processor,
+        account_id,
+        amount(text),
+        choice,
+        crate::support::PERSON,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(draft.status, AttemptStatus::Draft);
     add_funds::confirm(pool, processor, account_id, draft.id, crate::support::PERSON).await.unwrap()
 }
@@ -109,6 +116,7 @@ async fn fifty_parallel_confirms_of_one_draft_charge_once_and_all_get_the_same_a
         amount("25.00"),
         new_card("4242424242424242", "12/30", "10001", true),
         crate::support::PERSON,
+        None,
     )
     .await
     .unwrap();
@@ -154,6 +162,7 @@ async fn twenty_drafts_confirmed_in_parallel_make_twenty_charges_and_an_exact_su
                 amount(&text),
                 CardChoice::Saved(card),
                 crate::support::PERSON,
+                None,
             )
             .await
             .unwrap(),
@@ -278,6 +287,7 @@ async fn five_declines_in_ten_minutes_lock_new_attempts(pool: PgPool) {
         amount("10"),
         new_card("4242424242424242", "12/30", "10001", false),
         crate::support::PERSON,
+        None,
     )
     .await;
     assert_eq!(sixth.unwrap_err(), AppError::CardTestingLocked);
@@ -293,7 +303,8 @@ async fn five_declines_in_ten_minutes_lock_new_attempts(pool: PgPool) {
         me,
         amount("10"),
         new_card("4242424242424242", "12/30", "10001", false),
-        crate::support::PERSON
+        crate::support::PERSON,
+        None
     )
     .await
     .is_ok());
@@ -314,6 +325,7 @@ async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
         amount("10"),
         CardChoice::Saved(alices_card),
         crate::support::PERSON,
+        None,
     )
     .await
     .unwrap();
@@ -325,6 +337,7 @@ async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
         amount("10"),
         CardChoice::Saved(alices_card),
         crate::support::PERSON,
+        None,
     )
     .await;
     assert_eq!(steal.unwrap_err(), AppError::NotFound);
@@ -394,8 +407,9 @@ async fn pending_after_lost_answer(
     };
     let me = account(pool, email).await;
     let choice = new_card("4242424242424242", "12/30", "10001", true);
-    let draft =
-        add_funds::start_draft(pool, &flaky, me, amount(text), choice, crate::support::PERSON).await.unwrap();
+    let draft = add_funds::start_draft(pool, &flaky, me, amount(text), choice, crate::support::PERSON, None)
+        .await
+        .unwrap();
     assert_eq!(
         add_funds::confirm(pool, &flaky, me, draft.id, crate::support::PERSON).await.unwrap_err(),
         AppError::ProcessorUnavailable
@@ -527,9 +541,10 @@ async fn a_charge_the_processor_refuses_for_good_settles_failed_with_a_reason_at
     };
     let me = account(&pool, "refused@example.test").await;
     let choice = new_card("4242424242424242", "12/30", "10001", true);
-    let draft = add_funds::start_draft(&pool, &refusing, me, amount("25"), choice, crate::support::PERSON)
-        .await
-        .unwrap();
+    let draft =
+        add_funds::start_draft(&pool, &refusing, me, amount("25"), choice, crate::support::PERSON, None)
+            .await
+            .unwrap();
     let settled = add_funds::confirm(&pool, &refusing, me, draft.id, crate::support::PERSON).await.unwrap();
     assert_eq!(settled.status, AttemptStatus::Failed, "not left pending for ever");
     assert_eq!(settled.decline_code, Some(DeclineCode::ProcessingError));

@@ -35,7 +35,7 @@ async fn agent(app: &TestApp, email: &str, balance: &str, settings: KeySettings)
         .unwrap();
         tx.commit().await.unwrap();
     }
-    let created = keys_db::create(&app.pool, account, &settings).await.unwrap();
+    let created = crate::support::owner_key(&app.pool, account, &settings).await.unwrap();
     Agent { account, secret: created.secret, key_id: created.key.id }
 }
 

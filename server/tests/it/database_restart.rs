@@ -51,15 +51,13 @@ async fn after_a_database_restart_under_load_no_call_fails_twice_or_is_charged_t
 
     // An account with $100 and a key, made directly in the database the server migrated.
     let pool = PgPool::connect(&url).await.unwrap();
-    let account: uuid::Uuid =
-        sqlx::query_scalar("INSERT INTO accounts (name) VALUES ('restart') RETURNING id")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    sqlx::query("INSERT INTO wallets (account_id) VALUES ($1)").bind(account).execute(&pool).await.unwrap();
+    let email = app::auth::credentials::Email::parse("restart@example.com").unwrap();
+    let owner = app::auth::db::create_user_with_account(&pool, &email, "x").await.unwrap();
+    let account = owner.account_id;
     crate::support::deposit(&pool, account, 100).await;
     let form = KeyForm { name: "agent".into(), ..KeyForm::default() };
-    let secret = keys_db::create(&pool, account, &form.settings().unwrap()).await.unwrap().secret;
+    let secret =
+        keys_db::create(&pool, account, owner.user_id, &form.settings().unwrap()).await.unwrap().secret;
     pool.close().await;
 
     // Agents call without pause, each call retried with its own key until it is answered 201. Mid-way,

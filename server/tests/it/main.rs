@@ -21,5 +21,6 @@ mod oauth;
 mod page_cache;
 mod settings;
 mod support;
+mod teams;
 mod usage;
 mod wallet_http;

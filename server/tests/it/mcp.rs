@@ -25,7 +25,7 @@ async fn connection(app: &TestApp, email: &str, allow_funding: bool) -> Chat {
         .unwrap()
         .account_id;
     let settings = KeySettings::parse("Claude", "", "daily", &[], allow_funding, "1000").unwrap();
-    let created = keys_db::create(&app.pool, account, &settings).await.unwrap();
+    let created = crate::support::owner_key(&app.pool, account, &settings).await.unwrap();
     Chat { account, secret: created.secret, key_id: created.key.id }
 }
 

@@ -41,7 +41,7 @@ async fn account_with_balance(pool: &PgPool, email: &str, balance: &str) -> Uuid
 
 async fn key(pool: &PgPool, account: Uuid, limit: &str, period: &str) -> Uuid {
     let settings = KeySettings::parse("agent", limit, period, &[], false, "").unwrap();
-    keys_db::create(pool, account, &settings).await.unwrap().key.id
+    crate::support::owner_key(pool, account, &settings).await.unwrap().key.id
 }
 
 async fn call(

@@ -19,6 +19,7 @@ const APP_LAYERS: &[&[&str]] = &[
     &["payments"],
     &["server_fn_context"],
     &["auth"],
+    &["teams"],
     &["keys", "settings"],
     &["metering"],
     &["charts"],
@@ -45,8 +46,9 @@ const SERVER_LAYERS: &[&[&str]] = &[
         "security_headers",
     ],
     &["state", "startup"],
+    &["shown_once"],
     &["api", "key_form", "usage_export"],
-    &["mcp", "oauth"],
+    &["invite_form", "mcp", "oauth"],
     &["router"],
 ];
 

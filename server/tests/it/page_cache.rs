@@ -3,7 +3,7 @@
 //! showing a balance older than the one committed when the page was asked for.
 
 use crate::support::{balance_of, spawn_app, TestApp, NEW_CARD_FORM};
-use app::keys::{db as keys_db, spec::KeySettings};
+use app::keys::spec::KeySettings;
 use app::ledger::{self, EntryKind, Posting};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -138,7 +138,7 @@ async fn pages_loaded_while_calls_are_charged_never_show_an_older_balance(pool: 
     let account = account_of(&pool, "busy@example.test").await;
     crate::support::deposit(&pool, account, 100).await;
     let settings = KeySettings::parse("agent", "", "daily", &[], false, "").unwrap();
-    let secret = keys_db::create(&pool, account, &settings).await.unwrap().secret;
+    let secret = crate::support::owner_key(&pool, account, &settings).await.unwrap().secret;
 
     // Four agents make 60 paid calls each through the API (an exa search costs $0.005).
     let agents: Vec<_> = (0..4)

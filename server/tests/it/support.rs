@@ -68,10 +68,16 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 
 /// `spawn_app` with settings of the test's own (see `test_config`).
 pub async fn spawn_app_with(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
+    spawn_app_serving(pool, settings, "target/site").await
+}
+
+/// `spawn_app_with` serving the site's files from `site_root`.
+pub async fn spawn_app_serving(pool: PgPool, settings: &[(&str, &str)], site_root: &str) -> TestApp {
     let config = test_config(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
-    let options = LeptosOptions::builder().output_name("tollgate").site_addr(addr).build();
+    let options =
+        LeptosOptions::builder().output_name("tollgate").site_addr(addr).site_root(site_root).build();
     let sessions = session_layer(&pool, &config).await.expect("sessions");
     let processor = prepare_payments(&pool, &config).await.expect("processor");
     let router = build_router(options, pool.clone(), processor, &config, sessions);
@@ -256,9 +262,28 @@ pub async fn save_card(
         amount,
         CardChoice::New { card, save: true },
         PERSON,
+        None,
     )
     .await
     .unwrap();
     let done = add_funds::confirm(pool, processor, account, draft.id, PERSON).await.unwrap();
     done.payment_method_id.unwrap()
+}
+
+/// The person who owns `account_id` (its first Owner): who a key made in a test belongs to.
+pub async fn owner_of(pool: &PgPool, account_id: Uuid) -> Uuid {
+    sqlx::query_scalar("SELECT user_id FROM memberships WHERE account_id = $1 AND role = 'owner' ORDER BY created_at LIMIT 1")
+        .bind(account_id)
+        .fetch_one(pool)
+        .await
+        .expect("the account has an owner")
+}
+
+/// A spend key made by the owner of `account_id`, as the Keys page makes one.
+pub async fn owner_key(
+    pool: &PgPool,
+    account_id: Uuid,
+    settings: &app::keys::spec::KeySettings,
+) -> Result<app::keys::spec::CreatedKey, app::error::AppError> {
+    app::keys::db::create(pool, account_id, owner_of(pool, account_id).await, settings).await
 }

@@ -5,7 +5,7 @@ use crate::support::spawn_app;
 use app::auth::{credentials::Email, db as auth_db};
 use app::catalog::db as catalog;
 use app::catalog::pricing::Usage;
-use app::keys::{db as keys_db, spec::KeySettings};
+use app::keys::spec::KeySettings;
 use app::ledger::{self, EntryKind, Posting};
 use app::metering::charge::MeteredCall;
 use app::metering::meter::Meter;
@@ -44,11 +44,12 @@ async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid
     };
     ledger::post(&mut tx, posting).await.unwrap();
     tx.commit().await.unwrap();
-    let key = keys_db::create(pool, account, &KeySettings::parse("k", "", "", &[], false, "").unwrap())
-        .await
-        .unwrap()
-        .key
-        .id;
+    let key =
+        crate::support::owner_key(pool, account, &KeySettings::parse("k", "", "", &[], false, "").unwrap())
+            .await
+            .unwrap()
+            .key
+            .id;
     (account, key)
 }
 
@@ -218,10 +219,13 @@ async fn the_csv_the_api_and_the_page_report_the_same_usage(pool: PgPool) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let created =
-        keys_db::create(&app.pool, account, &KeySettings::parse("k", "", "", &[], false, "").unwrap())
-            .await
-            .unwrap();
+    let created = crate::support::owner_key(
+        &app.pool,
+        account,
+        &KeySettings::parse("k", "", "", &[], false, "").unwrap(),
+    )
+    .await
+    .unwrap();
     let client = reqwest::Client::new();
     for (service, model, input, output) in [
         ("openai", "gpt-4o-mini", 1000, 500),
@@ -288,10 +292,13 @@ async fn dates_outside_2000_to_2100_and_timezones_postgres_lacks_are_refused_not
     app.sign_up("edges@example.test", "a-long-password").await;
     let account: Uuid =
         sqlx::query_scalar("SELECT account_id FROM memberships").fetch_one(&app.pool).await.unwrap();
-    let created =
-        keys_db::create(&app.pool, account, &KeySettings::parse("k", "", "", &[], false, "").unwrap())
-            .await
-            .unwrap();
+    let created = crate::support::owner_key(
+        &app.pool,
+        account,
+        &KeySettings::parse("k", "", "", &[], false, "").unwrap(),
+    )
+    .await
+    .unwrap();
     let client = reqwest::Client::new();
     let v1 =
         |query: &str| client.get(app.url(&format!("/v1/usage?{query}"))).bearer_auth(&created.secret).send();

@@ -1,0 +1,354 @@
+//! Teams in Postgres: creating one, its members and invite links, role changes, budgets and removals.
+//! Every change of who belongs takes the account's wallet and membership rows `FOR UPDATE` first, so two
+//! Admins acting at once (on one server or several) can't both remove the last Owner.
+
+use super::member::Member;
+use super::role::{Action, Role};
+use super::view::{
+    AccountChoice, CreatedInvite, InvitePreview, MemberRow, MonthlyBudget, PendingInvite, TeamName, TeamView,
+};
+use crate::auth::db::{insert_account, AccountKind};
+use crate::error::AppError;
+use crate::money::Usd;
+use crate::random::random_hex;
+use crate::utc::shown_utc;
+use chrono::{DateTime, TimeDelta, Utc};
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+/// How long an invite link can be used.
+pub const INVITE_LIFETIME: TimeDelta = TimeDelta::days(7);
+
+/// The accounts `user_id` may act for: their personal one first, then their teams by name.
+pub async fn accounts_of(pool: &PgPool, user_id: Uuid) -> Result<Vec<AccountChoice>, AppError> {
+    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT a.id, a.kind, a.name FROM memberships m JOIN accounts a ON a.id = m.account_id
+          WHERE m.user_id = $1
+          ORDER BY a.kind = 'team', lower(a.name), a.id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, name)| {
+            let is_team = kind == "team";
+            AccountChoice { id, label: if is_team { name } else { "Personal".to_string() }, is_team }
+        })
+        .collect())
+}
+
+/// Whether `user_id` belongs to `account_id` (before a session switches to it).
+pub async fn is_member(pool: &PgPool, account_id: Uuid, user_id: Uuid) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1 AND user_id = $2)")
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// A new team with its empty wallet, `owner` its Owner.
+#[tracing::instrument(name = "teams::create", skip(pool, name))]
+pub async fn create_team(pool: &PgPool, owner: Uuid, name: &TeamName) -> Result<Uuid, AppError> {
+    let mut tx = pool.begin().await?;
+    let account_id = insert_account(&mut tx, name.as_str(), AccountKind::Team, owner).await?;
+    tx.commit().await?;
+    Ok(account_id)
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberDbRow {
+    user_id: Uuid,
+    email: String,
+    role: Role,
+    created_at: DateTime<Utc>,
+    spend_this_month: Decimal,
+    monthly_budget: Option<Decimal>,
+}
+
+/// The team page: its members (Owners first) with what each spent this month, and its pending invites.
+pub async fn team_view(pool: &PgPool, account_id: Uuid) -> Result<TeamView, AppError> {
+    let (name, members_can_fund): (String, bool) =
+        sqlx::query_as("SELECT name, members_can_fund FROM accounts WHERE id = $1 AND kind = 'team'")
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let members: Vec<MemberDbRow> = sqlx::query_as(
+        "SELECT m.user_id, u.email, m.role, m.created_at, m.monthly_budget,
+                CASE WHEN m.budget_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+                     THEN m.month_spend ELSE 0 END AS spend_this_month
+           FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.account_id = $1
+          ORDER BY array_position(ARRAY['owner', 'admin', 'member'], m.role), m.created_at",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    let invites: Vec<(Uuid, Role, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT i.id, i.role, u.email, i.expires_at FROM team_invitations i JOIN users u ON u.id = i.created_by
+          WHERE i.account_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+          ORDER BY i.created_at DESC",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(TeamView {
+        name,
+        members_can_fund,
+        members: members
+            .into_iter()
+            .map(|m| MemberRow {
+                user_id: m.user_id,
+                email: m.email,
+                role: m.role,
+                joined: shown_utc(m.created_at),
+                spend_this_month: Usd::new(m.spend_this_month),
+                monthly_budget: m.monthly_budget.map(Usd::new),
+            })
+            .collect(),
+        invites: invites
+            .into_iter()
+            .map(|(id, role, created_by, expires_at)| PendingInvite {
+                id,
+                role,
+                created_by,
+                expires: shown_utc(expires_at),
+            })
+            .collect(),
+    })
+}
+
+/// "Members can add funds" and "Save".
+pub async fn set_members_can_fund(pool: &PgPool, account_id: Uuid, on: bool) -> Result<(), AppError> {
+    sqlx::query("UPDATE accounts SET members_can_fund = $2 WHERE id = $1 AND kind = 'team'")
+        .bind(account_id)
+        .bind(on)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A single-use invite link for `role`, valid [`INVITE_LIFETIME`]; only its token's hash is kept.
+pub async fn create_invite(pool: &PgPool, by: &Member, role: Role) -> Result<CreatedInvite, AppError> {
+    if !Role::INVITABLE.contains(&role) {
+        return Err(AppError::RoleInvalid);
+    }
+    let token = random_hex(24);
+    let expires_at: DateTime<Utc> = sqlx::query_scalar(
+        "INSERT INTO team_invitations (account_id, token_sha256, role, created_by, expires_at)
+         SELECT $1, $2, $3, $4, now() + make_interval(days => $5)
+           FROM accounts WHERE id = $1 AND kind = 'team'
+         RETURNING expires_at",
+    )
+    .bind(by.account_id)
+    .bind(&token_hash(&token)[..])
+    .bind(role)
+    .bind(by.user_id)
+    .bind(INVITE_LIFETIME.num_days() as i32)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let path = format!("/invite/{token}");
+    Ok(CreatedInvite { url: path.clone(), path, role, expires: shown_utc(expires_at) })
+}
+
+/// "Revoke" on a pending invite of this team.
+pub async fn revoke_invite(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE team_invitations SET revoked_at = now()
+          WHERE id = $1 AND account_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(account_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct InviteRow {
+    id: Uuid,
+    account_id: Uuid,
+    team_name: String,
+    role: Role,
+    expired: bool,
+    accepted: bool,
+    revoked: bool,
+}
+
+impl InviteRow {
+    fn unusable(&self) -> Option<AppError> {
+        if self.accepted {
+            Some(AppError::InviteUsed)
+        } else if self.revoked {
+            Some(AppError::InviteRevoked)
+        } else if self.expired {
+            Some(AppError::InviteExpired)
+        } else {
+            None
+        }
+    }
+}
+
+async fn find_invite(conn: &mut PgConnection, token: &str, lock: bool) -> Result<InviteRow, AppError> {
+    if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::InviteUnknown);
+    }
+    let sql = format!(
+        "SELECT i.id, i.account_id, a.name AS team_name, i.role, i.expires_at <= now() AS expired,
+                i.accepted_at IS NOT NULL AS accepted, i.revoked_at IS NOT NULL AS revoked
+           FROM team_invitations i JOIN accounts a ON a.id = i.account_id
+          WHERE i.token_sha256 = $1 {}",
+        if lock { "FOR UPDATE OF i" } else { "" }
+    );
+    sqlx::query_as(&sql)
+        .bind(&token_hash(token)[..])
+        .fetch_optional(conn)
+        .await?
+        .ok_or(AppError::InviteUnknown)
+}
+
+/// What an invite link offers (the invite page, before "Accept").
+pub async fn preview_invite(pool: &PgPool, token: &str) -> Result<InvitePreview, AppError> {
+    let invite = find_invite(&mut *pool.acquire().await?, token, false).await?;
+    Ok(InvitePreview { unusable: invite.unusable(), team_name: invite.team_name, role: invite.role })
+}
+
+/// "Accept": `user_id` joins the team with the invite's role and the link is used up — once, however
+/// often it is pressed (the row is locked). Someone already on the team keeps their role and the link
+/// stays usable for the person it was meant for. Answers the team's account.
+#[tracing::instrument(name = "teams::accept_invite", skip(pool, token))]
+pub async fn accept_invite(pool: &PgPool, token: &str, user_id: Uuid) -> Result<Uuid, AppError> {
+    let mut tx = pool.begin().await?;
+    let invite = find_invite(&mut tx, token, true).await?;
+    if let Some(problem) = invite.unusable() {
+        return Err(problem);
+    }
+    let joined = sqlx::query(
+        "INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(invite.account_id)
+    .bind(user_id)
+    .bind(invite.role)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if joined {
+        sqlx::query("UPDATE team_invitations SET accepted_by = $2, accepted_at = now() WHERE id = $1")
+            .bind(invite.id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(invite.account_id)
+}
+
+/// Locks the team's wallet, then its memberships, and answers each member's role (the caller decides under
+/// that lock). The wallet first, in the order a charge takes its locks (wallet, keys, the key makers'
+/// memberships): a removal revokes keys a charge may hold, and two orders would deadlock.
+async fn lock_members(conn: &mut PgConnection, account_id: Uuid) -> Result<Vec<(Uuid, Role)>, AppError> {
+    sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_as(
+        "SELECT m.user_id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'team'
+          WHERE m.account_id = $1 ORDER BY m.user_id FOR UPDATE OF m",
+    )
+    .bind(account_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// May `actor` touch `target` (currently `current`, becoming `next`: `None` for a removal)? Owners are
+/// only made, changed or removed by an Owner; everyone else by an Admin or Owner; anyone may leave.
+fn check_change(actor: &Member, target: Uuid, current: Role, next: Option<Role>) -> Result<(), AppError> {
+    let leaving = target == actor.user_id && next.is_none();
+    if leaving {
+        return Ok(());
+    }
+    let touches_owner = current == Role::Owner || next == Some(Role::Owner);
+    actor.require(if touches_owner { Action::ManageOwners } else { Action::ManageMembers })
+}
+
+/// "Change role". The last Owner can't be demoted.
+#[tracing::instrument(name = "teams::change_role", skip(pool, actor), fields(account_id = %actor.account_id))]
+pub async fn change_role(pool: &PgPool, actor: &Member, target: Uuid, role: Role) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let members = lock_members(&mut tx, actor.account_id).await?;
+    let current = members.iter().find(|(id, _)| *id == target).map(|(_, r)| *r).ok_or(AppError::NotFound)?;
+    check_change(actor, target, current, Some(role))?;
+    let owners_after = members.iter().filter(|(id, r)| *r == Role::Owner && *id != target).count()
+        + usize::from(role == Role::Owner);
+    if owners_after == 0 {
+        return Err(AppError::LastOwner);
+    }
+    sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
+        .bind(actor.account_id)
+        .bind(target)
+        .bind(role)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A member's "Monthly budget" (`None`: no limit). Owners' budgets are an Owner's to set.
+#[tracing::instrument(name = "teams::set_budget", skip(pool, actor), fields(account_id = %actor.account_id))]
+pub async fn set_budget(
+    pool: &PgPool,
+    actor: &Member,
+    target: Uuid,
+    budget: Option<MonthlyBudget>,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let members = lock_members(&mut tx, actor.account_id).await?;
+    let current = members.iter().find(|(id, _)| *id == target).map(|(_, r)| *r).ok_or(AppError::NotFound)?;
+    actor.require(if current == Role::Owner { Action::ManageOwners } else { Action::ManageMembers })?;
+    sqlx::query("UPDATE memberships SET monthly_budget = $3 WHERE account_id = $1 AND user_id = $2")
+        .bind(actor.account_id)
+        .bind(target)
+        .bind(budget.map(|b| b.usd().amount()))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Remove" (or leaving): the membership ends and, in the same transaction, every key and chat connection
+/// the member made on this team is revoked — a batch of their calls queued meanwhile finds the key
+/// revoked when it locks it. Their past usage stays. The last Owner can't go.
+#[tracing::instrument(name = "teams::remove_member", skip(pool, actor), fields(account_id = %actor.account_id))]
+pub async fn remove_member(pool: &PgPool, actor: &Member, target: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let members = lock_members(&mut tx, actor.account_id).await?;
+    let current = members.iter().find(|(id, _)| *id == target).map(|(_, r)| *r).ok_or(AppError::NotFound)?;
+    check_change(actor, target, current, None)?;
+    if current == Role::Owner && members.iter().filter(|(_, r)| *r == Role::Owner).count() == 1 {
+        return Err(AppError::LastOwner);
+    }
+    sqlx::query(
+        "UPDATE spend_keys SET status = 'revoked', revoked_at = now()
+          WHERE account_id = $1 AND created_by = $2 AND status <> 'revoked'",
+    )
+    .bind(actor.account_id)
+    .bind(target)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2")
+        .bind(actor.account_id)
+        .bind(target)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The signed-in person as a member of the account they act for. The session keeps only which account
+//! that is; the role and the team's settings are read from the database on every request, so a role
+//! change or a removal holds at once, on every server (docs/ARCHITECTURE.md "Teams").
+
+use super::role::{Action, Role};
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A team's facts that decide what its members may do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamFacts {
+    pub name: String,
+    /// "Members can add funds" (off on a new team).
+    pub members_can_fund: bool,
+}
+
+/// Who acts, for which account, as what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub email: String,
+    pub account_id: Uuid,
+    pub role: Role,
+    /// `None` on a personal account.
+    pub team: Option<TeamFacts>,
+}
+
+impl Member {
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action, self.team.as_ref().is_some_and(|t| t.members_can_fund))
+    }
+
+    /// `Ok` when this member may do `action`; else the refusal the contract words for it.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if self.may(action) {
+            Ok(())
+        } else if action == Action::AddFunds {
+            Err(AppError::MembersMayNotFund)
+        } else {
+            Err(AppError::NotPermitted)
+        }
+    }
+
+    /// Whether this member may change a thing someone made (a key, a card): their own always (given
+    /// `own_action`), anyone's with `any_action`.
+    pub fn require_for(&self, made_by: Uuid, own_action: Action, any_action: Action) -> Result<(), AppError> {
+        if made_by == self.user_id {
+            self.require(own_action)
+        } else {
+            self.require(any_action)
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::session::{self, SessionUser};
+    use sqlx::PgPool;
+
+    #[derive(sqlx::FromRow)]
+    struct MembershipRow {
+        account_id: Uuid,
+        role: Role,
+        kind: String,
+        name: String,
+        members_can_fund: bool,
+    }
+
+    /// The member `user` is on the account their session acts for — or, when that membership is gone
+    /// (removed from the team, the team deleted), on their personal account.
+    pub async fn resolve(pool: &PgPool, user: &SessionUser) -> Result<Member, AppError> {
+        let row: Option<MembershipRow> = sqlx::query_as(
+            "SELECT m.account_id, m.role, a.kind, a.name, a.members_can_fund
+               FROM memberships m JOIN accounts a ON a.id = m.account_id
+              WHERE m.user_id = $1 AND (m.account_id = $2 OR a.kind = 'personal')
+              ORDER BY (m.account_id = $2) DESC, m.created_at
+              LIMIT 1",
+        )
+        .bind(user.user_id)
+        .bind(user.account_id)
+        .fetch_optional(pool)
+        .await?;
+        let row = row.ok_or(AppError::NotSignedIn)?;
+        Ok(Member {
+            user_id: user.user_id,
+            email: user.email.clone(),
+            account_id: row.account_id,
+            role: row.role,
+            team: (row.kind == "team")
+                .then_some(TeamFacts { name: row.name, members_can_fund: row.members_can_fund }),
+        })
+    }
+
+    /// The signed-in member a request outside Leptos acts as (a form post the server answers itself, the
+    /// CSV export, the consent answer); `None` when signed out.
+    pub async fn from_session(
+        pool: &PgPool,
+        session: &tower_sessions::Session,
+    ) -> Result<Option<Member>, AppError> {
+        match session::read_user(session).await? {
+            Some(user) => Ok(Some(resolve(pool, &user).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The signed-in member, for server functions that only make sense signed in. A session whose team
+    /// membership ended is moved back to the personal account.
+    pub async fn require_member() -> Result<Member, AppError> {
+        let user = session::require_user().await?;
+        let member = resolve(&crate::server_fn_context::pool()?, &user).await?;
+        if member.account_id != user.account_id {
+            session::act_for(member.account_id).await?;
+        }
+        Ok(member)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(role: Role, members_can_fund: bool) -> Member {
+        Member {
+            user_id: Uuid::from_u128(1),
+            email: "a@b.test".into(),
+            account_id: Uuid::from_u128(2),
+            role,
+            team: Some(TeamFacts { name: "Acme".into(), members_can_fund }),
+        }
+    }
+
+    #[test]
+    fn a_member_refused_funding_is_told_the_admin_must_enable_it() {
+        let err = member(Role::Member, false).require(Action::AddFunds).unwrap_err();
+        assert_eq!(err.message(), "Your team's admin must enable adding funds for members.");
+        assert_eq!(member(Role::Member, true).require(Action::AddFunds), Ok(()));
+        let err = member(Role::Member, true).require(Action::ManageMembers).unwrap_err();
+        assert_eq!(err.message(), "You don't have permission to do that.");
+    }
+
+    #[test]
+    fn own_things_need_the_own_permission_and_others_the_any_permission() {
+        let m = member(Role::Member, false);
+        assert_eq!(m.require_for(m.user_id, Action::ManageOwnKeys, Action::ManageAnyKey), Ok(()));
+        assert_eq!(
+            m.require_for(Uuid::from_u128(9), Action::ManageOwnKeys, Action::ManageAnyKey),
+            Err(AppError::NotPermitted)
+        );
+        let admin = member(Role::Admin, false);
+        assert_eq!(
+            admin.require_for(Uuid::from_u128(9), Action::ManageOwnKeys, Action::ManageAnyKey),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_personal_account_is_its_owners_to_do_everything_with() {
+        let owner = Member { team: None, ..member(Role::Owner, false) };
+        assert!(Action::ALL.into_iter().all(|a| owner.may(a)));
+    }
+}

@@ -1,0 +1,125 @@
+//! Roles and what each may do: docs/CONTRACT.md "Teams", the permission table, in one function. Every
+//! server function and `/v1` route asks [`Role::may`] before it acts; pages only mirror the answer (a
+//! hidden button is a courtesy, the refusal is here).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A member's role on an account (`memberships.role`). A personal account's person is its Owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+}
+
+/// Something a person does to an account, as the permission table names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See the balance, usage and the audit log.
+    See,
+    /// Create, pause, resume or revoke one's own keys and chat connections.
+    ManageOwnKeys,
+    /// Pause, resume or revoke anyone's keys.
+    ManageAnyKey,
+    /// Add funds (dashboard, `/v1/wallet/fund`, the chat's `add_funds`) and save a card to pay with.
+    AddFunds,
+    /// Update, remove or make default a card someone else saved (one's own: with [`Action::AddFunds`]).
+    ManageAnyCard,
+    /// Invite, remove and change the role of Admins and Members, set budgets and team settings.
+    ManageMembers,
+    /// Make someone an Owner, change or remove an Owner, delete the team.
+    ManageOwners,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::See,
+        Action::ManageOwnKeys,
+        Action::ManageAnyKey,
+        Action::AddFunds,
+        Action::ManageAnyCard,
+        Action::ManageMembers,
+        Action::ManageOwners,
+    ];
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
+
+    /// Whether this role may do `action` on an account whose "Members can add funds" is `members_can_fund`.
+    pub fn may(self, action: Action, members_can_fund: bool) -> bool {
+        match (self, action) {
+            (_, Action::See | Action::ManageOwnKeys) => true,
+            (Role::Owner, _) => true,
+            (Role::Admin, Action::ManageOwners) => false,
+            (Role::Admin, _) => true,
+            (Role::Member, Action::AddFunds) => members_can_fund,
+            (Role::Member, _) => false,
+        }
+    }
+
+    /// The roles an Admin or Owner may hand out by invitation (an Owner is made by transfer, not invite).
+    pub const INVITABLE: [Role; 2] = [Role::Admin, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Admin",
+            Role::Member => "Member",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/CONTRACT.md "Teams", row by row: ✓ is `true`; the Member's funding row depends on the setting.
+    #[test]
+    fn the_permission_table_of_the_contract() {
+        use Action::*;
+        let table: [(Action, [bool; 3]); 7] = [
+            (See, [true, true, true]),
+            (ManageOwnKeys, [true, true, true]),
+            (ManageAnyKey, [true, true, false]),
+            (AddFunds, [true, true, false]),
+            (ManageAnyCard, [true, true, false]),
+            (ManageMembers, [true, true, false]),
+            (ManageOwners, [true, false, false]),
+        ];
+        assert_eq!(table.len(), Action::ALL.len());
+        for (action, expected) in table {
+            for (role, may) in Role::ALL.into_iter().zip(expected) {
+                assert_eq!(role.may(action, false), may, "{role} {action:?} with member funding off");
+                let with_funding = may || (role == Role::Member && action == AddFunds);
+                assert_eq!(role.may(action, true), with_funding, "{role} {action:?} with member funding on");
+            }
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_stored_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("Owner"), None);
+        assert_eq!(Role::parse(""), None);
+    }
+}

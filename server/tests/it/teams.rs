@@ -1,0 +1,509 @@
+//! Teams over HTTP, as people and their agents meet them (docs/CONTRACT.md "Teams"): creating a team,
+//! invite links (single use, expired, revoked), the guide's prerequisite on every funding channel (the
+//! dashboard, `/v1/wallet/fund`, the chat's `add_funds`) with nothing charged, the permission table enforced
+//! by the server, the last Owner, and a removal that stops the member's keys at once.
+
+use crate::support::{balance_of, browser_like_client, location, save_card, spawn_app, TestApp, VISA};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Someone with their own browser (cookies) on the app.
+struct Person {
+    browser: TestApp,
+    user_id: Uuid,
+}
+
+impl Person {
+    async fn sign_up(app: &TestApp, email: &str) -> Person {
+        let browser =
+            TestApp { base: app.base.clone(), pool: app.pool.clone(), client: browser_like_client() };
+        let res = browser.sign_up(email, "a long password 1").await;
+        assert_eq!(location(&res), "/dashboard/wallet", "signed up");
+        let user_id = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        Person { browser, user_id }
+    }
+
+    /// A plain form post from `from_page` (JavaScript off).
+    async fn form(&self, path: &str, from_page: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.browser.post_form(path, from_page, fields).await
+    }
+
+    /// A server function as the hydrated app calls it: the status and the JSON answer.
+    async fn call(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        self.browser.call(path, fields).await
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let res = self.browser.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.text().await.unwrap()
+    }
+
+    /// The account this person's session acts for (the team page's `viewer`).
+    async fn acting_for(&self) -> Uuid {
+        let (status, page) = self.call("/api/team/page", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["viewer"]["account_id"].as_str().unwrap().parse().unwrap()
+    }
+
+    async fn create_team(&self, name: &str) -> Uuid {
+        let res = self.form("/api/team/create", "/dashboard/team", &[("team_name", name)]).await;
+        assert_eq!(location(&res), "/dashboard/team", "team created");
+        self.acting_for().await
+    }
+
+    /// "Create invite link" for `role`: the link's path, shown once in the page that answers.
+    async fn invite(&self, role: &str) -> String {
+        let res = self.form("/dashboard/team", "/dashboard/team", &[("role", role)]).await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", location(&res));
+        let page = res.text().await.unwrap();
+        let start =
+            page.find(r#"data-path="/invite/"#).expect("the new link is shown") + r#"data-path=""#.len();
+        page[start..start + page[start..].find('"').unwrap()].to_string()
+    }
+
+    async fn accept(&self, invite_path: &str) -> (StatusCode, Value) {
+        self.call("/api/invite/accept", &[("token", invite_path.trim_start_matches("/invite/"))]).await
+    }
+
+    /// A spend key made on the Keys page (its secret, from the page that answers).
+    async fn key(&self, allow_funding: bool) -> String {
+        let mut fields = vec![("name", "agent"), ("limit_period", "daily"), ("daily_funding_limit", "1000")];
+        if allow_funding {
+            fields.push(("allow_funding", "on"));
+        }
+        let res = self.form("/dashboard/keys", "/dashboard/keys", &fields).await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", location(&res));
+        let page = res.text().await.unwrap();
+        let start = page.find("tg_sk_").expect("the secret is shown");
+        page[start..start + 54].to_string()
+    }
+}
+
+async fn api_fund(app: &TestApp, secret: &str, amount: &str, idempotency_key: &str) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(app.url("/v1/wallet/fund"))
+        .bearer_auth(secret)
+        .header("Idempotency-Key", idempotency_key)
+        .json(&json!({ "amount": amount }))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+async fn chat_add_funds(app: &TestApp, secret: &str, amount: &str) -> Value {
+    let res = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .bearer_auth(secret)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "add_funds", "arguments": {"amount": amount, "idempotency_key": "chat-1"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()["result"].clone()
+}
+
+async fn attempts_of(app: &TestApp, account: Uuid) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM payment_attempts WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn role_of(app: &TestApp, team: Uuid, user: Uuid) -> Option<String> {
+    sqlx::query_scalar("SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2")
+        .bind(team)
+        .bind(user)
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// An Owner with a team, and a person who joined it as `role`.
+async fn team_with(app: &TestApp, role: &str) -> (Person, Person, Uuid) {
+    let owner = Person::sign_up(app, "owner@example.com").await;
+    let team = owner.create_team("Acme Research").await;
+    let joiner = Person::sign_up(app, &format!("{role}@example.com")).await;
+    let link = owner.invite(role).await;
+    let (status, answer) = joiner.accept(&link).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(joiner.acting_for().await, team, "accepting switches to the team");
+    (owner, joiner, team)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_team_is_its_own_account_and_the_header_switches_between_accounts(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = Person::sign_up(&app, "owner@example.com").await;
+    let personal = owner.acting_for().await;
+    assert_eq!(owner.call("/api/team/create", &[("team_name", "  ")]).await.1, json!("team_name_invalid"));
+    let team = owner.create_team("Acme Research").await;
+    assert_ne!(team, personal);
+    let (kind, members_can_fund): (String, bool) =
+        sqlx::query_as("SELECT kind, members_can_fund FROM accounts WHERE id = $1")
+            .bind(team)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((kind.as_str(), members_can_fund), ("team", false), "funding by members is off on a new team");
+    assert_eq!(balance_of(&app.pool, team).await, rust_decimal::Decimal::ZERO);
+
+    let wallet = owner.page("/dashboard/wallet").await;
+    assert!(wallet.contains(r#"<label for="account-switch" class="visually-hidden">Account</label>"#));
+    assert!(wallet.contains(">Personal</option>") && wallet.contains(">Acme Research</option>"));
+    assert!(wallet.contains(r#"href="/dashboard/team""#), "a team has the Team link");
+
+    let res =
+        owner.form("/api/team/switch", "/dashboard/usage", &[("account_id", &personal.to_string())]).await;
+    assert_eq!(location(&res), "/dashboard/wallet");
+    assert_eq!(owner.acting_for().await, personal);
+    // Someone else's account can't be switched to: nothing changes.
+    let stranger = Person::sign_up(&app, "stranger@example.com").await;
+    let (status, answer) = stranger.call("/api/team/switch", &[("account_id", &team.to_string())]).await;
+    assert_eq!((status, answer), (StatusCode::NOT_FOUND, json!("not_found")));
+    assert_ne!(stranger.acting_for().await, team);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_invite_link_works_once_and_a_used_expired_or_revoked_one_says_so(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    assert_eq!(role_of(&app, team, member.user_id).await.as_deref(), Some("member"));
+
+    // Signed out, the link names the team and offers to log in and come back.
+    let link = owner.invite("admin").await;
+    let visitor = browser_like_client();
+    let page = visitor.get(app.url(&link)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Join Acme Research") && page.contains("You're invited as Admin"), "{page}");
+    assert!(page.contains(&format!("/login?next=%2Finvite%2F{}", link.trim_start_matches("/invite/"))));
+
+    let first = Person::sign_up(&app, "first@example.com").await;
+    assert!(first.page(&link).await.contains(">Accept</button>"));
+    assert_eq!(first.accept(&link).await.0, StatusCode::OK);
+    assert_eq!(role_of(&app, team, first.user_id).await.as_deref(), Some("admin"));
+    let second = Person::sign_up(&app, "second@example.com").await;
+    assert_eq!(second.accept(&link).await, (StatusCode::GONE, json!("invite_used")));
+    assert!(second.page(&link).await.contains("This invite link has already been used."));
+    assert_eq!(role_of(&app, team, second.user_id).await, None);
+
+    let expired = owner.invite("member").await;
+    sqlx::query(
+        "UPDATE team_invitations SET expires_at = now() - interval '1 second' WHERE expires_at > now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(second.accept(&expired).await, (StatusCode::GONE, json!("invite_expired")));
+
+    let revoked = owner.invite("member").await;
+    let pending: Uuid = sqlx::query_scalar("SELECT id FROM team_invitations WHERE revoked_at IS NULL AND accepted_at IS NULL AND expires_at > now()")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        member.call("/api/team/invite/revoke", &[("invite_id", &pending.to_string())]).await.1,
+        json!("not_permitted")
+    );
+    assert_eq!(
+        owner.call("/api/team/invite/revoke", &[("invite_id", &pending.to_string())]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(second.accept(&revoked).await, (StatusCode::GONE, json!("invite_revoked")));
+    assert_eq!(second.accept("/invite/0000").await, (StatusCode::NOT_FOUND, json!("invite_unknown")));
+    assert_eq!(role_of(&app, team, second.user_id).await, None, "no refused link let anyone in");
+
+    // A Member can't make invite links; an Admin can't invite an Owner.
+    let res = member.form("/dashboard/team", "/dashboard/team", &[("role", "member")]).await;
+    assert_eq!(location(&res), "/dashboard/team?error=not_permitted");
+    let res = owner.form("/dashboard/team", "/dashboard/team", &[("role", "owner")]).await;
+    assert_eq!(location(&res), "/dashboard/team?error=role_invalid");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn members_cant_fund_on_any_channel_until_an_admin_enables_it_and_nothing_is_charged(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    let processor =
+        server::startup::payments::processor(&app.pool, &crate::support::test_config(&[])).await.unwrap();
+    save_card(&app.pool, &*processor, VISA, team).await;
+    let (attempts, balance) = (attempts_of(&app, team).await, balance_of(&app.pool, team).await);
+    let secret = member.key(true).await;
+    let refusal = "Your team's admin must enable adding funds for members.";
+
+    // The dashboard: Add Funds is refused (JSON and plain form), and so is a saved card's change.
+    let new_card = [
+        ("amount", "25"),
+        ("card", "new"),
+        ("card_number", "4242424242424242"),
+        ("expiry", "12/30"),
+        ("cvc", "123"),
+        ("postal_code", "10001"),
+    ];
+    assert_eq!(
+        member.call("/api/wallet/add-funds", &new_card).await,
+        (StatusCode::FORBIDDEN, json!("members_may_not_fund"))
+    );
+    let res = member.form("/api/wallet/add-funds", "/dashboard/wallet", &new_card).await;
+    assert_eq!(location(&res), "/dashboard/wallet?error=members_may_not_fund");
+    assert!(member.page("/dashboard/wallet?error=members_may_not_fund").await.contains(refusal));
+    // The agent's key, allowed to fund, is refused for its maker.
+    let (status, body) = api_fund(&app, &secret, "25.00", "member-1").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], json!(refusal));
+    // The chat connection likewise, as a tool error in words.
+    let result = chat_add_funds(&app, &secret, "25").await;
+    assert_eq!(result["isError"], json!(true));
+    assert!(result["content"][0]["text"].as_str().unwrap().contains(refusal), "{result}");
+    assert_eq!(attempts_of(&app, team).await, attempts, "no channel started a charge");
+    assert_eq!(balance_of(&app.pool, team).await, balance);
+
+    // Owners and Admins can always add funds.
+    assert_eq!(owner.call("/api/wallet/add-funds", &new_card).await.0, StatusCode::OK);
+    // A Member can't turn it on; an Admin or Owner can, and then every channel works for the Member.
+    assert_eq!(
+        member.call("/api/team/settings", &[("members_can_fund", "on")]).await.1,
+        json!("not_permitted")
+    );
+    assert_eq!(owner.call("/api/team/settings", &[("members_can_fund", "on")]).await.0, StatusCode::OK);
+    assert_eq!(member.call("/api/wallet/add-funds", &new_card).await.0, StatusCode::OK);
+    let (status, body) = api_fund(&app, &secret, "25.00", "member-2").await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("completed")), "{body}");
+    let result = chat_add_funds(&app, &secret, "30").await;
+    assert_eq!(result["structuredContent"]["status"], json!("completed"), "{result}");
+    assert_eq!(balance_of(&app.pool, team).await, balance + rust_decimal::Decimal::from(55));
+    // Turned off again (the checkbox absent), the Member is refused again.
+    assert_eq!(owner.call("/api/team/settings", &[]).await.0, StatusCode::OK);
+    assert_eq!(api_fund(&app, &secret, "25.00", "member-3").await.0, StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_server_enforces_each_role_and_a_team_always_keeps_an_owner(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, admin, team) = team_with(&app, "admin").await;
+    let member = Person::sign_up(&app, "member@example.com").await;
+    assert_eq!(member.accept(&owner.invite("member").await).await.0, StatusCode::OK);
+    let (owner_id, admin_id, member_id) =
+        (owner.user_id.to_string(), admin.user_id.to_string(), member.user_id.to_string());
+    let refused = (StatusCode::FORBIDDEN, json!("not_permitted"));
+
+    // A Member: no roles, removals, settings, alert threshold, timezone or default card.
+    assert_eq!(member.call("/api/team/role", &[("user_id", &admin_id), ("role", "member")]).await, refused);
+    assert_eq!(member.call("/api/team/remove", &[("user_id", &admin_id)]).await, refused);
+    assert_eq!(member.call("/api/wallet/low-balance-alert", &[("threshold", "5")]).await, refused);
+    assert_eq!(member.call("/api/usage/timezone", &[("timezone", "Europe/Paris")]).await, refused);
+    // …nor pause someone else's key, but their own.
+    let owners_key = owner.key(false).await;
+    let owners_key_id: Uuid =
+        sqlx::query_scalar("SELECT id FROM spend_keys WHERE account_id = $1 AND created_by = $2")
+            .bind(team)
+            .bind(owner.user_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        member.call("/api/keys/change", &[("key_id", &owners_key_id.to_string()), ("change", "pause")]).await,
+        refused
+    );
+    member.key(false).await;
+    let own: Uuid = sqlx::query_scalar("SELECT id FROM spend_keys WHERE created_by = $1")
+        .bind(member.user_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        member.call("/api/keys/change", &[("key_id", &own.to_string()), ("change", "pause")]).await.0,
+        StatusCode::OK
+    );
+    // An Admin may pause anyone's key, but may not touch an Owner or make one.
+    assert_eq!(
+        admin
+            .call("/api/keys/change", &[("key_id", &owners_key_id.to_string()), ("change", "pause")])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(admin.call("/api/team/role", &[("user_id", &owner_id), ("role", "member")]).await, refused);
+    assert_eq!(admin.call("/api/team/remove", &[("user_id", &owner_id)]).await, refused);
+    assert_eq!(admin.call("/api/team/role", &[("user_id", &member_id), ("role", "owner")]).await, refused);
+    assert_eq!(
+        admin.call("/api/team/role", &[("user_id", &member_id), ("role", "admin")]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(role_of(&app, team, member.user_id).await.as_deref(), Some("admin"));
+    assert_eq!(
+        admin.call("/api/team/role", &[("user_id", &member_id), ("role", "boss")]).await,
+        (StatusCode::BAD_REQUEST, json!("role_invalid"))
+    );
+
+    // The last Owner can neither be demoted nor leave; after a transfer they can.
+    let last = (StatusCode::CONFLICT, json!("last_owner"));
+    assert_eq!(owner.call("/api/team/role", &[("user_id", &owner_id), ("role", "admin")]).await, last);
+    assert_eq!(owner.call("/api/team/remove", &[("user_id", &owner_id)]).await, last);
+    assert_eq!(
+        owner.call("/api/team/role", &[("user_id", &admin_id), ("role", "owner")]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(owner.call("/api/team/remove", &[("user_id", &owner_id)]).await.0, StatusCode::OK);
+    assert_eq!(role_of(&app, team, owner.user_id).await, None, "the old Owner left");
+    assert_ne!(owner.acting_for().await, team, "and acts for their personal account again");
+    let _ = owners_key;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_removed_member_is_out_at_once_and_their_keys_stop_even_mid_flight(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    crate::support::deposit(&app.pool, team, 100).await;
+    let secret = member.key(false).await;
+    let call = |n: usize| {
+        let (url, secret) = (app.url("/v1/requests"), secret.clone());
+        async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(secret)
+                .header("Idempotency-Key", format!("call-{n}"))
+                .json(&json!({"service": "exa", "model": "search"}))
+                .send()
+                .await
+                .unwrap();
+            res.status()
+        }
+    };
+    assert_eq!(call(0).await, StatusCode::CREATED);
+
+    // Calls in flight while the member is removed: each is answered, and what was answered is what is recorded.
+    let calls: Vec<_> = (1..=40).map(|n| tokio::spawn(call(n))).collect();
+    let removal = owner.call("/api/team/remove", &[("user_id", &member.user_id.to_string())]).await;
+    assert_eq!(removal.0, StatusCode::OK, "{:?}", removal.1);
+    let mut created = 1;
+    for c in calls {
+        match c.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::UNAUTHORIZED => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let completed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM requests WHERE account_id = $1 AND status = 'completed'")
+            .bind(team)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(completed, created, "every 201 is a recorded call and nothing else was charged");
+    let spent: rust_decimal::Decimal = sqlx::query_scalar(
+        "SELECT -COALESCE(sum(amount), 0) FROM ledger_entries WHERE account_id = $1 AND kind = 'usage'",
+    )
+    .bind(team)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        spent,
+        rust_decimal::Decimal::new(5, 3) * rust_decimal::Decimal::from(created),
+        "each 201 paid $0.005"
+    );
+    assert_eq!(balance_of(&app.pool, team).await, rust_decimal::Decimal::from(100) - spent);
+    // After the removal committed, the key is refused; the past usage stays.
+    assert_eq!(call(99).await, StatusCode::UNAUTHORIZED);
+    assert!(completed >= 1);
+    assert_eq!(role_of(&app, team, member.user_id).await, None);
+    assert_ne!(member.acting_for().await, team, "the member's session is back on their personal account");
+    let (status, _) = member.call("/api/team/switch", &[("account_id", &team.to_string())]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "and can't switch back");
+}
+
+/// A paid call through `secret`'s key: the status and the JSON answer.
+async fn paid_call(base: String, secret: String, n: usize) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/v1/requests"))
+        .bearer_auth(secret)
+        .header("Idempotency-Key", format!("search-{n}"))
+        .json(&json!({"service": "exa", "model": "search"}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_member_budget_is_exact_under_64_concurrent_calls_and_binds_only_that_member(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    crate::support::deposit(&app.pool, team, 100).await;
+    let member_id = member.user_id.to_string();
+    // Who may set it, and what it takes.
+    assert_eq!(
+        member.call("/api/team/budget", &[("user_id", &member_id), ("monthly_budget", "1")]).await,
+        (StatusCode::FORBIDDEN, json!("not_permitted"))
+    );
+    for bad in ["0", "-1", "abc", "0.001", "1000000.01", "１０"] {
+        let answer =
+            owner.call("/api/team/budget", &[("user_id", &member_id), ("monthly_budget", bad)]).await;
+        assert_eq!(answer, (StatusCode::BAD_REQUEST, json!("budget_invalid")), "{bad}");
+    }
+    // $0.10 a month; a search costs $0.005: exactly 20 of 64 calls at once go through.
+    let set = owner.call("/api/team/budget", &[("user_id", &member_id), ("monthly_budget", "0.10")]).await;
+    assert_eq!(set.0, StatusCode::OK, "{}", set.1);
+    let secret = member.key(false).await;
+    let calls: Vec<_> =
+        (0..64).map(|n| tokio::spawn(paid_call(app.base.clone(), secret.clone(), n))).collect();
+    let (mut completed, mut refused, mut answers) = (0, 0, Vec::new());
+    for call in calls {
+        let answer = call.await.unwrap();
+        answers.push(answer.0);
+        match answer {
+            (StatusCode::CREATED, _) => completed += 1,
+            (StatusCode::PAYMENT_REQUIRED, body) => {
+                assert_eq!(body, json!({"error": "Member budget reached", "code": 402}));
+                refused += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((completed, refused), (20, 44));
+    assert_eq!(
+        balance_of(&app.pool, team).await,
+        rust_decimal::Decimal::new(9990, 2),
+        "only the 20 were charged"
+    );
+    let page = owner.page("/dashboard/team").await;
+    assert!(page.contains("$0.10"), "the member's spend this month is on the team page");
+    // A retried call answers what it answered; the Owner's own key is not bound by the member's budget.
+    for n in [0, 31, 63] {
+        assert_eq!(paid_call(app.base.clone(), secret.clone(), n).await.0, answers[n], "call {n} replayed");
+    }
+    let owners = owner.key(false).await;
+    assert_eq!(paid_call(app.base.clone(), owners, 1000).await.0, StatusCode::CREATED);
+    // Raising the budget lets the member spend again; clearing it removes the limit.
+    assert_eq!(
+        owner.call("/api/team/budget", &[("user_id", &member_id), ("monthly_budget", "0.11")]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(paid_call(app.base.clone(), secret.clone(), 2000).await.0, StatusCode::CREATED);
+    assert_eq!(paid_call(app.base.clone(), secret.clone(), 2001).await.0, StatusCode::CREATED);
+    assert_eq!(paid_call(app.base.clone(), secret.clone(), 2002).await.0, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(
+        owner.call("/api/team/budget", &[("user_id", &member_id), ("monthly_budget", "")]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(paid_call(app.base.clone(), secret.clone(), 2003).await.0, StatusCode::CREATED);
+    // Last month's spend doesn't count this month.
+    sqlx::query("UPDATE memberships SET monthly_budget = 0.01, budget_month = budget_month - interval '1 month' WHERE user_id = $1")
+        .bind(member.user_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(paid_call(app.base.clone(), secret.clone(), 2004).await.0, StatusCode::CREATED);
+    assert_eq!(paid_call(app.base.clone(), secret, 2005).await.0, StatusCode::CREATED);
+}
