@@ -37,8 +37,7 @@ impl AuthenticatedKey {
     /// every funding channel after the key's own "Allow adding funds".
     pub fn maker_may_fund(&self) -> Result<(), AppError> {
         match self.maker_role {
-            Some(role) if role.may(Action::AddFunds, self.members_can_fund) => Ok(()),
-            Some(_) => Err(AppError::MembersMayNotFund),
+            Some(role) => role.require(Action::AddFunds, self.members_can_fund),
             None => Err(AppError::NotPermitted),
         }
     }

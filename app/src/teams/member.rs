@@ -28,18 +28,12 @@ pub struct Member {
 
 impl Member {
     pub fn may(&self, action: Action) -> bool {
-        self.role.may(action, self.team.as_ref().is_some_and(|t| t.members_can_fund))
+        self.require(action).is_ok()
     }
 
     /// `Ok` when this member may do `action`; else the refusal the contract words for it.
     pub fn require(&self, action: Action) -> Result<(), AppError> {
-        if self.may(action) {
-            Ok(())
-        } else if action == Action::AddFunds {
-            Err(AppError::MembersMayNotFund)
-        } else {
-            Err(AppError::NotPermitted)
-        }
+        self.role.require(action, self.team.as_ref().is_some_and(|t| t.members_can_fund))
     }
 
     /// Whether this member may change a thing someone made (a key, a card): their own always (given
@@ -111,7 +105,12 @@ mod ssr {
     /// The signed-in member, for server functions that only make sense signed in. A session whose team
     /// membership ended is moved back to the personal account.
     pub async fn require_member() -> Result<Member, AppError> {
-        let user = session::require_user().await?;
+        acting_member(session::require_user().await?).await
+    }
+
+    /// The member the signed-in `user` is, moving their session back to the personal account when the
+    /// team membership it acted for ended.
+    pub async fn acting_member(user: SessionUser) -> Result<Member, AppError> {
         let member = resolve(&crate::server_fn_context::pool()?, &user).await?;
         if member.account_id != user.account_id {
             session::act_for(member.account_id).await?;

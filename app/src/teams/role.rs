@@ -2,6 +2,7 @@
 //! server function and `/v1` route asks [`Role::may`] before it acts; pages only mirror the answer (a
 //! hidden button is a courtesy, the refusal is here).
 
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -58,6 +59,18 @@ impl Role {
             (Role::Admin, _) => true,
             (Role::Member, Action::AddFunds) => members_can_fund,
             (Role::Member, _) => false,
+        }
+    }
+
+    /// [`Role::may`] as an answer: `Ok`, or the refusal the contract words for `action` (a Member's funding
+    /// has its own sentence, everything else "You don't have permission to do that.").
+    pub fn require(self, action: Action, members_can_fund: bool) -> Result<(), AppError> {
+        if self.may(action, members_can_fund) {
+            Ok(())
+        } else if action == Action::AddFunds {
+            Err(AppError::MembersMayNotFund)
+        } else {
+            Err(AppError::NotPermitted)
         }
     }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::db,
-    super::member::require_member,
+    super::member::{acting_member, require_member},
     super::role::{Action, Role},
     super::view::{MonthlyBudget, TeamName},
     crate::auth::session,
@@ -37,10 +37,8 @@ impl CurrentUser {
 /// Who is signed in (`None`: nobody), for the dashboard's header.
 #[server(endpoint = "me")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    if session::signed_in_user().await?.is_none() {
-        return Ok(None);
-    }
-    let member = require_member().await?;
+    let Some(user) = session::signed_in_user().await? else { return Ok(None) };
+    let member = acting_member(user).await?;
     let accounts = db::accounts_of(&pool()?, member.user_id).await?;
     Ok(Some(CurrentUser { email: member.email, account_id: member.account_id, accounts }))
 }
@@ -64,13 +62,6 @@ pub async fn get_team_page() -> Result<TeamPage, AppError> {
         None => None,
     };
     Ok(TeamPage { viewer, team })
-}
-
-/// The accounts the signed-in person may switch to (the header's "Account").
-#[server(endpoint = "team/accounts")]
-pub async fn list_accounts() -> Result<Vec<AccountChoice>, AppError> {
-    let member = require_member().await?;
-    db::accounts_of(&pool()?, member.user_id).await
 }
 
 /// "Switch": act for another account of one's own. Back to the page it was pressed on.
