@@ -331,7 +331,8 @@ row "P2|pgbench page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|
 p2_kept_script="$work/p2_kept_page.sql"
 {
   echo 'SELECT data FROM "tower_sessions"."session" WHERE id = :sid AND expiry_date > now();'
-  grep -v '^--' app/src/wallet/page_fingerprint.sql | sed 's/\$1/:acct::uuid/g; s/\$2/10/g; $ s/$/;/'
+  grep -v '^--' app/src/wallet/page_fingerprint.sql |
+    sed 's/\$1/:acct::uuid/g; s/\$2/10/g; s/\$3/(SELECT user_id FROM memberships WHERE account_id = :acct::uuid LIMIT 1)/g; $ s/$/;/'
 } >"$p2_kept_script"
 checkpoint
 pgbench_run "$p2_connections" "$p2_kept_script" sid="$cookie" acct="$account"

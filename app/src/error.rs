@@ -118,8 +118,15 @@ pub enum AppError {
     BudgetInvalid,
     #[error("Choose a role from the list")]
     RoleInvalid,
+    /// Usage filtered by a member this account has never had.
+    #[error("Choose a member of this account from the list")]
+    MemberUnknown,
     #[error("A team needs an Owner. Make someone else Owner first.")]
     LastOwner,
+    #[error("Type the team's name exactly as it is shown to delete it")]
+    DeleteConfirmationInvalid,
+    #[error("A team can be deleted only when its wallet is at $0.00 and no top-up is in progress. Spend the balance first.")]
+    TeamHasBalance,
     #[error("This invite link isn't valid. Ask for a new one.")]
     InviteUnknown,
     #[error("This invite link has already been used.")]
@@ -219,6 +226,8 @@ impl AppError {
             | AppError::ChatAppRedirectInvalid
             | AppError::ChatAppRequestInvalid
             | AppError::TeamNameInvalid
+            | AppError::DeleteConfirmationInvalid
+            | AppError::MemberUnknown
             | AppError::BudgetInvalid
             | AppError::RoleInvalid => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
@@ -230,7 +239,7 @@ impl AppError {
             | AppError::MembersMayNotFund
             | AppError::NotPermitted => 403,
             AppError::InviteUnknown => 404,
-            AppError::LastOwner => 409,
+            AppError::LastOwner | AppError::TeamHasBalance => 409,
             AppError::InviteUsed | AppError::InviteExpired | AppError::InviteRevoked => 410,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired | AppError::CheckoutUsed => 410,

@@ -11,12 +11,15 @@ pub mod url_query;
 pub mod utc;
 
 // The money core and what it prices.
+#[cfg(feature = "ssr")]
+pub mod audit;
 pub mod catalog;
 pub mod ledger;
 pub mod metering;
 pub mod payments;
 
 // Features: each folder holds its page, components, server functions and (SSR only) queries.
+pub mod audit_log;
 pub mod auth;
 pub mod charts;
 pub mod checkout;

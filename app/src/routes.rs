@@ -1,8 +1,9 @@
 //! The route table: every page and where it lives. Every route renders with `SsrMode::Async`, so the HTML
 //! is complete before it is sent (nothing waits for JavaScript). Routes outside Leptos — server functions
-//! under `/api`, the `/v1` JSON API, `POST /dashboard/keys`, the CSV export, `/healthz` — are in the
+//! under `/api`, the `/v1` JSON API, `POST /dashboard/keys`, the CSV exports, `/healthz` — are in the
 //! server's router (`server/src/router.rs`).
 
+use crate::audit_log::page::AuditLogPage;
 use crate::auth::page::{LoginPage, SignupPage};
 use crate::checkout::page::CheckoutPage;
 use crate::keys::page::KeysPage;
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("team") view=TeamPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view=AuditLogPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

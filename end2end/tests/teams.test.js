@@ -1,7 +1,7 @@
 // The team journey (docs/CONTRACT.md "Teams"), with JavaScript on and off: an Owner creates a team and makes
 // an invite link; the invitee, in a browser of their own, signs up from the link and accepts; as a Member
 // they find "Add Funds" disabled with the admin sentence; the Owner turns "Members can add funds" on; the
-// Member then adds funds with a new card, to the team's wallet.
+// Member then adds funds with a new card, to the team's wallet; the audit log shows each step.
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { journey, closeBrowser, browser, newEmail, signUp, waitForPath, open, NEW_CARD, addFunds, ownNetwork, BASE_URL } from "./support.js";
@@ -69,6 +69,20 @@ for (const js of [true, false]) {
       // The money is the team's: the Owner's header shows it too.
       await open(owner, "/dashboard/wallet");
       assert.equal((await owner.getByTestId("balance").textContent()).trim(), "$25.00");
+      // The audit log shows each step, newest first, with who did it.
+      await owner.getByRole("link", { name: "Audit log" }).click();
+      await waitForPath(owner, "/dashboard/audit");
+      const rows = owner.getByTestId("audit-log").locator("tbody tr");
+      await rows.first().waitFor();
+      const cells = async (column) => (await rows.locator(`td:nth-child(${column})`).allTextContents()).map((t) => t.trim());
+      assert.deepEqual(await cells(1), ["Funds added", "Card added", "Setting changed", "Member joined", "Member invited", "Team created"]);
+      const details = await cells(2);
+      assert.match(details[0], /^\$25\.00 with Visa •••• 4242$/);
+      assert.equal(details[2], "Members can add funds: on");
+      assert.equal(details[4], "Invite link for Member");
+      const who = await cells(3);
+      assert.match(who[0], /^member-/, "the member added the funds");
+      assert.match(who[2], /^owner-/, "the owner changed the setting");
       // The used link says so.
       await open(member, link);
       await member.getByText("This invite link has already been used.").waitFor();

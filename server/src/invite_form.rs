@@ -31,11 +31,11 @@ pub async fn create_invite_from_form(
 ) -> Response {
     let base = public_base(&state, &parts.headers);
     let pool = state.pool.clone();
-    answer_post(&state, &session, parts, "/dashboard/team", |member| async move {
+    answer_post(&state, &session, parts, "/dashboard/team", |member, actor| async move {
         member.require(Action::ManageMembers)?;
         let Ok(Form(form)) = form else { return Err(AppError::RoleInvalid) };
         let role = Role::parse(&form.role).ok_or(AppError::RoleInvalid)?;
-        let invite = db::create_invite(&pool, &member, role).await?;
+        let invite = db::create_invite(&pool, &actor, role).await?;
         let url = format!("{base}{}", invite.path);
         Ok(JustCreatedInvite(CreatedInvite { url, ..invite }))
     })

@@ -25,12 +25,12 @@ pub async fn create_key_from_form(
     form: Result<Form<KeyForm>, FormRejection>,
 ) -> Response {
     let pool = state.pool.clone();
-    answer_post(&state, &session, parts, "/dashboard/keys", |member| async move {
+    answer_post(&state, &session, parts, "/dashboard/keys", |member, actor| async move {
         // A body that isn't the form (too large, not form-encoded) can't name a key.
         let Ok(Form(form)) = form else { return Err(AppError::KeyNameInvalid) };
         let settings = form.settings()?;
         member.require(Action::ManageOwnKeys)?;
-        let created = db::create(&pool, member.account_id, member.user_id, &settings).await?;
+        let created = db::create(&pool, &actor, &settings).await?;
         Ok(JustCreatedKey(created))
     })
     .await

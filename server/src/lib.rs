@@ -3,6 +3,7 @@
 //! processor. Kept thin: the features live in the `app` crate.
 
 pub mod api;
+pub mod audit_export;
 pub mod call_cache;
 pub mod client_ip;
 pub mod config;

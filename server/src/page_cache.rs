@@ -150,7 +150,8 @@ pub async fn wallet_page(
     let Ok(member) = app::teams::member::resolve(&pool, &user).await else {
         return next.run(req).await;
     };
-    let Ok((timezone, fingerprint)) = app::wallet::db::page_fingerprint(&pool, member.account_id).await
+    let Ok((timezone, fingerprint)) =
+        app::wallet::db::page_fingerprint(&pool, member.account_id, member.user_id).await
     else {
         return next.run(req).await;
     };

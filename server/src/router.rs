@@ -8,7 +8,8 @@ use crate::config::{Config, MAX_BODY_BYTES};
 use crate::security_headers::{self, Hsts};
 use crate::state::AppState;
 use crate::{
-    api, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard, usage_export,
+    api, audit_export, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard,
+    usage_export,
 };
 use app::metering::meter::Meter;
 use app::payments::processor::PaymentProcessor;
@@ -83,6 +84,7 @@ pub fn build_router(
         // the download takes.
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
+        .route("/dashboard/audit/export.csv", get(audit_export::export_csv))
         .layer(middleware::from_fn(page_guard::require_login_for_dashboard))
         .layer(sessions)
         .layer(middleware::from_fn(page_guard::no_store))

@@ -3,6 +3,8 @@
 //! URL, a redirect or the database (docs/ARCHITECTURE.md "Secrets shown once").
 
 use crate::state::AppState;
+use app::audit::Actor;
+use app::client_ip::ClientIp;
 use app::error::AppError;
 use app::shell;
 use app::teams::member::{from_session, Member};
@@ -35,7 +37,8 @@ pub async fn render_with<T: Clone + Send + Sync + 'static>(
     render(Request::from_parts(parts, Body::empty())).await.into_response()
 }
 
-/// A dashboard form post whose result is shown once: `act` runs as the signed-in member, and its value is
+/// A dashboard form post whose result is shown once: `act` runs as the signed-in member (and the audit
+/// log's actor for them, from this request's address), and its value is
 /// rendered into `page`'s answer; its error sends the browser back to `page?error=<code>` (like every other
 /// form); a signed-out visitor is sent to log in and come back to `page`.
 pub async fn answer_post<T, Act, Done>(
@@ -47,7 +50,7 @@ pub async fn answer_post<T, Act, Done>(
 ) -> Response
 where
     T: Clone + Send + Sync + 'static,
-    Act: FnOnce(Member) -> Done,
+    Act: FnOnce(Member, Actor) -> Done,
     Done: Future<Output = Result<T, AppError>>,
 {
     let back_with = |err: AppError| Redirect::to(&format!("{page}?error={}", err.code())).into_response();
@@ -56,7 +59,12 @@ where
         Ok(None) => return Redirect::to(&app::auth::return_to::login_path(page)).into_response(),
         Err(err) => return back_with(err),
     };
-    match act(member).await {
+    let Some(ip) = parts.extensions.get::<ClientIp>().copied() else {
+        tracing::error!("no ClientIp on a form post: the client_ip layer must run first");
+        return back_with(AppError::Internal);
+    };
+    let actor = member.actor(ip);
+    match act(member, actor).await {
         Ok(shown) => render_with(state, parts, shown).await,
         Err(err) => back_with(err),
     }

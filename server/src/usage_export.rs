@@ -40,10 +40,10 @@ pub async fn export_csv(
         Err(err) => return (StatusCode::INTERNAL_SERVER_ERROR, err.message()).into_response(),
     };
     match prepare(&state, user.account_id, &range).await {
-        Ok((summary, tz, since, until)) => {
+        Ok((summary, tz, since, until, member)) => {
             let filename = format!("tollgate-usage-{since}-to-{until}.csv");
             let (from, to) = usage_db::day_range(since, until, tz);
-            let filter = RequestFilter { since: Some(from), until: Some(to), ..Default::default() };
+            let filter = RequestFilter { since: Some(from), until: Some(to), member, ..Default::default() };
             let body = Body::from_stream(rows(state.pool.clone(), user.account_id, filter, tz, summary));
             (
                 [
@@ -63,17 +63,23 @@ pub async fn export_csv(
 pub struct ExportRange {
     since: Option<String>,
     until: Option<String>,
+    /// The usage page's "Member" (a user id; empty: everyone).
+    member: Option<String>,
 }
 
 async fn prepare(
     state: &AppState,
     account_id: Uuid,
     range: &ExportRange,
-) -> Result<(UsageSummary, chrono_tz::Tz, NaiveDate, NaiveDate), AppError> {
+) -> Result<(UsageSummary, chrono_tz::Tz, NaiveDate, NaiveDate, Option<Uuid>), AppError> {
     let tz = usage_db::parse_timezone(&usage_db::account_timezone(&state.pool, account_id).await?)?;
     let (since, until) = usage_db::selected_days(range.since.as_deref(), range.until.as_deref(), tz)?;
-    let summary = usage_db::daily_summary(&state.pool, account_id, since, until, tz).await?;
-    Ok((summary, tz, since, until))
+    let member = match range.member.as_deref().filter(|m| !m.is_empty()) {
+        Some(who) => Some(usage_db::usage_member(&state.pool, account_id, who).await?),
+        None => None,
+    };
+    let summary = usage_db::daily_summary(&state.pool, account_id, (since, until), tz, member).await?;
+    Ok((summary, tz, since, until, member))
 }
 
 /// The summary rows, then the calls page by page.

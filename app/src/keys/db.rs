@@ -5,6 +5,7 @@ use super::secret;
 use super::spec::{
     CreatedKey, DailyFundingLimit, KeySettings, KeyStatus, LimitPeriod, RateLimit, SpendKeyView, SpendLimit,
 };
+use crate::audit::{self, Actor, Event};
 use crate::error::AppError;
 use crate::money::Usd;
 use crate::teams::role::{Action, Role};
@@ -130,17 +131,15 @@ pub async fn count_request(pool: &PgPool, key: &AuthenticatedKey) -> Result<Resu
 }
 
 /// Creates a key; the answer carries the secret, which is stored nowhere (only its SHA-256).
-#[tracing::instrument(name = "keys::create", skip(pool, settings))]
-pub async fn create(
-    pool: &PgPool,
-    account_id: Uuid,
-    made_by: Uuid,
-    settings: &KeySettings,
-) -> Result<CreatedKey, AppError> {
-    let mut conn = pool.acquire().await?;
-    let (id, new) = insert(&mut conn, account_id, made_by, settings, None).await?;
-    drop(conn);
-    let key = keys_of(pool, account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
+/// The key is the `actor`'s: theirs to pause or revoke, and it stops when they leave the team.
+#[tracing::instrument(name = "keys::create", skip(pool, settings, actor))]
+pub async fn create(pool: &PgPool, actor: &Actor, settings: &KeySettings) -> Result<CreatedKey, AppError> {
+    let made_by = actor.user_id.ok_or(AppError::Internal)?;
+    let mut tx = pool.begin().await?;
+    let (id, new) = insert(&mut tx, actor.account_id, made_by, settings, None).await?;
+    audit::record(&mut tx, actor, Event::KeyCreated { name: settings.name.as_str() }).await?;
+    tx.commit().await?;
+    let key = keys_of(pool, actor.account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
     Ok(CreatedKey { key, secret: new.secret })
 }
 
@@ -291,21 +290,34 @@ pub async fn maker_of(pool: &PgPool, account_id: Uuid, key_id: Uuid) -> Result<U
         .ok_or(AppError::NotFound)
 }
 
-/// Changes a key's state. Pressing a button twice is harmless; a revoked key stays revoked.
-#[tracing::instrument(name = "keys::change_status", skip(pool))]
+/// The key as a status change finds it, locked.
+#[derive(sqlx::FromRow)]
+struct KeyToChange {
+    status: KeyStatus,
+    name: String,
+    is_connection: bool,
+}
+
+/// Changes a key's state. Pressing a button twice is harmless (and logged once); a revoked key stays
+/// revoked.
+#[tracing::instrument(name = "keys::change_status", skip(pool, actor))]
 pub async fn change_status(
     pool: &PgPool,
-    account_id: Uuid,
+    actor: &Actor,
     key_id: Uuid,
     change: StatusChange,
 ) -> Result<(), AppError> {
-    let current: KeyStatus =
-        sqlx::query_scalar("SELECT status FROM spend_keys WHERE id = $1 AND account_id = $2")
-            .bind(key_id)
-            .bind(account_id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let mut tx = pool.begin().await?;
+    let key: KeyToChange = sqlx::query_as(
+        "SELECT status, name, oauth_client_id IS NOT NULL AS is_connection
+           FROM spend_keys WHERE id = $1 AND account_id = $2 FOR UPDATE",
+    )
+    .bind(key_id)
+    .bind(actor.account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let current = key.status;
     let target = match (change, current) {
         (_, KeyStatus::Revoked) if change != StatusChange::Revoke => return Err(AppError::SpendKeyRevoked),
         (StatusChange::Pause, _) => KeyStatus::Paused,
@@ -319,9 +331,20 @@ pub async fn change_status(
           WHERE id = $1 AND account_id = $2 AND status <> 'revoked'",
     )
     .bind(key_id)
-    .bind(account_id)
+    .bind(actor.account_id)
     .bind(target)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    if target != current {
+        let name = key.name.as_str();
+        let event = match (target, key.is_connection) {
+            (KeyStatus::Revoked, true) => Event::ConnectionRevoked { app: name },
+            (KeyStatus::Revoked, false) => Event::KeyRevoked { name },
+            (KeyStatus::Paused, _) => Event::KeyPaused { name },
+            (KeyStatus::Active, _) => Event::KeyResumed { name },
+        };
+        audit::record(&mut tx, actor, event).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

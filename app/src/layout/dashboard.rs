@@ -75,6 +75,7 @@ fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) 
                     <A href="/dashboard/usage">"Usage"</A>
                     <A href="/dashboard/keys">"Keys"</A>
                     {on_team.then(|| view! { <A href="/dashboard/team">"Team"</A> })}
+                    <A href="/dashboard/audit">"Audit log"</A>
                     <A href="/dashboard/settings">"Settings"</A>
                 </nav>
                 <div class="account">

@@ -5,6 +5,7 @@
 use super::authorize_request::{AuthorizeRequest, ChatApp};
 use super::pkce::CodeChallenge;
 use super::registration::{ClientAuthentication, ClientRegistration};
+use crate::audit::{self, Actor, Channel, Event};
 use crate::error::AppError;
 use crate::keys::db as keys_db;
 use crate::keys::secret::sha256;
@@ -90,14 +91,15 @@ pub async fn client_is_authentic(
 /// person chose) and a single-use code for the app, in one transaction. Answers the code.
 pub async fn connect(
     pool: &PgPool,
-    account_id: Uuid,
-    made_by: Uuid,
+    actor: &Actor,
     request: &AuthorizeRequest,
     settings: &KeySettings,
 ) -> Result<String, AppError> {
+    let (account_id, made_by) = (actor.account_id, actor.user_id.ok_or(AppError::Internal)?);
     let mut tx = pool.begin().await?;
     let (key_id, _secret) =
         keys_db::insert(&mut tx, account_id, made_by, settings, Some(&request.app.client_id)).await?;
+    audit::record(&mut tx, actor, Event::ConnectionCreated { app: &request.app.client_name }).await?;
     let code = format!("tg_ac_{}", random_hex(24));
     sqlx::query(
         "INSERT INTO oauth_codes (code_sha256, account_id, client_id, spend_key_id, redirect_uri, code_challenge, expires_at)
@@ -315,11 +317,23 @@ async fn end_connection(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(),
         .bind(key_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "UPDATE spend_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now()) WHERE id = $1",
+    let ended: Option<(Uuid, Uuid, String)> = sqlx::query_as(
+        "UPDATE spend_keys SET status = 'revoked', revoked_at = now() WHERE id = $1 AND status <> 'revoked'
+         RETURNING account_id, created_by, name",
     )
     .bind(key_id)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some((account_id, made_by, name)) = ended {
+        // Ended by the app (or by a replayed code or token): the connection itself acted.
+        let actor = Actor {
+            account_id,
+            user_id: Some(made_by),
+            key_id: Some(key_id),
+            channel: Channel::Chat,
+            ip: None,
+        };
+        audit::record(tx, &actor, Event::ConnectionRevoked { app: &name }).await?;
+    }
     Ok(())
 }

@@ -19,6 +19,7 @@ use super::card_testing::{self, ensure_not_locked, Payer};
 use super::decline::DeclineCode;
 use super::new_card::NewCard;
 use super::processor::{ChargeOutcome, PaymentProcessor, ProcessorError};
+use crate::audit::{self, TopUpEvents};
 use crate::error::AppError;
 use crate::ledger::{self, EntryKind, Posting};
 use crate::money::{TopUpAmount, Usd};
@@ -68,7 +69,7 @@ pub async fn start_draft(
         }
     };
     let spend_key_id = match payer {
-        Payer::Agent { spend_key_id } => Some(spend_key_id),
+        Payer::Agent { spend_key_id, .. } => Some(spend_key_id),
         Payer::Person { .. } => None,
     };
     let draft = NewDraft {
@@ -79,6 +80,8 @@ pub async fn start_draft(
         save_card,
         spend_key_id,
         made_by,
+        client_ip: payer.ip(),
+        channel: payer.channel(),
     };
     let id = attempt_store::insert_draft(pool, &draft).await?;
     attempt_store::attempt(pool, account_id, id).await
@@ -92,6 +95,8 @@ pub async fn retry_as_new_draft(
     pool: &PgPool,
     account_id: Uuid,
     failed_attempt_id: Uuid,
+    payer: Payer,
+    made_by: Option<Uuid>,
 ) -> Result<AttemptView, AppError> {
     ensure_not_locked(pool, account_id).await?;
     let failed = attempt_store::failed_attempt_card(pool, account_id, failed_attempt_id).await?;
@@ -102,7 +107,9 @@ pub async fn retry_as_new_draft(
         card: &failed.card,
         save_card: false,
         spend_key_id: None,
-        made_by: None,
+        made_by,
+        client_ip: payer.ip(),
+        channel: payer.channel(),
     };
     let id = attempt_store::insert_draft(pool, &draft).await?;
     attempt_store::attempt(pool, account_id, id).await
@@ -218,6 +225,8 @@ pub(super) async fn record_outcome(
                 (None, true) => Some(save_new_card(&mut tx, attempt_id).await?),
                 (None, false) => None,
             };
+            let card_added = settling.payment_method_id.is_none() && card.is_some();
+            audit::record_top_up(&mut tx, attempt_id, TopUpEvents { funds_added: true, card_added }).await?;
             if let Some(card) = card {
                 sqlx::query(
                     "UPDATE payment_methods SET has_error = false, error_code = NULL, error_message = NULL,
@@ -245,6 +254,10 @@ pub(super) async fn record_outcome(
                 (None, true) => Some(save_new_card(&mut tx, attempt_id).await?),
                 (None, false) => None,
             };
+            if settling.payment_method_id.is_none() && card.is_some() {
+                let events = TopUpEvents { funds_added: false, card_added: true };
+                audit::record_top_up(&mut tx, attempt_id, events).await?;
+            }
             if let Some(card) = card {
                 sqlx::query(
                     "UPDATE payment_methods SET has_error = true, error_code = $2, error_message = $3,

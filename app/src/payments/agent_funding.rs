@@ -16,6 +16,8 @@ use super::checkout_session;
 use super::decline::DeclineCode;
 use super::payment_method::PaymentMethodView;
 use super::processor::PaymentProcessor;
+use crate::audit::Channel;
+use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::ledger;
 use crate::money::{TopUpAmount, Usd};
@@ -70,6 +72,9 @@ pub struct FundOrder<'a> {
     pub amount: TopUpAmount,
     /// A saved card of the account; the default card when `None`.
     pub payment_method_id: Option<Uuid>,
+    /// Where the agent's request came from, and through what: the audit log's address and channel.
+    pub client_ip: Option<ClientIp>,
+    pub channel: Channel,
 }
 
 /// Charges (or links a checkout for) the order's amount once per idempotency key.
@@ -110,8 +115,16 @@ async fn first_run(
     order: &FundOrder<'_>,
     claim: Uuid,
 ) -> Result<FundAnswer, AppError> {
-    let FundOrder { account_id, spend_key_id, idempotency_key, amount, payment_method_id } = *order;
-    let payer = Payer::Agent { spend_key_id };
+    let FundOrder {
+        account_id,
+        spend_key_id,
+        idempotency_key,
+        amount,
+        payment_method_id,
+        client_ip,
+        channel,
+    } = *order;
+    let payer = Payer::Agent { spend_key_id, ip: client_ip, channel };
     let release = |attempt: Option<Uuid>| async move {
         let _ = sqlx::query(
             "DELETE FROM api_idempotency

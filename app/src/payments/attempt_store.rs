@@ -7,6 +7,8 @@ use super::card_store::CardOnFile;
 use super::card_testing;
 use super::decline::DeclineCode;
 use super::funding_limit;
+use crate::audit::Channel;
+use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::money::Usd;
 use crate::utc::shown_utc;
@@ -68,6 +70,9 @@ pub struct NewDraft<'a> {
     pub spend_key_id: Option<Uuid>,
     /// The signed-in person who asked for it on the wallet page; a card it saves is theirs to manage.
     pub made_by: Option<Uuid>,
+    /// Where the request for it came from and through what (the audit log's when it settles).
+    pub client_ip: Option<ClientIp>,
+    pub channel: Channel,
 }
 
 /// Stores a `draft` attempt with a new server-made idempotency key: the one key every charge of this
@@ -77,8 +82,9 @@ pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, A
     Ok(sqlx::query_scalar(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
-             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, spend_key_id, made_by)
-         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, spend_key_id, made_by,
+             client_ip, channel)
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::inet, $15)
          RETURNING id",
     )
     .bind(draft.account_id)
@@ -94,6 +100,8 @@ pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, A
     .bind(draft.save_card)
     .bind(draft.spend_key_id)
     .bind(draft.made_by)
+    .bind(draft.client_ip.map(|ip| ip.ip().to_string()))
+    .bind(draft.channel)
     .fetch_one(pool)
     .await?)
 }

@@ -6,6 +6,7 @@ use super::card::{CardBrand, Expiry, PostalCode};
 use super::decline::DeclineCode;
 use super::payment_method::PaymentMethodView;
 use super::processor::PaymentProcessor;
+use crate::audit::{self, Actor, Event};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -104,82 +105,100 @@ pub async fn added_by(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<Optio
 
 /// "Update card": a new expiry and billing postal code, at the processor and here. The card keeps its
 /// last failure until a later charge succeeds (docs/CONTRACT.md "Add Funds flow").
-#[tracing::instrument(name = "payments::update_card", skip(pool, processor, postal_code))]
+#[tracing::instrument(name = "payments::update_card", skip(pool, processor, postal_code, actor))]
 pub async fn update_card(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
-    account_id: Uuid,
+    actor: &Actor,
     payment_method_id: Uuid,
     expiry: Expiry,
     postal_code: &PostalCode,
 ) -> Result<(), AppError> {
-    let card = card_on_file(pool, account_id, payment_method_id).await?;
+    let card = card_on_file(pool, actor.account_id, payment_method_id).await?;
     processor.update_card(&card.processor_token, expiry, postal_code).await.map_err(|err| {
         tracing::warn!(error = %err, "processor refused a card update");
         AppError::ProcessorUnavailable
     })?;
+    let mut tx = pool.begin().await?;
+    let locked = lock_saved_card(&mut tx, actor.account_id, payment_method_id).await?;
     sqlx::query(
-        "UPDATE payment_methods SET expiry_month = $3, expiry_year = $4, billing_postal_code = $5, updated_at = now()
-          WHERE id = $1 AND account_id = $2",
+        "UPDATE payment_methods SET expiry_month = $2, expiry_year = $3, billing_postal_code = $4, updated_at = now()
+          WHERE id = $1",
     )
     .bind(payment_method_id)
-    .bind(account_id)
     .bind(expiry.month as i32)
     .bind(expiry.year)
     .bind(postal_code.as_str())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    audit::record(&mut tx, actor, Event::CardUpdated { card: &locked.label }).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Makes one saved card the default (and no other).
-#[tracing::instrument(name = "payments::make_default", skip(pool))]
-pub async fn make_default(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
+#[tracing::instrument(name = "payments::make_default", skip(pool, actor))]
+pub async fn make_default(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    lock_saved_card(&mut tx, account_id, id).await?;
+    let locked = lock_saved_card(&mut tx, actor.account_id, id).await?;
     sqlx::query("UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default")
-        .bind(account_id)
+        .bind(actor.account_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    audit::record(&mut tx, actor, Event::CardMadeDefault { card: &locked.label }).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a saved card (kept for history, never charged again). If it was the default, the oldest
 /// remaining card becomes the default.
-#[tracing::instrument(name = "payments::remove_card", skip(pool))]
-pub async fn remove(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
+#[tracing::instrument(name = "payments::remove_card", skip(pool, actor))]
+pub async fn remove(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let was_default = lock_saved_card(&mut tx, account_id, id).await?;
+    let locked = lock_saved_card(&mut tx, actor.account_id, id).await?;
     sqlx::query(
         "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now() WHERE id = $1",
     )
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    if was_default {
+    if locked.is_default {
         sqlx::query(
             "UPDATE payment_methods SET is_default = true
               WHERE id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
                            ORDER BY created_at LIMIT 1)",
         )
-        .bind(account_id)
+        .bind(actor.account_id)
         .execute(&mut *tx)
         .await?;
     }
+    audit::record(&mut tx, actor, Event::CardRemoved { card: &locked.label }).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Locks a saved card of this account for the rest of the transaction and tells whether it is the
-/// default. Another account's card, or a removed one, is "not found".
-async fn lock_saved_card(conn: &mut PgConnection, account_id: Uuid, id: Uuid) -> Result<bool, AppError> {
-    sqlx::query_scalar(
-        "SELECT is_default FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
+/// A saved card held for the rest of a transaction.
+#[derive(sqlx::FromRow)]
+struct LockedCard {
+    is_default: bool,
+    /// "Visa •••• 4242", for the audit log.
+    label: String,
+}
+
+/// Locks a saved card of this account for the rest of the transaction. Another account's card, or a
+/// removed one, is "not found".
+async fn lock_saved_card(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    id: Uuid,
+) -> Result<LockedCard, AppError> {
+    sqlx::query_as(
+        "SELECT is_default, brand || ' •••• ' || last4 AS label
+           FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
     )
     .bind(id)
     .bind(account_id)

@@ -10,6 +10,7 @@
 //!
 //! Validation errors never reach the processor or create an attempt, so they count nowhere.
 
+use crate::audit::Channel;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::throttle::{self, Limit};
@@ -28,7 +29,31 @@ pub enum Payer {
         card_attempts_per_ip: u32,
     },
     /// An agent's spend key with "Allow adding funds" (saved cards only; its daily funding limit applies).
-    Agent { spend_key_id: Uuid },
+    Agent {
+        spend_key_id: Uuid,
+        /// Where the agent's request came from, and through what (`/v1` or the chat), for the audit log.
+        ip: Option<ClientIp>,
+        channel: Channel,
+    },
+}
+
+impl Payer {
+    /// Where the payer's request came from.
+    pub fn ip(&self) -> Option<ClientIp> {
+        match self {
+            Payer::Person { ip, .. } => Some(*ip),
+            Payer::Agent { ip, .. } => *ip,
+        }
+    }
+
+    /// Through what the payer asked (the audit log's channel; a checkout page's attempts say so by
+    /// their checkout).
+    pub fn channel(&self) -> Channel {
+        match self {
+            Payer::Person { .. } => Channel::Dashboard,
+            Payer::Agent { channel, .. } => *channel,
+        }
+    }
 }
 
 /// Declines of one account within 10 minutes that lock it for 15 minutes (`locked_until`).

@@ -1,5 +1,7 @@
 //! The user's password hash, read to check the current password and replaced by a new one.
 
+use crate::audit::{self, Actor, Channel, Event};
+use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -13,12 +15,35 @@ pub async fn password_hash(pool: &PgPool, user_id: Uuid) -> Result<String, AppEr
         .ok_or(AppError::NotSignedIn)
 }
 
+/// Replaces the password hash; the change is logged on the person's own (personal) account, since a
+/// password belongs to the person, not to any team they are on.
 #[tracing::instrument(name = "settings::set_password_hash", skip_all, fields(%user_id))]
-pub async fn set_password_hash(pool: &PgPool, user_id: Uuid, hash: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(hash)
-        .execute(pool)
-        .await?;
+pub async fn set_password_hash(
+    pool: &PgPool,
+    user_id: Uuid,
+    hash: &str,
+    ip: ClientIp,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let personal: Uuid = sqlx::query_scalar(
+        "UPDATE users u SET password_hash = $2
+           FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'personal'
+          WHERE u.id = $1 AND m.user_id = u.id
+          RETURNING a.id",
+    )
+    .bind(user_id)
+    .bind(hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotSignedIn)?;
+    let actor = Actor {
+        account_id: personal,
+        user_id: Some(user_id),
+        key_id: None,
+        channel: Channel::Dashboard,
+        ip: Some(ip.ip()),
+    };
+    audit::record(&mut tx, &actor, Event::PasswordChanged).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -30,7 +30,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
             return Err(AppError::WrongCurrentPassword);
         }
         let hash = password::hash(&new_password).await?;
-        db::set_password_hash(&pool, user.user_id, &hash).await?;
+        db::set_password_hash(&pool, user.user_id, &hash, ip).await?;
         let ended = session::end_other_sessions(&pool, &user).await?;
         tracing::info!(user_id = %user.user_id, ended, "password changed");
         leptos_axum::redirect("/dashboard/settings?done=password_changed");

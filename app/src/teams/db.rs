@@ -7,7 +7,9 @@ use super::role::{Action, Role};
 use super::view::{
     AccountChoice, CreatedInvite, InvitePreview, MemberRow, MonthlyBudget, PendingInvite, TeamName, TeamView,
 };
+use crate::audit::{self, Actor, Event};
 use crate::auth::db::{insert_account, AccountKind};
+use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::money::Usd;
 use crate::random::random_hex;
@@ -50,10 +52,17 @@ pub async fn is_member(pool: &PgPool, account_id: Uuid, user_id: Uuid) -> Result
 }
 
 /// A new team with its empty wallet, `owner` its Owner.
-#[tracing::instrument(name = "teams::create", skip(pool, name))]
-pub async fn create_team(pool: &PgPool, owner: Uuid, name: &TeamName) -> Result<Uuid, AppError> {
+#[tracing::instrument(name = "teams::create", skip(pool, name, owner))]
+pub async fn create_team(
+    pool: &PgPool,
+    owner: &Member,
+    ip: ClientIp,
+    name: &TeamName,
+) -> Result<Uuid, AppError> {
     let mut tx = pool.begin().await?;
-    let account_id = insert_account(&mut tx, name.as_str(), AccountKind::Team, owner).await?;
+    let account_id = insert_account(&mut tx, name.as_str(), AccountKind::Team, owner.user_id).await?;
+    let actor = Actor { account_id, ..owner.actor(ip) };
+    audit::record(&mut tx, &actor, Event::TeamCreated { name: name.as_str() }).await?;
     tx.commit().await?;
     Ok(account_id)
 }
@@ -104,7 +113,7 @@ pub async fn team_view(pool: &PgPool, account_id: Uuid) -> Result<TeamView, AppE
                 user_id: m.user_id,
                 email: m.email,
                 role: m.role,
-                joined: shown_utc(m.created_at),
+                joined: m.created_at.format("%b %-d, %Y").to_string(),
                 spend_this_month: Usd::new(m.spend_this_month),
                 monthly_budget: m.monthly_budget.map(Usd::new),
             })
@@ -121,13 +130,24 @@ pub async fn team_view(pool: &PgPool, account_id: Uuid) -> Result<TeamView, AppE
     })
 }
 
-/// "Members can add funds" and "Save".
-pub async fn set_members_can_fund(pool: &PgPool, account_id: Uuid, on: bool) -> Result<(), AppError> {
-    sqlx::query("UPDATE accounts SET members_can_fund = $2 WHERE id = $1 AND kind = 'team'")
-        .bind(account_id)
-        .bind(on)
-        .execute(pool)
-        .await?;
+/// "Members can add funds" and "Save" (logged when it changes).
+pub async fn set_members_can_fund(pool: &PgPool, actor: &Actor, on: bool) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE accounts SET members_can_fund = $2 WHERE id = $1 AND kind = 'team' AND members_can_fund <> $2",
+    )
+    .bind(actor.account_id)
+    .bind(on)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if changed {
+        let value = if on { "on" } else { "off" }.to_string();
+        audit::record(&mut tx, actor, Event::SettingChanged { setting: "Members can add funds", value })
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -136,11 +156,12 @@ fn token_hash(token: &str) -> [u8; 32] {
 }
 
 /// A single-use invite link for `role`, valid [`INVITE_LIFETIME`]; only its token's hash is kept.
-pub async fn create_invite(pool: &PgPool, by: &Member, role: Role) -> Result<CreatedInvite, AppError> {
+pub async fn create_invite(pool: &PgPool, by: &Actor, role: Role) -> Result<CreatedInvite, AppError> {
     if !Role::INVITABLE.contains(&role) {
         return Err(AppError::RoleInvalid);
     }
     let token = random_hex(24);
+    let mut tx = pool.begin().await?;
     let expires_at: DateTime<Utc> = sqlx::query_scalar(
         "INSERT INTO team_invitations (account_id, token_sha256, role, created_by, expires_at)
          SELECT $1, $2, $3, $4, now() + make_interval(days => $5)
@@ -152,23 +173,31 @@ pub async fn create_invite(pool: &PgPool, by: &Member, role: Role) -> Result<Cre
     .bind(role)
     .bind(by.user_id)
     .bind(INVITE_LIFETIME.num_days() as i32)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, by, Event::MemberInvited { role: role.label() }).await?;
+    tx.commit().await?;
     let path = format!("/invite/{token}");
     Ok(CreatedInvite { url: path.clone(), path, role, expires: shown_utc(expires_at) })
 }
 
 /// "Revoke" on a pending invite of this team.
-pub async fn revoke_invite(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<(), AppError> {
-    sqlx::query(
+pub async fn revoke_invite(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let revoked: Option<Role> = sqlx::query_scalar(
         "UPDATE team_invitations SET revoked_at = now()
-          WHERE id = $1 AND account_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+          WHERE id = $1 AND account_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+          RETURNING role",
     )
     .bind(id)
-    .bind(account_id)
-    .execute(pool)
+    .bind(actor.account_id)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some(role) = revoked {
+        audit::record(&mut tx, actor, Event::InviteRevoked { role: role.label() }).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -224,8 +253,14 @@ pub async fn preview_invite(pool: &PgPool, token: &str) -> Result<InvitePreview,
 /// "Accept": `user_id` joins the team with the invite's role and the link is used up — once, however
 /// often it is pressed (the row is locked). Someone already on the team keeps their role and the link
 /// stays usable for the person it was meant for. Answers the team's account.
-#[tracing::instrument(name = "teams::accept_invite", skip(pool, token))]
-pub async fn accept_invite(pool: &PgPool, token: &str, user_id: Uuid) -> Result<Uuid, AppError> {
+#[tracing::instrument(name = "teams::accept_invite", skip(pool, token, joining))]
+pub async fn accept_invite(
+    pool: &PgPool,
+    token: &str,
+    joining: &Member,
+    ip: ClientIp,
+) -> Result<Uuid, AppError> {
+    let user_id = joining.user_id;
     let mut tx = pool.begin().await?;
     let invite = find_invite(&mut tx, token, true).await?;
     if let Some(problem) = invite.unusable() {
@@ -247,6 +282,9 @@ pub async fn accept_invite(pool: &PgPool, token: &str, user_id: Uuid) -> Result<
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        let actor = Actor { account_id: invite.account_id, ..joining.actor(ip) };
+        let event = Event::MemberJoined { email: &joining.email, role: invite.role.label() };
+        audit::record(&mut tx, &actor, event).await?;
     }
     tx.commit().await?;
     Ok(invite.account_id)
@@ -255,18 +293,33 @@ pub async fn accept_invite(pool: &PgPool, token: &str, user_id: Uuid) -> Result<
 /// Locks the team's wallet, then its memberships, and answers each member's role (the caller decides under
 /// that lock). The wallet first, in the order a charge takes its locks (wallet, keys, the key makers'
 /// memberships): a removal revokes keys a charge may hold, and two orders would deadlock.
-async fn lock_members(conn: &mut PgConnection, account_id: Uuid) -> Result<Vec<(Uuid, Role)>, AppError> {
+async fn lock_members(conn: &mut PgConnection, account_id: Uuid) -> Result<Vec<LockedMember>, AppError> {
     sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
         .bind(account_id)
         .execute(&mut *conn)
         .await?;
     Ok(sqlx::query_as(
-        "SELECT m.user_id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'team'
+        "SELECT m.user_id, m.role, u.email
+           FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'team'
+           JOIN users u ON u.id = m.user_id
           WHERE m.account_id = $1 ORDER BY m.user_id FOR UPDATE OF m",
     )
     .bind(account_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// A member of a team, held by [`lock_members`].
+#[derive(sqlx::FromRow)]
+struct LockedMember {
+    user_id: Uuid,
+    role: Role,
+    email: String,
+}
+
+/// The member `target` among `members`.
+fn find_member(members: &[LockedMember], target: Uuid) -> Result<&LockedMember, AppError> {
+    members.iter().find(|m| m.user_id == target).ok_or(AppError::NotFound)
 }
 
 /// May `actor` touch `target` (currently `current`, becoming `next`: `None` for a removal)? Owners are
@@ -282,12 +335,19 @@ fn check_change(actor: &Member, target: Uuid, current: Role, next: Option<Role>)
 
 /// "Change role". The last Owner can't be demoted.
 #[tracing::instrument(name = "teams::change_role", skip(pool, actor), fields(account_id = %actor.account_id))]
-pub async fn change_role(pool: &PgPool, actor: &Member, target: Uuid, role: Role) -> Result<(), AppError> {
+pub async fn change_role(
+    pool: &PgPool,
+    actor: &Member,
+    ip: ClientIp,
+    target: Uuid,
+    role: Role,
+) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let members = lock_members(&mut tx, actor.account_id).await?;
-    let current = members.iter().find(|(id, _)| *id == target).map(|(_, r)| *r).ok_or(AppError::NotFound)?;
+    let changed = find_member(&members, target)?;
+    let current = changed.role;
     check_change(actor, target, current, Some(role))?;
-    let owners_after = members.iter().filter(|(id, r)| *r == Role::Owner && *id != target).count()
+    let owners_after = members.iter().filter(|m| m.role == Role::Owner && m.user_id != target).count()
         + usize::from(role == Role::Owner);
     if owners_after == 0 {
         return Err(AppError::LastOwner);
@@ -298,6 +358,10 @@ pub async fn change_role(pool: &PgPool, actor: &Member, target: Uuid, role: Role
         .bind(role)
         .execute(&mut *tx)
         .await?;
+    if role != current {
+        let event = Event::RoleChanged { email: &changed.email, from: current.label(), to: role.label() };
+        audit::record(&mut tx, &actor.actor(ip), event).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -307,19 +371,22 @@ pub async fn change_role(pool: &PgPool, actor: &Member, target: Uuid, role: Role
 pub async fn set_budget(
     pool: &PgPool,
     actor: &Member,
+    ip: ClientIp,
     target: Uuid,
     budget: Option<MonthlyBudget>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let members = lock_members(&mut tx, actor.account_id).await?;
-    let current = members.iter().find(|(id, _)| *id == target).map(|(_, r)| *r).ok_or(AppError::NotFound)?;
-    actor.require(if current == Role::Owner { Action::ManageOwners } else { Action::ManageMembers })?;
+    let changed = find_member(&members, target)?;
+    actor.require(if changed.role == Role::Owner { Action::ManageOwners } else { Action::ManageMembers })?;
     sqlx::query("UPDATE memberships SET monthly_budget = $3 WHERE account_id = $1 AND user_id = $2")
         .bind(actor.account_id)
         .bind(target)
         .bind(budget.map(|b| b.usd().amount()))
         .execute(&mut *tx)
         .await?;
+    let event = Event::BudgetChanged { email: &changed.email, budget: budget.map(|b| b.usd()) };
+    audit::record(&mut tx, &actor.actor(ip), event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -328,12 +395,18 @@ pub async fn set_budget(
 /// the member made on this team is revoked — a batch of their calls queued meanwhile finds the key
 /// revoked when it locks it. Their past usage stays. The last Owner can't go.
 #[tracing::instrument(name = "teams::remove_member", skip(pool, actor), fields(account_id = %actor.account_id))]
-pub async fn remove_member(pool: &PgPool, actor: &Member, target: Uuid) -> Result<(), AppError> {
+pub async fn remove_member(
+    pool: &PgPool,
+    actor: &Member,
+    ip: ClientIp,
+    target: Uuid,
+) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let members = lock_members(&mut tx, actor.account_id).await?;
-    let current = members.iter().find(|(id, _)| *id == target).map(|(_, r)| *r).ok_or(AppError::NotFound)?;
+    let leaving = find_member(&members, target)?;
+    let current = leaving.role;
     check_change(actor, target, current, None)?;
-    if current == Role::Owner && members.iter().filter(|(_, r)| *r == Role::Owner).count() == 1 {
+    if current == Role::Owner && members.iter().filter(|m| m.role == Role::Owner).count() == 1 {
         return Err(AppError::LastOwner);
     }
     sqlx::query(
@@ -349,6 +422,73 @@ pub async fn remove_member(pool: &PgPool, actor: &Member, target: Uuid) -> Resul
         .bind(target)
         .execute(&mut *tx)
         .await?;
+    let email = leaving.email.as_str();
+    let event =
+        if target == actor.user_id { Event::MemberLeft { email } } else { Event::MemberRemoved { email } };
+    audit::record(&mut tx, &actor.actor(ip), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Delete team": an Owner, typing the team's name. Refused while its wallet holds money or a top-up is
+/// in progress (the money would have nowhere to go). In one transaction, under the wallet lock a charge
+/// takes: open checkout links expire, every key and chat connection is revoked (and its tokens), pending
+/// invites are revoked, saved cards removed and every membership ended — so members' sessions fall back
+/// to their personal accounts — and the account is marked deleted. Its ledger, calls and audit log stay.
+#[tracing::instrument(name = "teams::delete_team", skip(pool, actor, typed_name), fields(account_id = %actor.account_id))]
+pub async fn delete_team(
+    pool: &PgPool,
+    actor: &Member,
+    ip: ClientIp,
+    typed_name: &str,
+) -> Result<(), AppError> {
+    actor.require(Action::ManageOwners)?;
+    let account_id = actor.account_id;
+    let mut tx = pool.begin().await?;
+    let (name, balance): (String, Decimal) = sqlx::query_as(
+        "SELECT a.name, w.balance FROM accounts a JOIN wallets w ON w.account_id = a.id
+          WHERE a.id = $1 AND a.kind = 'team' AND a.deleted_at IS NULL
+            FOR UPDATE OF w",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if typed_name.trim() != name {
+        return Err(AppError::DeleteConfirmationInvalid);
+    }
+    lock_members(&mut tx, account_id).await?;
+    // Checkout links first: a page claiming one waits for this, then finds it expired.
+    sqlx::query(
+        "UPDATE checkout_sessions SET expires_at = now()
+          WHERE account_id = $1 AND completed_at IS NULL AND expires_at > now()",
+    )
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await?;
+    let charging: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE account_id = $1 AND status = 'pending')",
+    )
+    .bind(account_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if balance > Decimal::ZERO || charging {
+        return Err(AppError::TeamHasBalance);
+    }
+    for sql in [
+        "UPDATE oauth_tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
+        "UPDATE spend_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now())
+          WHERE account_id = $1 AND status <> 'revoked'",
+        "UPDATE team_invitations SET revoked_at = now()
+          WHERE account_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
+        "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now()
+          WHERE account_id = $1 AND removed_at IS NULL",
+        "DELETE FROM memberships WHERE account_id = $1",
+        "UPDATE accounts SET deleted_at = now() WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(account_id).execute(&mut *tx).await?;
+    }
+    audit::record(&mut tx, &actor.actor(ip), Event::TeamDeleted { name: &name }).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -53,7 +53,21 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
+    use crate::audit::Actor;
     use crate::auth::session::{self, SessionUser};
+    use crate::client_ip::ClientIp;
+
+    impl Member {
+        /// This member on a dashboard page from `ip`, as the audit log records them.
+        pub fn actor(&self, ip: ClientIp) -> Actor {
+            Actor::person(self.account_id, self.user_id, ip)
+        }
+
+        /// This member acting from the address of the request a server function serves.
+        pub fn audit_actor(&self) -> Result<Actor, AppError> {
+            Ok(self.actor(crate::server_fn_context::client_ip()?))
+        }
+    }
     use sqlx::PgPool;
 
     #[derive(sqlx::FromRow)]

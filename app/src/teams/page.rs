@@ -6,8 +6,8 @@
 use super::member::Member;
 use super::role::{Action, Role};
 use super::server_fns::{
-    get_team_page, ChangeRole, CreateTeam, RemoveMember, RevokeInvite, SaveTeamSettings, SetMemberBudget,
-    TeamPage,
+    get_team_page, ChangeRole, CreateTeam, DeleteTeam, RemoveMember, RevokeInvite, SaveTeamSettings,
+    SetMemberBudget, TeamPage,
 };
 use super::view::{CreatedInvite, MemberRow, PendingInvite, TeamView};
 use crate::ui::form_error::{url_error, FormError};
@@ -21,6 +21,7 @@ fn done_message(done: Option<String>) -> Option<&'static str> {
         "role_changed" => "Role changed.",
         "budget_set" => "Monthly budget saved.",
         "member_removed" => "Member removed. Their keys and chat connections were revoked.",
+        "team_deleted" => "Team deleted. You are back on your personal account.",
         _ => return None,
     })
 }
@@ -96,7 +97,7 @@ fn TeamCards(viewer: Member, team: TeamView, created: Option<CreatedInvite>) -> 
         <section class="card" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
             <div class="table-scroll">
-                <table class="table" data-testid="members">
+                <table class="table stacked" data-testid="members">
                     <thead>
                         <tr>
                             <th scope="col">"Email"</th>
@@ -125,6 +126,26 @@ fn TeamCards(viewer: Member, team: TeamView, created: Option<CreatedInvite>) -> 
                 {manages.then(|| view! { <button type="submit" class="button" data-pending="Saving…">"Save"</button> })}
             </ActionForm>
         </section>
+        {viewer.may(Action::ManageOwners).then(|| view! { <DeleteTeamCard name=team.name.clone()/> })}
+    }
+}
+
+/// "Delete team", for Owners: the team's name typed to confirm; refused while the wallet holds money.
+#[component]
+fn DeleteTeamCard(name: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteTeam>::new();
+    view! {
+        <section class="card" aria-labelledby="delete-team-heading">
+            <h2 id="delete-team-heading">"Delete team"</h2>
+            <p class="muted">"Deleting the team ends every member's access and revokes all its keys, chat connections, cards and invite links. Its wallet must be at $0.00. Its history is kept."</p>
+            <ActionForm action=delete attr:class="stack narrow">
+                <div class="field">
+                    <label for="delete-team-name">{format!("Type \"{name}\" to confirm")}</label>
+                    <input id="delete-team-name" name="confirm_name" type="text" maxlength="100" required autocomplete="off" aria-describedby="team-error"/>
+                </div>
+                <button type="submit" class="button danger" data-pending="Deleting…">"Delete team"</button>
+            </ActionForm>
+        </section>
     }
 }
 
@@ -145,11 +166,11 @@ fn MemberRowView(row: MemberRow, viewer: Member) -> impl IntoView {
     let budget = ServerAction::<SetMemberBudget>::new();
     view! {
         <tr data-member=row.email.clone()>
-            <td class="wrap">{row.email.clone()}{is_self.then_some(" (you)")}</td>
-            <td>{row.role.to_string()}</td>
-            <td>{row.joined.clone()}</td>
-            <td class="num">{row.spend_this_month.exact()}</td>
-            <td>{row.monthly_budget.map(|b| b.display()).unwrap_or_else(|| "None".to_string())}</td>
+            <td class="wrap lead">{row.email.clone()}{is_self.then_some(" (you)")}</td>
+            <td data-label="Role">{row.role.to_string()}</td>
+            <td data-label="Joined">{row.joined.clone()}</td>
+            <td data-label="Spend this month" class="num">{row.spend_this_month.exact()}</td>
+            <td data-label="Monthly budget">{row.monthly_budget.map(|b| b.display()).unwrap_or_else(|| "None".to_string())}</td>
             <td class="wrap">
                 <div class="row-actions">
                 {may_change.then(|| view! {

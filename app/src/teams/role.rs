@@ -90,13 +90,20 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Role {
+    /// "Owner", "Admin", "Member": the role as pages and the audit log name it.
+    pub fn label(self) -> &'static str {
+        match self {
             Role::Owner => "Owner",
             Role::Admin => "Admin",
             Role::Member => "Member",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
     }
 }
 

@@ -16,7 +16,7 @@ use {
     super::role::{Action, Role},
     super::view::{MonthlyBudget, TeamName},
     crate::auth::session,
-    crate::server_fn_context::{answer_form, pool},
+    crate::server_fn_context::{answer_form, client_ip, pool},
 };
 
 /// What the pages may know about the signed-in person: who, the account they act for, and the accounts
@@ -85,7 +85,7 @@ pub async fn create_team(team_name: String) -> Result<(), AppError> {
     answer_form(async move {
         let member = require_member().await?;
         let name = TeamName::parse(&team_name)?;
-        let account_id = db::create_team(&pool()?, member.user_id, &name).await?;
+        let account_id = db::create_team(&pool()?, &member, client_ip()?, &name).await?;
         session::act_for(account_id).await?;
         leptos_axum::redirect("/dashboard/team");
         Ok(())
@@ -102,7 +102,7 @@ pub async fn save_team_settings(members_can_fund: Option<String>) -> Result<(), 
         if member.team.is_none() {
             return Err(AppError::NotFound);
         }
-        db::set_members_can_fund(&pool()?, member.account_id, members_can_fund.is_some()).await?;
+        db::set_members_can_fund(&pool()?, &member.audit_actor()?, members_can_fund.is_some()).await?;
         leptos_axum::redirect("/dashboard/team?done=settings_saved");
         Ok(())
     })
@@ -115,7 +115,7 @@ pub async fn revoke_invite(invite_id: Uuid) -> Result<(), AppError> {
     answer_form(async move {
         let member = require_member().await?;
         member.require(Action::ManageMembers)?;
-        db::revoke_invite(&pool()?, member.account_id, invite_id).await?;
+        db::revoke_invite(&pool()?, &member.audit_actor()?, invite_id).await?;
         leptos_axum::redirect("/dashboard/team?done=invite_revoked");
         Ok(())
     })
@@ -128,7 +128,7 @@ pub async fn change_role(user_id: Uuid, role: String) -> Result<(), AppError> {
     answer_form(async move {
         let member = require_member().await?;
         let role = Role::parse(&role).ok_or(AppError::RoleInvalid)?;
-        db::change_role(&pool()?, &member, user_id, role).await?;
+        db::change_role(&pool()?, &member, client_ip()?, user_id, role).await?;
         leptos_axum::redirect("/dashboard/team?done=role_changed");
         Ok(())
     })
@@ -142,7 +142,7 @@ pub async fn set_member_budget(user_id: Uuid, monthly_budget: String) -> Result<
         let member = require_member().await?;
         member.require(Action::ManageMembers)?;
         let budget = MonthlyBudget::parse(&monthly_budget)?;
-        db::set_budget(&pool()?, &member, user_id, budget).await?;
+        db::set_budget(&pool()?, &member, client_ip()?, user_id, budget).await?;
         leptos_axum::redirect("/dashboard/team?done=budget_set");
         Ok(())
     })
@@ -154,12 +154,25 @@ pub async fn set_member_budget(user_id: Uuid, monthly_budget: String) -> Result<
 pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
     answer_form(async move {
         let member = require_member().await?;
-        db::remove_member(&pool()?, &member, user_id).await?;
+        db::remove_member(&pool()?, &member, client_ip()?, user_id).await?;
         if user_id == member.user_id {
             leptos_axum::redirect("/dashboard/wallet");
         } else {
             leptos_axum::redirect("/dashboard/team?done=member_removed");
         }
+        Ok(())
+    })
+    .await
+}
+
+/// "Delete team" (Owners): the team's name typed to confirm. The session then acts for the personal
+/// account (its next request falls back to it, the membership being gone).
+#[server(endpoint = "team/delete")]
+pub async fn delete_team(confirm_name: String) -> Result<(), AppError> {
+    answer_form(async move {
+        let member = require_member().await?;
+        db::delete_team(&pool()?, &member, client_ip()?, &confirm_name).await?;
+        leptos_axum::redirect("/dashboard/team?done=team_deleted");
         Ok(())
     })
     .await
@@ -184,7 +197,7 @@ pub async fn get_invite(token: String) -> Result<InvitePageData, AppError> {
 pub async fn accept_invite(token: String) -> Result<(), AppError> {
     answer_form(async move {
         let member = require_member().await?;
-        let account_id = db::accept_invite(&pool()?, &token, member.user_id).await?;
+        let account_id = db::accept_invite(&pool()?, &token, &member, client_ip()?).await?;
         session::act_for(account_id).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())

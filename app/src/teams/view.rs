@@ -41,7 +41,7 @@ pub struct MemberRow {
     pub user_id: Uuid,
     pub email: String,
     pub role: Role,
-    /// When they joined, as pages write instants (UTC).
+    /// The day they joined (UTC), "Dec 2, 2026".
     pub joined: String,
     /// What their keys and chat connections spent this calendar month (UTC).
     pub spend_this_month: Usd,

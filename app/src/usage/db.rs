@@ -3,6 +3,7 @@
 //! never moves when new calls arrive.
 
 use super::report::{DailyUsage, RequestPage, ServiceUsage, UsageSummary, UsageTotals, MAX_RANGE_DAYS};
+use crate::audit::{self, Actor, Event};
 use crate::error::AppError;
 use crate::metering::call::{CallStatus, RequestRow};
 use crate::money::Usd;
@@ -111,6 +112,19 @@ pub fn today_in(tz: chrono_tz::Tz) -> NaiveDate {
 /// `EXISTS` once and skips the other branch. `bench/run.sh` (P3) explains this same file.
 pub const DAILY_SUMMARY_SQL: &str = include_str!("daily_summary.sql");
 
+/// The same summary for one member's keys and chat connections, from the calls themselves (the rollups
+/// have no member dimension): `$5` the member, `$6..$7` the range's instants. A filter people choose now
+/// and then on a team, so it reads the range's calls through `requests_account_time`.
+const MEMBER_SUMMARY_SQL: &str = "
+SELECT (r.created_at AT TIME ZONE $4)::date AS day, r.service_id AS service,
+       (count(*) FILTER (WHERE r.status = 'completed'))::bigint AS requests, sum(r.cost_total) AS cost
+  FROM requests r JOIN spend_keys k ON k.id = r.spend_key_id
+ WHERE r.account_id = $1 AND k.created_by = $5 AND r.created_at >= $6 AND r.created_at < $7
+   AND $2::date IS NOT NULL AND $3::date IS NOT NULL
+ GROUP BY 1, 2
+HAVING count(*) FILTER (WHERE r.status = 'completed') > 0 OR sum(r.cost_total) > 0
+ ORDER BY 1, 2";
+
 /// One row of `daily_summary.sql`: a service's completed calls and spend on one local day.
 #[derive(sqlx::FromRow)]
 struct DayServiceRow {
@@ -120,15 +134,16 @@ struct DayServiceRow {
     cost: Decimal,
 }
 
-/// Spend and completed calls per local day of `start..=end` in `tz`, by service, with totals. Exact in
-/// every timezone: a local day is a whole number of 15-minute UTC buckets.
+/// Spend and completed calls per local day of `start..=end` in `tz`, by service, with totals — of the whole
+/// account, or of one `member`'s keys and chat connections. Exact in every timezone: a local day is a whole
+/// number of 15-minute UTC buckets.
 #[tracing::instrument(name = "usage::daily_summary", skip(pool, tz), fields(tz = tz.name()))]
 pub async fn daily_summary(
     pool: &PgPool,
     account_id: Uuid,
-    start: NaiveDate,
-    end: NaiveDate,
+    (start, end): (NaiveDate, NaiveDate),
     tz: chrono_tz::Tz,
+    member: Option<Uuid>,
 ) -> Result<UsageSummary, AppError> {
     if end < start
         || (end - start).num_days() >= MAX_RANGE_DAYS
@@ -137,13 +152,13 @@ pub async fn daily_summary(
     {
         return Err(AppError::DateRangeInvalid);
     }
-    let rows: Vec<DayServiceRow> = sqlx::query_as(DAILY_SUMMARY_SQL)
-        .bind(account_id)
-        .bind(start)
-        .bind(end)
-        .bind(tz.name())
-        .fetch_all(pool)
-        .await?;
+    let (from, to) = day_range(start, end, tz);
+    let sql = if member.is_some() { MEMBER_SUMMARY_SQL } else { DAILY_SUMMARY_SQL };
+    let mut query = sqlx::query_as(sql).bind(account_id).bind(start).bind(end).bind(tz.name());
+    if let Some(member) = member {
+        query = query.bind(member).bind(from).bind(to);
+    }
+    let rows: Vec<DayServiceRow> = query.fetch_all(pool).await?;
     let mut by_day: BTreeMap<NaiveDate, Vec<ServiceUsage>> = BTreeMap::new();
     for row in rows {
         let usage = ServiceUsage { service: row.service, requests: row.requests, cost: Usd::new(row.cost) };
@@ -177,6 +192,49 @@ pub struct RequestFilter {
     pub service: Option<String>,
     pub model: Option<String>,
     pub status: Option<CallStatus>,
+    /// Calls by this member's keys and chat connections.
+    pub member: Option<Uuid>,
+}
+
+/// A person whose usage the account can be filtered by: a member now, or anyone who made a key on it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct UsageMember {
+    pub user_id: Uuid,
+    pub email: String,
+}
+
+/// Everyone whose usage this account can show by member, by email.
+pub async fn usage_members(pool: &PgPool, account_id: Uuid) -> Result<Vec<UsageMember>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT u.id AS user_id, u.email FROM users u
+          WHERE u.id IN (SELECT user_id FROM memberships WHERE account_id = $1
+                         UNION SELECT created_by FROM spend_keys WHERE account_id = $1)
+          ORDER BY lower(u.email), u.id",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The member `who` names — their user id or their email (any case) — among [`usage_members`].
+pub async fn usage_member(pool: &PgPool, account_id: Uuid, who: &str) -> Result<Uuid, AppError> {
+    let who = who.trim();
+    if who.is_empty() || who.len() > 320 || who.chars().any(char::is_control) {
+        return Err(AppError::MemberUnknown);
+    }
+    let by_id = Uuid::parse_str(who).ok();
+    sqlx::query_scalar(
+        "SELECT u.id FROM users u
+          WHERE (u.id = $2 OR ($2::uuid IS NULL AND u.email = lower($3)))
+            AND u.id IN (SELECT user_id FROM memberships WHERE account_id = $1
+                         UNION SELECT created_by FROM spend_keys WHERE account_id = $1)",
+    )
+    .bind(account_id)
+    .bind(by_id)
+    .bind(who)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::MemberUnknown)
 }
 
 /// `start..=end` local days of `tz` as UTC instants `[from, to)`.
@@ -225,6 +283,8 @@ pub async fn requests_page(
             AND ($4::text IS NULL OR service_id = $4) AND ($5::text IS NULL OR model = $5)
             AND ($6::text IS NULL OR status = $6)
             AND ($7::timestamptz IS NULL OR (account_id, created_at, seq) < ($1, $7, $8))
+            AND ($10::uuid IS NULL
+                 OR spend_key_id IN (SELECT id FROM spend_keys WHERE account_id = $1 AND created_by = $10))
           ORDER BY created_at DESC, seq DESC
           LIMIT $9",
         RequestRow::COLUMNS
@@ -238,6 +298,7 @@ pub async fn requests_page(
     .bind(after.map(|(at, _)| at))
     .bind(after.map_or(0, |(_, seq)| seq))
     .bind(limit + 1)
+    .bind(filter.member)
     .fetch_all(pool)
     .await?;
     let has_more = rows.len() as i64 > limit;
@@ -248,12 +309,9 @@ pub async fn requests_page(
 }
 
 /// Sets the account's timezone (the usage views' days).
-#[tracing::instrument(name = "usage::set_account_timezone", skip(pool, tz), fields(tz = tz.name()))]
-pub async fn set_account_timezone(
-    pool: &PgPool,
-    account_id: Uuid,
-    tz: chrono_tz::Tz,
-) -> Result<(), AppError> {
+#[tracing::instrument(name = "usage::set_account_timezone", skip(pool, tz, actor), fields(tz = tz.name()))]
+pub async fn set_account_timezone(pool: &PgPool, actor: &Actor, tz: chrono_tz::Tz) -> Result<(), AppError> {
+    let account_id = actor.account_id;
     // Under the wallet row lock, like every charge: no batch writes daily rows in the old timezone after
     // the rebuild (see the usage_daily migration).
     let mut tx = pool.begin().await?;
@@ -269,6 +327,8 @@ pub async fn set_account_timezone(
         .rows_affected();
     if changed > 0 {
         sqlx::query("SELECT rebuild_usage_daily($1)").bind(account_id).execute(&mut *tx).await?;
+        let event = Event::SettingChanged { setting: "Timezone", value: tz.name().to_string() };
+        audit::record(&mut tx, actor, event).await?;
     }
     tx.commit().await?;
     Ok(())

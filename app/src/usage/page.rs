@@ -2,6 +2,7 @@
 //! The URL is the state (`?since=&until=&service=&model=&status=&cursor=&request=`), so every view works
 //! with JavaScript off and can be linked to; "Export CSV" downloads the same range.
 
+use super::report::UsageQuery;
 use super::request_list::RequestList;
 use super::server_fns::{get_usage, list_timezones, SetTimezone};
 use super::summary_table::DailySummaryTable;
@@ -10,7 +11,7 @@ use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-const PARAMS: [&str; 7] = ["since", "until", "service", "model", "status", "cursor", "request"];
+const PARAMS: [&str; 8] = ["since", "until", "service", "model", "status", "cursor", "request", "member"];
 
 #[component]
 pub fn UsagePage() -> impl IntoView {
@@ -23,15 +24,16 @@ pub fn UsagePage() -> impl IntoView {
     let usage = Resource::new(params, |p| {
         let get =
             |name: &str| p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-        get_usage(
-            get("since"),
-            get("until"),
-            get("service"),
-            get("model"),
-            get("status"),
-            get("cursor"),
-            get("request").and_then(|r| r.parse().ok()),
-        )
+        get_usage(UsageQuery {
+            since: get("since"),
+            until: get("until"),
+            service: get("service"),
+            model: get("model"),
+            status: get("status"),
+            cursor: get("cursor"),
+            request: get("request").and_then(|r| r.parse().ok()),
+            member: get("member"),
+        })
     });
     let timezones = Resource::new(|| (), |_| list_timezones());
     let url_error = url_error();
@@ -54,6 +56,7 @@ pub fn UsagePage() -> impl IntoView {
                         }.into_any(),
                         Ok(view) => {
                             let query = params();
+                            let member = query.iter().find(|(k, _)| *k == "member").map(|(_, v)| v.clone()).unwrap_or_default();
                             let tz = view.timezone.clone();
                             view! {
                                 <section class="card range" aria-labelledby="range-heading">
@@ -67,6 +70,7 @@ pub fn UsagePage() -> impl IntoView {
                                             <label for="usage-until">"Until"</label>
                                             <input id="usage-until" type="date" name="until" value=view.until.to_string()/>
                                         </div>
+                                        <MemberSelect members=view.members.clone() chosen=member.clone()/>
                                         <button type="submit" class="button">"Show"</button>
                                     </form>
                                     <ActionForm action=set_timezone attr:class="filters">
@@ -87,6 +91,7 @@ pub fn UsagePage() -> impl IntoView {
                                     <form method="get" action="/dashboard/usage/export.csv" class="export" data-native>
                                         <input type="hidden" name="since" value=view.since.to_string()/>
                                         <input type="hidden" name="until" value=view.until.to_string()/>
+                                        {(!member.is_empty()).then(|| view! { <input type="hidden" name="member" value=member.clone()/> })}
                                         <button type="submit" class="button">"Export CSV"</button>
                                     </form>
                                 </section>
@@ -113,4 +118,26 @@ pub fn UsagePage() -> impl IntoView {
             </Suspense>
         </main>
     }
+}
+
+/// "Member" on a team: everyone's usage, or one member's keys and chat connections.
+#[component]
+fn MemberSelect(members: Vec<(String, String)>, chosen: String) -> impl IntoView {
+    (!members.is_empty()).then(|| {
+        view! {
+            <div class="field">
+                <label for="usage-member">"Member"</label>
+                <select id="usage-member" name="member">
+                    <option value="" selected=chosen.is_empty()>"Everyone"</option>
+                    {members
+                        .into_iter()
+                        .map(|(id, email)| {
+                            let selected = id == chosen;
+                            view! { <option value=id selected=selected>{email}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        }
+    })
 }

@@ -28,6 +28,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
         |name: &str| query.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let (service, model, status) = (value("service"), value("model"), value("status"));
     let (since, until, paged) = (value("since"), value("until"), !value("cursor").is_empty());
+    let member = value("member");
     let rows = view.requests.data.clone();
     let next = view.requests.next_cursor.clone();
     let detail_href = {
@@ -38,6 +39,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
         <form method="get" action="/dashboard/usage" class="filters">
             <input type="hidden" name="since" value=since/>
             <input type="hidden" name="until" value=until/>
+            {(!member.is_empty()).then(|| view! { <input type="hidden" name="member" value=member.clone()/> })}
             <div class="field">
                 <label for="filter-service">"Service"</label>
                 <select id="filter-service" name="service">

@@ -1,9 +1,8 @@
 //! Usage server functions: one read of everything the usage page shows for its URL, and "Set timezone".
 
-use super::report::UsageView;
+use super::report::{UsageQuery, UsageView};
 use crate::error::AppError;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
@@ -24,24 +23,20 @@ pub const PAGE_SIZE: i64 = 20;
 /// The usage page for its query: days `since..=until` (default the last 7 days including today) in the
 /// account's timezone, and a page of the calls of those days matching the filters.
 #[server(endpoint = "usage/view")]
-#[allow(clippy::too_many_arguments)]
-pub async fn get_usage(
-    since: Option<String>,
-    until: Option<String>,
-    service: Option<String>,
-    model: Option<String>,
-    status: Option<String>,
-    cursor: Option<String>,
-    request: Option<Uuid>,
-) -> Result<UsageView, AppError> {
+pub async fn get_usage(#[server(flatten)] query: UsageQuery) -> Result<UsageView, AppError> {
+    let UsageQuery { since, until, service, model, status, cursor, request, member } = query;
     let user = require_member().await?;
     let pool = pool()?;
     let timezone = db::account_timezone(&pool, user.account_id).await?;
     let tz = db::parse_timezone(&timezone)?;
     let (since, until) = db::selected_days(since.as_deref(), until.as_deref(), tz)?;
-    let summary = db::daily_summary(&pool, user.account_id, since, until, tz).await?;
-    let (from, to) = db::day_range(since, until, tz);
     let some = |v: Option<String>| v.filter(|v| !v.is_empty());
+    let member = match some(member) {
+        Some(who) => Some(db::usage_member(&pool, user.account_id, &who).await?),
+        None => None,
+    };
+    let summary = db::daily_summary(&pool, user.account_id, (since, until), tz, member).await?;
+    let (from, to) = db::day_range(since, until, tz);
     // A name with a control character (PostgreSQL text can't hold NUL) names no service or model.
     let name = |v: Option<String>| match some(v) {
         Some(v) if v.len() > 128 || v.chars().any(char::is_control) => Err(AppError::InvalidQuery),
@@ -55,6 +50,7 @@ pub async fn get_usage(
         status: some(status)
             .map(|s| s.parse::<CallStatus>().map_err(|_| AppError::InvalidQuery))
             .transpose()?,
+        member,
     };
     let requests = db::requests_page(&pool, user.account_id, &filter, PAGE_SIZE, cursor.as_deref()).await?;
     let times = requests
@@ -78,6 +74,14 @@ pub async fn get_usage(
         times,
         services: catalog::db::services(&pool).await?,
         models: catalog::db::models(&pool).await?,
+        members: match user.team {
+            Some(_) => db::usage_members(&pool, user.account_id)
+                .await?
+                .into_iter()
+                .map(|m| (m.user_id.to_string(), m.email))
+                .collect(),
+            None => Vec::new(),
+        },
         detail,
     })
 }
@@ -96,7 +100,7 @@ pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
         user.require(Action::ManageMembers)?;
         let pool = pool()?;
         let tz = db::known_timezone(&pool, timezone.trim()).await?;
-        db::set_account_timezone(&pool, user.account_id, tz).await
+        db::set_account_timezone(&pool, &user.audit_actor()?, tz).await
     })
     .await
 }
@@ -110,7 +114,7 @@ pub async fn get_wallet_chart() -> Result<crate::charts::spend::SpendChart, AppE
     let tz = db::parse_timezone(&db::account_timezone(&pool, user.account_id).await?)?;
     let until = db::today_in(tz);
     let since = until - Duration::days(29);
-    let summary = db::daily_summary(&pool, user.account_id, since, until, tz).await?;
+    let summary = db::daily_summary(&pool, user.account_id, (since, until), tz, None).await?;
     let deposits = db::deposits_per_day(&pool, user.account_id, since, until, tz).await?;
     let mut chart = summary.spend_chart(deposits);
     chart.option = spend_option(&chart);

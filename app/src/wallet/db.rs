@@ -3,6 +3,7 @@
 
 use super::activity::ActivityRow;
 use super::summary::WalletSummary;
+use crate::audit::{self, Actor, Event};
 use crate::error::AppError;
 use crate::ledger::EntryKind;
 use crate::money::Usd;
@@ -26,14 +27,20 @@ pub const PAGE_FINGERPRINT_SQL: &str = include_str!("page_fingerprint.sql");
 /// It lists the row versions (`xmin`: PostgreSQL gives a row a new one on every update) of everything the
 /// page reads: the wallet row (every ledger entry, paid call and deposit moves its balance in the same
 /// transaction, so the activity list and the chart's spend and deposits follow it), the account row
-/// (alert threshold, timezone), every saved card (removal is an update too) and the deposit history's rows.
+/// (alert threshold, timezone), every saved card (removal is an update too) and the deposit history's rows,
+/// and the header's list of `viewer`'s accounts (their memberships and those accounts' rows).
 /// A page rendered after reading a fingerprint shows data at least that new; equal fingerprints mean
 /// nothing the page shows has changed. (The server's page cache, `server/src/page_cache.rs`.)
 #[tracing::instrument(name = "wallet::page_fingerprint", skip(pool))]
-pub async fn page_fingerprint(pool: &PgPool, account_id: Uuid) -> Result<(String, String), AppError> {
+pub async fn page_fingerprint(
+    pool: &PgPool,
+    account_id: Uuid,
+    viewer: Uuid,
+) -> Result<(String, String), AppError> {
     sqlx::query_as(PAGE_FINGERPRINT_SQL)
         .bind(account_id)
         .bind(DEPOSIT_ROWS)
+        .bind(viewer)
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotFound)
@@ -70,17 +77,21 @@ pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, A
 }
 
 /// Sets (or with `None` clears) the low-balance alert threshold.
-#[tracing::instrument(name = "wallet::set_low_balance_threshold", skip(pool))]
+#[tracing::instrument(name = "wallet::set_low_balance_threshold", skip(pool, actor))]
 pub async fn set_low_balance_threshold(
     pool: &PgPool,
-    account_id: Uuid,
+    actor: &Actor,
     threshold: Option<Usd>,
 ) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
     sqlx::query("UPDATE accounts SET low_balance_threshold = $2 WHERE id = $1")
-        .bind(account_id)
+        .bind(actor.account_id)
         .bind(threshold.map(Usd::amount))
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    let value = threshold.map_or_else(|| "off".to_string(), |t| t.to_string());
+    audit::record(&mut tx, actor, Event::SettingChanged { setting: "Low-balance alert", value }).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -1,7 +1,9 @@
 -- The wallet page's fingerprint (app/src/wallet/db.rs `page_fingerprint`; bench/run.sh P2 runs this file):
 -- the account's timezone, and the row versions (xmin) of everything the plain wallet page shows — the
 -- wallet row (moved with every ledger entry), the account row (alert threshold, timezone), every saved
--- card (removal is an update) and the deposit history's rows. $1 the account, $2 the history's length.
+-- card (removal is an update) and the deposit history's rows — and, for the header's "Account" list, the
+-- viewer's memberships and their accounts (joining, leaving, a role, a team renamed or deleted). $1 the
+-- account, $2 the history's length, $3 the viewer.
 SELECT a.timezone,
        concat_ws(':', w.xmin, a.xmin,
          (SELECT string_agg(p.id || '.' || p.xmin, ',' ORDER BY p.id)
@@ -10,6 +12,8 @@ SELECT a.timezone,
             FROM (SELECT id, xmin FROM payment_attempts
                    WHERE account_id = $1 AND status IN ('succeeded', 'failed')
                    ORDER BY COALESCE(completed_at, created_at) DESC
-                   LIMIT $2) t))
+                   LIMIT $2) t),
+         (SELECT string_agg(m.account_id || '.' || m.xmin || '.' || ma.xmin, ',' ORDER BY m.account_id)
+            FROM memberships m JOIN accounts ma ON ma.id = m.account_id WHERE m.user_id = $3))
   FROM wallets w JOIN accounts a ON a.id = w.account_id
  WHERE w.account_id = $1

@@ -127,9 +127,11 @@ pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> 
         let user = require_member().await?;
         user.require(Action::AddFunds)?;
         let (pool, processor) = (pool()?, processor()?);
-        let draft = add_funds::retry_as_new_draft(&pool, user.account_id, attempt_id).await?;
-        let result =
-            add_funds::confirm(&pool, &*processor, user.account_id, draft.id, person_payer()?).await?;
+        let payer = person_payer()?;
+        let draft =
+            add_funds::retry_as_new_draft(&pool, user.account_id, attempt_id, payer, Some(user.user_id))
+                .await?;
+        let result = add_funds::confirm(&pool, &*processor, user.account_id, draft.id, payer).await?;
         leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
         Ok(result)
     })
@@ -152,7 +154,7 @@ pub async fn update_card(
         card_store::update_card(
             &pool()?,
             &*processor()?,
-            user.account_id,
+            &user.audit_actor()?,
             payment_method_id,
             expiry,
             &postal_code,
@@ -172,7 +174,7 @@ pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
         let user = require_member().await?;
         user.require(Action::ManageMembers)?;
         let threshold = parse_alert_threshold(&threshold)?;
-        db::set_low_balance_threshold(&pool()?, user.account_id, threshold).await?;
+        db::set_low_balance_threshold(&pool()?, &user.audit_actor()?, threshold).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })
@@ -185,7 +187,7 @@ pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> 
         let user = require_member().await?;
         // Which card the whole account is charged by default is the account's to decide.
         user.require(Action::ManageAnyCard)?;
-        card_store::make_default(&pool()?, user.account_id, payment_method_id).await?;
+        card_store::make_default(&pool()?, &user.audit_actor()?, payment_method_id).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })
@@ -197,7 +199,7 @@ pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
     answer_form(async move {
         let user = require_member().await?;
         require_card_permission(&user, payment_method_id).await?;
-        card_store::remove(&pool()?, user.account_id, payment_method_id).await?;
+        card_store::remove(&pool()?, &user.audit_actor()?, payment_method_id).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })

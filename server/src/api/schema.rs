@@ -221,6 +221,10 @@ pub struct UsageQuery {
     /// An IANA timezone, e.g. `Asia/Kathmandu`; default the account's.
     #[param(min_length = 1, max_length = 64)]
     pub tz: Option<String>,
+    /// Only the calls of one member's keys and chat connections: their email or user id (a team's
+    /// members, and anyone who made a key on the account). Default: everyone's.
+    #[param(min_length = 1, max_length = 320)]
+    pub member: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -12,11 +12,12 @@ use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Spend and completed calls per day (every day listed, empty ones with zeros), by service, with totals.
-/// Defaults: the last 7 days including today, in the account's timezone; `end` is inclusive.
+/// Spend and completed calls per day (every day listed, empty ones with zeros), by service, with totals —
+/// of the account, or with `member` of one member's keys and chat connections. Defaults: the last 7 days
+/// including today, in the account's timezone; `end` is inclusive.
 #[utoipa::path(get, path = "/v1/usage", tag = "usage", security(("spend_key" = [])),
     params(UsageQuery),
-    responses((status = 200, body = UsageReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = UsageReport), (status = 400, description = "a bad date, timezone or member", body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn usage(
     State(state): State<AppState>,
     SpendKey(key): SpendKey,
@@ -39,5 +40,9 @@ pub async fn report(pool: &PgPool, account_id: Uuid, query: UsageQuery) -> Resul
     };
     let end = in_bounds(query.end)?.unwrap_or_else(|| usage_db::today_in(tz));
     let start = in_bounds(query.start)?.unwrap_or(end - Duration::days(6));
-    Ok(usage_db::daily_summary(pool, account_id, start, end, tz).await?.into())
+    let member = match query.member.as_deref() {
+        Some(who) => Some(usage_db::usage_member(pool, account_id, who).await?),
+        None => None,
+    };
+    Ok(usage_db::daily_summary(pool, account_id, (start, end), tz, member).await?.into())
 }

@@ -6,12 +6,14 @@ use super::extract::{ApiJson, IdempotencyKey};
 use super::schema::{Balance, FundBody, FundOutcome, FundOverview, FundResponse, PaymentMethodList, Wallet};
 use super::spend_key::SpendKey;
 use crate::state::AppState;
+use app::audit::Channel;
+use app::client_ip::ClientIp;
 use app::error::AppError;
 use app::money::TopUpAmount;
 use app::payments::agent_funding::{self, FundAnswer, FundOrder};
 use app::wallet::db;
 use axum::{
-    extract::State,
+    extract::{Extension, State},
     http::{header::HOST, HeaderMap},
     Json,
 };
@@ -63,6 +65,7 @@ pub async fn payment_methods(
 pub async fn fund(
     State(state): State<AppState>,
     SpendKey(key): SpendKey,
+    Extension(client_ip): Extension<ClientIp>,
     headers: HeaderMap,
     idempotency_key: Result<IdempotencyKey, ApiError>,
     body: Result<ApiJson<FundBody>, ApiError>,
@@ -89,6 +92,8 @@ pub async fn fund(
         idempotency_key: &idempotency_key,
         amount,
         payment_method_id,
+        client_ip: Some(client_ip),
+        channel: Channel::Api,
     };
     let outcome = match agent_funding::fund(&state.pool, &*state.processor, &order).await? {
         FundAnswer::Completed { payment_id, amount, balance } => {

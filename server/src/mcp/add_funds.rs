@@ -9,6 +9,8 @@ use super::duplicate_guard::{self, Confirmation, Guard, TopUp};
 use crate::api::extract::is_valid_idempotency_key;
 use crate::api::wallet::public_base;
 use crate::state::AppState;
+use app::audit::Channel;
+use app::client_ip::ClientIp;
 use app::error::AppError;
 use app::keys::db::AuthenticatedKey;
 use app::money::{TopUpAmount, Usd};
@@ -45,11 +47,9 @@ pub async fn run(
     if let Err(refused) = key.maker_may_fund() {
         return answer::error(&refused);
     }
-    let base = context
-        .extensions
-        .get::<http::request::Parts>()
-        .map(|parts| public_base(state, &parts.headers))
-        .unwrap_or_default();
+    let parts = context.extensions.get::<http::request::Parts>();
+    let base = parts.map(|parts| public_base(state, &parts.headers)).unwrap_or_default();
+    let client_ip = parts.and_then(|parts| parts.extensions.get::<ClientIp>().copied());
     let payment_method_id = match arguments.payment_method_id.as_deref().map(str::trim) {
         None => None,
         Some(text) => match Uuid::parse_str(text) {
@@ -79,6 +79,8 @@ pub async fn run(
         idempotency_key,
         amount,
         payment_method_id,
+        client_ip,
+        channel: Channel::Chat,
     };
     if let Some(idempotency_key) = &arguments.idempotency_key {
         return outcome(

@@ -196,7 +196,7 @@ impl ChatTools {
             (Ok(start), Ok(end)) => (start, end),
             (Err(refusal), _) | (_, Err(refusal)) => return refusal,
         };
-        let query = UsageQuery { start, end, tz: arguments.timezone };
+        let query = UsageQuery { start, end, tz: arguments.timezone, member: None };
         match report(&self.state.pool, key.account_id, query).await {
             Ok(report) => {
                 let first = report.items.first().map(|d| d.date.to_string()).unwrap_or_default();

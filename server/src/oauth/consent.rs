@@ -6,13 +6,14 @@
 
 use super::{is_our_resource, within_limit, CONSENTS_PER_USER};
 use crate::state::AppState;
+use app::client_ip::ClientIp;
 use app::error::AppError;
 use app::keys::spec::{KeySettings, RateLimit};
 use app::oauth::authorize_request::{AuthorizeQuery, AuthorizeRefusal};
 use app::oauth::db;
 use app::url_query::encode_value;
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::{rejection::FormRejection, Extension, State},
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
     Form,
@@ -48,6 +49,7 @@ fn consent_page(request: &AuthorizeQuery, error: Option<&AppError>) -> String {
 pub async fn decide(
     State(state): State<AppState>,
     session: Session,
+    Extension(ip): Extension<ClientIp>,
     headers: HeaderMap,
     form: Result<Form<ConsentForm>, FormRejection>,
 ) -> Response {
@@ -107,7 +109,7 @@ pub async fn decide(
         }
         Err(err) => return back(&err),
     };
-    match db::connect(&state.pool, user.account_id, user.user_id, &checked, &settings).await {
+    match db::connect(&state.pool, &user.actor(ip), &checked, &settings).await {
         Ok(code) => to_app(("code", &code)),
         Err(err) => back(&err),
     }

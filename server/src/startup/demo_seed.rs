@@ -9,6 +9,7 @@
 //! request rows of a "Demo agent" spend key (its secret was never kept), with their rollups, so the usage
 //! views and charts have about 60 days to show.
 
+use app::audit::Actor;
 use app::auth::{
     credentials::{Email, NewPassword},
     db as auth_db, password,
@@ -64,7 +65,7 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     .fetch_one(&mut *tx)
     .await?;
     let agent = KeySettings::parse("Demo agent", "", "", &[], false, "")?;
-    let key_id = keys_db::create(pool, user.account_id, user.user_id, &agent).await?.key.id;
+    let key_id = keys_db::create(pool, &Actor::server(user.account_id, user.user_id), &agent).await?.key.id;
     let prices = catalog_prices(pool).await?;
     for (n, event) in demo_history(&prices).into_iter().enumerate() {
         match event {

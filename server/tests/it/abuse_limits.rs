@@ -197,11 +197,17 @@ async fn retry_never_charges_a_card_that_was_not_saved_or_was_removed(pool: PgPo
     let me = account(&pool, "retry@example.test").await;
     let unsaved = deposit(&pool, &*processor, me, card(DECLINING, false)).await.unwrap();
     let saved = deposit(&pool, &*processor, me, card(DECLINING, true)).await.unwrap();
-    card_store::remove(&pool, me, saved.payment_method_id.unwrap()).await.unwrap();
+    card_store::remove(
+        &pool,
+        &crate::support::owner_actor(&pool, me).await,
+        saved.payment_method_id.unwrap(),
+    )
+    .await
+    .unwrap();
     let charges = count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await;
     for failed in [unsaved.id, saved.id] {
         assert_eq!(
-            add_funds::retry_as_new_draft(&pool, me, failed).await.unwrap_err(),
+            add_funds::retry_as_new_draft(&pool, me, failed, crate::support::PERSON, None).await.unwrap_err(),
             AppError::CardNotSaved
         );
     }
@@ -209,7 +215,8 @@ async fn retry_never_charges_a_card_that_was_not_saved_or_was_removed(pool: PgPo
     assert_eq!(count(&pool, "SELECT count(*) FROM payment_attempts WHERE status = 'draft'").await, 0);
     // A failed attempt on a card still kept is retried on it.
     let kept = deposit(&pool, &*processor, me, card("4000000000000010", true)).await.unwrap();
-    let retried = add_funds::retry_as_new_draft(&pool, me, kept.id).await.unwrap();
+    let retried =
+        add_funds::retry_as_new_draft(&pool, me, kept.id, crate::support::PERSON, None).await.unwrap();
     assert_eq!(retried.payment_method_id, kept.payment_method_id);
 }
 

@@ -210,7 +210,7 @@ async fn a_decline_is_kept_on_attempt_and_card_and_a_fixed_card_succeeds_and_cle
     card_store::update_card(
         &pool,
         &*processor,
-        me,
+        &crate::support::owner_actor(&pool, me).await,
         card,
         Expiry::parse("12/30").unwrap(),
         &PostalCode::parse("94107").unwrap(),
@@ -244,7 +244,7 @@ async fn a_saved_card_that_expired_is_declined_then_works_after_updating_its_exp
     card_store::update_card(
         &pool,
         &*processor,
-        me,
+        &crate::support::owner_actor(&pool, me).await,
         card,
         Expiry::parse("11/31").unwrap(),
         &PostalCode::parse("10001").unwrap(),
@@ -349,7 +349,7 @@ async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
     let update = card_store::update_card(
         &pool,
         &*processor,
-        mallory,
+        &crate::support::owner_actor(&pool, mallory).await,
         alices_card,
         Expiry::parse("01/31").unwrap(),
         &PostalCode::parse("99999").unwrap(),

@@ -3,7 +3,7 @@
 
 use crate::support::{balance_of, save_card, spawn_app, TestApp, VISA};
 use app::auth::{credentials::Email, db as auth_db};
-use app::keys::db::{self as keys_db, StatusChange};
+use app::keys::db::StatusChange;
 use app::keys::spec::KeySettings;
 use app::ledger::{self, EntryKind, Posting};
 use reqwest::StatusCode;
@@ -178,7 +178,9 @@ async fn keys_limits_and_allowances_are_enforced_with_clear_errors(pool: PgPool)
         assert!(body["error"].as_str().is_some_and(|m| !m.is_empty()));
     }
     // Paused, revoked, unknown and missing keys: 401, with a message saying which.
-    keys_db::change_status(&app.pool, limited.account, limited.key_id, StatusChange::Pause).await.unwrap();
+    crate::support::change_key(&app.pool, limited.account, limited.key_id, StatusChange::Pause)
+        .await
+        .unwrap();
     let (status, body) = api(&app, "GET", "/v1/balance", &limited.secret, None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["error"].as_str().unwrap().contains("paused"));
@@ -192,12 +194,14 @@ async fn keys_limits_and_allowances_are_enforced_with_clear_errors(pool: PgPool)
     assert_eq!((status, body["code"].clone()), (StatusCode::UNAUTHORIZED, json!(401)));
     assert!(body["error"].as_str().unwrap().contains("paused"));
     assert_eq!(recorded(app.pool.clone()).await, before);
-    keys_db::change_status(&app.pool, limited.account, limited.key_id, StatusChange::Revoke).await.unwrap();
+    crate::support::change_key(&app.pool, limited.account, limited.key_id, StatusChange::Revoke)
+        .await
+        .unwrap();
     let (status, body) = api(&app, "POST", "/v1/requests", &limited.secret, exa(), None).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::UNAUTHORIZED, json!(401)));
     assert!(body["error"].as_str().unwrap().contains("revoked"));
     assert_eq!(
-        keys_db::change_status(&app.pool, limited.account, limited.key_id, StatusChange::Resume).await,
+        crate::support::change_key(&app.pool, limited.account, limited.key_id, StatusChange::Resume).await,
         Err(app::error::AppError::SpendKeyRevoked)
     );
     for secret in
@@ -218,7 +222,7 @@ async fn balance_wallet_and_low_balance_signal(pool: PgPool) {
     assert_eq!((status, body), (StatusCode::OK, json!({"balance": "47.50", "low_balance": false})));
     app::wallet::db::set_low_balance_threshold(
         &app.pool,
-        a.account,
+        &crate::support::owner_actor(&app.pool, a.account).await,
         Some(app::money::Usd::new(Decimal::from(50))),
     )
     .await
@@ -528,7 +532,7 @@ async fn the_openapi_document_is_the_handlers_own_types(pool: PgPool) {
             .unwrap_or_default()
     };
     assert_eq!(params("/v1/requests", "get"), ["limit", "cursor"]);
-    assert_eq!(params("/v1/usage", "get"), ["start", "end", "tz"]);
+    assert_eq!(params("/v1/usage", "get"), ["start", "end", "tz", "member"]);
     let body = |path: &str| {
         doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"].clone()
     };

@@ -57,7 +57,10 @@ async fn after_a_database_restart_under_load_no_call_fails_twice_or_is_charged_t
     crate::support::deposit(&pool, account, 100).await;
     let form = KeyForm { name: "agent".into(), ..KeyForm::default() };
     let secret =
-        keys_db::create(&pool, account, owner.user_id, &form.settings().unwrap()).await.unwrap().secret;
+        keys_db::create(&pool, &crate::support::owner_actor(&pool, account).await, &form.settings().unwrap())
+            .await
+            .unwrap()
+            .secret;
     pool.close().await;
 
     // Agents call without pause, each call retried with its own key until it is answered 201. Mid-way,

@@ -5,7 +5,7 @@
 
 use crate::support::{balance_of, save_card, spawn_app, TestApp, ADDRESS_CHECKED, VISA};
 use app::auth::{credentials::Email, db as auth_db};
-use app::keys::db::{self as keys_db, StatusChange};
+use app::keys::db::StatusChange;
 use app::keys::spec::KeySettings;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -84,7 +84,7 @@ async fn without_a_usable_credential_mcp_answers_401_with_the_resource_metadata_
     let app = spawn_app(pool).await;
     let chat = connection(&app, "a@example.test", true).await;
     let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
-    keys_db::change_status(&app.pool, chat.account, chat.key_id, StatusChange::Revoke).await.unwrap();
+    crate::support::change_key(&app.pool, chat.account, chat.key_id, StatusChange::Revoke).await.unwrap();
     for secret in [None, Some("tg_sk_not-a-key"), Some("Basic abc"), Some(chat.secret.as_str())] {
         let Answer { status, headers, body } = rpc(&app.base, secret, list.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{secret:?}");

@@ -5,7 +5,7 @@ use app::auth::{credentials::Email, db as auth_db};
 use app::catalog::db as catalog;
 use app::catalog::pricing::Usage;
 use app::error::AppError;
-use app::keys::db::{self as keys_db, StatusChange};
+use app::keys::db::StatusChange;
 use app::keys::spec::KeySettings;
 use app::ledger::{self, EntryKind, Posting};
 use app::metering::call::CallStatus;
@@ -229,7 +229,7 @@ async fn a_revoked_key_is_refused_even_for_calls_already_past_authentication(poo
     let account = account_with_balance(&pool, "revoked@example.test", "10").await;
     let key_id = key(&pool, account, "", "").await;
     let exa = call(&pool, account, key_id, "exa", "search", (0, 0)).await;
-    keys_db::change_status(&pool, account, key_id, StatusChange::Revoke).await.unwrap();
+    crate::support::change_key(&pool, account, key_id, StatusChange::Revoke).await.unwrap();
     assert_eq!(Meter::new(pool.clone()).charge(exa).await, Err(AppError::SpendKeyRevoked));
     assert_eq!(scalar(&pool, "SELECT balance FROM wallets WHERE account_id = $1", account).await, d("10"));
 }
@@ -253,7 +253,7 @@ async fn one_idempotency_key_is_one_call_however_often_and_concurrently_it_is_se
     other.idempotency_key = Some("call-1".into());
     assert_eq!(meter.charge(other).await, Err(AppError::IdempotencyKeyReused));
     // Once the key is revoked, not even a replay answers.
-    keys_db::change_status(&pool, account, key_id, StatusChange::Revoke).await.unwrap();
+    crate::support::change_key(&pool, account, key_id, StatusChange::Revoke).await.unwrap();
     assert_eq!(meter.charge(exa).await, Err(AppError::SpendKeyRevoked));
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE account_id = $1")
         .bind(account)
@@ -301,9 +301,9 @@ async fn daily_usage_is_exact_in_half_and_quarter_hour_timezones(pool: PgPool) {
             let s = daily_summary(
                 &pool,
                 account,
-                day("2026-11-01"),
-                day("2026-11-03"),
+                (day("2026-11-01"), day("2026-11-03")),
                 parse_timezone(tz).unwrap(),
+                None,
             )
             .await
             .unwrap();
@@ -322,9 +322,9 @@ async fn daily_usage_is_exact_in_half_and_quarter_hour_timezones(pool: PgPool) {
     assert!(daily_summary(
         &pool,
         account,
-        day("2026-11-03"),
-        day("2026-11-01"),
-        parse_timezone("UTC").unwrap()
+        (day("2026-11-03"), day("2026-11-01")),
+        parse_timezone("UTC").unwrap(),
+        None,
     )
     .await
     .is_err());

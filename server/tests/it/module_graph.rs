@@ -15,7 +15,7 @@ use syn::visit::Visit;
 const APP_LAYERS: &[&[&str]] = &[
     &["money", "utc", "url_query", "random", "client_ip", "pg_liveness", "page_policy"],
     &["error"],
-    &["catalog", "ledger", "ui", "throttle"],
+    &["catalog", "ledger", "ui", "throttle", "audit"],
     &["payments"],
     &["server_fn_context"],
     &["auth"],
@@ -25,7 +25,7 @@ const APP_LAYERS: &[&[&str]] = &[
     &["charts"],
     &["usage"],
     &["oauth"],
-    &["wallet", "checkout"],
+    &["wallet", "checkout", "audit_log"],
     &["layout"],
     &["routes"],
     &["shell"],
@@ -47,7 +47,7 @@ const SERVER_LAYERS: &[&[&str]] = &[
     ],
     &["state", "startup"],
     &["shown_once"],
-    &["api", "key_form", "usage_export"],
+    &["api", "key_form", "usage_export", "audit_export"],
     &["invite_form", "mcp", "oauth"],
     &["router"],
 ];

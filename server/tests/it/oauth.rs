@@ -326,7 +326,7 @@ async fn pause_and_revoke_on_the_keys_page_end_the_connection_at_once(pool: PgPo
     let access = tokens["access_token"].as_str().unwrap();
     let account = account_id(&app).await;
     let key = keys_db::list(&app.pool, account).await.unwrap().remove(0).id;
-    keys_db::change_status(&app.pool, account, key, StatusChange::Pause).await.unwrap();
+    crate::support::change_key(&app.pool, account, key, StatusChange::Pause).await.unwrap();
     // Paused is 403 with no OAuth challenge: not a reason for the app to connect again.
     let paused = reqwest::Client::new()
         .post(app.url("/mcp"))
@@ -338,9 +338,9 @@ async fn pause_and_revoke_on_the_keys_page_end_the_connection_at_once(pool: PgPo
         .unwrap();
     assert_eq!(paused.status(), StatusCode::FORBIDDEN);
     assert!(paused.headers().get(header::WWW_AUTHENTICATE).is_none());
-    keys_db::change_status(&app.pool, account, key, StatusChange::Resume).await.unwrap();
+    crate::support::change_key(&app.pool, account, key, StatusChange::Resume).await.unwrap();
     assert_eq!(balance_with(&app, access).await.0, StatusCode::OK);
-    keys_db::change_status(&app.pool, account, key, StatusChange::Revoke).await.unwrap();
+    crate::support::change_key(&app.pool, account, key, StatusChange::Revoke).await.unwrap();
     assert_eq!(balance_with(&app, access).await.0, StatusCode::UNAUTHORIZED);
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     let (_, body) = token(
@@ -366,11 +366,38 @@ async fn the_app_disconnects_by_revoking_its_refresh_token(pool: PgPool) {
         balance_with(&app, tokens["access_token"].as_str().unwrap()).await.0,
         StatusCode::UNAUTHORIZED
     );
-    let keys = keys_db::list(&app.pool, account_id(&app).await).await.unwrap();
+    let account = account_id(&app).await;
+    let keys = keys_db::list(&app.pool, account).await.unwrap();
     assert_eq!(
         keys[0].status,
         app::keys::spec::KeyStatus::Revoked,
         "the Keys page shows the connection ended"
+    );
+    // The audit log: the person connected it on the consent page; the app itself ended it.
+    let log: Vec<(String, String, String, Option<Uuid>)> = sqlx::query_as(
+        "SELECT action, channel, detail, actor_key_id FROM audit_events WHERE account_id = $1 ORDER BY id",
+    )
+    .bind(account)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let app_name = keys[0].name.clone();
+    assert_eq!(
+        log,
+        vec![
+            (
+                "connection_created".into(),
+                "dashboard".into(),
+                format!("Chat connection \"{app_name}\""),
+                None
+            ),
+            (
+                "connection_revoked".into(),
+                "chat".into(),
+                format!("Chat connection \"{app_name}\""),
+                Some(keys[0].id)
+            ),
+        ]
     );
 }
 

@@ -123,6 +123,26 @@ async fn an_unchanged_wallet_page_is_kept_and_every_change_renders_it_again(pool
     assert_eq!(status, StatusCode::OK);
     assert!(wallet_page(&app).await.contains("Asia/Kathmandu"), "the chart's days follow the new timezone");
 
+    // The header's "Account" list follows the person's teams while the page stays on the personal account:
+    // a team made (from the API, so the session stays here), renamed, or left shows at once.
+    let team = app::auth::db::insert_account(
+        &mut pool.acquire().await.unwrap(),
+        "Night Shift",
+        app::auth::db::AccountKind::Team,
+        crate::support::owner_of(&pool, account).await,
+    )
+    .await
+    .unwrap();
+    assert!(wallet_page(&app).await.contains(">Night Shift</option>"), "a new team is in the list");
+    sqlx::query("UPDATE accounts SET name = 'Day Shift' WHERE id = $1")
+        .bind(team)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(wallet_page(&app).await.contains(">Day Shift</option>"), "a renamed team is too");
+    sqlx::query("DELETE FROM memberships WHERE account_id = $1").bind(team).execute(&pool).await.unwrap();
+    assert!(!wallet_page(&app).await.contains("Day Shift"), "a team left is gone");
+
     // Another user never gets this page.
     let other = spawn_app(pool.clone()).await;
     other.sign_up("other@example.test", "correct-horse-2").await;

@@ -279,11 +279,32 @@ pub async fn owner_of(pool: &PgPool, account_id: Uuid) -> Uuid {
         .expect("the account has an owner")
 }
 
+/// The owner of `account_id` acting on a dashboard page from 127.0.0.1, as the audit log records them.
+pub async fn owner_actor(pool: &PgPool, account_id: Uuid) -> app::audit::Actor {
+    app::audit::Actor {
+        account_id,
+        user_id: Some(owner_of(pool, account_id).await),
+        key_id: None,
+        channel: app::audit::Channel::Dashboard,
+        ip: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+    }
+}
+
+/// The owner of `account_id` pausing, resuming or revoking one of its keys on the Keys page.
+pub async fn change_key(
+    pool: &PgPool,
+    account_id: Uuid,
+    key_id: Uuid,
+    change: app::keys::db::StatusChange,
+) -> Result<(), app::error::AppError> {
+    app::keys::db::change_status(pool, &owner_actor(pool, account_id).await, key_id, change).await
+}
+
 /// A spend key made by the owner of `account_id`, as the Keys page makes one.
 pub async fn owner_key(
     pool: &PgPool,
     account_id: Uuid,
     settings: &app::keys::spec::KeySettings,
 ) -> Result<app::keys::spec::CreatedKey, app::error::AppError> {
-    app::keys::db::create(pool, account_id, owner_of(pool, account_id).await, settings).await
+    app::keys::db::create(pool, &owner_actor(pool, account_id).await, settings).await
 }

@@ -284,6 +284,17 @@ async fn members_cant_fund_on_any_channel_until_an_admin_enables_it_and_nothing_
     // Turned off again (the checkbox absent), the Member is refused again.
     assert_eq!(owner.call("/api/team/settings", &[]).await.0, StatusCode::OK);
     assert_eq!(api_fund(&app, &secret, "25.00", "member-3").await.0, StatusCode::FORBIDDEN);
+    // The audit log names each paid top-up's channel and the Member behind the agent's ones.
+    let funded: Vec<_> =
+        audit_of(&app, team).await.into_iter().filter(|(action, ..)| action == "funds_added").collect();
+    let member_email = Some("member@example.com".to_string());
+    let channels: Vec<_> =
+        funded.iter().map(|(_, channel, who, _)| (channel.as_str(), who.clone())).collect();
+    assert_eq!(
+        channels,
+        vec![("dashboard", None), ("api", member_email.clone()), ("chat", member_email)],
+        "the first card was saved by a test helper, as nobody"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -506,4 +517,340 @@ async fn a_member_budget_is_exact_under_64_concurrent_calls_and_binds_only_that_
         .unwrap();
     assert_eq!(paid_call(app.base.clone(), secret.clone(), 2004).await.0, StatusCode::CREATED);
     assert_eq!(paid_call(app.base.clone(), secret, 2005).await.0, StatusCode::CREATED);
+}
+
+/// The account's audit log as stored, oldest first: (action, channel, who's email, address).
+async fn audit_of(app: &TestApp, account: Uuid) -> Vec<(String, String, Option<String>, Option<String>)> {
+    sqlx::query_as(
+        "SELECT e.action, e.channel, u.email, host(e.ip) FROM audit_events e
+           LEFT JOIN users u ON u.id = e.actor_user_id
+          WHERE e.account_id = $1 ORDER BY e.id",
+    )
+    .bind(account)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_audit_log_records_each_action_once_with_who_and_where_and_nothing_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    let member_id = member.user_id.to_string();
+    let new_card = crate::support::NEW_CARD_FORM;
+    // Refused actions first: none of them leaves a row.
+    let before = audit_of(&app, team).await.len();
+    assert_eq!(member.call("/api/wallet/add-funds", &new_card).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.call("/api/team/settings", &[("members_can_fund", "on")]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let budget = [("user_id", member_id.as_str()), ("monthly_budget", "-5")];
+    assert_eq!(owner.call("/api/team/budget", &budget).await.0, StatusCode::BAD_REQUEST);
+    let (status, _) =
+        owner.call("/api/team/role", &[("user_id", &owner.user_id.to_string()), ("role", "member")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the last Owner stays");
+    assert_eq!(audit_of(&app, team).await.len(), before, "refused actions leave no row");
+
+    // Then one of each, by the Owner and the Member.
+    let (status, draft) = owner.call("/api/wallet/add-funds", &new_card).await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    let attempt_id = draft["id"].as_str().unwrap();
+    assert_eq!(owner.call("/api/wallet/confirm", &[("attempt_id", attempt_id)]).await.0, StatusCode::OK);
+    // Confirming again charges and logs nothing more.
+    assert_eq!(owner.call("/api/wallet/confirm", &[("attempt_id", attempt_id)]).await.0, StatusCode::OK);
+    assert_eq!(owner.call("/api/team/settings", &[("members_can_fund", "on")]).await.0, StatusCode::OK);
+    // Saving an unchanged setting is not a change.
+    assert_eq!(owner.call("/api/team/settings", &[("members_can_fund", "on")]).await.0, StatusCode::OK);
+    let secret = member.key(true).await;
+    let key_id: Uuid = sqlx::query_scalar("SELECT id FROM spend_keys WHERE account_id = $1")
+        .bind(team)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let key = key_id.to_string();
+    assert_eq!(
+        member.call("/api/keys/change", &[("key_id", &key), ("change", "pause")]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        member.call("/api/keys/change", &[("key_id", &key), ("change", "resume")]).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = api_fund(&app, &secret, "12.50", "audit-1").await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("completed")), "{body}");
+    let card: Uuid = sqlx::query_scalar("SELECT id FROM payment_methods WHERE account_id = $1")
+        .bind(team)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let card = card.to_string();
+    let update =
+        [("payment_method_id", card.as_str()), ("new_expiry", "11/31"), ("new_postal_code", "10002")];
+    assert_eq!(owner.call("/api/wallet/card/update", &update).await.0, StatusCode::OK);
+    assert_eq!(
+        owner.call("/api/wallet/card/default", &[("payment_method_id", &card)]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        owner.call("/api/team/role", &[("user_id", &member_id), ("role", "admin")]).await.0,
+        StatusCode::OK
+    );
+    let budget = [("user_id", member_id.as_str()), ("monthly_budget", "40")];
+    assert_eq!(owner.call("/api/team/budget", &budget).await.0, StatusCode::OK);
+    assert_eq!(owner.call("/api/usage/timezone", &[("timezone", "Europe/Berlin")]).await.0, StatusCode::OK);
+    assert_eq!(owner.call("/api/wallet/low-balance-alert", &[("threshold", "5")]).await.0, StatusCode::OK);
+    assert_eq!(
+        owner.call("/api/wallet/card/remove", &[("payment_method_id", &card)]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        member.call("/api/keys/change", &[("key_id", &key), ("change", "revoke")]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(owner.call("/api/team/remove", &[("user_id", &member_id)]).await.0, StatusCode::OK);
+
+    let owner_email = Some("owner@example.com".to_string());
+    let member_email = Some("member@example.com".to_string());
+    let here = Some("127.0.0.1".to_string());
+    let row = |action: &str, channel: &str, who: &Option<String>, ip: &Option<String>| {
+        (action.to_string(), channel.to_string(), who.clone(), ip.clone())
+    };
+    let expected = vec![
+        row("team_created", "dashboard", &owner_email, &here),
+        row("member_invited", "dashboard", &owner_email, &here),
+        row("member_joined", "dashboard", &member_email, &here),
+        row("card_added", "dashboard", &owner_email, &here),
+        row("funds_added", "dashboard", &owner_email, &here),
+        row("setting_changed", "dashboard", &owner_email, &here),
+        row("key_created", "dashboard", &member_email, &here),
+        row("key_paused", "dashboard", &member_email, &here),
+        row("key_resumed", "dashboard", &member_email, &here),
+        row("funds_added", "api", &member_email, &here),
+        row("card_updated", "dashboard", &owner_email, &here),
+        row("card_made_default", "dashboard", &owner_email, &here),
+        row("role_changed", "dashboard", &owner_email, &here),
+        row("budget_changed", "dashboard", &owner_email, &here),
+        row("setting_changed", "dashboard", &owner_email, &here),
+        row("setting_changed", "dashboard", &owner_email, &here),
+        row("card_removed", "dashboard", &owner_email, &here),
+        row("key_revoked", "dashboard", &member_email, &here),
+        row("member_removed", "dashboard", &owner_email, &here),
+    ];
+    assert_eq!(audit_of(&app, team).await, expected);
+
+    // The page says it in words, newest first, to every member; the CSV holds the same rows.
+    let (status, page) = owner.call("/api/audit/page", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), expected.len());
+    assert_eq!(rows[0]["action"], json!("member_removed"));
+    assert_eq!(rows[0]["detail"], json!("member@example.com"));
+    assert_eq!(rows[9]["detail"], json!("$12.50 with Visa •••• 4242"), "{}", rows[9]);
+    assert_eq!(rows[9]["who"], json!("member@example.com, key \"agent\""));
+    assert_eq!(rows[6]["detail"], json!("member@example.com: Member → Admin"));
+    let html = owner.page("/dashboard/audit").await;
+    assert!(
+        html.contains("<h1>Audit log</h1>") && html.contains("Funds added") && html.contains("Role changed")
+    );
+    let csv = owner.browser.get("/dashboard/audit/export.csv").await.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "id,time,who,action,detail,channel,ip");
+    assert_eq!(lines.len(), expected.len() + 1);
+    assert!(lines[1].contains(",member_removed,\"member@example.com\",dashboard,127.0.0.1"), "{}", lines[1]);
+
+    // A password change is the person's own: it is logged on their personal account, not the team's.
+    let fields = [("current_password", "a long password 1"), ("new_password", "another long password 2")];
+    assert_eq!(owner.call("/api/settings/password", &fields).await.0, StatusCode::OK);
+    let personal: Uuid = sqlx::query_scalar(
+        "SELECT a.id FROM accounts a JOIN memberships m ON m.account_id = a.id
+          WHERE m.user_id = $1 AND a.kind = 'personal'",
+    )
+    .bind(owner.user_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit_of(&app, personal).await,
+        vec![row("password_changed", "dashboard", &owner_email, &here)]
+    );
+    assert_eq!(audit_of(&app, team).await.len(), expected.len());
+
+    // Nobody rewrites it, not even with the database's own tools.
+    for sql in ["UPDATE audit_events SET detail = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events"] {
+        let err = sqlx::query(sql).execute(&app.pool).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_audit_log_is_paged_and_shows_only_the_acting_account(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    for i in 0..60 {
+        let on = if i % 2 == 0 { &[("members_can_fund", "on")][..] } else { &[][..] };
+        assert_eq!(owner.call("/api/team/settings", on).await.0, StatusCode::OK);
+    }
+    let total = audit_of(&app, team).await.len();
+    assert_eq!(total, 63, "team created, invited, joined, and 60 changes");
+    let (_, first) = member.call("/api/audit/page", &[]).await;
+    assert_eq!(first["rows"].as_array().unwrap().len(), 50);
+    let older = first["older_than"].as_i64().unwrap().to_string();
+    let (_, second) = member.call("/api/audit/page", &[("before", &older)]).await;
+    assert_eq!(second["rows"].as_array().unwrap().len(), 13);
+    assert_eq!(second["older_than"], Value::Null);
+    assert_eq!(second["rows"][12]["action"], json!("team_created"));
+    let html = member.page(&format!("/dashboard/audit?before={older}")).await;
+    assert!(html.contains(r#"href="/dashboard/audit">Newest</a>"#), "a later page links back to the newest");
+
+    // A stranger, or the member acting for their own account, sees none of the team's rows.
+    let stranger = Person::sign_up(&app, "stranger@example.com").await;
+    let (_, theirs) = stranger.call("/api/audit/page", &[]).await;
+    assert_eq!(theirs["rows"], json!([]));
+    let csv = stranger.browser.get("/dashboard/audit/export.csv").await.text().await.unwrap();
+    assert_eq!(csv, "id,time,who,action,detail,channel,ip\n");
+    // Signed out: the log is behind the login like every dashboard page.
+    let anonymous = TestApp { base: app.base.clone(), pool: app.pool.clone(), client: browser_like_client() };
+    let res = anonymous.get("/dashboard/audit/export.csv").await;
+    assert!(location(&res).starts_with("/login"), "{}", location(&res));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn usage_can_be_shown_for_one_member_on_the_page_the_api_and_the_csv(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    crate::support::deposit(&app.pool, team, 100).await;
+    let (owners_key, members_key) = (owner.key(false).await, member.key(false).await);
+    // A search costs $0.005: the Owner's key makes 3 calls, the Member's 5.
+    for n in 0..3 {
+        assert_eq!(paid_call(app.base.clone(), owners_key.clone(), n).await.0, StatusCode::CREATED);
+    }
+    for n in 10..15 {
+        assert_eq!(paid_call(app.base.clone(), members_key.clone(), n).await.0, StatusCode::CREATED);
+    }
+    let usage = |query: String| {
+        let (url, key) = (app.url(&format!("/v1/usage{query}")), owners_key.clone());
+        async move {
+            let res = reqwest::Client::new().get(url).bearer_auth(key).send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, all) = usage(String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!((all["totals"]["requests"].clone(), all["totals"]["cost"].clone()), (json!(8), json!("0.04")));
+    // By email (any case) or by user id, from any key of the account.
+    for who in ["member@example.com", "MEMBER@example.com", &member.user_id.to_string()] {
+        let (status, mine) = usage(format!("?member={}", who.replace('@', "%40"))).await;
+        assert_eq!(status, StatusCode::OK, "{who}: {mine}");
+        assert_eq!(
+            (mine["totals"]["requests"].clone(), mine["totals"]["cost"].clone()),
+            (json!(5), json!("0.025"))
+        );
+    }
+    // Someone who never belonged to the account names nobody; nor does gibberish.
+    let _stranger = Person::sign_up(&app, "stranger@example.com").await;
+    for who in ["stranger@example.com", "nobody", "%00"] {
+        let (status, body) = usage(format!("?member={who}")).await;
+        assert_eq!(
+            (status, body["error"].clone()),
+            (StatusCode::BAD_REQUEST, json!("Choose a member of this account from the list")),
+            "{who}"
+        );
+    }
+
+    // The page: a "Member" select on a team, and the summary and the calls of that member only.
+    let html = owner.page("/dashboard/usage").await;
+    assert!(html.contains(r#"<label for="usage-member">Member</label>"#));
+    assert!(html.contains(">member@example.com</option>") && html.contains(">owner@example.com</option>"));
+    let (status, view) = owner.call("/api/usage/view", &[("member", &member.user_id.to_string())]).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["summary"]["totals"]["requests"], json!(5));
+    assert_eq!(view["requests"]["data"].as_array().unwrap().len(), 5);
+    let (_, answer) = owner.call("/api/usage/view", &[("member", "stranger@example.com")]).await;
+    assert_eq!(answer, json!("member_unknown"));
+    // The CSV of that member: their 5 calls and their total.
+    let csv = owner
+        .browser
+        .get(&format!("/dashboard/usage/export.csv?member={}", member.user_id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().filter(|l| l.starts_with("request,")).count(), 5, "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("total,") && l.ends_with(",5,,,,0.025")), "{csv}");
+    // A removed member's past usage stays, and can still be shown.
+    assert_eq!(
+        owner.call("/api/team/remove", &[("user_id", &member.user_id.to_string())]).await.0,
+        StatusCode::OK
+    );
+    let (_, mine) = usage("?member=member%40example.com".to_string()).await;
+    assert_eq!(mine["totals"]["requests"], json!(5));
+    // A personal account has no "Member" select.
+    let personal = Person::sign_up(&app, "solo@example.com").await;
+    assert!(!personal.page("/dashboard/usage").await.contains("usage-member"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, admin, team) = team_with(&app, "admin").await;
+    let admins_key = admin.key(false).await;
+    let link = owner.invite("member").await;
+    // An Admin may not; the Owner must type the name; a wallet with money in it stays.
+    assert_eq!(
+        admin.call("/api/team/delete", &[("confirm_name", "Acme Research")]).await,
+        (StatusCode::FORBIDDEN, json!("not_permitted"))
+    );
+    assert_eq!(
+        owner.call("/api/team/delete", &[("confirm_name", "acme research")]).await,
+        (StatusCode::BAD_REQUEST, json!("delete_confirmation_invalid"))
+    );
+    crate::support::deposit(&app.pool, team, 10).await;
+    assert_eq!(
+        owner.call("/api/team/delete", &[("confirm_name", "Acme Research")]).await,
+        (StatusCode::CONFLICT, json!("team_has_balance"))
+    );
+    assert_eq!(
+        paid_call(app.base.clone(), admins_key.clone(), 1).await.0,
+        StatusCode::CREATED,
+        "still working"
+    );
+    assert_eq!(audit_of(&app, team).await.iter().filter(|(a, ..)| a == "team_deleted").count(), 0);
+
+    // Spent down to $0.00, it goes, on the plain form too.
+    let spent: rust_decimal::Decimal = balance_of(&app.pool, team).await;
+    sqlx::query("UPDATE wallets SET balance = 0 WHERE account_id = $1")
+        .bind(team)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(spent > rust_decimal::Decimal::ZERO);
+    let res = owner.form("/api/team/delete", "/dashboard/team", &[("confirm_name", "Acme Research")]).await;
+    assert_eq!(location(&res), "/dashboard/team?done=team_deleted");
+    assert!(owner.page("/dashboard/team?done=team_deleted").await.contains("Team deleted."));
+    // Both people are back on their personal accounts, and the team is in nobody's "Account" list.
+    assert_ne!(owner.acting_for().await, team);
+    assert_ne!(admin.acting_for().await, team);
+    assert!(!admin.page("/dashboard/wallet").await.contains("Acme Research"));
+    let (status, _) = admin.call("/api/team/switch", &[("account_id", &team.to_string())]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Its keys stop, its invite link is revoked, and the log records who deleted it.
+    assert_eq!(paid_call(app.base.clone(), admins_key, 2).await.0, StatusCode::UNAUTHORIZED);
+    let (_, answer) = Person::sign_up(&app, "late@example.com").await.accept(&link).await;
+    assert_eq!(answer, json!("invite_revoked"));
+    let last = audit_of(&app, team).await.pop().unwrap();
+    assert_eq!(
+        last,
+        (
+            "team_deleted".into(),
+            "dashboard".into(),
+            Some("owner@example.com".into()),
+            Some("127.0.0.1".into())
+        )
+    );
+    // Deleting it again finds nothing.
+    assert_eq!(
+        owner.call("/api/team/delete", &[("confirm_name", "Acme Research")]).await.1,
+        json!("not_found")
+    );
 }

@@ -133,7 +133,13 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
         // Past calls at random times over 40 days (the history path), in time order…
         record_random_past_calls(&pool, &mut rng, (account, key), 60, 40).await;
         // The account moves to another timezone (its daily rows are rebuilt)…
-        usage_db::set_account_timezone(&pool, account, ZONES[seed as usize % 4]).await.unwrap();
+        usage_db::set_account_timezone(
+            &pool,
+            &crate::support::owner_actor(&pool, account).await,
+            ZONES[seed as usize % 4],
+        )
+        .await
+        .unwrap();
         // …then live calls from concurrent clients until some are refused (the group-committed path).
         let meter = Meter::new(pool.clone());
         let mut clients = Vec::new();
@@ -172,21 +178,37 @@ async fn daily_and_fifteen_minute_rollups_give_the_same_summary(pool: PgPool) {
     let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
     let (account, key) = funded_account(&pool, "days@example.test", 50).await;
     record_random_past_calls(&pool, &mut rng, (account, key), 300, 60).await;
-    let until = Utc::now().date_naive() + Duration::days(1);
-    let since = until - Duration::days(62);
+    // The calls span the last 61 days in UTC; the range leaves a day either side so that every zone's local
+    // dates (New York's run up to a day behind UTC) hold all of them, whatever the time of day the test runs.
+    let until = Utc::now().date_naive() + Duration::days(2);
+    let since = until - Duration::days(65);
     for (i, tz) in ZONES.into_iter().enumerate() {
-        usage_db::set_account_timezone(&pool, account, tz).await.unwrap();
-        let from_daily = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+        usage_db::set_account_timezone(&pool, &crate::support::owner_actor(&pool, account).await, tz)
+            .await
+            .unwrap();
+        let from_daily = usage_db::daily_summary(&pool, account, (since, until), tz, None).await.unwrap();
         // Another account timezone: the same zone's summary now comes from the 15-minute buckets.
-        usage_db::set_account_timezone(&pool, account, ZONES[(i + 1) % 4]).await.unwrap();
-        let from_buckets = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+        usage_db::set_account_timezone(
+            &pool,
+            &crate::support::owner_actor(&pool, account).await,
+            ZONES[(i + 1) % 4],
+        )
+        .await
+        .unwrap();
+        let from_buckets = usage_db::daily_summary(&pool, account, (since, until), tz, None).await.unwrap();
         assert_eq!(from_daily, from_buckets, "{tz}");
+        // Filtered by member, the summary comes from the calls themselves: the owner made every key.
+        let owner = Some(crate::support::owner_of(&pool, account).await);
+        let from_calls = usage_db::daily_summary(&pool, account, (since, until), tz, owner).await.unwrap();
+        assert_eq!(from_daily, from_calls, "{tz}: by member");
         assert_eq!(from_daily.totals.requests, 300, "{tz}");
         assert_rollups_match_requests(&pool, account).await;
     }
     // And the account's own timezone really is read from the daily rows (a row changed by hand shows).
     let tz = ZONES[0];
-    usage_db::set_account_timezone(&pool, account, tz).await.unwrap();
+    usage_db::set_account_timezone(&pool, &crate::support::owner_actor(&pool, account).await, tz)
+        .await
+        .unwrap();
     sqlx::query(
         "UPDATE usage_daily SET requests = requests + 1
           WHERE ctid = (SELECT ctid FROM usage_daily WHERE account_id = $1 LIMIT 1)",
@@ -195,7 +217,7 @@ async fn daily_and_fifteen_minute_rollups_give_the_same_summary(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    let summary = usage_db::daily_summary(&pool, account, since, until, tz).await.unwrap();
+    let summary = usage_db::daily_summary(&pool, account, (since, until), tz, None).await.unwrap();
     assert_eq!(summary.totals.requests, 301);
 }
 
