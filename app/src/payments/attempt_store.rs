@@ -121,6 +121,8 @@ struct DraftToClaim {
     spend_key_id: Option<Uuid>,
     /// On a saved card that has worked (saved without a failure on it).
     card_proven: bool,
+    /// The status of the spend key that asked for it (`active`, `paused`, `revoked`), if one did.
+    key_status: Option<String>,
 }
 
 /// Phase 2's first step: the draft becomes `pending`. Only one caller gets `Some`; the others (a second
@@ -128,7 +130,9 @@ struct DraftToClaim {
 ///
 /// One transaction under the account's row lock (`FOR NO KEY UPDATE`: it doesn't hold up the metered
 /// path's inserts), so concurrent claims of one account are decided one after the other: the
-/// card-testing lock counts the claims before it, and a spend key's daily funding limit sums them.
+/// card-testing lock counts the claims before it, and a spend key's daily funding limit sums them. A team
+/// deleted meanwhile (its deletion holds the same row lock) or an agent's key stopped meanwhile charges
+/// nothing: the money would have nowhere to go, or the key no right to spend it.
 #[tracing::instrument(name = "payments::claim_draft", skip(pool))]
 pub async fn claim_draft(
     pool: &PgPool,
@@ -136,14 +140,19 @@ pub async fn claim_draft(
     attempt_id: Uuid,
 ) -> Result<Option<ClaimedDraft>, AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
+    let deleted: bool =
+        sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(account_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if deleted {
+        return Err(AppError::NotFound);
+    }
     let draft: Option<DraftToClaim> = sqlx::query_as(
         "SELECT a.amount, a.spend_key_id,
                 EXISTS (SELECT 1 FROM payment_methods p
-                         WHERE p.id = a.payment_method_id AND p.removed_at IS NULL AND NOT p.has_error) AS card_proven
+                         WHERE p.id = a.payment_method_id AND p.removed_at IS NULL AND NOT p.has_error) AS card_proven,
+                (SELECT k.status FROM spend_keys k WHERE k.id = a.spend_key_id) AS key_status
            FROM payment_attempts a
           WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'draft' FOR UPDATE OF a",
     )
@@ -152,6 +161,11 @@ pub async fn claim_draft(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(draft) = draft else { return Ok(None) };
+    match draft.key_status.as_deref() {
+        Some("paused") => return Err(AppError::SpendKeyPaused),
+        Some("revoked") => return Err(AppError::SpendKeyRevoked),
+        _ => {}
+    }
     card_testing::ensure_account_unlocked(&mut tx, account_id, draft.card_proven).await?;
     if let Some(spend_key_id) = draft.spend_key_id {
         funding_limit::ensure_within(&mut tx, spend_key_id, draft.amount).await?;

@@ -141,6 +141,9 @@ pub async fn update_card(
 pub async fn make_default(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let locked = lock_saved_card(&mut tx, actor.account_id, id).await?;
+    if locked.is_default {
+        return Ok(()); // already the default: nothing changes, nothing to log
+    }
     sqlx::query("UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default")
         .bind(actor.account_id)
         .execute(&mut *tx)
@@ -189,13 +192,18 @@ struct LockedCard {
     label: String,
 }
 
-/// Locks a saved card of this account for the rest of the transaction. Another account's card, or a
-/// removed one, is "not found".
+/// Locks a saved card of this account for the rest of the transaction — after the account's wallet, the
+/// lock every change of an account's cards and members takes first (one order, so no deadlock with "Delete
+/// team" or a top-up's settlement). Another account's card, or a removed one, is "not found".
 async fn lock_saved_card(
     conn: &mut PgConnection,
     account_id: Uuid,
     id: Uuid,
 ) -> Result<LockedCard, AppError> {
+    sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query_as(
         "SELECT is_default, brand || ' •••• ' || last4 AS label
            FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",

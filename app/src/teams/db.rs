@@ -379,14 +379,21 @@ pub async fn set_budget(
     let members = lock_members(&mut tx, actor.account_id).await?;
     let changed = find_member(&members, target)?;
     actor.require(if changed.role == Role::Owner { Action::ManageOwners } else { Action::ManageMembers })?;
-    sqlx::query("UPDATE memberships SET monthly_budget = $3 WHERE account_id = $1 AND user_id = $2")
-        .bind(actor.account_id)
-        .bind(target)
-        .bind(budget.map(|b| b.usd().amount()))
-        .execute(&mut *tx)
-        .await?;
-    let event = Event::BudgetChanged { email: &changed.email, budget: budget.map(|b| b.usd()) };
-    audit::record(&mut tx, &actor.actor(ip), event).await?;
+    let updated = sqlx::query(
+        "UPDATE memberships SET monthly_budget = $3
+          WHERE account_id = $1 AND user_id = $2 AND monthly_budget IS DISTINCT FROM $3",
+    )
+    .bind(actor.account_id)
+    .bind(target)
+    .bind(budget.map(|b| b.usd().amount()))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if updated {
+        let event = Event::BudgetChanged { email: &changed.email, budget: budget.map(|b| b.usd()) };
+        audit::record(&mut tx, &actor.actor(ip), event).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -445,10 +452,12 @@ pub async fn delete_team(
     actor.require(Action::ManageOwners)?;
     let account_id = actor.account_id;
     let mut tx = pool.begin().await?;
+    // The wallet (as a charge locks it), then the account row a top-up's claim locks: a claim waiting
+    // here finds the team deleted, and one that got in first is a pending attempt seen below.
     let (name, balance): (String, Decimal) = sqlx::query_as(
         "SELECT a.name, w.balance FROM accounts a JOIN wallets w ON w.account_id = a.id
           WHERE a.id = $1 AND a.kind = 'team' AND a.deleted_at IS NULL
-            FOR UPDATE OF w",
+            FOR UPDATE OF w FOR NO KEY UPDATE OF a",
     )
     .bind(account_id)
     .fetch_optional(&mut *tx)
@@ -457,7 +466,11 @@ pub async fn delete_team(
     if typed_name.trim() != name {
         return Err(AppError::DeleteConfirmationInvalid);
     }
-    lock_members(&mut tx, account_id).await?;
+    // Still an Owner, now that no role can change.
+    let members = lock_members(&mut tx, account_id).await?;
+    if find_member(&members, actor.user_id)?.role != Role::Owner {
+        return Err(AppError::NotPermitted);
+    }
     // Checkout links first: a page claiming one waits for this, then finds it expired.
     sqlx::query(
         "UPDATE checkout_sessions SET expires_at = now()

@@ -76,7 +76,7 @@ pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, A
     })
 }
 
-/// Sets (or with `None` clears) the low-balance alert threshold.
+/// Sets (or with `None` clears) the low-balance alert threshold (logged when it changes).
 #[tracing::instrument(name = "wallet::set_low_balance_threshold", skip(pool, actor))]
 pub async fn set_low_balance_threshold(
     pool: &PgPool,
@@ -84,13 +84,20 @@ pub async fn set_low_balance_threshold(
     threshold: Option<Usd>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE accounts SET low_balance_threshold = $2 WHERE id = $1")
-        .bind(actor.account_id)
-        .bind(threshold.map(Usd::amount))
-        .execute(&mut *tx)
-        .await?;
-    let value = threshold.map_or_else(|| "off".to_string(), |t| t.to_string());
-    audit::record(&mut tx, actor, Event::SettingChanged { setting: "Low-balance alert", value }).await?;
+    let changed = sqlx::query(
+        "UPDATE accounts SET low_balance_threshold = $2
+          WHERE id = $1 AND low_balance_threshold IS DISTINCT FROM $2",
+    )
+    .bind(actor.account_id)
+    .bind(threshold.map(Usd::amount))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if changed {
+        let value = threshold.map_or_else(|| "off".to_string(), |t| t.to_string());
+        audit::record(&mut tx, actor, Event::SettingChanged { setting: "Low-balance alert", value }).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

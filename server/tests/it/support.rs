@@ -78,11 +78,27 @@ pub async fn spawn_app_serving(pool: PgPool, settings: &[(&str, &str)], site_roo
     let addr = listener.local_addr().unwrap();
     let options =
         LeptosOptions::builder().output_name("tollgate").site_addr(addr).site_root(site_root).build();
-    let sessions = session_layer(&pool, &config).await.expect("sessions");
-    let processor = prepare_payments(&pool, &config).await.expect("processor");
-    let router = build_router(options, pool.clone(), processor, &config, sessions);
+    let app_pool = app_pool(&pool).await;
+    let sessions = session_layer(&app_pool, &config).await.expect("sessions");
+    let processor = prepare_payments(&app_pool, &config).await.expect("processor");
+    let router = build_router(options, app_pool, processor, &config, sessions);
     tokio::spawn(server::serve(listener, router, config.serve, std::future::pending()));
     TestApp { base: format!("http://{addr}"), pool, client: browser_like_client() }
+}
+
+/// The app's own pool on the test's database, set up as the server sets up its pool
+/// (`server/src/startup/database.rs`: no ping per checkout, a 5 s wait for a connection) rather than
+/// sqlx::test's (5 connections, borrowed from a pool shared by every test of the run, a 30 s wait). Under a
+/// loaded CI machine the shared one once left a page waiting its whole 30 s, which the request timeout
+/// answered with 503.
+async fn app_pool(test_pool: &PgPool) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .test_before_acquire(false)
+        .connect_with((*test_pool.connect_options()).clone())
+        .await
+        .expect("the app's pool connects to the test database")
 }
 
 pub fn browser_like_client() -> Client {
@@ -238,6 +254,17 @@ pub async fn deposit(pool: &PgPool, account_id: Uuid, dollars: i64) {
 pub const VISA: &str = "4242424242424242";
 pub const ADDRESS_CHECKED: &str = "4000000000000010";
 
+/// A new card with `number` (expiry 12/40, postal code 10001), as the Add Funds form sends it.
+pub fn new_card(number: &str) -> app::payments::new_card::NewCard {
+    use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+    app::payments::new_card::NewCard {
+        number: CardNumber::parse(number).unwrap(),
+        expiry: Expiry::parse("12/40").unwrap(),
+        cvc: Cvc::parse("123").unwrap(),
+        postal_code: PostalCode::parse("10001").unwrap(),
+    }
+}
+
 /// A first deposit of $10 with `number` (billing postal code 10001), saved as the default card — saved even
 /// when that first charge is declined, with the decline as its error.
 pub async fn save_card(
@@ -247,13 +274,7 @@ pub async fn save_card(
     account: Uuid,
 ) -> Uuid {
     use app::payments::add_funds::{self, CardChoice};
-    use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
-    let card = app::payments::new_card::NewCard {
-        number: CardNumber::parse(number).unwrap(),
-        expiry: Expiry::parse("12/40").unwrap(),
-        cvc: Cvc::parse("123").unwrap(),
-        postal_code: PostalCode::parse("10001").unwrap(),
-    };
+    let card = new_card(number);
     let amount = app::money::TopUpAmount::parse("10").unwrap();
     let draft = add_funds::start_draft(
         pool,

@@ -40,9 +40,12 @@ impl Person {
     }
 
     async fn page(&self, path: &str) -> String {
+        let asked = std::time::Instant::now();
         let res = self.browser.get(path).await;
-        assert_eq!(res.status(), StatusCode::OK, "{path}");
-        res.text().await.unwrap()
+        let status = res.status();
+        let html = res.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{path} after {:?}: {:.300}", asked.elapsed(), html);
+        html
     }
 
     /// The account this person's session acts for (the team page's `viewer`).
@@ -588,10 +591,29 @@ async fn the_audit_log_records_each_action_once_with_who_and_where_and_nothing_r
     let update =
         [("payment_method_id", card.as_str()), ("new_expiry", "11/31"), ("new_postal_code", "10002")];
     assert_eq!(owner.call("/api/wallet/card/update", &update).await.0, StatusCode::OK);
+    // "Make default" on the card that already is changes nothing and logs nothing; on a second card it does.
     assert_eq!(
         owner.call("/api/wallet/card/default", &[("payment_method_id", &card)]).await.0,
         StatusCode::OK
     );
+    let mastercard = [("card_number", "5555 5555 5555 4444"), ("amount", "10")];
+    let second: Vec<(&str, &str)> = new_card
+        .iter()
+        .map(|(k, v)| (*k, mastercard.iter().find(|(m, _)| m == k).map_or(*v, |(_, m)| *m)))
+        .collect();
+    let (status, draft) = owner.call("/api/wallet/add-funds", &second).await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    let attempt_id = draft["id"].as_str().unwrap();
+    assert_eq!(owner.call("/api/wallet/confirm", &[("attempt_id", attempt_id)]).await.0, StatusCode::OK);
+    let second_card: Uuid =
+        sqlx::query_scalar("SELECT id FROM payment_methods WHERE account_id = $1 AND last4 = '4444'")
+            .bind(team)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let make_default = [("payment_method_id", second_card.to_string())];
+    let make_default: Vec<(&str, &str)> = make_default.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(owner.call("/api/wallet/card/default", &make_default).await.0, StatusCode::OK);
     assert_eq!(
         owner.call("/api/team/role", &[("user_id", &member_id), ("role", "admin")]).await.0,
         StatusCode::OK
@@ -628,6 +650,8 @@ async fn the_audit_log_records_each_action_once_with_who_and_where_and_nothing_r
         row("key_resumed", "dashboard", &member_email, &here),
         row("funds_added", "api", &member_email, &here),
         row("card_updated", "dashboard", &owner_email, &here),
+        row("card_added", "dashboard", &owner_email, &here),
+        row("funds_added", "dashboard", &owner_email, &here),
         row("card_made_default", "dashboard", &owner_email, &here),
         row("role_changed", "dashboard", &owner_email, &here),
         row("budget_changed", "dashboard", &owner_email, &here),
@@ -646,9 +670,10 @@ async fn the_audit_log_records_each_action_once_with_who_and_where_and_nothing_r
     assert_eq!(rows.len(), expected.len());
     assert_eq!(rows[0]["action"], json!("member_removed"));
     assert_eq!(rows[0]["detail"], json!("member@example.com"));
-    assert_eq!(rows[9]["detail"], json!("$12.50 with Visa •••• 4242"), "{}", rows[9]);
-    assert_eq!(rows[9]["who"], json!("member@example.com, key \"agent\""));
+    assert_eq!(rows[11]["detail"], json!("$12.50 with Visa •••• 4242"), "{}", rows[11]);
+    assert_eq!(rows[11]["who"], json!("member@example.com, key \"agent\""));
     assert_eq!(rows[6]["detail"], json!("member@example.com: Member → Admin"));
+    assert_eq!(rows[7]["detail"], json!("Mastercard •••• 4444"));
     let html = owner.page("/dashboard/audit").await;
     assert!(
         html.contains("<h1>Audit log</h1>") && html.contains("Funds added") && html.contains("Role changed")
@@ -817,6 +842,31 @@ async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(p
     );
     assert_eq!(audit_of(&app, team).await.iter().filter(|(a, ..)| a == "team_deleted").count(), 0);
 
+    // A top-up started before the deletion and confirmed after it charges nothing.
+    let processor =
+        server::startup::payments::processor(&app.pool, &crate::support::test_config(&[])).await.unwrap();
+    let choice =
+        app::payments::add_funds::CardChoice::New { card: crate::support::new_card(VISA), save: true };
+    let amount = app::money::TopUpAmount::parse("20").unwrap();
+    let started = app::payments::add_funds::start_draft(
+        &app.pool,
+        &*processor,
+        team,
+        amount,
+        choice,
+        crate::support::PERSON,
+        Some(owner.user_id),
+    )
+    .await
+    .unwrap();
+    let charges = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sandbox_processor.charges")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let charged_before = charges(app.pool.clone()).await;
+
     // Spent down to $0.00, it goes, on the plain form too.
     let spent: rust_decimal::Decimal = balance_of(&app.pool, team).await;
     sqlx::query("UPDATE wallets SET balance = 0 WHERE account_id = $1")
@@ -848,6 +898,11 @@ async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(p
             Some("127.0.0.1".into())
         )
     );
+    let late =
+        app::payments::add_funds::confirm(&app.pool, &*processor, team, started.id, crate::support::PERSON);
+    assert_eq!(late.await.unwrap_err(), app::error::AppError::NotFound);
+    assert_eq!(charges(app.pool.clone()).await, charged_before, "nothing was charged");
+    assert_eq!(balance_of(&app.pool, team).await, rust_decimal::Decimal::ZERO);
     // Deleting it again finds nothing.
     assert_eq!(
         owner.call("/api/team/delete", &[("confirm_name", "Acme Research")]).await.1,
