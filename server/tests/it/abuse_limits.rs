@@ -121,11 +121,7 @@ async fn card_attempts_from_one_address_are_limited_across_accounts(pool: PgPool
     let (status, paid) = app.call_from(stranger, "/api/wallet/confirm", &[("attempt_id", &id)]).await;
     assert_eq!((status, paid["status"].as_str()), (StatusCode::OK, Some("succeeded")));
     // Account B, same address: Continue (3) passes, Confirm (4) is refused, nothing charged.
-    let b = crate::support::TestApp {
-        base: app.base.clone(),
-        pool: pool.clone(),
-        client: crate::support::browser_like_client(),
-    };
+    let b = crate::support::TestApp { client: crate::support::browser_like_client(), ..app.clone_handle() };
     b.sign_up("b@example.test", "correct-horse-2").await;
     let (_, draft) = b.call_from(stranger, "/api/wallet/add-funds", &NEW_CARD_FORM).await;
     let id = draft["id"].as_str().unwrap().to_string();

@@ -35,6 +35,22 @@ pub struct TestApp {
     pub pool: PgPool,
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
     pub client: Client,
+    /// The server's own pool, closed when the last handle to this app goes.
+    pub server_pool: std::sync::Arc<ServerPool>,
+}
+
+/// The pool of the app under test. When the test ends (the last `TestApp` handle to it is dropped) it is
+/// closed, so sqlx::test can drop the test's database at once: PostgreSQL waits up to 5 s for sessions still
+/// on a database before refusing to drop it.
+pub struct ServerPool(PgPool);
+
+impl Drop for ServerPool {
+    fn drop(&mut self) {
+        let pool = self.0.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { pool.close().await });
+        }
+    }
 }
 
 /// A person paying from 127.0.0.1, with a per-IP card-attempt limit no test reaches unless it means to.
@@ -81,9 +97,10 @@ pub async fn spawn_app_serving(pool: PgPool, settings: &[(&str, &str)], site_roo
     let app_pool = app_pool(&pool).await;
     let sessions = session_layer(&app_pool, &config).await.expect("sessions");
     let processor = prepare_payments(&app_pool, &config).await.expect("processor");
-    let router = build_router(options, app_pool, processor, &config, sessions);
+    let router = build_router(options, app_pool.clone(), processor, &config, sessions);
     tokio::spawn(server::serve(listener, router, config.serve, std::future::pending()));
-    TestApp { base: format!("http://{addr}"), pool, client: browser_like_client() }
+    let server_pool = std::sync::Arc::new(ServerPool(app_pool));
+    TestApp { base: format!("http://{addr}"), pool, client: browser_like_client(), server_pool }
 }
 
 /// The app's own pool on the test's database, set up as the server sets up its pool
@@ -106,6 +123,16 @@ pub fn browser_like_client() -> Client {
 }
 
 impl TestApp {
+    /// Another handle to the same app (another browser gets its own `client`).
+    pub fn clone_handle(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            pool: self.pool.clone(),
+            client: self.client.clone(),
+            server_pool: self.server_pool.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -17,8 +17,7 @@ struct Person {
 
 impl Person {
     async fn sign_up(app: &TestApp, email: &str) -> Person {
-        let browser =
-            TestApp { base: app.base.clone(), pool: app.pool.clone(), client: browser_like_client() };
+        let browser = TestApp { client: browser_like_client(), ..app.clone_handle() };
         let res = browser.sign_up(email, "a long password 1").await;
         assert_eq!(location(&res), "/dashboard/wallet", "signed up");
         let user_id = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
@@ -735,7 +734,7 @@ async fn the_audit_log_is_paged_and_shows_only_the_acting_account(pool: PgPool) 
     let csv = stranger.browser.get("/dashboard/audit/export.csv").await.text().await.unwrap();
     assert_eq!(csv, "id,time,who,action,detail,channel,ip\n");
     // Signed out: the log is behind the login like every dashboard page.
-    let anonymous = TestApp { base: app.base.clone(), pool: app.pool.clone(), client: browser_like_client() };
+    let anonymous = TestApp { client: browser_like_client(), ..app.clone_handle() };
     let res = anonymous.get("/dashboard/audit/export.csv").await;
     assert!(location(&res).starts_with("/login"), "{}", location(&res));
 }
