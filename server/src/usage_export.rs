@@ -74,10 +74,8 @@ async fn prepare(
 ) -> Result<(UsageSummary, chrono_tz::Tz, NaiveDate, NaiveDate, Option<Uuid>), AppError> {
     let tz = usage_db::parse_timezone(&usage_db::account_timezone(&state.pool, account_id).await?)?;
     let (since, until) = usage_db::selected_days(range.since.as_deref(), range.until.as_deref(), tz)?;
-    let member = match range.member.as_deref().filter(|m| !m.is_empty()) {
-        Some(who) => Some(usage_db::usage_member(&state.pool, account_id, who).await?),
-        None => None,
-    };
+    let who = range.member.as_deref().filter(|m| !m.is_empty());
+    let member = usage_db::usage_member(&state.pool, account_id, who).await?;
     let summary = usage_db::daily_summary(&state.pool, account_id, (since, until), tz, member).await?;
     Ok((summary, tz, since, until, member))
 }

@@ -1,6 +1,6 @@
 //! The user's password hash, read to check the current password and replaced by a new one.
 
-use crate::audit::{self, Actor, Channel, Event};
+use crate::audit::{self, Actor, Event};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use sqlx::PgPool;
@@ -36,14 +36,7 @@ pub async fn set_password_hash(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotSignedIn)?;
-    let actor = Actor {
-        account_id: personal,
-        user_id: Some(user_id),
-        key_id: None,
-        channel: Channel::Dashboard,
-        ip: Some(ip.ip()),
-    };
-    audit::record(&mut tx, &actor, Event::PasswordChanged).await?;
+    audit::record(&mut tx, &Actor::person(personal, user_id, ip), Event::PasswordChanged).await?;
     tx.commit().await?;
     Ok(())
 }

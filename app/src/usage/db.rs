@@ -203,38 +203,42 @@ pub struct UsageMember {
     pub email: String,
 }
 
+/// Who counts as a member for usage (`$1` the account): its members now, and anyone who made a key on it.
+const USAGE_PEOPLE: &str = "SELECT user_id FROM memberships WHERE account_id = $1
+                             UNION SELECT created_by FROM spend_keys WHERE account_id = $1";
+
 /// Everyone whose usage this account can show by member, by email.
 pub async fn usage_members(pool: &PgPool, account_id: Uuid) -> Result<Vec<UsageMember>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT u.id AS user_id, u.email FROM users u
-          WHERE u.id IN (SELECT user_id FROM memberships WHERE account_id = $1
-                         UNION SELECT created_by FROM spend_keys WHERE account_id = $1)
-          ORDER BY lower(u.email), u.id",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT u.id AS user_id, u.email FROM users u WHERE u.id IN ({USAGE_PEOPLE}) ORDER BY lower(u.email), u.id"
+    ))
     .bind(account_id)
     .fetch_all(pool)
     .await?)
 }
 
-/// The member `who` names — their user id or their email (any case) — among [`usage_members`].
-pub async fn usage_member(pool: &PgPool, account_id: Uuid, who: &str) -> Result<Uuid, AppError> {
-    let who = who.trim();
+/// The member `who` names — their user id or their email (any case) — among [`usage_members`]; `None`
+/// (no member asked for) names nobody, so the usage is everyone's.
+pub async fn usage_member(
+    pool: &PgPool,
+    account_id: Uuid,
+    who: Option<&str>,
+) -> Result<Option<Uuid>, AppError> {
+    let Some(who) = who.map(str::trim) else { return Ok(None) };
     if who.is_empty() || who.len() > 320 || who.chars().any(char::is_control) {
         return Err(AppError::MemberUnknown);
     }
     let by_id = Uuid::parse_str(who).ok();
-    sqlx::query_scalar(
+    let found: Option<Uuid> = sqlx::query_scalar(&format!(
         "SELECT u.id FROM users u
-          WHERE (u.id = $2 OR ($2::uuid IS NULL AND u.email = lower($3)))
-            AND u.id IN (SELECT user_id FROM memberships WHERE account_id = $1
-                         UNION SELECT created_by FROM spend_keys WHERE account_id = $1)",
-    )
+          WHERE (u.id = $2 OR ($2::uuid IS NULL AND u.email = lower($3))) AND u.id IN ({USAGE_PEOPLE})"
+    ))
     .bind(account_id)
     .bind(by_id)
     .bind(who)
     .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::MemberUnknown)
+    .await?;
+    found.ok_or(AppError::MemberUnknown).map(Some)
 }
 
 /// `start..=end` local days of `tz` as UTC instants `[from, to)`.

@@ -31,10 +31,7 @@ pub async fn get_usage(#[server(flatten)] query: UsageQuery) -> Result<UsageView
     let tz = db::parse_timezone(&timezone)?;
     let (since, until) = db::selected_days(since.as_deref(), until.as_deref(), tz)?;
     let some = |v: Option<String>| v.filter(|v| !v.is_empty());
-    let member = match some(member) {
-        Some(who) => Some(db::usage_member(&pool, user.account_id, &who).await?),
-        None => None,
-    };
+    let member = db::usage_member(&pool, user.account_id, some(member).as_deref()).await?;
     let summary = db::daily_summary(&pool, user.account_id, (since, until), tz, member).await?;
     let (from, to) = db::day_range(since, until, tz);
     // A name with a control character (PostgreSQL text can't hold NUL) names no service or model.

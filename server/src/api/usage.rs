@@ -40,9 +40,6 @@ pub async fn report(pool: &PgPool, account_id: Uuid, query: UsageQuery) -> Resul
     };
     let end = in_bounds(query.end)?.unwrap_or_else(|| usage_db::today_in(tz));
     let start = in_bounds(query.start)?.unwrap_or(end - Duration::days(6));
-    let member = match query.member.as_deref() {
-        Some(who) => Some(usage_db::usage_member(pool, account_id, who).await?),
-        None => None,
-    };
+    let member = usage_db::usage_member(pool, account_id, query.member.as_deref()).await?;
     Ok(usage_db::daily_summary(pool, account_id, (start, end), tz, member).await?.into())
 }

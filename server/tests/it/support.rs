@@ -329,13 +329,8 @@ pub async fn owner_of(pool: &PgPool, account_id: Uuid) -> Uuid {
 
 /// The owner of `account_id` acting on a dashboard page from 127.0.0.1, as the audit log records them.
 pub async fn owner_actor(pool: &PgPool, account_id: Uuid) -> app::audit::Actor {
-    app::audit::Actor {
-        account_id,
-        user_id: Some(owner_of(pool, account_id).await),
-        key_id: None,
-        channel: app::audit::Channel::Dashboard,
-        ip: Some(std::net::Ipv4Addr::LOCALHOST.into()),
-    }
+    let localhost = app::client_ip::ClientIp::new(std::net::Ipv4Addr::LOCALHOST.into());
+    app::audit::Actor::person(account_id, owner_of(pool, account_id).await, localhost)
 }
 
 /// The owner of `account_id` pausing, resuming or revoking one of its keys on the Keys page.
