@@ -139,6 +139,17 @@ pub enum AppError {
     FundingLimitInvalid,
     #[error("Enter a rate limit of 1 to 100,000 requests per minute, or leave it empty for none")]
     RateLimitInvalid,
+    /// docs/CONTRACT.md "Auto top-up": each of the rule's fields has its own message.
+    #[error(
+        "Enter a \"When balance falls below\" amount from $1.00 to $9,990.00, with at most 2 decimal places"
+    )]
+    AutoTopUpThresholdInvalid,
+    #[error("Enter a \"Top up to\" amount at least $10.00 above \"When balance falls below\" and at most $10,000.00")]
+    AutoTopUpTargetInvalid,
+    #[error("Enter a monthly limit from $10.00 to $1,000,000.00, with at most 2 decimal places")]
+    AutoTopUpLimitInvalid,
+    #[error("Add a card first: auto top-up charges a saved card.")]
+    AutoTopUpNeedsCard,
     #[error("Rate limit exceeded")]
     RateLimitExceeded,
     #[error("Too many failed authentications")]
@@ -229,7 +240,11 @@ impl AppError {
             | AppError::DeleteConfirmationInvalid
             | AppError::MemberUnknown
             | AppError::BudgetInvalid
-            | AppError::RoleInvalid => 400,
+            | AppError::RoleInvalid
+            | AppError::AutoTopUpThresholdInvalid
+            | AppError::AutoTopUpTargetInvalid
+            | AppError::AutoTopUpLimitInvalid
+            | AppError::AutoTopUpNeedsCard => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
             AppError::KeyLimitReached | AppError::MemberBudgetReached => 402,
             AppError::ServiceNotAllowed

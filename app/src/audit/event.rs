@@ -22,6 +22,8 @@ pub enum Channel {
     Chat,
     /// The server itself (the demo account's seeding).
     Server,
+    /// The account's auto top-up rule acting on its own (docs/CONTRACT.md "Auto top-up").
+    AutoTopUp,
 }
 
 /// Who acted on which account, through what, from where.
@@ -57,26 +59,73 @@ impl Actor {
 /// One thing that happened to an account. `detail` words it for the log's reader.
 #[derive(Clone, Debug)]
 pub enum Event<'a> {
-    CardUpdated { card: &'a str },
-    CardRemoved { card: &'a str },
-    CardMadeDefault { card: &'a str },
-    KeyCreated { name: &'a str },
-    KeyPaused { name: &'a str },
-    KeyResumed { name: &'a str },
-    KeyRevoked { name: &'a str },
-    ConnectionCreated { app: &'a str },
-    ConnectionRevoked { app: &'a str },
-    TeamCreated { name: &'a str },
-    TeamDeleted { name: &'a str },
-    MemberInvited { role: &'a str },
-    InviteRevoked { role: &'a str },
-    MemberJoined { email: &'a str, role: &'a str },
-    MemberRemoved { email: &'a str },
-    MemberLeft { email: &'a str },
-    RoleChanged { email: &'a str, from: &'a str, to: &'a str },
-    BudgetChanged { email: &'a str, budget: Option<Usd> },
-    SettingChanged { setting: &'a str, value: String },
+    CardUpdated {
+        card: &'a str,
+    },
+    CardRemoved {
+        card: &'a str,
+    },
+    CardMadeDefault {
+        card: &'a str,
+    },
+    KeyCreated {
+        name: &'a str,
+    },
+    KeyPaused {
+        name: &'a str,
+    },
+    KeyResumed {
+        name: &'a str,
+    },
+    KeyRevoked {
+        name: &'a str,
+    },
+    ConnectionCreated {
+        app: &'a str,
+    },
+    ConnectionRevoked {
+        app: &'a str,
+    },
+    TeamCreated {
+        name: &'a str,
+    },
+    TeamDeleted {
+        name: &'a str,
+    },
+    MemberInvited {
+        role: &'a str,
+    },
+    InviteRevoked {
+        role: &'a str,
+    },
+    MemberJoined {
+        email: &'a str,
+        role: &'a str,
+    },
+    MemberRemoved {
+        email: &'a str,
+    },
+    MemberLeft {
+        email: &'a str,
+    },
+    RoleChanged {
+        email: &'a str,
+        from: &'a str,
+        to: &'a str,
+    },
+    BudgetChanged {
+        email: &'a str,
+        budget: Option<Usd>,
+    },
+    SettingChanged {
+        setting: &'a str,
+        value: String,
+    },
     PasswordChanged,
+    /// Tollgate turned auto top-up off (declines in a row, its card removed), with the banner's words.
+    AutoTopUpTurnedOff {
+        reason: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -103,6 +152,7 @@ impl Event<'_> {
             Event::BudgetChanged { .. } => "budget_changed",
             Event::SettingChanged { .. } => "setting_changed",
             Event::PasswordChanged => "password_changed",
+            Event::AutoTopUpTurnedOff { .. } => "auto_top_up_turned_off",
         }
     }
 
@@ -130,16 +180,18 @@ impl Event<'_> {
             Event::BudgetChanged { email, budget: None } => format!("{email}: no budget"),
             Event::SettingChanged { setting, value } => format!("{setting}: {value}"),
             Event::PasswordChanged => "Password".to_string(),
+            Event::AutoTopUpTurnedOff { reason } => reason.to_string(),
         }
     }
 }
 
-/// Appends `event` by `actor` to the account's log, in the caller's transaction.
+/// Appends `event` by `actor` to the account's log, in the caller's transaction. An agent's row names the
+/// person who made its key.
 pub async fn record(conn: &mut PgConnection, actor: &Actor, event: Event<'_>) -> Result<(), AppError> {
     let detail: String = event.detail().chars().take(600).collect();
     sqlx::query(
         "INSERT INTO audit_events (account_id, actor_user_id, actor_key_id, channel, action, detail, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::inet)",
+         VALUES ($1, COALESCE($2, (SELECT created_by FROM spend_keys WHERE id = $3)), $3, $4, $5, $6, $7::inet)",
     )
     .bind(actor.account_id)
     .bind(actor.user_id)

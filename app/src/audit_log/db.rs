@@ -22,13 +22,15 @@ pub struct StoredEvent {
 
 impl StoredEvent {
     /// The person, and the key an agent used; "Checkout link" for whoever paid on a checkout page (no
-    /// login there: the link is the permission), "Tollgate" for the server itself.
+    /// login there: the link is the permission), "Auto top-up" for the rule acting on its own, "Tollgate"
+    /// for the server itself.
     pub fn who(&self) -> String {
         match (&self.email, &self.key_name) {
             (Some(email), Some(key)) => format!("{email}, key \"{key}\""),
             (Some(email), None) => email.clone(),
             (None, Some(key)) => format!("Key \"{key}\""),
             (None, None) if self.channel == "checkout" => "Checkout link".to_string(),
+            (None, None) if self.channel == "auto_top_up" => "Auto top-up".to_string(),
             (None, None) => "Tollgate".to_string(),
         }
     }

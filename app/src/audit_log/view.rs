@@ -17,7 +17,7 @@ pub struct AuditRow {
     /// The stable action name (`funds_added`); [`action_label`] words it.
     pub action: String,
     pub detail: String,
-    /// `dashboard`, `checkout`, `api`, `chat` or `server`; [`channel_label`] words it.
+    /// `dashboard`, `checkout`, `api`, `chat`, `server` or `auto_top_up`; [`channel_label`] words it.
     pub channel: String,
     /// The address the action came from (empty when there was none: the server, a token replay).
     pub ip: String,
@@ -57,6 +57,7 @@ pub fn action_label(action: &str) -> &'static str {
         "budget_changed" => "Budget changed",
         "setting_changed" => "Setting changed",
         "password_changed" => "Password changed",
+        "auto_top_up_turned_off" => "Auto top-up turned off",
         _ => "Other",
     }
 }
@@ -68,6 +69,7 @@ pub fn channel_label(channel: &str) -> &'static str {
         "checkout" => "Checkout page",
         "api" => "API",
         "chat" => "Chat",
+        "auto_top_up" => "Auto top-up",
         _ => "Tollgate",
     }
 }
@@ -101,6 +103,7 @@ mod tests {
             "budget_changed",
             "setting_changed",
             "password_changed",
+            "auto_top_up_turned_off",
         ];
         let labels: std::collections::HashSet<_> = actions.iter().map(|a| action_label(a)).collect();
         assert_eq!(labels.len(), actions.len());

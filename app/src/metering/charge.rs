@@ -11,7 +11,9 @@
 //! 4. write, in one statement (`record_calls`): the ledger debits (one entry per paid call, one balance
 //!    update, checked against the running balance), the request rows with their cost breakdowns, the usage
 //!    rollups (15-minute and daily) and the key counters, aggregated per batch;
-//! 5. commit — only then is any call answered.
+//! 5. if the batch took the balance below the auto top-up threshold (while the rule is on), queue one
+//!    top-up job in the same transaction (`payments::auto_top_up`);
+//! 6. commit — only then is any call answered.
 //!
 //! Invariants: the balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
 //! rejected call writes only its `rejected` row at cost 0; every call sent is recorded exactly once.
@@ -22,6 +24,7 @@ use crate::error::AppError;
 use crate::keys::spec::{KeyStatus, LimitPeriod};
 use crate::ledger::{PostedUsage, UsageDebits};
 use crate::money::Usd;
+use crate::payments::auto_top_up::{self, rule::crosses};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -52,7 +55,7 @@ pub async fn charge_calls(
     calls: &[MeteredCall],
 ) -> Result<Vec<CallAnswer>, AppError> {
     let mut tx = pool.begin().await?;
-    let Locked { opening_balance, now, mut keys, mut members } =
+    let Locked { opening_balance, now, mut keys, mut members, auto_top_up_below } =
         lock_wallet_and_keys(&mut tx, account_id, calls).await?;
     let mut earlier = earlier_calls(&mut tx, account_id, calls).await?;
 
@@ -147,6 +150,9 @@ pub async fn charge_calls(
     record_calls(&mut tx, account_id, &decided, &decided_keys, &HashMap::new(), &debits, now, &counters)
         .await?;
     record_member_spend(&mut tx, account_id, &members).await?;
+    if auto_top_up_below.is_some_and(|threshold| crosses(threshold, opening_balance, balance)) {
+        auto_top_up::job::enqueue(&mut tx, account_id).await?;
+    }
     tx.commit().await?;
     Ok(answers)
 }
@@ -284,6 +290,8 @@ struct LockedKeyRow {
     monthly_budget: Option<Decimal>,
     budget_month: Option<NaiveDate>,
     month_spend: Option<Decimal>,
+    /// The threshold of the account's auto top-up rule, while it is on.
+    auto_top_up_below: Option<Decimal>,
 }
 
 /// What the batch holds locked until commit: the wallet (with its balance) and the batch's spend keys.
@@ -293,6 +301,9 @@ struct Locked {
     keys: HashMap<Uuid, KeyState>,
     /// The key makers' monthly spend, on a team.
     members: HashMap<Uuid, MemberSpend>,
+    /// The auto top-up rule's threshold, while it is on: a batch that takes the balance below it queues
+    /// one top-up in its own transaction (docs/ARCHITECTURE.md "Auto top-up").
+    auto_top_up_below: Option<Decimal>,
 }
 
 /// Step 1 of the module docs in one statement: the wallet row, then the keys in id order (the
@@ -308,11 +319,12 @@ async fn lock_wallet_and_keys(
     let rows: Vec<LockedKeyRow> = sqlx::query_as(
         "SELECT w.balance, now() AS now, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
                 k.cycle_start, k.cycle_spend, k.created_by AS maker,
-                m.monthly_budget, m.budget_month, m.month_spend
+                m.monthly_budget, m.budget_month, m.month_spend, s.threshold AS auto_top_up_below
            FROM wallets w
            JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
            JOIN accounts a ON a.id = w.account_id
            LEFT JOIN memberships m ON a.kind = 'team' AND m.account_id = k.account_id AND m.user_id = k.created_by
+           LEFT JOIN auto_top_up_settings s ON s.account_id = w.account_id AND s.enabled
           WHERE w.account_id = $1
           ORDER BY k.id
             FOR UPDATE OF w, k",
@@ -321,7 +333,8 @@ async fn lock_wallet_and_keys(
     .bind(&ids)
     .fetch_all(&mut *conn)
     .await?;
-    let (opening_balance, now) = rows.first().map(|r| (r.balance, r.now)).ok_or(AppError::NotFound)?;
+    let (opening_balance, now, auto_top_up_below) =
+        rows.first().map(|r| (r.balance, r.now, r.auto_top_up_below)).ok_or(AppError::NotFound)?;
     let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
     let members = rows
         .iter()
@@ -351,7 +364,7 @@ async fn lock_wallet_and_keys(
             (row.key_id, state)
         })
         .collect();
-    Ok(Locked { opening_balance, now, keys, members })
+    Ok(Locked { opening_balance, now, keys, members, auto_top_up_below })
 }
 
 /// A used spend key's counters after a batch.

@@ -13,7 +13,8 @@
 //! it waits for the first confirmation to finish and answers its result.
 
 use super::attempt::{AttemptStatus, AttemptView};
-use super::attempt_store::{self, NewDraft};
+use super::attempt_store::{self, ClaimedDraft, NewDraft};
+use super::auto_top_up::job::{self, Settled};
 use super::card_store::{self, CardOnFile};
 use super::card_testing::{self, ensure_not_locked, Payer};
 use super::decline::DeclineCode;
@@ -133,6 +134,20 @@ pub async fn confirm(
     let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id).await? else {
         return wait_for_result(pool, account_id, attempt_id).await;
     };
+    charge_claimed(pool, processor, attempt_id, &claimed).await?;
+    attempt_store::attempt(pool, account_id, attempt_id).await
+}
+
+/// Phase 2's charge and phase 3, for an attempt just made `pending` (by a person's confirm, or by an auto
+/// top-up's claim): the processor is charged with the attempt's idempotency key and the outcome recorded.
+/// A charge left unanswered stays pending for recovery (`ProcessorUnavailable`); a permanent refusal
+/// settles the attempt as failed.
+pub(crate) async fn charge_claimed(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    attempt_id: Uuid,
+    claimed: &ClaimedDraft,
+) -> Result<(), AppError> {
     let outcome = match processor
         .charge(&claimed.processor_token, Usd::new(claimed.amount), &claimed.idempotency_key)
         .await
@@ -141,7 +156,7 @@ pub async fn confirm(
         Err(err) if err.is_permanent() => {
             tracing::error!(%attempt_id, error = %err, "the processor refused the charge for good");
             record_refusal(pool, attempt_id, &err).await?;
-            return attempt_store::attempt(pool, account_id, attempt_id).await;
+            return Ok(());
         }
         Err(err) => {
             // The charge may or may not have happened: the attempt stays pending for recovery to settle.
@@ -151,7 +166,7 @@ pub async fn confirm(
     };
     hang_here_if_testing_recovery().await;
     record_outcome(pool, attempt_id, &outcome).await?;
-    attempt_store::attempt(pool, account_id, attempt_id).await
+    Ok(())
 }
 
 /// Settles an attempt the processor refused outright ([`ProcessorError::is_permanent`]): failed, with a
@@ -164,6 +179,7 @@ pub(super) async fn record_refusal(
     refusal: &ProcessorError,
 ) -> Result<bool, AppError> {
     let code = DeclineCode::ProcessingError;
+    let mut tx = pool.begin().await?;
     let settled = sqlx::query(
         "UPDATE payment_attempts SET status = 'failed', decline_code = $2, decline_message = $3,
                 decline_reason = $4, completed_at = now()
@@ -173,10 +189,15 @@ pub(super) async fn record_refusal(
     .bind(code)
     .bind(code.message())
     .bind(format!("refused by the processor: {refusal}"))
-    .execute(pool)
+    .execute(&mut *tx)
     .await?
-    .rows_affected();
-    Ok(settled == 1)
+    .rows_affected()
+        == 1;
+    if settled {
+        job::settle(&mut tx, attempt_id, Settled::Declined { message: code.message() }).await?;
+    }
+    tx.commit().await?;
+    Ok(settled)
 }
 
 /// What phase 3 needs of the attempt, read under its row lock.
@@ -246,6 +267,7 @@ pub(super) async fn record_outcome(
             .bind(card)
             .execute(&mut *tx)
             .await?;
+            job::settle(&mut tx, attempt_id, Settled::Paid).await?;
         }
         ChargeOutcome::Declined { charge_id, decline } => {
             let save = settling.save_card && !decline.is_lost_or_stolen();
@@ -282,6 +304,7 @@ pub(super) async fn record_outcome(
             .bind(card)
             .execute(&mut *tx)
             .await?;
+            job::settle(&mut tx, attempt_id, Settled::Declined { message: decline.code.message() }).await?;
         }
     }
     tx.commit().await?;

@@ -48,6 +48,9 @@ pub struct AttemptRow {
     pub card_label: String,
     pub succeeded: bool,
     pub reason: Option<String>,
+    /// Made by the auto top-up rule ("Auto top-up" in the list), not by a person or an agent.
+    #[serde(default)]
+    pub auto_top_up: bool,
 }
 
 /// A successful deposit's receipt.
@@ -59,6 +62,9 @@ pub struct ReceiptView {
     pub card_label: String,
     pub charge_id: String,
     pub billed_to: String,
+    /// Made by the auto top-up rule.
+    #[serde(default)]
+    pub auto_top_up: bool,
 }
 
 /// "Visa •••• 4242", the way a card is named everywhere (docs/CONTRACT.md "Add Funds flow").

@@ -233,6 +233,7 @@ struct HistoryRow {
     card_last4: String,
     status: AttemptStatus,
     decline_message: Option<String>,
+    auto_top_up: bool,
 }
 
 /// Deposits and failed attempts, newest first (drafts and in-flight attempts are not history yet).
@@ -244,7 +245,7 @@ pub async fn recent_attempts(
 ) -> Result<Vec<AttemptRow>, AppError> {
     let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT id, COALESCE(completed_at, created_at) AS at, amount, card_brand, card_last4, status,
-                decline_message
+                decline_message, channel IS NOT DISTINCT FROM 'auto_top_up' AS auto_top_up
            FROM payment_attempts
           WHERE account_id = $1 AND status IN ('succeeded', 'failed')
           ORDER BY COALESCE(completed_at, created_at) DESC
@@ -263,6 +264,7 @@ pub async fn recent_attempts(
             card_label: card_label(row.card_brand, &row.card_last4),
             succeeded: row.status == AttemptStatus::Succeeded,
             reason: row.decline_message,
+            auto_top_up: row.auto_top_up,
         })
         .collect())
 }
@@ -276,13 +278,15 @@ struct ReceiptRow {
     card_last4: String,
     processor_charge_id: Option<String>,
     email: String,
+    auto_top_up: bool,
 }
 
 /// A successful deposit of this account, for its receipt.
 #[tracing::instrument(name = "payments::receipt", skip(pool))]
 pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<ReceiptView, AppError> {
     let row: ReceiptRow = sqlx::query_as(
-        "SELECT a.id, a.completed_at, a.amount, a.card_brand, a.card_last4, a.processor_charge_id, u.email
+        "SELECT a.id, a.completed_at, a.amount, a.card_brand, a.card_last4, a.processor_charge_id, u.email,
+                a.channel IS NOT DISTINCT FROM 'auto_top_up' AS auto_top_up
            FROM payment_attempts a
            JOIN accounts ac ON ac.id = a.account_id
            JOIN memberships m ON m.account_id = a.account_id AND m.role = 'owner'
@@ -302,5 +306,6 @@ pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
         card_label: card_label(row.card_brand, &row.card_last4),
         charge_id: row.processor_charge_id.unwrap_or_default(),
         billed_to: row.email,
+        auto_top_up: row.auto_top_up,
     })
 }

@@ -2,6 +2,7 @@
 //! "not found", never its data.
 
 use super::attempt::card_label;
+use super::auto_top_up;
 use super::card::{CardBrand, Expiry, PostalCode};
 use super::decline::DeclineCode;
 use super::payment_method::PaymentMethodView;
@@ -180,6 +181,7 @@ pub async fn remove(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppErr
         .await?;
     }
     audit::record(&mut tx, actor, Event::CardRemoved { card: &locked.label }).await?;
+    auto_top_up::settings::card_removed(&mut tx, actor, id, &locked.label).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! nothing here knows about them. Credits go through the ledger.
 
 pub mod attempt;
+pub mod auto_top_up;
 pub mod card;
 pub mod checkout_session;
 pub mod decline;

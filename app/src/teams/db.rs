@@ -440,8 +440,9 @@ pub async fn remove_member(
 /// "Delete team": an Owner, typing the team's name. Refused while its wallet holds money or a top-up is
 /// in progress (the money would have nowhere to go). In one transaction, under the wallet lock a charge
 /// takes: open checkout links expire, every key and chat connection is revoked (and its tokens), pending
-/// invites are revoked, saved cards removed and every membership ended — so members' sessions fall back
-/// to their personal accounts — and the account is marked deleted. Its ledger, calls and audit log stay.
+/// invites are revoked, saved cards removed (and auto top-up turned off) and every membership ended — so
+/// members' sessions fall back to their personal accounts — and the account is marked deleted. Its ledger,
+/// calls and audit log stay.
 #[tracing::instrument(name = "teams::delete_team", skip(pool, actor, typed_name), fields(account_id = %actor.account_id))]
 pub async fn delete_team(
     pool: &PgPool,
@@ -496,6 +497,7 @@ pub async fn delete_team(
           WHERE account_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
         "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now()
           WHERE account_id = $1 AND removed_at IS NULL",
+        "UPDATE auto_top_up_settings SET enabled = false, updated_at = now() WHERE account_id = $1",
         "DELETE FROM memberships WHERE account_id = $1",
         "UPDATE accounts SET deleted_at = now() WHERE id = $1",
     ] {

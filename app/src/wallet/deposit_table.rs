@@ -1,4 +1,5 @@
-//! Recent deposits and failed attempts, with the reason for each failure.
+//! Recent deposits and failed attempts, with the reason for each failure; those the auto top-up rule
+//! made say "Auto top-up".
 
 use crate::payments::attempt::AttemptRow;
 use leptos::prelude::*;
@@ -40,6 +41,7 @@ pub fn DepositHistory(rows: Vec<AttemptRow>) -> impl IntoView {
                                         } else {
                                             view! { <span class="tag tag-failed">"Failed"</span> }
                                         }}
+                                        {row.auto_top_up.then(|| view! { " " <span class="tag tag-auto">"Auto top-up"</span> })}
                                     </td>
                                     <td class="wrap">{details}</td>
                                 </tr>

@@ -5,6 +5,8 @@
 use super::activity::ActivityTable;
 use super::add_funds_panel::AddFundsPanel;
 use super::attempt_panel::AttemptPanelView;
+use super::auto_top_up::{AutoTopUpBanner, AutoTopUpCard};
+use super::auto_top_up_fns::{get_auto_top_up, SaveAutoTopUp};
 use super::deposit_table::DepositHistory;
 use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
 use super::saved_cards::SavedCards;
@@ -40,6 +42,7 @@ pub fn WalletPage() -> impl IntoView {
     let make_default = ServerAction::<MakeDefaultCard>::new();
     let remove = ServerAction::<RemoveCard>::new();
     let alert = ServerAction::<SetLowBalanceAlert>::new();
+    let auto_top_up_save = ServerAction::<SaveAutoTopUp>::new();
     // A failed form post comes back with `?error=<code>`: the open step shows it, else the form it belongs
     // to, else the page.
     let card_editing = move || if attempt_id().is_none() { editing() } else { None };
@@ -51,6 +54,14 @@ pub fn WalletPage() -> impl IntoView {
             ErrorPlace::CardForm
         } else if matches!(err, AppError::ThresholdInvalid) {
             ErrorPlace::AlertForm
+        } else if matches!(
+            err,
+            AppError::AutoTopUpThresholdInvalid
+                | AppError::AutoTopUpTargetInvalid
+                | AppError::AutoTopUpLimitInvalid
+                | AppError::AutoTopUpNeedsCard
+        ) {
+            ErrorPlace::AutoTopUpForm
         } else {
             ErrorPlace::Page
         };
@@ -61,6 +72,7 @@ pub fn WalletPage() -> impl IntoView {
     let attempts = Resource::new(|| (), |_| get_recent_attempts());
     let activity = Resource::new(|| (), |_| get_recent_activity());
     let chart = Resource::new(|| (), |_| get_wallet_chart());
+    let auto_top_up = Resource::new(|| (), |_| get_auto_top_up());
     let panel = Resource::new(attempt_id, |id| async move {
         match id {
             Some(id) => get_attempt(id).await.map(Some),
@@ -92,6 +104,9 @@ pub fn WalletPage() -> impl IntoView {
                 </Suspense>
             </div>
             <FormError id="wallet-error" message=Signal::derive(move || error_for(ErrorPlace::Page))/>
+            <Suspense fallback=|| ()>
+                {move || auto_top_up.get().and_then(Result::ok).map(|panel| view! { <AutoTopUpBanner panel/> })}
+            </Suspense>
             <section class="card balance-card" aria-labelledby="balance-heading">
                 <h2 id="balance-heading" class="card-label">"Available balance"</h2>
                 <p class="balance-amount">
@@ -161,6 +176,22 @@ pub fn WalletPage() -> impl IntoView {
                         })}
                     </Suspense>
                 </section>
+                // Hidden while an Add Funds step is open: its "Card number" and this card's "Card" would be two
+                // fields whose labels overlap (docs/CONTRACT.md "Pages").
+                <Show when=move || attempt_id().is_none() && !adding()>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let (panel, cards) = (auto_top_up.await, cards.await.unwrap_or_default());
+                            match panel {
+                                Ok(panel) => view! {
+                                    <AutoTopUpCard panel cards action=auto_top_up_save error=error_for(ErrorPlace::AutoTopUpForm)/>
+                                }
+                                .into_any(),
+                                Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </Show>
                 <section class="card" aria-labelledby="chart-heading">
                     <h2 id="chart-heading">"Recent activity chart"</h2>
                     <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -209,6 +240,8 @@ enum ErrorPlace {
     CardForm,
     /// "Low balance alert".
     AlertForm,
+    /// "Auto top-up".
+    AutoTopUpForm,
     /// Above the balance (e.g. "Make default" on a card that was removed meanwhile).
     Page,
 }

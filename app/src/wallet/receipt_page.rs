@@ -31,6 +31,7 @@ pub fn ReceiptPage() -> impl IntoView {
                                     <dt>"Amount"</dt><dd>{r.amount.display()}</dd>
                                     <dt>"Date"</dt><dd>{r.when}</dd>
                                     <dt>"Paid with"</dt><dd>{r.card_label}</dd>
+                                    {r.auto_top_up.then(|| view! { <dt>"Made by"</dt><dd>"Auto top-up"</dd> })}
                                     <dt>"Billed to"</dt><dd>{r.billed_to}</dd>
                                     <dt>"Receipt number"</dt><dd class="mono">{r.id.to_string()}</dd>
                                     <dt>"Processor reference"</dt><dd class="mono">{r.charge_id}</dd>

@@ -3,6 +3,7 @@
 //! key; bodies and queries parsed into the types of `schema.rs` by the extractors of `extract.rs`;
 //! documented at `/v1/openapi.json`, generated from these handlers' annotations and those same types.
 
+pub(crate) mod auto_top_up;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod metered_calls;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(wallet::wallet))
         .routes(routes!(wallet::payment_methods))
         .routes(routes!(wallet::fund))
+        .routes(routes!(auto_top_up::get, auto_top_up::put))
         .routes(routes!(metered_calls::create_request, metered_calls::list_requests))
         .routes(routes!(usage::usage))
         .split_for_parts();
@@ -71,7 +73,7 @@ fn document_common_refusals(openapi: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for item in openapi.paths.paths.values_mut() {
-        for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+        for operation in [&mut item.get, &mut item.post, &mut item.put].into_iter().flatten() {
             let responses = &mut operation.responses.responses;
             responses.entry("429".into()).or_insert_with(|| {
                 refusal("the key's rate limit, or this address's failed authentications, or a lock").into()

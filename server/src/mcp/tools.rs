@@ -44,7 +44,8 @@ fn tools() -> Vec<Tool> {
         Tool::new(
             "get_balance",
             "The user's current wallet balance in USD (a string with 2 decimals) and whether it is below \
-             their low-balance alert. Always current: ask again after a top-up.",
+             their low-balance alert; while auto top-up is on, the text also says what it will do. Always \
+             current: ask again after a top-up.",
             schema_for_type::<NoArguments>(),
         )
         .with_annotations(read_only.clone()),
@@ -142,10 +143,21 @@ impl ChatTools {
         if let Err(refusal) = parse::<NoArguments>(arguments) {
             return refusal.answer();
         }
-        match wallet_db::summary(&self.state.pool, key.account_id).await {
-            Ok(wallet) => {
+        let pool = &self.state.pool;
+        let read = async {
+            let wallet = wallet_db::summary(pool, key.account_id).await?;
+            let auto = app::payments::auto_top_up::settings::view(pool, key.account_id).await?;
+            Ok::<_, AppError>((wallet, auto))
+        };
+        match read.await {
+            Ok((wallet, auto)) => {
                 let low = if wallet.low_balance { " That is below your low-balance alert." } else { "" };
-                let sentence = format!("Your wallet balance is {}.{low}", wallet.balance.display());
+                // "Auto top-up is on: when your balance falls below …": the rule's own sentence.
+                let auto = auto
+                    .sentence()
+                    .map(|s| format!(" Auto top-up is on: {}", lower_first(&s)))
+                    .unwrap_or_default();
+                let sentence = format!("Your wallet balance is {}.{low}{auto}", wallet.balance.display());
                 let balance =
                     Balance { balance: wallet.balance.json_cents(), low_balance: wallet.low_balance };
                 answer::done(json!(balance), sentence)
@@ -274,4 +286,10 @@ fn shorten(text: &str) -> String {
     }
     let cut: String = text.chars().take(MAX_CHARS).collect();
     format!("{cut}…")
+}
+
+/// "When your …" → "when your …", to follow a colon.
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }

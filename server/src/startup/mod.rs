@@ -31,8 +31,8 @@ pub enum StartupError {
 }
 
 /// Everything money needs before the first request: the processor, start-up recovery of payments left
-/// between "charged" and "credited", the periodic sweep that settles later ones, then (development only)
-/// the demo account.
+/// between "charged" and "credited", the periodic sweep that settles later ones, the auto top-up worker,
+/// then (development only) the demo account.
 pub async fn prepare_payments(
     pool: &PgPool,
     config: &Config,
@@ -40,6 +40,7 @@ pub async fn prepare_payments(
     let processor = payments::processor(pool, config).await?;
     payments::recover_pending(pool, &*processor).await?;
     payments::spawn_pending_sweeper(pool.clone(), processor.clone());
+    app::payments::auto_top_up::worker::spawn(pool.clone(), processor.clone());
     if config.seed_demo {
         demo_seed::seed_demo_account(pool, &*processor).await.map_err(StartupError::Seed)?;
     }

@@ -93,3 +93,74 @@ async fn a_crash_between_charge_and_credit_is_credited_exactly_once_after_restar
     assert_eq!(balance, Decimal::new(4250, 2));
     assert_eq!(balance, ledger_sum, "the balance is the sum of the ledger");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_auto_top_up_cut_off_between_charge_and_credit_is_credited_once_after_restart(pool: PgPool) {
+    use app::auth::{credentials::Email, db as auth_db};
+    use app::payments::auto_top_up::{settings, AutoTopUpRule};
+    let db = crate::support::database_url_of(&pool);
+    let account = auth_db::create_user_with_account(&pool, &Email::parse("auto@example.test").unwrap(), "x")
+        .await
+        .unwrap()
+        .account_id;
+    let processor =
+        server::sandbox_processor::SandboxProcessor::install(pool.clone(), Duration::ZERO).await.unwrap();
+    let card = crate::support::save_card(&pool, &processor, crate::support::VISA, account).await; // $10.00
+    crate::support::deposit(&pool, account, 10).await;
+    let owner = crate::support::owner_actor(&pool, account).await;
+    let rule = AutoTopUpRule::parse("10", "40", "1000").unwrap();
+    settings::change(&pool, &owner, settings::Change::TurnOn { rule, card: Some(card) }).await.unwrap();
+    let key = app::keys::spec::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
+    let secret = crate::support::owner_key(&pool, account, &key).await.unwrap().secret;
+
+    // A paid call crosses the threshold; the server's worker charges and is held before the credit.
+    let doomed = start_server(&db, true).await;
+    let paid = Client::new()
+        .post(format!("{}/v1/requests", doomed.base))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"service": "anthropic", "model": "claude-haiku", "usage": {"input_tokens": 0, "output_tokens": 2_600_000}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 201, "the call is answered; the top-up runs on its own");
+    let charged = "SELECT count(*) FROM sandbox_processor.charges";
+    for _ in 0..400 {
+        if sqlx::query_scalar::<_, i64>(charged).fetch_one(&pool).await.unwrap() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    drop(doomed); // SIGKILL
+    let (attempt, job): (String, String) = sqlx::query_as(
+        "SELECT a.status, j.state FROM auto_top_up_jobs j JOIN payment_attempts a ON a.id = j.attempt_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((attempt.as_str(), job.as_str()), ("pending", "charging"), "charged but not credited");
+
+    for _ in 0..2 {
+        drop(start_server(&db, false).await);
+    }
+    let (attempt, job, amount, balance, ledger_sum, charges): (
+        String,
+        String,
+        Decimal,
+        Decimal,
+        Decimal,
+        i64,
+    ) = sqlx::query_as(
+        "SELECT a.status, j.state, a.amount, (SELECT balance FROM wallets),
+                    (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries),
+                    (SELECT count(*) FROM sandbox_processor.charges)
+               FROM auto_top_up_jobs j JOIN payment_attempts a ON a.id = j.attempt_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((attempt.as_str(), job.as_str()), ("succeeded", "succeeded"));
+    assert_eq!(amount, Decimal::new(3040, 2), "the gap from $9.60 to $40.00");
+    assert_eq!(charges, 2, "the first deposit and the one top-up");
+    assert_eq!(balance, Decimal::new(4000, 2));
+    assert_eq!(balance, ledger_sum);
+}

@@ -6,6 +6,7 @@ mod abuse_limits;
 mod add_funds;
 mod api_http;
 mod auth_http;
+mod auto_top_up;
 mod catalog;
 #[cfg(feature = "test-hooks")]
 mod crash_recovery;

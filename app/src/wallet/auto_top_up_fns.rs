@@ -1,0 +1,63 @@
+//! Server functions of the wallet page's "Auto top-up" card (docs/CONTRACT.md "Auto top-up"). Changing
+//! the rule is a team setting: Owners and Admins (docs/CONTRACT.md "Teams").
+
+use crate::error::AppError;
+use crate::payments::auto_top_up::AutoTopUpView;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    crate::payments::auto_top_up::settings::{self, Change},
+    crate::payments::auto_top_up::AutoTopUpRule,
+    crate::server_fn_context::{answer_form, pool},
+    crate::teams::member::require_member,
+    crate::teams::role::Action,
+};
+
+/// The card's data: the rule, and whether the person looking may change it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoTopUpPanel {
+    pub view: AutoTopUpView,
+    pub may_change: bool,
+}
+
+#[server(endpoint = "wallet/auto-top-up")]
+pub async fn get_auto_top_up() -> Result<AutoTopUpPanel, AppError> {
+    let user = require_member().await?;
+    let view = settings::view(&pool()?, user.account_id).await?;
+    Ok(AutoTopUpPanel { view, may_change: user.require(Action::ManageMembers).is_ok() })
+}
+
+/// "Turn on auto top-up" (`turn=on`), "Save" (no `turn`) and "Turn off auto top-up" (`turn=off`, the
+/// other fields ignored). `card`: a saved card's id; empty means the default card.
+#[server(endpoint = "wallet/auto-top-up/save")]
+pub async fn save_auto_top_up(
+    #[server(default)] threshold: String,
+    #[server(default)] top_up_to: String,
+    #[server(default)] monthly_limit: String,
+    card: Option<String>,
+    turn: Option<String>,
+) -> Result<(), AppError> {
+    answer_form(async move {
+        let user = require_member().await?;
+        user.require(Action::ManageMembers)?;
+        let change = if turn.as_deref() == Some("off") {
+            Change::TurnOff
+        } else {
+            let rule = AutoTopUpRule::parse(&threshold, &top_up_to, &monthly_limit)?;
+            let card = match card.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(id) => Some(id.parse().map_err(|_| AppError::CardNotSaved)?),
+            };
+            match turn.as_deref() {
+                Some("on") => Change::TurnOn { rule, card },
+                _ => Change::Save { rule, card },
+            }
+        };
+        settings::change(&pool()?, &user.audit_actor()?, change).await?;
+        leptos_axum::redirect("/dashboard/wallet");
+        Ok(())
+    })
+    .await
+}
