@@ -12,6 +12,10 @@ CREATE TABLE auto_top_up_settings (
     consecutive_declines integer NOT NULL DEFAULT 0 CHECK (consecutive_declines >= 0),
     -- Why Tollgate turned it off (the wallet page's banner). Only a person turns it back on.
     disabled_reason      text CHECK (disabled_reason IS NULL OR NOT enabled),
+    -- The spend key that last set the rule through `PUT /v1/auto_top_up` (NULL: a person on the page). Its
+    -- charges count against that key's daily funding limit and stop when the key is paused or revoked,
+    -- so a leaked funding key can't raise what it may add in a day by setting a rule.
+    set_by_key_id        uuid REFERENCES spend_keys (id),
     updated_at           timestamptz NOT NULL DEFAULT now()
 );
 

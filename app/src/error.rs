@@ -150,6 +150,9 @@ pub enum AppError {
     AutoTopUpLimitInvalid,
     #[error("Add a card first: auto top-up charges a saved card.")]
     AutoTopUpNeedsCard,
+    /// An agent may not turn back on a rule Tollgate turned off because of its card.
+    #[error("Tollgate turned auto top-up off because of its card. A person must turn it back on on the wallet page.")]
+    AutoTopUpNeedsPerson,
     #[error("Rate limit exceeded")]
     RateLimitExceeded,
     #[error("Too many failed authentications")]
@@ -254,7 +257,7 @@ impl AppError {
             | AppError::MembersMayNotFund
             | AppError::NotPermitted => 403,
             AppError::InviteUnknown => 404,
-            AppError::LastOwner | AppError::TeamHasBalance => 409,
+            AppError::LastOwner | AppError::TeamHasBalance | AppError::AutoTopUpNeedsPerson => 409,
             AppError::InviteUsed | AppError::InviteExpired | AppError::InviteRevoked => 410,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired | AppError::CheckoutUsed => 410,

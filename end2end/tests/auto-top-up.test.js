@@ -18,13 +18,17 @@ async function balance(page) {
   return (await page.getByTestId("balance").textContent()).trim();
 }
 
-/** Reloads the wallet page until the header shows `expected` (the top-up runs in the background). */
-async function waitForBalance(page, expected) {
+/** Reloads the wallet page until `ready()` holds (a top-up runs in the background, after the call's answer). */
+async function reloadUntil(page, ready) {
   for (let i = 0; i < 40; i++) {
     await open(page, "/dashboard/wallet");
-    if ((await balance(page)) === expected) return;
+    if (await ready()) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+async function waitForBalance(page, expected) {
+  await reloadUntil(page, async () => (await balance(page)) === expected);
   assert.equal(await balance(page), expected);
 }
 
@@ -85,15 +89,13 @@ for (const js of [true, false]) {
 
     const secret = await agentKey(page);
     await spendTenForty(secret); // $25.00 → $14.60: declined once, still on
-    await open(page, "/dashboard/wallet");
-    await page.locator("tr", { hasText: "Auto top-up" }).getByText("Failed").waitFor();
+    const declined = page.locator("tr", { hasText: "Auto top-up" }).getByText("Failed");
+    await reloadUntil(page, () => declined.isVisible());
+    await declined.waitFor();
     await addFunds(page, "10", "saved"); // $24.60 with the default card
     await spendTenForty(secret); // → $14.20: declined again
     const banner = page.getByTestId("auto-top-up-banner");
-    for (let i = 0; i < 40 && !(await banner.isVisible()); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      await open(page, "/dashboard/wallet");
-    }
+    await reloadUntil(page, () => banner.isVisible());
     assert.equal(
       (await banner.textContent()).trim(),
       "Auto top-up was turned off because Visa •••• 0002 was declined: Your card was declined. Contact your card issuer or use another card. Update the card, then turn auto top-up back on.",

@@ -465,3 +465,98 @@ async fn on_the_page_with_javascript_off_and_through_v1_a_crossing_call_is_toppe
     ];
     assert_eq!(logged, page_and_key, "turned on on the page, off by the maker's key");
 }
+
+/// An agent's key acting through `PUT /v1/auto_top_up`, as the audit log and the worker see it.
+fn agent(account: Uuid, key: Uuid) -> app::audit::Actor {
+    app::audit::Actor {
+        account_id: account,
+        user_id: None,
+        key_id: Some(key),
+        channel: app::audit::Channel::Api,
+        ip: None,
+    }
+}
+
+async fn funding_key(pool: &PgPool, account: Uuid, daily_limit: &str) -> Uuid {
+    let settings = KeySettings::parse("funder", "", "", &[], true, daily_limit).unwrap();
+    support::owner_key(pool, account, &settings).await.unwrap().key.id
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_rule_an_agent_set_charges_within_its_keys_daily_funding_limit_and_stops_with_the_key(
+    pool: PgPool,
+) {
+    let w = wallet(&pool, "agent-rule@example.test", VISA).await;
+    deposit(&pool, w.account, 10).await; // $20.00
+    let key = funding_key(&pool, w.account, "25").await;
+    let by_agent = agent(w.account, key);
+    let rule = AutoTopUpRule::parse("10", "50", "1000").unwrap();
+    settings::change(&pool, &by_agent, Change::TurnOn { rule, card: None }).await.unwrap();
+    let meter = Meter::new(pool.clone());
+
+    // The gap ($40.40) is more than the key may add in a day ($25.00): skipped, nothing charged.
+    w.spend_ten_forty(&pool, &meter).await; // → $9.60
+    w.run_workers(&pool).await;
+    assert!(auto_charges(&pool, w.account).await.is_empty());
+    // A smaller rule fits ($20.40); it is charged as the key's funding.
+    let rule = AutoTopUpRule::parse("10", "30", "1000").unwrap();
+    settings::change(&pool, &by_agent, Change::Save { rule, card: None }).await.unwrap();
+    w.run_workers(&pool).await;
+    let charged: Vec<(Decimal, Option<Uuid>)> = sqlx::query_as(
+        "SELECT amount, spend_key_id FROM payment_attempts WHERE channel = 'auto_top_up' AND status = 'succeeded'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(charged, vec![(d("20.40"), Some(key))]);
+
+    // The key paused: its rule charges nothing more.
+    support::change_key(&pool, w.account, key, app::keys::db::StatusChange::Pause).await.unwrap();
+    w.spend_ten_forty(&pool, &meter).await; // $30.00 → $19.60
+    w.spend_ten_forty(&pool, &meter).await; // → $9.20
+    w.run_workers(&pool).await;
+    let reasons: Vec<String> = sqlx::query_scalar(
+        "SELECT skip_reason FROM auto_top_up_jobs WHERE state = 'skipped' ORDER BY created_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(reasons, vec!["key_funding_limit".to_string(), "key_stopped".to_string()]);
+    assert_balance_is_the_ledger(&pool, w.account, "9.20").await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_agent_can_neither_reset_the_decline_count_nor_turn_back_on_what_tollgate_turned_off(
+    pool: PgPool,
+) {
+    let w = wallet(&pool, "agent-declined@example.test", DECLINED).await;
+    deposit(&pool, w.account, 20).await;
+    let by_agent = agent(w.account, funding_key(&pool, w.account, "1000").await);
+    let rule = AutoTopUpRule::parse("10", "30", "1000").unwrap();
+    let turn_on = Change::TurnOn { rule, card: Some(w.card) };
+    settings::change(&pool, &by_agent, turn_on).await.unwrap();
+    let meter = Meter::new(pool.clone());
+    let declines = || async {
+        sqlx::query_scalar::<_, i32>("SELECT consecutive_declines FROM auto_top_up_settings")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+
+    w.spend_ten_forty(&pool, &meter).await;
+    w.run_workers(&pool).await;
+    assert_eq!(declines().await, 1);
+    settings::change(&pool, &by_agent, turn_on).await.unwrap(); // the same settings sent again
+    assert_eq!(declines().await, 1, "turning on a rule that is on doesn't reset its declines");
+
+    deposit(&pool, w.account, 10).await;
+    w.spend_ten_forty(&pool, &meter).await;
+    w.run_workers(&pool).await;
+    assert!(!settings::view(&pool, w.account).await.unwrap().enabled);
+    let refused = settings::change(&pool, &by_agent, turn_on).await;
+    assert_eq!(refused.unwrap_err(), app::error::AppError::AutoTopUpNeedsPerson);
+    assert!(!settings::view(&pool, w.account).await.unwrap().enabled);
+    // A person who has looked at the card may.
+    settings::change(&pool, &owner_actor(&pool, w.account).await, turn_on).await.unwrap();
+    assert!(settings::view(&pool, w.account).await.unwrap().enabled);
+}

@@ -78,10 +78,13 @@ struct Current {
     monthly_limit: Decimal,
     payment_method_id: Uuid,
     disabled_reason: Option<String>,
+    set_by_key_id: Option<Uuid>,
 }
 
 /// Applies `change` for `actor` (logged when something changed). Turning the rule on (or saving it on)
 /// while the balance is already below its threshold queues a top-up at once, as a debit crossing it would.
+/// A rule set by an agent's key (`actor.key_id`) remembers the key: its charges count against the key's
+/// daily funding limit and stop with the key (`worker`).
 #[tracing::instrument(name = "auto_top_up::change", skip(pool, actor), fields(account_id = %actor.account_id))]
 pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<AutoTopUpView, AppError> {
     let account_id = actor.account_id;
@@ -94,7 +97,7 @@ pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<Auto
     if deleted != Some(false) {
         return Err(AppError::NotFound);
     }
-    let (rule, card, turn_on) = match change {
+    let (rule, card, asked_on) = match change {
         Change::TurnOn { rule, card } => (rule, card, true),
         Change::Save { rule, card } => (rule, card, false),
         Change::TurnOff => {
@@ -105,24 +108,33 @@ pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<Auto
     };
     let (card_id, card_label) = lock_card(&mut tx, account_id, card).await?;
     let before: Option<Current> = sqlx::query_as(
-        "SELECT enabled, threshold, top_up_to, monthly_limit, payment_method_id, disabled_reason
+        "SELECT enabled, threshold, top_up_to, monthly_limit, payment_method_id, disabled_reason, set_by_key_id
            FROM auto_top_up_settings WHERE account_id = $1 FOR UPDATE",
     )
     .bind(account_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let enabled = turn_on || before.as_ref().is_some_and(|b| b.enabled);
+    let was_on = before.as_ref().is_some_and(|b| b.enabled);
+    // Turning on a rule that is on changes its fields only: the decline count (and so "off after 2
+    // declines") isn't reset by an agent that sends its settings again.
+    let turn_on = asked_on && !was_on;
+    // A rule Tollgate turned off (declines, its card removed) waits for a person to look at the card.
+    if turn_on && actor.key_id.is_some() && before.as_ref().is_some_and(|b| b.disabled_reason.is_some()) {
+        return Err(AppError::AutoTopUpNeedsPerson);
+    }
+    let enabled = turn_on || was_on;
     let after: Current = sqlx::query_as(
         "INSERT INTO auto_top_up_settings
-            (account_id, enabled, threshold, top_up_to, monthly_limit, payment_method_id)
-         VALUES ($1, $2, $3, $4, $5, $6)
+            (account_id, enabled, threshold, top_up_to, monthly_limit, payment_method_id, set_by_key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $8)
          ON CONFLICT (account_id) DO UPDATE
             SET enabled = excluded.enabled, threshold = excluded.threshold, top_up_to = excluded.top_up_to,
                 monthly_limit = excluded.monthly_limit, payment_method_id = excluded.payment_method_id,
+                set_by_key_id = excluded.set_by_key_id,
                 consecutive_declines = CASE WHEN $7 THEN 0 ELSE auto_top_up_settings.consecutive_declines END,
                 disabled_reason = CASE WHEN $7 THEN NULL ELSE auto_top_up_settings.disabled_reason END,
                 updated_at = now()
-         RETURNING enabled, threshold, top_up_to, monthly_limit, payment_method_id, disabled_reason",
+         RETURNING enabled, threshold, top_up_to, monthly_limit, payment_method_id, disabled_reason, set_by_key_id",
     )
     .bind(account_id)
     .bind(enabled)
@@ -131,6 +143,7 @@ pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<Auto
     .bind(rule.monthly_limit().amount())
     .bind(card_id)
     .bind(turn_on)
+    .bind(actor.key_id)
     .fetch_one(&mut *tx)
     .await?;
     if before.as_ref() != Some(&after) {
@@ -143,9 +156,15 @@ pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<Auto
         .await?;
     tx.commit().await?;
     if enabled && balance < rule.threshold().amount() {
-        // Its own transaction, holding no lock a worker's claim could be waiting for.
-        let mut conn = pool.acquire().await?;
-        job::enqueue(&mut conn, account_id).await?;
+        // Its own transaction, holding no lock a worker's claim could be waiting for. The change is saved
+        // by now: a failure here is logged, not answered as if the change had failed.
+        let queued = async {
+            let mut conn = pool.acquire().await?;
+            job::enqueue(&mut conn, account_id).await
+        };
+        if let Err(err) = queued.await {
+            tracing::error!(%account_id, error = %err, "auto top-up turned on below its threshold but not queued");
+        }
     }
     view(pool, account_id).await
 }

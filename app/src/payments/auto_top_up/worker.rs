@@ -2,7 +2,8 @@
 //!
 //! A job is claimed in one transaction (`claim_next`): the job row (`FOR UPDATE SKIP LOCKED`: two
 //! workers never take the same job), then the account, the rule's card and the rule's row, in the lock
-//! order of `settings`. Under those locks the safeguards decide; a charge due becomes a `pending` attempt
+//! order of `settings`. Under those locks the safeguards decide (and, for a rule an agent's key set, that
+//! key's status and daily funding limit); a charge due becomes a `pending` attempt
 //! whose idempotency key is the job's, and the job becomes `charging`. After commit the card is charged and
 //! the attempt settled like a confirmed Add Funds (`add_funds::charge_claimed`), which also settles the job
 //! (`job::settle`). A crash after the claim leaves a pending attempt that start-up recovery settles.
@@ -13,6 +14,7 @@ use super::settings::SPENT_THIS_MONTH_SQL;
 use crate::error::AppError;
 use crate::payments::add_funds;
 use crate::payments::attempt_store::ClaimedDraft;
+use crate::payments::funding_limit;
 use crate::payments::processor::PaymentProcessor;
 use rust_decimal::Decimal;
 use sqlx::postgres::PgListener;
@@ -39,6 +41,10 @@ pub enum Skip {
     NotNeeded,
     DailyLimit,
     MonthlyLimit,
+    /// The key that set the rule was paused or revoked.
+    KeyStopped,
+    /// The key that set the rule has added its "Daily funding limit" today.
+    KeyFundingLimit,
 }
 
 impl Skip {
@@ -50,6 +56,8 @@ impl Skip {
             Skip::NotNeeded => "not_needed",
             Skip::DailyLimit => "daily_limit",
             Skip::MonthlyLimit => "monthly_limit",
+            Skip::KeyStopped => "key_stopped",
+            Skip::KeyFundingLimit => "key_funding_limit",
         }
     }
 }
@@ -94,6 +102,8 @@ struct Due {
     balance: Decimal,
     spent_this_month: Decimal,
     charges_today: i64,
+    set_by_key_id: Option<Uuid>,
+    key_status: Option<String>,
 }
 
 /// One transaction: the oldest queued job, decided and marked (see the module docs). `None` when no job is
@@ -156,7 +166,8 @@ async fn decide(conn: &mut PgConnection, account_id: Uuid) -> Result<Result<Deci
                 {SPENT_THIS_MONTH_SQL} AS spent_this_month,
                 (SELECT count(*) FROM payment_attempts a
                   WHERE a.account_id = $1 AND a.channel = 'auto_top_up' AND a.status <> 'draft'
-                    AND a.created_at > now() - interval '24 hours') AS charges_today
+                    AND a.created_at > now() - interval '24 hours') AS charges_today,
+                s.set_by_key_id, (SELECT k.status FROM spend_keys k WHERE k.id = s.set_by_key_id) AS key_status
            FROM auto_top_up_settings s
            JOIN payment_methods p ON p.id = s.payment_method_id
            JOIN wallets w ON w.account_id = s.account_id
@@ -181,11 +192,26 @@ async fn decide(conn: &mut PgConnection, account_id: Uuid) -> Result<Result<Deci
         return Ok(Err(Skip::DailyLimit));
     }
     tracing::debug!(card = %due.payment_method_id, "auto top-up due");
-    Ok(rule.charge_for(due.balance, due.spent_this_month).ok_or(Skip::MonthlyLimit))
+    let Some(amount) = rule.charge_for(due.balance, due.spent_this_month) else {
+        return Ok(Err(Skip::MonthlyLimit));
+    };
+    // A rule an agent set is that agent's funding: its key must still be active and within its limit.
+    if let Some(key) = due.set_by_key_id {
+        if due.key_status.as_deref() != Some("active") {
+            return Ok(Err(Skip::KeyStopped));
+        }
+        match funding_limit::ensure_within(conn, key, amount).await {
+            Ok(()) => {}
+            Err(AppError::FundingLimitReached) => return Ok(Err(Skip::KeyFundingLimit)),
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(Ok(amount))
 }
 
 /// The job's charge as a `pending` attempt on the rule's card; its idempotency key is the job's, so the
-/// job can never be charged under two keys.
+/// job can never be charged under two keys. A rule an agent set charges as that agent's key (its daily
+/// funding limit counts it).
 async fn insert_pending_attempt(
     conn: &mut PgConnection,
     account_id: Uuid,
@@ -201,10 +227,11 @@ async fn insert_pending_attempt(
     let inserted: Inserted = sqlx::query_as(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
-             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, channel, confirmed_at)
+             card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, channel, confirmed_at,
+             spend_key_id)
          SELECT s.account_id, $2, 'pending', 'tg_auto_top_up_' || replace($3::text, '-', ''), p.id,
                 p.processor_token, p.brand, p.last4, p.expiry_month, p.expiry_year, p.billing_postal_code,
-                false, 'auto_top_up', now()
+                false, 'auto_top_up', now(), s.set_by_key_id
            FROM auto_top_up_settings s JOIN payment_methods p ON p.id = s.payment_method_id
           WHERE s.account_id = $1
          RETURNING id, idempotency_key, processor_token, amount",
