@@ -150,6 +150,14 @@ pub enum AppError {
     AutoTopUpLimitInvalid,
     #[error("Add a card first: auto top-up charges a saved card.")]
     AutoTopUpNeedsCard,
+    #[error("Enter the endpoint's https:// URL (up to 2,048 characters)")]
+    WebhookUrlInvalid,
+    #[error("Webhook endpoints must be on the public internet, not a private or local network address")]
+    WebhookUrlPrivate,
+    #[error("Choose at least one event to send")]
+    WebhookEventsMissing,
+    #[error("An account can have at most 10 webhook endpoints. Delete one first.")]
+    WebhookEndpointsFull,
     /// An agent may not turn back on a rule Tollgate turned off because of its card.
     #[error("Tollgate turned auto top-up off because of its card. A person must turn it back on on the wallet page.")]
     AutoTopUpNeedsPerson,
@@ -247,7 +255,10 @@ impl AppError {
             | AppError::AutoTopUpThresholdInvalid
             | AppError::AutoTopUpTargetInvalid
             | AppError::AutoTopUpLimitInvalid
-            | AppError::AutoTopUpNeedsCard => 400,
+            | AppError::AutoTopUpNeedsCard
+            | AppError::WebhookUrlInvalid
+            | AppError::WebhookUrlPrivate
+            | AppError::WebhookEventsMissing => 400,
             AppError::UnknownSpendKey | AppError::SpendKeyPaused | AppError::SpendKeyRevoked => 401,
             AppError::KeyLimitReached | AppError::MemberBudgetReached => 402,
             AppError::ServiceNotAllowed
@@ -257,7 +268,10 @@ impl AppError {
             | AppError::MembersMayNotFund
             | AppError::NotPermitted => 403,
             AppError::InviteUnknown => 404,
-            AppError::LastOwner | AppError::TeamHasBalance | AppError::AutoTopUpNeedsPerson => 409,
+            AppError::LastOwner
+            | AppError::TeamHasBalance
+            | AppError::AutoTopUpNeedsPerson
+            | AppError::WebhookEndpointsFull => 409,
             AppError::InviteUsed | AppError::InviteExpired | AppError::InviteRevoked => 410,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired | AppError::CheckoutUsed => 410,

@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod ledger;
 pub mod metering;
 pub mod payments;
+pub mod webhooks;
 
 // Features: each folder holds its page, components, server functions and (SSR only) queries.
 pub mod audit_log;

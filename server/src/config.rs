@@ -57,6 +57,11 @@ pub struct Config {
     /// `TOLLGATE_REQUEST_TIMEOUT_SECS` (default 30): a request still unanswered after this gets 503
     /// (the CSV export, which streams, is exempt).
     pub request_timeout: Duration,
+    /// `TOLLGATE_WEBHOOK_TIMEOUT_MS` (default 10000): how long an endpoint has to answer a delivery.
+    pub webhook_timeout: Duration,
+    /// `TOLLGATE_WEBHOOK_FIRST_RETRY_MS` (default 10000): the wait before a failed delivery's first retry;
+    /// each later one waits twice as long, at most an hour, for 24 hours (`webhook_sender.rs`).
+    pub webhook_first_retry: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +130,8 @@ impl Config {
                 shutdown_deadline: seconds(&lookup, "TOLLGATE_SHUTDOWN_DEADLINE_SECS", 20)?,
             },
             request_timeout: seconds(&lookup, "TOLLGATE_REQUEST_TIMEOUT_SECS", 30)?,
+            webhook_timeout: millis(&lookup, "TOLLGATE_WEBHOOK_TIMEOUT_MS", 10_000)?,
+            webhook_first_retry: millis(&lookup, "TOLLGATE_WEBHOOK_FIRST_RETRY_MS", 10_000)?,
         })
     }
 
@@ -179,6 +186,14 @@ fn flag(lookup: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<
 
 fn is_https(url: &str) -> bool {
     url.to_ascii_lowercase().starts_with("https://")
+}
+
+fn millis(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_millis(number(lookup, name, default)?.into()))
 }
 
 fn seconds(

@@ -23,6 +23,8 @@ pub mod shown_once;
 pub mod startup;
 pub mod state;
 pub mod usage_export;
+pub mod webhook_form;
+pub mod webhook_sender;
 
 pub use config::Config;
 pub use router::build_router;

@@ -4,12 +4,12 @@
 //! export), the wallet page cache.
 
 use crate::client_ip::{self, TrustedProxies};
-use crate::config::{Config, MAX_BODY_BYTES};
+use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
 use crate::security_headers::{self, Hsts};
 use crate::state::AppState;
 use crate::{
     api, audit_export, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard,
-    usage_export,
+    usage_export, webhook_form,
 };
 use app::metering::meter::Meter;
 use app::payments::processor::PaymentProcessor;
@@ -55,6 +55,7 @@ pub fn build_router(
         page_cache: Arc::new(page_cache::PageCache::new(config.page_cache)),
         trusted_proxies: TrustedProxies(Arc::new(config.trusted_proxies.clone())),
         abuse: config.abuse,
+        allow_loopback_webhooks: matches!(config.processor, ProcessorChoice::Sandbox),
     };
     let routes = generate_route_list(App);
     let context = state.leptos_context();
@@ -68,6 +69,11 @@ pub fn build_router(
         .route(
             "/dashboard/keys",
             post(key_form::create_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),
+        )
+        .route(
+            "/dashboard/settings",
+            post(webhook_form::add_endpoint_from_form)
+                .layer(DefaultBodyLimit::max(webhook_form::MAX_FORM_BYTES)),
         )
         .route(
             "/dashboard/team",

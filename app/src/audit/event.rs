@@ -126,6 +126,12 @@ pub enum Event<'a> {
     AutoTopUpTurnedOff {
         reason: &'a str,
     },
+    WebhookAdded {
+        url: &'a str,
+    },
+    WebhookDeleted {
+        url: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -153,6 +159,8 @@ impl Event<'_> {
             Event::SettingChanged { .. } => "setting_changed",
             Event::PasswordChanged => "password_changed",
             Event::AutoTopUpTurnedOff { .. } => "auto_top_up_turned_off",
+            Event::WebhookAdded { .. } => "webhook_added",
+            Event::WebhookDeleted { .. } => "webhook_deleted",
         }
     }
 
@@ -181,6 +189,7 @@ impl Event<'_> {
             Event::SettingChanged { setting, value } => format!("{setting}: {value}"),
             Event::PasswordChanged => "Password".to_string(),
             Event::AutoTopUpTurnedOff { reason } => reason.to_string(),
+            Event::WebhookAdded { url } | Event::WebhookDeleted { url } => url.to_string(),
         }
     }
 }

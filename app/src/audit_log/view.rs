@@ -58,6 +58,8 @@ pub fn action_label(action: &str) -> &'static str {
         "setting_changed" => "Setting changed",
         "password_changed" => "Password changed",
         "auto_top_up_turned_off" => "Auto top-up turned off",
+        "webhook_added" => "Webhook endpoint added",
+        "webhook_deleted" => "Webhook endpoint deleted",
         _ => "Other",
     }
 }
@@ -104,6 +106,8 @@ mod tests {
             "setting_changed",
             "password_changed",
             "auto_top_up_turned_off",
+            "webhook_added",
+            "webhook_deleted",
         ];
         let labels: std::collections::HashSet<_> = actions.iter().map(|a| action_label(a)).collect();
         assert_eq!(labels.len(), actions.len());

@@ -12,7 +12,8 @@
 //!    update, checked against the running balance), the request rows with their cost breakdowns, the usage
 //!    rollups (15-minute and daily) and the key counters, aggregated per batch;
 //! 5. if the batch took the balance below the auto top-up threshold (while the rule is on), queue one
-//!    top-up job in the same transaction (`payments::auto_top_up`);
+//!    top-up job in the same transaction (`payments::auto_top_up`); below the low-balance alert, emit
+//!    `balance.low` to the account's webhooks (`webhooks::outbox`);
 //! 6. commit — only then is any call answered.
 //!
 //! Invariants: the balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
@@ -25,8 +26,10 @@ use crate::keys::spec::{KeyStatus, LimitPeriod};
 use crate::ledger::{PostedUsage, UsageDebits};
 use crate::money::Usd;
 use crate::payments::auto_top_up::{self, rule::crosses};
+use crate::webhooks::{outbox, EventType};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use serde_json::json;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -55,7 +58,7 @@ pub async fn charge_calls(
     calls: &[MeteredCall],
 ) -> Result<Vec<CallAnswer>, AppError> {
     let mut tx = pool.begin().await?;
-    let Locked { opening_balance, now, mut keys, mut members, auto_top_up_below } =
+    let Locked { opening_balance, now, mut keys, mut members, auto_top_up_below, low_balance_alert } =
         lock_wallet_and_keys(&mut tx, account_id, calls).await?;
     let mut earlier = earlier_calls(&mut tx, account_id, calls).await?;
 
@@ -152,6 +155,10 @@ pub async fn charge_calls(
     record_member_spend(&mut tx, account_id, &members).await?;
     if auto_top_up_below.is_some_and(|threshold| crosses(threshold, opening_balance, balance)) {
         auto_top_up::job::enqueue(&mut tx, account_id).await?;
+    }
+    if let Some(threshold) = low_balance_alert.filter(|t| crosses(*t, opening_balance, balance)) {
+        let data = json!({ "balance": Usd::new(balance).json_cents(), "threshold": Usd::new(threshold).json_cents() });
+        outbox::emit(&mut tx, account_id, EventType::BalanceLow, data).await?;
     }
     tx.commit().await?;
     Ok(answers)
@@ -292,6 +299,8 @@ struct LockedKeyRow {
     month_spend: Option<Decimal>,
     /// The threshold of the account's auto top-up rule, while it is on.
     auto_top_up_below: Option<Decimal>,
+    /// The account's low-balance alert ("Alert below").
+    low_balance_threshold: Option<Decimal>,
 }
 
 /// What the batch holds locked until commit: the wallet (with its balance) and the batch's spend keys.
@@ -304,6 +313,9 @@ struct Locked {
     /// The auto top-up rule's threshold, while it is on: a batch that takes the balance below it queues
     /// one top-up in its own transaction (docs/ARCHITECTURE.md "Auto top-up").
     auto_top_up_below: Option<Decimal>,
+    /// The low-balance alert: a batch that takes the balance below it emits `balance.low` (once per
+    /// crossing) to the account's webhooks.
+    low_balance_alert: Option<Decimal>,
 }
 
 /// Step 1 of the module docs in one statement: the wallet row, then the keys in id order (the
@@ -319,7 +331,8 @@ async fn lock_wallet_and_keys(
     let rows: Vec<LockedKeyRow> = sqlx::query_as(
         "SELECT w.balance, now() AS now, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
                 k.cycle_start, k.cycle_spend, k.created_by AS maker,
-                m.monthly_budget, m.budget_month, m.month_spend, s.threshold AS auto_top_up_below
+                m.monthly_budget, m.budget_month, m.month_spend, s.threshold AS auto_top_up_below,
+                a.low_balance_threshold
            FROM wallets w
            JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
            JOIN accounts a ON a.id = w.account_id
@@ -333,8 +346,10 @@ async fn lock_wallet_and_keys(
     .bind(&ids)
     .fetch_all(&mut *conn)
     .await?;
-    let (opening_balance, now, auto_top_up_below) =
-        rows.first().map(|r| (r.balance, r.now, r.auto_top_up_below)).ok_or(AppError::NotFound)?;
+    let (opening_balance, now, auto_top_up_below, low_balance_alert) = rows
+        .first()
+        .map(|r| (r.balance, r.now, r.auto_top_up_below, r.low_balance_threshold))
+        .ok_or(AppError::NotFound)?;
     let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
     let members = rows
         .iter()
@@ -364,7 +379,7 @@ async fn lock_wallet_and_keys(
             (row.key_id, state)
         })
         .collect();
-    Ok(Locked { opening_balance, now, keys, members, auto_top_up_below })
+    Ok(Locked { opening_balance, now, keys, members, auto_top_up_below, low_balance_alert })
 }
 
 /// A used spend key's counters after a batch.

@@ -12,9 +12,10 @@
 //! Confirming the same draft again (double click, back button, concurrent posts) never charges again:
 //! it waits for the first confirmation to finish and answers its result.
 
-use super::attempt::{AttemptStatus, AttemptView};
+use super::attempt::{card_label, AttemptStatus, AttemptView};
 use super::attempt_store::{self, ClaimedDraft, NewDraft};
 use super::auto_top_up::job::{self, Settled};
+use super::card::CardBrand;
 use super::card_store::{self, CardOnFile};
 use super::card_testing::{self, ensure_not_locked, Payer};
 use super::decline::DeclineCode;
@@ -24,7 +25,9 @@ use crate::audit::{self, TopUpEvents};
 use crate::error::AppError;
 use crate::ledger::{self, EntryKind, Posting};
 use crate::money::{TopUpAmount, Usd};
+use crate::webhooks::{outbox, EventType};
 use rust_decimal::Decimal;
+use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
 use uuid::Uuid;
@@ -208,6 +211,10 @@ struct Settling {
     amount: Decimal,
     payment_method_id: Option<Uuid>,
     save_card: bool,
+    /// Through what it was asked for (`dashboard`, `api`, `auto_top_up`…; older attempts have none).
+    channel: Option<String>,
+    card_brand: CardBrand,
+    card_last4: String,
 }
 
 /// Phase 3, one transaction: the attempt's final state, the ledger credit and the card's state.
@@ -220,7 +227,7 @@ pub(super) async fn record_outcome(
 ) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
     let settling: Settling = sqlx::query_as(
-        "SELECT account_id, status, amount, payment_method_id, save_card
+        "SELECT account_id, status, amount, payment_method_id, save_card, channel, card_brand, card_last4
            FROM payment_attempts WHERE id = $1 FOR UPDATE",
     )
     .bind(attempt_id)
@@ -268,6 +275,13 @@ pub(super) async fn record_outcome(
             .execute(&mut *tx)
             .await?;
             job::settle(&mut tx, attempt_id, Settled::Paid).await?;
+            let data = json!({
+                "payment_id": attempt_id,
+                "amount": Usd::new(settling.amount).json_cents(),
+                "balance": posted.balance_after.json_cents(),
+                "channel": settling.channel.as_deref().unwrap_or("dashboard"),
+            });
+            outbox::emit(&mut tx, settling.account_id, EventType::FundsAdded, data).await?;
         }
         ChargeOutcome::Declined { charge_id, decline } => {
             let save = settling.save_card && !decline.is_lost_or_stolen();
@@ -305,6 +319,16 @@ pub(super) async fn record_outcome(
             .execute(&mut *tx)
             .await?;
             job::settle(&mut tx, attempt_id, Settled::Declined { message: decline.code.message() }).await?;
+            if let Some(card) = card {
+                let data = json!({
+                    "payment_method_id": card,
+                    "card": card_label(settling.card_brand, &settling.card_last4),
+                    "payment_id": attempt_id,
+                    "decline_code": decline.code.as_str(),
+                    "message": decline.code.message(),
+                });
+                outbox::emit(&mut tx, settling.account_id, EventType::PaymentMethodFailed, data).await?;
+            }
         }
     }
     tx.commit().await?;

@@ -1,8 +1,11 @@
-//! `/dashboard/settings` (docs/CONTRACT.md "Limits and account security"): change the password and sign
-//! out other sessions. Both end every other session of the user at once, on every server.
+//! `/dashboard/settings` (docs/CONTRACT.md "Limits and account security", "Webhooks"): change the password
+//! and sign out other sessions — both end every other session of the user at once, on every server — and
+//! the account's webhook endpoints.
 
 pub mod page;
 pub mod server_fns;
+pub mod webhook_fns;
+pub mod webhooks_section;
 
 #[cfg(feature = "ssr")]
 mod db;

@@ -2,6 +2,8 @@
 //! security").
 
 use super::server_fns::{ChangePassword, SignOutOtherSessions};
+use super::webhook_fns::{get_webhooks, DeleteWebhookEndpoint, JustCreatedWebhook, ResendWebhook};
+use super::webhooks_section::WebhooksSection;
 use crate::error::AppError;
 use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
@@ -12,8 +14,13 @@ fn done_message() -> Signal<Option<String>> {
     let query = use_query_map();
     Signal::derive(move || {
         let query = query.read();
-        if query.get("done").as_deref() == Some("password_changed") {
-            return Some("Password changed. Other sessions were signed out.".to_string());
+        match query.get("done").as_deref() {
+            Some("password_changed") => {
+                return Some("Password changed. Other sessions were signed out.".to_string())
+            }
+            Some("webhook_deleted") => return Some("Endpoint deleted. It gets no more events.".to_string()),
+            Some("webhook_resent") => return Some("The delivery will be sent again now.".to_string()),
+            _ => {}
         }
         let ended = query.get("signed_out")?.parse::<u64>().ok()?;
         Some(format!("Signed out {ended} other sessions."))
@@ -35,10 +42,27 @@ pub fn SettingsPage() -> impl IntoView {
                 | AppError::Busy
         )
     };
+    let is_webhook_error = |err: &AppError| {
+        matches!(
+            err,
+            AppError::WebhookUrlInvalid
+                | AppError::WebhookUrlPrivate
+                | AppError::WebhookEventsMissing
+                | AppError::WebhookEndpointsFull
+                | AppError::NotFound
+                | AppError::NotPermitted
+        )
+    };
     let password_error =
         Signal::derive(move || url_error.get().filter(is_password_error).map(|e| e.message()));
-    let sessions_error =
-        Signal::derive(move || url_error.get().filter(|e| !is_password_error(e)).map(|e| e.message()));
+    let webhook_error = Signal::derive(move || url_error.get().filter(is_webhook_error).map(|e| e.message()));
+    let sessions_error = Signal::derive(move || {
+        url_error.get().filter(|e| !is_password_error(e) && !is_webhook_error(e)).map(|e| e.message())
+    });
+    let delete = ServerAction::<DeleteWebhookEndpoint>::new();
+    let resend = ServerAction::<ResendWebhook>::new();
+    let webhooks = Resource::new(|| (), |_| get_webhooks());
+    let created = use_context::<JustCreatedWebhook>().map(|c| c.0);
     let done = done_message();
     view! {
         <main class="page">
@@ -71,6 +95,17 @@ pub fn SettingsPage() -> impl IntoView {
                     <button type="submit" class="button" data-pending="Signing out…">"Sign out other sessions"</button>
                 </ActionForm>
             </section>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || {
+                    let created = created.clone();
+                    Suspend::new(async move {
+                        match webhooks.await {
+                            Ok(panel) => view! { <WebhooksSection panel created delete resend error=webhook_error/> }.into_any(),
+                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
         </main>
     }
 }

@@ -9,7 +9,8 @@ pub mod maintenance;
 pub mod payments;
 pub mod sessions;
 
-use crate::config::Config;
+use crate::config::{Config, ProcessorChoice};
+use crate::webhook_sender::SenderSettings;
 use app::payments::processor::PaymentProcessor;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -32,7 +33,7 @@ pub enum StartupError {
 
 /// Everything money needs before the first request: the processor, start-up recovery of payments left
 /// between "charged" and "credited", the periodic sweep that settles later ones, the auto top-up worker,
-/// then (development only) the demo account.
+/// the webhook sender, then (development only) the demo account.
 pub async fn prepare_payments(
     pool: &PgPool,
     config: &Config,
@@ -41,6 +42,14 @@ pub async fn prepare_payments(
     payments::recover_pending(pool, &*processor).await?;
     payments::spawn_pending_sweeper(pool.clone(), processor.clone());
     app::payments::auto_top_up::worker::spawn(pool.clone(), processor.clone());
+    let ProcessorChoice::Sandbox = config.processor;
+    let webhooks = SenderSettings {
+        // Loopback endpoints only while the sandbox runs (development and tests): the only processor yet.
+        allow_loopback: true,
+        timeout: config.webhook_timeout,
+        first_retry: config.webhook_first_retry,
+    };
+    crate::webhook_sender::spawn(pool.clone(), webhooks);
     if config.seed_demo {
         demo_seed::seed_demo_account(pool, &*processor).await.map_err(StartupError::Seed)?;
     }

@@ -25,3 +25,4 @@ mod support;
 mod teams;
 mod usage;
 mod wallet_http;
+mod webhooks;

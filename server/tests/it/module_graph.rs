@@ -16,6 +16,7 @@ const APP_LAYERS: &[&[&str]] = &[
     &["money", "utc", "url_query", "random", "client_ip", "pg_liveness", "page_policy"],
     &["error"],
     &["catalog", "ledger", "ui", "throttle", "audit"],
+    &["webhooks"],
     &["payments"],
     &["server_fn_context"],
     &["auth"],
@@ -44,11 +45,12 @@ const SERVER_LAYERS: &[&[&str]] = &[
         "call_cache",
         "page_cache",
         "security_headers",
+        "webhook_sender",
     ],
     &["state", "startup"],
     &["shown_once"],
     &["api", "key_form", "usage_export", "audit_export"],
-    &["invite_form", "mcp", "oauth"],
+    &["invite_form", "webhook_form", "mcp", "oauth"],
     &["router"],
 ];
 

@@ -3,6 +3,10 @@
 
 use crate::audit::{self, Actor, Channel, Event};
 use crate::error::AppError;
+use crate::money::Usd;
+use crate::webhooks::{outbox, EventType};
+use rust_decimal::Decimal;
+use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -49,24 +53,36 @@ pub async fn settle(conn: &mut PgConnection, attempt_id: Uuid, settled: Settled<
         Settled::Paid => "succeeded",
         Settled::Declined { .. } => "failed",
     };
-    let job: Option<(Uuid, String)> = sqlx::query_as(
+    let job: Option<(Uuid, String, Decimal, Decimal)> = sqlx::query_as(
         "UPDATE auto_top_up_jobs j SET state = $2, finished_at = now()
-           FROM payment_attempts a
-          WHERE j.attempt_id = $1 AND j.state = 'charging' AND a.id = j.attempt_id
-         RETURNING j.account_id, a.card_brand || ' •••• ' || a.card_last4",
+           FROM payment_attempts a, wallets w
+          WHERE j.attempt_id = $1 AND j.state = 'charging' AND a.id = j.attempt_id AND w.account_id = j.account_id
+         RETURNING j.account_id, a.card_brand || ' •••• ' || a.card_last4, a.amount, w.balance",
     )
     .bind(attempt_id)
     .bind(state)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((account_id, card)) = job else { return Ok(()) };
+    let Some((account_id, card, amount, balance)) = job else { return Ok(()) };
     let Settled::Declined { message } = settled else {
         sqlx::query("UPDATE auto_top_up_settings SET consecutive_declines = 0 WHERE account_id = $1")
             .bind(account_id)
             .execute(&mut *conn)
             .await?;
-        return Ok(());
+        let data = json!({
+            "payment_id": attempt_id,
+            "amount": Usd::new(amount).json_cents(),
+            "balance": Usd::new(balance).json_cents(),
+        });
+        return outbox::emit(conn, account_id, EventType::AutoTopUpSucceeded, data).await;
     };
+    let data = json!({
+        "payment_id": attempt_id,
+        "amount": Usd::new(amount).json_cents(),
+        "card": card,
+        "message": message,
+    });
+    outbox::emit(conn, account_id, EventType::AutoTopUpFailed, data).await?;
     let reason = format!(
         "Auto top-up was turned off because {card} was declined: {message} Update the card, then turn auto top-up back on."
     );
@@ -89,6 +105,7 @@ pub async fn settle(conn: &mut PgConnection, attempt_id: Uuid, settled: Settled<
     if turned_off == Some(true) {
         tracing::warn!(%account_id, "auto top-up turned off after repeated declines");
         audit::record(conn, &rule_itself(account_id), Event::AutoTopUpTurnedOff { reason: &reason }).await?;
+        outbox::emit(conn, account_id, EventType::AutoTopUpDisabled, json!({ "reason": reason })).await?;
     }
     Ok(())
 }

@@ -1,0 +1,61 @@
+//! Settings → "Webhooks" (docs/CONTRACT.md "Webhooks"): the endpoints and their delivery logs, "Delete" and
+//! "Resend". "Add endpoint" is a plain form post to the page itself (`server/src/webhook_form.rs`), which
+//! answers with the page showing the new signing secret once. Managing webhooks is a team setting (Owners
+//! and Admins).
+
+use crate::error::AppError;
+use crate::webhooks::view::{CreatedEndpoint, EndpointView};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::server_fn_context::{answer_form, pool},
+    crate::teams::member::require_member,
+    crate::teams::role::Action,
+    crate::webhooks::store,
+};
+
+/// The endpoint a form post just added, put into the render of that response only.
+#[derive(Clone, Debug)]
+pub struct JustCreatedWebhook(pub CreatedEndpoint);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhooksPanel {
+    pub endpoints: Vec<EndpointView>,
+    pub may_manage: bool,
+}
+
+#[server(endpoint = "settings/webhooks")]
+pub async fn get_webhooks() -> Result<WebhooksPanel, AppError> {
+    let member = require_member().await?;
+    let may_manage = member.require(Action::ManageMembers).is_ok();
+    let endpoints =
+        if may_manage { store::endpoints(&pool()?, member.account_id).await? } else { Vec::new() };
+    Ok(WebhooksPanel { endpoints, may_manage })
+}
+
+#[server(endpoint = "settings/webhooks/delete")]
+pub async fn delete_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> {
+    answer_form(async move {
+        let member = require_member().await?;
+        member.require(Action::ManageMembers)?;
+        store::delete_endpoint(&pool()?, &member.audit_actor()?, endpoint_id).await?;
+        leptos_axum::redirect("/dashboard/settings?done=webhook_deleted");
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "settings/webhooks/resend")]
+pub async fn resend_webhook(delivery_id: i64) -> Result<(), AppError> {
+    answer_form(async move {
+        let member = require_member().await?;
+        member.require(Action::ManageMembers)?;
+        store::resend(&pool()?, member.account_id, delivery_id).await?;
+        leptos_axum::redirect("/dashboard/settings?done=webhook_resent");
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,183 @@
+//! Endpoints and deliveries as the settings page manages them. Every query is scoped by the account:
+//! another account's endpoint or delivery id is "not found".
+
+use super::endpoint_url::EndpointUrl;
+use super::view::{CreatedEndpoint, DeliveryView, EndpointView};
+use super::EventType;
+use crate::audit::{self, Actor, Event};
+use crate::error::AppError;
+use crate::random::random_hex;
+use crate::utc::shown_utc;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Endpoints an account may have at once.
+const MAX_ENDPOINTS: i64 = 10;
+/// Deliveries the page lists per endpoint.
+pub const DELIVERY_LOG_ROWS: i64 = 20;
+
+/// "Add endpoint": the URL and at least one event. Answers the signing secret, shown this once.
+pub async fn add_endpoint(
+    pool: &PgPool,
+    actor: &Actor,
+    url: &EndpointUrl,
+    events: &[EventType],
+) -> Result<CreatedEndpoint, AppError> {
+    if events.is_empty() {
+        return Err(AppError::WebhookEventsMissing);
+    }
+    let mut names: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let secret = format!("whsec_{}", random_hex(24));
+    let mut tx = pool.begin().await?;
+    // One at a time per account, so the count below holds.
+    sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(actor.account_id)
+        .execute(&mut *tx)
+        .await?;
+    let existing: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM webhook_endpoints WHERE account_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(actor.account_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if existing >= MAX_ENDPOINTS {
+        return Err(AppError::WebhookEndpointsFull);
+    }
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO webhook_endpoints (account_id, url, events, secret) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(actor.account_id)
+    .bind(url.as_str())
+    .bind(&names)
+    .bind(&secret)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(&mut tx, actor, Event::WebhookAdded { url: url.as_str() }).await?;
+    tx.commit().await?;
+    Ok(CreatedEndpoint { id, url: url.as_str().to_string(), secret })
+}
+
+/// "Delete": the endpoint gets nothing more (its history stays for the log's reader).
+pub async fn delete_endpoint(pool: &PgPool, actor: &Actor, endpoint_id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let url: String = sqlx::query_scalar(
+        "UPDATE webhook_endpoints SET deleted_at = now()
+          WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL RETURNING url",
+    )
+    .bind(endpoint_id)
+    .bind(actor.account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    sqlx::query(
+        "UPDATE webhook_deliveries SET state = 'failed', last_error = 'endpoint deleted'
+          WHERE endpoint_id = $1 AND state = 'pending'",
+    )
+    .bind(endpoint_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, actor, Event::WebhookDeleted { url: &url }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Resend": the delivery is sent again now (same event, same id), whatever happened to it before.
+pub async fn resend(pool: &PgPool, account_id: Uuid, delivery_id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let event: Option<String> = sqlx::query_scalar(
+        "UPDATE webhook_deliveries d SET state = 'pending', next_attempt_at = now(), delivered_at = NULL
+           FROM webhook_endpoints w
+          WHERE d.id = $1 AND w.id = d.endpoint_id AND w.account_id = $2 AND w.deleted_at IS NULL
+         RETURNING d.event_id",
+    )
+    .bind(delivery_id)
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let event = event.ok_or(AppError::NotFound)?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(super::outbox::NOTIFY_CHANNEL)
+        .bind(&event)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct EndpointRow {
+    id: Uuid,
+    url: String,
+    events: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: i64,
+    endpoint_id: Uuid,
+    event_id: String,
+    event_type: String,
+    state: String,
+    attempts: i32,
+    last_status: Option<i32>,
+    last_error: Option<String>,
+    at: DateTime<Utc>,
+}
+
+/// The account's endpoints, each with its latest deliveries.
+pub async fn endpoints(pool: &PgPool, account_id: Uuid) -> Result<Vec<EndpointView>, AppError> {
+    let endpoints: Vec<EndpointRow> = sqlx::query_as(
+        "SELECT id, url, events, created_at FROM webhook_endpoints
+          WHERE account_id = $1 AND deleted_at IS NULL ORDER BY created_at",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    let deliveries: Vec<DeliveryRow> = sqlx::query_as(
+        "SELECT d.id, d.endpoint_id, d.event_id, e.type AS event_type, d.state, d.attempts, d.last_status,
+                d.last_error, COALESCE(d.last_attempt_at, e.created_at) AS at
+           FROM webhook_endpoints w
+           CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries d WHERE d.endpoint_id = w.id
+                                ORDER BY d.id DESC LIMIT $2) d
+           JOIN webhook_events e ON e.id = d.event_id
+          WHERE w.account_id = $1 AND w.deleted_at IS NULL
+          ORDER BY d.id DESC",
+    )
+    .bind(account_id)
+    .bind(DELIVERY_LOG_ROWS)
+    .fetch_all(pool)
+    .await?;
+    Ok(endpoints
+        .into_iter()
+        .map(|endpoint| EndpointView {
+            deliveries: deliveries
+                .iter()
+                .filter(|d| d.endpoint_id == endpoint.id)
+                .map(|d| DeliveryView {
+                    id: d.id,
+                    event_id: d.event_id.clone(),
+                    event_type: d.event_type.clone(),
+                    status: match (d.state.as_str(), d.attempts) {
+                        ("delivered", _) => "Delivered",
+                        ("failed", _) => "Failed",
+                        (_, 0) => "Pending",
+                        _ => "Retrying",
+                    }
+                    .to_string(),
+                    attempts: d.attempts,
+                    response_code: d.last_status,
+                    error: d.last_error.clone(),
+                    when: shown_utc(d.at),
+                })
+                .collect(),
+            id: endpoint.id,
+            url: endpoint.url,
+            events: endpoint.events,
+            created: shown_utc(endpoint.created_at),
+        })
+        .collect())
+}
