@@ -39,8 +39,10 @@ async fn still_signed_in(app: &TestApp, client: &Client) -> bool {
 
 async fn page_text(app: &TestApp, path: &str) -> String {
     let res = app.get(path).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.text().await.unwrap()
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{path}: {}", text.chars().take(2000).collect::<String>());
+    text
 }
 
 #[sqlx::test(migrations = "../migrations")]
