@@ -144,6 +144,18 @@ async fn add_funds_answers_the_guides_three_outcomes_and_the_balance_is_new_at_o
     let balance = tool(&app.base, &chat.secret, "get_balance", json!({})).await;
     assert_eq!(balance["structuredContent"], json!({"balance": "35.00", "low_balance": false}));
     assert_eq!(sentence(&balance), "Your wallet balance is $35.00.");
+    // With auto top-up on, the answer says what it will do.
+    let owner = crate::support::owner_actor(&app.pool, chat.account).await;
+    let rule = app::payments::auto_top_up::AutoTopUpRule::parse("5", "25", "100").unwrap();
+    let turn_on = app::payments::auto_top_up::settings::Change::TurnOn { rule, card: None };
+    app::payments::auto_top_up::settings::change(&app.pool, &owner, turn_on).await.unwrap();
+    let balance = tool(&app.base, &chat.secret, "get_balance", json!({})).await;
+    assert_eq!(balance["structuredContent"], json!({"balance": "35.00", "low_balance": false}));
+    assert_eq!(
+        sentence(&balance),
+        "Your wallet balance is $35.00. Auto top-up is on: when your balance falls below $5.00, we charge Visa \
+         •••• 4242 to bring it back to $25.00, up to $100.00 a month and 3 times a day."
+    );
     let cards = tool(&app.base, &chat.secret, "list_payment_methods", json!({})).await;
     let card = &cards["structuredContent"]["payment_methods"][0];
     assert_eq!((card["label"].as_str(), card["is_default"].as_bool()), (Some("Visa •••• 4242"), Some(true)));
