@@ -31,6 +31,9 @@ CREATE TABLE webhook_deliveries (
     endpoint_id     uuid NOT NULL REFERENCES webhook_endpoints (id),
     state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
     attempts        integer NOT NULL DEFAULT 0,
+    -- The sender attempt holding it: an answer is recorded only by the attempt that leased it (a "Resend"
+    -- meanwhile clears it, so the late answer of the attempt before doesn't push the resend back).
+    lease           uuid,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_attempt_at timestamptz,
     -- The endpoint's HTTP status, or NULL when it gave none (timeout, refused connection, refused address).

@@ -53,10 +53,11 @@ rm -rf end2end/artifacts
 # Logged at debug, so the card-data check reads everything the server could have logged. Each browser
 # context says it is its own client address (X-Forwarded-For, 127.0.0.1 trusted as the proxy), as people on
 # their own networks would be; the node-side API calls all come from 127.0.0.1, so the per-IP card-attempt
-# and sign-up limits are raised (the Rust tests check them at their defaults).
+# and sign-up limits are raised (the Rust tests check them at their defaults). The webhook journey's receiver
+# listens on 127.0.0.1, so loopback endpoints are allowed (sandbox only).
 DATABASE_URL="$e2e_db" LEPTOS_SITE_ADDR="127.0.0.1:$port" TOLLGATE_SEED_DEMO=true TOLLGATE_PROCESSOR=sandbox \
   TOLLGATE_TRUSTED_PROXIES=127.0.0.1 TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN=100000 \
-  TOLLGATE_SIGNUPS_PER_IP_HOUR=100000 RUST_LOG=${RUST_LOG:-debug} \
+  TOLLGATE_SIGNUPS_PER_IP_HOUR=100000 TOLLGATE_WEBHOOK_ALLOW_LOOPBACK=true RUST_LOG=${RUST_LOG:-debug} \
   "$server_bin" >"$logs/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -62,6 +62,10 @@ pub struct Config {
     /// `TOLLGATE_WEBHOOK_FIRST_RETRY_MS` (default 10000): the wait before a failed delivery's first retry;
     /// each later one waits twice as long, at most an hour, for 24 hours (`webhook_sender.rs`).
     pub webhook_first_retry: Duration,
+    /// `TOLLGATE_WEBHOOK_ALLOW_LOOPBACK` (default false): webhook endpoints on this machine (`http://127.0.0.1…`)
+    /// may be added and are sent to — for development and tests, and only with the sandbox processor
+    /// (start-up refuses it otherwise). Never in production: it would let an account reach local services.
+    pub webhook_allow_loopback: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +136,7 @@ impl Config {
             request_timeout: seconds(&lookup, "TOLLGATE_REQUEST_TIMEOUT_SECS", 30)?,
             webhook_timeout: millis(&lookup, "TOLLGATE_WEBHOOK_TIMEOUT_MS", 10_000)?,
             webhook_first_retry: millis(&lookup, "TOLLGATE_WEBHOOK_FIRST_RETRY_MS", 10_000)?,
+            webhook_allow_loopback: flag(&lookup, "TOLLGATE_WEBHOOK_ALLOW_LOOPBACK")?,
         })
     }
 

@@ -55,7 +55,8 @@ pub fn build_router(
         page_cache: Arc::new(page_cache::PageCache::new(config.page_cache)),
         trusted_proxies: TrustedProxies(Arc::new(config.trusted_proxies.clone())),
         abuse: config.abuse,
-        allow_loopback_webhooks: matches!(config.processor, ProcessorChoice::Sandbox),
+        allow_loopback_webhooks: config.webhook_allow_loopback
+            && matches!(config.processor, ProcessorChoice::Sandbox),
     };
     let routes = generate_route_list(App);
     let context = state.leptos_context();

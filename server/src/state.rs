@@ -31,7 +31,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// The per-IP limits that are settings (`app::throttle`).
     pub abuse: AbuseSettings,
-    /// Webhook endpoints on this machine (`http://127.0.0.1…`) may be added: only with the sandbox processor.
+    /// Webhook endpoints on this machine (`http://127.0.0.1…`) may be added (`TOLLGATE_WEBHOOK_ALLOW_LOOPBACK`
+    /// with the sandbox processor: development and tests).
     pub allow_loopback_webhooks: bool,
 }
 

@@ -2,14 +2,17 @@
 //! signed like Stripe's, retried with backoff for 24 hours — from any number of servers.
 //!
 //! A pass leases due deliveries (`FOR UPDATE SKIP LOCKED`, then `next_attempt_at` moved past the request's
-//! timeout and the attempt counted, in one statement), sends them, and records each answer. A server that
-//! dies mid-request leaves the lease to run out, and the delivery is sent again: at least once, each time
-//! with the event's same `id`, so receivers deduplicate on it.
+//! timeout, the attempt counted and a lease token set, in one statement), sends each in its own task and
+//! records its answer as soon as it comes — only if the lease is still its own. At most `IN_FLIGHT`
+//! requests at once per server, and one per endpoint, so an endpoint that never answers holds one slot, not
+//! everyone's deliveries. A server that dies mid-request leaves the lease to run out, and the delivery is
+//! sent again: at least once, each time with the event's same `id`, so receivers deduplicate on it.
 //!
-//! Requests never follow redirects (a 3xx is a failed attempt), time out after `timeout`, and go only to
-//! public addresses: a host name is resolved here and every address it resolves to is checked before the
-//! request, which is then pinned to the checked address (so a name can't be re-pointed between check and
-//! connect). Loopback is allowed only in the sandbox (development and tests).
+//! Requests never follow redirects (a 3xx is a failed attempt), ignore proxy settings, time out after
+//! `timeout` (name resolution included), and go only to public addresses: a host name is resolved here and
+//! every address it resolves to is checked before the request, which is then pinned to the checked
+//! addresses (so a name can't be re-pointed between check and connect). Loopback only when allowed
+//! (`TOLLGATE_WEBHOOK_ALLOW_LOOPBACK`, development and tests).
 
 use app::webhooks::endpoint_url::is_public;
 use app::webhooks::outbox::NOTIFY_CHANNEL;
@@ -18,6 +21,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use uuid::Uuid;
@@ -36,14 +40,16 @@ pub struct SenderSettings {
 /// Retries stop this long after the event (then the delivery is `failed`; "Resend" still sends it).
 const RETRY_FOR: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
-/// Deliveries one pass leases at once (sent concurrently).
-const BATCH: i64 = 16;
+/// Requests one server has in flight at most.
+const IN_FLIGHT: usize = 16;
 /// Without a notification, a pass runs this often (retries come due by time).
 const TICK: Duration = Duration::from_secs(1);
 
 #[derive(sqlx::FromRow)]
 struct Leased {
     id: i64,
+    lease: Uuid,
+    endpoint_id: Uuid,
     attempts: i32,
     event_id: String,
     event_type: String,
@@ -67,37 +73,81 @@ impl Answer {
     }
 }
 
-/// Leases, sends and records due deliveries until none is due. Returns how many attempts were made.
+/// Leases, sends and records due deliveries until none is due and none is in flight. Returns how many
+/// attempts were made.
 pub async fn run_due(pool: &PgPool, settings: SenderSettings) -> Result<usize, sqlx::Error> {
+    let mut in_flight: tokio::task::JoinSet<(Uuid, Result<(), sqlx::Error>)> = tokio::task::JoinSet::new();
+    let mut busy: HashSet<Uuid> = HashSet::new();
     let mut sent = 0;
     loop {
-        let lease = settings.timeout + Duration::from_secs(30);
-        let due: Vec<Leased> = sqlx::query_as(
-            "WITH due AS (
-                SELECT id FROM webhook_deliveries
-                 WHERE state = 'pending' AND next_attempt_at <= now()
-                 ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-             UPDATE webhook_deliveries d
-                SET next_attempt_at = now() + make_interval(secs => $2), attempts = d.attempts + 1,
-                    last_attempt_at = now()
-               FROM due, webhook_events e, webhook_endpoints w
-              WHERE d.id = due.id AND e.id = d.event_id AND w.id = d.endpoint_id
-             RETURNING d.id, d.attempts, e.id AS event_id, e.type AS event_type, e.data::text AS data,
-                       e.account_id, e.created_at, w.url, w.secret",
-        )
-        .bind(BATCH)
-        .bind(lease.as_secs_f64())
-        .fetch_all(pool)
-        .await?;
+        let room = IN_FLIGHT.saturating_sub(in_flight.len());
+        let due = if room > 0 { lease(pool, settings, room, &busy).await? } else { Vec::new() };
         if due.is_empty() {
-            return Ok(sent);
+            if in_flight.is_empty() {
+                return Ok(sent);
+            }
+            // Nothing more to start now: wait for a request to finish (its endpoint may have more due), or
+            // look again shortly for deliveries that came due meanwhile.
+            tokio::select! {
+                finished = in_flight.join_next() => match finished {
+                    Some(Ok((endpoint, recorded))) => {
+                        busy.remove(&endpoint);
+                        recorded?;
+                    }
+                    Some(Err(failed)) => tracing::error!(error = %failed, "a webhook delivery task failed"),
+                    None => {}
+                },
+                () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            continue;
         }
-        sent += due.len();
-        let answers = futures::future::join_all(due.iter().map(|d| send(d, settings))).await;
-        for (delivery, answer) in due.iter().zip(answers) {
-            record(pool, delivery, &answer, settings).await?;
+        for delivery in due {
+            sent += 1;
+            busy.insert(delivery.endpoint_id);
+            let pool = pool.clone();
+            in_flight.spawn(async move {
+                let limit = settings.timeout + Duration::from_secs(5);
+                let answer = tokio::time::timeout(limit, send(&delivery, settings)).await.unwrap_or(Answer {
+                    status: None,
+                    error: Some(format!("no answer within {} ms", settings.timeout.as_millis())),
+                });
+                (delivery.endpoint_id, record(&pool, &delivery, &answer, settings).await)
+            });
         }
     }
+}
+
+/// Up to `room` due deliveries, at most one per endpoint and none for an endpoint in `busy` (this server
+/// has a request to it in flight), leased to this attempt.
+async fn lease(
+    pool: &PgPool,
+    settings: SenderSettings,
+    room: usize,
+    busy: &HashSet<Uuid>,
+) -> Result<Vec<Leased>, sqlx::Error> {
+    let lease_for = settings.timeout + Duration::from_secs(30);
+    sqlx::query_as(
+        "WITH due AS (
+            SELECT id FROM webhook_deliveries
+             WHERE id IN (SELECT DISTINCT ON (d.endpoint_id) d.id
+                            FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+                           WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.deleted_at IS NULL
+                             AND NOT (d.endpoint_id = ANY($3))
+                           ORDER BY d.endpoint_id, d.next_attempt_at)
+             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE webhook_deliveries d
+            SET next_attempt_at = now() + make_interval(secs => $2), attempts = d.attempts + 1,
+                last_attempt_at = now(), lease = gen_random_uuid()
+           FROM due, webhook_events e, webhook_endpoints w
+          WHERE d.id = due.id AND e.id = d.event_id AND w.id = d.endpoint_id
+         RETURNING d.id, d.lease, d.endpoint_id, d.attempts, e.id AS event_id, e.type AS event_type,
+                   e.data::text AS data, e.account_id, e.created_at, w.url, w.secret",
+    )
+    .bind(room as i64)
+    .bind(lease_for.as_secs_f64())
+    .bind(busy.iter().copied().collect::<Vec<Uuid>>())
+    .fetch_all(pool)
+    .await
 }
 
 /// The event as every delivery of it sends it.
@@ -140,14 +190,17 @@ async fn send(delivery: &Leased, settings: SenderSettings) -> Answer {
     if let Some(refused) = addresses.iter().find(|a| !allowed(a.ip())) {
         return failed(format!("refused: {} is not a public address", refused.ip()));
     }
-    let Some(&pinned) = addresses.first() else { return failed("the endpoint's name has no address".into()) };
+    if addresses.is_empty() {
+        return failed("the endpoint's name has no address".into());
+    }
     let mut client = reqwest::Client::builder()
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
         .user_agent("Tollgate-Webhooks/1");
     if let Some(domain) = &domain {
-        client = client.resolve(domain, pinned);
+        client = client.resolve_to_addrs(domain, &addresses);
     }
     let client = match client.build() {
         Ok(client) => client,
@@ -191,10 +244,12 @@ async fn record(
     if answer.delivered() {
         sqlx::query(
             "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status = $2,
-                    last_error = NULL WHERE id = $1",
+                    last_error = NULL, lease = NULL
+              WHERE id = $1 AND lease = $3",
         )
         .bind(delivery.id)
         .bind(status)
+        .bind(delivery.lease)
         .execute(pool)
         .await?;
         return Ok(());
@@ -206,14 +261,15 @@ async fn record(
     sqlx::query(
         "UPDATE webhook_deliveries
             SET state = CASE WHEN $5 THEN 'failed' ELSE state END, next_attempt_at = $2, last_status = $3,
-                last_error = $4
-          WHERE id = $1 AND state = 'pending'",
+                last_error = $4, lease = NULL
+          WHERE id = $1 AND lease = $6",
     )
     .bind(delivery.id)
     .bind(next)
     .bind(status)
     .bind(&answer.error)
     .bind(gave_up)
+    .bind(delivery.lease)
     .execute(pool)
     .await?;
     Ok(())

@@ -25,7 +25,10 @@ impl EndpointUrl {
         }
         let host = url.host().ok_or(AppError::WebhookUrlInvalid)?;
         let loopback = match host {
-            url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+            url::Host::Domain(name) => {
+                let name = name.trim_end_matches('.');
+                name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost")
+            }
             url::Host::Ipv4(ip) => ip.is_loopback(),
             url::Host::Ipv6(ip) => ip.is_loopback(),
         };
@@ -79,13 +82,15 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link local
-                || first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
+            // Global unicast (2000::/3) only, less the ranges that lead elsewhere: documentation, 6to4
+            // (2002::/16) and Teredo (2001::/32) embed IPv4 addresses that could be private. NAT64
+            // (64:ff9b::/96), IPv4-compatible (::/96), site-local (fec0::/10), unique-local, link-local,
+            // loopback and multicast are all outside 2000::/3.
+            let [first, second, ..] = v6.segments();
+            (first & 0xe000) == 0x2000
+                && !(first == 0x2001 && second == 0x0db8)
+                && first != 0x2002
+                && !(first == 0x2001 && second == 0x0000)
         }
     }
 }
@@ -98,6 +103,7 @@ mod tests {
     fn https_on_public_hosts_only_and_http_to_this_machine_in_the_sandbox() {
         assert!(EndpointUrl::parse("https://hooks.example.com/tollgate", false).is_ok());
         assert!(EndpointUrl::parse("https://93.184.216.34:8443/x", false).is_ok());
+        assert!(EndpointUrl::parse("https://[2606:2800:220:1::1]/x", false).is_ok());
         assert_eq!(EndpointUrl::parse("http://hooks.example.com/", false), Err(AppError::WebhookUrlInvalid));
         assert_eq!(EndpointUrl::parse("ftp://hooks.example.com/", false), Err(AppError::WebhookUrlInvalid));
         assert_eq!(
@@ -118,11 +124,24 @@ mod tests {
             "https://[fd00::1]/",
             "https://[fe80::1]/",
             "https://[::ffff:10.0.0.1]/",
+            "https://[64:ff9b::a9fe:a9fe]/",
+            "https://[2002:a9fe:a9fe::1]/",
+            "https://[::a9fe:a9fe]/",
+            "https://[fec0::1]/",
+            "https://[2001:0:a9fe::1]/",
             "https://0.0.0.0/",
         ] {
             assert_eq!(EndpointUrl::parse(private, true), Err(AppError::WebhookUrlPrivate), "{private}");
         }
-        assert_eq!(EndpointUrl::parse("https://127.0.0.1/", false), Err(AppError::WebhookUrlPrivate));
+        for local in [
+            "https://127.0.0.1/",
+            "https://2130706433/",
+            "https://0x7f.1/",
+            "https://localhost./",
+            "https://[::1]/",
+        ] {
+            assert_eq!(EndpointUrl::parse(local, false), Err(AppError::WebhookUrlPrivate), "{local}");
+        }
         assert_eq!(EndpointUrl::parse("http://localhost:9/", false), Err(AppError::WebhookUrlPrivate));
         assert!(EndpointUrl::parse("http://127.0.0.1:9000/hook", true).is_ok());
         assert!(EndpointUrl::parse("http://localhost:9000/hook", true).is_ok());

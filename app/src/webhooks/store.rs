@@ -84,11 +84,13 @@ pub async fn delete_endpoint(pool: &PgPool, actor: &Actor, endpoint_id: Uuid) ->
     Ok(())
 }
 
-/// "Resend": the delivery is sent again now (same event, same id), whatever happened to it before.
+/// "Resend": the delivery is sent again now (same event, same id), whatever happened to it before — its
+/// attempts count from zero again, and an attempt still in flight can no longer record over it.
 pub async fn resend(pool: &PgPool, account_id: Uuid, delivery_id: i64) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let event: Option<String> = sqlx::query_scalar(
-        "UPDATE webhook_deliveries d SET state = 'pending', next_attempt_at = now(), delivered_at = NULL
+        "UPDATE webhook_deliveries d
+            SET state = 'pending', next_attempt_at = now(), delivered_at = NULL, lease = NULL, attempts = 0
            FROM webhook_endpoints w
           WHERE d.id = $1 AND w.id = d.endpoint_id AND w.account_id = $2 AND w.deleted_at IS NULL
          RETURNING d.event_id",

@@ -1,7 +1,7 @@
 //! The maintenance job: every few minutes, forgets what has outlived its promise — expired sessions and
 //! sessions past their 30-day lifetime,
 //! idempotency keys older than 24 h (docs/CONTRACT.md "JSON API"), rate-limit events, blocks and per-key
-//! minute counts that can no longer refuse anything. Every server runs it; each statement is idempotent, so two at once do no harm.
+//! minute counts that can no longer refuse anything, webhook events past their 30 days. Every server runs it; each statement is idempotent, so two at once do no harm.
 //! A failed pass is logged and the next one runs as usual: one database hiccup never stops the job.
 
 use app::error::AppError;
@@ -52,6 +52,16 @@ const EXPIRED: &[&str] = &[
     "DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 day'",
     // A chat top-up guard only refuses for 2 minutes (`crate::mcp::duplicate_guard`).
     "DELETE FROM chat_top_up_guards WHERE created_at < now() - interval '2 minutes'",
+    // A deleted endpoint's deliveries that were still waiting are never sent.
+    "UPDATE webhook_deliveries d SET state = 'failed', last_error = 'endpoint deleted'
+       FROM webhook_endpoints w
+      WHERE w.id = d.endpoint_id AND w.deleted_at IS NOT NULL AND d.state = 'pending'",
+    // Webhook events are kept 30 days for the delivery log and "Resend" (retries end after 24 h), then
+    // forgotten with their deliveries.
+    "DELETE FROM webhook_deliveries d USING webhook_events e
+      WHERE e.id = d.event_id AND e.created_at < now() - interval '30 days' AND d.state <> 'pending'",
+    "DELETE FROM webhook_events e WHERE e.created_at < now() - interval '30 days'
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)",
 ];
 
 /// One pass over the database's expiring records; how many rows it forgot.

@@ -42,10 +42,9 @@ pub async fn prepare_payments(
     payments::recover_pending(pool, &*processor).await?;
     payments::spawn_pending_sweeper(pool.clone(), processor.clone());
     app::payments::auto_top_up::worker::spawn(pool.clone(), processor.clone());
-    let ProcessorChoice::Sandbox = config.processor;
     let webhooks = SenderSettings {
-        // Loopback endpoints only while the sandbox runs (development and tests): the only processor yet.
-        allow_loopback: true,
+        // Loopback endpoints only when asked for, and only with the sandbox (development and tests).
+        allow_loopback: config.webhook_allow_loopback && matches!(config.processor, ProcessorChoice::Sandbox),
         timeout: config.webhook_timeout,
         first_retry: config.webhook_first_retry,
     };

@@ -72,6 +72,8 @@ pub fn test_config(settings: &[(&str, &str)]) -> Config {
             "TOLLGATE_SANDBOX_LATENCY_MS" => Some("0".into()),
             "TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN" => Some("100000".into()),
             "TOLLGATE_SIGNUPS_PER_IP_HOUR" => Some("100000".into()),
+            // Webhook tests' receivers listen on 127.0.0.1.
+            "TOLLGATE_WEBHOOK_ALLOW_LOOPBACK" => Some("true".into()),
             _ => None,
         }
     })
