@@ -42,6 +42,8 @@ pub mod client_ip;
 #[cfg(feature = "ssr")]
 pub mod pg_liveness;
 #[cfg(feature = "ssr")]
+pub mod pg_wakeup;
+#[cfg(feature = "ssr")]
 pub mod random;
 #[cfg(feature = "ssr")]
 pub mod server_fn_context;

@@ -14,12 +14,12 @@
 //! addresses (so a name can't be re-pointed between check and connect). Loopback only when allowed
 //! (`TOLLGATE_WEBHOOK_ALLOW_LOOPBACK`, development and tests).
 
+use app::pg_wakeup::run_when_notified;
 use app::webhooks::endpoint_url::is_public;
 use app::webhooks::outbox::NOTIFY_CHANNEL;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
@@ -68,6 +68,15 @@ struct Answer {
 }
 
 impl Answer {
+    /// An attempt that got no HTTP status, and why (kept short for the delivery log).
+    fn failed(error: String) -> Answer {
+        Answer { status: None, error: Some(error.chars().take(300).collect()) }
+    }
+
+    fn no_answer(timeout: Duration) -> Answer {
+        Answer::failed(format!("no answer within {} ms", timeout.as_millis()))
+    }
+
     fn delivered(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }
@@ -107,10 +116,9 @@ pub async fn run_due(pool: &PgPool, settings: SenderSettings) -> Result<usize, s
             let pool = pool.clone();
             in_flight.spawn(async move {
                 let limit = settings.timeout + Duration::from_secs(5);
-                let answer = tokio::time::timeout(limit, send(&delivery, settings)).await.unwrap_or(Answer {
-                    status: None,
-                    error: Some(format!("no answer within {} ms", settings.timeout.as_millis())),
-                });
+                let answer = tokio::time::timeout(limit, send(&delivery, settings))
+                    .await
+                    .unwrap_or_else(|_| Answer::no_answer(settings.timeout));
                 (delivery.endpoint_id, record(&pool, &delivery, &answer, settings).await)
             });
         }
@@ -172,7 +180,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 async fn send(delivery: &Leased, settings: SenderSettings) -> Answer {
-    let failed = |error: String| Answer { status: None, error: Some(error.chars().take(300).collect()) };
+    let failed = Answer::failed;
     let Ok(url) = url::Url::parse(&delivery.url) else { return failed("the endpoint URL is invalid".into()) };
     let Some(port) = url.port_or_known_default() else {
         return failed("the endpoint URL has no port".into());
@@ -221,9 +229,7 @@ async fn send(delivery: &Leased, settings: SenderSettings) -> Answer {
             error: (!response.status().is_success())
                 .then(|| format!("the endpoint answered {}", response.status().as_u16())),
         },
-        Err(err) if err.is_timeout() => {
-            failed(format!("no answer within {} ms", settings.timeout.as_millis()))
-        }
+        Err(err) if err.is_timeout() => Answer::no_answer(settings.timeout),
         Err(err) => failed(format!("the request failed: {err}")),
     }
 }
@@ -276,39 +282,17 @@ async fn record(
 }
 
 /// This server's sender: woken by a new event's notification (sent at the commit that wrote it) and every
-/// `TICK` for retries that came due. Ends when the pool closes.
+/// `TICK` for retries that came due (`app::pg_wakeup`). Ends when the pool closes.
 pub fn spawn(pool: PgPool, settings: SenderSettings) {
-    tokio::spawn(async move {
-        let mut listener = match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => listener.listen(NOTIFY_CHANNEL).await.ok().map(|()| listener),
-            Err(_) => None,
-        };
-        if listener.is_none() {
-            tracing::error!("webhook sender can't listen for new events; it checks every second instead");
-        }
-        loop {
-            if pool.is_closed() {
-                return;
-            }
+    let sender_pool = pool.clone();
+    tokio::spawn(run_when_notified(pool, NOTIFY_CHANNEL, TICK, "webhook sender", move || {
+        let pool = sender_pool.clone();
+        async move {
             if let Err(err) = run_due(&pool, settings).await {
                 tracing::error!(error = %err, "webhook delivery pass failed");
             }
-            let woken = async {
-                match listener.as_mut() {
-                    Some(listener) => listener.recv().await.map(|_| ()),
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                woken = woken => {
-                    if matches!(woken, Err(sqlx::Error::PoolClosed)) {
-                        return;
-                    }
-                }
-                () = tokio::time::sleep(TICK) => {}
-            }
         }
-    });
+    }));
 }
 
 #[cfg(test)]

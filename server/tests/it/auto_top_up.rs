@@ -350,17 +350,6 @@ async fn turning_it_on_needs_a_saved_card_and_a_rule_within_bounds(pool: PgPool)
     assert_eq!(nothing, 0, "a refusal writes nothing");
 }
 
-/// The account a person signed up with on `app`.
-async fn account_of(pool: &PgPool, email: &str) -> Uuid {
-    sqlx::query_scalar(
-        "SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
-    )
-    .bind(email)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-}
-
 /// Waits (up to 10 s) until the account's balance is `expected`, as the server's own worker gets to it.
 async fn wait_for_balance(pool: &PgPool, account: Uuid, expected: &str) {
     for _ in 0..200 {
@@ -378,7 +367,7 @@ async fn on_the_page_with_javascript_off_and_through_v1_a_crossing_call_is_toppe
 ) {
     let app = support::spawn_app(pool.clone()).await;
     app.sign_up("page@example.test", "correct-horse-1").await;
-    let account = account_of(&pool, "page@example.test").await;
+    let account = support::account_of(&pool, "page@example.test").await;
     let (_, draft) = app.call("/api/wallet/add-funds", &support::NEW_CARD_FORM).await;
     app.call("/api/wallet/confirm", &[("attempt_id", draft["id"].as_str().unwrap())]).await; // $25.00
     let page = app.get("/dashboard/wallet").await.text().await.unwrap();

@@ -2,7 +2,7 @@
 //! changed, rendered again after every kind of change — and, while paid calls are being charged, never
 //! showing a balance older than the one committed when the page was asked for.
 
-use crate::support::{balance_of, spawn_app, TestApp, NEW_CARD_FORM};
+use crate::support::{account_of, balance_of, spawn_app, TestApp, NEW_CARD_FORM};
 use app::keys::spec::KeySettings;
 use app::ledger::{self, EntryKind, Posting};
 use reqwest::StatusCode;
@@ -30,16 +30,6 @@ fn shown_balance(page: &str) -> Decimal {
     let start = page.find(r#"data-testid="balance">"#).expect("balance in the header") + 22;
     let shown = &page[start..start + page[start..].find('<').unwrap()];
     Decimal::from_str(&shown.replace(['$', ','], "")).unwrap_or_else(|_| panic!("balance {shown:?}"))
-}
-
-async fn account_of(pool: &PgPool, email: &str) -> Uuid {
-    sqlx::query_scalar(
-        "SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
-    )
-    .bind(email)
-    .fetch_one(pool)
-    .await
-    .unwrap()
 }
 
 /// A paid call's charge as the metering path books it: the balance and its ledger entry together.

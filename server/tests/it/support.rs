@@ -320,6 +320,17 @@ pub async fn save_card(
     done.payment_method_id.unwrap()
 }
 
+/// The account a person signed up with (their only one, in tests that don't make teams).
+pub async fn account_of(pool: &PgPool, email: &str) -> Uuid {
+    sqlx::query_scalar(
+        "SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 /// The person who owns `account_id` (its first Owner): who a key made in a test belongs to.
 pub async fn owner_of(pool: &PgPool, account_id: Uuid) -> Uuid {
     sqlx::query_scalar("SELECT user_id FROM memberships WHERE account_id = $1 AND role = 'owner' ORDER BY created_at LIMIT 1")

@@ -109,13 +109,7 @@ fn signature_verifies(headers: &HeaderMap, body: &str, secret: &str) -> bool {
 /// A signed-up person on `app` with an endpoint for every event at `url`: (account, secret).
 async fn person_with_endpoint(app: &TestApp, email: &str, url: &str) -> (Uuid, String) {
     app.sign_up(email, "correct-horse-1").await;
-    let account: Uuid = sqlx::query_scalar(
-        "SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
-    )
-    .bind(email)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let account = support::account_of(&app.pool, email).await;
     let mut fields = vec![("url", url)];
     fields.extend(EventType::ALL.iter().map(|e| ("events", e.as_str())));
     let page = app.post_form("/dashboard/settings", "/dashboard/settings", &fields).await;

@@ -104,10 +104,21 @@ pub async fn settle(conn: &mut PgConnection, attempt_id: Uuid, settled: Settled<
     .await?;
     if turned_off == Some(true) {
         tracing::warn!(%account_id, "auto top-up turned off after repeated declines");
-        audit::record(conn, &rule_itself(account_id), Event::AutoTopUpTurnedOff { reason: &reason }).await?;
-        outbox::emit(conn, account_id, EventType::AutoTopUpDisabled, json!({ "reason": reason })).await?;
+        announce_turned_off(conn, &rule_itself(account_id), &reason).await?;
     }
     Ok(())
+}
+
+/// In the transaction that turned the rule off on its own (declines here, its card removed in
+/// `settings::card_removed`): the audit log's row and the `auto_top_up.disabled` event, both with the
+/// banner's words.
+pub(super) async fn announce_turned_off(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    reason: &str,
+) -> Result<(), AppError> {
+    audit::record(conn, actor, Event::AutoTopUpTurnedOff { reason }).await?;
+    outbox::emit(conn, actor.account_id, EventType::AutoTopUpDisabled, json!({ "reason": reason })).await
 }
 
 /// The rule acting on its own (the audit log's "Who": "Auto top-up").

@@ -9,7 +9,6 @@ use super::rule::{AutoTopUpRule, AutoTopUpView};
 use crate::audit::{self, Actor, Event};
 use crate::error::AppError;
 use crate::money::Usd;
-use crate::webhooks::{outbox, EventType};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -241,9 +240,7 @@ pub async fn card_removed(
     .await?
     .rows_affected();
     if turned_off == 1 {
-        audit::record(conn, actor, Event::AutoTopUpTurnedOff { reason: &reason }).await?;
-        let data = serde_json::json!({ "reason": reason });
-        outbox::emit(conn, actor.account_id, EventType::AutoTopUpDisabled, data).await?;
+        job::announce_turned_off(conn, actor, &reason).await?;
     }
     Ok(())
 }

@@ -16,8 +16,8 @@ use crate::payments::add_funds;
 use crate::payments::attempt_store::ClaimedDraft;
 use crate::payments::funding_limit;
 use crate::payments::processor::PaymentProcessor;
+use crate::pg_wakeup::run_when_notified;
 use rust_decimal::Decimal;
-use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::Duration;
@@ -245,47 +245,15 @@ async fn insert_pending_attempt(
 }
 
 /// The worker of this server: woken by a new job's notification (sent at the commit of the debit that
-/// queued it, to every server), and every `SWEEP_EVERY` in case one was missed. Ends when the pool closes.
+/// queued it, to every server), and every `SWEEP_EVERY` in case one was missed (`pg_wakeup`).
 pub fn spawn(pool: PgPool, processor: Arc<dyn PaymentProcessor>) {
-    tokio::spawn(async move {
-        let mut listener = match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => match listener.listen(NOTIFY_CHANNEL).await {
-                Ok(()) => Some(listener),
-                Err(err) => {
-                    tracing::error!(error = %err, "auto top-up worker can't listen; sweeping only");
-                    None
-                }
-            },
-            Err(err) => {
-                tracing::error!(error = %err, "auto top-up worker can't listen; sweeping only");
-                None
-            }
-        };
-        loop {
-            if pool.is_closed() {
-                return;
-            }
+    let worker_pool = pool.clone();
+    tokio::spawn(run_when_notified(pool, NOTIFY_CHANNEL, SWEEP_EVERY, "auto top-up", move || {
+        let (pool, processor) = (worker_pool.clone(), processor.clone());
+        async move {
             if let Err(err) = run_queued(&pool, &*processor).await {
                 tracing::error!(error = %err, "auto top-up pass failed");
             }
-            let woken = async {
-                match listener.as_mut() {
-                    Some(listener) => listener.recv().await.map(|_| ()),
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                woken = woken => {
-                    if let Err(err) = woken {
-                        if matches!(err, sqlx::Error::PoolClosed) {
-                            return;
-                        }
-                        tracing::warn!(error = %err, "auto top-up listener lost its connection; it reconnects");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-                () = tokio::time::sleep(SWEEP_EVERY) => {}
-            }
         }
-    });
+    }));
 }
