@@ -1,21 +1,32 @@
 // Draws Tollgate's charts: every element with a `data-chart` attribute holds an ECharts option built on
-// the server (charming). ECharts itself (public/echarts.min.js, from the pinned npm package) is loaded only
-// when a page has a chart. Works on full page loads and on the app's client-side navigations (a
-// MutationObserver sees new charts). Without JavaScript the page shows the same numbers as a table.
+// the server (charming). ECharts itself (public/echarts.min.js, bundled from the pinned npm package with only
+// the parts these charts use) is loaded only when a chart comes near the screen, so a page that has one
+// below the fold settles without it. Works on full page loads and on the app's client-side navigations (a
+// MutationObserver sees new charts). Without JavaScript the page shows the same numbers as a table; with it,
+// the stylesheet swaps the table for the chart's box from the first paint (`@media (scripting: enabled)`),
+// so nothing moves when the chart is drawn.
 (function () {
   "use strict";
+  // The shell names ECharts' address with its version (`data-echarts`), so it is cached like this file.
+  var echartsUrl = (document.currentScript && document.currentScript.getAttribute("data-echarts")) || "/echarts.min.js";
   var loading = null;
-  // The chart area takes space only where a chart can be drawn (CSS `.charts-enabled .chart`).
-  document.documentElement.classList.add("charts-enabled");
+  var root = document.documentElement;
+  // For browsers without the `scripting` media feature: the same swap, by class.
+  root.classList.add("charts-enabled");
 
   function loadECharts() {
     if (window.echarts) return Promise.resolve(window.echarts);
     if (!loading) {
       loading = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
-        script.src = "/echarts.min.js";
+        script.src = echartsUrl;
         script.onload = function () { resolve(window.echarts); };
-        script.onerror = reject;
+        script.onerror = function () {
+          // No chart after all: show the tables again, and let the keyboard reach them.
+          root.classList.add("charts-failed");
+          document.querySelectorAll(".chart-table").forEach(function (t) { t.setAttribute("tabindex", "0"); });
+          reject(new Error("ECharts did not load"));
+        };
         document.head.appendChild(script);
       });
     }
@@ -55,22 +66,42 @@
     return option;
   }
 
-  function drawAll() {
-    var elements = document.querySelectorAll("[data-chart]");
-    if (!elements.length) return;
+  function draw(el) {
+    var json = el.getAttribute("data-chart");
+    if (!json || el.__tollgateOption === json) return;
     loadECharts().then(function (echarts) {
-      elements.forEach(function (el) {
-        var json = el.getAttribute("data-chart");
-        if (!json || el.__tollgateOption === json) return;
-        var chart = echarts.getInstanceByDom(el) || echarts.init(el);
-        chart.setOption(withTooltip(JSON.parse(json)), true);
-        el.__tollgateOption = json;
-        el.classList.add("chart-drawn");
-      });
+      if (el.__tollgateOption === json || !el.isConnected) return;
+      var chart = echarts.getInstanceByDom(el) || echarts.init(el);
+      chart.setOption(withTooltip(JSON.parse(json)), true);
+      el.__tollgateOption = json;
+      el.classList.add("chart-drawn");
+    }, function () {});
+  }
+
+  // A chart is drawn once it is within a screen of being seen; one already drawn is redrawn at once when
+  // its numbers change (a live page update).
+  var nearScreen = "IntersectionObserver" in window
+    ? new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) { nearScreen.unobserve(entry.target); draw(entry.target); }
+        });
+      }, { rootMargin: "100% 0px" })
+    : null;
+
+  function prepareAll() {
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.__tollgateOption !== undefined) { draw(el); return; }
+      if (el.__tollgateWatched) return;
+      el.__tollgateWatched = true;
+      // The table beside a chart is kept for screen readers only: not a visible box to scroll, so not
+      // a keyboard stop.
+      var table = el.parentNode && el.parentNode.querySelector(".chart-table");
+      if (table && !root.classList.contains("charts-failed")) table.removeAttribute("tabindex");
+      if (nearScreen) nearScreen.observe(el); else draw(el);
     });
   }
 
-  window.tollgateDrawCharts = drawAll;
+  window.tollgateDrawCharts = prepareAll;
   window.addEventListener("resize", function () {
     if (!window.echarts) return;
     document.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -82,8 +113,8 @@
   new MutationObserver(function () {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(function () { pending = false; drawAll(); });
+    requestAnimationFrame(function () { pending = false; prepareAll(); });
   }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-chart"] });
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawAll);
-  else drawAll();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", prepareAll);
+  else prepareAll();
 })();

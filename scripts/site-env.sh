@@ -23,16 +23,19 @@ MCP_VENV=${MCP_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/mcp-$MCP_PYTHON_VE
 build_site() {
   local stamp="$LEPTOS_SITE_ROOT/.built-from-sources"
   if [[ -f "$stamp" && -x "$server_bin" && "$(cat "$stamp")" == "$server_bin" ]] &&
-    [[ -z $(find "$project"/{app,frontend,server,style,public,migrations} "$project"/Cargo.toml "$project"/Cargo.lock \
-      -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+    [[ -z $(find "$project"/{app,frontend,server,style,public,migrations} "$project"/Cargo.toml "$project"/Cargo.lock "$project"/scripts/echarts-entry.js \
+      -newer "$stamp" -not -name echarts.min.js -print -quit 2>/dev/null) ]]; then
     echo "site is up to date (no source changed since the last build)"
     return 0
   fi
   # The stamp carries the build's start time: a file edited during the build is newer, so it rebuilds next time.
   local started
   started=$(date +%s.%N)
-  # ECharts comes from the npm package pinned in end2end/package.json (never a CDN, never committed).
-  cp "$project/end2end/node_modules/echarts/dist/echarts.min.js" "$project/public/echarts.min.js"
+  # ECharts comes from the npm package pinned in end2end/package.json (never a CDN, never committed), bundled
+  # with only the parts the charts use (scripts/echarts-entry.js).
+  NODE_PATH="$project/end2end/node_modules" "$project/end2end/node_modules/.bin/esbuild" \
+    "$project/scripts/echarts-entry.js" --bundle --minify --format=iife --target=es2019 --legal-comments=eof \
+    --log-level=warning --outfile="$project/public/echarts.min.js"
   cargo leptos build --release
   echo "$server_bin" > "$stamp"
   touch -d "@$started" "$stamp"

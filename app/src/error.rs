@@ -53,6 +53,8 @@ pub enum AppError {
     InvalidCvc,
     #[error("Enter the billing postal code")]
     InvalidPostalCode,
+    #[error("Enter a new expiry or billing postal code")]
+    CardUpdateEmpty,
     /// A login throttled by docs/CONTRACT.md "Limits and account security"; `minutes` is the wait, rounded up.
     #[error("Too many attempts. Try again in {minutes} minutes.")]
     TooManyAttempts { minutes: u32 },
@@ -231,6 +233,7 @@ impl AppError {
             | AppError::InvalidExpiry
             | AppError::InvalidCvc
             | AppError::InvalidPostalCode
+            | AppError::CardUpdateEmpty
             | AppError::CardNotSaved => 400,
             AppError::KeyNameInvalid
             | AppError::SpendLimitInvalid
@@ -341,7 +344,13 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        use leptos::server_fn::error::ServerFnErrorErr;
+        match value {
+            // The server could not read the call's arguments (a hand-made request: a field missing, an id
+            // that isn't one): the caller's mistake, answered 400 with a code like any other.
+            ServerFnErrorErr::Args(_) => AppError::InvalidRequestBody,
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 

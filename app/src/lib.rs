@@ -32,6 +32,7 @@ pub mod usage;
 pub mod wallet;
 
 // The frame around pages, shared form pieces, the route table and the document.
+pub mod assets;
 pub mod layout;
 pub mod routes;
 pub mod shell;

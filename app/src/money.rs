@@ -52,9 +52,11 @@ impl Usd {
         if value.scale() <= 2 {
             return self.display();
         }
-        let whole = Usd::new(value.trunc()).display();
-        let fraction = value.fract().abs().to_string();
-        format!("{}{}", whole.trim_end_matches(".00"), fraction.trim_start_matches('0'))
+        // The sign is written once, in front: a charge of $0.0042 is `-$0.0042`, never `$0.0042`.
+        let sign = if value.is_sign_negative() { "-" } else { "" };
+        let whole = Usd::new(value.abs().trunc()).display();
+        let fraction = value.abs().fract().to_string();
+        format!("{sign}{}{}", whole.trim_end_matches(".00"), fraction.trim_start_matches('0'))
     }
 
     /// JSON form for balances and deposits: `"1035.00"` — two decimals, no `$`, no commas. Truncated.
@@ -212,6 +214,10 @@ mod tests {
         assert_eq!(usd("1204.1").exact(), "$1,204.10");
         assert_eq!(usd("1204.12345").exact(), "$1,204.12345");
         assert_eq!(usd("0").exact(), "$0.00");
+        // Charges (ledger debits) keep their sign, below a dollar too.
+        assert_eq!(usd("-0.0042").exact(), "-$0.0042");
+        assert_eq!(usd("-1204.12345").exact(), "-$1,204.12345");
+        assert_eq!(usd("-3.3").exact(), "-$3.30");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::usage::page::UsagePage;
 use crate::wallet::page::WalletPage;
 use crate::wallet::receipt_page::ReceiptPage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -26,7 +26,6 @@ use leptos_router::{path, SsrMode};
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/tollgate.css"/>
         <Title text="Tollgate"/>
         <Router>
             <Routes fallback=NotFound>

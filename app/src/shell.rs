@@ -5,9 +5,10 @@
 //! with `fetch` and swaps in the page that comes back (no full reload, pending labels on buttons), and the
 //! few `#[island]` components (live field checks) hydrate from the wasm bundle.
 
+use crate::assets;
 use crate::routes::App;
 use leptos::prelude::*;
-use leptos_meta::MetaTags;
+use leptos_meta::{HashedStylesheet, MetaTags};
 
 /// The whole document, rendered on the server, with the policy that lets its own inline scripts run.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -20,9 +21,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script src="/charts.js" defer></script>
-                <script src="/enhance.js" defer></script>
+                <meta name="description" content="Tollgate: a prepaid USD wallet for your agents' paid API calls — balance, deposits, usage and spend keys."/>
+                <link rel="icon" href=assets::url("favicon.svg") type="image/svg+xml"/>
+                // The stylesheet, named by its content hash (docs/ARCHITECTURE.md "Static files and caching").
+                <HashedStylesheet id="leptos" options=options.clone()/>
+                // `data-echarts`: where charts.js loads ECharts from, versioned like the scripts themselves.
+                <script src=assets::url("charts.js") data-echarts=assets::url("echarts.min.js") defer></script>
+                <script src=assets::url("enhance.js") defer></script>
                 <AutoReload options=options.clone()/>
                 // Islands: only `#[island]` components load the wasm bundle and hydrate.
                 <HydrationScripts options islands=true/>

@@ -70,10 +70,10 @@ journey("billing address mismatch: update the postal code, retry, success", {}, 
   await addFunds(page, "15", { ...NEW_CARD, number: "4000 0000 0000 0010", postal: "10001" });
   await page.getByRole("alert").filter({ hasText: "The billing address doesn't match your card." }).waitFor();
   await page.locator("section.panel").getByRole("button", { name: "Update card" }).click();
-  await page.getByLabel("New expiry").fill("12/30");
+  // Only what is wrong is typed: the expiry stays blank and keeps its value.
   await page.getByLabel("New billing postal code").fill("94107");
   await page.getByRole("button", { name: "Save card" }).click();
-  await page.getByRole("button", { name: "Retry" }).click();
+  await page.getByRole("button", { name: "Retry", exact: true }).click();
   await page.getByText("$15.00 was added to your wallet").waitFor();
   assert.equal(await balance(page), "$15.00");
   // The success cleared the card's error.
@@ -119,12 +119,39 @@ journey("a saved card declined as expired at charge time is fixed with Update ca
   await page.getByRole("alert").filter({ hasText: "Your card has expired. Update the expiry date or use another card." }).waitFor();
   await page.locator("section.panel").getByRole("button", { name: "Update card" }).click();
   await page.getByLabel("New expiry").fill("11/31");
-  await page.getByLabel("New billing postal code").fill("10001");
   await page.getByRole("button", { name: "Save card" }).click();
-  await page.getByRole("button", { name: "Retry" }).click();
+  await page.getByRole("button", { name: "Retry", exact: true }).click();
   await page.getByText("$10.00 was added to your wallet").waitFor();
   assert.equal(await balance(page), "$20.00");
 });
+
+// The guide's troubleshooting after the result dialog is closed: the failed attempt's own row offers the fix.
+for (const js of [true, false]) {
+  const mode = js ? "" : " (JavaScript off)";
+  journey(`a failed deposit is fixed from its row: postal code only, then Retry${mode}`, { js }, async ({ page }) => {
+    await newAccount(page);
+    await addFunds(page, "15", { ...NEW_CARD, number: "4000 0000 0000 0010", postal: "10001" });
+    await page.getByRole("alert").filter({ hasText: "The billing address doesn't match your card." }).waitFor();
+    // The person closes the result and comes back later.
+    await open(page, "/dashboard/wallet");
+    const row = page.getByRole("row").filter({ hasText: "The billing address doesn't match your card." });
+    await row.getByRole("link", { name: "Update card for $15.00 on Visa •••• 0010" }).click();
+    await page.getByLabel("New billing postal code").fill("94107");
+    await page.getByRole("button", { name: "Save card" }).click();
+    // Blank expiry kept: the card still says when it expires.
+    await page.locator("li.saved-card", { hasText: "Visa •••• 0010" }).getByText("Expires 12/30").waitFor();
+    await open(page, "/dashboard/wallet");
+    await page.getByRole("button", { name: "Retry $15.00 on Visa •••• 0010" }).click();
+    await page.getByText("$15.00 was added to your wallet").waitFor();
+    assert.equal(await balance(page), "$15.00");
+    // Both blank is refused with its own message, and changes nothing.
+    await open(page, "/dashboard/wallet");
+    await page.locator("li.saved-card", { hasText: "Visa •••• 0010" }).getByRole("button", { name: "Update card" }).click();
+    await page.getByRole("button", { name: "Save card" }).click();
+    await page.getByText("Enter a new expiry or billing postal code").waitFor();
+    await page.locator("li.saved-card", { hasText: "Expires 12/30" }).waitFor();
+  });
+}
 
 for (const js of [true, false]) {
   journey(`each bad amount shows its message and charges nothing${js ? "" : " (JavaScript off)"}`, { js }, async ({ page }) => {

@@ -25,6 +25,8 @@ journey("the demo wallet's chart draws, and its tooltip shows exact amounts", {}
   await logIn(page, DEMO);
   await waitForPath(page, "/dashboard/wallet");
   const chart = page.getByTestId("wallet-chart");
+  // ECharts loads when the chart comes near the screen, as a person scrolls to it.
+  await chart.scrollIntoViewIfNeeded();
   await chart.locator("canvas").first().waitFor();
   const painted = await chart.locator("canvas").first().evaluate((canvas) => {
     const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);

@@ -31,14 +31,25 @@ pub async fn require_login_for_dashboard(session: Session, req: Request, next: N
     next.run(req).await
 }
 
-/// Every answer except static assets is `Cache-Control: no-store`: a balance must never come from a
-/// cache (the product guide's "I funded but it still shows zero").
-pub async fn no_store(req: Request, next: Next) -> Response {
-    let is_asset = req.uri().path().starts_with("/pkg/")
-        || req.uri().path().rsplit('/').next().is_some_and(|last| last.contains('.'));
+/// Put on the answers `router::static_files` read from the site's directory: only those may be cached.
+#[derive(Clone, Copy, Debug)]
+pub struct StaticFile;
+
+/// How long an answer may be kept (docs/ARCHITECTURE.md "Static files and caching"):
+/// - pages and every other dynamic answer (CSV exports too): `no-store` — a balance must never come from
+///   a cache (the product guide's "I funded but it still shows zero");
+/// - a static file at an address that names its content (build-hashed `/pkg/` names, `?v=` of the
+///   current file): `public, max-age=31536000, immutable`;
+/// - any other static file: `no-cache` (kept, but checked with the server before each use).
+pub async fn cache_policy(req: Request, next: Next) -> Response {
+    let immutable = app::assets::is_immutable(req.uri().path(), req.uri().query());
     let mut res = next.run(req).await;
-    if !is_asset {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    let is_file = res.extensions().get::<StaticFile>().is_some();
+    let policy = match (is_file, immutable) {
+        (false, _) => "no-store",
+        (true, true) if res.status().is_success() => "public, max-age=31536000, immutable",
+        (true, _) => "no-cache",
+    };
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     res
 }

@@ -18,7 +18,7 @@ use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
     http::{Method, StatusCode},
-    middleware,
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{any, get, post},
     Router,
@@ -44,6 +44,7 @@ pub fn build_router(
     config: &Config,
     sessions: SessionManagerLayer<PostgresStore>,
 ) -> Router {
+    app::assets::register_site(std::path::Path::new(leptos_options.site_root.as_ref()));
     let state = AppState {
         leptos_options,
         meter: Meter::new(pool.clone()),
@@ -86,6 +87,7 @@ pub fn build_router(
             move || shell(options.clone())
         })
         .fallback(static_files)
+        .layer(middleware::from_fn(server_fn_errors_with_their_own_status))
         .layer(middleware::from_fn_with_state(state.clone(), page_cache::wallet_page))
         // Everything above answers within the request timeout; the export below streams for as long as
         // the download takes.
@@ -94,7 +96,7 @@ pub fn build_router(
         .route("/dashboard/audit/export.csv", get(audit_export::export_csv))
         .layer(middleware::from_fn(page_guard::require_login_for_dashboard))
         .layer(sessions)
-        .layer(middleware::from_fn(page_guard::no_store))
+        .layer(middleware::from_fn(page_guard::cache_policy))
         .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
         .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), client_ip::attach_client_ip))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -122,14 +124,38 @@ async fn static_files(State(state): State<AppState>, req: Request<Body>) -> Resp
         let probe = Request::from_parts(parts.clone(), Body::empty());
         let Ok(res) = files.oneshot(probe).await;
         if res.status() != StatusCode::NOT_FOUND {
-            return res.map(Body::new);
+            let mut res = res.map(Body::new);
+            res.extensions_mut().insert(page_guard::StaticFile);
+            return res;
         }
     }
     let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
     not_found(parts.uri.clone(), State(state), Request::from_parts(parts, body)).await
 }
 
-/// `POST /api/<endpoint>`: a server function called directly (a form post, or `public/enhance.js`).
+/// `POST /api/<endpoint>` of an endpoint no server function has (each one's own route is registered by
+/// `leptos_routes_with_context`): Leptos' own "not found" answer for it.
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(state.leptos_context(), req).await
+}
+
+/// Leptos answers every server function's error with 500; the error's body is its stable code (one
+/// `AppError`, docs/CONTRACT.md "Errors and their codes"). This layer, over every route, gives that answer
+/// the code's own status — 401 for a wrong password, 404 for another account's id, 400 for a wrong amount
+/// — so monitoring counts only our own failures as server errors. One place for every server function,
+/// the ones that read as well as the forms.
+async fn server_fn_errors_with_their_own_status(req: Request<Body>, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // An error body is a code (or a code and a wait): a few bytes; anything larger is not ours to read.
+    let Ok(bytes) = axum::body::to_bytes(body, 4096).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = err.status_code();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -3,6 +3,7 @@
 
 use super::server_fns::get_audit_page;
 use super::view::{action_label, channel_label, AuditPage, AuditRow};
+use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -37,7 +38,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
         return view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any();
     }
     view! {
-        <div class="table-scroll">
+        <ScrollTable label="Audit log">
             <table class="table stacked" data-testid="audit-log">
                 <caption class="visually-hidden">"Audit log, newest first"</caption>
                 <thead>
@@ -54,7 +55,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
                     {rows.into_iter().map(|row| view! { <AuditRowView row/> }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </ScrollTable>
         <nav class="row paging" aria-label="Audit log pages">
             // Plain links: `A` would mark "Newest" as the current page on every page of the log.
             {(!is_newest).then(|| view! { <a href="/dashboard/audit">"Newest"</a> })}

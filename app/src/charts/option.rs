@@ -4,9 +4,14 @@
 
 use super::spend::SpendChart;
 use charming::component::{Axis, Grid, Legend};
-use charming::element::{AxisType, Symbol, Tooltip, Trigger};
+use charming::element::{AxisType, Symbol, TextStyle, Tooltip, Trigger};
 use charming::series::{Bar, Scatter};
 use charming::Chart;
+
+/// A value axis whose title starts at the axis and runs into the chart (`align` is the side it hangs from).
+fn axis_titled(title: &str, align: &str) -> Axis {
+    Axis::new().type_(AxisType::Value).name(title).name_text_style(TextStyle::new().align(align))
+}
 
 /// The option JSON for `chart` (its `option` field is ignored).
 pub fn spend_option(chart: &SpendChart) -> String {
@@ -14,12 +19,15 @@ pub fn spend_option(chart: &SpendChart) -> String {
     let mut option = Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .legend(Legend::new().bottom(0))
-        .grid(Grid::new().left(8).right(8).top(16).bottom(48).contain_label(true))
+        // `contain_label` keeps the tick labels inside the canvas but not the axis titles, which sit above
+        // the axes: the top margin makes room for them, and each title is aligned inward from its axis so
+        // it never runs past the canvas's corner.
+        .grid(Grid::new().left(8).right(8).top(36).bottom(48).contain_label(true))
         .x_axis(Axis::new().type_(AxisType::Category).data(days))
-        .y_axis(Axis::new().type_(AxisType::Value).name("Spend ($)"));
+        .y_axis(axis_titled("Spend ($)", "left"));
     let has_deposits = chart.deposits.iter().any(|d| !d.amount().is_zero());
     if has_deposits {
-        option = option.y_axis(Axis::new().type_(AxisType::Value).name("Deposits ($)").position("right"));
+        option = option.y_axis(axis_titled("Deposits ($)", "right").position("right"));
     }
     for (service, spend) in &chart.services {
         let data: Vec<String> = spend.iter().map(|s| s.amount().normalize().to_string()).collect();

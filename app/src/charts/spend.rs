@@ -2,6 +2,7 @@
 //! option from `option.rs`; this file knows neither.
 
 use crate::money::Usd;
+use crate::ui::scroll_table::ScrollTable;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -81,7 +82,7 @@ pub fn SpendChartView(chart: SpendChart, testid: &'static str) -> impl IntoView 
         <figure class="chart-figure">
             <div class="chart" data-testid=testid data-chart=chart.option.clone() role="img" aria-label=summary.clone()></div>
             <figcaption class="muted chart-caption">{summary}</figcaption>
-            <div class="table-scroll chart-table">
+            <ScrollTable label="Spend per day" class="chart-table">
                 <table class="table">
                     <caption class="visually-hidden">"Spend per day"</caption>
                     <thead>
@@ -109,7 +110,7 @@ pub fn SpendChartView(chart: SpendChart, testid: &'static str) -> impl IntoView 
                             .collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </ScrollTable>
         </figure>
     }
 }

@@ -51,6 +51,10 @@ pub struct AttemptRow {
     /// Made by the auto top-up rule ("Auto top-up" in the list), not by a person or an agent.
     #[serde(default)]
     pub auto_top_up: bool,
+    /// A failed attempt whose card the account still keeps: that card, which "Retry" charges again
+    /// and "Update card" fixes (`None` for successes and for cards removed or never saved).
+    #[serde(default)]
+    pub retry_card: Option<Uuid>,
 }
 
 /// A successful deposit's receipt.

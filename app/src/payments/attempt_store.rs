@@ -234,6 +234,7 @@ struct HistoryRow {
     status: AttemptStatus,
     decline_message: Option<String>,
     auto_top_up: bool,
+    retry_card: Option<Uuid>,
 }
 
 /// Deposits and failed attempts, newest first (drafts and in-flight attempts are not history yet).
@@ -244,11 +245,14 @@ pub async fn recent_attempts(
     limit: i64,
 ) -> Result<Vec<AttemptRow>, AppError> {
     let rows: Vec<HistoryRow> = sqlx::query_as(
-        "SELECT id, COALESCE(completed_at, created_at) AS at, amount, card_brand, card_last4, status,
-                decline_message, channel IS NOT DISTINCT FROM 'auto_top_up' AS auto_top_up
-           FROM payment_attempts
-          WHERE account_id = $1 AND status IN ('succeeded', 'failed')
-          ORDER BY COALESCE(completed_at, created_at) DESC
+        "SELECT a.id, COALESCE(a.completed_at, a.created_at) AS at, a.amount, a.card_brand, a.card_last4,
+                a.status, a.decline_message, a.channel IS NOT DISTINCT FROM 'auto_top_up' AS auto_top_up,
+                CASE WHEN a.status = 'failed' THEN p.id END AS retry_card
+           FROM payment_attempts a
+           LEFT JOIN payment_methods p
+             ON p.id = a.payment_method_id AND p.account_id = a.account_id AND p.removed_at IS NULL
+          WHERE a.account_id = $1 AND a.status IN ('succeeded', 'failed')
+          ORDER BY COALESCE(a.completed_at, a.created_at) DESC
           LIMIT $2",
     )
     .bind(account_id)
@@ -265,6 +269,7 @@ pub async fn recent_attempts(
             succeeded: row.status == AttemptStatus::Succeeded,
             reason: row.decline_message,
             auto_top_up: row.auto_top_up,
+            retry_card: row.retry_card,
         })
         .collect())
 }

@@ -181,6 +181,29 @@ impl PostalCode {
     }
 }
 
+/// "Update card": what the person changed. A blank field keeps the card's current value, so fixing the
+/// billing address takes only the postal code (docs/CONTRACT.md "Add Funds flow"); both blank is a
+/// mistake with its own message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardChange {
+    pub expiry: Option<Expiry>,
+    pub postal_code: Option<PostalCode>,
+}
+
+impl CardChange {
+    pub fn parse(expiry: &str, postal_code: &str) -> Result<CardChange, AppError> {
+        let typed = |raw: &str| !raw.trim().is_empty();
+        let change = CardChange {
+            expiry: typed(expiry).then(|| Expiry::parse(expiry)).transpose()?,
+            postal_code: typed(postal_code).then(|| PostalCode::parse(postal_code)).transpose()?,
+        };
+        if change.expiry.is_none() && change.postal_code.is_none() {
+            return Err(AppError::CardUpdateEmpty);
+        }
+        Ok(change)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +292,21 @@ mod tests {
             let changed = String::from_utf8(digits).unwrap();
             prop_assert_eq!(CardNumber::parse(&changed), Err(AppError::InvalidCardNumber));
         }
+    }
+
+    #[test]
+    fn a_card_update_changes_only_what_was_typed() {
+        let postal_only = CardChange::parse("  ", "94107").unwrap();
+        assert_eq!(
+            postal_only,
+            CardChange { expiry: None, postal_code: Some(PostalCode::parse("94107").unwrap()) }
+        );
+        let expiry_only = CardChange::parse("04/31", "").unwrap();
+        assert_eq!(expiry_only.expiry, Some(Expiry { month: 4, year: 2031 }));
+        assert_eq!(expiry_only.postal_code, None);
+        assert_eq!(CardChange::parse("", " ").unwrap_err(), AppError::CardUpdateEmpty);
+        // A typed field is still checked: a wrong value is refused even beside a good one.
+        assert_eq!(CardChange::parse("13/31", "94107").unwrap_err(), AppError::InvalidExpiry);
+        assert_eq!(CardChange::parse("04/31", "!!").unwrap_err(), AppError::InvalidPostalCode);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::attempt::card_label;
 use super::auto_top_up;
-use super::card::{CardBrand, Expiry, PostalCode};
+use super::card::{CardBrand, CardChange, Expiry, PostalCode};
 use super::decline::DeclineCode;
 use super::payment_method::PaymentMethodView;
 use super::processor::PaymentProcessor;
@@ -104,19 +104,24 @@ pub async fn added_by(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<Optio
     .ok_or(AppError::NotFound)
 }
 
-/// "Update card": a new expiry and billing postal code, at the processor and here. The card keeps its
-/// last failure until a later charge succeeds (docs/CONTRACT.md "Add Funds flow").
-#[tracing::instrument(name = "payments::update_card", skip(pool, processor, postal_code, actor))]
+/// "Update card": a new expiry, a new billing postal code, or both, at the processor and here; what the
+/// person left blank keeps its current value. The card keeps its last failure until a later charge
+/// succeeds (docs/CONTRACT.md "Add Funds flow").
+#[tracing::instrument(name = "payments::update_card", skip(pool, processor, change, actor))]
 pub async fn update_card(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
     actor: &Actor,
     payment_method_id: Uuid,
-    expiry: Expiry,
-    postal_code: &PostalCode,
+    change: CardChange,
 ) -> Result<(), AppError> {
     let card = card_on_file(pool, actor.account_id, payment_method_id).await?;
-    processor.update_card(&card.processor_token, expiry, postal_code).await.map_err(|err| {
+    let expiry = change.expiry.unwrap_or(Expiry { month: card.expiry_month as u32, year: card.expiry_year });
+    let postal_code = match change.postal_code {
+        Some(typed) => typed,
+        None => PostalCode::parse(&card.billing_postal_code).map_err(|_| AppError::InvalidPostalCode)?,
+    };
+    processor.update_card(&card.processor_token, expiry, &postal_code).await.map_err(|err| {
         tracing::warn!(error = %err, "processor refused a card update");
         AppError::ProcessorUnavailable
     })?;

@@ -3,6 +3,7 @@
 
 use super::webhook_fns::{DeleteWebhookEndpoint, ResendWebhook, WebhooksPanel};
 use crate::ui::form_error::FormError;
+use crate::ui::scroll_table::ScrollTable;
 use crate::webhooks::view::{CreatedEndpoint, EndpointView};
 use crate::webhooks::EventType;
 use leptos::prelude::*;
@@ -70,7 +71,7 @@ fn Endpoint(
         view! { <p class="empty">"No deliveries yet."</p> }.into_any()
     } else {
         view! {
-            <div class="table-scroll">
+            <ScrollTable label="Delivery log">
                 <table class="table">
                     <thead>
                         <tr>
@@ -103,7 +104,7 @@ fn Endpoint(
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </ScrollTable>
         }
         .into_any()
     };

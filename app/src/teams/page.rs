@@ -11,6 +11,7 @@ use super::server_fns::{
 };
 use super::view::{CreatedInvite, MemberRow, PendingInvite, TeamView};
 use crate::ui::form_error::{url_error, FormError};
+use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -90,13 +91,14 @@ fn CreateTeamCard(viewer: Member) -> impl IntoView {
 #[component]
 fn TeamCards(viewer: Member, team: TeamView, created: Option<CreatedInvite>) -> impl IntoView {
     let manages = viewer.may(Action::ManageMembers);
+    let manages_owners = viewer.may(Action::ManageOwners);
     let save = ServerAction::<SaveTeamSettings>::new();
     let members = team.members.clone();
     view! {
         <h1>{team.name.clone()}</h1>
         <section class="card" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
-            <div class="table-scroll">
+            <ScrollTable label="Members">
                 <table class="table stacked" data-testid="members">
                     <thead>
                         <tr>
@@ -112,7 +114,7 @@ fn TeamCards(viewer: Member, team: TeamView, created: Option<CreatedInvite>) -> 
                         {members.into_iter().map(|row| view! { <MemberRowView row viewer=viewer.clone()/> }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </ScrollTable>
         </section>
         {manages.then(|| view! { <InviteCard invites=team.invites.clone() created=created.clone()/> })}
         <section class="card" aria-labelledby="team-settings-heading">
@@ -126,7 +128,7 @@ fn TeamCards(viewer: Member, team: TeamView, created: Option<CreatedInvite>) -> 
                 {manages.then(|| view! { <button type="submit" class="button" data-pending="Saving…">"Save"</button> })}
             </ActionForm>
         </section>
-        {viewer.may(Action::ManageOwners).then(|| view! { <DeleteTeamCard name=team.name.clone()/> })}
+        {manages_owners.then(|| view! { <DeleteTeamCard name=team.name.clone()/> })}
     }
 }
 

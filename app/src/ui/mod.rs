@@ -1,3 +1,4 @@
-//! Pieces every page's forms share.
+//! Pieces every page's forms and tables share.
 
 pub mod form_error;
+pub mod scroll_table;

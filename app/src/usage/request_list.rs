@@ -2,6 +2,7 @@
 
 use super::report::{RequestDetail, UsageView};
 use crate::metering::call::CallStatus;
+use crate::ui::scroll_table::ScrollTable;
 use crate::url_query::encode_value;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -68,7 +69,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
             view! { <p class="empty">"No calls match in this range."</p> }.into_any()
         } else {
             view! {
-                <div class="table-scroll">
+                <ScrollTable label="Calls">
                     <table class="table" data-testid="request-list">
                         <caption class="visually-hidden">"Calls, newest first"</caption>
                         <thead>
@@ -108,7 +109,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
                                 .collect_view()}
                         </tbody>
                     </table>
-                </div>
+                </ScrollTable>
             }
             .into_any()
         }}

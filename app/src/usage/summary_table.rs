@@ -2,6 +2,7 @@
 //! form of the usage chart (what JavaScript-off and screen-reader users read).
 
 use super::report::UsageSummary;
+use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 
 #[component]
@@ -9,7 +10,7 @@ pub fn DailySummaryTable(summary: UsageSummary) -> impl IntoView {
     let services = summary.services();
     let header = services.clone();
     view! {
-        <div class="table-scroll">
+        <ScrollTable label="Daily summary">
             <table class="table" data-testid="daily-summary">
                 <caption class="visually-hidden">{format!("Spend and completed calls per day, {}", summary.timezone)}</caption>
                 <thead>
@@ -58,6 +59,6 @@ pub fn DailySummaryTable(summary: UsageSummary) -> impl IntoView {
                     </tr>
                 </tfoot>
             </table>
-        </div>
+        </ScrollTable>
     }
 }

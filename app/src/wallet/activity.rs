@@ -1,7 +1,9 @@
 //! "Recent activity": the latest ledger entries — deposits in, paid calls out — with the balance after each.
+//! Amounts are exact (`-$0.0042`), never rounded to a cent; balances are shown to the cent, as everywhere.
 
 use crate::ledger::EntryKind;
 use crate::money::Usd;
+use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +21,7 @@ pub struct ActivityRow {
 #[component]
 pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
     view! {
-        <div class="table-scroll">
+        <ScrollTable label="Recent activity">
             <table class="table">
                 <thead>
                     <tr>
@@ -34,7 +36,8 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                         .into_iter()
                         .map(|row| {
                             let credit = !row.amount.is_negative();
-                            let amount = if credit { format!("+{}", row.amount.display()) } else { row.amount.display() };
+                            // Exact, as charged: a paid call of $0.0042 must never read as $0.00.
+                            let amount = if credit { format!("+{}", row.amount.exact()) } else { row.amount.exact() };
                             view! {
                                 <tr>
                                     <td>{row.when}</td>
@@ -47,6 +50,6 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
-        </div>
+        </ScrollTable>
     }
 }

@@ -100,8 +100,9 @@ pub fn AttemptPanelView(
     }
 }
 
-/// "Update card": a new expiry and billing postal code; the number can't change. `error` is a failed
-/// save's message (in the attempt panel, the panel shows it instead).
+/// "Update card": a new expiry, a new billing postal code, or both; a field left blank keeps its value
+/// (fixing the billing address is typing the postal code alone). The number can't change. `error` is a
+/// failed save's message (in the attempt panel, the panel shows it instead).
 #[component]
 pub fn UpdateCardForm(
     action: ServerAction<UpdateCard>,
@@ -116,13 +117,14 @@ pub fn UpdateCardForm(
             <div class="field-row">
                 <div class="field">
                     <label for="update-expiry">"New expiry"</label>
-                    <input id="update-expiry" name="new_expiry" autocomplete="cc-exp" placeholder="MM/YY"/>
+                    <input id="update-expiry" name="new_expiry" autocomplete="cc-exp" placeholder="MM/YY" aria-describedby="update-card-hint"/>
                 </div>
                 <div class="field">
                     <label for="update-postal">"New billing postal code"</label>
-                    <input id="update-postal" name="new_postal_code" autocomplete="postal-code"/>
+                    <input id="update-postal" name="new_postal_code" autocomplete="postal-code" aria-describedby="update-card-hint"/>
                 </div>
             </div>
+            <p id="update-card-hint" class="hint">"Fill in only what changed: a blank field keeps its current value."</p>
             <FormError id="update-card-error" message=Signal::stored(error)/>
             <div class="row">
                 <button type="submit" class="button primary" data-pending="Saving…">"Save card"</button>

@@ -1,16 +1,21 @@
 //! Recent deposits and failed attempts, with the reason for each failure; those the auto top-up rule
 //! made say "Auto top-up".
 
+use super::server_fns::RetryAddFunds;
 use crate::payments::attempt::AttemptRow;
+use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 
+/// A failed attempt whose card is still saved offers its fix right in its row: "Retry" (the same amount
+/// on the same card, charged at once) and "Update card" (the attempt's result with the card's form open),
+/// so a person who closed the result dialog needn't start Add Funds over.
 #[component]
-pub fn DepositHistory(rows: Vec<AttemptRow>) -> impl IntoView {
+pub fn DepositHistory(rows: Vec<AttemptRow>, retry: ServerAction<RetryAddFunds>) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="empty">"No deposits yet."</p> }.into_any();
     }
     view! {
-        <div class="table-scroll">
+        <ScrollTable label="Deposits and failed attempts">
             <table class="table">
                 <thead>
                     <tr>
@@ -28,7 +33,20 @@ pub fn DepositHistory(rows: Vec<AttemptRow>) -> impl IntoView {
                             let details = if row.succeeded {
                                 view! { <a href=format!("/dashboard/wallet/receipts/{}", row.id)>"Receipt"</a> }.into_any()
                             } else {
-                                view! { <span class="decline-reason">{row.reason.clone().unwrap_or_default()}</span> }.into_any()
+                                let fix = row.retry_card.map(|card| {
+                                    let what = format!("{} on {}", row.amount.display(), row.card_label);
+                                    let (retry_name, update_name) = (format!("Retry {what}"), format!("Update card for {what}"));
+                                    view! {
+                                        <div class="row-fix">
+                                            <ActionForm action=retry attr:class="inline-form">
+                                                <input type="hidden" name="attempt_id" value=row.id.to_string()/>
+                                                <button type="submit" class="button small primary" data-pending="Retrying…" aria-label=retry_name>"Retry"</button>
+                                            </ActionForm>
+                                            <a class="button small" href=format!("/dashboard/wallet?attempt={}&edit={card}", row.id) aria-label=update_name>"Update card"</a>
+                                        </div>
+                                    }
+                                });
+                                view! { <span class="decline-reason">{row.reason.clone().unwrap_or_default()}</span> {fix} }.into_any()
                             };
                             view! {
                                 <tr>
@@ -50,7 +68,7 @@ pub fn DepositHistory(rows: Vec<AttemptRow>) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
-        </div>
+        </ScrollTable>
     }
     .into_any()
 }

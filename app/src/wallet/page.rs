@@ -167,49 +167,53 @@ pub fn WalletPage() -> impl IntoView {
                         })}
                     </Suspense>
                 </section>
-                <section class="card" aria-labelledby="alert-heading">
-                    <h2 id="alert-heading">"Low balance alert"</h2>
-                    <Suspense fallback=|| ()>
-                        {move || wallet.get().and_then(Result::ok).map(|w| {
-                            let current = w.low_balance_threshold.map(|t| t.json_cents());
-                            view! { <LowBalanceAlertForm action=alert current error=error_for(ErrorPlace::AlertForm)/> }
-                        })}
-                    </Suspense>
-                </section>
-                // Hidden while an Add Funds step is open: its "Card number" and this card's "Card" would be two
-                // fields whose labels overlap (docs/CONTRACT.md "Pages").
-                <Show when=move || attempt_id().is_none() && !adding()>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let (panel, cards) = (auto_top_up.await, cards.await.unwrap_or_default());
-                            match panel {
-                                Ok(panel) => view! {
-                                    <AutoTopUpCard panel cards action=auto_top_up_save error=error_for(ErrorPlace::AutoTopUpForm)/>
+                // The right-hand column: the two small settings cards, one above the other, beside the
+                // (taller) card list, so neither column leaves a hole.
+                <div class="stack">
+                    <section class="card" aria-labelledby="alert-heading">
+                        <h2 id="alert-heading">"Low balance alert"</h2>
+                        <Suspense fallback=|| ()>
+                            {move || wallet.get().and_then(Result::ok).map(|w| {
+                                let current = w.low_balance_threshold.map(|t| t.json_cents());
+                                view! { <LowBalanceAlertForm action=alert current error=error_for(ErrorPlace::AlertForm)/> }
+                            })}
+                        </Suspense>
+                    </section>
+                    // Hidden while an Add Funds step is open: its "Card number" and this card's "Card" would be two
+                    // fields whose labels overlap (docs/CONTRACT.md "Pages").
+                    <Show when=move || attempt_id().is_none() && !adding()>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let (panel, cards) = (auto_top_up.await, cards.await.unwrap_or_default());
+                                match panel {
+                                    Ok(panel) => view! {
+                                        <AutoTopUpCard panel cards action=auto_top_up_save error=error_for(ErrorPlace::AutoTopUpForm)/>
+                                    }
+                                    .into_any(),
+                                    Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
                                 }
-                                .into_any(),
-                                Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
-                </Show>
-                <section class="card" aria-labelledby="chart-heading">
-                    <h2 id="chart-heading">"Recent activity chart"</h2>
-                    <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                        {move || Suspend::new(async move {
-                            match chart.await {
-                                Ok(chart) => view! { <SpendChartView chart testid="wallet-chart"/> }.into_any(),
-                                Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
-                </section>
+                            })}
+                        </Suspense>
+                    </Show>
+                </div>
             </div>
+            <section class="card" aria-labelledby="chart-heading">
+                <h2 id="chart-heading">"Recent activity chart"</h2>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match chart.await {
+                            Ok(chart) => view! { <SpendChartView chart testid="wallet-chart"/> }.into_any(),
+                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
             <section class="card" aria-labelledby="deposits-heading">
                 <h2 id="deposits-heading">"Deposits and failed attempts"</h2>
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match attempts.await {
-                            Ok(rows) => view! { <DepositHistory rows=rows/> }.into_any(),
+                            Ok(rows) => view! { <DepositHistory rows=rows retry=retry/> }.into_any(),
                             Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
                         }
                     })}

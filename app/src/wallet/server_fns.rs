@@ -18,7 +18,7 @@ use {
     super::db,
     crate::money::TopUpAmount,
     crate::payments::add_funds::{self, CardChoice},
-    crate::payments::card::{Expiry, PostalCode},
+    crate::payments::card::CardChange,
     crate::payments::{attempt_store, card_store},
     crate::server_fn_context::{answer_form, person_payer, pool, processor},
     crate::teams::member::require_member,
@@ -149,17 +149,9 @@ pub async fn update_card(
     answer_form(async move {
         let user = require_member().await?;
         require_card_permission(&user, payment_method_id).await?;
-        let expiry = Expiry::parse(&new_expiry)?;
-        let postal_code = PostalCode::parse(&new_postal_code)?;
-        card_store::update_card(
-            &pool()?,
-            &*processor()?,
-            &user.audit_actor()?,
-            payment_method_id,
-            expiry,
-            &postal_code,
-        )
-        .await?;
+        let change = CardChange::parse(&new_expiry, &new_postal_code)?;
+        card_store::update_card(&pool()?, &*processor()?, &user.audit_actor()?, payment_method_id, change)
+            .await?;
         leptos_axum::redirect(&wallet_return_path(return_to.as_deref()));
         Ok(())
     })

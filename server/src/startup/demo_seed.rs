@@ -66,6 +66,12 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     .await?;
     let agent = KeySettings::parse("Demo agent", "", "", &[], false, "")?;
     let key_id = keys_db::create(pool, &Actor::server(user.account_id, user.user_id), &agent).await?.key.id;
+    // Made the day before its first call, as a real key would be ("Created" before "Last used").
+    sqlx::query("UPDATE spend_keys SET created_at = now() - make_interval(days => $2) WHERE id = $1")
+        .bind(key_id)
+        .bind(HISTORY_DAYS as i32 + 1)
+        .execute(&mut *tx)
+        .await?;
     let prices = catalog_prices(pool).await?;
     for (n, event) in demo_history(&prices).into_iter().enumerate() {
         match event {
@@ -182,7 +188,8 @@ async fn catalog_prices(pool: &PgPool) -> Result<DemoPrices, AppError> {
 /// Deposits and each day's calls, oldest first.
 fn demo_history(prices: &DemoPrices) -> Vec<Event> {
     let today = Utc::now().date_naive();
-    let usage = daily_usage_cents(HISTORY_DAYS as usize, 12_750);
+    let first_day = today - Duration::days(HISTORY_DAYS);
+    let usage = daily_usage_cents(first_day, HISTORY_DAYS as usize, 12_750);
     let mut history = Vec::new();
     for days_ago in (1..=HISTORY_DAYS).rev() {
         let day = today - Duration::days(days_ago);
@@ -248,9 +255,28 @@ fn day_of_calls(day: chrono::NaiveDate, cents: i64, prices: &DemoPrices) -> Vec<
         .collect()
 }
 
-/// `days` positive amounts in cents that vary like real usage and add up to exactly `total`.
-fn daily_usage_cents(days: usize, total: i64) -> Vec<i64> {
-    let weights: Vec<i64> = (0..days as i64).map(|i| 3 + (i * 37 + 11) % 9).collect();
+/// `days` daily amounts in cents from `first_day` on, adding up to exactly `total`, shaped like a real
+/// team's agents: uneven weekdays (a fixed pseudo-random wobble, the same on every start), quiet weekends,
+/// slow growth over the weeks, and one spike (a batch job, 9 days before today).
+fn daily_usage_cents(first_day: chrono::NaiveDate, days: usize, total: i64) -> Vec<i64> {
+    let mut state: u64 = 0x5EED_CA11;
+    let weights: Vec<i64> = (0..days)
+        .map(|i| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let wobble = 60 + (state >> 33) % 81; // 60..=140
+            let growth = 80 + (i as u64 * 40) / days as u64; // 80 → 120
+            let weight = wobble * growth / 100; // 48..=168
+            let day = first_day + Duration::days(i as i64);
+            let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+            if days - i == 9 {
+                420 // the batch job: about four ordinary days at once, weekend or not
+            } else if weekend {
+                (weight / 6).max(1) as i64
+            } else {
+                weight as i64
+            }
+        })
+        .collect();
     let weight_sum: i64 = weights.iter().sum();
     let mut cents: Vec<i64> = weights.iter().map(|w| w * total / weight_sum).collect();
     let shortfall = total - cents.iter().sum::<i64>();
@@ -304,6 +330,28 @@ mod tests {
         }
         assert_eq!(balance, Decimal::new(4750, 2));
         assert!(calls > 1_000, "a living history: {calls} calls");
+    }
+
+    #[test]
+    fn the_demo_usage_looks_lived_in() {
+        let first_day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let cents = daily_usage_cents(first_day, 60, 12_750);
+        assert_eq!(cents.iter().sum::<i64>(), 12_750);
+        assert!(cents.iter().all(|c| *c >= 0));
+        let weekday = |i: usize| (first_day + Duration::days(i as i64)).weekday();
+        let (mut weekends, mut weekdays) = (Vec::new(), Vec::new());
+        for (i, c) in cents.iter().enumerate().filter(|(i, _)| *i != 60 - 9) {
+            match weekday(i) {
+                chrono::Weekday::Sat | chrono::Weekday::Sun => weekends.push(*c),
+                _ => weekdays.push(*c),
+            }
+        }
+        let mean = |v: &[i64]| v.iter().sum::<i64>() / v.len() as i64;
+        assert!(mean(&weekends) * 3 < mean(&weekdays), "quiet weekends: {weekends:?} vs {weekdays:?}");
+        let spike = cents[60 - 9];
+        assert!(cents.iter().enumerate().all(|(i, c)| i == 60 - 9 || *c < spike), "one spike: {cents:?}");
+        let distinct: std::collections::HashSet<_> = weekdays.iter().collect();
+        assert!(distinct.len() > weekdays.len() / 2, "no repeating sawtooth: {weekdays:?}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use app::money::{TopUpAmount, Usd};
 use app::payments::add_funds::{self, CardChoice};
 use app::payments::attempt::{AttemptStatus, AttemptView};
 use app::payments::attempt_store;
-use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+use app::payments::card::{CardChange, CardNumber, Cvc, Expiry, PostalCode};
 use app::payments::card_store;
 use app::payments::decline::DeclineCode;
 use app::payments::new_card::NewCard;
@@ -212,11 +212,19 @@ async fn a_decline_is_kept_on_attempt_and_card_and_a_fixed_card_succeeds_and_cle
         &*processor,
         &crate::support::owner_actor(&pool, me).await,
         card,
-        Expiry::parse("12/30").unwrap(),
-        &PostalCode::parse("94107").unwrap(),
+        // Only the postal code typed: the expiry stays as it was.
+        CardChange { expiry: None, postal_code: Some(PostalCode::parse("94107").unwrap()) },
     )
     .await
     .unwrap();
+    let kept: (i32, i32, String) = sqlx::query_as(
+        "SELECT expiry_month, expiry_year, billing_postal_code FROM payment_methods WHERE id = $1",
+    )
+    .bind(card)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, (12, 2030, "94107".to_string()), "the blank expiry kept its value");
     let retried = deposit(&pool, &*processor, me, "20", CardChoice::Saved(card)).await;
     assert_eq!(retried.status, AttemptStatus::Succeeded);
     let has_error: bool = sqlx::query_scalar("SELECT has_error FROM payment_methods WHERE id = $1")
@@ -246,8 +254,7 @@ async fn a_saved_card_that_expired_is_declined_then_works_after_updating_its_exp
         &*processor,
         &crate::support::owner_actor(&pool, me).await,
         card,
-        Expiry::parse("11/31").unwrap(),
-        &PostalCode::parse("10001").unwrap(),
+        CardChange { expiry: Some(Expiry::parse("11/31").unwrap()), postal_code: None },
     )
     .await
     .unwrap();
@@ -351,8 +358,7 @@ async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
         &*processor,
         &crate::support::owner_actor(&pool, mallory).await,
         alices_card,
-        Expiry::parse("01/31").unwrap(),
-        &PostalCode::parse("99999").unwrap(),
+        CardChange::parse("01/31", "99999").unwrap(),
     )
     .await;
     assert_eq!(update.unwrap_err(), AppError::NotFound);

@@ -246,3 +246,23 @@ async fn health_check_answers_when_the_database_does(pool: PgPool) {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<serde_json::Value>().await.unwrap()["database"], "ok");
 }
+
+/// Every server function — the ones that read as well as the forms — answers a person's mistake with the
+/// error's own 4xx status and its code, and keeps 500 for our own failures (a monitor counts those).
+#[sqlx::test(migrations = "../migrations")]
+async fn server_functions_answer_a_persons_mistake_with_its_own_status(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let signed_out = app.call("/api/wallet/summary", &[]).await;
+    assert_eq!(signed_out, (StatusCode::UNAUTHORIZED, serde_json::json!("not_signed_in")));
+
+    app.sign_up("reader@example.test", PASSWORD).await;
+    let someone_elses =
+        app.call("/api/wallet/attempt", &[("id", "6f9619ff-8b86-d011-b42d-00c04fc964ff")]).await;
+    assert_eq!(someone_elses, (StatusCode::NOT_FOUND, serde_json::json!("not_found")));
+    let not_an_id = app.call("/api/wallet/attempt", &[("id", "🙂")]).await;
+    assert_eq!(not_an_id, (StatusCode::BAD_REQUEST, serde_json::json!("invalid_request_body")));
+    let wrong_amount = app.call("/api/wallet/low-balance-alert", &[("threshold", "12.345")]).await;
+    assert_eq!(wrong_amount.0, StatusCode::BAD_REQUEST, "{wrong_amount:?}");
+    let summary = app.call("/api/wallet/summary", &[]).await;
+    assert_eq!(summary.0, StatusCode::OK);
+}

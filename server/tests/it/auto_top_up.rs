@@ -272,10 +272,9 @@ async fn two_declines_in_a_row_turn_it_off_with_the_reason_and_it_never_turns_it
     deposit(&pool, w.account, 10).await; // $19.20
     w.spend_ten_forty(&pool, &meter).await; // → $8.80
     assert_eq!(w.run_workers(&pool).await, 0);
-    let expiry = app::payments::card::Expiry::parse("12/41").unwrap();
-    let postal = app::payments::card::PostalCode::parse("10002").unwrap();
+    let change = app::payments::card::CardChange::parse("12/41", "10002").unwrap();
     let owner = owner_actor(&pool, w.account).await;
-    card_store::update_card(&pool, &*w.processor, &owner, w.card, expiry, &postal).await.unwrap();
+    card_store::update_card(&pool, &*w.processor, &owner, w.card, change).await.unwrap();
     assert_eq!(w.run_workers(&pool).await, 0);
     assert_eq!(processor_charges(&pool).await, charged, "nothing charged after it turned off");
     assert!(!settings::view(&pool, w.account).await.unwrap().enabled);

@@ -431,3 +431,33 @@ async fn a_body_of_non_json_whitespace_is_refused(pool: PgPool) {
     assert_eq!(fund("\u{c}").await.unwrap().status(), StatusCode::BAD_REQUEST);
     assert_eq!(fund(" \r\n\t").await.unwrap().status(), StatusCode::OK, "an empty body asks for the balance");
 }
+
+/// Static files whose address names their content are cached for a year; other files are revalidated;
+/// pages and exports are never stored (docs/ARCHITECTURE.md "Static files and caching").
+#[sqlx::test(migrations = "../migrations")]
+async fn files_named_by_their_content_are_cached_for_good_and_pages_never(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("tollgate-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/tollgate.Ab12-Cd_34.wasm"), "wasm").unwrap();
+    std::fs::write(site.join("pkg/tollgate.css"), "body {}").unwrap();
+    std::fs::write(site.join("probe.js"), "/* a site file */").unwrap();
+    let app = spawn_app_serving(pool, &[], site.to_str().unwrap()).await;
+    app.sign_up("cache@example.com", "a long password 1").await;
+    let cache_control = |res: &reqwest::Response| {
+        (res.status(), res.headers().get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap().to_string()))
+    };
+    let immutable = Some("public, max-age=31536000, immutable".to_string());
+    let revalidate = Some("no-cache".to_string());
+    let never = Some("no-store".to_string());
+    assert_eq!(cache_control(&app.get("/pkg/tollgate.Ab12-Cd_34.wasm").await), (StatusCode::OK, immutable));
+    assert_eq!(cache_control(&app.get("/pkg/tollgate.css").await), (StatusCode::OK, revalidate.clone()));
+    assert_eq!(cache_control(&app.get("/probe.js").await), (StatusCode::OK, revalidate.clone()));
+    // A version that isn't the file's (an old page during a release) is answered but not kept.
+    assert_eq!(cache_control(&app.get("/probe.js?v=0123456789ab").await), (StatusCode::OK, revalidate));
+    for page in ["/dashboard/wallet", "/login", "/dashboard/audit/export.csv", "/v1/openapi.json", "/nope.js"]
+    {
+        let res = app.get(page).await;
+        assert_eq!(cache_control(&res).1, never, "{page}: {}", res.status());
+    }
+    std::fs::remove_dir_all(&site).unwrap();
+}

@@ -13,7 +13,17 @@ use syn::visit::Visit;
 
 /// The app crate's top-level modules, lowest layer first. A module may import only from earlier layers.
 const APP_LAYERS: &[&[&str]] = &[
-    &["money", "utc", "url_query", "random", "client_ip", "pg_liveness", "pg_wakeup", "page_policy"],
+    &[
+        "money",
+        "utc",
+        "url_query",
+        "random",
+        "client_ip",
+        "pg_liveness",
+        "pg_wakeup",
+        "page_policy",
+        "assets",
+    ],
     &["error"],
     &["catalog", "ledger", "ui", "throttle", "audit"],
     &["webhooks"],

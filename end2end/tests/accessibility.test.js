@@ -1,0 +1,196 @@
+// Every page as outside tools see it (docs/ARCHITECTURE.md "Accessibility and layout checks"):
+//   - axe-core (not ours) on every page — signed out and signed in, JavaScript on and off, with the Add Funds
+//     steps, a decline and "Update card" open — must find nothing, of any impact;
+//   - at 320 and 390 px no page scrolls sideways (the document is exactly as wide as the screen).
+// Each journey visits every page and reports every finding at once, so one run shows all that is wrong.
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import {
+  BASE_URL, DEMO, journey, closeBrowser, browser, ownNetwork, newEmail, signUp, waitForPath, open, logIn, addFunds,
+  openAddFunds, NEW_CARD, createKey, api,
+} from "./support.js";
+
+after(closeBrowser);
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core in the page as it stands and returns its violations as readable lines. axe is evaluated
+ * through the DevTools protocol, so the page's own Content-Security-Policy stays as the server sent it.
+ */
+async function axeViolations(page, label) {
+  // axe waits on animation frames, which a background tab doesn't get: the page checked is the one shown.
+  await page.bringToFront();
+  await page.evaluate(AXE_SOURCE);
+  const run = page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const stalled = new Promise((_, reject) => setTimeout(() => reject(new Error(`${label}: axe gave no answer in 30 s`)), 30_000).unref());
+  const result = await Promise.race([run, stalled]);
+  return result.violations.flatMap((v) =>
+    v.nodes.map((n) => `${label}: ${v.id} (${v.impact}) ${v.help} — ${n.target.join(" ")}: ${(n.failureSummary ?? "").split("\n").slice(1, 2).join("").trim()}`),
+  );
+}
+
+/** How far the page scrolls sideways (0 when the document fits the screen). */
+async function sidewaysOverflow(page) {
+  return page.evaluate(() => {
+    const excess = document.documentElement.scrollWidth - window.innerWidth;
+    if (excess <= 0) return null;
+    // Name the widest elements that stick out, so the finding says where to look.
+    const culprits = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !el.closest(".table-scroll, .visually-hidden"))
+      .slice(-3)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : ""}`);
+    return `${excess}px (${culprits.join(", ")})`;
+  });
+}
+
+/**
+ * A context for one person: JavaScript on, or the server-rendered page alone — scripts and the wasm
+ * bundle are refused, so what axe sees is what a browser without JavaScript gets (axe itself needs
+ * JavaScript to run, so the browser keeps it; the page's own scripts never arrive).
+ */
+async function context(js, { storageState, viewport = { width: 1280, height: 900 } } = {}) {
+  const ctx = await (await browser()).newContext({ viewport, baseURL: BASE_URL, storageState, extraHTTPHeaders: ownNetwork() });
+  ctx.setDefaultTimeout(15_000);
+  if (!js) await ctx.route(/\.(js|wasm)(\?.*)?$/, (route) => route.abort());
+  // Closing a context while a refused request is still being routed can wait for good: routes go first.
+  const close = ctx.close.bind(ctx);
+  ctx.close = async () => {
+    await ctx.unrouteAll({ behavior: "ignoreErrors" });
+    await close();
+  };
+  return ctx;
+}
+
+/** Opens a page and waits until it has settled (hydrated with JavaScript on). */
+async function visit(page, path, js) {
+  const res = await page.goto(path);
+  if (js) await page.locator('body[data-hydrated="true"]').waitFor({ state: "attached", timeout: 20_000 });
+  return res;
+}
+
+/** One account with something on every page: a decline with its card saved, a deposit, a draft, a key. */
+let person;
+before(async () => {
+  const ctx = await context(true);
+  const page = await ctx.newPage();
+  page.tollgateJs = true;
+  try {
+    await signUp(page, { email: newEmail("a11y"), password: "correct-horse-1" });
+    await waitForPath(page, "/dashboard/wallet");
+    // A key that may fund, asking before any card is saved: the answer is a checkout link for a person.
+    await open(page, "/dashboard/keys");
+    const secret = await createKey(page, { name: "Audit agent", allowFunding: true });
+    const fund = await api("POST", "/v1/wallet/fund", secret, { amount: "30.00" }, { "Idempotency-Key": `a11y-${Date.now()}` });
+    assert.equal(fund.body.status, "requires_checkout");
+    await open(page, "/dashboard/wallet");
+    await addFunds(page, "15", { ...NEW_CARD, number: "4000 0000 0000 0010", postal: "10001" });
+    const failed = new URL(page.url()).searchParams.get("attempt");
+    const card = await page.locator('input[name="edit"]').first().getAttribute("value");
+    await open(page, "/dashboard/wallet"); // the decline's dialog closed
+    await addFunds(page, "25", NEW_CARD);
+    const receipt = await page.getByRole("link", { name: "Receipt" }).first().getAttribute("href");
+    await openAddFunds(page);
+    await page.getByLabel("Amount").fill("10");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByRole("button", { name: "Confirm" }).waitFor();
+    const draft = new URL(page.url()).searchParams.get("attempt");
+    assert.ok(failed && card && draft && receipt, "set-up reached every step");
+    person = { storageState: await ctx.storageState(), failed, card, draft, receipt, checkout: new URL(fund.body.checkout_url).pathname };
+  } finally {
+    await ctx.close();
+  }
+});
+
+/** A consent page as a chat app opens it: a registered client asking with PKCE. */
+async function consentPath() {
+  const redirect = "http://127.0.0.1:9/callback";
+  const res = await fetch(`${BASE_URL}/oauth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_name: "Axe (test)", redirect_uris: [redirect], token_endpoint_auth_method: "none", grant_types: ["authorization_code"], response_types: ["code"] }),
+  });
+  const { client_id } = await res.json();
+  const query = new URLSearchParams({
+    response_type: "code", client_id, redirect_uri: redirect, state: "s", code_challenge_method: "S256",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM",
+  });
+  return `/oauth/authorize?${query}`;
+}
+
+const SIGNED_OUT = ["/", "/login", "/signup", "/login?error=invalid_credentials", `/invite/${"0".repeat(48)}`, "/checkout/cs_nope", "/oauth/authorize", "/no-such-page"];
+
+function signedInPages() {
+  return [
+    "/dashboard/wallet",
+    "/dashboard/wallet?add=1",
+    "/dashboard/wallet?add=1&error=amount_out_of_range",
+    `/dashboard/wallet?attempt=${person.draft}`,
+    `/dashboard/wallet?attempt=${person.failed}`,
+    `/dashboard/wallet?attempt=${person.failed}&edit=${person.card}`,
+    `/dashboard/wallet?edit=${person.card}`,
+    person.receipt,
+    "/dashboard/usage",
+    "/dashboard/keys",
+    "/dashboard/settings",
+    "/dashboard/team",
+    "/dashboard/audit",
+  ];
+}
+
+const DEMO_PAGES = ["/dashboard/wallet", "/dashboard/usage", "/dashboard/keys", "/dashboard/audit"];
+
+for (const js of [true, false]) {
+  const mode = js ? "JavaScript on" : "JavaScript off";
+
+  journey(`axe finds nothing on any page (${mode})`, {}, async () => {
+    const findings = [];
+    const check = async (ctx, paths) => {
+      const page = await ctx.newPage();
+      for (const path of paths) {
+        const res = await visit(page, path, js);
+        assert.ok(res.status() < 500, `${path}: ${res.status()}`);
+        findings.push(...(await axeViolations(page, path)));
+      }
+      await page.close();
+    };
+    const guest = await context(js);
+    await check(guest, [...SIGNED_OUT, await consentPath(), person.checkout]);
+    await guest.close();
+    const owner = await context(js, { storageState: person.storageState });
+    await check(owner, [...signedInPages(), await consentPath()]);
+    await owner.close();
+    // The demo account: months of history, the chart, a full usage table.
+    const demo = await context(js);
+    const page = await demo.newPage();
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(DEMO.email);
+    await page.getByLabel("Password").fill(DEMO.password);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await waitForPath(page, "/dashboard/wallet");
+    await page.close();
+    await check(demo, DEMO_PAGES.map((p) => p));
+    await demo.close();
+    assert.deepEqual(findings, [], `axe-core violations:\n${findings.join("\n")}`);
+  });
+
+  journey(`no page scrolls sideways at 320 or 390 px (${mode})`, {}, async () => {
+    const findings = [];
+    for (const width of [320, 390]) {
+      const viewport = { width, height: 800 };
+      for (const [storageState, paths] of [[undefined, SIGNED_OUT], [person.storageState, signedInPages()]]) {
+        const ctx = await context(js, { storageState, viewport });
+        const page = await ctx.newPage();
+        for (const path of paths) {
+          await visit(page, path, js);
+          const overflow = await sidewaysOverflow(page);
+          if (overflow) findings.push(`${width}px ${path}: ${overflow}`);
+        }
+        await ctx.close();
+      }
+    }
+    assert.deepEqual(findings, [], `pages wider than the screen:\n${findings.join("\n")}`);
+  });
+}
