@@ -59,7 +59,7 @@ pub fn build_router(
         allow_loopback_webhooks: config.webhook_allow_loopback
             && matches!(config.processor, ProcessorChoice::Sandbox),
     };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = state.leptos_context();
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -108,6 +108,16 @@ pub fn build_router(
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's routes, listed once per process. Listing them runs the whole app once with resource loading
+/// suppressed by a process-global flag (Leptos' `SuppressResourceLoad`): a page render whose resource first
+/// polls while another router is being built in the same process waits forever (leptos-rs/leptos#4773).
+/// A server builds one router before it serves, but the test binary builds one per test while other
+/// tests' pages render — those were the rare 30-second stalls answered 503 by the request timeout.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The site's files (`/pkg/*`, scripts, styles) straight from disk, and the app's "Not found" page for
