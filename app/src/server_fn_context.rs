@@ -51,20 +51,15 @@ pub fn person_payer() -> Result<Payer, AppError> {
 
 /// Runs a server function's body; when it fails on a plain HTML form post (JavaScript off), the browser is
 /// sent back to the page it came from with the error's stable code in `?error=`, so that page can show
-/// the message (and answers with the error's status when it is a refusal such as 429). leptos_axum would
-/// redirect to the Referer but drop the error. A JSON caller gets the error with its HTTP status.
+/// the message. leptos_axum would redirect to the Referer but drop the error. A JSON caller gets the error
+/// with its code's HTTP status, given to every server function's error by the server's router.
 pub async fn answer_form<T>(
     body: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
     let result = body.await;
     if let Err(err) = &result {
-        match use_context::<Parts>().and_then(|parts| plain_form_return_path(&parts, err)) {
-            Some(back) => leptos_axum::redirect(&back),
-            None => {
-                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    response.set_status(err.status_code());
-                }
-            }
+        if let Some(back) = use_context::<Parts>().and_then(|parts| plain_form_return_path(&parts, err)) {
+            leptos_axum::redirect(&back);
         }
     }
     result

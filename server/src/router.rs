@@ -152,8 +152,8 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 /// Leptos answers every server function's error with 500; the error's body is its stable code (one
 /// `AppError`, docs/CONTRACT.md "Errors and their codes"). This layer, over every route, gives that answer
 /// the code's own status — 401 for a wrong password, 404 for another account's id, 400 for a wrong amount
-/// — so monitoring counts only our own failures as server errors. One place for every server function,
-/// the ones that read as well as the forms.
+/// — so monitoring counts only our own failures as server errors. The one place that does it, for every
+/// server function: the ones that read as well as the forms.
 async fn server_fn_errors_with_their_own_status(req: Request<Body>, next: Next) -> Response {
     let res = next.run(req).await;
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
