@@ -19,11 +19,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BASE_URL, DEMO, chromiumPath, waitForPath } from "./tests/support.js";
 
-const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 const RUNS = Math.max(1, Number.parseInt(process.env.LIGHTHOUSE_RUNS ?? "1", 10) || 1);
 const REPORT = process.argv[2];
-const DEMO = { email: "demo@tollgate.test", password: "demo-password-1" };
 const SIGNED_IN_PAGES = [
   "/dashboard/wallet",
   "/dashboard/usage",
@@ -54,11 +53,6 @@ const METRIC_CULPRITS = {
 };
 
 // ------------------------------------------------------------------------------------------- Chromium
-function chromiumPath() {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"]).toString().trim();
-}
-
 const profile = mkdtempSync(path.join(os.tmpdir(), "tollgate-lighthouse-"));
 let chrome; // the Chromium process, in a process group of its own (its helpers go with it)
 let chromeLog = "";
@@ -132,12 +126,7 @@ async function signIn(port) {
     await page.getByLabel("Email").fill(DEMO.email);
     await page.getByLabel("Password").fill(DEMO.password);
     await page.getByRole("button", { name: "Log in" }).click();
-    // A full page load without the app's JavaScript, an in-place one with it: the address bar says which.
-    const deadline = Date.now() + 20_000;
-    while (!new URL(page.url()).pathname.startsWith("/dashboard")) {
-      if (Date.now() > deadline) throw new Error(`logging in as ${DEMO.email} stayed at ${page.url()}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForPath(page, "/dashboard/wallet", 20_000);
     const cookies = await context.cookies(BASE_URL);
     if (!cookies.some((c) => c.name === "tollgate_session")) throw new Error("logged in, but no session cookie");
     await page.close();
@@ -340,8 +329,10 @@ function report(results, env) {
 // ---------------------------------------------------------------------------------------------- main
 const port = await startChromium();
 const results = [];
+// LIGHTHOUSE_PAGES="/dashboard/usage /login": only these (for a quick look at one page).
+const only = (process.env.LIGHTHOUSE_PAGES ?? "").split(/\s+/).filter(Boolean);
 const run = async (pages) => {
-  for (const page of pages) {
+  for (const page of pages.filter((p) => only.length === 0 || only.includes(p))) {
     for (const preset of PRESETS) {
       process.stderr.write(`[lighthouse] ${page} (${preset.name})${RUNS > 1 ? `, ${RUNS} runs` : ""}\n`);
       results.push({ page, preset: preset.name, ...(await measure(port, page, preset)) });

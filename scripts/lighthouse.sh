@@ -13,6 +13,7 @@
 # Settings (environment):
 #   LIGHTHOUSE_BUILD=1   0: use the server binary and site as they are (no build_site)
 #   LIGHTHOUSE_RUNS=1    runs per page and preset; with more, Lighthouse's median run is reported
+#   LIGHTHOUSE_PAGES     only these pages, e.g. "/dashboard/usage" (default: all)
 #   CHROMIUM_PATH        the browser (default: `chromium` on PATH)
 set -euo pipefail
 # site-env.sh: $project, $server_bin, LEPTOS_SITE_ROOT & co., build_site.

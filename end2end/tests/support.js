@@ -12,7 +12,8 @@ export const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 export const DEMO = { email: "demo@tollgate.test", password: "demo-password-1", balance: "$47.50" };
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts");
 
-function chromiumPath() {
+/** Debian's Chromium (or `CHROMIUM_PATH`): the browser of the journeys, the screenshots and Lighthouse. */
+export function chromiumPath() {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
   return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"]).toString().trim();
 }
