@@ -51,6 +51,9 @@ pub struct Config {
     /// `TOLLGATE_PAGE_CACHE`, default true: answer an unchanged wallet page from memory
     /// (`page_cache.rs`; it is re-rendered as soon as anything it shows changes).
     pub page_cache: bool,
+    /// `TOLLGATE_METER_LANES` (default 4, at least 1): how many transactions charging paid calls may run at
+    /// once in this process (`app::metering::meter`; each batches the calls of many wallets).
+    pub meter_lanes: usize,
     /// `TOLLGATE_HEADER_READ_TIMEOUT_SECS` (default 10) and `TOLLGATE_SHUTDOWN_DEADLINE_SECS` (default 20):
     /// how long a client may take to send its headers, and in-flight requests get at shutdown (`serve.rs`).
     pub serve: crate::serve::ServeLimits,
@@ -129,6 +132,8 @@ impl Config {
                 .collect(),
             public_url,
             page_cache: lookup("TOLLGATE_PAGE_CACHE").is_none() || flag(&lookup, "TOLLGATE_PAGE_CACHE")?,
+            meter_lanes: number(&lookup, "TOLLGATE_METER_LANES", app::metering::meter::DEFAULT_LANES as u32)?
+                .max(1) as usize,
             serve: crate::serve::ServeLimits {
                 header_read_timeout: seconds(&lookup, "TOLLGATE_HEADER_READ_TIMEOUT_SECS", 10)?,
                 shutdown_deadline: seconds(&lookup, "TOLLGATE_SHUTDOWN_DEADLINE_SECS", 20)?,

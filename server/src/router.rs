@@ -47,7 +47,7 @@ pub fn build_router(
     app::assets::register_site(std::path::Path::new(leptos_options.site_root.as_ref()));
     let state = AppState {
         leptos_options,
-        meter: Meter::new(pool.clone()),
+        meter: Meter::with_settings(pool.clone(), config.meter_lanes, app::metering::meter::QUEUE_CAPACITY),
         call_cache: Arc::default(),
         pool,
         processor,

@@ -3,7 +3,8 @@
 //! their own time. Live calls never come here; they go through `meter` and `charge`.
 
 use super::call::{CallRecord, CallStatus};
-use super::charge::{record_calls, CallKeys};
+use super::decide::Decided;
+use super::record::record_calls;
 use crate::catalog::pricing::{Price, Usage};
 use crate::error::AppError;
 use crate::ledger::{self, EntryKind, Posting, UsageDebits};
@@ -64,10 +65,9 @@ pub async fn record_past_call(
         created_at: call.at,
     };
     let entries: HashMap<String, i64> = entry_id.map(|id| (request_id.to_string(), id)).into_iter().collect();
-    let decided = std::slice::from_ref(&record);
-    let no_debits = UsageDebits::new(Decimal::ZERO, &[])?; // posted above, at the call's own time
-    let keys = [CallKeys { key_id, reject_reason: None, idempotency_key: None }];
-    record_calls(conn, account_id, decided, &keys, &entries, &no_debits, call.at, &[]).await?;
+    let decided = [Decided { account_id, record, key_id, reject_reason: None, idempotency_key: None }];
+    let no_debits = UsageDebits::new(); // posted above, at the call's own time
+    record_calls(conn, &decided, &entries, &no_debits, call.at, &[]).await?;
     sqlx::query(
         "UPDATE spend_keys
             SET total_spend = total_spend + $2, request_count = request_count + 1,

@@ -613,3 +613,59 @@ fn test_config() -> server::Config {
 async fn charges_now(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM sandbox_processor.charges").fetch_one(&app.pool).await.unwrap()
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_servers_on_one_database_drain_a_shared_wallet_and_many_small_ones_exactly(pool: PgPool) {
+    // Two app instances, each with its own pool and meter, as two servers behind a load balancer.
+    let servers = [spawn_app(pool.clone()).await, spawn_app(pool).await];
+    let hot = agent(&servers[0], "hot@example.test", "1.00", settings("", &[], false)).await;
+    let mut wallets = vec![hot];
+    for n in 0..8 {
+        wallets.push(
+            agent(&servers[0], &format!("small{n}@example.test"), "0.05", settings("", &[], false)).await,
+        );
+    }
+    // 32 clients, alternating servers; half on the shared wallet, the rest two to a small one. Each calls
+    // until it is refused with the contract's 402.
+    let mut clients = Vec::new();
+    for client in 0..32usize {
+        let app = servers[client % 2].clone_handle();
+        let wallet = if client % 2 == 0 { 0 } else { 1 + (client / 2) % 8 };
+        let secret = wallets[wallet].secret.clone();
+        clients.push(tokio::spawn(async move {
+            let mut completed = 0u32;
+            loop {
+                let (status, body) = api(&app, "POST", "/v1/requests", &secret, exa(), None).await;
+                match status {
+                    StatusCode::CREATED => completed += 1,
+                    StatusCode::PAYMENT_REQUIRED => {
+                        assert_eq!(body, json!({"error": "Insufficient wallet balance", "code": 402}));
+                        return (wallet, completed);
+                    }
+                    other => panic!("unexpected {other}: {body}"),
+                }
+            }
+        }));
+    }
+    let mut completed_per_wallet = [0u32; 9];
+    for client in clients {
+        let (wallet, completed) = client.await.unwrap();
+        completed_per_wallet[wallet] += completed;
+    }
+    // $1.00 is exactly 200 calls of $0.005, and $0.05 exactly 10: each wallet ends at zero, every 201 paid.
+    assert_eq!(completed_per_wallet[0], 200, "the shared wallet");
+    assert!(completed_per_wallet[1..].iter().all(|n| *n == 10), "{completed_per_wallet:?}");
+    for wallet in &wallets {
+        let mut conn = servers[0].pool.acquire().await.unwrap();
+        let (balance, ledger_sum) = ledger::balance_and_ledger_sum(&mut conn, wallet.account).await.unwrap();
+        assert_eq!((balance, ledger_sum), (Decimal::ZERO, Decimal::ZERO), "balance = Σ ledger = 0");
+    }
+    let (paid, entries): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM requests WHERE status = 'completed'),
+                (SELECT count(*) FROM ledger_entries WHERE kind = 'usage')",
+    )
+    .fetch_one(&servers[0].pool)
+    .await
+    .unwrap();
+    assert_eq!((paid, entries), (280, 280), "one ledger entry per paid call, none more");
+}

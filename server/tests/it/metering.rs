@@ -329,3 +329,185 @@ async fn daily_usage_is_exact_in_half_and_quarter_hour_timezones(pool: PgPool) {
     .await
     .is_err());
 }
+
+/// A small deterministic generator (xorshift64*), so a failing mix can be run again as it was.
+struct Mix(u64);
+
+impl Mix {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn calls_spread_over_many_wallets_and_two_servers_end_as_a_serial_replay_of_each_wallet(pool: PgPool) {
+    // 24 wallets, from nearly empty to comfortable, each with an unlimited key and one limited to $0.03 a
+    // day; two meters (two servers) of two lanes each, so batches hold many wallets and two batches of the
+    // same wallets race on the locks.
+    let balances = ["0.02", "0.05", "0.3", "2"];
+    let mut wallets = Vec::new();
+    for n in 0..24 {
+        let account = account_with_balance(&pool, &format!("mix{n}@example.test"), balances[n % 4]).await;
+        let keys = [key(&pool, account, "", "").await, key(&pool, account, "0.03", "daily").await];
+        wallets.push((account, keys, d(balances[n % 4])));
+    }
+    let kinds = [
+        ("exa", "search", (0, 0)),
+        ("anthropic", "claude-haiku", (1000, 500)),
+        ("openai", "gpt-4o-mini", (3000, 1000)),
+        ("open-meteo", "forecast", (5, 5)),
+    ];
+    let servers = [Meter::with_settings(pool.clone(), 2, 4096), Meter::with_settings(pool.clone(), 2, 4096)];
+    let mut clients = Vec::new();
+    let mut plans = Vec::new();
+    for client in 0..64u64 {
+        let mut mix = Mix(0x9E37_79B9_7F4A_7C15 ^ (client + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9));
+        let mut plan = Vec::new();
+        for _ in 0..40 {
+            let (account, keys, _) = wallets[mix.below(wallets.len())];
+            // One call in eight carries one of five idempotency keys per wallet, each always for the same call.
+            let idempotent = (mix.below(8) == 0).then(|| mix.below(5));
+            let (key_index, kind) = match idempotent {
+                Some(n) => (n % 2, n % 4),
+                None => (mix.below(2), mix.below(4)),
+            };
+            let (service, model, usage) = kinds[kind];
+            let mut metered = call(&pool, account, keys[key_index], service, model, usage).await;
+            metered.idempotency_key = idempotent.map(|n| format!("mix-{n}"));
+            plan.push(metered);
+        }
+        plans.push(plan.clone());
+        let meter = servers[client as usize % 2].clone();
+        clients.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            for metered in plan {
+                answers.push(meter.charge(metered).await);
+            }
+            answers
+        }));
+    }
+    let answers: Vec<_> = futures_join_all(clients.into_iter()).await.into_iter().flatten().collect();
+    let sent: Vec<MeteredCall> = plans.into_iter().flatten().collect();
+
+    // Every call got its own answer: a record or a refusal that a call alone could get.
+    for answer in &answers {
+        match answer {
+            Ok(record) => assert_eq!(record.status, CallStatus::Completed),
+            Err(AppError::InsufficientBalance | AppError::KeyLimitReached) => {}
+            Err(other) => panic!("unexpected answer {other:?}"),
+        }
+    }
+    // Every call is one row, except replays of an idempotency key.
+    let distinct_idempotent: std::collections::HashSet<(Uuid, &str)> =
+        sent.iter().filter_map(|c| c.idempotency_key.as_deref().map(|k| (c.account_id, k))).collect();
+    let expected_rows =
+        sent.iter().filter(|c| c.idempotency_key.is_none()).count() + distinct_idempotent.len();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows as usize, expected_rows, "every call recorded once");
+
+    // The serial replay: each wallet's rows in the order they were decided, run through the rules alone.
+    let mut prices = std::collections::HashMap::new();
+    for (service, model, _) in kinds {
+        prices.insert(
+            (service.to_string(), model.to_string()),
+            catalog::price(&pool, service, model).await.unwrap().unwrap(),
+        );
+    }
+    for (account, keys, opening) in &wallets {
+        type Row =
+            (Uuid, Uuid, String, String, i64, i64, String, Option<String>, Decimal, Decimal, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, spend_key_id, service_id, model, input_tokens, output_tokens, status, reject_reason,
+                    cost_total, balance_after, ledger_entry_id
+               FROM requests WHERE account_id = $1 ORDER BY seq",
+        )
+        .bind(account)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let (mut balance, mut limited_spend, mut paid) = (*opening, Decimal::ZERO, 0i64);
+        for (id, key_id, service, model, input, output, status, reason, cost_total, balance_after, entry) in
+            rows
+        {
+            let cost = prices[&(service.clone(), model.clone())]
+                .cost(Usage::new(input as u64, output as u64).unwrap())
+                .total
+                .amount();
+            let limited = key_id == keys[1];
+            let expected_refusal = if cost.is_zero() {
+                None
+            } else if limited && limited_spend + cost > d("0.03") {
+                Some("key_limit_reached")
+            } else if cost > balance {
+                Some("insufficient_balance")
+            } else {
+                None
+            };
+            if expected_refusal.is_none() {
+                balance -= cost;
+                if limited {
+                    limited_spend += cost;
+                }
+            }
+            let expected_status = if expected_refusal.is_some() { "rejected" } else { "completed" };
+            let expected_cost = if expected_refusal.is_some() { Decimal::ZERO } else { cost };
+            assert_eq!(
+                (status.as_str(), reason.as_deref(), cost_total, balance_after),
+                (expected_status, expected_refusal, expected_cost, balance),
+                "call {id} of wallet {account} differs from the serial replay"
+            );
+            if !expected_cost.is_zero() {
+                paid += 1;
+                let (amount, entry_balance): (Decimal, Decimal) = sqlx::query_as(
+                    "SELECT amount, balance_after FROM ledger_entries WHERE id = $1 AND reference = $2::text",
+                )
+                .bind(entry.expect("a paid call has its ledger entry"))
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                assert_eq!((amount, entry_balance), (-cost, balance));
+            } else {
+                assert_eq!(entry, None, "a call that cost nothing has no ledger entry");
+            }
+        }
+        let (stored, ledger_sum) = {
+            let mut conn = pool.acquire().await.unwrap();
+            ledger::balance_and_ledger_sum(&mut conn, *account).await.unwrap()
+        };
+        assert_eq!((stored, ledger_sum), (balance, balance), "wallet {account}: balance = replay = Σ ledger");
+        let usage_entries: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'usage'",
+        )
+        .bind(account)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(usage_entries, paid, "one ledger entry per paid call");
+        assert!(balance >= Decimal::ZERO);
+    }
+
+    // Batches held many wallets (one transaction's rows share its time), and no two batches deadlocked.
+    let shared: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT created_at FROM requests GROUP BY created_at HAVING count(DISTINCT account_id) > 1) b",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(shared > 0, "some batches held calls of several wallets");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // statistics are flushed within a second
+    let deadlocks: i64 =
+        sqlx::query_scalar("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(deadlocks, 0, "batches took their locks in one order");
+    println!(
+        "{} calls over {} wallets: {rows} rows, {shared} transactions held several wallets",
+        sent.len(),
+        wallets.len()
+    );
+}
