@@ -24,7 +24,7 @@ SET work_mem = '1GB';
 SET maintenance_work_mem = '1GB';
 SET synchronous_commit = off;
 
-SELECT m.account_id, w.id AS wallet_id
+SELECT m.account_id, w.id AS wallet_id, u.id AS user_id
   FROM users u
   JOIN memberships m ON m.user_id = u.id AND m.role = 'owner'
   JOIN wallets w ON w.account_id = m.account_id
@@ -39,9 +39,9 @@ SELECT date_trunc('second', now()) - interval '365 days' AS t_start \gset
 
 -- A spend key with a known secret (tg_sk_ + 48 hex digits, stored as its SHA-256 like the app does).
 SELECT 'tg_sk_' || substr(md5(random()::text) || md5(random()::text), 1, 48) AS secret \gset
-INSERT INTO spend_keys (account_id, name, secret_sha256, display_prefix, created_at)
+INSERT INTO spend_keys (account_id, name, secret_sha256, display_prefix, created_at, created_by)
 VALUES (:'account_id', 'bench history', sha256(convert_to(:'secret', 'UTF8')), left(:'secret', 10),
-        :'t_start'::timestamptz - interval '1 day')
+        :'t_start'::timestamptz - interval '1 day', :'user_id')
 RETURNING id AS key_id \gset
 INSERT INTO bench.accounts (label, email, account_id, wallet_id, key_id, secret, requests)
 VALUES (:'label', :'email', :'account_id', :'wallet_id', :'key_id', :'secret', :n);

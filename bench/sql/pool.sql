@@ -28,8 +28,8 @@ INSERT INTO memberships (account_id, user_id, role) SELECT account_id, user_id, 
 INSERT INTO wallets (id, account_id, balance) SELECT wallet_id, account_id, funds FROM pool;
 INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference)
 SELECT account_id, wallet_id, 'adjustment', funds, funds, 'bench:funding' FROM pool ORDER BY n;
-INSERT INTO spend_keys (id, account_id, name, secret_sha256, display_prefix)
-SELECT key_id, account_id, 'bench p1', sha256(convert_to(secret, 'UTF8')), left(secret, 10) FROM pool;
+INSERT INTO spend_keys (id, account_id, name, secret_sha256, display_prefix, created_by)
+SELECT key_id, account_id, 'bench p1', sha256(convert_to(secret, 'UTF8')), left(secret, 10), user_id FROM pool;
 INSERT INTO bench.accounts (label, n, email, account_id, wallet_id, key_id, secret)
 SELECT label, n, email, account_id, wallet_id, key_id, secret FROM pool;
 

@@ -51,7 +51,7 @@ pub struct Config {
     /// `TOLLGATE_PAGE_CACHE`, default true: answer an unchanged wallet page from memory
     /// (`page_cache.rs`; it is re-rendered as soon as anything it shows changes).
     pub page_cache: bool,
-    /// `TOLLGATE_METER_LANES` (default 4, at least 1): how many transactions charging paid calls may run at
+    /// `TOLLGATE_METER_LANES` (default 2, at least 1): how many transactions charging paid calls may run at
     /// once in this process (`app::metering::meter`; each batches the calls of many wallets).
     pub meter_lanes: usize,
     /// `TOLLGATE_HEADER_READ_TIMEOUT_SECS` (default 10) and `TOLLGATE_SHUTDOWN_DEADLINE_SECS` (default 20):

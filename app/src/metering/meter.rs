@@ -32,7 +32,7 @@ const MAX_BATCH: usize = 256;
 pub const QUEUE_CAPACITY: usize = 16 * MAX_BATCH;
 /// Lanes when the server's settings don't say (`TOLLGATE_METER_LANES`): enough to overlap one batch's
 /// commit with the next one's statements on a small machine (measured in docs/BENCHMARKS.md).
-pub const DEFAULT_LANES: usize = 4;
+pub const DEFAULT_LANES: usize = 2;
 
 struct Queued {
     call: MeteredCall,
