@@ -7,7 +7,7 @@ run:
 test:
 	@scripts/test.sh
 
-# Benchmarks P1–P4 against pgbench (goals: docs/BENCHMARKS.md); prints figures, writes bench/results/latest.md. See bench/run.sh.
+# Benchmarks P1–P4 and P7 against pgbench and psql (goals: docs/BENCHMARKS.md); prints figures, writes bench/results/latest.md. See bench/run.sh.
 bench:
 	@bench/run.sh
 

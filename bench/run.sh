@@ -8,6 +8,7 @@
 #   P2  GET /dashboard/wallet of the 1M-call account (wrk, 8 connections) vs pgbench of the page's queries;
 #       then again with the server's page cache off (TOLLGATE_PAGE_CACHE=false: every load renders)
 #   P3  GET /v1/usage for 90 days: the smallest vs the largest account (sequential requests)
+#   P7  "Export CSV" of a year of the 1M-call account vs psql \copy of the same rows, and the server's peak memory
 #   P4  the release bundle that makes a page live: target/site/pkg/*.wasm + *.js (the islands) and
 #       enhance.js (in-place links and forms), raw and gzip -9
 #
@@ -28,8 +29,10 @@
 #   BENCH_PG_TUNE=1                       0: the bench cluster with PostgreSQL's default settings
 #   BENCH_VERIFY=1                        0: skip the invariant checks (they scan every generated row)
 #   BENCH_CHUNK=1000000                   calls per generator INSERT
-#   BENCH_PARTS="P1 P2 P3 P4"             which benchmarks to run (the data is loaded either way)
+#   BENCH_PARTS="P1 P2 P3 P4 P7"          which benchmarks to run (the data is loaded either way)
 #   BENCH_METER_LANES                     the server's TOLLGATE_METER_LANES (default: the server's own)
+#   BENCH_SERVERS=2                       P1 again with this many servers on the one database, each behind
+#                                         its own wrk with an equal share of the connections (1: skip)
 set -euo pipefail
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 # site-env.sh: $project, $server_bin, LEPTOS_SITE_ROOT & co., build_site.
@@ -46,7 +49,8 @@ p3_requests=${BENCH_P3_REQUESTS:-200}
 # The server's database pool: as many connections as pgbench has clients in P1, so both may have as many
 # transactions in flight (the app's default is 20).
 server_pool=${BENCH_SERVER_POOL:-$p1_connections}
-parts=" ${BENCH_PARTS:-P1 P2 P3 P4} "
+parts=" ${BENCH_PARTS:-P1 P2 P3 P4 P7} "
+servers=${BENCH_SERVERS:-2}
 runs() { [[ "$parts" == *" $1 "* ]]; } # whether benchmark $1 is part of this run
 password=bench-password-1
 results="$bench_dir/results"
@@ -64,11 +68,13 @@ work=$(mktemp -d)
 # This run's files only (latest.md is overwritten at the end).
 rm -f "$results"/{wrk.log,pgbench.log,server.log,p2-statements.txt} "$results"/explain-p3-*.txt
 server_pid=""
+extra_pids=() # P1's additional servers (BENCH_SERVERS)
 cleanup() {
-  if [[ -n "$server_pid" ]]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "$server_pid" "${extra_pids[@]}"; do
+    [[ -n "$pid" ]] || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   scripts/pg.sh stop bench || true
   rm -rf "$work"
 }
@@ -127,20 +133,35 @@ for _ in $(seq 100); do
   if ! port_in_use "$candidate"; then port=$candidate; break; fi
 done
 [[ -n "$port" ]] || die "no free port found"
+free_port() { # a free port other than the main server's
+  local candidate
+  for _ in $(seq 100); do
+    candidate=$((40000 + RANDOM % 20000))
+    if [[ "$candidate" != "$port" ]] && ! port_in_use "$candidate"; then echo "$candidate"; return; fi
+  done
+  die "no free port found"
+}
 base="http://127.0.0.1:$port"
 say "server on $base (migrations run at start-up; log in $results/server.log)"
 # start_server [NAME=VALUE…]: the server with the bench's settings plus these (P2 runs it again without
 # its page cache); waits for /healthz.
 start_server() {
-  env "$@" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn TOLLGATE_SEED_DEMO=false TOLLGATE_PROCESSOR=sandbox \
+  launch_server "$port" "$@"
+  server_pid=$launched_pid
+}
+# launch_server PORT [NAME=VALUE…]: one server on PORT, waited for (sets launched_pid).
+launch_server() {
+  local at=$1 base_at="http://127.0.0.1:$1"
+  shift
+  env "$@" LEPTOS_SITE_ADDR="127.0.0.1:$at" RUST_LOG=warn TOLLGATE_SEED_DEMO=false TOLLGATE_PROCESSOR=sandbox \
     TOLLGATE_DB_MAX_CONNECTIONS=$server_pool ${BENCH_METER_LANES:+TOLLGATE_METER_LANES=$BENCH_METER_LANES} "$server_bin" >>"$results/server.log" 2>&1 &
-  server_pid=$!
+  launched_pid=$!
   for _ in $(seq 120); do
-    if curl -sf -o /dev/null "$base/healthz"; then break; fi
-    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$results/server.log" >&2; die "the server stopped"; }
+    if curl -sf -o /dev/null "$base_at/healthz"; then break; fi
+    kill -0 "$launched_pid" 2>/dev/null || { tail -n 20 "$results/server.log" >&2; die "the server stopped"; }
     sleep 0.5
   done
-  curl -sf -o /dev/null "$base/healthz" || die "the server did not answer /healthz within 60 s"
+  curl -sf -o /dev/null "$base_at/healthz" || die "the server on $base_at did not answer /healthz within 60 s"
 }
 stop_server() { kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 start_server
@@ -205,6 +226,30 @@ wrk_run() {
   w_errors=$(sed -n 's/.* socket_errors=\([^ ]*\).*/\1/p' <<<"$line")
 }
 
+# wrk_servers SCRIPT KEYS URL…: one wrk per server URL at once, the P1 connections shared equally, for
+# $run_seconds; sets w_rps (the sum), w_p50 and w_p99 (the largest of the servers'), w_non2xx, w_errors (sums).
+wrk_servers() {
+  local script=$1 keys=$2
+  shift 2
+  local per=$((p1_connections / $#)) i=0 url pid pids=()
+  for url in "$@"; do
+    BENCH_KEYS="$keys" BENCH_WRK_DIR="$bench_dir/wrk" wrk -t1 -c"$per" -d"${run_seconds}s" --timeout 10s -s "$script" "$url" \
+      >"$work/wrk-$i.out" 2>&1 &
+    pids+=($!)
+    i=$((i + 1))
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
+  cat "$work"/wrk-*.out >>"$results/wrk.log"
+  grep -h '^WRK ' "$work"/wrk-*.out >"$work/wrk.lines" || die "wrk failed on a server"
+  [[ $(wc -l <"$work/wrk.lines") == "$#" ]] || die "wrk failed on a server"
+  w_rps=$(sed 's/.* rps=\([^ ]*\).*/\1/' "$work/wrk.lines" | awk '{ s += $1 } END { printf "%.1f", s }')
+  w_p50=$(sed 's/.* p50_ms=\([^ ]*\).*/\1/' "$work/wrk.lines" | sort -n | tail -n 1)
+  w_p99=$(sed 's/.* p99_ms=\([^ ]*\).*/\1/' "$work/wrk.lines" | sort -n | tail -n 1)
+  w_non2xx=$(sed 's/.* non2xx=\([^ ]*\).*/\1/' "$work/wrk.lines" | awk '{ s += $1 } END { print s }')
+  w_errors=$(sed 's/.* socket_errors=\([^ ]*\).*/\1/' "$work/wrk.lines" | awk '{ s += $1 } END { print s }')
+  rm -f "$work"/wrk-*.out
+}
+
 # Two seconds of the same load, not recorded: the server's pool opens its connections, statements get
 # prepared, a wallet's charging task starts.
 wrk_warmup() { BENCH_WRK_DIR="$bench_dir/wrk" wrk -t1 -d2s --timeout 10s "$@" >/dev/null 2>&1 || true; }
@@ -230,6 +275,19 @@ pgbench_run() {
   b_p50=$(pct "$work/latencies" 50)
   b_p99=$(pct "$work/latencies" 99)
 }
+
+# session_of N: a session cookie of bench-N@example.test, logged in through the real login form.
+session_of() {
+  local got
+  got=$(curl -s -D - -o /dev/null -X POST "$base/api/login" -H "Origin: $base" -H 'Accept: text/html' \
+    --data-urlencode "email=bench-$1@example.test" --data-urlencode "password=$password" --data-urlencode next= |
+    tr -d '\r' | sed -n 's/^set-cookie: tollgate_session=\([^;]*\).*/\1/Ip')
+  [[ -n "$got" ]] || die "logging in as bench-$1@example.test gave no session cookie"
+  echo "$got"
+}
+# The 1M-call account, or the largest one when BENCH_SIZES has no 1000000 (P2 and P7 use it).
+million_n=${sorted_sizes[-1]}
+for n in "${sorted_sizes[@]}"; do if [[ "$n" == 1000000 ]]; then million_n=$n; fi; done
 
 calls_of() { sql -Atc "SELECT count(*) FROM requests r JOIN bench.accounts a USING (account_id) WHERE a.n BETWEEN $1 AND $2"; }
 checkpoint() { sql -c "CHECKPOINT"; } # each measured run starts without the previous one's dirty pages
@@ -271,20 +329,36 @@ checkpoint
 pgbench_run "$p1_connections" "$bench_dir/pgbench/p1_naive_call.sql" lo=1 hi="$spread_wallets"
 p1_spread_naive=$b_tps
 row "P1|pgbench naive SQL, $spread_wallets wallets|$p1_connections|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}"
+if (( servers > 1 )); then
+  say "P1 again on $servers servers sharing the database (one wrk each, $((p1_connections / servers)) connections each)"
+  urls=("$base")
+  for _ in $(seq 2 "$servers"); do
+    extra_port=$(free_port)
+    launch_server "$extra_port"
+    extra_pids+=("$launched_pid")
+    urls+=("http://127.0.0.1:$extra_port")
+  done
+  for target in hot spread; do
+    if [[ "$target" == hot ]]; then range=(0 0) what="hot wallet"; else range=(1 "$spread_wallets") what="$spread_wallets wallets"; fi
+    wrk_servers "$bench_dir/wrk/post_request.lua" "$work/$target.keys" "${urls[@]}" # warm-up, not recorded
+    checkpoint
+    before=$(calls_of "${range[@]}")
+    wrk_servers "$bench_dir/wrk/post_request.lua" "$work/$target.keys" "${urls[@]}"
+    if [[ "$target" == hot ]]; then p1_hot_servers=$w_rps; else p1_spread_servers=$w_rps; fi
+    row "P1|$servers servers POST /v1/requests, $what|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors, rows written $(($(calls_of "${range[@]}") - before))"
+  done
+  for pid in "${extra_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  extra_pids=()
+fi
 verify "after P1" p1
 
 fi
 
 # ------------------------------------------------------------------------------------------------- P2
 if runs P2; then
-# The 1M-call account, or the largest one when BENCH_SIZES has no 1000000.
-p2_n=${sorted_sizes[-1]}
-for n in "${sorted_sizes[@]}"; do if [[ "$n" == 1000000 ]]; then p2_n=$n; fi; done
+p2_n=$million_n
 say "P2: GET /dashboard/wallet of the $p2_n-call account, $p2_connections connections"
-cookie=$(curl -s -D - -o /dev/null -X POST "$base/api/login" -H "Origin: $base" -H 'Accept: text/html' \
-  --data-urlencode "email=bench-$p2_n@example.test" --data-urlencode "password=$password" --data-urlencode next= |
-  tr -d '\r' | sed -n 's/^set-cookie: tollgate_session=\([^;]*\).*/\1/Ip')
-[[ -n "$cookie" ]] || die "logging in as bench-$p2_n@example.test gave no session cookie"
+cookie=$(session_of "$p2_n")
 page_status=$(curl -s -o "$work/wallet.html" -w '%{http_code}' -H "Cookie: tollgate_session=$cookie" "$base/dashboard/wallet")
 [[ "$page_status" == 200 ]] && grep -q 'Available balance' "$work/wallet.html" ||
   die "GET /dashboard/wallet answered $page_status without the wallet page"
@@ -412,6 +486,46 @@ fi
 
 fi
 
+# ------------------------------------------------------------------------------------------------- P7
+if runs P7; then
+say "P7: Export CSV of a year of the $million_n-call account vs psql \\copy of the same rows"
+cookie=$(session_of "$million_n")
+read -r account tz < <(sql -Atc "SELECT account_id, timezone FROM accounts WHERE id = (SELECT account_id FROM bench.accounts WHERE label = 'hist-$million_n')" -F ' ')
+p7_until=$(TZ="$tz" date +%F)
+p7_since=$(date -d "$p7_until -364 days" +%F)
+# A fresh server process, so its peak memory (VmHWM) is this export's.
+stop_server
+start_server
+rss_before=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status")
+checkpoint
+start=$(date +%s.%N)
+p7_status=$(curl -s -o "$work/export.csv" -w '%{http_code}' -H "Cookie: tollgate_session=$cookie" \
+  "$base/dashboard/usage/export.csv?since=$p7_since&until=$p7_until")
+p7_server_s=$(elapsed "$start")
+peak_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$server_pid/status")
+[[ "$p7_status" == 200 ]] || die "the export answered $p7_status"
+p7_rows=$(grep -c '^request,' "$work/export.csv" || true)
+p7_bytes=$(stat -c %s "$work/export.csv")
+# The same calls, columns and order, straight out of PostgreSQL: COPY to psql's standard output.
+from=$(sql -Atc "SELECT ('$p7_since'::timestamp AT TIME ZONE '$tz')")
+to=$(sql -Atc "SELECT (('$p7_until'::date + 1)::timestamp AT TIME ZONE '$tz')")
+checkpoint
+start=$(date +%s.%N)
+# (\copy takes its whole command on one line.)
+copy_query="SELECT 'request', (created_at AT TIME ZONE '$tz')::date, id, created_at, service_id, model, status, input_tokens, output_tokens, 1, cost_input, cost_output, cost_fee, cost_total FROM requests WHERE account_id = '$account' AND created_at >= '$from' AND created_at < '$to' ORDER BY created_at DESC, seq DESC"
+sql -c "\\copy ($copy_query) TO STDOUT CSV" >"$work/copy.csv"
+p7_copy_s=$(elapsed "$start")
+p7_copy_rows=$(wc -l <"$work/copy.csv")
+p7_copy_bytes=$(stat -c %s "$work/copy.csv")
+p7_server=$(awk -v r="$p7_rows" -v s="$p7_server_s" 'BEGIN { printf "%.0f", r / s }')
+p7_copy=$(awk -v r="$p7_copy_rows" -v s="$p7_copy_s" 'BEGIN { printf "%.0f", r / s }')
+p7_peak_mb=$(awk -v k="$peak_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+p7_before_mb=$(awk -v k="$rss_before" 'BEGIN { printf "%.1f", k / 1024 }')
+row "P7|server Export CSV, a year ($million_n calls)|1|$p7_server rows/s|||$p7_rows call rows, $p7_bytes bytes in ${p7_server_s} s; server RSS $p7_before_mb MB before, peak $p7_peak_mb MB"
+row "P7|psql \\copy of the same rows|1|$p7_copy rows/s|||$p7_copy_rows rows, $p7_copy_bytes bytes in ${p7_copy_s} s"
+rm -f "$work/export.csv" "$work/copy.csv"
+fi
+
 # -------------------------------------------------------------------------------------------- report
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
 if runs P3; then p3_ratio=$(ratio "${p3_median[$p3_large]}" "${p3_median[$p3_small]}"); fi
@@ -438,11 +552,15 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- app server migrat
   if runs P1; then
   echo "| P1 hot wallet: server ≥ 10× naive pgbench's best client count | $(ratio "$p1_hot_server" "$p1_hot_naive_best")× vs its best client count ($p1_hot_server vs $p1_hot_naive_best calls/s); $(ratio "$p1_hot_server" "$p1_hot_naive")× vs pgbench at $p1_connections clients ($p1_hot_naive) |"
   echo "| P1 $spread_wallets wallets: server ≥ 2× naive pgbench | $(ratio "$p1_spread_server" "$p1_spread_naive")× ($p1_spread_server vs $p1_spread_naive calls/s) |"
+  if (( servers > 1 )); then
+    echo "| P1 on $servers servers, one database (invariants checked after) | hot $p1_hot_servers calls/s ($(ratio "$p1_hot_servers" "$p1_hot_naive_best")× pgbench's best), $spread_wallets wallets $p1_spread_servers calls/s ($(ratio "$p1_spread_servers" "$p1_spread_naive")× naive pgbench) |"
+  fi
   fi
   if runs P2; then
   echo "| P2 wallet page ($p2_n calls): server ≥ 0.5× pgbench, p99 < 25 ms — kept page and page cache off | $(ratio "$p2_server" "$p2_naive")× ($p2_server vs $p2_naive pages/s), p99 $p2_server_p99 ms; with the page cache off $(ratio "$p2_uncached" "$p2_naive")× ($p2_uncached pages/s), p99 $p2_uncached_p99 ms; vs pgbench of the 2 statements a kept page sends $(ratio "$p2_server" "$p2_kept_naive")× ($p2_kept_naive) |"
   fi
   if runs P3; then echo "| P3 90-day summary: latency $p3_large / $p3_small calls ≤ 2 | $p3_ratio (median ${p3_median[$p3_large]} vs ${p3_median[$p3_small]} ms) |"; fi
+  if runs P7; then echo "| P7 Export CSV, a year ($million_n calls): server ≥ 0.5× psql \\copy, memory flat | $(ratio "$p7_server" "$p7_copy")× ($p7_server vs $p7_copy rows/s); server peak RSS $p7_peak_mb MB (it started at $p7_before_mb MB) |"; fi
   if runs P4; then echo "| P4 hydrate bundle gzip ≤ 350 KB | $(kb "$p4_gzip") KB gzip -9 ($(kb "$p4_raw") KB raw; 1 KB = 1000 bytes) |"; fi
   echo
   echo "## Runs"

@@ -20,7 +20,11 @@
 //!
 //! If the batch fails before its commit (the database refused a statement, so nothing of it was kept) and it
 //! held more than one wallet, each wallet is retried alone, so one wallet's failure is never its
-//! neighbours'. A failed commit is not retried: whether it was kept is unknown, and a retry could charge twice.
+//! neighbours'. A batch of several wallets waits at most 500 ms for any one wallet's lock (`lock_timeout`)
+//! and is then split the same way, so a wallet held by a slow transaction holds up only itself: the
+//! wallets are retried alone with the same limit first, and those that fail again get a last try without it. A failed
+//! commit is not retried: whether it was kept is unknown, and a retry could charge twice; nor is a batch
+//! that got no connection, and the retries stop at the first wallet that gets none.
 //!
 //! Invariants: a balance never goes negative (and the CHECK would refuse it anyway); balance = Σ ledger; a
 //! rejected call writes only its `rejected` row at cost 0; every call sent is recorded exactly once; a
@@ -42,48 +46,86 @@ use uuid::Uuid;
 pub use super::batch::{CallAnswer, MeteredCall, WalletCalls};
 pub use super::record::rollup_bucket;
 
-/// Applies a batch (see the module docs): one answer per call, wallet by wallet as given. Fails only when
-/// the database does; then every call of a failed wallet gets the error.
-#[tracing::instrument(name = "metering::charge_calls", skip_all, fields(wallets = batch.len()))]
-pub async fn charge_calls(pool: &PgPool, batch: &[WalletCalls]) -> Vec<Vec<CallAnswer>> {
-    match charge_in_one_transaction(pool, batch).await {
-        Ok(answers) => answers,
-        Err(Failed { err, committing }) if committing || batch.len() == 1 => {
-            tracing::error!(wallets = batch.len(), error = %err, committing, "charging a batch failed");
-            batch.iter().map(|w| vec![Err(err.clone()); w.calls.len()]).collect()
-        }
-        Err(Failed { err, .. }) => {
-            tracing::warn!(wallets = batch.len(), error = %err, "a batch failed before its commit; each wallet is retried alone");
-            let mut answers = Vec::with_capacity(batch.len());
-            for wallet in batch {
-                answers.push(match charge_in_one_transaction(pool, std::slice::from_ref(wallet)).await {
-                    Ok(mut one) => one.pop().unwrap_or_default(),
-                    Err(Failed { err, committing }) => {
-                        tracing::error!(account_id = %wallet.account_id, error = %err, committing, "charging a wallet's calls failed");
-                        vec![Err(err); wallet.calls.len()]
-                    }
-                });
-            }
-            answers
-        }
-    }
+/// How long a batch of several wallets waits for one wallet's lock before it is split: one wallet held
+/// by a slow transaction (a timezone change rebuilding its rollups, say) must not hold up the others.
+const SHARED_BATCH_LOCK_TIMEOUT: &str = "500ms";
+
+/// What became of a batch: one answer per call, wallet by wallet as given, and whether it had to be split.
+pub struct Charged {
+    pub answers: Vec<Vec<CallAnswer>>,
+    /// The batch failed before its commit and its wallets were charged one by one (see the module docs).
+    pub split: bool,
 }
 
-/// Why a batch's transaction failed, and whether at its commit (then it may have been kept).
+/// Applies a batch (see the module docs). Fails only when the database does; then every call of a
+/// failed wallet gets the error.
+#[tracing::instrument(name = "metering::charge_calls", skip_all, fields(wallets = batch.len()))]
+pub async fn charge_calls(pool: &PgPool, batch: &[WalletCalls]) -> Charged {
+    let failed = match charge_in_one_transaction(pool, batch).await {
+        Ok(answers) => return Charged { answers, split: false },
+        Err(failed) => failed,
+    };
+    let all_fail = |err: &AppError| batch.iter().map(|w| vec![Err(err.clone()); w.calls.len()]).collect();
+    // A failed commit may have been kept; no connection means a retry can't do better.
+    if failed.stage != Stage::Statement || batch.len() == 1 {
+        tracing::error!(wallets = batch.len(), error = %failed.err, stage = ?failed.stage, "charging a batch failed");
+        return Charged { answers: all_fail(&failed.err), split: false };
+    }
+    tracing::warn!(wallets = batch.len(), error = %failed.err, "a batch failed before its commit; each wallet is retried alone");
+    // Each wallet alone, still with the lock limit, so a held wallet doesn't hold up the ones after it;
+    // the wallets that fail again get a last try without it.
+    let mut answers: Vec<Option<Vec<CallAnswer>>> = vec![None; batch.len()];
+    let mut no_connection: Option<AppError> = None;
+    for patient in [false, true] {
+        for (wallet, answer) in batch.iter().zip(answers.iter_mut()) {
+            if answer.is_some() {
+                continue;
+            }
+            if let Some(err) = &no_connection {
+                *answer = Some(vec![Err(err.clone()); wallet.calls.len()]);
+                continue;
+            }
+            match charge_in_one_transaction_with(pool, std::slice::from_ref(wallet), !patient).await {
+                Ok(mut one) => *answer = Some(one.pop().unwrap_or_default()),
+                Err(Failed { err, stage }) if patient || stage != Stage::Statement => {
+                    tracing::error!(account_id = %wallet.account_id, error = %err, ?stage, "charging a wallet's calls failed");
+                    if stage == Stage::Begin {
+                        no_connection = Some(err.clone());
+                    }
+                    *answer = Some(vec![Err(err); wallet.calls.len()]);
+                }
+                Err(_) => {} // tried again below, without the lock limit
+            }
+        }
+    }
+    Charged { answers: answers.into_iter().map(Option::unwrap_or_default).collect(), split: true }
+}
+
+/// Where a batch's transaction failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// No transaction could be started (no connection): nothing was done.
+    Begin,
+    /// A statement failed: the transaction rolled back, nothing of it was kept.
+    Statement,
+    /// The commit failed: it may have been kept.
+    Commit,
+}
+
 struct Failed {
     err: AppError,
-    committing: bool,
+    stage: Stage,
 }
 
 impl From<AppError> for Failed {
     fn from(err: AppError) -> Failed {
-        Failed { err, committing: false }
+        Failed { err, stage: Stage::Statement }
     }
 }
 
 impl From<sqlx::Error> for Failed {
     fn from(err: sqlx::Error) -> Failed {
-        Failed { err: err.into(), committing: false }
+        Failed { err: err.into(), stage: Stage::Statement }
     }
 }
 
@@ -91,7 +133,22 @@ async fn charge_in_one_transaction(
     pool: &PgPool,
     batch: &[WalletCalls],
 ) -> Result<Vec<Vec<CallAnswer>>, Failed> {
-    let mut tx = pool.begin().await?;
+    charge_in_one_transaction_with(pool, batch, batch.len() > 1).await
+}
+
+/// One transaction for `batch`; with `lock_limit`, a lock wait past `SHARED_BATCH_LOCK_TIMEOUT` fails it.
+async fn charge_in_one_transaction_with(
+    pool: &PgPool,
+    batch: &[WalletCalls],
+    lock_limit: bool,
+) -> Result<Vec<Vec<CallAnswer>>, Failed> {
+    let mut tx = pool.begin().await.map_err(|err| Failed { err: err.into(), stage: Stage::Begin })?;
+    if lock_limit {
+        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+            .bind(SHARED_BATCH_LOCK_TIMEOUT)
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut accounts: Vec<Uuid> = batch.iter().map(|w| w.account_id).collect();
     accounts.sort();
     accounts.dedup();
@@ -143,6 +200,6 @@ async fn charge_in_one_transaction(
             outbox::emit(&mut tx, account_id, EventType::BalanceLow, data).await?;
         }
     }
-    tx.commit().await.map_err(|err| Failed { err: err.into(), committing: true })?;
+    tx.commit().await.map_err(|err| Failed { err: err.into(), stage: Stage::Commit })?;
     Ok(answers)
 }

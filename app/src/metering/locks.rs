@@ -2,6 +2,12 @@
 //! the decisions need — balances, the keys' limits and cycle spend, the key makers' monthly budgets on a
 //! team, and the thresholds that fire an auto top-up or a low-balance alert.
 //!
+//! **Read after the locks.** Under READ COMMITTED a statement that waited for a row lock sees the locked
+//! rows at their newest version but every other row as it was when the statement began. So the statement
+//! that locks reads only what it locks (wallets, keys) and the time, taken once every lock is held; the
+//! team members' budgets and spend — changed only under their wallet's lock — are read by a second
+//! statement, which sees what the last holder of the lock committed.
+//!
 //! **Lock order.** Rows are locked in the order the sorted result emits them: each wallet (by account id),
 //! right after it that wallet's keys (by key id), then the next wallet. Every transaction that locks rows of
 //! a wallet takes them in this order (wallet, then memberships or keys; docs/ARCHITECTURE.md "Hot paths"),
@@ -83,10 +89,7 @@ struct LockedKeyRow {
     cycle_start: Option<DateTime<Utc>>,
     cycle_spend: Decimal,
     maker: Uuid,
-    /// The maker's membership on a team (`None` on a personal account or once they left).
-    monthly_budget: Option<Decimal>,
-    budget_month: Option<NaiveDate>,
-    month_spend: Option<Decimal>,
+    is_team: bool,
     /// The threshold of the account's auto top-up rule, while it is on.
     auto_top_up_below: Option<Decimal>,
     /// The account's low-balance alert ("Alert below").
@@ -102,29 +105,30 @@ pub(super) async fn lock_wallets_and_keys(
     let mut key_ids: Vec<Uuid> = calls.iter().map(|c| c.key_id).collect();
     key_ids.sort();
     key_ids.dedup();
+    // The time is read per row after the row is locked (the outer query runs above the locking): the
+    // batch's time is the latest, so it is never earlier than a batch that committed before these locks
+    // were granted — a key's daily cycle or a member's month never moves backwards.
     let rows: Vec<LockedKeyRow> = sqlx::query_as(
-        "SELECT w.account_id, w.balance, now() AS now, k.id AS key_id, k.status, k.limit_amount,
-                k.limit_period, k.cycle_start, k.cycle_spend, k.created_by AS maker,
-                m.monthly_budget, m.budget_month, m.month_spend, s.threshold AS auto_top_up_below,
-                a.low_balance_threshold
-           FROM wallets w
-           JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
-           JOIN accounts a ON a.id = w.account_id
-           LEFT JOIN memberships m ON a.kind = 'team' AND m.account_id = k.account_id AND m.user_id = k.created_by
-           LEFT JOIN auto_top_up_settings s ON s.account_id = w.account_id AND s.enabled
-          WHERE w.account_id = ANY($1)
-          ORDER BY w.account_id, k.id
-            FOR UPDATE OF w, k",
+        "SELECT locked.*, clock_timestamp() AS now FROM (
+           SELECT w.account_id, w.balance, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
+                  k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
+                  s.threshold AS auto_top_up_below, a.low_balance_threshold
+             FROM wallets w
+             JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
+             JOIN accounts a ON a.id = w.account_id
+             LEFT JOIN auto_top_up_settings s ON s.account_id = w.account_id AND s.enabled
+            WHERE w.account_id = ANY($1)
+            ORDER BY w.account_id, k.id
+              FOR UPDATE OF w, k) AS locked",
     )
     .bind(accounts)
     .bind(&key_ids)
     .fetch_all(&mut *conn)
     .await?;
-    let now = match rows.first() {
-        Some(row) => row.now,
-        None => return Ok(Locked { now: Utc::now(), wallets: HashMap::new() }),
+    let Some(now) = rows.iter().map(|r| r.now).max() else {
+        return Ok(Locked { now: Utc::now(), wallets: HashMap::new() });
     };
-    let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
+    let mut members = member_spend(conn, &rows, now).await?;
     let mut wallets: HashMap<Uuid, LockedWallet> = HashMap::new();
     for row in rows {
         let wallet = wallets.entry(row.account_id).or_insert_with(|| LockedWallet {
@@ -134,10 +138,8 @@ pub(super) async fn lock_wallets_and_keys(
             auto_top_up_below: row.auto_top_up_below,
             low_balance_alert: row.low_balance_threshold,
         });
-        if let Some(spend) = row.month_spend {
-            let month_spend = if row.budget_month == Some(this_month) { spend } else { Decimal::ZERO };
-            let member =
-                MemberSpend { budget: row.monthly_budget, month: this_month, month_spend, used: false };
+        // A maker of several keys is taken once (the first of their keys moves the entry).
+        if let Some(member) = members.remove(&(row.account_id, row.maker)) {
             wallet.members.insert(row.maker, member);
         }
         let current_cycle = row.limit_period.and_then(|p| p.cycle_start(now));
@@ -155,4 +157,44 @@ pub(super) async fn lock_wallets_and_keys(
         wallet.keys.insert(row.key_id, key);
     }
     Ok(Locked { now, wallets })
+}
+
+/// A team member's budget and spend as stored.
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    account_id: Uuid,
+    user_id: Uuid,
+    monthly_budget: Option<Decimal>,
+    budget_month: Option<NaiveDate>,
+    month_spend: Decimal,
+}
+
+/// The monthly spend of the team members who made the batch's keys, by (account, member), read after the
+/// wallet locks are held (see the module docs). Personal accounts have none: no statement for them.
+async fn member_spend(
+    conn: &mut PgConnection,
+    rows: &[LockedKeyRow],
+    now: DateTime<Utc>,
+) -> Result<HashMap<(Uuid, Uuid), MemberSpend>, AppError> {
+    let team_keys: Vec<Uuid> = rows.iter().filter(|r| r.is_team).map(|r| r.key_id).collect();
+    if team_keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
+    let members: Vec<MemberRow> = sqlx::query_as(
+        "SELECT DISTINCT m.account_id, m.user_id, m.monthly_budget, m.budget_month, m.month_spend
+           FROM spend_keys k JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by
+          WHERE k.id = ANY($1)",
+    )
+    .bind(&team_keys)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(members
+        .into_iter()
+        .map(|m| {
+            let month_spend = if m.budget_month == Some(this_month) { m.month_spend } else { Decimal::ZERO };
+            let spend = MemberSpend { budget: m.monthly_budget, month: this_month, month_spend, used: false };
+            ((m.account_id, m.user_id), spend)
+        })
+        .collect())
 }

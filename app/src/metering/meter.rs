@@ -17,11 +17,11 @@
 //! "Limits and account security") and nothing is charged, so a flood can't grow this process's memory
 //! without bound.
 
-use super::charge::{charge_calls, CallAnswer, MeteredCall, WalletCalls};
+use super::charge::{charge_calls, CallAnswer, Charged, MeteredCall, WalletCalls};
 use crate::error::AppError;
 use sqlx::PgPool;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{oneshot, Notify};
 use uuid::Uuid;
@@ -74,14 +74,19 @@ impl Waiting {
             }
             let Some(account_id) = self.ready.pop_front() else { break };
             let Some(calls) = self.wallets.get_mut(&account_id) else { continue };
-            let taken: Vec<Queued> = calls.drain(..calls.len().min(room)).collect();
+            // A caller that went away before its batch began (it disconnected, or its request timed out)
+            // is not charged: it never learnt of the call, and may send it again.
+            let taken: Vec<Queued> =
+                calls.drain(..calls.len().min(room)).filter(|q| !q.answer.is_closed()).collect();
             room -= taken.len();
             if calls.is_empty() {
                 self.wallets.remove(&account_id);
             } else {
                 self.ready.push_back(account_id);
             }
-            batch.push((account_id, taken));
+            if !taken.is_empty() {
+                batch.push((account_id, taken));
+            }
         }
         batch
     }
@@ -104,11 +109,22 @@ impl Lane {
     }
 }
 
+/// Marks its lane as stopped when the lane's task ends, however it ends.
+struct RestartOnExit<'a>(&'a Lane);
+
+impl Drop for RestartOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.started.store(false, Ordering::Release);
+    }
+}
+
 /// The lanes. One per process, shared by every request handler.
 pub struct Meter {
     pool: PgPool,
     lanes: Vec<Lane>,
     capacity: usize,
+    /// Batches that failed before their commit and were charged wallet by wallet (`charge`).
+    split_batches: AtomicU64,
 }
 
 impl Meter {
@@ -124,7 +140,13 @@ impl Meter {
     /// A meter with `lanes` lanes (at least one) and `capacity` waiting calls per wallet.
     pub fn with_settings(pool: PgPool, lanes: usize, capacity: usize) -> Arc<Meter> {
         let lanes = (0..lanes.max(1)).map(|_| Lane::default()).collect();
-        Arc::new(Meter { pool, lanes, capacity: capacity.max(1) })
+        Arc::new(Meter { pool, lanes, capacity: capacity.max(1), split_batches: AtomicU64::new(0) })
+    }
+
+    /// How many batches had to be split (a lock wait past the limit, a statement refused): tests expect
+    /// none from ordinary traffic.
+    pub fn split_batches(&self) -> u64 {
+        self.split_batches.load(Ordering::Relaxed)
     }
 
     /// Charges one call: waits until the batch it joined has committed, then answers. `Busy` when the
@@ -152,6 +174,8 @@ impl Meter {
     /// A lane's task: take the next batch, charge it in one transaction, answer; wait when nothing waits.
     async fn run_lane(self: Arc<Self>, lane_index: usize) {
         let lane = &self.lanes[lane_index];
+        // Should this task ever end, the lane's next call starts a new one.
+        let _restart = RestartOnExit(lane);
         loop {
             let batch = match lane.waiting() {
                 Ok(mut waiting) => waiting.take_batch(),
@@ -171,13 +195,16 @@ impl Meter {
                 .collect();
             // Its own task, so a panic while charging fails this batch's calls, not the lane.
             let pool = self.pool.clone();
-            let answers = tokio::spawn(async move { charge_calls(&pool, &wallets).await })
+            let charged = tokio::spawn(async move { charge_calls(&pool, &wallets).await })
                 .await
                 .unwrap_or_else(|err| {
                     tracing::error!(error = %err, "charging a batch panicked");
-                    Vec::new()
+                    Charged { answers: Vec::new(), split: false }
                 });
-            let mut answers = answers.into_iter();
+            if charged.split {
+                self.split_batches.fetch_add(1, Ordering::Relaxed);
+            }
+            let mut answers = charged.answers.into_iter();
             for (_, queued) in batch {
                 let mut wallet_answers = answers.next().unwrap_or_default().into_iter();
                 for q in queued {
@@ -195,7 +222,8 @@ mod tests {
     use crate::catalog::pricing::{Price, Usage};
     use rust_decimal::Decimal;
 
-    fn queued(account_id: Uuid) -> Queued {
+    /// A queued call whose caller is still waiting (its receiver is kept in `callers`).
+    fn queued(account_id: Uuid, callers: &mut Vec<oneshot::Receiver<CallAnswer>>) -> Queued {
         let call = MeteredCall {
             account_id,
             key_id: Uuid::nil(),
@@ -209,17 +237,19 @@ mod tests {
             },
             idempotency_key: None,
         };
-        Queued { call, answer: oneshot::channel().0 }
+        let (answer, caller) = oneshot::channel();
+        callers.push(caller);
+        Queued { call, answer }
     }
 
     #[test]
     fn a_flood_on_one_wallet_delays_the_others_by_at_most_one_batch() {
         let (flooded, quiet) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let mut waiting = Waiting::default();
+        let (mut waiting, mut callers) = (Waiting::default(), Vec::new());
         for _ in 0..(3 * MAX_BATCH - 1) {
-            waiting.push(queued(flooded), usize::MAX).unwrap();
+            waiting.push(queued(flooded, &mut callers), usize::MAX).unwrap();
         }
-        waiting.push(queued(quiet), usize::MAX).unwrap();
+        waiting.push(queued(quiet, &mut callers), usize::MAX).unwrap();
         let first = waiting.take_batch();
         assert_eq!(
             first.iter().map(|(id, q)| (*id, q.len())).collect::<Vec<_>>(),
@@ -239,15 +269,31 @@ mod tests {
     #[test]
     fn a_full_wallet_refuses_without_touching_its_neighbours() {
         let (full, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let mut waiting = Waiting::default();
-        waiting.push(queued(full), 2).unwrap();
-        waiting.push(queued(full), 2).unwrap();
-        assert_eq!(waiting.push(queued(full), 2), Err(AppError::Busy));
-        waiting.push(queued(other), 2).unwrap();
+        let (mut waiting, mut callers) = (Waiting::default(), Vec::new());
+        waiting.push(queued(full, &mut callers), 2).unwrap();
+        waiting.push(queued(full, &mut callers), 2).unwrap();
+        assert_eq!(waiting.push(queued(full, &mut callers), 2), Err(AppError::Busy));
+        waiting.push(queued(other, &mut callers), 2).unwrap();
         let batch = waiting.take_batch();
         assert_eq!(
             batch.iter().map(|(id, q)| (*id, q.len())).collect::<Vec<_>>(),
             vec![(full, 2), (other, 1)]
         );
+    }
+
+    #[test]
+    fn a_caller_that_went_away_before_its_batch_is_not_charged() {
+        let (wallet, mut callers) = (Uuid::from_u128(1), Vec::new());
+        let mut waiting = Waiting::default();
+        waiting.push(queued(wallet, &mut callers), 8).unwrap();
+        waiting.push(queued(wallet, &mut callers), 8).unwrap();
+        drop(callers.remove(0)); // the first caller disconnected
+        let batch = waiting.take_batch();
+        assert_eq!(batch.iter().map(|(id, q)| (*id, q.len())).collect::<Vec<_>>(), vec![(wallet, 1)]);
+        drop(callers.remove(0));
+        waiting.push(queued(wallet, &mut callers), 8).unwrap();
+        drop(callers.remove(0));
+        assert!(waiting.take_batch().is_empty(), "a wallet whose callers all left is dropped from the batch");
+        assert!(waiting.wallets.is_empty() && waiting.ready.is_empty());
     }
 }
