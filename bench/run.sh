@@ -490,7 +490,7 @@ fi
 if runs P7; then
 say "P7: Export CSV of a year of the $million_n-call account vs psql \\copy of the same rows"
 cookie=$(session_of "$million_n")
-read -r account tz < <(sql -Atc "SELECT account_id, timezone FROM accounts WHERE id = (SELECT account_id FROM bench.accounts WHERE label = 'hist-$million_n')" -F ' ')
+read -r account tz < <(sql -Atc "SELECT id, timezone FROM accounts WHERE id = (SELECT account_id FROM bench.accounts WHERE label = 'hist-$million_n')" -F ' ')
 p7_until=$(TZ="$tz" date +%F)
 p7_since=$(date -d "$p7_until -364 days" +%F)
 # A fresh server process, so its peak memory (VmHWM) is this export's.
