@@ -133,7 +133,7 @@ impl Config {
             public_url,
             page_cache: lookup("TOLLGATE_PAGE_CACHE").is_none() || flag(&lookup, "TOLLGATE_PAGE_CACHE")?,
             meter_lanes: number(&lookup, "TOLLGATE_METER_LANES", app::metering::meter::DEFAULT_LANES as u32)?
-                .max(1) as usize,
+                as usize,
             serve: crate::serve::ServeLimits {
                 header_read_timeout: seconds(&lookup, "TOLLGATE_HEADER_READ_TIMEOUT_SECS", 10)?,
                 shutdown_deadline: seconds(&lookup, "TOLLGATE_SHUTDOWN_DEADLINE_SECS", 20)?,

@@ -61,7 +61,7 @@ pub struct Charged {
 /// failed wallet gets the error.
 #[tracing::instrument(name = "metering::charge_calls", skip_all, fields(wallets = batch.len()))]
 pub async fn charge_calls(pool: &PgPool, batch: &[WalletCalls]) -> Charged {
-    let failed = match charge_in_one_transaction(pool, batch).await {
+    let failed = match charge_in_one_transaction(pool, batch, batch.len() > 1).await {
         Ok(answers) => return Charged { answers, split: false },
         Err(failed) => failed,
     };
@@ -85,7 +85,7 @@ pub async fn charge_calls(pool: &PgPool, batch: &[WalletCalls]) -> Charged {
                 *answer = Some(vec![Err(err.clone()); wallet.calls.len()]);
                 continue;
             }
-            match charge_in_one_transaction_with(pool, std::slice::from_ref(wallet), !patient).await {
+            match charge_in_one_transaction(pool, std::slice::from_ref(wallet), !patient).await {
                 Ok(mut one) => *answer = Some(one.pop().unwrap_or_default()),
                 Err(Failed { err, stage }) if patient || stage != Stage::Statement => {
                     tracing::error!(account_id = %wallet.account_id, error = %err, ?stage, "charging a wallet's calls failed");
@@ -129,15 +129,8 @@ impl From<sqlx::Error> for Failed {
     }
 }
 
-async fn charge_in_one_transaction(
-    pool: &PgPool,
-    batch: &[WalletCalls],
-) -> Result<Vec<Vec<CallAnswer>>, Failed> {
-    charge_in_one_transaction_with(pool, batch, batch.len() > 1).await
-}
-
 /// One transaction for `batch`; with `lock_limit`, a lock wait past `SHARED_BATCH_LOCK_TIMEOUT` fails it.
-async fn charge_in_one_transaction_with(
+async fn charge_in_one_transaction(
     pool: &PgPool,
     batch: &[WalletCalls],
     lock_limit: bool,

@@ -132,12 +132,7 @@ impl Meter {
         Meter::with_settings(pool, DEFAULT_LANES, QUEUE_CAPACITY)
     }
 
-    /// A meter whose wallets hold `capacity` waiting calls each (tests use a small one).
-    pub fn with_capacity(pool: PgPool, capacity: usize) -> Arc<Meter> {
-        Meter::with_settings(pool, DEFAULT_LANES, capacity)
-    }
-
-    /// A meter with `lanes` lanes (at least one) and `capacity` waiting calls per wallet.
+    /// A meter with `lanes` lanes (at least one) and `capacity` waiting calls per wallet (tests use a small one).
     pub fn with_settings(pool: PgPool, lanes: usize, capacity: usize) -> Arc<Meter> {
         let lanes = (0..lanes.max(1)).map(|_| Lane::default()).collect();
         Arc::new(Meter { pool, lanes, capacity: capacity.max(1), split_batches: AtomicU64::new(0) })

@@ -102,7 +102,6 @@ pub(crate) async fn record_calls(
         .push(
             " AT TIME ZONE a.timezone)::date, sums.service, sums.model, sums.requests, sums.rejected, sums.cost \
                FROM sums JOIN accounts a ON a.id = sums.account_id \
-              ORDER BY 1, 2, 3, 4 \
              ON CONFLICT (account_id, day, service_id, model) DO UPDATE \
                 SET requests = d.requests + excluded.requests, \
                     rejected = d.rejected + excluded.rejected, \
@@ -113,7 +112,7 @@ pub(crate) async fn record_calls(
         .push_bind(rollup_bucket(at))
         .push(
             ", sums.service, sums.model, sums.requests, sums.rejected, sums.cost \
-               FROM sums ORDER BY 1, 3, 4 \
+               FROM sums \
              ON CONFLICT (account_id, bucket, service_id, model) DO UPDATE \
                 SET requests = u.requests + excluded.requests, \
                     rejected = u.rejected + excluded.rejected, \

@@ -252,7 +252,7 @@ async fn a_full_wallet_queue_answers_busy_and_charges_nothing_for_it(pool: PgPoo
 
     // A meter whose queues hold 4 calls, while the wallet's row is held by someone else: the first call is
     // taken into a batch (and waits on the row), 4 more wait in the queue, the rest are turned away.
-    let meter = Meter::with_capacity(pool.clone(), 4);
+    let meter = Meter::with_settings(pool.clone(), app::metering::meter::DEFAULT_LANES, 4);
     let mut holder = pool.begin().await.unwrap();
     sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
         .bind(account)
