@@ -1,10 +1,11 @@
-// Draws Tollgate's charts: every element with a `data-chart` attribute holds an ECharts option built on
-// the server (charming). ECharts itself (public/echarts.min.js, bundled from the pinned npm package with only
-// the parts these charts use) is loaded only when a chart comes near the screen, so a page that has one
-// below the fold settles without it. Works on full page loads and on the app's client-side navigations (a
-// MutationObserver sees new charts). Without JavaScript the page shows the same numbers as a table; with it,
-// the stylesheet swaps the table for the chart's box from the first paint (`@media (scripting: enabled)`),
-// so nothing moves when the chart is drawn.
+// Draws Tollgate's charts with tooltips. The server already drew each chart as HTML (app/src/charts/bars.rs),
+// visible from the first paint and with JavaScript off; every such chart holds an ECharts option built on
+// the server (charming) in its `data-chart` attribute. ECharts itself (public/echarts.min.js, bundled from the
+// pinned npm package with only the parts these charts use) is loaded only when a person points at a chart
+// (mouse, pen or touch), and then draws the same chart over the HTML one, so a page never pays for ECharts
+// unless someone reaches for a tooltip (docs/BENCHMARKS.md "Lighthouse"). Once ECharts is loaded, charts that
+// appear later (a live update, the app's client-side navigation: a MutationObserver sees them) are drawn at
+// once. The table of the same numbers stays for screen readers.
 (function () {
   "use strict";
   // The shell names ECharts' address with its version (`data-echarts`), so it is cached like this file.
@@ -66,45 +67,54 @@
     return option;
   }
 
+  // ECharts draws into a box of its own laid over the server's drawing (the chart's own children belong to
+  // the page's hydrated view).
+  function canvasBox(el) {
+    var box = el.querySelector(":scope > .chart-canvas");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "chart-canvas";
+      el.appendChild(box);
+    }
+    return box;
+  }
+
   function draw(el) {
     var json = el.getAttribute("data-chart");
     if (!json || el.__tollgateOption === json) return;
     loadECharts().then(function (echarts) {
       if (el.__tollgateOption === json || !el.isConnected) return;
-      var chart = echarts.getInstanceByDom(el) || echarts.init(el);
+      var box = canvasBox(el);
+      var chart = echarts.getInstanceByDom(box) || echarts.init(box);
       chart.setOption(withTooltip(JSON.parse(json)), true);
       el.__tollgateOption = json;
       el.classList.add("chart-drawn");
     }, function () {});
   }
 
-  // A chart is drawn once it is within a screen of being seen; one already drawn is redrawn at once when
-  // its numbers change (a live page update).
-  var nearScreen = "IntersectionObserver" in window
-    ? new IntersectionObserver(function (entries) {
-        entries.forEach(function (entry) {
-          if (entry.isIntersecting) { nearScreen.unobserve(entry.target); draw(entry.target); }
-        });
-      }, { rootMargin: "100% 0px" })
-    : null;
+  function reachedFor(event) {
+    draw(event.currentTarget);
+  }
 
   function prepareAll() {
     document.querySelectorAll("[data-chart]").forEach(function (el) {
-      if (el.__tollgateOption !== undefined) { draw(el); return; }
-      if (el.__tollgateWatched) return;
-      el.__tollgateWatched = true;
       // The table beside a chart is kept for screen readers only: not a visible box to scroll, so not
       // a keyboard stop.
       var table = el.parentNode && el.parentNode.querySelector(".chart-table");
       if (table && !root.classList.contains("charts-failed")) table.removeAttribute("tabindex");
-      if (nearScreen) nearScreen.observe(el); else draw(el);
+      // Drawn already, or ECharts is here anyway: draw (again, if its numbers changed) at once.
+      if (el.__tollgateOption !== undefined || window.echarts) { draw(el); return; }
+      if (el.__tollgateWatched) return;
+      el.__tollgateWatched = true;
+      el.addEventListener("pointerenter", reachedFor);
+      el.addEventListener("pointerdown", reachedFor);
     });
   }
 
   window.tollgateDrawCharts = prepareAll;
   window.addEventListener("resize", function () {
     if (!window.echarts) return;
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
+    document.querySelectorAll("[data-chart] > .chart-canvas").forEach(function (el) {
       var chart = window.echarts.getInstanceByDom(el);
       if (chart) chart.resize();
     });

@@ -21,14 +21,27 @@ async function newAccountWithKey(page) {
   return createKey(page, { name: "Usage agent" });
 }
 
-journey("the demo wallet's chart draws, and its tooltip shows exact amounts", {}, async ({ page, pageErrors }) => {
+journey("the demo wallet's chart is drawn by the server, and pointing at it brings tooltips with exact amounts", {}, async ({ page, pageErrors }) => {
   await logIn(page, DEMO);
   await waitForPath(page, "/dashboard/wallet");
+  // The pointer rests where "Log in" was; out of the way (or the chart may land under it), and a fresh load.
+  await page.mouse.move(0, 0);
+  await page.goto("/dashboard/wallet");
   const chart = page.getByTestId("wallet-chart");
-  // ECharts loads when the chart comes near the screen, as a person scrolls to it.
   await chart.scrollIntoViewIfNeeded();
-  await chart.locator("canvas").first().waitFor();
-  const painted = await chart.locator("canvas").first().evaluate((canvas) => {
+  // The server's drawing: 30 days of bars, the deposit dots, a legend; ECharts isn't loaded for it.
+  assert.equal(await chart.locator(".bars-day").count(), 30);
+  assert.ok((await chart.locator(".bars-segment").count()) > 20, "most days have spend");
+  assert.ok((await chart.locator(".bars-deposit").count()) > 0, "the demo's deposits are marked");
+  await chart.locator(".bars-legend").getByText("Deposit").waitFor();
+  const box = await chart.boundingBox();
+  assert.ok(box.height > 200 && box.width > 200, `the chart has its size (${JSON.stringify(box)})`);
+  assert.equal(await page.evaluate(() => typeof window.echarts), "undefined");
+  // A person points at it: ECharts draws the same chart over it.
+  await chart.hover();
+  const canvas = chart.locator(".chart-canvas canvas").first();
+  await canvas.waitFor();
+  const painted = await canvas.evaluate((canvas) => {
     const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
     let n = 0;
     for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
@@ -37,7 +50,7 @@ journey("the demo wallet's chart draws, and its tooltip shows exact amounts", {}
   assert.ok(painted > 1000, `the canvas is drawn (${painted} pixels)`);
   // Yesterday's bar: its tooltip names the exact spend, the same as the table beside the chart.
   const label = await chart.evaluate((el) => {
-    const instance = window.echarts.getInstanceByDom(el);
+    const instance = window.echarts.getInstanceByDom(el.querySelector(".chart-canvas"));
     const days = instance.getOption().xAxis[0].data;
     instance.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: days.length - 2 });
     return days[days.length - 2];
@@ -128,7 +141,9 @@ journey("with JavaScript off the chart's numbers and the usage tables are there"
   const table = page.locator(".chart-table table");
   assert.equal(await table.isVisible(), true);
   assert.equal(await table.locator("tbody tr").count(), 30);
-  assert.equal(await page.getByTestId("wallet-chart").isVisible(), false);
+  // The server's drawing of the chart is there too.
+  assert.equal(await page.getByTestId("wallet-chart").isVisible(), true);
+  assert.ok((await page.getByTestId("wallet-chart").locator(".bars-segment").count()) > 20);
   await page.goto("/dashboard/usage");
   assert.equal(await page.locator('[data-testid="daily-summary"] tbody tr').count(), 7);
   assert.ok((await page.locator('[data-testid="request-list"] tbody tr').count()) > 0);

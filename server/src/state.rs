@@ -45,6 +45,7 @@ impl AppState {
             provide_context(pool.clone());
             provide_context(processor.clone());
             provide_context(abuse);
+            provide_context(app::teams::member::RequestMember::default());
         }
     }
 }

@@ -2,6 +2,7 @@
 //! (ECharts reads numeric strings), never as floats; `public/charts.js` shows them as `$` amounts in the
 //! tooltip.
 
+use super::bars::PALETTE;
 use super::spend::SpendChart;
 use charming::component::{Axis, Grid, Legend};
 use charming::element::{AxisType, Symbol, TextStyle, Tooltip, Trigger};
@@ -17,6 +18,8 @@ fn axis_titled(title: &str, align: &str) -> Axis {
 pub fn spend_option(chart: &SpendChart) -> String {
     let days: Vec<String> = chart.days.iter().map(|d| d.format("%b %-d").to_string()).collect();
     let mut option = Chart::new()
+        // The server's drawing (`bars.rs`) colours each series from the same list.
+        .color(PALETTE.to_vec())
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .legend(Legend::new().bottom(0))
         // `contain_label` keeps the tick labels inside the canvas but not the axis titles, which sit above

@@ -123,14 +123,37 @@ mod ssr {
     }
 
     /// The member the signed-in `user` is, moving their session back to the personal account when the
-    /// team membership it acted for ended.
+    /// team membership it acted for ended. Resolved once per request (`RequestMember`).
     pub async fn acting_member(user: SessionUser) -> Result<Member, AppError> {
+        let Some(memo) = leptos::prelude::use_context::<RequestMember>() else {
+            return resolve_acting(user).await;
+        };
+        let (asked_for, answer) =
+            memo.0.get_or_init(|| async { (user.clone(), resolve_acting(user.clone()).await) }).await;
+        if *asked_for == user {
+            answer.clone()
+        } else {
+            // The session changed within this request (it switched accounts): not the remembered one.
+            resolve_acting(user).await
+        }
+    }
+
+    async fn resolve_acting(user: SessionUser) -> Result<Member, AppError> {
         let member = resolve(&crate::server_fn_context::pool()?, &user).await?;
         if member.account_id != user.account_id {
             session::act_for(member.account_id).await?;
         }
         Ok(member)
     }
+
+    /// The member one request acts as, once resolved. A page's server functions (one per part of the
+    /// page, run side by side while it renders) each ask who is signed in; each asking cost a statement,
+    /// seven per wallet page (docs/BENCHMARKS.md "P2"). The first asks the database and the others wait
+    /// for its answer — a failure too, so a page whose lookup fails (no connection to be had) fails once,
+    /// not once per part in turn. The server provides a fresh one for every request
+    /// (`server/src/state.rs`), so nothing is remembered between requests.
+    #[derive(Clone, Default)]
+    pub struct RequestMember(std::sync::Arc<tokio::sync::OnceCell<(SessionUser, Result<Member, AppError>)>>);
 }
 
 #[cfg(test)]

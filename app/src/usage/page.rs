@@ -6,7 +6,7 @@ use super::report::UsageQuery;
 use super::request_list::RequestList;
 use super::server_fns::{get_usage, list_timezones, SetTimezone};
 use super::summary_table::DailySummaryTable;
-use crate::charts::spend::SpendChartView;
+use crate::charts::figure::SpendChartView;
 use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

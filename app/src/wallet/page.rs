@@ -15,7 +15,7 @@ use super::server_fns::{
     MakeDefaultCard, RemoveCard, RetryAddFunds, SetLowBalanceAlert, StartAddFunds, UpdateCard,
 };
 use super::summary::WalletResource;
-use crate::charts::spend::SpendChartView;
+use crate::charts::figure::SpendChartView;
 use crate::error::AppError;
 use crate::ui::form_error::{url_error, FormError};
 use crate::usage::server_fns::get_wallet_chart;

@@ -53,6 +53,23 @@ async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid
     (account, key)
 }
 
+/// A person signed up through `app` (its client holds their session), their account, and a key on it.
+async fn signed_up_with_key(
+    app: &crate::support::TestApp,
+    email: &str,
+) -> (Uuid, app::keys::spec::CreatedKey) {
+    app.sign_up(email, "a-long-password").await;
+    let account: Uuid = sqlx::query_scalar(
+        "SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let settings = KeySettings::parse("k", "", "", &[], false, "").unwrap();
+    (account, crate::support::owner_key(&app.pool, account, &settings).await.unwrap())
+}
+
 /// `count` completed past calls of `key` at random times within the `days` days that end a day ago, recorded
 /// in time order through the history path, with random models and token counts.
 async fn record_random_past_calls(
@@ -311,16 +328,7 @@ async fn the_csv_the_api_and_the_page_report_the_same_usage(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn dates_outside_2000_to_2100_and_timezones_postgres_lacks_are_refused_not_crashed_on(pool: PgPool) {
     let app = spawn_app(pool).await;
-    app.sign_up("edges@example.test", "a-long-password").await;
-    let account: Uuid =
-        sqlx::query_scalar("SELECT account_id FROM memberships").fetch_one(&app.pool).await.unwrap();
-    let created = crate::support::owner_key(
-        &app.pool,
-        account,
-        &KeySettings::parse("k", "", "", &[], false, "").unwrap(),
-    )
-    .await
-    .unwrap();
+    let (_, created) = signed_up_with_key(&app, "edges@example.test").await;
     let client = reqwest::Client::new();
     let v1 =
         |query: &str| client.get(app.url(&format!("/v1/usage?{query}"))).bearer_auth(&created.secret).send();
@@ -361,4 +369,166 @@ async fn dates_outside_2000_to_2100_and_timezones_postgres_lacks_are_refused_not
     assert!(offered.len() > 300 && offered.iter().all(|n| postgres.contains(n)));
     let (status, _) = app.call("/api/usage/timezone", &[("timezone", "Asia/Kathmandu")]).await;
     assert_eq!(status, 200);
+}
+
+/// The export's `request` rows are PostgreSQL's COPY output: each must read exactly as the calls do, on the
+/// account's local days. Calls a microsecond either side of local midnight, at the range's first instant,
+/// free and sub-cent, are compared field by field with the calls' rows formatted here.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_exported_calls_are_the_calls_on_the_accounts_local_days_newest_first(pool: PgPool) {
+    use chrono::{NaiveTime, TimeZone};
+    let tz = chrono_tz::America::New_York;
+    let app = spawn_app(pool).await;
+    let (account, created) = signed_up_with_key(&app, "copy@example.test").await;
+    let key = created.key.id;
+    sqlx::query("UPDATE accounts SET timezone = $2 WHERE id = $1")
+        .bind(account)
+        .bind(tz.name())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut tx = app.pool.begin().await.unwrap();
+    let posting = Posting {
+        account_id: account,
+        kind: EntryKind::Deposit,
+        amount: Decimal::from(5),
+        reference: "t",
+        at: None,
+    };
+    ledger::post(&mut tx, posting).await.unwrap();
+    tx.commit().await.unwrap();
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let since = today - Duration::days(2);
+    let local = |day: chrono::NaiveDate, micros: i64| {
+        tz.from_local_datetime(&day.and_time(NaiveTime::MIN)).unwrap().with_timezone(&Utc)
+            + Duration::microseconds(micros)
+    };
+    let noon = 12 * 3_600_000_000;
+    let calls = [
+        (local(since, -1), "openai", "gpt-4o-mini", 1_000, 500), // the day before the range: not exported
+        (local(since, 0), "anthropic", "claude-haiku", 333, 77),
+        (local(since, noon + 123_456), "open-meteo", "forecast", 0, 0), // free
+        (local(since + Duration::days(1), -1), "exa", "search", 0, 0),  // the day's last microsecond
+        (local(since + Duration::days(1), 0), "openai", "gpt-4o-mini", 7, 3), // a fraction of a cent
+        (local(today, 0), "openai", "gpt-4o-mini", 1_000, 500),
+    ];
+    let mut tx = app.pool.begin().await.unwrap();
+    for (at, service, model, input, output) in calls {
+        let price = catalog::price(&app.pool, service, model).await.unwrap().unwrap();
+        let call = PastCall { at, service, model, usage: Usage::new(input, output).unwrap(), price };
+        record_past_call(&mut tx, account, key, &call).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let csv = app.get(&format!("/dashboard/usage/export.csv?since={since}&until={today}")).await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    let exported: Vec<&str> = csv.lines().filter(|l| l.starts_with("request,")).collect();
+
+    type Row =
+        (Uuid, chrono::DateTime<Utc>, String, String, String, i64, i64, Decimal, Decimal, Decimal, Decimal);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, created_at, service_id, model, status, input_tokens, output_tokens,
+                cost_input, cost_output, cost_fee, cost_total
+           FROM requests WHERE account_id = $1 AND created_at >= $2 ORDER BY created_at DESC, seq DESC",
+    )
+    .bind(account)
+    .bind(local(since, 0))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let expected: Vec<String> = rows
+        .iter()
+        .map(|(id, at, service, model, status, input, output, ci, co, cf, ct)| {
+            format!(
+                "request,{},{id},{},{service},{model},{status},{input},{output},,{},{},{},{}",
+                at.with_timezone(&tz).date_naive(),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                ci.normalize(),
+                co.normalize(),
+                cf.normalize(),
+                ct.normalize()
+            )
+        })
+        .collect();
+    assert_eq!(expected.len(), 5, "the call before the range is left out");
+    assert_eq!(exported, expected);
+    let dates: Vec<&str> = exported.iter().map(|l| l.split(',').nth(1).unwrap()).collect();
+    let day = |d: chrono::NaiveDate| d.to_string();
+    assert_eq!(
+        dates,
+        [day(today), day(since + Duration::days(1)), day(since), day(since), day(since)],
+        "each call on its local day, newest first"
+    );
+    assert!(exported.iter().any(|l| l.ends_with(",0,0,0,0")), "a free call's costs read 0");
+    let request_total: Decimal =
+        exported.iter().map(|l| l.rsplit(',').next().unwrap().parse::<Decimal>().unwrap()).sum();
+    let total_line = csv.lines().find(|l| l.starts_with("total,")).unwrap();
+    assert_eq!(total_line.rsplit(',').next().unwrap().parse::<Decimal>().unwrap(), request_total);
+}
+
+/// Downloads that stop being read, more of them than the app's pool has connections (10), must not hold
+/// any: each page of the export is read from PostgreSQL whole before it is sent. (Streaming COPY straight
+/// through held one connection per stalled download, and the 9th found none.) While they stall, another
+/// export arrives whole, and quickly.
+#[sqlx::test(migrations = "../migrations")]
+async fn stalled_downloads_hold_no_connection(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (account, created) = signed_up_with_key(&app, "cut@example.test").await;
+    let key = created.key.id;
+    let (service, model) = ("open-meteo", "forecast");
+    let price = catalog::price(&app.pool, service, model).await.unwrap().unwrap();
+    let call = PastCall {
+        at: Utc::now() - Duration::minutes(1),
+        service,
+        model,
+        usage: Usage::new(0, 0).unwrap(),
+        price,
+    };
+    let mut tx = app.pool.begin().await.unwrap();
+    record_past_call(&mut tx, account, key, &call).await.unwrap();
+    tx.commit().await.unwrap();
+    // 60,000 more free calls, three to each microsecond (ties in time, told apart by their sequence
+    // number, also where pages meet): megabytes, more than the sockets between us buffer.
+    let calls = 60_000;
+    sqlx::query(
+        "INSERT INTO requests (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status,
+                               cost_input, cost_output, cost_fee, cost_total, balance_after, created_at)
+         SELECT gen_random_uuid(), account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status,
+                cost_input, cost_output, cost_fee, cost_total, balance_after, created_at - (g / 3 + 1) * interval '1 microsecond'
+           FROM requests, generate_series(1, $2) g
+          WHERE account_id = $1",
+    )
+    .bind(account)
+    .bind(calls)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let today = Utc::now().date_naive();
+    let path = format!("/dashboard/usage/export.csv?since={}&until={today}", today - Duration::days(30));
+    let mut stalled = Vec::new();
+    for round in 0..15 {
+        let mut download = app.get(&path).await;
+        assert_eq!(download.status(), 200, "round {round}: {:?}", download.headers().get("location"));
+        let mut received = 0;
+        while received < 100_000 {
+            received += download.chunk().await.unwrap().expect("more of the export").len();
+        }
+        stalled.push(download); // and never read again
+    }
+    let whole = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        app.get(&path).await.text().await.unwrap()
+    })
+    .await
+    .expect("the next export comes whole, without waiting for a connection");
+    let rows: Vec<&str> =
+        whole.lines().filter(|l| l.starts_with("request,")).map(|l| l.split(',').nth(2).unwrap()).collect();
+    let ids: std::collections::HashSet<&str> = rows.iter().copied().collect();
+    assert_eq!(
+        (rows.len(), ids.len()),
+        (calls as usize + 1, calls as usize + 1),
+        "every call once, across pages"
+    );
+    assert_eq!(app.get("/dashboard/usage").await.status(), 200);
+    drop(stalled);
 }
