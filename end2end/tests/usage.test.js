@@ -105,6 +105,19 @@ journey("switching the timezone moves a call made at 18:20 UTC to the next local
   const usage = await api("GET", `/v1/usage?start=${day}&end=${next}`, secret);
   assert.equal(usage.body.timezone, "Asia/Kathmandu");
   assert.deepEqual(usage.body.items.map((d) => d.requests), [0, 1]);
+  // The list offers the common timezones and the account's own; "All timezones" offers every one.
+  const options = page.getByLabel("Timezone").locator("option");
+  assert.ok((await options.count()) < 50, "a short list at first");
+  assert.equal(await page.getByLabel("Timezone").inputValue(), "Asia/Kathmandu");
+  await page.getByRole("link", { name: "All timezones" }).click();
+  await page.getByLabel("Timezone").locator('option[value="America/Argentina/Salta"]').waitFor({ state: "attached" });
+  assert.ok((await options.count()) > 400, "every timezone");
+  await page.getByLabel("Timezone").selectOption("America/Argentina/Salta");
+  await page.getByRole("button", { name: "Set timezone" }).click();
+  await page.getByTestId("usage-timezone").getByText("America/Argentina/Salta").waitFor();
+  // Back on the short list, the account's own timezone is there and chosen.
+  await open(page, "/dashboard/usage");
+  assert.equal(await page.getByLabel("Timezone").inputValue(), "America/Argentina/Salta");
 });
 
 journey("paging through the request list shows each call exactly once", {}, async ({ page }) => {

@@ -42,6 +42,49 @@ pub async fn known_timezone(pool: &PgPool, name: &str) -> Result<chrono_tz::Tz, 
     Ok(tz)
 }
 
+/// The timezones the "Timezone" select offers before a person asks for all of them: one or a few per
+/// populated region, the half- and quarter-hour ones included. The whole list is nearly 600 options, more
+/// than half of the usage page's elements, and it kept the page's load over a slow phone's budget
+/// (docs/BENCHMARKS.md "Lighthouse").
+pub const COMMON_TIMEZONES: [&str; 36] = [
+    "UTC",
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "America/Anchorage",
+    "America/Bogota",
+    "America/Chicago",
+    "America/Denver",
+    "America/Halifax",
+    "America/Los_Angeles",
+    "America/Mexico_City",
+    "America/New_York",
+    "America/Phoenix",
+    "America/Santiago",
+    "America/Sao_Paulo",
+    "America/St_Johns",
+    "America/Toronto",
+    "Asia/Dubai",
+    "Asia/Hong_Kong",
+    "Asia/Jakarta",
+    "Asia/Kathmandu",
+    "Asia/Kolkata",
+    "Asia/Seoul",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Adelaide",
+    "Australia/Sydney",
+    "Europe/Berlin",
+    "Europe/Istanbul",
+    "Europe/London",
+    "Europe/Madrid",
+    "Europe/Moscow",
+    "Europe/Paris",
+    "Pacific/Auckland",
+];
+
 /// Every timezone a person may choose (the "Timezone" select): those both chrono-tz and PostgreSQL know.
 pub async fn selectable_timezones(pool: &PgPool) -> Result<Vec<String>, AppError> {
     let known = postgres_timezones(pool).await?;
@@ -270,7 +313,10 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), AppError> {
     Ok((at, seq.parse().map_err(|_| AppError::InvalidQuery)?))
 }
 
-/// Up to `limit` calls matching `filter` that come after `cursor`, newest first.
+/// Up to `limit` calls matching `filter` that come after `cursor`, newest first. The cursor is given as a
+/// plain time bound too (`created_at <= $7`): a backward index scan starts from a plain bound, never from the
+/// row comparison, so without it a page deep in a long history walked the index down from the range's end
+/// (a page nine months back in a 1M-call account: 459 ms, 0.2 ms with it; docs/BENCHMARKS.md "P7").
 #[tracing::instrument(name = "usage::requests_page", skip(pool, filter))]
 pub async fn requests_page(
     pool: &PgPool,
@@ -286,7 +332,7 @@ pub async fn requests_page(
             AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
             AND ($4::text IS NULL OR service_id = $4) AND ($5::text IS NULL OR model = $5)
             AND ($6::text IS NULL OR status = $6)
-            AND ($7::timestamptz IS NULL OR (account_id, created_at, seq) < ($1, $7, $8))
+            AND ($7::timestamptz IS NULL OR (created_at <= $7 AND (account_id, created_at, seq) < ($1, $7, $8)))
             AND ($10::uuid IS NULL
                  OR spend_key_id IN (SELECT id FROM spend_keys WHERE account_id = $1 AND created_by = $10))
           ORDER BY created_at DESC, seq DESC

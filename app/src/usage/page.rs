@@ -35,7 +35,9 @@ pub fn UsagePage() -> impl IntoView {
             member: get("member"),
         })
     });
-    let timezones = Resource::new(|| (), |_| list_timezones());
+    // "All timezones" (`?timezones=all`) lists every timezone; otherwise the common ones and the account's.
+    let all_timezones = move || query.read().get("timezones").is_some_and(|v| v == "all");
+    let timezones = Resource::new(all_timezones, list_timezones);
     let url_error = url_error();
     let tz_error = Signal::derive(move || url_error.get().map(|e| e.message()));
 
@@ -58,6 +60,13 @@ pub fn UsagePage() -> impl IntoView {
                             let query = params();
                             let member = query.iter().find(|(k, _)| *k == "member").map(|(_, v)| v.clone()).unwrap_or_default();
                             let tz = view.timezone.clone();
+                            let mut timezones = timezones.clone();
+                            if !timezones.contains(&tz) {
+                                timezones.push(tz.clone());
+                                timezones.sort();
+                            }
+                            let listing_all = all_timezones();
+                            let all_timezones_href = all_timezones_link(&query);
                             view! {
                                 <section class="card range" aria-labelledby="range-heading">
                                     <h2 id="range-heading" class="visually-hidden">"Days shown"</h2>
@@ -85,6 +94,9 @@ pub fn UsagePage() -> impl IntoView {
                                             </select>
                                         </div>
                                         <button type="submit" class="button" data-pending="Saving…">"Set timezone"</button>
+                                        {(!listing_all).then(|| view! {
+                                            <a class="all-timezones" href=all_timezones_href.clone()>"All timezones"</a>
+                                        })}
                                     </ActionForm>
                                     <p class="muted" data-testid="usage-timezone">{format!("Days run from midnight to midnight in {}.", view.timezone)}</p>
                                     <FormError id="timezone-error" message=tz_error/>
@@ -140,4 +152,16 @@ fn MemberSelect(members: Vec<(String, String)>, chosen: String) -> impl IntoView
             </div>
         }
     })
+}
+
+/// This page with the same query (`params`, as the page reads them) and every timezone in the "Timezone"
+/// select.
+fn all_timezones_link(params: &[(&str, String)]) -> String {
+    let mut pairs: Vec<String> = params
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", crate::url_query::encode_value(value)))
+        .collect();
+    pairs.push("timezones=all".to_string());
+    format!("/dashboard/usage?{}", pairs.join("&"))
 }

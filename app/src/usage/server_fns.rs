@@ -83,10 +83,16 @@ pub async fn get_usage(#[server(flatten)] query: UsageQuery) -> Result<UsageView
     })
 }
 
-/// Every IANA timezone both we and PostgreSQL know, for the "Timezone" select.
+/// The "Timezone" select's choices: every IANA timezone both we and PostgreSQL know when `all`, else the
+/// common ones (`db::COMMON_TIMEZONES`) — the page links to the whole list. The account's own timezone is
+/// added by the page.
 #[server(endpoint = "usage/timezones")]
-pub async fn list_timezones() -> Result<Vec<String>, AppError> {
-    db::selectable_timezones(&pool()?).await
+pub async fn list_timezones(all: bool) -> Result<Vec<String>, AppError> {
+    let every = db::selectable_timezones(&pool()?).await?;
+    if all {
+        return Ok(every);
+    }
+    Ok(every.into_iter().filter(|name| db::COMMON_TIMEZONES.contains(&name.as_str())).collect())
 }
 
 /// "Set timezone": the account's days, here and in `/v1/usage`, start at midnight in this timezone.
