@@ -364,9 +364,14 @@ async fn dates_outside_2000_to_2100_and_timezones_postgres_lacks_are_refused_not
         assert_eq!(answer, serde_json::json!("timezone_invalid"), "{name}");
         assert_eq!(v1(&format!("tz={name}")).await.unwrap().status(), 400, "{name}");
     }
-    let (_, offered) = app.call("/api/usage/timezones", &[]).await;
+    let (_, offered) = app.call("/api/usage/timezones", &[("all", "true")]).await;
     let offered: Vec<String> = serde_json::from_value(offered).unwrap();
     assert!(offered.len() > 300 && offered.iter().all(|n| postgres.contains(n)));
+    // The short list: every common timezone (this PostgreSQL knows them all), nothing else.
+    let (_, common) = app.call("/api/usage/timezones", &[("all", "false")]).await;
+    let common: Vec<String> = serde_json::from_value(common).unwrap();
+    assert_eq!(common.len(), usage_db::COMMON_TIMEZONES.len());
+    assert!(common.iter().all(|n| usage_db::COMMON_TIMEZONES.contains(&n.as_str()) && offered.contains(n)));
     let (status, _) = app.call("/api/usage/timezone", &[("timezone", "Asia/Kathmandu")]).await;
     assert_eq!(status, 200);
 }
