@@ -8,9 +8,9 @@
 //! The calls are written by PostgreSQL itself (`COPY … TO STDOUT (FORMAT csv)`): formatting a million rows
 //! in Rust ran at a quarter of `psql \copy`'s speed (docs/BENCHMARKS.md "P7"). They go in pages of `PAGE`
 //! calls, newest first: a cheap index read finds where a page ends, and the page's COPY is read whole
-//! before any of it is sent (the next page is read meanwhile). So memory stays flat, and no connection is ever held while the person's
-//! download waits: a download that stalls (or a client that stops reading) must not keep a connection
-//! from everyone else.
+//! before any of it is sent (the next page is read meanwhile). So memory stays flat, and no connection is
+//! ever held while the person's download waits: a download that stalls (or a client that stops reading)
+//! must not keep a connection from everyone else.
 
 use crate::state::AppState;
 use app::error::AppError;
@@ -46,8 +46,9 @@ pub async fn export_csv(
     match prepare(&state, user.account_id, &range).await {
         Ok((summary, tz, since, until, member)) => {
             let filename = format!("tollgate-usage-{since}-to-{until}.csv");
-            let days = Days { since, until, tz, member };
-            let body = Body::from_stream(rows(state.pool.clone(), user.account_id, days, summary));
+            let (from, to) = usage_db::day_range(since, until, tz);
+            let calls = Calls { account_id: user.account_id, from, to, tz, member };
+            let body = Body::from_stream(rows(state.pool.clone(), calls, summary));
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -83,19 +84,10 @@ async fn prepare(
     Ok((summary, tz, since, until, member))
 }
 
-/// Which calls to export: the local days `since..=until` in `tz`, of one member's keys or everyone's.
-struct Days {
-    since: NaiveDate,
-    until: NaiveDate,
-    tz: chrono_tz::Tz,
-    member: Option<Uuid>,
-}
-
 /// The summary rows, then the calls page by page, newest first.
 fn rows(
     pool: sqlx::PgPool,
-    account_id: Uuid,
-    days: Days,
+    calls: Calls,
     summary: UsageSummary,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
     use futures::StreamExt;
@@ -113,8 +105,6 @@ fn rows(
     }
     head.push_str(&format!("total,,,,,,,,,{},,,,{}\n", summary.totals.requests, cost(summary.totals.cost)));
     let first = futures::stream::once(async move { Ok(Bytes::from(head)) });
-    let (from, to) = usage_db::day_range(days.since, days.until, days.tz);
-    let calls = Calls { account_id, from, to, tz: days.tz, member: days.member };
     // Each page is read while the one before it is being sent: PostgreSQL formats the next page while this
     // process writes the last one out (two cores at work, not one after the other).
     let pages = futures::stream::unfold(Some(NextPage::read(&pool, &calls, None)), move |next| {
