@@ -54,6 +54,12 @@ pg_bin=$(pg_config --bindir 2>/dev/null || true)
 if [[ -z "$pg_bin" || ! -x "$pg_bin/initdb" ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql
 fi
+# pg_partman keeps `requests` partitioned by month (migration requests_by_month), for the server's version.
+pg_bin=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_major=$("$pg_bin/postgres" --version | sed -E 's/.* ([0-9]+)(\.[0-9]+)*.*/\1/')
+if [[ ! -f "/usr/share/postgresql/$pg_major/extension/pg_partman.control" ]]; then
+  apt_install "postgresql-$pg_major-partman"
+fi
 
 if [[ "$mode" == test ]]; then
   for component in rustfmt clippy; do

@@ -174,6 +174,11 @@ VALUES (:'label', 'ledger_entries (usage)', :paid_total, extract(epoch FROM cloc
 ---------------------------------------------------------------------------------------------------------
 -- 4. Requests, in created_at order, seq following time.
 ---------------------------------------------------------------------------------------------------------
+-- `requests` is partitioned by month (migration requests_by_month); pg_partman made three months back and
+-- three ahead, so the history's older months are made here (a month that exists is left as it is).
+SELECT partman.create_partition_time('public.requests', ARRAY(
+           SELECT generate_series(date_trunc('month', min(created_at)), max(created_at), interval '1 month')
+             FROM bench.calls)) AS ignored_made \gset
 SELECT clock_timestamp() AS t0 \gset
 SELECT format($sql$
     INSERT INTO requests (id, seq, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status,

@@ -172,11 +172,13 @@ pub(super) async fn earlier_calls(
     if idempotency_keys.is_empty() {
         return Ok(HashMap::new());
     }
-    // The explicit `IS NOT NULL` lets the partial unique index on (account_id, idempotency_key) serve.
+    // A key that still replays names its call by the call's whole primary key, time included, so each
+    // replay reads one month of the partitioned `requests`.
     let rows: Vec<EarlierRow> = sqlx::query_as(&format!(
-        "SELECT r.account_id, {} FROM unnest($1::uuid[], $2::text[]) AS asked(acct, idem)
-           JOIN requests r ON r.account_id = asked.acct AND r.idempotency_key = asked.idem
-                          AND r.idempotency_key IS NOT NULL",
+        "SELECT r.* FROM unnest($1::uuid[], $2::text[]) AS asked(acct, idem)
+           JOIN request_idempotency i ON i.account_id = asked.acct AND i.idempotency_key = asked.idem
+           CROSS JOIN LATERAL (SELECT account_id, {} FROM requests
+                                WHERE account_id = i.account_id AND id = i.request_id AND created_at = i.created_at) r",
         RequestRow::COLUMNS
     ))
     .bind(&accounts)

@@ -22,7 +22,8 @@ pub(crate) struct KeyCounters {
 
 /// The batch's writes in one statement (shared with `past_calls`, which records past calls the same way):
 /// the ledger debits (`UsageDebits`: one balance move per wallet, one entry per paid call, checked after), the
-/// request rows of the decided calls with their cost breakdowns and ledger entries, both rollup levels (the
+/// request rows of the decided calls with their cost breakdowns and ledger entries, the calls' idempotency
+/// keys (`request_idempotency`, which `decide::earlier_calls` reads), both rollup levels (the
 /// 15-minute bucket of `at`, and its local day in each account's timezone — read here, under the wallet lock
 /// that a timezone change also takes: see the usage_daily migration) summed per account, service and model,
 /// and the used keys' counters. `posted`: entries already written by the caller (past calls), by request id.
@@ -90,6 +91,12 @@ pub(crate) async fn record_calls(
         .push_bind(at)
         .push(
             " FROM t LEFT JOIN entries e ON e.reference = t.id::text ORDER BY t.n), \
+             remembered AS (INSERT INTO request_idempotency (account_id, idempotency_key, request_id, created_at) \
+             SELECT t.account_id, t.idem, t.id, ",
+        )
+        .push_bind(at)
+        .push(
+            " FROM t WHERE t.idem IS NOT NULL), \
              sums AS (SELECT account_id, service, model, \
                     count(*) FILTER (WHERE status = 'completed') AS requests, \
                     count(*) FILTER (WHERE status = 'rejected') AS rejected, \

@@ -1,7 +1,9 @@
 //! The maintenance job: every few minutes, forgets what has outlived its promise — expired sessions and
 //! sessions past their 30-day lifetime,
 //! idempotency keys older than 24 h (docs/CONTRACT.md "JSON API"), rate-limit events, blocks and per-key
-//! minute counts that can no longer refuse anything, webhook events past their 30 days. Every server runs it; each statement is idempotent, so two at once do no harm.
+//! minute counts that can no longer refuse anything, webhook events past their 30 days — and makes the
+//! coming months' partitions of `requests`. Every server runs it; each statement is idempotent, so two at
+//! once do no harm.
 //! A failed pass is logged and the next one runs as usual: one database hiccup never stops the job.
 
 use app::error::AppError;
@@ -21,6 +23,9 @@ pub fn spawn(pool: PgPool, sessions: PostgresStore) {
             if let Err(err) = sessions.delete_expired().await {
                 tracing::error!(error = %err, "deleting expired sessions failed; retrying next pass");
             }
+            if let Err(err) = make_request_months(&pool).await {
+                tracing::error!(error = %err, "making the coming months' request partitions failed; retrying next pass");
+            }
             match run_once(&pool).await {
                 Ok(0) => {}
                 Ok(forgotten) => tracing::info!(forgotten, "maintenance pass"),
@@ -28,6 +33,22 @@ pub fn spawn(pool: PgPool, sessions: PostgresStore) {
             }
         }
     });
+}
+
+/// Keeps `requests` partitioned three months ahead (the requests_by_month migration; docs/SCALING.md
+/// "Step 2"): pg_partman's maintenance makes a month's partition when it comes within reach, and runs in
+/// one server at a time (it takes an advisory lock; the others return at once). Making a partition briefly
+/// locks `requests` against every other use; a lock that isn't granted within a second (a long export
+/// reading the table) gives up rather than queue the meter's writes behind it, and the next pass tries
+/// again, months before the partition is needed.
+pub async fn make_request_months(pool: &PgPool) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL lock_timeout = '1s'").execute(&mut *tx).await?;
+    sqlx::query("SELECT partman.run_maintenance('public.requests', p_jobmon := false)")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Records past their promise, each forgotten by one statement without parameters.
@@ -39,8 +60,7 @@ const EXPIRED: &[&str] = &[
       WHERE NOT EXISTS (SELECT 1 FROM tower_sessions.session s WHERE s.id = us.session_id)",
     // An idempotency key is kept for 24 hours (docs/CONTRACT.md "JSON API").
     "DELETE FROM api_idempotency WHERE created_at < now() - interval '24 hours'",
-    "UPDATE requests SET idempotency_key = NULL
-      WHERE idempotency_key IS NOT NULL AND created_at < now() - interval '24 hours'",
+    "DELETE FROM request_idempotency WHERE created_at < now() - interval '24 hours'",
     // A chat connection whose code expired unused never started (the app didn't finish): it ends, so the
     // Keys page doesn't list a connection that can never be used as active.
     "UPDATE spend_keys k SET status = 'revoked', revoked_at = now()

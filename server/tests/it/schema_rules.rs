@@ -20,6 +20,7 @@ const BY_ACCOUNT: &[&str] = &[
     "oauth_tokens",
     "payment_attempts",
     "payment_methods",
+    "request_idempotency",
     "requests",
     "spend_keys",
     "team_invitations",

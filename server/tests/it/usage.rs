@@ -54,7 +54,7 @@ async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid
 }
 
 /// A person signed up through `app` (its client holds their session), their account, and a key on it.
-async fn signed_up_with_key(
+pub(crate) async fn signed_up_with_key(
     app: &crate::support::TestApp,
     email: &str,
 ) -> (Uuid, app::keys::spec::CreatedKey) {
