@@ -128,12 +128,7 @@ pg_log="$(dirname "$(scripts/pg.sh where bench)")/postgres.log"
 # ---------------------------------------------------------------------------------------------- server
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=""
-for _ in $(seq 100); do
-  candidate=$((40000 + RANDOM % 20000))
-  if ! port_in_use "$candidate"; then port=$candidate; break; fi
-done
-[[ -n "$port" ]] || die "no free port found"
-free_port() { # a free port other than the main server's
+free_port() { # a free port other than the main server's (once it has one)
   local candidate
   for _ in $(seq 100); do
     candidate=$((40000 + RANDOM % 20000))
@@ -141,6 +136,7 @@ free_port() { # a free port other than the main server's
   done
   die "no free port found"
 }
+port=$(free_port) || exit 1
 base="http://127.0.0.1:$port"
 say "server on $base (migrations run at start-up; log in $results/server.log)"
 # start_server [NAME=VALUE…]: the server with the bench's settings plus these (P2 runs it again without
@@ -211,19 +207,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 rows=() # result rows: "test|what|concurrency|per second|p50 ms|p99 ms|note"
 row() { rows+=("$1"); printf '        %s\n' "$1"; }
 
+# wrk_field NAME FILE: the field NAME of each "WRK …" summary line in FILE (bench/wrk/summary.lua), one a line.
+wrk_field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"; }
+
 # wrk for $run_seconds; sets w_rps, w_p50, w_p99, w_non2xx, w_errors.
 wrk_run() {
   local out
   server_alive
   out=$(BENCH_WRK_DIR="$bench_dir/wrk" wrk -t1 -d"${run_seconds}s" --timeout 10s "$@" 2>&1) || true
   echo "$out" >>"$results/wrk.log"
-  local line
-  line=$(grep '^WRK ' <<<"$out") || { echo "$out" >&2; die "wrk failed"; }
-  w_rps=$(sed -n 's/.* rps=\([^ ]*\).*/\1/p' <<<"$line")
-  w_p50=$(sed -n 's/.* p50_ms=\([^ ]*\).*/\1/p' <<<"$line")
-  w_p99=$(sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p' <<<"$line")
-  w_non2xx=$(sed -n 's/.* non2xx=\([^ ]*\).*/\1/p' <<<"$line")
-  w_errors=$(sed -n 's/.* socket_errors=\([^ ]*\).*/\1/p' <<<"$line")
+  grep '^WRK ' <<<"$out" >"$work/wrk.lines" || { echo "$out" >&2; die "wrk failed"; }
+  w_rps=$(wrk_field rps "$work/wrk.lines")
+  w_p50=$(wrk_field p50_ms "$work/wrk.lines")
+  w_p99=$(wrk_field p99_ms "$work/wrk.lines")
+  w_non2xx=$(wrk_field non2xx "$work/wrk.lines")
+  w_errors=$(wrk_field socket_errors "$work/wrk.lines")
 }
 
 # wrk_servers SCRIPT KEYS URL…: one wrk per server URL at once, the P1 connections shared equally, for
@@ -242,11 +240,11 @@ wrk_servers() {
   cat "$work"/wrk-*.out >>"$results/wrk.log"
   grep -h '^WRK ' "$work"/wrk-*.out >"$work/wrk.lines" || die "wrk failed on a server"
   [[ $(wc -l <"$work/wrk.lines") == "$#" ]] || die "wrk failed on a server"
-  w_rps=$(sed 's/.* rps=\([^ ]*\).*/\1/' "$work/wrk.lines" | awk '{ s += $1 } END { printf "%.1f", s }')
-  w_p50=$(sed 's/.* p50_ms=\([^ ]*\).*/\1/' "$work/wrk.lines" | sort -n | tail -n 1)
-  w_p99=$(sed 's/.* p99_ms=\([^ ]*\).*/\1/' "$work/wrk.lines" | sort -n | tail -n 1)
-  w_non2xx=$(sed 's/.* non2xx=\([^ ]*\).*/\1/' "$work/wrk.lines" | awk '{ s += $1 } END { print s }')
-  w_errors=$(sed 's/.* socket_errors=\([^ ]*\).*/\1/' "$work/wrk.lines" | awk '{ s += $1 } END { print s }')
+  w_rps=$(wrk_field rps "$work/wrk.lines" | awk '{ s += $1 } END { printf "%.1f", s }')
+  w_p50=$(wrk_field p50_ms "$work/wrk.lines" | sort -n | tail -n 1)
+  w_p99=$(wrk_field p99_ms "$work/wrk.lines" | sort -n | tail -n 1)
+  w_non2xx=$(wrk_field non2xx "$work/wrk.lines" | awk '{ s += $1 } END { print s }')
+  w_errors=$(wrk_field socket_errors "$work/wrk.lines" | awk '{ s += $1 } END { print s }')
   rm -f "$work"/wrk-*.out
 }
 
@@ -333,14 +331,14 @@ if (( servers > 1 )); then
   say "P1 again on $servers servers sharing the database (one wrk each, $((p1_connections / servers)) connections each)"
   urls=("$base")
   for _ in $(seq 2 "$servers"); do
-    extra_port=$(free_port)
+    extra_port=$(free_port) || exit 1
     launch_server "$extra_port"
     extra_pids+=("$launched_pid")
     urls+=("http://127.0.0.1:$extra_port")
   done
   for target in hot spread; do
     if [[ "$target" == hot ]]; then range=(0 0) what="hot wallet"; else range=(1 "$spread_wallets") what="$spread_wallets wallets"; fi
-    wrk_servers "$bench_dir/wrk/post_request.lua" "$work/$target.keys" "${urls[@]}" # warm-up, not recorded
+    run_seconds=2 wrk_servers "$bench_dir/wrk/post_request.lua" "$work/$target.keys" "${urls[@]}" # warm-up, not recorded
     checkpoint
     before=$(calls_of "${range[@]}")
     wrk_servers "$bench_dir/wrk/post_request.lua" "$work/$target.keys" "${urls[@]}"
@@ -362,6 +360,8 @@ cookie=$(session_of "$p2_n")
 page_status=$(curl -s -o "$work/wallet.html" -w '%{http_code}' -H "Cookie: tollgate_session=$cookie" "$base/dashboard/wallet")
 [[ "$page_status" == 200 ]] && grep -q 'Available balance' "$work/wallet.html" ||
   die "GET /dashboard/wallet answered $page_status without the wallet page"
+# The whole page, not one with a section in its error state (the saved card is shown once it loads).
+grep -q 'Visa •••• 4242' "$work/wallet.html" || die "the wallet page shows no saved card: see $work/wallet.html"
 # How many statements one page load sends (pgbench runs each distinct query once): statement logging
 # on for one request.
 admin -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()" >/dev/null

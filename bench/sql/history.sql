@@ -138,7 +138,7 @@ SELECT setval(pg_get_serial_sequence('requests', 'seq'), :seq_base + :n) \gset i
 
 INSERT INTO payment_methods (account_id, processor_token, brand, last4, expiry_month, expiry_year,
                              billing_postal_code, is_default, created_at)
-VALUES (:'account_id', 'tok_bench_' || :'account_id', 'visa', '4242', 12, 2030, '94107', true,
+VALUES (:'account_id', 'tok_bench_' || :'account_id', 'Visa', '4242', 12, 2030, '94107', true,
         :'t_start'::timestamptz - interval '1 day')
 RETURNING id AS pm_id \gset
 INSERT INTO ledger_entries (id, account_id, wallet_id, kind, amount, balance_after, reference, created_at)
@@ -150,7 +150,7 @@ INSERT INTO payment_attempts (id, account_id, amount, status, idempotency_key, p
                               card_brand, card_last4, card_expiry_month, card_expiry_year, card_postal_code,
                               processor_charge_id, ledger_entry_id, created_at, confirmed_at, completed_at)
 SELECT d.attempt_id, :'account_id', d.amount, 'succeeded', 'bench-' || d.attempt_id, :'pm_id', 'tok_bench_' || :'account_id',
-       'visa', '4242', 12, 2030, '94107', 'ch_bench_' || replace(d.attempt_id::text, '-', ''),
+       'Visa', '4242', 12, 2030, '94107', 'ch_bench_' || replace(d.attempt_id::text, '-', ''),
        :ledger_base + :paid_total + d.rank - 1, d.created_at - interval '2 seconds', d.created_at - interval '1 second', d.created_at
   FROM bench.deposits d;
 INSERT INTO bench.timings (label, step, rows, seconds)

@@ -27,7 +27,7 @@ WITH per_account AS (
                      FROM requests WHERE account_id = a.account_id) s
                 WHERE back) ELSE 0 END AS seq_out_of_time
       FROM bench.accounts a
-      JOIN wallets w ON w.id = a.wallet_id AND (:'scope' = 'all' OR a.n IS NOT NULL)
+      JOIN wallets w ON w.account_id = a.account_id AND w.id = a.wallet_id AND (:'scope' = 'all' OR a.n IS NOT NULL)
       CROSS JOIN LATERAL (
           SELECT count(*) AS calls, COALESCE(sum(cost_total), 0) AS cost,
                  count(*) FILTER (WHERE status = 'completed' AND cost_total > 0) AS paid,

@@ -6,7 +6,7 @@
 use crate::client_ip::{self, TrustedProxies};
 use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
 use crate::security_headers::{self, Hsts};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::{
     api, audit_export, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard,
     usage_export, webhook_form,
@@ -45,7 +45,7 @@ pub fn build_router(
     sessions: SessionManagerLayer<PostgresStore>,
 ) -> Router {
     app::assets::register_site(std::path::Path::new(leptos_options.site_root.as_ref()));
-    let state = AppState {
+    let state = AppState::new(Shared {
         leptos_options,
         meter: Meter::with_settings(pool.clone(), config.meter_lanes, app::metering::meter::QUEUE_CAPACITY),
         call_cache: Arc::default(),
@@ -58,7 +58,7 @@ pub fn build_router(
         abuse: config.abuse,
         allow_loopback_webhooks: config.webhook_allow_loopback
             && matches!(config.processor, ProcessorChoice::Sandbox),
-    };
+    });
     let routes = route_list();
     let context = state.leptos_context();
     Router::new()

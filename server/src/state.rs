@@ -1,5 +1,10 @@
 //! What every handler shares: the pool, the processor, the meter and the caches, and what server
 //! functions find in Leptos' context (`AppState::leptos_context`).
+//!
+//! Axum clones the state for every request that extracts it. Cloning a struct of a dozen shared handles
+//! (and a `String`) was about 8% of the server's CPU per paid call (docs/BENCHMARKS.md "P1 across
+//! wallets"): every clone and drop bumps reference counts that both cores write. `AppState` is therefore
+//! one `Arc` around [`Shared`]: one count per request, and fields read as before through `Deref`.
 
 use crate::call_cache::CallCache;
 use crate::client_ip::TrustedProxies;
@@ -11,10 +16,52 @@ use app::throttle::AbuseSettings;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::PgPool;
+use std::ops::Deref;
 use std::sync::Arc;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts that handlers and layers extract on their own (`State<PgPool>`, leptos_axum's options, the
+/// page cache's and the cross-site check's middleware).
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for PgPool {
+    fn from_ref(state: &AppState) -> Self {
+        state.pool.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<PageCache> {
+    fn from_ref(state: &AppState) -> Self {
+        state.page_cache.clone()
+    }
+}
+
+impl FromRef<AppState> for AllowedOrigins {
+    fn from_ref(state: &AppState) -> Self {
+        state.allowed_origins.clone()
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub processor: Arc<dyn PaymentProcessor>,

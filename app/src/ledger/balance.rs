@@ -24,7 +24,7 @@ pub async fn balance_and_ledger_sum(
     account_id: Uuid,
 ) -> Result<(Decimal, Decimal), AppError> {
     Ok(sqlx::query_as(
-        "SELECT w.balance, COALESCE((SELECT SUM(amount) FROM ledger_entries e WHERE e.wallet_id = w.id), 0)
+        "SELECT w.balance, COALESCE((SELECT SUM(amount) FROM ledger_entries e WHERE e.account_id = w.account_id), 0)
            FROM wallets w WHERE w.account_id = $1",
     )
     .bind(account_id)

@@ -258,9 +258,10 @@ pub(super) async fn record_outcome(
             if let Some(card) = card {
                 sqlx::query(
                     "UPDATE payment_methods SET has_error = false, error_code = NULL, error_message = NULL,
-                            error_at = NULL, updated_at = now() WHERE id = $1",
+                            error_at = NULL, updated_at = now() WHERE id = $1 AND account_id = $2",
                 )
                 .bind(card)
+                .bind(settling.account_id)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -297,11 +298,12 @@ pub(super) async fn record_outcome(
             if let Some(card) = card {
                 sqlx::query(
                     "UPDATE payment_methods SET has_error = true, error_code = $2, error_message = $3,
-                            error_at = now(), updated_at = now() WHERE id = $1",
+                            error_at = now(), updated_at = now() WHERE id = $1 AND account_id = $4",
                 )
                 .bind(card)
                 .bind(decline.code)
                 .bind(decline.code.message())
+                .bind(settling.account_id)
                 .execute(&mut *tx)
                 .await?;
             }

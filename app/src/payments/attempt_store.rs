@@ -37,7 +37,7 @@ pub async fn attempt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
         "SELECT a.id, a.status, a.amount, a.card_brand, a.card_last4, a.payment_method_id, a.decline_code,
                 a.decline_message, e.balance_after
            FROM payment_attempts a
-           LEFT JOIN ledger_entries e ON e.id = a.ledger_entry_id
+           LEFT JOIN ledger_entries e ON e.account_id = a.account_id AND e.id = a.ledger_entry_id
           WHERE a.id = $1 AND a.account_id = $2",
     )
     .bind(attempt_id)
@@ -151,7 +151,7 @@ pub async fn claim_draft(
     let draft: Option<DraftToClaim> = sqlx::query_as(
         "SELECT a.amount, a.spend_key_id,
                 EXISTS (SELECT 1 FROM payment_methods p
-                         WHERE p.id = a.payment_method_id AND p.removed_at IS NULL AND NOT p.has_error) AS card_proven,
+                         WHERE p.account_id = a.account_id AND p.id = a.payment_method_id AND p.removed_at IS NULL AND NOT p.has_error) AS card_proven,
                 (SELECT k.status FROM spend_keys k WHERE k.id = a.spend_key_id) AS key_status
            FROM payment_attempts a
           WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'draft' FOR UPDATE OF a",

@@ -129,12 +129,13 @@ pub async fn update_card(
     let locked = lock_saved_card(&mut tx, actor.account_id, payment_method_id).await?;
     sqlx::query(
         "UPDATE payment_methods SET expiry_month = $2, expiry_year = $3, billing_postal_code = $4, updated_at = now()
-          WHERE id = $1",
+          WHERE id = $1 AND account_id = $5",
     )
     .bind(payment_method_id)
     .bind(expiry.month as i32)
     .bind(expiry.year)
     .bind(postal_code.as_str())
+    .bind(actor.account_id)
     .execute(&mut *tx)
     .await?;
     audit::record(&mut tx, actor, Event::CardUpdated { card: &locked.label }).await?;
@@ -154,10 +155,13 @@ pub async fn make_default(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), 
         .bind(actor.account_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1 AND account_id = $2",
+    )
+    .bind(id)
+    .bind(actor.account_id)
+    .execute(&mut *tx)
+    .await?;
     audit::record(&mut tx, actor, Event::CardMadeDefault { card: &locked.label }).await?;
     tx.commit().await?;
     Ok(())
@@ -170,15 +174,17 @@ pub async fn remove(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppErr
     let mut tx = pool.begin().await?;
     let locked = lock_saved_card(&mut tx, actor.account_id, id).await?;
     sqlx::query(
-        "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now() WHERE id = $1",
+        "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now()
+          WHERE id = $1 AND account_id = $2",
     )
     .bind(id)
+    .bind(actor.account_id)
     .execute(&mut *tx)
     .await?;
     if locked.is_default {
         sqlx::query(
             "UPDATE payment_methods SET is_default = true
-              WHERE id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
+              WHERE account_id = $1 AND id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
                            ORDER BY created_at LIMIT 1)",
         )
         .bind(actor.account_id)

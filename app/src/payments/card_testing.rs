@@ -138,7 +138,7 @@ pub async fn ensure_account_unlocked(
             AND ((a.status = 'failed' AND a.completed_at > now() - interval '10 minutes')
               OR (a.status = 'pending' AND a.confirmed_at > now() - interval '10 minutes'
                   AND NOT EXISTS (SELECT 1 FROM payment_methods p
-                                   WHERE p.id = a.payment_method_id AND NOT p.has_error)))",
+                                   WHERE p.account_id = a.account_id AND p.id = a.payment_method_id AND NOT p.has_error)))",
     )
     .bind(account_id)
     .fetch_one(&mut *conn)

@@ -83,7 +83,7 @@ mod store {
                       AS completed,
                     c.expires_at <= now() AS expired
                FROM checkout_sessions c
-               LEFT JOIN payment_attempts a ON a.id = c.attempt_id
+               LEFT JOIN payment_attempts a ON a.account_id = c.account_id AND a.id = c.attempt_id
               WHERE c.id = $1",
         )
         .bind(id)
@@ -158,7 +158,7 @@ mod store {
             "UPDATE checkout_sessions c SET attempt_id = $2
               WHERE c.id = $1 AND c.completed_at IS NULL AND c.expires_at > now()
                 AND (c.attempt_id IS NULL OR c.attempt_id = $2
-                     OR EXISTS (SELECT 1 FROM payment_attempts a WHERE a.id = c.attempt_id AND a.status = 'failed'))
+                     OR EXISTS (SELECT 1 FROM payment_attempts a WHERE a.account_id = c.account_id AND a.id = c.attempt_id AND a.status = 'failed'))
               RETURNING true",
         )
         .bind(checkout_id)

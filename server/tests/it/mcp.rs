@@ -257,12 +257,13 @@ async fn a_declined_confirmation_does_not_erase_the_top_up_it_repeated(pool: PgP
     assert_eq!(first["structuredContent"]["status"], "completed");
     // The default card becomes one that is declined; the confirmed repeat fails and gives its guard back…
     let declining = save_card(&app.pool, &*processor, ADDRESS_CHECKED, chat.account).await;
-    sqlx::query("UPDATE payment_methods SET is_default = (id = $1) WHERE account_id = $2")
-        .bind(declining)
-        .bind(chat.account)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // In two steps, as the app makes a card the default: the one-default index is checked row by row.
+    for step in [
+        "UPDATE payment_methods SET is_default = false WHERE account_id = $2 AND id <> $1",
+        "UPDATE payment_methods SET is_default = true WHERE account_id = $2 AND id = $1",
+    ] {
+        sqlx::query(step).bind(declining).bind(chat.account).execute(&app.pool).await.unwrap();
+    }
     let repeat =
         tool(&app.base, &chat.secret, "add_funds", json!({"amount": "25.00", "confirm_duplicate": true}))
             .await;

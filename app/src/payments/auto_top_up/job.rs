@@ -56,7 +56,7 @@ pub async fn settle(conn: &mut PgConnection, attempt_id: Uuid, settled: Settled<
     let job: Option<(Uuid, String, Decimal, Decimal)> = sqlx::query_as(
         "UPDATE auto_top_up_jobs j SET state = $2, finished_at = now()
            FROM payment_attempts a, wallets w
-          WHERE j.attempt_id = $1 AND j.state = 'charging' AND a.id = j.attempt_id AND w.account_id = j.account_id
+          WHERE j.attempt_id = $1 AND j.state = 'charging' AND a.account_id = j.account_id AND a.id = j.attempt_id AND w.account_id = j.account_id
          RETURNING j.account_id, a.card_brand || ' •••• ' || a.card_last4, a.amount, w.balance",
     )
     .bind(attempt_id)

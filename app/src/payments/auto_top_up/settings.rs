@@ -40,7 +40,7 @@ pub async fn view(pool: &PgPool, account_id: Uuid) -> Result<AutoTopUpView, AppE
                 {SPENT_THIS_MONTH_SQL} AS spent_this_month
            FROM (SELECT $1::uuid AS account_id) AS this
            LEFT JOIN auto_top_up_settings s ON s.account_id = this.account_id
-           LEFT JOIN payment_methods p ON p.id = s.payment_method_id"
+           LEFT JOIN payment_methods p ON p.account_id = s.account_id AND p.id = s.payment_method_id"
     ))
     .bind(account_id)
     .fetch_one(pool)

@@ -120,19 +120,22 @@ pub async fn claim_next(pool: &PgPool) -> Result<Option<Claimed>, AppError> {
     let claimed = match decide(&mut tx, account_id).await? {
         Err(skip) => {
             sqlx::query(
-                "UPDATE auto_top_up_jobs SET state = 'skipped', skip_reason = $2, finished_at = now() WHERE id = $1",
+                "UPDATE auto_top_up_jobs SET state = 'skipped', skip_reason = $2, finished_at = now()
+                  WHERE account_id = $3 AND id = $1",
             )
             .bind(job_id)
             .bind(skip.as_str())
+            .bind(account_id)
             .execute(&mut *tx)
             .await?;
             Claimed::Skipped(skip)
         }
         Ok(amount) => {
             let (attempt_id, charge) = insert_pending_attempt(&mut tx, account_id, job_id, amount).await?;
-            sqlx::query("UPDATE auto_top_up_jobs SET state = 'charging', attempt_id = $2 WHERE id = $1")
+            sqlx::query("UPDATE auto_top_up_jobs SET state = 'charging', attempt_id = $2 WHERE account_id = $3 AND id = $1")
                 .bind(job_id)
                 .bind(attempt_id)
+                .bind(account_id)
                 .execute(&mut *tx)
                 .await?;
             Claimed::Charge { attempt_id, charge }
@@ -169,7 +172,7 @@ async fn decide(conn: &mut PgConnection, account_id: Uuid) -> Result<Result<Deci
                     AND a.created_at > now() - interval '24 hours') AS charges_today,
                 s.set_by_key_id, (SELECT k.status FROM spend_keys k WHERE k.id = s.set_by_key_id) AS key_status
            FROM auto_top_up_settings s
-           JOIN payment_methods p ON p.id = s.payment_method_id
+           JOIN payment_methods p ON p.account_id = s.account_id AND p.id = s.payment_method_id
            JOIN wallets w ON w.account_id = s.account_id
           WHERE s.account_id = $1
             FOR UPDATE OF s"
@@ -232,7 +235,7 @@ async fn insert_pending_attempt(
          SELECT s.account_id, $2, 'pending', 'tg_auto_top_up_' || replace($3::text, '-', ''), p.id,
                 p.processor_token, p.brand, p.last4, p.expiry_month, p.expiry_year, p.billing_postal_code,
                 false, 'auto_top_up', now(), s.set_by_key_id
-           FROM auto_top_up_settings s JOIN payment_methods p ON p.id = s.payment_method_id
+           FROM auto_top_up_settings s JOIN payment_methods p ON p.account_id = s.account_id AND p.id = s.payment_method_id
           WHERE s.account_id = $1
          RETURNING id, idempotency_key, processor_token, amount",
     )
