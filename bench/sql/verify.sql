@@ -16,7 +16,7 @@ SET work_mem = '512MB';
 SET enable_seqscan = off;
 WITH per_account AS (
     SELECT a.label, a.n, w.balance,
-           COALESCE((SELECT sum(amount) FROM ledger_entries e WHERE e.wallet_id = w.id), 0) AS ledger_sum,
+           COALESCE((SELECT sum(amount) FROM ledger_entries e WHERE e.account_id = w.account_id), 0) AS ledger_sum,
            r.calls, r.cost, r.paid, r.linked,
            COALESCE(u.calls, 0) AS rollup_calls, COALESCE(u.cost, 0) AS rollup_cost,
            COALESCE(d.calls, 0) AS daily_calls, COALESCE(d.cost, 0) AS daily_cost,

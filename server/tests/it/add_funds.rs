@@ -607,3 +607,33 @@ async fn one_attempt_that_cannot_be_settled_never_stops_a_recovery_pass(pool: Pg
     assert_eq!(recovery::recover_pending(&pool, &*sandbox, Duration::ZERO).await.unwrap(), 1);
     assert_eq!(balance_and_ledger(&pool, broken_owner).await.0, Decimal::new(3000, 2));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_database_keeps_only_card_brands_the_app_can_read(pool: PgPool) {
+    use app::payments::card::CardBrand;
+    let account = account(&pool, "brands@example.test").await;
+    let save = |brand: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO payment_methods (account_id, processor_token, brand, last4, expiry_month, expiry_year,
+                                              billing_postal_code, is_default, added_by)
+                 SELECT $1, gen_random_uuid()::text, $2, '4242', 12, 2030, '94107', false, user_id
+                   FROM memberships WHERE account_id = $1",
+            )
+            .bind(account)
+            .bind(brand)
+            .execute(&pool)
+            .await
+        }
+    };
+    for brand in
+        [CardBrand::Visa, CardBrand::Mastercard, CardBrand::Amex, CardBrand::Discover, CardBrand::Other]
+    {
+        let name: &'static str = brand.into();
+        save(name).await.unwrap_or_else(|e| panic!("{name} is a brand the app writes: {e}"));
+    }
+    for unreadable in ["visa", "VISA", "amex", ""] {
+        assert!(save(unreadable).await.is_err(), "{unreadable:?} would break the page that lists it");
+    }
+}
