@@ -71,17 +71,27 @@ start() {
     fi
   fi
   if running; then return 0; fi
-  local port=$(( 20000 + hash % 20000 ))
+  # Below 32768: Linux gives outgoing connections local ports from 32768 up (ip_local_port_range), so a
+  # port up there can be free when checked and taken by some client's connection a moment later.
+  local port=$(( 20000 + hash % 12000 ))
   [[ "$name" == test* ]] && port=$((port + 1))
   local tries=0
-  while port_in_use "$port"; do
-    port=$((port + 2)); tries=$((tries + 1))
-    [[ $tries -lt 100 ]] || { echo "pg.sh: no free port found" >&2; exit 1; }
+  while true; do
+    while port_in_use "$port"; do
+      port=$((port + 2)); tries=$((tries + 1))
+      [[ $tries -lt 100 ]] || { echo "pg.sh: no free port found" >&2; exit 1; }
+    done
+    echo "$port" > "$root/port"
+    if as_owner "$bindir/pg_ctl" start -D "$data" -w -t 60 -l "$root/postgres.log" \
+      -o "-p $port -k $sock -c listen_addresses=127.0.0.1" >/dev/null; then
+      return 0
+    fi
+    # Another process bound the port between the check and the start: the next one.
+    if tail -n 5 "$root/postgres.log" | grep -q "could not bind" && [[ $tries -lt 100 ]]; then
+      port=$((port + 2)); tries=$((tries + 1)); continue
+    fi
+    tail -n 20 "$root/postgres.log" >&2; exit 1
   done
-  echo "$port" > "$root/port"
-  as_owner "$bindir/pg_ctl" start -D "$data" -w -t 60 -l "$root/postgres.log" \
-    -o "-p $port -k $sock -c listen_addresses=127.0.0.1" >/dev/null \
-    || { tail -n 20 "$root/postgres.log" >&2; exit 1; }
 }
 
 stop() {

@@ -8,7 +8,7 @@
 //! The calls are written by PostgreSQL itself (`COPY … TO STDOUT (FORMAT csv)`): formatting a million rows
 //! in Rust ran at a quarter of `psql \copy`'s speed (docs/BENCHMARKS.md "P7"). They go in pages of `PAGE`
 //! calls, newest first: a cheap index read finds where a page ends, and the page's COPY is read whole
-//! before any of it is sent (the next page is read meanwhile). So memory stays flat, and no connection is
+//! before any of it is sent (the next pages are read meanwhile, two at once). So memory stays flat, and no connection is
 //! ever held while the person's download waits: a download that stalls (or a client that stops reading)
 //! must not keep a connection from everyone else.
 
@@ -27,8 +27,11 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-/// Calls per page (about 3 MB of CSV; at most two pages are in memory, the one being sent and the next).
+/// Calls per page (about 3 MB of CSV; at most `PAGES_AT_ONCE` + 1 pages are in memory: those being read and
+/// the one being sent).
 const PAGE: i64 = 20_000;
+/// Pages read at once, each on its own connection (two: one per core of a small machine).
+const PAGES_AT_ONCE: usize = 2;
 pub const HEADER: &str = "kind,date,request_id,created_at,service,model,status,input_tokens,output_tokens,requests,cost_input,cost_output,cost_fee,cost_total\n";
 
 pub async fn export_csv(
@@ -105,46 +108,105 @@ fn rows(
     }
     head.push_str(&format!("total,,,,,,,,,{},,,,{}\n", summary.totals.requests, cost(summary.totals.cost)));
     let first = futures::stream::once(async move { Ok(Bytes::from(head)) });
-    // Each page is read while the one before it is being sent: PostgreSQL formats the next page while this
-    // process writes the last one out (two cores at work, not one after the other).
-    let pages = futures::stream::unfold(Some(NextPage::read(&pool, &calls, None)), move |next| {
-        let (pool, calls) = (pool.clone(), calls.clone());
-        async move {
-            let mut next = next?;
-            let page = (&mut next.0).await;
-            match page {
-                Ok(Ok((csv, end))) => {
-                    let following = end.map(|end| NextPage::read(&pool, &calls, Some(end)));
-                    Some((Ok(csv), following))
-                }
-                Ok(Err(err)) => {
-                    tracing::error!(error = %err, "the usage export stopped");
-                    Some((Err(std::io::Error::other(AppError::from(err).message())), None))
-                }
-                Err(err) => {
-                    tracing::error!(error = %err, "the usage export's page task failed");
-                    Some((Err(std::io::Error::other(AppError::Internal.message())), None))
-                }
+    // Pages are read `PAGES_AT_ONCE` at a time, each COPY on its own connection: PostgreSQL formats a page
+    // on each core while this process sends the one before (docs/BENCHMARKS.md "P7"). Where each page ends
+    // is found first, one after the other, by a cheap index read; the pages keep their order.
+    let pages = page_bounds(pool.clone(), calls.clone())
+        .map(move |bounds| match bounds {
+            Ok((after, end)) => futures::future::Either::Left(PageCopy::start(&pool, &calls, after, end)),
+            Err(err) => futures::future::Either::Right(futures::future::ready(Err(err))),
+        })
+        .buffered(PAGES_AT_ONCE)
+        // The first failure ends the file (a body that fails is cut off; nothing after it is sent).
+        .scan(false, |failed, page| {
+            if *failed {
+                return futures::future::ready(None);
             }
-        }
-    });
-    // Fused: a body may be polled again after its end (the gzip layer does), which `unfold` doesn't allow.
+            *failed = page.is_err();
+            futures::future::ready(Some(page.map_err(PageError::into_io)))
+        });
+    // Fused: a body may be polled again after its end (the gzip layer does), which `scan` doesn't allow.
     first.chain(pages).fuse()
 }
 
-/// A page being read in its own task; a download that ends (or is closed) stops it.
-struct NextPage(tokio::task::JoinHandle<Result<(Bytes, Option<Position>), sqlx::Error>>);
-
-impl NextPage {
-    fn read(pool: &sqlx::PgPool, calls: &Calls, after: Option<Position>) -> NextPage {
+/// Where each page starts and ends, in order: `(None, Some(p))` is the first page, `(Some(p), None)` the
+/// last; one index read per page.
+fn page_bounds(
+    pool: sqlx::PgPool,
+    calls: Calls,
+) -> impl futures::Stream<Item = Result<(Option<Position>, Option<Position>), PageError>> {
+    // The state is the next page's start; `None` once the last page was given.
+    futures::stream::unfold(Some(None), move |next: Option<Option<Position>>| {
         let (pool, calls) = (pool.clone(), calls.clone());
-        NextPage(tokio::spawn(async move { calls.page(&pool, after).await }))
+        async move {
+            let after = next?;
+            // In its own task, like the pages: this future waits whenever the download does, and it must
+            // not hold a connection meanwhile (a few milliseconds' read; it ends on its own).
+            let end = tokio::spawn(async move { calls.page_end(&pool, after).await });
+            match end.await {
+                Ok(Ok(end)) => Some((Ok((after, end)), end.map(Some))),
+                Ok(Err(err)) => Some((Err(PageError::Query(err)), None)),
+                Err(err) => Some((Err(PageError::Task(err)), None)),
+            }
+        }
+    })
+}
+
+/// A page's COPY running in its own task; dropping it (the download ended or was closed) stops it.
+struct PageCopy(tokio::task::JoinHandle<Result<Bytes, sqlx::Error>>);
+
+impl PageCopy {
+    fn start(pool: &sqlx::PgPool, calls: &Calls, after: Option<Position>, end: Option<Position>) -> PageCopy {
+        let (pool, copy) = (pool.clone(), calls.copy(after, end));
+        PageCopy(tokio::spawn(async move {
+            use futures::TryStreamExt;
+            use sqlx::postgres::PgPoolCopyExt;
+            let rows: Vec<Bytes> = pool.copy_out_raw(&copy).await?.try_collect().await?;
+            Ok(Bytes::from(rows.concat()))
+        }))
     }
 }
 
-impl Drop for NextPage {
+impl std::future::Future for PageCopy {
+    type Output = Result<Bytes, PageError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(Ok(csv)) => Ok(csv),
+            Ok(Err(err)) => Err(PageError::Query(err)),
+            Err(err) => Err(PageError::Task(err)),
+        })
+    }
+}
+
+impl Drop for PageCopy {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// Why a page could not be read: its statement failed, or its task did.
+enum PageError {
+    Query(sqlx::Error),
+    Task(tokio::task::JoinError),
+}
+
+impl PageError {
+    /// Logged here; the download gets the same message a page would show.
+    fn into_io(self) -> std::io::Error {
+        match self {
+            PageError::Query(err) => {
+                tracing::error!(error = %err, "the usage export stopped");
+                std::io::Error::other(AppError::from(err).message())
+            }
+            PageError::Task(err) => {
+                tracing::error!(error = %err, "the usage export's page task failed");
+                std::io::Error::other(AppError::Internal.message())
+            }
+        }
     }
 }
 
@@ -162,25 +224,20 @@ struct Calls {
 }
 
 impl Calls {
-    /// The page after `after` (the first page: `None`) as CSV, and where the next page starts (`None`:
-    /// this was the last).
-    async fn page(
+    /// Where the page after `after` (the first page: `None`) ends: its last call, or `None` when it is the
+    /// last page (it holds fewer than `PAGE` calls).
+    async fn page_end(
         &self,
         pool: &sqlx::PgPool,
         after: Option<Position>,
-    ) -> Result<(Bytes, Option<Position>), sqlx::Error> {
-        use futures::TryStreamExt;
-        use sqlx::postgres::PgPoolCopyExt;
-        let end: Option<Position> = sqlx::query_as(&format!(
+    ) -> Result<Option<Position>, sqlx::Error> {
+        sqlx::query_as(&format!(
             "SELECT created_at, seq FROM requests WHERE {} ORDER BY created_at DESC, seq DESC OFFSET {} LIMIT 1",
             self.filter(after, None),
             PAGE - 1
         ))
         .fetch_optional(pool)
-        .await?;
-        let copy = self.copy(after, end);
-        let rows: Vec<Bytes> = pool.copy_out_raw(&copy).await?.try_collect().await?;
-        Ok((Bytes::from(rows.concat()), end))
+        .await
     }
 
     /// The calls after `after` down to `end` (both in the request list's order), as SQL. Every value is

@@ -136,9 +136,10 @@ async fn lease(
     let lease_for = settings.timeout + Duration::from_secs(30);
     sqlx::query_as(
         "WITH due AS (
-            SELECT id FROM webhook_deliveries
-             WHERE id IN (SELECT DISTINCT ON (d.endpoint_id) d.id
-                            FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+            SELECT account_id, id FROM webhook_deliveries
+             WHERE (account_id, id) IN (SELECT DISTINCT ON (d.endpoint_id) d.account_id, d.id
+                            FROM webhook_deliveries d
+                            JOIN webhook_endpoints w ON w.account_id = d.account_id AND w.id = d.endpoint_id
                            WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.deleted_at IS NULL
                              AND NOT (d.endpoint_id = ANY($3))
                            ORDER BY d.endpoint_id, d.next_attempt_at)
@@ -147,7 +148,9 @@ async fn lease(
             SET next_attempt_at = now() + make_interval(secs => $2), attempts = d.attempts + 1,
                 last_attempt_at = now(), lease = gen_random_uuid()
            FROM due, webhook_events e, webhook_endpoints w
-          WHERE d.id = due.id AND e.id = d.event_id AND w.id = d.endpoint_id
+          WHERE d.account_id = due.account_id AND d.id = due.id
+            AND e.account_id = d.account_id AND e.id = d.event_id
+            AND w.account_id = d.account_id AND w.id = d.endpoint_id
          RETURNING d.id, d.lease, d.endpoint_id, d.attempts, e.id AS event_id, e.type AS event_type,
                    e.data::text AS data, e.account_id, e.created_at, w.url, w.secret",
     )
@@ -251,11 +254,12 @@ async fn record(
         sqlx::query(
             "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status = $2,
                     last_error = NULL, lease = NULL
-              WHERE id = $1 AND lease = $3",
+              WHERE account_id = $4 AND id = $1 AND lease = $3",
         )
         .bind(delivery.id)
         .bind(status)
         .bind(delivery.lease)
+        .bind(delivery.account_id)
         .execute(pool)
         .await?;
         return Ok(());
@@ -268,7 +272,7 @@ async fn record(
         "UPDATE webhook_deliveries
             SET state = CASE WHEN $5 THEN 'failed' ELSE state END, next_attempt_at = $2, last_status = $3,
                 last_error = $4, lease = NULL
-          WHERE id = $1 AND lease = $6",
+          WHERE account_id = $7 AND id = $1 AND lease = $6",
     )
     .bind(delivery.id)
     .bind(next)
@@ -276,6 +280,7 @@ async fn record(
     .bind(&answer.error)
     .bind(gave_up)
     .bind(delivery.lease)
+    .bind(delivery.account_id)
     .execute(pool)
     .await?;
     Ok(())

@@ -27,8 +27,8 @@ pub async fn emit(
             SELECT $1, $2, $3, $4::jsonb WHERE EXISTS (SELECT 1 FROM targets)
             RETURNING id),
          deliveries AS (
-            INSERT INTO webhook_deliveries (event_id, endpoint_id)
-            SELECT event.id, targets.id FROM event, targets)
+            INSERT INTO webhook_deliveries (account_id, event_id, endpoint_id)
+            SELECT $2, event.id, targets.id FROM event, targets)
          SELECT 1 FROM event CROSS JOIN LATERAL (SELECT pg_notify($5, event.id)) AS woken",
     )
     .bind(format!("evt_{}", Uuid::new_v4().simple()))

@@ -74,8 +74,9 @@ pub async fn delete_endpoint(pool: &PgPool, actor: &Actor, endpoint_id: Uuid) ->
     .ok_or(AppError::NotFound)?;
     sqlx::query(
         "UPDATE webhook_deliveries SET state = 'failed', last_error = 'endpoint deleted'
-          WHERE endpoint_id = $1 AND state = 'pending'",
+          WHERE account_id = $1 AND endpoint_id = $2 AND state = 'pending'",
     )
+    .bind(actor.account_id)
     .bind(endpoint_id)
     .execute(&mut *tx)
     .await?;
@@ -92,7 +93,8 @@ pub async fn resend(pool: &PgPool, account_id: Uuid, delivery_id: i64) -> Result
         "UPDATE webhook_deliveries d
             SET state = 'pending', next_attempt_at = now(), delivered_at = NULL, lease = NULL, attempts = 0
            FROM webhook_endpoints w
-          WHERE d.id = $1 AND w.id = d.endpoint_id AND w.account_id = $2 AND w.deleted_at IS NULL
+          WHERE d.account_id = $2 AND d.id = $1 AND w.account_id = d.account_id AND w.id = d.endpoint_id
+            AND w.deleted_at IS NULL
          RETURNING d.event_id",
     )
     .bind(delivery_id)
@@ -143,9 +145,10 @@ pub async fn endpoints(pool: &PgPool, account_id: Uuid) -> Result<Vec<EndpointVi
         "SELECT d.id, d.endpoint_id, d.event_id, e.type AS event_type, d.state, d.attempts, d.last_status,
                 d.last_error, COALESCE(d.last_attempt_at, e.created_at) AS at
            FROM webhook_endpoints w
-           CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries d WHERE d.endpoint_id = w.id
+           CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries d
+                                WHERE d.account_id = w.account_id AND d.endpoint_id = w.id
                                 ORDER BY d.id DESC LIMIT $2) d
-           JOIN webhook_events e ON e.id = d.event_id
+           JOIN webhook_events e ON e.account_id = d.account_id AND e.id = d.event_id
           WHERE w.account_id = $1 AND w.deleted_at IS NULL
           ORDER BY d.id DESC",
     )

@@ -75,13 +75,15 @@ const EXPIRED: &[&str] = &[
     // A deleted endpoint's deliveries that were still waiting are never sent.
     "UPDATE webhook_deliveries d SET state = 'failed', last_error = 'endpoint deleted'
        FROM webhook_endpoints w
-      WHERE w.id = d.endpoint_id AND w.deleted_at IS NOT NULL AND d.state = 'pending'",
+      WHERE w.account_id = d.account_id AND w.id = d.endpoint_id AND w.deleted_at IS NOT NULL
+        AND d.state = 'pending'",
     // Webhook events are kept 30 days for the delivery log and "Resend" (retries end after 24 h), then
     // forgotten with their deliveries.
     "DELETE FROM webhook_deliveries d USING webhook_events e
-      WHERE e.id = d.event_id AND e.created_at < now() - interval '30 days' AND d.state <> 'pending'",
+      WHERE e.account_id = d.account_id AND e.id = d.event_id AND e.created_at < now() - interval '30 days'
+        AND d.state <> 'pending'",
     "DELETE FROM webhook_events e WHERE e.created_at < now() - interval '30 days'
-        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)",
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.account_id = e.account_id AND d.event_id = e.id)",
 ];
 
 /// One pass over the database's expiring records; how many rows it forgot.

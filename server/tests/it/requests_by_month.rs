@@ -4,7 +4,7 @@
 //! before, idempotency keys replay and are forgotten as before, the maintenance job makes the coming
 //! months, and the migration moves existing calls over unchanged.
 
-use crate::support::{deposit, spawn_app};
+use crate::support::{deposit, migration_files, run_migration_files, spawn_app};
 use crate::usage::signed_up_with_key;
 use app::catalog::db as catalog;
 use app::catalog::pricing::Usage;
@@ -199,23 +199,10 @@ async fn the_maintenance_job_keeps_three_months_made_ahead(pool: PgPool) {
     assert_eq!(partitions, 8, "three months back, this one, three ahead, and the default");
 }
 
-/// The migrations before requests_by_month, in order, and that one, as files.
-fn migration_files() -> (Vec<std::path::PathBuf>, std::path::PathBuf) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    let at = files.iter().position(|f| f.to_string_lossy().ends_with("_requests_by_month.sql")).unwrap();
-    let this = files[at].clone();
-    files.truncate(at);
-    (files, this)
-}
-
 #[sqlx::test(migrations = false)]
 async fn the_migration_moves_every_existing_call_into_its_month_unchanged(pool: PgPool) {
-    let (before, this) = migration_files();
-    for file in &before {
-        sqlx::raw_sql(&std::fs::read_to_string(file).unwrap()).execute(&pool).await.unwrap();
-    }
+    let (before, this) = migration_files("requests_by_month");
+    run_migration_files(&pool, &before).await;
     // An account with calls over five months (one with a key from an hour ago, one with a key two days old),
     // written as the schema before partitioning held them.
     let account: Uuid = sqlx::query_scalar(
@@ -259,7 +246,7 @@ async fn the_migration_moves_every_existing_call_into_its_month_unchanged(pool: 
     };
     let before_migration = calls(pool.clone()).await;
 
-    sqlx::raw_sql(&std::fs::read_to_string(&this).unwrap()).execute(&pool).await.unwrap();
+    run_migration_files(&pool, &[this]).await;
 
     assert_eq!(calls(pool.clone()).await, before_migration, "every call, field by field, in the same order");
     let is_partitioned: bool =

@@ -28,6 +28,7 @@ const BY_ACCOUNT: &[&str] = &[
     "usage_daily",
     "usage_rollups",
     "wallets",
+    "webhook_deliveries",
     "webhook_endpoints",
     "webhook_events",
 ];
@@ -42,7 +43,6 @@ const NOT_BY_ACCOUNT: &[(&str, &str)] = &[
     ("throttle_events", "limits count by address or email, before any account is known"),
     ("throttle_blocks", "as throttle_events"),
     ("spend_key_minutes", "per key (the key names its account); co-located by key"),
-    ("webhook_deliveries", "per event and endpoint (both name their account)"),
 ];
 
 #[sqlx::test(migrations = "../migrations")]
@@ -166,10 +166,6 @@ const NOT_YET_BY_ACCOUNT: &[&str] = &[
     "payment_attempts.payment_attempts_checkout_id_fkey",
     "payment_attempts.payment_attempts_spend_key_id_fkey",
     "requests.requests_spend_key_id_fkey",
-    // Named by their own id from webhook_deliveries (not by account yet) and the audit export.
-    "audit_events.audit_events_pkey",
-    "webhook_endpoints.webhook_endpoints_pkey",
-    "webhook_events.webhook_events_pkey",
 ];
 
 #[sqlx::test(migrations = "../migrations")]
@@ -179,4 +175,55 @@ async fn every_key_of_a_distributed_table_holds_its_account(pool: PgPool) {
     let fixed: Vec<_> = NOT_YET_BY_ACCOUNT.iter().filter(|b| !breaches.contains(&b.to_string())).collect();
     assert!(new.is_empty(), "keys of distributed tables without their account:\n{new:#?}");
     assert!(fixed.is_empty(), "these now hold their account; take them off NOT_YET_BY_ACCOUNT:\n{fixed:#?}");
+}
+
+/// The migration that keyed webhooks and the audit log by account gives every delivery its event's and
+/// endpoint's account, and from then on a delivery can't pair one account's event with another's endpoint.
+#[sqlx::test(migrations = false)]
+async fn webhook_deliveries_take_their_endpoints_account(pool: PgPool) {
+    let (before, this) = crate::support::migration_files("webhooks_and_audit_by_account");
+    crate::support::run_migration_files(&pool, &before).await;
+    let accounts: Vec<uuid::Uuid> =
+        sqlx::query_scalar("INSERT INTO accounts (name) VALUES ('one'), ('two') RETURNING id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for (n, account) in accounts.iter().enumerate() {
+        sqlx::query(
+            "WITH w AS (INSERT INTO webhook_endpoints (account_id, url, events, secret)
+                        VALUES ($1, 'https://example.test/hook', '{funds.added}', 'whsec_x') RETURNING id),
+                  e AS (INSERT INTO webhook_events (id, account_id, type, data)
+                        VALUES ($2, $1, 'funds.added', '{}') RETURNING id)
+             INSERT INTO webhook_deliveries (event_id, endpoint_id) SELECT e.id, w.id FROM e, w",
+        )
+        .bind(account)
+        .bind(format!("evt_{n:032}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    crate::support::run_migration_files(&pool, &[this]).await;
+
+    let unpaired: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+          JOIN webhook_events e ON e.id = d.event_id
+         WHERE d.account_id IS DISTINCT FROM w.account_id OR d.account_id IS DISTINCT FROM e.account_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries").fetch_one(&pool).await.unwrap();
+    assert_eq!((count, unpaired), (2, 0), "both deliveries kept, each with its endpoint's account");
+
+    let crossed = sqlx::query(
+        "INSERT INTO webhook_deliveries (account_id, event_id, endpoint_id)
+         SELECT $1, 'evt_00000000000000000000000000000000',
+                (SELECT id FROM webhook_endpoints WHERE account_id = $2)",
+    )
+    .bind(accounts[1])
+    .bind(accounts[1])
+    .execute(&pool)
+    .await;
+    assert!(crossed.is_err(), "account two's delivery of account one's event is refused");
 }

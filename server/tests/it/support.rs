@@ -364,3 +364,23 @@ pub async fn owner_key(
 ) -> Result<app::keys::spec::CreatedKey, app::error::AppError> {
     app::keys::db::create(pool, &owner_actor(pool, account_id).await, settings).await
 }
+
+/// The migrations before the one named `name` (its file name after the timestamp), in order, and that one,
+/// as files: a migration's test runs the schema before it, writes rows as that schema held them, then runs it.
+pub fn migration_files(name: &str) -> (Vec<std::path::PathBuf>, std::path::PathBuf) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let suffix = format!("_{name}.sql");
+    let at = files.iter().position(|f| f.to_string_lossy().ends_with(&suffix)).unwrap();
+    let this = files[at].clone();
+    files.truncate(at);
+    (files, this)
+}
+
+/// Runs migration files as they are (no `_sqlx_migrations` bookkeeping: the test database is thrown away).
+pub async fn run_migration_files(pool: &PgPool, files: &[std::path::PathBuf]) {
+    for file in files {
+        sqlx::raw_sql(&std::fs::read_to_string(file).unwrap()).execute(pool).await.unwrap();
+    }
+}
