@@ -36,7 +36,7 @@ build_site() {
   NODE_PATH="$project/end2end/node_modules" "$project/end2end/node_modules/.bin/esbuild" \
     "$project/scripts/echarts-entry.js" --bundle --minify --format=iife --target=es2019 --legal-comments=eof \
     --log-level=warning --outfile="$project/public/echarts.min.js"
-  cargo leptos build --release
+  cargo leptos build --release || return
   echo "$server_bin" > "$stamp"
   touch -d "@$started" "$stamp"
 }
