@@ -14,23 +14,54 @@ use std::sync::Arc;
 
 /// The pool the server put into Leptos' context for this request.
 pub fn pool() -> Result<PgPool, AppError> {
-    use_context::<PgPool>().ok_or_else(|| {
-        tracing::error!("no PgPool in context: server functions must be served with context");
-        AppError::Internal
-    })
+    use_context::<PgPool>().ok_or_else(|| missing("PgPool"))
 }
 
 /// The card processor the server put into Leptos' context.
 pub fn processor() -> Result<Arc<dyn PaymentProcessor>, AppError> {
-    use_context::<Arc<dyn PaymentProcessor>>().ok_or_else(|| {
-        tracing::error!("no PaymentProcessor in context");
-        AppError::Internal
-    })
+    use_context::<Arc<dyn PaymentProcessor>>().ok_or_else(|| missing("PaymentProcessor"))
+}
+
+/// Why a value the server provides for every request was not in the context.
+#[derive(Debug, PartialEq, Eq)]
+enum Missing {
+    /// The request's own context is gone too: the client went away while the page rendered, and a part
+    /// of it (a resource's server function, spawned as its own task) ran after the render was dropped.
+    /// Nobody is waiting for the answer; not a fault of the server.
+    RequestEnded,
+    /// The request is still there but the value is not: the server did not provide it — a bug.
+    NotProvided,
+}
+
+/// leptos_axum puts the request's `Parts` into the context of every render and server function, at the
+/// same owner as the server's own values: when `Parts` is gone as well, the request has ended.
+fn why_missing() -> Missing {
+    if use_context::<Parts>().is_none() {
+        Missing::RequestEnded
+    } else {
+        Missing::NotProvided
+    }
+}
+
+/// The error for a missing context value, logged as what it is: a bug when the server did not provide it,
+/// a debug line when the client left before a server function of its page ran (under load, that is every
+/// dropped connection mid-render).
+fn missing(what: &str) -> AppError {
+    match why_missing() {
+        Missing::NotProvided => {
+            tracing::error!("no {what} in context: server functions must be served with context")
+        }
+        Missing::RequestEnded => {
+            tracing::debug!("no {what} in context: the request ended before its server function ran")
+        }
+    }
+    AppError::Internal
 }
 
 /// The address this request came from (worked out by the server, `server/src/client_ip.rs`).
 pub fn client_ip() -> Result<ClientIp, AppError> {
-    use_context::<Parts>().and_then(|parts| parts.extensions.get::<ClientIp>().copied()).ok_or_else(|| {
+    let parts = use_context::<Parts>().ok_or_else(|| missing("request"))?;
+    parts.extensions.get::<ClientIp>().copied().ok_or_else(|| {
         tracing::error!("no ClientIp on the request: the server's client_ip layer must run first");
         AppError::Internal
     })
@@ -38,10 +69,7 @@ pub fn client_ip() -> Result<ClientIp, AppError> {
 
 /// The abuse limits' settings the server put into Leptos' context.
 pub fn abuse_settings() -> Result<AbuseSettings, AppError> {
-    use_context::<AbuseSettings>().ok_or_else(|| {
-        tracing::error!("no AbuseSettings in context");
-        AppError::Internal
-    })
+    use_context::<AbuseSettings>().ok_or_else(|| missing("AbuseSettings"))
 }
 
 /// A person paying from this request (the wallet page or a checkout page), for the card-testing limits.
@@ -108,6 +136,25 @@ fn with_error_code(path: &str, err: &AppError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leptos::prelude::{provide_context, Owner};
+
+    #[test]
+    fn a_missing_pool_is_a_bug_only_while_the_request_is_there() {
+        let (parts, _) = axum::http::Request::new(()).into_parts();
+        let request = Owner::new();
+        request.with(|| {
+            provide_context(parts);
+            assert_eq!(why_missing(), Missing::NotProvided);
+            assert!(matches!(pool(), Err(AppError::Internal)));
+        });
+        // A resource's task whose request was dropped: its owner outlives the request's.
+        let resource = request.with(Owner::new);
+        drop(request);
+        resource.with(|| {
+            assert_eq!(why_missing(), Missing::RequestEnded);
+            assert!(matches!(pool(), Err(AppError::Internal)));
+        });
+    }
 
     #[test]
     fn return_path_keeps_next_and_replaces_the_old_error() {
