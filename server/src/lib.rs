@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod oauth;
 pub mod page_cache;
 pub mod page_guard;
+pub mod request_span;
 pub mod router;
 pub mod sandbox_processor;
 pub mod security_headers;

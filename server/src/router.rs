@@ -9,7 +9,7 @@ use crate::security_headers::{self, Hsts};
 use crate::state::{AppState, Shared};
 use crate::{
     api, audit_export, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard,
-    usage_export, webhook_form,
+    request_span, usage_export, webhook_form,
 };
 use app::metering::meter::Meter;
 use app::payments::processor::PaymentProcessor;
@@ -106,7 +106,7 @@ pub fn build_router(
         ))
         // The wasm bundle, scripts, pages and CSV exports travel gzipped when the client accepts it.
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span::make_span))
         .with_state(state)
 }
 
