@@ -3,6 +3,7 @@
 //! `action` and `channel` as stored (docs/CONTRACT.md "Teams"). Text people chose (team, key and card
 //! names) is quoted and never starts like a spreadsheet formula.
 
+use crate::csv_field::text;
 use crate::state::AppState;
 use app::audit_log::db::{self as audit_db, StoredEvent};
 use axum::{
@@ -68,24 +69,4 @@ pub fn row(event: &StoredEvent) -> String {
         event.channel,
         event.ip.as_deref().unwrap_or_default(),
     )
-}
-
-/// A field of free text: always quoted (RFC 4180), and one that a spreadsheet would run as a formula
-/// (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe.
-fn text(value: &str) -> String {
-    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { "'" } else { "" };
-    format!("\"{neutral}{}\"", value.replace('"', "\"\""))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn free_text_is_quoted_and_never_a_formula() {
-        assert_eq!(text("Key \"ci\""), "\"Key \"\"ci\"\"\"");
-        assert_eq!(text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(text("a,b\nc"), "\"a,b\nc\"");
-        assert_eq!(text("@SUM(1)"), "\"'@SUM(1)\"");
-    }
 }

@@ -8,6 +8,7 @@ pub mod call_cache;
 pub mod client_ip;
 pub mod config;
 pub mod cross_site;
+pub mod csv_field;
 pub mod health;
 pub mod invite_form;
 pub mod key_form;

@@ -12,6 +12,7 @@
 //! ever held while the person's download waits: a download that stalls (or a client that stops reading)
 //! must not keep a connection from everyone else.
 
+use crate::csv_field::field;
 use crate::state::AppState;
 use app::error::AppError;
 use app::usage::db as usage_db;
@@ -292,14 +293,4 @@ impl Calls {
 
 fn cost(amount: app::money::Usd) -> String {
     amount.amount().normalize().to_string()
-}
-
-/// RFC 4180 quoting for a field that could hold a comma, quote or line break (ids can't, by their CHECKs;
-/// this keeps the file valid if that ever changes).
-fn field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }
