@@ -79,6 +79,26 @@
     return box;
   }
 
+  // Every box ECharts draws in. A box whose chart left the page (an in-place navigation replaced it) is
+  // disposed: ECharts keeps each instance — its canvas, its listeners — until it is, for as long as the
+  // tab stays open.
+  var drawnBoxes = [];
+
+  function disposeDetached() {
+    if (!window.echarts) return;
+    drawnBoxes = drawnBoxes.filter(function (box) {
+      if (box.isConnected) return true;
+      window.echarts.dispose(box);
+      // Should the same element come back, it is drawn afresh.
+      var el = box.parentNode;
+      if (el) {
+        el.__tollgateOption = undefined;
+        el.classList.remove("chart-drawn");
+      }
+      return false;
+    });
+  }
+
   function draw(el) {
     var json = el.getAttribute("data-chart");
     if (!json || el.__tollgateOption === json) return;
@@ -86,6 +106,7 @@
       if (el.__tollgateOption === json || !el.isConnected) return;
       var box = canvasBox(el);
       var chart = echarts.getInstanceByDom(box) || echarts.init(box);
+      if (drawnBoxes.indexOf(box) < 0) drawnBoxes.push(box);
       chart.setOption(withTooltip(JSON.parse(json)), true);
       el.__tollgateOption = json;
       el.classList.add("chart-drawn");
@@ -123,7 +144,7 @@
   new MutationObserver(function () {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(function () { pending = false; prepareAll(); });
+    requestAnimationFrame(function () { pending = false; disposeDetached(); prepareAll(); });
   }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-chart"] });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", prepareAll);
   else prepareAll();

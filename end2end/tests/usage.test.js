@@ -3,7 +3,7 @@
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { journey, closeBrowser, newEmail, signUp, waitForPath, open, logIn, DEMO, api, createKey } from "./support.js";
+import { journey, closeBrowser, newEmail, signUp, waitForPath, waitForHydration, open, logIn, DEMO, api, createKey } from "./support.js";
 
 after(closeBrowser);
 
@@ -62,6 +62,42 @@ journey("the demo wallet's chart is drawn by the server, and pointing at it brin
   const tableSpend = (await row.locator("td").first().textContent()).trim();
   assert.ok(text.includes(`${label} — spend ${tableSpend}`), `${text} vs ${tableSpend}`);
   assert.match(tableSpend, /^\$\d+\.\d{2,8}$/);
+  assert.deepEqual(pageErrors, []);
+});
+
+journey("a chart that leaves the page is disposed, and drawn afresh on coming back", {}, async ({ page, pageErrors }) => {
+  await logIn(page, DEMO);
+  await waitForPath(page, "/dashboard/wallet");
+  await page.mouse.move(0, 0);
+  await page.goto("/dashboard/wallet");
+  await waitForHydration(page);
+  const chart = page.getByTestId("wallet-chart");
+  await chart.scrollIntoViewIfNeeded();
+  await chart.hover();
+  await chart.locator(".chart-canvas canvas").first().waitFor();
+  await chart.evaluate((el) => {
+    window.__leftBox = el.querySelector(".chart-canvas");
+    window.__samePage = true;
+  });
+  assert.ok(await page.evaluate(() => !!window.echarts.getInstanceByDom(window.__leftBox)), "drawn");
+  // In place to Usage: the wallet's chart leaves the page, and ECharts lets go of it.
+  await page.mouse.move(0, 0);
+  await page.getByRole("link", { name: "Usage" }).click();
+  await page.getByRole("heading", { name: "Usage", exact: true }).waitFor();
+  await page.waitForFunction(
+    () => window.__samePage && !window.__leftBox.isConnected && !window.echarts.getInstanceByDom(window.__leftBox),
+    null,
+    { timeout: 5000 },
+  );
+  // Back to the wallet: pointing at its chart draws it again.
+  await page.getByRole("link", { name: "Wallet" }).first().click();
+  await page.getByRole("heading", { name: "Wallet", exact: true }).waitFor();
+  const again = page.getByTestId("wallet-chart");
+  await again.scrollIntoViewIfNeeded();
+  await again.hover();
+  await again.locator(".chart-canvas canvas").first().waitFor();
+  assert.ok(await again.evaluate((el) => !!window.echarts.getInstanceByDom(el.querySelector(".chart-canvas"))));
+  assert.equal(await page.evaluate(() => window.__samePage), true, "no page load in between");
   assert.deepEqual(pageErrors, []);
 });
 
