@@ -56,6 +56,8 @@ const SERVER_LAYERS: &[&[&str]] = &[
         "page_cache",
         "security_headers",
         "webhook_sender",
+        "csv_field",
+        "request_span",
     ],
     &["state", "startup"],
     &["shown_once"],
