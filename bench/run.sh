@@ -267,6 +267,7 @@ pgbench_run() {
   b_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
   [[ -n "$b_tps" ]] || { echo "$out" >&2; die "pgbench failed"; }
   b_tps=$(printf '%.1f' "$b_tps")
+  b_count=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
   b_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
   if grep -q 'aborted' <<<"$out"; then b_failed="${b_failed:-0} (client aborted)"; fi
   cat "$work"/pgb.* | awk '{ print $3 / 1000 }' >"$work/latencies"
@@ -290,6 +291,24 @@ for n in "${sorted_sizes[@]}"; do if [[ "$n" == 1000000 ]]; then million_n=$n; f
 calls_of() { sql -Atc "SELECT count(*) FROM requests r JOIN bench.accounts a USING (account_id) WHERE a.n BETWEEN $1 AND $2"; }
 checkpoint() { sql -c "CHECKPOINT"; } # each measured run starts without the previous one's dirty pages
 
+# CPU time per call, which moves far less from run to run than throughput does on a shared machine.
+# cpu_mark PID…: remembers the clock ticks used so far by the bench cluster's PostgreSQL processes and by
+# PID… (the servers); cpu_per_call N: sets cpu_pg_us and cpu_srv_us, each one's CPU µs per call over the
+# N calls made since the mark.
+pg_postmaster=$(head -n 1 "$(scripts/pg.sh where bench)/postmaster.pid")
+ticks_of() { local t=0 pid; for pid in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+# The postmaster's own ticks include those of its children that have ended (pgbench's backends end with it).
+cpu_pg_ticks() {
+  echo $(($(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pg_postmaster/stat") + $(ticks_of $(pgrep -P "$pg_postmaster"))))
+}
+cpu_mark() { cpu_pids=("$@"); cpu_pg0=$(cpu_pg_ticks); cpu_srv0=$(ticks_of "${cpu_pids[@]}"); }
+cpu_per_call() {
+  local pg=$(($(cpu_pg_ticks) - cpu_pg0)) srv=$(($(ticks_of "${cpu_pids[@]}") - cpu_srv0)) hz
+  hz=$(getconf CLK_TCK)
+  cpu_pg_us=$(awk -v t="$pg" -v n="$1" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "n/a" }')
+  cpu_srv_us=$(awk -v t="$srv" -v n="$1" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "n/a" }')
+}
+
 # ------------------------------------------------------------------------------------------------- P1
 if runs P1; then
 say "P1: POST /v1/requests vs the naive SQL, ${run_seconds} s per run"
@@ -299,14 +318,20 @@ sql -Atc "SELECT secret FROM bench.accounts WHERE n BETWEEN 1 AND $spread_wallet
 BENCH_KEYS="$work/hot.keys" wrk_warmup -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
 checkpoint
 before=$(calls_of 0 0)
+cpu_mark "$server_pid"
 BENCH_KEYS="$work/hot.keys" wrk_run -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
-p1_hot_server=$w_rps
-row "P1|server POST /v1/requests, hot wallet|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors, rows written $(($(calls_of 0 0) - before))"
+written=$(($(calls_of 0 0) - before))
+cpu_per_call "$written"
+p1_hot_server=$w_rps p1_hot_pg_us=$cpu_pg_us p1_hot_srv_us=$cpu_srv_us
+row "P1|server POST /v1/requests, hot wallet|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors, rows written $written; CPU per call: PostgreSQL $cpu_pg_us µs, server $cpu_srv_us µs"
 p1_hot_naive_best=0
 for clients in "${p1_naive_clients[@]}"; do
   checkpoint
+  cpu_mark
   pgbench_run "$clients" "$bench_dir/pgbench/p1_naive_call.sql" lo=0 hi=0
-  row "P1|pgbench naive SQL, hot wallet|$clients|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}"
+  cpu_per_call "${b_count:-0}"
+  if [[ -z "${p1_naive_pg_us:-}" ]]; then p1_naive_pg_us=$cpu_pg_us p1_naive_pg_clients=$clients; fi
+  row "P1|pgbench naive SQL, hot wallet|$clients|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}; PostgreSQL CPU per call $cpu_pg_us µs"
   if [[ "$clients" == "$p1_connections" ]]; then p1_hot_naive=$b_tps; fi
   p1_hot_naive_best=$(awk -v a="$b_tps" -v b="$p1_hot_naive_best" 'BEGIN { print (a > b) ? a : b }')
 done
@@ -320,13 +345,18 @@ fi
 BENCH_KEYS="$work/spread.keys" wrk_warmup -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
 checkpoint
 before=$(calls_of 1 "$spread_wallets")
+cpu_mark "$server_pid"
 BENCH_KEYS="$work/spread.keys" wrk_run -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$base"
-p1_spread_server=$w_rps
-row "P1|server POST /v1/requests, $spread_wallets wallets|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors, rows written $(($(calls_of 1 "$spread_wallets") - before))"
+written=$(($(calls_of 1 "$spread_wallets") - before))
+cpu_per_call "$written"
+p1_spread_server=$w_rps p1_spread_pg_us=$cpu_pg_us p1_spread_srv_us=$cpu_srv_us
+row "P1|server POST /v1/requests, $spread_wallets wallets|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors, rows written $written; CPU per call: PostgreSQL $cpu_pg_us µs, server $cpu_srv_us µs"
 checkpoint
+cpu_mark
 pgbench_run "$p1_connections" "$bench_dir/pgbench/p1_naive_call.sql" lo=1 hi="$spread_wallets"
-p1_spread_naive=$b_tps
-row "P1|pgbench naive SQL, $spread_wallets wallets|$p1_connections|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}"
+cpu_per_call "${b_count:-0}"
+p1_spread_naive=$b_tps p1_spread_naive_pg_us=$cpu_pg_us
+row "P1|pgbench naive SQL, $spread_wallets wallets|$p1_connections|$b_tps|$b_p50|$b_p99|failed ${b_failed:-0}; PostgreSQL CPU per call $cpu_pg_us µs"
 if (( servers > 1 )); then
   say "P1 again on $servers servers sharing the database (one wrk each, $((p1_connections / servers)) connections each)"
   urls=("$base")
@@ -552,6 +582,7 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- app server migrat
   if runs P1; then
   echo "| P1 hot wallet: server ≥ 10× naive pgbench's best client count | $(ratio "$p1_hot_server" "$p1_hot_naive_best")× vs its best client count ($p1_hot_server vs $p1_hot_naive_best calls/s); $(ratio "$p1_hot_server" "$p1_hot_naive")× vs pgbench at $p1_connections clients ($p1_hot_naive) |"
   echo "| P1 $spread_wallets wallets: server ≥ 2× naive pgbench | $(ratio "$p1_spread_server" "$p1_spread_naive")× ($p1_spread_server vs $p1_spread_naive calls/s) |"
+  echo "| P1 CPU per call (not a goal; within a run it moves less than throughput) | PostgreSQL: hot $p1_hot_pg_us µs, $spread_wallets wallets $p1_spread_pg_us µs, naive SQL $p1_naive_pg_us µs ($p1_naive_pg_clients client(s)) and $p1_spread_naive_pg_us µs ($spread_wallets wallets); server: hot $p1_hot_srv_us µs, $spread_wallets wallets $p1_spread_srv_us µs |"
   if (( servers > 1 )); then
     echo "| P1 on $servers servers, one database (invariants checked after) | hot $p1_hot_servers calls/s ($(ratio "$p1_hot_servers" "$p1_hot_naive_best")× pgbench's best), $spread_wallets wallets $p1_spread_servers calls/s ($(ratio "$p1_spread_servers" "$p1_spread_naive")× naive pgbench) |"
   fi
