@@ -302,11 +302,11 @@ cpu_pg_ticks() {
   echo $(($(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pg_postmaster/stat") + $(ticks_of $(pgrep -P "$pg_postmaster"))))
 }
 cpu_mark() { cpu_pids=("$@"); cpu_pg0=$(cpu_pg_ticks); cpu_srv0=$(ticks_of "${cpu_pids[@]}"); }
+# us_per_call TICKS N: clock ticks spread over N calls, in µs each.
+us_per_call() { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "n/a" }'; }
 cpu_per_call() {
-  local pg=$(($(cpu_pg_ticks) - cpu_pg0)) srv=$(($(ticks_of "${cpu_pids[@]}") - cpu_srv0)) hz
-  hz=$(getconf CLK_TCK)
-  cpu_pg_us=$(awk -v t="$pg" -v n="$1" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "n/a" }')
-  cpu_srv_us=$(awk -v t="$srv" -v n="$1" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "n/a" }')
+  cpu_pg_us=$(us_per_call $(($(cpu_pg_ticks) - cpu_pg0)) "$1")
+  cpu_srv_us=$(us_per_call $(($(ticks_of "${cpu_pids[@]}") - cpu_srv0)) "$1")
 }
 
 # ------------------------------------------------------------------------------------------------- P1

@@ -14,6 +14,13 @@ function sql(statement) {
   return execFileSync("psql", ["-qtAX", process.env.E2E_DATABASE_URL, "-c", statement]).toString().trim();
 }
 
+// A person points at a chart: ECharts loads and draws it over the server's drawing.
+async function pointAt(chart) {
+  await chart.scrollIntoViewIfNeeded();
+  await chart.hover();
+  await chart.locator(".chart-canvas canvas").first().waitFor();
+}
+
 async function newAccountWithKey(page) {
   await signUp(page, { email: newEmail("usage"), password: "correct-horse-1" });
   await waitForPath(page, "/dashboard/wallet");
@@ -38,9 +45,8 @@ journey("the demo wallet's chart is drawn by the server, and pointing at it brin
   assert.ok(box.height > 200 && box.width > 200, `the chart has its size (${JSON.stringify(box)})`);
   assert.equal(await page.evaluate(() => typeof window.echarts), "undefined");
   // A person points at it: ECharts draws the same chart over it.
-  await chart.hover();
+  await pointAt(chart);
   const canvas = chart.locator(".chart-canvas canvas").first();
-  await canvas.waitFor();
   const painted = await canvas.evaluate((canvas) => {
     const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
     let n = 0;
@@ -72,9 +78,7 @@ journey("a chart that leaves the page is disposed, and drawn afresh on coming ba
   await page.goto("/dashboard/wallet");
   await waitForHydration(page);
   const chart = page.getByTestId("wallet-chart");
-  await chart.scrollIntoViewIfNeeded();
-  await chart.hover();
-  await chart.locator(".chart-canvas canvas").first().waitFor();
+  await pointAt(chart);
   await chart.evaluate((el) => {
     window.__leftBox = el.querySelector(".chart-canvas");
     window.__samePage = true;
@@ -93,9 +97,7 @@ journey("a chart that leaves the page is disposed, and drawn afresh on coming ba
   await page.getByRole("link", { name: "Wallet" }).first().click();
   await page.getByRole("heading", { name: "Wallet", exact: true }).waitFor();
   const again = page.getByTestId("wallet-chart");
-  await again.scrollIntoViewIfNeeded();
-  await again.hover();
-  await again.locator(".chart-canvas canvas").first().waitFor();
+  await pointAt(again);
   assert.ok(await again.evaluate((el) => !!window.echarts.getInstanceByDom(el.querySelector(".chart-canvas"))));
   assert.equal(await page.evaluate(() => window.__samePage), true, "no page load in between");
   assert.deepEqual(pageErrors, []);
