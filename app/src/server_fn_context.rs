@@ -58,10 +58,15 @@ fn missing(what: &str) -> AppError {
     AppError::Internal
 }
 
+/// The request this server function serves (leptos_axum puts its `Parts` into the context). Read through
+/// here rather than with `leptos_axum::extract`, so a request that already ended logs as one (`missing`).
+pub fn request_parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or_else(|| missing("request"))
+}
+
 /// The address this request came from (worked out by the server, `server/src/client_ip.rs`).
 pub fn client_ip() -> Result<ClientIp, AppError> {
-    let parts = use_context::<Parts>().ok_or_else(|| missing("request"))?;
-    parts.extensions.get::<ClientIp>().copied().ok_or_else(|| {
+    request_parts()?.extensions.get::<ClientIp>().copied().ok_or_else(|| {
         tracing::error!("no ClientIp on the request: the server's client_ip layer must run first");
         AppError::Internal
     })
@@ -146,6 +151,7 @@ mod tests {
             provide_context(parts);
             assert_eq!(why_missing(), Missing::NotProvided);
             assert!(matches!(pool(), Err(AppError::Internal)));
+            assert!(request_parts().is_ok());
         });
         // A resource's task whose request was dropped: its owner outlives the request's.
         let resource = request.with(Owner::new);
@@ -153,6 +159,7 @@ mod tests {
         resource.with(|| {
             assert_eq!(why_missing(), Missing::RequestEnded);
             assert!(matches!(pool(), Err(AppError::Internal)));
+            assert!(matches!(request_parts(), Err(AppError::Internal)));
         });
     }
 

@@ -4,6 +4,7 @@
 //! `user_sessions` so the user can end the others (Settings, or by changing the password).
 
 use crate::error::AppError;
+use axum::extract::FromRequestParts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -24,9 +25,11 @@ pub struct SessionUser {
     pub email: String,
 }
 
+/// The request's session, which the server's session layer puts on every request.
 async fn current_session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|err| {
-        tracing::error!(error = %err, "no session layer on this request");
+    let mut parts = crate::server_fn_context::request_parts()?;
+    Session::from_request_parts(&mut parts, &()).await.map_err(|err| {
+        tracing::error!(error = ?err, "no session layer on this request");
         AppError::Internal
     })
 }
