@@ -34,6 +34,19 @@ impl ClientIp {
             }
         }
     }
+
+    /// A wider subject for limits on what one network may make at all (chat app registrations): an IPv4
+    /// address as it is; an IPv6 address by its /48, the block a site is usually given, so stepping through
+    /// its 65,536 /64s doesn't multiply the limit.
+    pub fn network_subject(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -49,5 +62,17 @@ mod tests {
         assert_ne!(a.limit_subject(), c.limit_subject());
         assert_eq!(client("::ffff:10.0.0.7").limit_subject(), "10.0.0.7");
         assert_eq!(client("10.0.0.7").limit_subject(), "10.0.0.7");
+    }
+
+    #[test]
+    fn a_network_subject_is_the_ipv6_48() {
+        let client = |s: &str| ClientIp::new(s.parse().unwrap());
+        assert_eq!(
+            client("2001:db8:1:2::1").network_subject(),
+            client("2001:db8:1:ffff::9").network_subject()
+        );
+        assert_ne!(client("2001:db8:1::1").network_subject(), client("2001:db8:2::1").network_subject());
+        assert_eq!(client("::ffff:10.0.0.7").network_subject(), "10.0.0.7");
+        assert_eq!(client("10.0.0.7").network_subject(), "10.0.0.7");
     }
 }

@@ -45,6 +45,8 @@ pub enum AppError {
     AmountTooManyDecimals,
     #[error("Enter an amount between $10.00 and $10,000.00")]
     AmountOutOfRange,
+    #[error("Tollgate bills in US dollars only. Enter the amount in USD; your card issuer converts at its own exchange rate.")]
+    CurrencyNotSupported,
     #[error("Your card number is invalid.")]
     InvalidCardNumber,
     #[error("Enter the expiry date as MM/YY")]
@@ -68,6 +70,9 @@ pub enum AppError {
     NewCardsPaused,
     #[error("This card is no longer saved. Use another card.")]
     CardNotSaved,
+    /// A draft confirmed more than 30 minutes after it was made (docs/CONTRACT.md "Add Funds flow").
+    #[error("This top-up expired. Start again.")]
+    TopUpExpired,
     #[error("A processing error occurred. Try again in a moment.")]
     ProcessorUnavailable,
     #[error("Enter a key name of up to 100 characters")]
@@ -116,6 +121,8 @@ pub enum AppError {
     NotPermitted,
     #[error("Enter a team name of up to 100 characters")]
     TeamNameInvalid,
+    #[error("You can have made at most 20 teams. Delete one you no longer use first.")]
+    TooManyTeams,
     #[error("Enter a monthly budget between $0.01 and $1,000,000.00, with at most 2 decimal places, or leave it empty for none")]
     BudgetInvalid,
     #[error("Choose a role from the list")]
@@ -160,6 +167,10 @@ pub enum AppError {
     WebhookEventsMissing,
     #[error("An account can have at most 10 webhook endpoints. Delete one first.")]
     WebhookEndpointsFull,
+    #[error("This endpoint is disabled. Turn it on first.")]
+    WebhookEndpointDisabled,
+    #[error("At most 10 resends a minute. Try again in a minute.")]
+    TooManyResends,
     /// An agent may not turn back on a rule Tollgate turned off because of its card.
     #[error("Tollgate turned auto top-up off because of its card. A person must turn it back on on the wallet page.")]
     AutoTopUpNeedsPerson,
@@ -229,6 +240,7 @@ impl AppError {
             | AppError::AmountInvalid
             | AppError::AmountTooManyDecimals
             | AppError::AmountOutOfRange
+            | AppError::CurrencyNotSupported
             | AppError::InvalidCardNumber
             | AppError::InvalidExpiry
             | AppError::InvalidCvc
@@ -273,11 +285,13 @@ impl AppError {
             AppError::InviteUnknown => 404,
             AppError::LastOwner
             | AppError::TeamHasBalance
+            | AppError::TooManyTeams
             | AppError::AutoTopUpNeedsPerson
-            | AppError::WebhookEndpointsFull => 409,
+            | AppError::WebhookEndpointsFull
+            | AppError::WebhookEndpointDisabled => 409,
             AppError::InviteUsed | AppError::InviteExpired | AppError::InviteRevoked => 410,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
-            AppError::CheckoutExpired | AppError::CheckoutUsed => 410,
+            AppError::CheckoutExpired | AppError::CheckoutUsed | AppError::TopUpExpired => 410,
             AppError::TooManyAttempts { .. }
             | AppError::TooManySignups
             | AppError::RateLimitExceeded
@@ -285,7 +299,8 @@ impl AppError {
             | AppError::CardTestingLocked
             | AppError::CardAttemptsFromNetwork
             | AppError::NewCardsPaused
-            | AppError::TooManyConnectionAttempts => 429,
+            | AppError::TooManyConnectionAttempts
+            | AppError::TooManyResends => 429,
             AppError::ProcessorUnavailable | AppError::Busy => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
@@ -336,6 +351,7 @@ impl From<crate::money::AmountError> for AppError {
             AmountError::NotANumber => AppError::AmountInvalid,
             AmountError::TooManyDecimals => AppError::AmountTooManyDecimals,
             AmountError::OutOfRange => AppError::AmountOutOfRange,
+            AmountError::CurrencyNotSupported => AppError::CurrencyNotSupported,
         }
     }
 }
@@ -408,7 +424,12 @@ mod tests {
     #[test]
     fn amount_errors_keep_their_contract_messages() {
         use crate::money::AmountError;
-        for err in [AmountError::NotANumber, AmountError::TooManyDecimals, AmountError::OutOfRange] {
+        for err in [
+            AmountError::NotANumber,
+            AmountError::TooManyDecimals,
+            AmountError::OutOfRange,
+            AmountError::CurrencyNotSupported,
+        ] {
             assert_eq!(AppError::from(err).message(), err.to_string());
         }
     }

@@ -102,6 +102,9 @@ pub enum AmountError {
     TooManyDecimals,
     #[error("Enter an amount between $10.00 and $10,000.00")]
     OutOfRange,
+    /// An amount in another currency ("€25", "25 GBP", "C$30"): Tollgate bills in dollars only.
+    #[error("Tollgate bills in US dollars only. Enter the amount in USD; your card issuer converts at its own exchange rate.")]
+    CurrencyNotSupported,
 }
 
 /// An amount someone may add to their wallet: a plain decimal number of dollars with at most two
@@ -113,9 +116,13 @@ pub struct TopUpAmount(Usd);
 impl TopUpAmount {
     pub const MIN: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
     pub const MAX: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
-    /// The format rules of [`parse_dollars`], then the top-up range.
+    /// The format rules of [`parse_dollars`], then the top-up range. An amount that names another currency
+    /// is told so, not just "not a number".
     pub fn parse(raw: &str) -> Result<TopUpAmount, AmountError> {
-        let amount = parse_dollars(raw)?;
+        let amount = parse_dollars(raw).map_err(|err| match err {
+            AmountError::NotANumber if names_another_currency(raw) => AmountError::CurrencyNotSupported,
+            other => other,
+        })?;
         if amount < Self::MIN || amount > Self::MAX {
             return Err(AmountError::OutOfRange);
         }
@@ -125,6 +132,25 @@ impl TopUpAmount {
     pub fn usd(self) -> Usd {
         self.0
     }
+}
+
+/// Whether a typed amount that isn't a dollar amount names another currency: a currency sign other than
+/// `$` (€, £, ¥, ₹, ₩, ₽ … — the Latin-1 signs and Unicode's Currency Symbols block), a three-letter code
+/// other than USD beside a number ("EUR 25", "25gbp"), or a dollar sign with a country's letters ("C$30",
+/// "A$ 30", "HK$30").
+pub fn names_another_currency(raw: &str) -> bool {
+    let text = raw.trim();
+    let is_other_sign = |c: char| matches!(c, '\u{A2}'..='\u{A5}' | '\u{20A0}'..='\u{20CF}' | '\u{FDFC}');
+    if text.chars().any(is_other_sign) {
+        return true;
+    }
+    let letters: String =
+        text.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_uppercase();
+    let rest: String = text.chars().filter(|c| !c.is_ascii_alphabetic() && !c.is_whitespace()).collect();
+    let rest_is_a_number = parse_dollars(&rest).is_ok();
+    let country_dollar = text.contains('$') && !letters.is_empty() && letters.len() <= 3 && letters != "US";
+    let other_code = letters.len() == 3 && letters != "USD";
+    rest_is_a_number && (country_dollar || other_code)
 }
 
 /// A typed dollar amount with at most two decimals, before any range rule: surrounding spaces, an
@@ -278,11 +304,27 @@ mod tests {
             ("0", OutOfRange),
             ("$-25", OutOfRange),
             ("99999999999999999999999999999999", OutOfRange),
+            ("€25", CurrencyNotSupported),
+            ("25 €", CurrencyNotSupported),
+            ("£10.50", CurrencyNotSupported),
+            ("¥3000", CurrencyNotSupported),
+            ("₹500", CurrencyNotSupported),
+            ("EUR 25", CurrencyNotSupported),
+            ("25gbp", CurrencyNotSupported),
+            ("C$30", CurrencyNotSupported),
+            ("HK$ 100", CurrencyNotSupported),
+            ("USD 25", NotANumber),
+            ("US$25", NotANumber),
+            ("abc", NotANumber),
+            ("EUR", NotANumber),
         ];
         for (input, error) in cases {
             assert_eq!(TopUpAmount::parse(input), Err(*error), "{input:?}");
         }
         assert_eq!(AmountError::OutOfRange.to_string(), "Enter an amount between $10.00 and $10,000.00");
+        assert!(AmountError::CurrencyNotSupported
+            .to_string()
+            .starts_with("Tollgate bills in US dollars only."));
     }
 
     proptest! {

@@ -84,6 +84,8 @@ before(async () => {
     // A key that may fund, asking before any card is saved: the answer is a checkout link for a person.
     await open(page, "/dashboard/keys");
     const secret = await createKey(page, { name: "Audit agent", allowFunding: true });
+    await open(page, "/dashboard/keys");
+    const editKey = await page.getByRole("link", { name: "Edit Audit agent" }).getAttribute("href");
     const fund = await api("POST", "/v1/wallet/fund", secret, { amount: "30.00" }, { "Idempotency-Key": `a11y-${Date.now()}` });
     assert.equal(fund.body.status, "requires_checkout");
     await open(page, "/dashboard/wallet");
@@ -98,7 +100,7 @@ before(async () => {
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByRole("button", { name: "Confirm" }).waitFor();
     const draft = new URL(page.url()).searchParams.get("attempt");
-    assert.ok(failed && card && draft && receipt, "set-up reached every step");
+    assert.ok(failed && card && draft && receipt && editKey, "set-up reached every step");
     // The demo account, signed in here once: its pages are checked with JavaScript on and off.
     const demo = await context(true);
     const demoPage = await demo.newPage();
@@ -107,7 +109,7 @@ before(async () => {
     await waitForPath(demoPage, "/dashboard/wallet");
     const demoState = await demo.storageState();
     await demo.close();
-    person = { demoState, storageState: await ctx.storageState(), failed, card, draft, receipt, checkout: new URL(fund.body.checkout_url).pathname };
+    person = { demoState, storageState: await ctx.storageState(), failed, card, draft, receipt, editKey, checkout: new URL(fund.body.checkout_url).pathname };
   } finally {
     await ctx.close();
   }
@@ -143,6 +145,7 @@ function signedInPages() {
     person.receipt,
     "/dashboard/usage",
     "/dashboard/keys",
+    person.editKey,
     "/dashboard/settings",
     "/dashboard/team",
     "/dashboard/audit",
@@ -197,5 +200,43 @@ for (const js of [true, false]) {
       }
     }
     assert.deepEqual(findings, [], `pages wider than the screen:\n${findings.join("\n")}`);
+  });
+
+  // The guide's "check the dashboard for the failure reason", on a phone: the wallet's deposits (with a
+  // decline's reason and a "Receipt"), its activity (the balance after each entry) and the usage page's calls
+  // show every field on screen, with no box to swipe inside.
+  journey(`on a phone every field of the money tables is on screen (${mode})`, {}, async () => {
+    const findings = [];
+    for (const [storageState, path] of [[person.storageState, "/dashboard/wallet"], [person.demoState, "/dashboard/wallet"], [person.demoState, "/dashboard/usage"]]) {
+      const ctx = await context(js, { storageState, viewport: { width: 390, height: 844 } });
+      const page = await ctx.newPage();
+      await visit(page, path, js);
+      const off = await page.evaluate(() => {
+        const found = [];
+        const tables = [...document.querySelectorAll("table.stacked-phone")];
+        if (tables.length === 0) found.push("no stacked table");
+        for (const table of tables) {
+          const box = table.closest(".table-scroll");
+          if (box && box.scrollWidth > box.clientWidth + 1) found.push(`${box.getAttribute("aria-label")} scrolls sideways by ${box.scrollWidth - box.clientWidth}px`);
+          for (const cell of table.querySelectorAll("tbody td")) {
+            const r = cell.getBoundingClientRect();
+            if (r.width === 0) found.push(`a ${cell.dataset.label} cell is hidden`);
+            else if (r.left < -0.5 || r.right > window.innerWidth + 0.5) found.push(`${cell.dataset.label} at x ${Math.round(r.left)}–${Math.round(r.right)}`);
+          }
+        }
+        return [...new Set(found)];
+      });
+      if (path === "/dashboard/wallet" && storageState === person.storageState) {
+        const reason = page.locator(".decline-reason").first();
+        await reason.waitFor();
+        const r = await reason.boundingBox();
+        if (!r || r.x + r.width > 390.5) findings.push(`the failure reason is off screen: ${JSON.stringify(r)}`);
+        const receipt = await page.getByRole("link", { name: "Receipt" }).first().boundingBox();
+        if (!receipt || receipt.x + receipt.width > 390.5) findings.push(`"Receipt" is off screen: ${JSON.stringify(receipt)}`);
+      }
+      findings.push(...off.map((f) => `${path}: ${f}`));
+      await ctx.close();
+    }
+    assert.deepEqual(findings, [], findings.join("\n"));
   });
 }

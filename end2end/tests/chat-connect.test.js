@@ -86,6 +86,12 @@ for (const [js, viewport] of [[true, { width: 1280, height: 900 }], [false, { wi
       await page.goto((await startConnecting(provider)).href);
       await page.getByRole("heading", { name: `${APP_NAME} wants to use your Tollgate wallet` }).waitFor();
       assert.equal(await page.getByLabel("Allow adding funds").isChecked(), false, "unticked by default");
+      // Ticked, it asks how much a day (the guide's chat maximum is $10,000.00); unticked again, it hides.
+      assert.equal(await page.getByLabel("Daily funding limit").isVisible(), false);
+      await page.getByLabel("Allow adding funds").check();
+      assert.equal(await page.getByLabel("Daily funding limit").inputValue(), "100.00");
+      assert.equal(await page.getByLabel("Daily funding limit").isVisible(), true);
+      await page.getByLabel("Allow adding funds").uncheck();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `no sideways scroll (${overflow}px)`);
       await page.getByLabel("Spend limit").fill("20");
@@ -93,6 +99,7 @@ for (const [js, viewport] of [[true, { width: 1280, height: 900 }], [false, { wi
       await page.getByRole("button", { name: "Allow" }).click();
       const answer = await callback.next();
       assert.equal(answer.get("state"), "chat-state-1");
+      assert.equal(answer.get("iss"), new URL(MCP_URL).origin, "the issuer names itself (RFC 9207)");
       assert.match(answer.get("code"), /^tg_ac_/);
       await page.getByText("You can close this window.").waitFor();
       assert.deepEqual(policyViolations, []);

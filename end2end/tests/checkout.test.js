@@ -40,7 +40,8 @@ for (const js of [true, false]) {
       await save.check();
       await pay.getByRole("button", { name: "Continue" }).click();
       await pay.getByRole("button", { name: "Confirm" }).click();
-      await pay.getByText("Payment complete: $25.00 was added with Visa •••• 4242.").waitFor();
+      await pay.getByText(/^Payment complete\. Return to your chat: your balance is \$[0-9,]+\.[0-9]{2}\.$/).waitFor();
+      await pay.getByText(/\$25\.00 was added with Visa •••• 4242\./).waitFor();
 
       // Single use: opening it again offers nothing to pay.
       await pay.goto(url);

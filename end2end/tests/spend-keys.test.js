@@ -62,6 +62,45 @@ for (const js of [true, false]) {
     assert.deepEqual(pageErrors, []);
   });
 
+  // "Edit" opens the key's own settings in the create form's fields; "Save changes" holds from the next call.
+  journey(`edit a key: its next call sees the change, and a bad value is explained${mode}`, { js }, async ({ page, pageErrors }) => {
+    await newAccount(page);
+    await open(page, "/dashboard/keys");
+    const secret = await createKey(page, { name: "Editable agent", limit: "5", period: "weekly" });
+    assert.equal((await api("POST", "/v1/requests", secret, { service: "open-meteo", model: "forecast" })).status, 201);
+    await open(page, "/dashboard/keys");
+    await keyRow(page, "Editable agent").getByRole("link", { name: "Edit Editable agent" }).click();
+    const form = page.getByRole("form", { name: "Edit \u201cEditable agent\u201d" });
+    await form.waitFor();
+    // Filled in with what the key has now.
+    assert.equal(await form.getByLabel("Key name").inputValue(), "Editable agent");
+    assert.equal(await form.getByLabel("Spend limit").inputValue(), "5.00");
+    assert.equal(await form.getByLabel("Limit period").inputValue(), "weekly");
+    assert.equal(await form.getByLabel("Rate limit").inputValue(), "600");
+    // A bad value: explained in the form, nothing changes.
+    await form.getByLabel("Rate limit").fill("0");
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Enter a rate limit of 1 to 100,000 requests per minute").waitFor();
+    // Only Exa, and a new name: the very next calls see it.
+    await open(page, "/dashboard/keys");
+    await keyRow(page, "Editable agent").getByRole("link", { name: "Edit Editable agent" }).click();
+    await form.waitFor();
+    await form.getByLabel("Key name").fill("Search agent");
+    await form.getByLabel("Exa", { exact: true }).check();
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Changes saved.").waitFor();
+    await keyRow(page, "Search agent").waitFor();
+    assert.match(await keyRow(page, "Search agent").textContent(), /Exa/);
+    let res = await api("POST", "/v1/requests", secret, { service: "open-meteo", model: "forecast" });
+    assert.equal(res.status, 403, "Open-Meteo is no longer allowed");
+    res = await api("POST", "/v1/requests", secret, { service: "exa", model: "search" });
+    assert.equal(res.status, 402, "Exa is allowed (and the empty wallet refuses it)");
+    // The audit log says what changed.
+    await open(page, "/dashboard/audit");
+    await page.getByText('Key "Editable agent": name "Editable agent" → "Search agent"; services all → exa').waitFor();
+    assert.deepEqual(pageErrors, []);
+  });
+
   journey(`a bad key name or limit is explained and creates nothing${mode}`, { js }, async ({ page }) => {
     await newAccount(page);
     await open(page, "/dashboard/keys");

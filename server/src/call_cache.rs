@@ -4,10 +4,12 @@
 //!
 //! Why neither can charge wrongly:
 //! - **Keys**: only keys that authenticated as active are remembered, by the SHA-256 of the presented
-//!   secret (the secret itself is never kept). What is remembered never changes for a key (its account,
-//!   allowed services, "Allow adding funds"); its status does, and the charging transaction re-reads it under
-//!   the key's row lock (`metering::charge`), so a paused or revoked key is refused from the next batch on,
-//!   with the same 401 as here. Other routes don't use this cache: they check the key afresh every time.
+//!   secret (the secret itself is never kept). A key's status and its allowed services are re-read by the
+//!   charging transaction under the key's row lock (`metering::charge`), so a paused or revoked key, or a
+//!   service an edit took away, is refused from the next batch on. An edit of a key (its services, rate
+//!   limit, funding) also announces itself at commit (`KEY_CHANGED_CHANNEL`): every server forgets the
+//!   keys it remembers, so a rate limit or a service an edit added holds from the next call on too. Other
+//!   routes don't use this cache: they check the key afresh every time.
 //! - **Prices**: a catalog row read less than `TTL` ago. Prices are data (a migration seeds them); a change
 //!   applies to calls from at most `TTL` later, like a price change announced for the next minute.
 //!
@@ -15,11 +17,12 @@
 
 use app::catalog::{db as catalog, pricing::Price};
 use app::error::AppError;
-use app::keys::db::{authenticate, AuthenticatedKey};
+use app::keys::db::{authenticate, AuthenticatedKey, KEY_CHANGED_CHANNEL};
 use app::keys::secret;
+use app::pg_wakeup::run_when_notified;
 use sqlx::PgPool;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(60);
@@ -37,6 +40,20 @@ pub struct CallCache {
 }
 
 impl CallCache {
+    /// A cache that forgets its remembered keys whenever a key is edited, on any server (see the module
+    /// docs), for as long as the pool is open.
+    pub fn forgetting_edited_keys(pool: PgPool) -> Arc<CallCache> {
+        let cache = Arc::new(CallCache::default());
+        let forgetful = Arc::downgrade(&cache);
+        tokio::spawn(run_when_notified(pool, KEY_CHANGED_CHANNEL, TTL, "key cache", move || {
+            if let Some(cache) = forgetful.upgrade() {
+                cache.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+            }
+            std::future::ready(())
+        }));
+        cache
+    }
+
     /// The active key for `presented` (see the module docs for why a remembered key is safe to charge).
     pub async fn key(&self, pool: &PgPool, presented: &str) -> Result<AuthenticatedKey, AppError> {
         let hash = secret::sha256(presented);

@@ -54,8 +54,9 @@ pub struct Config {
     /// `TOLLGATE_METER_LANES` (default 2, at least 1): how many transactions charging paid calls may run at
     /// once in this process (`app::metering::meter`; each batches the calls of many wallets).
     pub meter_lanes: usize,
-    /// `TOLLGATE_HEADER_READ_TIMEOUT_SECS` (default 10) and `TOLLGATE_SHUTDOWN_DEADLINE_SECS` (default 20):
-    /// how long a client may take to send its headers, and in-flight requests get at shutdown (`serve.rs`).
+    /// `TOLLGATE_HEADER_READ_TIMEOUT_SECS` (default 10), `TOLLGATE_SHUTDOWN_DEADLINE_SECS` (default 20) and
+    /// `TOLLGATE_IDLE_CONNECTION_SECS` (default 60): how long a client may take to send its headers, what
+    /// in-flight requests get at shutdown, and how long a connection may sit idle (`serve.rs`).
     pub serve: crate::serve::ServeLimits,
     /// `TOLLGATE_REQUEST_TIMEOUT_SECS` (default 30): a request still unanswered after this gets 503
     /// (the CSV export, which streams, is exempt).
@@ -137,6 +138,7 @@ impl Config {
             serve: crate::serve::ServeLimits {
                 header_read_timeout: seconds(&lookup, "TOLLGATE_HEADER_READ_TIMEOUT_SECS", 10)?,
                 shutdown_deadline: seconds(&lookup, "TOLLGATE_SHUTDOWN_DEADLINE_SECS", 20)?,
+                idle_timeout: seconds(&lookup, "TOLLGATE_IDLE_CONNECTION_SECS", 60)?,
             },
             request_timeout: seconds(&lookup, "TOLLGATE_REQUEST_TIMEOUT_SECS", 30)?,
             webhook_timeout: millis(&lookup, "TOLLGATE_WEBHOOK_TIMEOUT_MS", 10_000)?,

@@ -48,7 +48,7 @@ pub fn build_router(
     let state = AppState::new(Shared {
         leptos_options,
         meter: Meter::with_settings(pool.clone(), config.meter_lanes, app::metering::meter::QUEUE_CAPACITY),
-        call_cache: Arc::default(),
+        call_cache: crate::call_cache::CallCache::forgetting_edited_keys(pool.clone()),
         pool,
         processor,
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
@@ -71,6 +71,10 @@ pub fn build_router(
         .route(
             "/dashboard/keys",
             post(key_form::create_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),
+        )
+        .route(
+            "/dashboard/keys/{key_id}/edit",
+            post(key_form::update_key_from_form).layer(DefaultBodyLimit::max(key_form::MAX_FORM_BYTES)),
         )
         .route(
             "/dashboard/settings",

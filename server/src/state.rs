@@ -88,10 +88,12 @@ impl AppState {
     /// and direct calls.
     pub fn leptos_context(&self) -> impl Fn() + Clone + Send + 'static {
         let (pool, processor, abuse) = (self.pool.clone(), self.processor.clone(), self.abuse);
+        let public_url = app::oauth::issuer::PublicUrl(self.public_url.clone());
         move || {
             provide_context(pool.clone());
             provide_context(processor.clone());
             provide_context(abuse);
+            provide_context(public_url.clone());
             provide_context(app::teams::member::RequestMember::default());
         }
     }

@@ -4,8 +4,8 @@
 //! A pass leases due deliveries (`FOR UPDATE SKIP LOCKED`, then `next_attempt_at` moved past the request's
 //! timeout, the attempt counted and a lease token set, in one statement), sends each in its own task and
 //! records its answer as soon as it comes — only if the lease is still its own. At most `IN_FLIGHT`
-//! requests at once per server, and one per endpoint, so an endpoint that never answers holds one slot, not
-//! everyone's deliveries. A server that dies mid-request leaves the lease to run out, and the delivery is
+//! requests at once per server, one per endpoint and two per account across all servers, so an endpoint
+//! that never answers holds one slot, and an account's slow endpoints two, not everyone's deliveries. A server that dies mid-request leaves the lease to run out, and the delivery is
 //! sent again: at least once, each time with the event's same `id`, so receivers deduplicate on it.
 //!
 //! Requests never follow redirects (a 3xx is a failed attempt), ignore proxy settings, time out after
@@ -125,8 +125,14 @@ pub async fn run_due(pool: &PgPool, settings: SenderSettings) -> Result<usize, s
     }
 }
 
-/// Up to `room` due deliveries, at most one per endpoint and none for an endpoint in `busy` (this server
-/// has a request to it in flight), leased to this attempt.
+/// Requests to one account's endpoints in flight at once, across every server: one account's slow
+/// endpoints hold at most this many of the delivery slots, never everyone's.
+const IN_FLIGHT_PER_ACCOUNT: i64 = 2;
+
+/// Up to `room` due deliveries, at most one per endpoint, none for an endpoint in `busy` (this server has
+/// a request to it in flight), and none that would put an account over [`IN_FLIGHT_PER_ACCOUNT`] (counting
+/// the leases every server holds), leased to this attempt. Leasing is one short transaction that servers
+/// take one at a time (an advisory lock), so two servers can't both fill an account's last slot.
 async fn lease(
     pool: &PgPool,
     settings: SenderSettings,
@@ -134,15 +140,30 @@ async fn lease(
     busy: &HashSet<Uuid>,
 ) -> Result<Vec<Leased>, sqlx::Error> {
     let lease_for = settings.timeout + Duration::from_secs(30);
-    sqlx::query_as(
-        "WITH due AS (
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tollgate_webhook_lease'))").execute(&mut *tx).await?;
+    let leased = sqlx::query_as(
+        "WITH candidates AS (
+            SELECT DISTINCT ON (d.endpoint_id) d.account_id, d.id, d.next_attempt_at
+              FROM webhook_deliveries d
+              JOIN webhook_endpoints w ON w.account_id = d.account_id AND w.id = d.endpoint_id
+             WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.deleted_at IS NULL
+               AND w.disabled_at IS NULL AND NOT (d.endpoint_id = ANY($3))
+             ORDER BY d.endpoint_id, d.next_attempt_at),
+         ranked AS (
+            SELECT c.account_id, c.id, c.next_attempt_at,
+                   row_number() OVER (PARTITION BY c.account_id ORDER BY c.next_attempt_at) AS n
+              FROM candidates c),
+         busy_accounts AS (
+            SELECT f.account_id, count(*) AS in_flight FROM webhook_deliveries f
+             WHERE f.state = 'pending' AND f.lease IS NOT NULL AND f.next_attempt_at > now()
+               AND f.account_id IN (SELECT account_id FROM ranked)
+             GROUP BY f.account_id),
+         due AS (
             SELECT account_id, id FROM webhook_deliveries
-             WHERE (account_id, id) IN (SELECT DISTINCT ON (d.endpoint_id) d.account_id, d.id
-                            FROM webhook_deliveries d
-                            JOIN webhook_endpoints w ON w.account_id = d.account_id AND w.id = d.endpoint_id
-                           WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.deleted_at IS NULL
-                             AND NOT (d.endpoint_id = ANY($3))
-                           ORDER BY d.endpoint_id, d.next_attempt_at)
+             WHERE (account_id, id) IN (
+                    SELECT r.account_id, r.id FROM ranked r LEFT JOIN busy_accounts b ON b.account_id = r.account_id
+                     WHERE r.n + COALESCE(b.in_flight, 0) <= $4)
              ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
          UPDATE webhook_deliveries d
             SET next_attempt_at = now() + make_interval(secs => $2), attempts = d.attempts + 1,
@@ -157,8 +178,11 @@ async fn lease(
     .bind(room as i64)
     .bind(lease_for.as_secs_f64())
     .bind(busy.iter().copied().collect::<Vec<Uuid>>())
-    .fetch_all(pool)
-    .await
+    .bind(IN_FLIGHT_PER_ACCOUNT)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(leased)
 }
 
 /// The event as every delivery of it sends it.

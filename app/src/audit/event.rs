@@ -80,6 +80,12 @@ pub enum Event<'a> {
     KeyRevoked {
         name: &'a str,
     },
+    /// A key's (or chat connection's) settings edited: what changed, in words.
+    KeyChanged {
+        name: &'a str,
+        connection: bool,
+        changes: &'a [String],
+    },
     ConnectionCreated {
         app: &'a str,
     },
@@ -132,6 +138,13 @@ pub enum Event<'a> {
     WebhookDeleted {
         url: &'a str,
     },
+    /// Tollgate turned an endpoint off: the person who added it left the team or lost the right to manage it.
+    WebhookDisabled {
+        url: &'a str,
+    },
+    WebhookEnabled {
+        url: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -145,6 +158,7 @@ impl Event<'_> {
             Event::KeyPaused { .. } => "key_paused",
             Event::KeyResumed { .. } => "key_resumed",
             Event::KeyRevoked { .. } => "key_revoked",
+            Event::KeyChanged { .. } => "key_changed",
             Event::ConnectionCreated { .. } => "connection_created",
             Event::ConnectionRevoked { .. } => "connection_revoked",
             Event::TeamCreated { .. } => "team_created",
@@ -161,6 +175,8 @@ impl Event<'_> {
             Event::AutoTopUpTurnedOff { .. } => "auto_top_up_turned_off",
             Event::WebhookAdded { .. } => "webhook_added",
             Event::WebhookDeleted { .. } => "webhook_deleted",
+            Event::WebhookDisabled { .. } => "webhook_disabled",
+            Event::WebhookEnabled { .. } => "webhook_enabled",
         }
     }
 
@@ -174,6 +190,12 @@ impl Event<'_> {
             | Event::KeyPaused { name }
             | Event::KeyResumed { name }
             | Event::KeyRevoked { name } => format!("Key \"{name}\""),
+            Event::KeyChanged { name, connection: false, changes } => {
+                format!("Key \"{name}\": {}", changes.join("; "))
+            }
+            Event::KeyChanged { name, connection: true, changes } => {
+                format!("Chat connection \"{name}\": {}", changes.join("; "))
+            }
             Event::ConnectionCreated { app } | Event::ConnectionRevoked { app } => {
                 format!("Chat connection \"{app}\"")
             }
@@ -189,7 +211,10 @@ impl Event<'_> {
             Event::SettingChanged { setting, value } => format!("{setting}: {value}"),
             Event::PasswordChanged => "Password".to_string(),
             Event::AutoTopUpTurnedOff { reason } => reason.to_string(),
-            Event::WebhookAdded { url } | Event::WebhookDeleted { url } => url.to_string(),
+            Event::WebhookAdded { url }
+            | Event::WebhookDeleted { url }
+            | Event::WebhookDisabled { url }
+            | Event::WebhookEnabled { url } => url.to_string(),
         }
     }
 }

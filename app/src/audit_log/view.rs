@@ -44,6 +44,7 @@ pub fn action_label(action: &str) -> &'static str {
         "key_paused" => "Key paused",
         "key_resumed" => "Key resumed",
         "key_revoked" => "Key revoked",
+        "key_changed" => "Key changed",
         "connection_created" => "Chat connection created",
         "connection_revoked" => "Chat connection revoked",
         "team_created" => "Team created",
@@ -60,6 +61,8 @@ pub fn action_label(action: &str) -> &'static str {
         "auto_top_up_turned_off" => "Auto top-up turned off",
         "webhook_added" => "Webhook endpoint added",
         "webhook_deleted" => "Webhook endpoint deleted",
+        "webhook_disabled" => "Webhook endpoint disabled",
+        "webhook_enabled" => "Webhook endpoint turned on",
         _ => "Other",
     }
 }
@@ -92,6 +95,7 @@ mod tests {
             "key_paused",
             "key_resumed",
             "key_revoked",
+            "key_changed",
             "connection_created",
             "connection_revoked",
             "team_created",
@@ -108,6 +112,8 @@ mod tests {
             "auto_top_up_turned_off",
             "webhook_added",
             "webhook_deleted",
+            "webhook_disabled",
+            "webhook_enabled",
         ];
         let labels: std::collections::HashSet<_> = actions.iter().map(|a| action_label(a)).collect();
         assert_eq!(labels.len(), actions.len());

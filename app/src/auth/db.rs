@@ -52,9 +52,10 @@ pub async fn insert_account(
         AccountKind::Team => "team",
     };
     let account_id: Uuid =
-        sqlx::query_scalar("INSERT INTO accounts (name, kind) VALUES ($1, $2) RETURNING id")
+        sqlx::query_scalar("INSERT INTO accounts (name, kind, created_by) VALUES ($1, $2, $3) RETURNING id")
             .bind(name)
             .bind(kind)
+            .bind(owner)
             .fetch_one(&mut *conn)
             .await?;
     sqlx::query("INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'owner')")

@@ -68,15 +68,19 @@ pub fn CheckoutPage() -> impl IntoView {
     }
 }
 
+/// The paid link: the guide's "return to your chat", with the balance the payment left (the person paying
+/// is the one their chat sent here), what was paid, and that the link is used up.
 fn completed(attempt: Option<AttemptView>) -> impl IntoView {
+    let headline = match attempt.as_ref().and_then(|a| a.balance_after) {
+        Some(balance) => {
+            format!("Payment complete. Return to your chat: your balance is {}.", balance.display())
+        }
+        None => "Payment complete. Return to your chat.".to_string(),
+    };
+    let paid = attempt.map(|a| format!("{} was added with {}. ", a.amount.display(), a.card_label));
     view! {
-        <p class="success" role="status">
-            {match attempt {
-                Some(a) => format!("Payment complete: {} was added with {}.", a.amount.display(), a.card_label),
-                None => "Payment complete.".to_string(),
-            }}
-        </p>
-        <p class="muted">"This checkout link has been used and can't be used again. You can close this page."</p>
+        <p class="success" role="status">{headline}</p>
+        <p class="muted">{paid}"This checkout link has been used and can't be used again. You can close this page."</p>
     }
 }
 

@@ -26,7 +26,8 @@ pub struct CheckoutView {
     pub amount: Usd,
     pub state: CheckoutState,
     pub expires: String,
-    /// The attempt named in the URL (`?attempt=`), if it belongs to this checkout.
+    /// The attempt that paid a used link; else the one named in the URL (`?attempt=`), if it belongs to
+    /// this checkout.
     pub attempt: Option<AttemptView>,
 }
 
@@ -34,18 +35,21 @@ pub struct CheckoutView {
 pub async fn get_checkout(id: String, attempt: Option<Uuid>) -> Result<CheckoutView, AppError> {
     let pool = pool()?;
     let checkout = checkout_session::load(&pool, &id).await?;
+    let paid = checkout.state == CheckoutState::Completed;
     let shown = match attempt {
+        // A used link shows the payment that used it, whatever attempt the URL names.
+        _ if paid => checkout.attempt_id,
         Some(a) if checkout_session::owns_attempt(&pool, &checkout, a).await? => Some(a),
-        _ if checkout.state == CheckoutState::Completed => checkout.attempt_id,
         _ => None,
     };
     let attempt = match shown {
-        // Whoever holds the link sees this payment, not the wallet: no balance, no saved-card id.
-        Some(a) => Some(AttemptView {
-            balance_after: None,
-            payment_method_id: None,
-            ..attempt_store::attempt(&pool, checkout.account_id, a).await?
-        }),
+        // Whoever holds the link sees this payment and, once paid, the balance it left ("return to your
+        // chat: your balance is …") — never a saved card's id.
+        Some(a) => {
+            let view = attempt_store::attempt(&pool, checkout.account_id, a).await?;
+            let balance_after = if paid { view.balance_after } else { None };
+            Some(AttemptView { balance_after, payment_method_id: None, ..view })
+        }
         None => None,
     };
     Ok(CheckoutView {
@@ -102,9 +106,15 @@ pub async fn confirm_checkout(checkout_id: String, attempt_id: Uuid) -> Result<A
             attempt_store::attempt(&pool, checkout.account_id, attempt_id).await?
         } else {
             checkout_session::take_for_attempt(&pool, &checkout.id, attempt_id).await?;
-            let result =
-                add_funds::confirm(&pool, &*processor, checkout.account_id, attempt_id, person_payer()?)
-                    .await?;
+            let result = add_funds::confirm(
+                &pool,
+                &*processor,
+                checkout.account_id,
+                attempt_id,
+                person_payer()?,
+                None,
+            )
+            .await?;
             if result.status == AttemptStatus::Succeeded {
                 checkout_session::complete(&pool, &checkout.id, attempt_id).await?;
             }

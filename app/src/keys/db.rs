@@ -3,7 +3,8 @@
 
 use super::secret;
 use super::spec::{
-    CreatedKey, DailyFundingLimit, KeySettings, KeyStatus, LimitPeriod, RateLimit, SpendKeyView, SpendLimit,
+    CreatedKey, DailyFundingLimit, KeyName, KeySettings, KeyStatus, LimitPeriod, RateLimit, SpendKeyView,
+    SpendLimit,
 };
 use crate::audit::{self, Actor, Event};
 use crate::error::AppError;
@@ -114,16 +115,33 @@ impl PresentedKeyRow {
 #[tracing::instrument(name = "keys::count_request", skip_all, fields(key_id = %key.key_id))]
 pub async fn count_request(pool: &PgPool, key: &AuthenticatedKey) -> Result<Result<(), u64>, AppError> {
     let Some(limit) = key.rate_limit else { return Ok(Ok(())) };
+    count_in_minute(pool, key.key_id, limit.per_minute()).await
+}
+
+/// Free calls a key without a "Rate limit" may make a minute: a free call costs nothing, so nothing else
+/// would bound the rows it writes (docs/CONTRACT.md "Limits and account security").
+pub const FREE_CALLS_PER_MINUTE: u32 = RateLimit::SUGGESTED;
+
+/// Counts one free call (a paid call's price came to $0) of a key that has no "Rate limit" of its own
+/// against [`FREE_CALLS_PER_MINUTE`]; a key with one was counted against it already (`count_request`).
+pub async fn count_free_call(pool: &PgPool, key: &AuthenticatedKey) -> Result<Result<(), u64>, AppError> {
+    if key.rate_limit.is_some() {
+        return Ok(Ok(()));
+    }
+    count_in_minute(pool, key.key_id, FREE_CALLS_PER_MINUTE).await
+}
+
+async fn count_in_minute(pool: &PgPool, key_id: Uuid, per_minute: u32) -> Result<Result<(), u64>, AppError> {
     let (calls, seconds_left): (i32, f64) = sqlx::query_as(
         "INSERT INTO spend_key_minutes AS m (spend_key_id, minute, calls)
          VALUES ($1, date_trunc('minute', now()), 1)
          ON CONFLICT (spend_key_id, minute) DO UPDATE SET calls = m.calls + 1
          RETURNING calls, extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())::float8",
     )
-    .bind(key.key_id)
+    .bind(key_id)
     .fetch_one(pool)
     .await?;
-    if i64::from(calls) <= i64::from(limit.per_minute()) {
+    if i64::from(calls) <= i64::from(per_minute) {
         Ok(Ok(()))
     } else {
         Ok(Err(seconds_left.ceil().clamp(1.0, 60.0) as u64))
@@ -153,15 +171,7 @@ pub async fn insert(
     settings: &KeySettings,
     oauth_client_id: Option<&str>,
 ) -> Result<(Uuid, secret::NewSecret), AppError> {
-    if let Some(services) = &settings.allowed_services {
-        let known: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE id = ANY($1)")
-            .bind(services)
-            .fetch_one(&mut *conn)
-            .await?;
-        if known != services.len() as i64 {
-            return Err(AppError::UnknownService);
-        }
-    }
+    ensure_known_services(conn, settings).await?;
     let new = secret::generate();
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO spend_keys
@@ -187,6 +197,23 @@ pub async fn insert(
     Ok((id, new))
 }
 
+/// Every service `settings` allows is in the catalog.
+async fn ensure_known_services(
+    conn: &mut sqlx::PgConnection,
+    settings: &KeySettings,
+) -> Result<(), AppError> {
+    if let Some(services) = &settings.allowed_services {
+        let known: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE id = ANY($1)")
+            .bind(services)
+            .fetch_one(&mut *conn)
+            .await?;
+        if known != services.len() as i64 {
+            return Err(AppError::UnknownService);
+        }
+    }
+    Ok(())
+}
+
 /// A `spend_keys` row as the Keys page lists it.
 #[derive(sqlx::FromRow)]
 struct KeyRow {
@@ -198,6 +225,8 @@ struct KeyRow {
     limit_period: Option<LimitPeriod>,
     /// The names of the services it may call (`None`: every service).
     service_names: Option<Vec<String>>,
+    /// Their ids.
+    allowed_services: Option<Vec<String>>,
     allow_funding: bool,
     daily_funding_limit: Decimal,
     rate_limit_per_minute: Option<i32>,
@@ -228,6 +257,7 @@ impl KeyRow {
             status: self.status,
             limit,
             allowed_services: self.service_names,
+            allowed_service_ids: self.allowed_services,
             allow_funding: self.allow_funding,
             daily_funding_limit: DailyFundingLimit::stored(self.daily_funding_limit),
             rate_limit: self.rate_limit_per_minute.and_then(RateLimit::stored),
@@ -255,7 +285,7 @@ async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<
     let rows: Vec<KeyRow> = sqlx::query_as(
         "SELECT k.id, k.name, k.display_prefix, k.status, k.limit_amount, k.limit_period,
                 (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
-                  AS service_names,
+                  AS service_names, k.allowed_services,
                 k.allow_funding, k.daily_funding_limit, k.rate_limit_per_minute, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
                 k.created_at, k.oauth_client_id IS NOT NULL AS chat_connection, k.created_by,
                 u.email AS made_by_email
@@ -347,4 +377,131 @@ pub async fn change_status(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The channel a key's change is announced on at commit: every server drops its remembered keys
+/// (`server/src/call_cache.rs`), so the next call sees the change.
+pub const KEY_CHANGED_CHANNEL: &str = "tollgate_key_changed";
+
+/// A key's settings as an edit finds them, locked.
+#[derive(sqlx::FromRow)]
+struct KeyToEdit {
+    name: String,
+    status: KeyStatus,
+    is_connection: bool,
+    limit_amount: Option<Decimal>,
+    limit_period: Option<LimitPeriod>,
+    allowed_services: Option<Vec<String>>,
+    allow_funding: bool,
+    daily_funding_limit: Decimal,
+    rate_limit_per_minute: Option<i32>,
+}
+
+impl KeyToEdit {
+    fn settings(&self) -> KeySettings {
+        let limit = match (self.limit_amount, self.limit_period) {
+            (Some(amount), Some(period)) => Some(SpendLimit { amount: Usd::new(amount), period }),
+            _ => None,
+        };
+        KeySettings {
+            name: KeyName::stored(self.name.clone()),
+            limit,
+            allowed_services: self.allowed_services.clone(),
+            allow_funding: self.allow_funding,
+            daily_funding_limit: DailyFundingLimit::stored(self.daily_funding_limit),
+            rate_limit: self.rate_limit_per_minute.and_then(RateLimit::stored),
+        }
+    }
+}
+
+/// "Save changes" on a key's (or chat connection's) edit form: its settings become what the form says —
+/// a chat connection keeps its name, which the app gave it. A revoked key can't change. One audit row says
+/// what changed (`key_changed`); a save that changes nothing writes none. At commit every server drops its
+/// remembered copy of the key ([`KEY_CHANGED_CHANNEL`]), and the charging transaction reads the key's
+/// services under its lock, so the next call sees the change.
+#[tracing::instrument(name = "keys::update", skip(pool, actor, settings))]
+pub async fn update(
+    pool: &PgPool,
+    actor: &Actor,
+    key_id: Uuid,
+    settings: &KeySettings,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let key: KeyToEdit = sqlx::query_as(
+        "SELECT name, status, oauth_client_id IS NOT NULL AS is_connection, limit_amount, limit_period,
+                allowed_services, allow_funding, daily_funding_limit, rate_limit_per_minute
+           FROM spend_keys WHERE id = $1 AND account_id = $2 FOR UPDATE",
+    )
+    .bind(key_id)
+    .bind(actor.account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if key.status == KeyStatus::Revoked {
+        return Err(AppError::SpendKeyRevoked);
+    }
+    ensure_known_services(&mut tx, settings).await?;
+    let before = key.settings();
+    let after = KeySettings {
+        name: if key.is_connection { before.name.clone() } else { settings.name.clone() },
+        ..settings.clone()
+    };
+    let changes = describe_changes(&before, &after);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE spend_keys
+            SET name = $3, limit_amount = $4, limit_period = $5, allowed_services = $6, allow_funding = $7,
+                daily_funding_limit = $8, rate_limit_per_minute = $9
+          WHERE id = $1 AND account_id = $2",
+    )
+    .bind(key_id)
+    .bind(actor.account_id)
+    .bind(after.name.as_str())
+    .bind(after.limit.map(|l| l.amount.amount()))
+    .bind(after.limit.map(|l| l.period))
+    .bind(&after.allowed_services)
+    .bind(after.allow_funding)
+    .bind(after.daily_funding_limit.usd().amount())
+    .bind(after.rate_limit.map(|r| r.per_minute() as i32))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(KEY_CHANGED_CHANNEL)
+        .bind(key_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let event =
+        Event::KeyChanged { name: before.name.as_str(), connection: key.is_connection, changes: &changes };
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an edit changed, in words for the audit log ("spend limit none → $5.00 per day (UTC)").
+fn describe_changes(before: &KeySettings, after: &KeySettings) -> Vec<String> {
+    let limit = |l: &Option<SpendLimit>| l.map_or("none".to_string(), |l| l.describe());
+    let services = |s: &Option<Vec<String>>| s.as_ref().map_or("all".to_string(), |s| s.join(", "));
+    let rate =
+        |r: &Option<RateLimit>| r.map_or("none".to_string(), |r| format!("{} a minute", r.per_minute()));
+    let funding = |s: &KeySettings| {
+        if s.allow_funding {
+            format!("allowed, up to {} a day", s.daily_funding_limit.usd().display())
+        } else {
+            "not allowed".to_string()
+        }
+    };
+    let mut changes = Vec::new();
+    let mut note = |what: &str, from: String, to: String| {
+        if from != to {
+            changes.push(format!("{what} {from} → {to}"));
+        }
+    };
+    note("name", format!("\"{}\"", before.name.as_str()), format!("\"{}\"", after.name.as_str()));
+    note("spend limit", limit(&before.limit), limit(&after.limit));
+    note("rate limit", rate(&before.rate_limit), rate(&after.rate_limit));
+    note("services", services(&before.allowed_services), services(&after.allowed_services));
+    note("adding funds", funding(before), funding(after));
+    changes
 }

@@ -5,15 +5,23 @@
 //! (with JavaScript on, `public/enhance.js` sends the same post and swaps that page in).
 
 use super::server_fns::{list_keys, list_services, ChangeKey};
-use super::spec::{CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, RateLimit, SpendKeyView};
+use super::spec::{
+    CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, RateLimit, SpendKeyView, SpendLimit,
+};
 use crate::error::AppError;
 use crate::money::Usd;
 use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
     let change = ServerAction::<ChangeKey>::new();
+    let query = use_query_map();
+    // `?edit=<key id>`: that key's row shows its settings as a form.
+    let editing = move || query.read().get("edit").and_then(|id| id.parse::<Uuid>().ok());
+    let saved = move || query.read().get("done").is_some_and(|done| done == "key_changed");
     let keys = Resource::new(|| (), |_| list_keys());
     let services = Resource::new(|| (), |_| list_services());
     // The secret of a key created by a plain form post (JavaScript off): rendered in that one response.
@@ -41,7 +49,13 @@ pub fn KeysPage() -> impl IntoView {
                 | AppError::UnknownService
         )
     };
-    let error = Signal::derive(move || url_error.get().filter(is_create_error).map(|e| e.message()));
+    // …unless a key is being edited: then they are that form's.
+    let error = Signal::derive(move || {
+        url_error.get().filter(|e| editing().is_none() && is_create_error(e)).map(|e| e.message())
+    });
+    let edit_error = Signal::derive(move || {
+        url_error.get().filter(|e| editing().is_some() && is_create_error(e)).map(|e| e.message())
+    });
     let change_error =
         Signal::derive(move || url_error.get().filter(|e| !is_create_error(e)).map(|e| e.message()));
 
@@ -65,6 +79,9 @@ pub fn KeysPage() -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="keys-heading">
                 <h2 id="keys-heading">"Your keys"</h2>
+                <div role="status" aria-live="polite">
+                    {move || saved().then(|| view! { <p class="notice">"Changes saved. The key's next call uses them."</p> })}
+                </div>
                 <FormError id="key-change-error" message=change_error/>
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
@@ -72,7 +89,11 @@ pub fn KeysPage() -> impl IntoView {
                             Ok(keys) if keys.is_empty() => view! {
                                 <p class="empty">"No spend keys yet. Create one above and give it to your agent."</p>
                             }.into_any(),
-                            Ok(keys) => view! { <KeyList keys change/> }.into_any(),
+                            Ok(keys) => {
+                                let services = services.await.unwrap_or_default();
+                                let editing = editing();
+                                view! { <KeyList keys change services editing edit_error/> }.into_any()
+                            }
                             Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
                         }
                     })}
@@ -95,29 +116,103 @@ fn NewKeySecret(created: CreatedKey) -> impl IntoView {
     }
 }
 
+/// "Allow adding funds" and, while it is ticked, "Daily funding limit" — as the key form, the edit form
+/// and the chat consent page ask for them (the names `KeySettings::parse` reads). The limit shows only
+/// while the box is ticked, by CSS (`.funding-fields:has(…:checked)`), so also without JavaScript.
+#[component]
+pub fn FundingFields(
+    #[prop(into)] id_prefix: String,
+    hint: &'static str,
+    allowed: bool,
+    limit: DailyFundingLimit,
+) -> impl IntoView {
+    let (input, limit_hint) =
+        (format!("{id_prefix}-funding-limit"), format!("{id_prefix}-funding-limit-hint"));
+    view! {
+        <div class="funding-fields stack">
+            <label class="checkbox">
+                <input type="checkbox" name="allow_funding" value="on" checked=allowed/>
+                <span>"Allow adding funds"</span>
+            </label>
+            <p class="hint">{hint}</p>
+            <div class="field funding-limit">
+                <label for=input.clone()>"Daily funding limit"</label>
+                <div class="money-input">
+                    <span aria-hidden="true">"$"</span>
+                    <input id=input name="daily_funding_limit" inputmode="decimal" autocomplete="off" value=limit.usd().json_cents() aria-describedby=limit_hint.clone()/>
+                </div>
+                <p id=limit_hint class="hint">{format!("At most this much can be added per day (UTC): $0.01 to {}.", Usd::new(DailyFundingLimit::MAX).display())}</p>
+            </div>
+        </div>
+    }
+}
+
 /// "Spend limit" and "Limit period", as the key form and the chat consent page ask for them (the names
 /// `KeySettings::parse` reads). Ids start with `id_prefix`.
 #[component]
-pub fn SpendLimitFields(#[prop(into)] id_prefix: String, hint: &'static str) -> impl IntoView {
+pub fn SpendLimitFields(
+    #[prop(into)] id_prefix: String,
+    hint: &'static str,
+    /// The limit to show filled in (an edit form); none: empty, per day.
+    current: Option<SpendLimit>,
+) -> impl IntoView {
     let (limit, period, limit_hint) =
         (format!("{id_prefix}-limit"), format!("{id_prefix}-period"), format!("{id_prefix}-limit-hint"));
+    let amount = current.map(|l| l.amount.json_cents()).unwrap_or_default();
+    let chosen = current.map_or(LimitPeriod::Daily, |l| l.period);
     view! {
         <div class="field-row">
             <div class="field">
                 <label for=limit.clone()>"Spend limit"</label>
                 <div class="money-input">
                     <span aria-hidden="true">"$"</span>
-                    <input id=limit name="spend_limit" inputmode="decimal" autocomplete="off" placeholder="No limit" aria-describedby=limit_hint.clone()/>
+                    <input id=limit name="spend_limit" inputmode="decimal" autocomplete="off" placeholder="No limit" value=amount aria-describedby=limit_hint.clone()/>
                 </div>
                 <p id=limit_hint class="hint">{hint}</p>
             </div>
             <div class="field">
                 <label for=period.clone()>"Limit period"</label>
                 <select id=period name="limit_period">
-                    {LimitPeriod::ALL.map(|p| view! { <option value=p.as_str() selected=p == LimitPeriod::Daily>{p.label()}</option> }).collect_view()}
+                    {LimitPeriod::ALL.map(|p| view! { <option value=p.as_str() selected=p == chosen>{p.label()}</option> }).collect_view()}
                 </select>
             </div>
         </div>
+    }
+}
+
+/// "Rate limit": requests per minute, empty for none.
+#[component]
+fn RateLimitField(#[prop(into)] id_prefix: String, current: Option<RateLimit>) -> impl IntoView {
+    let (input, hint) = (format!("{id_prefix}-rate-limit"), format!("{id_prefix}-rate-limit-hint"));
+    view! {
+        <div class="field">
+            <label for=input.clone()>"Rate limit"</label>
+            <input id=input name="rate_limit" type="number" min="1" max=RateLimit::MAX step="1" inputmode="numeric" autocomplete="off" value=current.map(|r| r.per_minute().to_string()).unwrap_or_default() placeholder="No limit" aria-describedby=hint.clone()/>
+            <p id=hint class="hint">"Requests per minute. Empty: no limit. Over it, calls are refused with 429 and Retry-After."</p>
+        </div>
+    }
+}
+
+/// A checkbox per catalog service (`allowed`: the ids ticked; `None`: none ticked, every service).
+#[component]
+fn ServicesField(services: Vec<(String, String)>, allowed: Option<Vec<String>>) -> impl IntoView {
+    let allowed = allowed.unwrap_or_default();
+    view! {
+        <fieldset class="services">
+            <legend>"Allowed services " <span class="muted">"(none ticked: every service)"</span></legend>
+            {services
+                .into_iter()
+                .map(|(id, service_name)| {
+                    let ticked = allowed.contains(&id);
+                    view! {
+                        <label class="checkbox">
+                            <input type="checkbox" name="services" value=id checked=ticked/>
+                            <span>{service_name}</span>
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
     }
 }
 
@@ -131,38 +226,10 @@ fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>)
                 <label for="key-name">"Key name"</label>
                 <input id="key-name" name="name" maxlength="100" autocomplete="off" placeholder="Research agent"/>
             </div>
-            <SpendLimitFields id_prefix="key" hint="Optional. Calls over it are refused with 402."/>
-            <div class="field">
-                <label for="key-rate-limit">"Rate limit"</label>
-                <input id="key-rate-limit" name="rate_limit" type="number" min="1" max=RateLimit::MAX step="1" inputmode="numeric" autocomplete="off" value=RateLimit::SUGGESTED placeholder="No limit" aria-describedby="key-rate-limit-hint"/>
-                <p id="key-rate-limit-hint" class="hint">"Requests per minute. Empty: no limit. Over it, calls are refused with 429 and Retry-After."</p>
-            </div>
-            <fieldset class="services">
-                <legend>"Allowed services " <span class="muted">"(none ticked: every service)"</span></legend>
-                {services
-                    .into_iter()
-                    .map(|(id, service_name)| view! {
-                        <label class="checkbox">
-                            <input type="checkbox" name="services" value=id/>
-                            <span>{service_name}</span>
-                        </label>
-                    })
-                    .collect_view()}
-            </fieldset>
-            <label class="checkbox">
-                <input type="checkbox" name="allow_funding" value="on"/>
-                <span>"Allow adding funds"</span>
-            </label>
-            <p class="hint">"Lets the agent top up this wallet with your saved card (POST /v1/wallet/fund)."</p>
-            // Shown only while "Allow adding funds" is ticked: by CSS (`:has`), so also without JavaScript.
-            <div class="field funding-limit">
-                <label for="key-funding-limit">"Daily funding limit"</label>
-                <div class="money-input">
-                    <span aria-hidden="true">"$"</span>
-                    <input id="key-funding-limit" name="daily_funding_limit" inputmode="decimal" autocomplete="off" value=DailyFundingLimit::DEFAULT.usd().json_cents() aria-describedby="key-funding-limit-hint"/>
-                </div>
-                <p id="key-funding-limit-hint" class="hint">{format!("At most this much can be added with this key per day (UTC); up to {}.", Usd::new(DailyFundingLimit::MAX).display())}</p>
-            </div>
+            <SpendLimitFields id_prefix="key" hint="Optional. Calls over it are refused with 402." current=None/>
+            <RateLimitField id_prefix="key" current=RateLimit::stored(RateLimit::SUGGESTED as i32)/>
+            <ServicesField services allowed=None/>
+            <FundingFields id_prefix="key" hint="Lets the agent top up this wallet with your saved card (POST /v1/wallet/fund)." allowed=false limit=DailyFundingLimit::DEFAULT/>
             <FormError id="create-key-error" message=error/>
             <div class="row">
                 <button type="submit" class="button primary" data-pending="Creating…">"Create key"</button>
@@ -172,17 +239,72 @@ fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>)
 }
 
 #[component]
-fn KeyList(keys: Vec<SpendKeyView>, change: ServerAction<ChangeKey>) -> impl IntoView {
+fn KeyList(
+    keys: Vec<SpendKeyView>,
+    change: ServerAction<ChangeKey>,
+    services: Vec<(String, String)>,
+    editing: Option<Uuid>,
+    edit_error: Signal<Option<String>>,
+) -> impl IntoView {
     view! {
         <ul class="key-list">
-            {keys.into_iter().map(|key| view! { <KeyRow key change/> }).collect_view()}
+            {keys
+                .into_iter()
+                .map(|key| {
+                    let form = (Some(key.id) == editing && key.may_change && key.status != KeyStatus::Revoked)
+                        .then(|| view! { <EditKeyForm key=key.clone() services=services.clone() error=edit_error/> }.into_any());
+                    view! { <KeyRow key change form/> }
+                })
+                .collect_view()}
         </ul>
     }
 }
 
+/// A key's settings as a form: the create form's fields, filled in, and "Save changes" — a plain post to
+/// `POST /dashboard/keys/{id}/edit` (server/src/key_form.rs). A chat connection's name is the app's and is
+/// shown, not edited.
 #[component]
-fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
+fn EditKeyForm(
+    key: SpendKeyView,
+    services: Vec<(String, String)>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let prefix = format!("edit-{}", key.id.simple());
+    let (name_input, error_id) = (format!("{prefix}-name"), format!("{prefix}-error"));
+    let heading = format!("Edit \u{201c}{}\u{201d}", key.name);
+    view! {
+        <form method="post" action=format!("/dashboard/keys/{}/edit", key.id) class="stack key-form edit-key-form" novalidate=true aria-label=heading>
+            {if key.chat_connection {
+                view! {
+                    <p class="muted">{format!("Name: {} (the app's; it can't be changed)", key.name)}</p>
+                    <input type="hidden" name="name" value=key.name.clone()/>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="field">
+                        <label for=name_input.clone()>"Key name"</label>
+                        <input id=name_input name="name" maxlength="100" autocomplete="off" value=key.name.clone()/>
+                    </div>
+                }.into_any()
+            }}
+            <SpendLimitFields id_prefix=prefix.clone() hint="Optional. Calls over it are refused with 402." current=key.limit/>
+            <RateLimitField id_prefix=prefix.clone() current=key.rate_limit/>
+            <ServicesField services allowed=key.allowed_service_ids.clone()/>
+            <FundingFields id_prefix=prefix.clone() hint="Lets the agent top up this wallet with your saved card (POST /v1/wallet/fund)." allowed=key.allow_funding limit=key.daily_funding_limit/>
+            <FormError id=error_id message=error/>
+            <div class="row">
+                <button type="submit" class="button primary" data-pending="Saving…">"Save changes"</button>
+                <a class="button ghost" href="/dashboard/keys">"Cancel"</a>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>, form: Option<AnyView>) -> impl IntoView {
     let id = key.id.to_string();
+    let edit_href = format!("/dashboard/keys?edit={}", key.id);
+    let edit_name = format!("Edit {}", key.name);
     let (status_text, status_class) = match key.status {
         KeyStatus::Active => ("Active", "badge badge-ok"),
         KeyStatus::Paused => ("Paused", "badge badge-warn"),
@@ -226,9 +348,13 @@ fn KeyRow(key: SpendKeyView, change: ServerAction<ChangeKey>) -> impl IntoView {
                         KeyStatus::Paused => Some(button("resume", "Resume", "button small").into_any()),
                         KeyStatus::Revoked => None,
                     }}
+                    {(key.status != KeyStatus::Revoked).then(|| view! {
+                        <a class="button small" href=edit_href aria-label=edit_name>"Edit"</a>
+                    })}
                     {(key.status != KeyStatus::Revoked).then(|| button("revoke", "Revoke", "button small danger"))}
                 </div>
             })}
+            {form}
         </li>
     }
 }

@@ -24,6 +24,11 @@ impl KeyName {
         Ok(KeyName(name.to_string()))
     }
 
+    /// A name read back from storage (checked when it was stored).
+    pub fn stored(name: String) -> KeyName {
+        KeyName(name)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -291,6 +296,9 @@ pub struct SpendKeyView {
     pub limit: Option<SpendLimit>,
     /// Service names, or `None` for every service.
     pub allowed_services: Option<Vec<String>>,
+    /// The same services' ids (what the edit form's checkboxes post).
+    #[serde(default)]
+    pub allowed_service_ids: Option<Vec<String>>,
     pub allow_funding: bool,
     pub daily_funding_limit: DailyFundingLimit,
     pub rate_limit: Option<RateLimit>,

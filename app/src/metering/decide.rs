@@ -62,9 +62,9 @@ impl SameCall {
 /// Calls recorded earlier under an idempotency key, with their answers, per account and key.
 pub(super) type EarlierCalls = HashMap<Uuid, HashMap<String, (SameCall, CallAnswer)>>;
 
-/// Decides one wallet's calls in arrival order (step 3 of `charge`): a key paused or revoked meanwhile is
-/// refused (even for a replay); a replay answers as the first call did (or is refused when its parameters
-/// differ); then free → completed at 0; over the key's cycle limit, over the key maker's monthly budget, or
+/// Decides one wallet's calls in arrival order (step 3 of `charge`): a key paused or revoked meanwhile, or
+/// edited to no longer allow the call's service, is refused (even for a replay); a replay of a call that ran answers as it did (or is refused when its
+/// parameters differ; a refused call is no one's answer, so its retry is decided afresh); then free → completed at 0; over the key's cycle limit, over the key maker's monthly budget, or
 /// over the balance → rejected at 0; else completed, and the running balance goes down.
 pub(super) fn decide_wallet(
     account_id: Uuid,
@@ -85,6 +85,10 @@ pub(super) fn decide_wallet(
         };
         if let Some(refusal) = key.status.refusal() {
             answers.push(Err(refusal));
+            continue;
+        }
+        if key.allowed_services.as_ref().is_some_and(|allowed| !allowed.contains(&call.service)) {
+            answers.push(Err(AppError::ServiceNotAllowed));
             continue;
         }
         if let Some(idempotency_key) = &call.idempotency_key {
@@ -139,7 +143,9 @@ pub(super) fn decide_wallet(
             Some(err) => Err(err.clone()),
             None => Ok(record.clone()),
         };
-        if let Some(idempotency_key) = &call.idempotency_key {
+        // Only a call that ran is the key's answer: a refusal charged nothing, so the same call under the
+        // same key after a top-up is decided afresh (docs/CONTRACT.md "JSON API": "top up, then retry").
+        if let (Some(idempotency_key), None) = (&call.idempotency_key, &refused) {
             earlier.insert(idempotency_key.clone(), (SameCall::of(call), answer.clone()));
         }
         decided.push(Decided {

@@ -30,6 +30,8 @@ pub(super) struct KeyState {
     pub maker: Uuid,
     pub limit: Option<Decimal>,
     pub period: Option<LimitPeriod>,
+    /// The services it may call (`None`: every one), as stored now: an edit is seen by the next batch.
+    pub allowed_services: Option<Vec<String>>,
     /// Spent in the current cycle, including this batch's calls so far.
     pub cycle_spend: Decimal,
     pub total_spend_delta: Decimal,
@@ -86,6 +88,7 @@ struct LockedKeyRow {
     status: KeyStatus,
     limit_amount: Option<Decimal>,
     limit_period: Option<LimitPeriod>,
+    allowed_services: Option<Vec<String>>,
     cycle_start: Option<DateTime<Utc>>,
     cycle_spend: Decimal,
     maker: Uuid,
@@ -111,7 +114,7 @@ pub(super) async fn lock_wallets_and_keys(
     let rows: Vec<LockedKeyRow> = sqlx::query_as(
         "SELECT locked.*, clock_timestamp() AS now FROM (
            SELECT w.account_id, w.balance, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
-                  k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
+                  k.allowed_services, k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
                   s.threshold AS auto_top_up_below, a.low_balance_threshold
              FROM wallets w
              JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
@@ -148,6 +151,7 @@ pub(super) async fn lock_wallets_and_keys(
             maker: row.maker,
             limit: row.limit_amount,
             period: row.limit_period,
+            allowed_services: row.allowed_services,
             // A cycle that has ended spent nothing of the current one.
             cycle_spend: if row.cycle_start == current_cycle { row.cycle_spend } else { Decimal::ZERO },
             total_spend_delta: Decimal::ZERO,

@@ -96,7 +96,7 @@ pub(crate) async fn record_calls(
         )
         .push_bind(at)
         .push(
-            " FROM t WHERE t.idem IS NOT NULL), \
+            " FROM t WHERE t.idem IS NOT NULL AND t.status = 'completed'), \
              sums AS (SELECT account_id, service, model, \
                     count(*) FILTER (WHERE status = 'completed') AS requests, \
                     count(*) FILTER (WHERE status = 'rejected') AS rejected, \

@@ -65,6 +65,18 @@ pub async fn chat_app(pool: &PgPool, client_id: &str) -> Result<Option<ChatApp>,
     Ok(app.map(|(client_id, client_name, redirect_uris)| ChatApp { client_id, client_name, redirect_uris }))
 }
 
+/// Whether `user_id` has connected `client_id` before (allowed it on the consent page, on any account):
+/// such an app may be sent its errors without the person seeing them.
+pub async fn has_connected(pool: &PgPool, user_id: Uuid, client_id: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM spend_keys WHERE oauth_client_id = $2 AND created_by = $1)",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .fetch_one(pool)
+    .await?)
+}
+
 /// Whether `client_id` with `secret` (if it sent one) is a registered client that proved itself as it
 /// registered to: public clients send no secret, confidential ones their secret.
 pub async fn client_is_authentic(

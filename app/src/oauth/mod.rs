@@ -5,6 +5,7 @@
 //! crate (`server/src/oauth/`); this folder holds the rules, the page and the store.
 
 pub mod authorize_request;
+pub mod issuer;
 pub mod page;
 pub mod pkce;
 pub mod redirect_uri;

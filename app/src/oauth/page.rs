@@ -5,7 +5,7 @@
 
 use super::authorize_request::AuthorizeQuery;
 use super::server_fns::{get_consent, ConsentView};
-use crate::keys::page::SpendLimitFields;
+use crate::keys::page::{FundingFields, SpendLimitFields};
 use crate::keys::spec::DailyFundingLimit;
 use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
@@ -88,12 +88,8 @@ fn ask(
         </ul>
         <form method="post" action="/oauth/authorize" class="stack" data-native novalidate=true>
             {hidden.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
-            <SpendLimitFields id_prefix="consent" hint="Optional. Paid calls over it are refused with 402."/>
-            <label class="checkbox">
-                <input type="checkbox" name="allow_funding" value="on"/>
-                <span>"Allow adding funds"</span>
-            </label>
-            <p class="hint">{format!("Up to {} a day, charged to your saved cards.", DailyFundingLimit::DEFAULT.usd().display())}</p>
+            <SpendLimitFields id_prefix="consent" hint="Optional. Paid calls over it are refused with 402." current=None/>
+            <FundingFields id_prefix="consent" hint="Lets the chat add funds with your saved cards, up to the daily limit below." allowed=false limit=DailyFundingLimit::DEFAULT/>
             <FormError id="consent-error" message=error/>
             <p class="muted">{format!("Either way, you will be sent back to {destination}.")}</p>
             <div class="actions">

@@ -73,12 +73,13 @@ impl RedirectUri {
     }
 
     /// The way back to the app with its answer: `name=value` (`code=…` or `error=…`), then the `state` the
-    /// app sent, if it sent one (RFC 6749 §4.1.2).
-    pub fn answer(&self, (name, value): (&str, &str), state: Option<&str>) -> String {
+    /// app sent, if it sent one (RFC 6749 §4.1.2), then `iss`, the issuer that answers (RFC 9207).
+    pub fn answer(&self, (name, value): (&str, &str), state: Option<&str>, issuer: &str) -> String {
         let mut params = vec![(name, value)];
         if let Some(state) = state {
             params.push(("state", state));
         }
+        params.push(("iss", issuer));
         self.with_query(&params)
     }
 

@@ -45,7 +45,8 @@ pub struct RegistrationRefusal {
     pub description: &'static str,
 }
 
-const MAX_REDIRECT_URIS: usize = 10;
+const MAX_REDIRECT_URIS: usize = 5;
+const MAX_REDIRECT_URI_CHARS: usize = 512;
 const MAX_NAME_CHARS: usize = 100;
 
 impl ClientMetadata {
@@ -54,7 +55,10 @@ impl ClientMetadata {
         let metadata = |description| RegistrationRefusal { error: "invalid_client_metadata", description };
         let uris = self.redirect_uris.unwrap_or_default();
         if uris.is_empty() || uris.len() > MAX_REDIRECT_URIS {
-            return Err(redirect("redirect_uris must list 1 to 10 addresses"));
+            return Err(redirect("redirect_uris must list 1 to 5 addresses"));
+        }
+        if uris.iter().any(|uri| uri.chars().count() > MAX_REDIRECT_URI_CHARS) {
+            return Err(redirect("each redirect URI must be at most 512 characters"));
         }
         let redirect_uris = uris
             .iter()
@@ -123,8 +127,13 @@ mod tests {
         assert_eq!(error(r#"{}"#), "invalid_redirect_uri");
         assert_eq!(error(r#"{"redirect_uris": ["javascript:alert(1)"]}"#), "invalid_redirect_uri");
         assert_eq!(error(r#"{"redirect_uris": ["http://evil.example/cb"]}"#), "invalid_redirect_uri");
-        let many: Vec<String> = (0..11).map(|i| format!("\"https://a.example/{i}\"")).collect();
+        let many: Vec<String> = (0..6).map(|i| format!("\"https://a.example/{i}\"")).collect();
         assert_eq!(error(&format!(r#"{{"redirect_uris": [{}]}}"#, many.join(","))), "invalid_redirect_uri");
+        assert!(metadata(&format!(r#"{{"redirect_uris": [{}]}}"#, many[..5].join(","))).check().is_ok());
+        let long = format!("https://a.example/{}", "p".repeat(512 - 18));
+        assert_eq!(long.len(), 512);
+        assert!(metadata(&format!(r#"{{"redirect_uris": ["{long}"]}}"#)).check().is_ok());
+        assert_eq!(error(&format!(r#"{{"redirect_uris": ["{long}x"]}}"#)), "invalid_redirect_uri");
         let ok = r#""redirect_uris": ["https://a.example/cb""#;
         assert_eq!(error(&format!(r#"{{{ok}], "grant_types": ["implicit"]}}"#)), "invalid_client_metadata");
         assert_eq!(error(&format!(r#"{{{ok}], "response_types": ["token"]}}"#)), "invalid_client_metadata");

@@ -24,6 +24,15 @@ pub enum ConsentView {
     Refused { message: String, back_to_app: Option<String> },
 }
 
+/// This site as the issuer of its answers (`iss`, RFC 9207): as the metadata document names it.
+#[cfg(feature = "ssr")]
+fn issuer() -> Result<String, AppError> {
+    let public_url = use_context::<super::issuer::PublicUrl>().unwrap_or_default();
+    let parts = crate::server_fn_context::request_parts()?;
+    let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
+    Ok(super::issuer::site_base(public_url.0.as_deref(), host))
+}
+
 #[server(endpoint = "oauth/consent")]
 pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<ConsentView, AppError> {
     let user = crate::teams::member::require_member().await?;
@@ -43,10 +52,13 @@ pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<Con
             ConsentView::Refused { message: err.message(), back_to_app: None }
         }
         Err(AuthorizeRefusal::ToApp { redirect_uri, error, state }) => {
-            // RFC 6749 §4.1.2.1: the app is told at once (the page, should the redirect not be followed,
-            // explains and links back).
-            let back_to_app = redirect_uri.answer(("error", error), state.as_deref());
-            leptos_axum::redirect(&back_to_app);
+            // RFC 6749 §4.1.2.1 lets the app be told at once, but a silent redirect makes Tollgate a way to
+            // send people to any address an app registered: only an app this person has connected before
+            // is sent to straight away; for any other the page explains, with a link back to the app.
+            let back_to_app = redirect_uri.answer(("error", error), state.as_deref(), &issuer()?);
+            if super::db::has_connected(&pool, user.user_id, &query.client_id).await? {
+                leptos_axum::redirect(&back_to_app);
+            }
             ConsentView::Refused {
                 message: AppError::ChatAppRequestInvalid.message(),
                 back_to_app: Some(back_to_app),

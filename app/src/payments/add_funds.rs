@@ -119,9 +119,11 @@ pub async fn retry_as_new_draft(
     attempt_store::attempt(pool, account_id, id).await
 }
 
-/// Phases 2 and 3 for a draft of this account. Safe to call any number of times, concurrently: one
-/// charge, one ledger entry, the same answer every time. The card-testing lock and a spend key's daily
-/// funding limit are checked in the claim's transaction (`attempt_store::claim_draft`).
+/// Phases 2 and 3 for a draft of this account made by `made_by` (the signed-in person who made it; `None`
+/// for an agent's or a checkout page's draft): anyone else's draft is "not found". Safe to call any
+/// number of times, concurrently: one charge, one ledger entry, the same answer every time. The draft's
+/// age, its card still being saved, the card-testing lock and a spend key's daily funding limit are
+/// checked in the claim's transaction (`attempt_store::claim_draft`).
 #[tracing::instrument(name = "add_funds::confirm", skip(pool, processor))]
 pub async fn confirm(
     pool: &PgPool,
@@ -129,12 +131,13 @@ pub async fn confirm(
     account_id: Uuid,
     attempt_id: Uuid,
     payer: Payer,
+    made_by: Option<Uuid>,
 ) -> Result<AttemptView, AppError> {
-    let current = attempt_store::attempt(pool, account_id, attempt_id).await?;
+    let current = attempt_store::attempt_for(pool, account_id, attempt_id, made_by).await?;
     if current.status == AttemptStatus::Draft {
         card_testing::count_card_attempt(pool, payer).await?;
     }
-    let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id).await? else {
+    let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id, made_by).await? else {
         return wait_for_result(pool, account_id, attempt_id).await;
     };
     charge_claimed(pool, processor, attempt_id, &claimed).await?;

@@ -180,7 +180,7 @@ async fn first_run(
         // Another request took the claim over: it charges, this draft is left unconfirmed (never charged).
         return Err(AppError::IdempotencyInProgress);
     }
-    let settled = match add_funds::confirm(pool, processor, account_id, draft.id, payer).await {
+    let settled = match add_funds::confirm(pool, processor, account_id, draft.id, payer, None).await {
         Ok(settled) => settled,
         Err(err) => {
             // Refused before the charge (the card-testing lock, the key's funding limit): the draft was never

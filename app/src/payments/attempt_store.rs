@@ -114,15 +114,53 @@ pub struct ClaimedDraft {
     pub amount: Decimal,
 }
 
+/// How long a draft can be confirmed after it was made (docs/CONTRACT.md "Add Funds flow"): an old
+/// confirm step left open in a tab charges nothing.
+pub const DRAFT_LIFETIME_MINUTES: i32 = 30;
+
 /// A draft as its claim reads it, under its row lock.
 #[derive(sqlx::FromRow)]
 struct DraftToClaim {
     amount: Decimal,
     spend_key_id: Option<Uuid>,
-    /// On a saved card that has worked (saved without a failure on it).
-    card_proven: bool,
+    payment_method_id: Option<Uuid>,
+    /// Made more than [`DRAFT_LIFETIME_MINUTES`] ago.
+    expired: bool,
     /// The status of the spend key that asked for it (`active`, `paused`, `revoked`), if one did.
     key_status: Option<String>,
+}
+
+/// The saved card a draft charges, as its claim reads it under the card's row lock.
+#[derive(sqlx::FromRow)]
+struct ClaimedCard {
+    removed: bool,
+    has_error: bool,
+}
+
+/// An attempt of this account as `viewer` may see it: a draft is its maker's alone (another member of
+/// the team, or a person on a draft an agent or a checkout page made, gets "not found"); a settled or
+/// in-flight attempt is the account's history, seen by every member.
+#[tracing::instrument(name = "payments::attempt_for", skip(pool))]
+pub async fn attempt_for(
+    pool: &PgPool,
+    account_id: Uuid,
+    attempt_id: Uuid,
+    viewer: Option<Uuid>,
+) -> Result<AttemptView, AppError> {
+    let someone_elses_draft: bool = sqlx::query_scalar(
+        "SELECT status = 'draft' AND made_by IS DISTINCT FROM $3
+           FROM payment_attempts WHERE id = $1 AND account_id = $2",
+    )
+    .bind(attempt_id)
+    .bind(account_id)
+    .bind(viewer)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if someone_elses_draft {
+        return Err(AppError::NotFound);
+    }
+    attempt(pool, account_id, attempt_id).await
 }
 
 /// Phase 2's first step: the draft becomes `pending`. Only one caller gets `Some`; the others (a second
@@ -132,12 +170,17 @@ struct DraftToClaim {
 /// path's inserts), so concurrent claims of one account are decided one after the other: the
 /// card-testing lock counts the claims before it, and a spend key's daily funding limit sums them. A team
 /// deleted meanwhile (its deletion holds the same row lock) or an agent's key stopped meanwhile charges
-/// nothing: the money would have nowhere to go, or the key no right to spend it.
+/// nothing: the money would have nowhere to go, or the key no right to spend it. Only the draft's maker
+/// (`made_by`: the signed-in person, `None` for an agent's or a checkout page's draft) can claim it, and
+/// only within [`DRAFT_LIFETIME_MINUTES`]. A saved card is locked (`FOR SHARE`) and must still be saved:
+/// a removal either waits for this claim (the person confirmed first) or came first and nothing is
+/// charged.
 #[tracing::instrument(name = "payments::claim_draft", skip(pool))]
 pub async fn claim_draft(
     pool: &PgPool,
     account_id: Uuid,
     attempt_id: Uuid,
+    made_by: Option<Uuid>,
 ) -> Result<Option<ClaimedDraft>, AppError> {
     let mut tx = pool.begin().await?;
     let deleted: bool =
@@ -149,24 +192,47 @@ pub async fn claim_draft(
         return Err(AppError::NotFound);
     }
     let draft: Option<DraftToClaim> = sqlx::query_as(
-        "SELECT a.amount, a.spend_key_id,
-                EXISTS (SELECT 1 FROM payment_methods p
-                         WHERE p.account_id = a.account_id AND p.id = a.payment_method_id AND p.removed_at IS NULL AND NOT p.has_error) AS card_proven,
+        "SELECT a.amount, a.spend_key_id, a.payment_method_id,
+                a.created_at <= now() - make_interval(mins => $4) AS expired,
                 (SELECT k.status FROM spend_keys k WHERE k.id = a.spend_key_id) AS key_status
            FROM payment_attempts a
-          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'draft' FOR UPDATE OF a",
+          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'draft' AND a.made_by IS NOT DISTINCT FROM $3
+            FOR UPDATE OF a",
     )
     .bind(attempt_id)
     .bind(account_id)
+    .bind(made_by)
+    .bind(DRAFT_LIFETIME_MINUTES)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(draft) = draft else { return Ok(None) };
+    if draft.expired {
+        return Err(AppError::TopUpExpired);
+    }
     match draft.key_status.as_deref() {
         Some("paused") => return Err(AppError::SpendKeyPaused),
         Some("revoked") => return Err(AppError::SpendKeyRevoked),
         _ => {}
     }
-    card_testing::ensure_account_unlocked(&mut tx, account_id, draft.card_proven).await?;
+    let card_proven = match draft.payment_method_id {
+        None => false,
+        Some(card_id) => {
+            let card: ClaimedCard = sqlx::query_as(
+                "SELECT removed_at IS NOT NULL AS removed, has_error
+                   FROM payment_methods WHERE id = $1 AND account_id = $2 FOR SHARE",
+            )
+            .bind(card_id)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::CardNotSaved)?;
+            if card.removed {
+                return Err(AppError::CardNotSaved);
+            }
+            !card.has_error
+        }
+    };
+    card_testing::ensure_account_unlocked(&mut tx, account_id, card_proven).await?;
     if let Some(spend_key_id) = draft.spend_key_id {
         funding_limit::ensure_within(&mut tx, spend_key_id, draft.amount).await?;
     }

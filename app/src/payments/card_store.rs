@@ -182,18 +182,55 @@ pub async fn remove(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppErr
     .execute(&mut *tx)
     .await?;
     if locked.is_default {
-        sqlx::query(
-            "UPDATE payment_methods SET is_default = true
-              WHERE account_id = $1 AND id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
-                           ORDER BY created_at LIMIT 1)",
-        )
-        .bind(actor.account_id)
-        .execute(&mut *tx)
-        .await?;
+        pass_default_on(&mut tx, actor.account_id).await?;
     }
     audit::record(&mut tx, actor, Event::CardRemoved { card: &locked.label }).await?;
     auto_top_up::settings::card_removed(&mut tx, actor, id, &locked.label).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// In the transaction that ends `member`'s membership (which holds the account's wallet lock): the cards
+/// they saved on this account are removed with it — a card is its saver's, and it leaves with them. A
+/// rule that charged one turns off with its banner; a removed default passes to the oldest card left.
+pub async fn remove_cards_saved_by(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    member: Uuid,
+) -> Result<(), AppError> {
+    let removed: Vec<(Uuid, String, bool)> = sqlx::query_as(
+        "WITH theirs AS (
+            SELECT id, is_default FROM payment_methods
+             WHERE account_id = $1 AND added_by = $2 AND removed_at IS NULL
+             ORDER BY id FOR UPDATE)
+         UPDATE payment_methods p SET removed_at = now(), is_default = false, updated_at = now()
+           FROM theirs WHERE p.account_id = $1 AND p.id = theirs.id
+         RETURNING p.id, p.brand || ' •••• ' || p.last4, theirs.is_default",
+    )
+    .bind(actor.account_id)
+    .bind(member)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, label, _) in &removed {
+        audit::record(conn, actor, Event::CardRemoved { card: label }).await?;
+        auto_top_up::settings::card_removed(conn, actor, *id, label).await?;
+    }
+    if removed.iter().any(|(_, _, was_default)| *was_default) {
+        pass_default_on(conn, actor.account_id).await?;
+    }
+    Ok(())
+}
+
+/// The oldest saved card becomes the default, after the default was removed.
+async fn pass_default_on(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE payment_methods SET is_default = true
+          WHERE account_id = $1 AND id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
+                       ORDER BY created_at LIMIT 1)",
+    )
+    .bind(account_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -2,7 +2,9 @@
 //! security").
 
 use super::server_fns::{ChangePassword, SignOutOtherSessions};
-use super::webhook_fns::{get_webhooks, DeleteWebhookEndpoint, JustCreatedWebhook, ResendWebhook};
+use super::webhook_fns::{
+    get_webhooks, DeleteWebhookEndpoint, EnableWebhookEndpoint, JustCreatedWebhook, ResendWebhook,
+};
 use super::webhooks_section::WebhooksSection;
 use crate::error::AppError;
 use crate::ui::form_error::{url_error, FormError};
@@ -20,6 +22,7 @@ fn done_message() -> Signal<Option<String>> {
             }
             Some("webhook_deleted") => return Some("Endpoint deleted. It gets no more events.".to_string()),
             Some("webhook_resent") => return Some("The delivery will be sent again now.".to_string()),
+            Some("webhook_enabled") => return Some("Endpoint turned on. It gets events again.".to_string()),
             _ => {}
         }
         let ended = query.get("signed_out")?.parse::<u64>().ok()?;
@@ -49,6 +52,8 @@ pub fn SettingsPage() -> impl IntoView {
                 | AppError::WebhookUrlPrivate
                 | AppError::WebhookEventsMissing
                 | AppError::WebhookEndpointsFull
+                | AppError::WebhookEndpointDisabled
+                | AppError::TooManyResends
                 | AppError::NotFound
                 | AppError::NotPermitted
         )
@@ -61,6 +66,7 @@ pub fn SettingsPage() -> impl IntoView {
     });
     let delete = ServerAction::<DeleteWebhookEndpoint>::new();
     let resend = ServerAction::<ResendWebhook>::new();
+    let enable = ServerAction::<EnableWebhookEndpoint>::new();
     let webhooks = Resource::new(|| (), |_| get_webhooks());
     let created = use_context::<JustCreatedWebhook>().map(|c| c.0);
     let done = done_message();
@@ -100,7 +106,7 @@ pub fn SettingsPage() -> impl IntoView {
                     let created = created.clone();
                     Suspend::new(async move {
                         match webhooks.await {
-                            Ok(panel) => view! { <WebhooksSection panel created delete resend error=webhook_error/> }.into_any(),
+                            Ok(panel) => view! { <WebhooksSection panel created delete enable resend error=webhook_error/> }.into_any(),
                             Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
                         }
                     })

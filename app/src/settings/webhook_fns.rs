@@ -1,5 +1,5 @@
-//! Settings → "Webhooks" (docs/CONTRACT.md "Webhooks"): the endpoints and their delivery logs, "Delete" and
-//! "Resend". "Add endpoint" is a plain form post to the page itself (`server/src/webhook_form.rs`), which
+//! Settings → "Webhooks" (docs/CONTRACT.md "Webhooks"): the endpoints and their delivery logs, "Delete",
+//! "Turn on" and "Resend". "Add endpoint" is a plain form post to the page itself (`server/src/webhook_form.rs`), which
 //! answers with the page showing the new signing secret once. Managing webhooks is a team setting (Owners
 //! and Admins).
 
@@ -43,6 +43,19 @@ pub async fn delete_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> 
         member.require(Action::ManageMembers)?;
         store::delete_endpoint(&pool()?, &member.audit_actor()?, endpoint_id).await?;
         leptos_axum::redirect("/dashboard/settings?done=webhook_deleted");
+        Ok(())
+    })
+    .await
+}
+
+/// "Turn on": an endpoint Tollgate disabled when the person who added it left gets events again.
+#[server(endpoint = "settings/webhooks/enable")]
+pub async fn enable_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> {
+    answer_form(async move {
+        let member = require_member().await?;
+        member.require(Action::ManageMembers)?;
+        store::enable_endpoint(&pool()?, &member.audit_actor()?, endpoint_id).await?;
+        leptos_axum::redirect("/dashboard/settings?done=webhook_enabled");
         Ok(())
     })
     .await

@@ -1,7 +1,7 @@
 //! Settings → "Webhooks": add an endpoint (URL and events), its signing secret shown once, and per
 //! endpoint its "Delivery log" with "Resend", and "Delete" (docs/CONTRACT.md "Webhooks").
 
-use super::webhook_fns::{DeleteWebhookEndpoint, ResendWebhook, WebhooksPanel};
+use super::webhook_fns::{DeleteWebhookEndpoint, EnableWebhookEndpoint, ResendWebhook, WebhooksPanel};
 use crate::ui::form_error::FormError;
 use crate::ui::scroll_table::ScrollTable;
 use crate::webhooks::view::{CreatedEndpoint, EndpointView};
@@ -13,6 +13,7 @@ pub fn WebhooksSection(
     panel: WebhooksPanel,
     created: Option<CreatedEndpoint>,
     delete: ServerAction<DeleteWebhookEndpoint>,
+    enable: ServerAction<EnableWebhookEndpoint>,
     resend: ServerAction<ResendWebhook>,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
@@ -47,7 +48,7 @@ pub fn WebhooksSection(
                     <button type="submit" class="button primary" data-pending="Adding…">"Add endpoint"</button>
                 </div>
             </form>
-            {panel.endpoints.into_iter().map(|endpoint| view! { <Endpoint endpoint delete resend/> }).collect_view()}
+            {panel.endpoints.into_iter().map(|endpoint| view! { <Endpoint endpoint delete enable resend/> }).collect_view()}
         }
         .into_any()
     };
@@ -64,9 +65,10 @@ pub fn WebhooksSection(
 fn Endpoint(
     endpoint: EndpointView,
     delete: ServerAction<DeleteWebhookEndpoint>,
+    enable: ServerAction<EnableWebhookEndpoint>,
     resend: ServerAction<ResendWebhook>,
 ) -> impl IntoView {
-    let EndpointView { id, url, events, created, deliveries } = endpoint;
+    let EndpointView { id, url, events, created, disabled, deliveries } = endpoint;
     let log = if deliveries.is_empty() {
         view! { <p class="empty">"No deliveries yet."</p> }.into_any()
     } else {
@@ -113,6 +115,15 @@ fn Endpoint(
         <article class="webhook-endpoint" data-endpoint=url>
             <h3 class="mono wrap">{shown_url}</h3>
             <p class="muted">{format!("Events: {} · added {created}", events.join(", "))}</p>
+            {disabled.map(|reason| view! {
+                <div class="row">
+                    <p class="badge badge-danger">{reason}</p>
+                    <ActionForm action=enable>
+                        <input type="hidden" name="endpoint_id" value=id.to_string()/>
+                        <button type="submit" class="button small">"Turn on"</button>
+                    </ActionForm>
+                </div>
+            })}
             <details>
                 <summary>"Delivery log"</summary>
                 {log}

@@ -12,13 +12,18 @@ use crate::auth::db::{insert_account, AccountKind};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::money::Usd;
+use crate::payments::card_store;
 use crate::random::random_hex;
 use crate::utc::shown_utc;
+use crate::webhooks::store::{self as webhooks_store, MakerGone};
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+
+/// Teams one person may have made and not deleted: each is a wallet and a ledger, so there is a bound.
+pub const MAX_TEAMS_MADE: i64 = 20;
 
 /// How long an invite link can be used.
 pub const INVITE_LIFETIME: TimeDelta = TimeDelta::days(7);
@@ -51,7 +56,7 @@ pub async fn is_member(pool: &PgPool, account_id: Uuid, user_id: Uuid) -> Result
         .await?)
 }
 
-/// A new team with its empty wallet, `owner` its Owner.
+/// A new team with its empty wallet, `owner` its Owner — at most [`MAX_TEAMS_MADE`] of theirs at once.
 #[tracing::instrument(name = "teams::create", skip(pool, name, owner))]
 pub async fn create_team(
     pool: &PgPool,
@@ -60,6 +65,20 @@ pub async fn create_team(
     name: &TeamName,
 ) -> Result<Uuid, AppError> {
     let mut tx = pool.begin().await?;
+    // One person's team creations one at a time, so the count below holds.
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(owner.user_id)
+        .execute(&mut *tx)
+        .await?;
+    let made: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM accounts WHERE created_by = $1 AND kind = 'team' AND deleted_at IS NULL",
+    )
+    .bind(owner.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if made >= MAX_TEAMS_MADE {
+        return Err(AppError::TooManyTeams);
+    }
     let account_id = insert_account(&mut tx, name.as_str(), AccountKind::Team, owner.user_id).await?;
     let actor = Actor { account_id, ..owner.actor(ip) };
     audit::record(&mut tx, &actor, Event::TeamCreated { name: name.as_str() }).await?;
@@ -210,13 +229,16 @@ struct InviteRow {
     expired: bool,
     accepted: bool,
     revoked: bool,
+    /// The role its maker has on the team now (`None`: they left it).
+    maker_role: Option<Role>,
 }
 
 impl InviteRow {
     fn unusable(&self) -> Option<AppError> {
+        let maker_may_invite = self.maker_role.is_some_and(|role| role.may(Action::ManageMembers, false));
         if self.accepted {
             Some(AppError::InviteUsed)
-        } else if self.revoked {
+        } else if self.revoked || !maker_may_invite {
             Some(AppError::InviteRevoked)
         } else if self.expired {
             Some(AppError::InviteExpired)
@@ -232,7 +254,9 @@ async fn find_invite(conn: &mut PgConnection, token: &str, lock: bool) -> Result
     }
     let sql = format!(
         "SELECT i.id, i.account_id, a.name AS team_name, i.role, i.expires_at <= now() AS expired,
-                i.accepted_at IS NOT NULL AS accepted, i.revoked_at IS NOT NULL AS revoked
+                i.accepted_at IS NOT NULL AS accepted, i.revoked_at IS NOT NULL AS revoked,
+                (SELECT m.role FROM memberships m WHERE m.account_id = i.account_id AND m.user_id = i.created_by)
+                  AS maker_role
            FROM team_invitations i JOIN accounts a ON a.id = i.account_id
           WHERE i.token_sha256 = $1 {}",
         if lock { "FOR UPDATE OF i" } else { "" }
@@ -317,6 +341,36 @@ struct LockedMember {
     email: String,
 }
 
+/// `actor` as the lock found them: their role read under the lock, not before it (two Admins removing each
+/// other at once: the second finds itself gone). No longer on the team: not permitted.
+fn locked_actor(members: &[LockedMember], actor: &Member) -> Result<Member, AppError> {
+    let locked = members.iter().find(|m| m.user_id == actor.user_id).ok_or(AppError::NotPermitted)?;
+    Ok(Member { role: locked.role, ..actor.clone() })
+}
+
+/// In the transaction that removes `target` or takes away their right to manage members: the pending
+/// invite links they made are revoked and the webhook endpoints they added stop (docs/CONTRACT.md "Teams").
+async fn end_what_they_made(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    target: Uuid,
+    why: MakerGone,
+) -> Result<(), AppError> {
+    let revoked: Vec<Role> = sqlx::query_scalar(
+        "UPDATE team_invitations SET revoked_at = now()
+          WHERE account_id = $1 AND created_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+         RETURNING role",
+    )
+    .bind(actor.account_id)
+    .bind(target)
+    .fetch_all(&mut *conn)
+    .await?;
+    for role in revoked {
+        audit::record(conn, actor, Event::InviteRevoked { role: role.label() }).await?;
+    }
+    webhooks_store::disable_endpoints_of(conn, actor, target, why).await
+}
+
 /// The member `target` among `members`.
 fn find_member(members: &[LockedMember], target: Uuid) -> Result<&LockedMember, AppError> {
     members.iter().find(|m| m.user_id == target).ok_or(AppError::NotFound)
@@ -344,6 +398,7 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let members = lock_members(&mut tx, actor.account_id).await?;
+    let actor = &locked_actor(&members, actor)?;
     let changed = find_member(&members, target)?;
     let current = changed.role;
     check_change(actor, target, current, Some(role))?;
@@ -362,6 +417,9 @@ pub async fn change_role(
         let event = Event::RoleChanged { email: &changed.email, from: current.label(), to: role.label() };
         audit::record(&mut tx, &actor.actor(ip), event).await?;
     }
+    if !role.may(Action::ManageMembers, false) {
+        end_what_they_made(&mut tx, &actor.actor(ip), target, MakerGone::RoleChanged).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -377,6 +435,7 @@ pub async fn set_budget(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let members = lock_members(&mut tx, actor.account_id).await?;
+    let actor = &locked_actor(&members, actor)?;
     let changed = find_member(&members, target)?;
     actor.require(if changed.role == Role::Owner { Action::ManageOwners } else { Action::ManageMembers })?;
     let updated = sqlx::query(
@@ -400,7 +459,8 @@ pub async fn set_budget(
 
 /// "Remove" (or leaving): the membership ends and, in the same transaction, every key and chat connection
 /// the member made on this team is revoked — a batch of their calls queued meanwhile finds the key
-/// revoked when it locks it. Their past usage stays. The last Owner can't go.
+/// revoked when it locks it — as are the invite links they made; the webhook endpoints they added stop
+/// and the cards they saved are removed. Their past usage stays. The last Owner can't go.
 #[tracing::instrument(name = "teams::remove_member", skip(pool, actor), fields(account_id = %actor.account_id))]
 pub async fn remove_member(
     pool: &PgPool,
@@ -410,6 +470,7 @@ pub async fn remove_member(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let members = lock_members(&mut tx, actor.account_id).await?;
+    let actor = &locked_actor(&members, actor)?;
     let leaving = find_member(&members, target)?;
     let current = leaving.role;
     check_change(actor, target, current, None)?;
@@ -432,7 +493,10 @@ pub async fn remove_member(
     let email = leaving.email.as_str();
     let event =
         if target == actor.user_id { Event::MemberLeft { email } } else { Event::MemberRemoved { email } };
-    audit::record(&mut tx, &actor.actor(ip), event).await?;
+    let audit_actor = actor.actor(ip);
+    audit::record(&mut tx, &audit_actor, event).await?;
+    end_what_they_made(&mut tx, &audit_actor, target, MakerGone::LeftTheTeam).await?;
+    card_store::remove_cards_saved_by(&mut tx, &audit_actor, target).await?;
     tx.commit().await?;
     Ok(())
 }

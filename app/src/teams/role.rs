@@ -27,7 +27,11 @@ pub enum Action {
     ManageAnyKey,
     /// Add funds (dashboard, `/v1/wallet/fund`, the chat's `add_funds`) and save a card to pay with.
     AddFunds,
-    /// Update, remove or make default a card someone else saved (one's own: with [`Action::AddFunds`]).
+    /// Remove a card one saved oneself: always, even when one may no longer add funds (a card is its
+    /// saver's to take back).
+    RemoveOwnCard,
+    /// Update, remove or make default a card someone else saved (updating one's own: with
+    /// [`Action::AddFunds`]; removing it: [`Action::RemoveOwnCard`]).
     ManageAnyCard,
     /// Invite, remove and change the role of Admins and Members, set budgets and team settings.
     ManageMembers,
@@ -36,11 +40,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::See,
         Action::ManageOwnKeys,
         Action::ManageAnyKey,
         Action::AddFunds,
+        Action::RemoveOwnCard,
         Action::ManageAnyCard,
         Action::ManageMembers,
         Action::ManageOwners,
@@ -53,7 +58,7 @@ impl Role {
     /// Whether this role may do `action` on an account whose "Members can add funds" is `members_can_fund`.
     pub fn may(self, action: Action, members_can_fund: bool) -> bool {
         match (self, action) {
-            (_, Action::See | Action::ManageOwnKeys) => true,
+            (_, Action::See | Action::ManageOwnKeys | Action::RemoveOwnCard) => true,
             (Role::Owner, _) => true,
             (Role::Admin, Action::ManageOwners) => false,
             (Role::Admin, _) => true,
@@ -115,11 +120,12 @@ mod tests {
     #[test]
     fn the_permission_table_of_the_contract() {
         use Action::*;
-        let table: [(Action, [bool; 3]); 7] = [
+        let table: [(Action, [bool; 3]); 8] = [
             (See, [true, true, true]),
             (ManageOwnKeys, [true, true, true]),
             (ManageAnyKey, [true, true, false]),
             (AddFunds, [true, true, false]),
+            (RemoveOwnCard, [true, true, true]),
             (ManageAnyCard, [true, true, false]),
             (ManageMembers, [true, true, false]),
             (ManageOwners, [true, false, false]),

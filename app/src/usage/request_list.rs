@@ -70,7 +70,7 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
         } else {
             view! {
                 <ScrollTable label="Calls">
-                    <table class="table" data-testid="request-list">
+                    <table class="table stacked-phone" data-testid="request-list">
                         <caption class="visually-hidden">"Calls, newest first"</caption>
                         <thead>
                             <tr>
@@ -95,14 +95,14 @@ pub fn RequestList(view: UsageView, query: Vec<(&'static str, String)>) -> impl 
                                     };
                                     view! {
                                         <tr data-request=call.request_id.to_string()>
-                                            <td><A href=detail_href(call.request_id)>{time}</A></td>
-                                            <td>{call.service.clone()}</td>
-                                            <td class="hide-narrow">{call.model.clone()}</td>
-                                            <td><span class=class>{result}</span></td>
-                                            <td class="num hide-narrow">{call.cost.input.exact()}</td>
-                                            <td class="num hide-narrow">{call.cost.output.exact()}</td>
-                                            <td class="num hide-narrow">{call.cost.fee.exact()}</td>
-                                            <td class="num">{call.cost.total.exact()}</td>
+                                            <td data-label="Time"><A href=detail_href(call.request_id)>{time}</A></td>
+                                            <td data-label="Service">{call.service.clone()}</td>
+                                            <td class="hide-narrow" data-label="Model">{call.model.clone()}</td>
+                                            <td data-label="Result"><span class=class>{result}</span></td>
+                                            <td class="num hide-narrow" data-label="Input">{call.cost.input.exact()}</td>
+                                            <td class="num hide-narrow" data-label="Output">{call.cost.output.exact()}</td>
+                                            <td class="num hide-narrow" data-label="Fee">{call.cost.fee.exact()}</td>
+                                            <td class="num" data-label="Total">{call.cost.total.exact()}</td>
                                         </tr>
                                     }
                                 })

@@ -22,7 +22,7 @@ pub struct ActivityRow {
 pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
     view! {
         <ScrollTable label="Recent activity">
-            <table class="table">
+            <table class="table stacked-phone">
                 <thead>
                     <tr>
                         <th scope="col">"Date"</th>
@@ -40,10 +40,10 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                             let amount = if credit { format!("+{}", row.amount.exact()) } else { row.amount.exact() };
                             view! {
                                 <tr>
-                                    <td>{row.when}</td>
-                                    <td class="hide-narrow"><span class=format!("tag tag-{}", row.kind.tag())>{row.kind.label()}</span></td>
-                                    <td class=if credit { "num credit" } else { "num" }>{amount}</td>
-                                    <td class="num">{row.balance_after.display()}</td>
+                                    <td data-label="Date">{row.when}</td>
+                                    <td class="hide-narrow" data-label="Type"><span class=format!("tag tag-{}", row.kind.tag())>{row.kind.label()}</span></td>
+                                    <td class=if credit { "num credit" } else { "num" } data-label="Amount">{amount}</td>
+                                    <td class="num" data-label="Balance after">{row.balance_after.display()}</td>
                                 </tr>
                             }
                         })

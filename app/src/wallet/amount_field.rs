@@ -33,7 +33,7 @@ pub fn TopUpAmountField() -> impl IntoView {
                 />
             </div>
             <p id="add-amount-hint" class="hint" aria-live="polite">
-                {move || problem().unwrap_or_else(|| "Between $10.00 and $10,000.00.".to_string())}
+                {move || problem().unwrap_or_else(|| "Between $10.00 and $10,000.00. USD only.".to_string())}
             </p>
         </div>
     }

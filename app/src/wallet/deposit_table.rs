@@ -16,7 +16,7 @@ pub fn DepositHistory(rows: Vec<AttemptRow>, retry: ServerAction<RetryAddFunds>)
     }
     view! {
         <ScrollTable label="Deposits and failed attempts">
-            <table class="table">
+            <table class="table stacked-phone">
                 <thead>
                     <tr>
                         <th scope="col">"Date"</th>
@@ -50,10 +50,10 @@ pub fn DepositHistory(rows: Vec<AttemptRow>, retry: ServerAction<RetryAddFunds>)
                             };
                             view! {
                                 <tr>
-                                    <td>{row.when}</td>
-                                    <td class="num">{row.amount.display()}</td>
-                                    <td class="hide-narrow">{row.card_label}</td>
-                                    <td>
+                                    <td data-label="Date">{row.when}</td>
+                                    <td class="num" data-label="Amount">{row.amount.display()}</td>
+                                    <td class="hide-narrow" data-label="Card">{row.card_label}</td>
+                                    <td data-label="Status">
                                         {if row.succeeded {
                                             view! { <span class="tag tag-deposit">"Succeeded"</span> }
                                         } else {
@@ -61,7 +61,7 @@ pub fn DepositHistory(rows: Vec<AttemptRow>, retry: ServerAction<RetryAddFunds>)
                                         }}
                                         {row.auto_top_up.then(|| view! { " " <span class="tag tag-auto">"Auto top-up"</span> })}
                                     </td>
-                                    <td class="wrap">{details}</td>
+                                    <td class="wrap" data-label="Details">{details}</td>
                                 </tr>
                             }
                         })

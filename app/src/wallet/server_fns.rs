@@ -61,7 +61,7 @@ pub async fn get_recent_attempts() -> Result<Vec<AttemptRow>, AppError> {
 pub async fn get_attempt(id: Uuid) -> Result<AttemptPanel, AppError> {
     let user = require_member().await?;
     let pool = pool()?;
-    let attempt = attempt_store::attempt(&pool, user.account_id, id).await?;
+    let attempt = attempt_store::attempt_for(&pool, user.account_id, id, Some(user.user_id)).await?;
     let balance_now = db::summary(&pool, user.account_id).await?.balance;
     Ok(AttemptPanel { attempt, balance_now })
 }
@@ -111,8 +111,9 @@ pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError
     answer_form(async move {
         let user = require_member().await?;
         user.require(Action::AddFunds)?;
+        let (pool, processor, payer) = (pool()?, processor()?, person_payer()?);
         let result =
-            add_funds::confirm(&pool()?, &*processor()?, user.account_id, attempt_id, person_payer()?)
+            add_funds::confirm(&pool, &*processor, user.account_id, attempt_id, payer, Some(user.user_id))
                 .await?;
         leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
         Ok(result)
@@ -131,7 +132,9 @@ pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> 
         let draft =
             add_funds::retry_as_new_draft(&pool, user.account_id, attempt_id, payer, Some(user.user_id))
                 .await?;
-        let result = add_funds::confirm(&pool, &*processor, user.account_id, draft.id, payer).await?;
+        let result =
+            add_funds::confirm(&pool, &*processor, user.account_id, draft.id, payer, Some(user.user_id))
+                .await?;
         leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
         Ok(result)
     })
@@ -148,7 +151,7 @@ pub async fn update_card(
 ) -> Result<(), AppError> {
     answer_form(async move {
         let user = require_member().await?;
-        require_card_permission(&user, payment_method_id).await?;
+        require_card_permission(&user, payment_method_id, Action::AddFunds).await?;
         let change = CardChange::parse(&new_expiry, &new_postal_code)?;
         card_store::update_card(&pool()?, &*processor()?, &user.audit_actor()?, payment_method_id, change)
             .await?;
@@ -190,7 +193,7 @@ pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> 
 pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
     answer_form(async move {
         let user = require_member().await?;
-        require_card_permission(&user, payment_method_id).await?;
+        require_card_permission(&user, payment_method_id, Action::RemoveOwnCard).await?;
         card_store::remove(&pool()?, &user.audit_actor()?, payment_method_id).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
@@ -198,15 +201,17 @@ pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
     .await
 }
 
-/// Changing a saved card (update, remove): one's own with "add funds", anyone's as an
-/// Owner or Admin (docs/CONTRACT.md "Teams": Members add and use cards, and don't remove others').
+/// Changing a saved card: one's own with `own_action` (updating it: "add funds"; removing it: always),
+/// anyone's as an Owner or Admin (docs/CONTRACT.md "Teams": Members add and use cards, and don't remove
+/// others').
 #[cfg(feature = "ssr")]
 async fn require_card_permission(
     member: &crate::teams::member::Member,
     payment_method_id: Uuid,
+    own_action: Action,
 ) -> Result<(), AppError> {
     let added_by = card_store::added_by(&pool()?, member.account_id, payment_method_id).await?;
-    member.require_for(added_by.unwrap_or_default(), Action::AddFunds, Action::ManageAnyCard)
+    member.require_for(added_by.unwrap_or_default(), own_action, Action::ManageAnyCard)
 }
 
 /// Only wallet pages are places to return to after a card update (and only as `safe_next_path` allows).

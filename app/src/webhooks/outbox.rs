@@ -10,7 +10,7 @@ use uuid::Uuid;
 pub const NOTIFY_CHANNEL: &str = "tollgate_webhooks";
 
 /// In the caller's transaction: the event and one delivery per endpoint of the account subscribed to
-/// `event` — or nothing at all when none is (most accounts have no endpoint: one indexed read). The
+/// `event` (and not disabled) — or nothing at all when none is (most accounts have no endpoint: one indexed read). The
 /// event's id (`evt_…`) is made here; every delivery and retry of it carries the same id.
 pub async fn emit(
     conn: &mut PgConnection,
@@ -21,7 +21,7 @@ pub async fn emit(
     sqlx::query(
         "WITH targets AS (
             SELECT id FROM webhook_endpoints
-             WHERE account_id = $2 AND deleted_at IS NULL AND $3 = ANY(events)),
+             WHERE account_id = $2 AND deleted_at IS NULL AND disabled_at IS NULL AND $3 = ANY(events)),
          event AS (
             INSERT INTO webhook_events (id, account_id, type, data)
             SELECT $1, $2, $3, $4::jsonb WHERE EXISTS (SELECT 1 FROM targets)

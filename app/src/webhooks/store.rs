@@ -7,13 +7,22 @@ use super::EventType;
 use crate::audit::{self, Actor, Event};
 use crate::error::AppError;
 use crate::random::random_hex;
+use crate::throttle::{self, Limit};
 use crate::utc::shown_utc;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// Endpoints an account may have at once.
 const MAX_ENDPOINTS: i64 = 10;
+/// "Resend" presses one account may make a minute (each sends a request to the endpoint at once).
+const RESENDS_PER_ACCOUNT: Limit = Limit {
+    bucket: "webhook_resend_account",
+    max: 10,
+    window: Duration::from_secs(60),
+    block_for: Duration::from_secs(60),
+};
 /// Deliveries the page lists per endpoint.
 pub const DELIVERY_LOG_ROWS: i64 = 20;
 
@@ -47,12 +56,14 @@ pub async fn add_endpoint(
         return Err(AppError::WebhookEndpointsFull);
     }
     let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO webhook_endpoints (account_id, url, events, secret) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO webhook_endpoints (account_id, url, events, secret, created_by)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(actor.account_id)
     .bind(url.as_str())
     .bind(&names)
     .bind(&secret)
+    .bind(actor.user_id)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(&mut tx, actor, Event::WebhookAdded { url: url.as_str() }).await?;
@@ -72,29 +83,132 @@ pub async fn delete_endpoint(pool: &PgPool, actor: &Actor, endpoint_id: Uuid) ->
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    sqlx::query(
-        "UPDATE webhook_deliveries SET state = 'failed', last_error = 'endpoint deleted'
-          WHERE account_id = $1 AND endpoint_id = $2 AND state = 'pending'",
-    )
-    .bind(actor.account_id)
-    .bind(endpoint_id)
-    .execute(&mut *tx)
-    .await?;
+    fail_pending(&mut tx, actor.account_id, endpoint_id, "endpoint deleted").await?;
     audit::record(&mut tx, actor, Event::WebhookDeleted { url: &url }).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// "Resend": the delivery is sent again now (same event, same id), whatever happened to it before — its
-/// attempts count from zero again, and an attempt still in flight can no longer record over it.
-pub async fn resend(pool: &PgPool, account_id: Uuid, delivery_id: i64) -> Result<(), AppError> {
+/// An endpoint's deliveries still waiting are never sent (it was deleted or disabled): `why` is the log's
+/// last error for them.
+async fn fail_pending(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    endpoint_id: Uuid,
+    why: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET state = 'failed', last_error = $3
+          WHERE account_id = $1 AND endpoint_id = $2 AND state = 'pending'",
+    )
+    .bind(account_id)
+    .bind(endpoint_id)
+    .bind(why)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Why an endpoint stopped when the person who added it may no longer manage webhooks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MakerGone {
+    /// Removed from the team, or left it.
+    LeftTheTeam,
+    /// Their role changed to one that can't manage webhooks.
+    RoleChanged,
+}
+
+impl MakerGone {
+    /// What the settings page shows on the endpoint.
+    pub fn reason(self) -> &'static str {
+        match self {
+            MakerGone::LeftTheTeam => "Disabled: the person who added it left the team",
+            MakerGone::RoleChanged => "Disabled: the person who added it can no longer manage webhooks",
+        }
+    }
+}
+
+/// In the transaction that removes or demotes `maker`: every endpoint they added to the account stops
+/// (its pending deliveries fail, no new event is queued for it), so a departed Admin's server receives
+/// nothing more of the team's money events. An Owner or Admin can turn each back on ([`enable_endpoint`]).
+pub async fn disable_endpoints_of(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    maker: Uuid,
+    why: MakerGone,
+) -> Result<(), AppError> {
+    let disabled: Vec<(Uuid, String)> = sqlx::query_as(
+        "UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = $3
+          WHERE account_id = $1 AND created_by = $2 AND deleted_at IS NULL AND disabled_at IS NULL
+         RETURNING id, url",
+    )
+    .bind(actor.account_id)
+    .bind(maker)
+    .bind(why.reason())
+    .fetch_all(&mut *conn)
+    .await?;
+    for (endpoint_id, url) in &disabled {
+        fail_pending(conn, actor.account_id, *endpoint_id, "endpoint disabled").await?;
+        audit::record(conn, actor, Event::WebhookDisabled { url }).await?;
+    }
+    Ok(())
+}
+
+/// "Turn on" on an endpoint Tollgate disabled: it gets events again, and now stops with the person who
+/// turned it on. Already on: nothing changes.
+pub async fn enable_endpoint(pool: &PgPool, actor: &Actor, endpoint_id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
+    let disabled: Option<bool> = sqlx::query_scalar(
+        "SELECT disabled_at IS NOT NULL FROM webhook_endpoints
+          WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL FOR UPDATE",
+    )
+    .bind(endpoint_id)
+    .bind(actor.account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if !disabled.ok_or(AppError::NotFound)? {
+        return Ok(());
+    }
+    let url: String = sqlx::query_scalar(
+        "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, created_by = $3
+          WHERE id = $1 AND account_id = $2 RETURNING url",
+    )
+    .bind(endpoint_id)
+    .bind(actor.account_id)
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(&mut tx, actor, Event::WebhookEnabled { url: &url }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Resend": the delivery is sent again now (same event, same id), whatever happened to it before — its
+/// attempts count from zero again, and an attempt still in flight can no longer record over it. Not to a
+/// disabled endpoint: it must be turned on first.
+pub async fn resend(pool: &PgPool, account_id: Uuid, delivery_id: i64) -> Result<(), AppError> {
+    throttle::take(pool, RESENDS_PER_ACCOUNT, &account_id.to_string())
+        .await?
+        .or_refuse(AppError::TooManyResends)?;
+    let mut tx = pool.begin().await?;
+    let endpoint_disabled: Option<bool> = sqlx::query_scalar(
+        "SELECT w.disabled_at IS NOT NULL FROM webhook_deliveries d
+           JOIN webhook_endpoints w ON w.account_id = d.account_id AND w.id = d.endpoint_id
+          WHERE d.account_id = $2 AND d.id = $1 AND w.deleted_at IS NULL",
+    )
+    .bind(delivery_id)
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if endpoint_disabled.ok_or(AppError::NotFound)? {
+        return Err(AppError::WebhookEndpointDisabled);
+    }
     let event: Option<String> = sqlx::query_scalar(
         "UPDATE webhook_deliveries d
             SET state = 'pending', next_attempt_at = now(), delivered_at = NULL, lease = NULL, attempts = 0
            FROM webhook_endpoints w
           WHERE d.account_id = $2 AND d.id = $1 AND w.account_id = d.account_id AND w.id = d.endpoint_id
-            AND w.deleted_at IS NULL
+            AND w.deleted_at IS NULL AND w.disabled_at IS NULL
          RETURNING d.event_id",
     )
     .bind(delivery_id)
@@ -117,6 +231,7 @@ struct EndpointRow {
     url: String,
     events: Vec<String>,
     created_at: DateTime<Utc>,
+    disabled_reason: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -135,7 +250,7 @@ struct DeliveryRow {
 /// The account's endpoints, each with its latest deliveries.
 pub async fn endpoints(pool: &PgPool, account_id: Uuid) -> Result<Vec<EndpointView>, AppError> {
     let endpoints: Vec<EndpointRow> = sqlx::query_as(
-        "SELECT id, url, events, created_at FROM webhook_endpoints
+        "SELECT id, url, events, created_at, disabled_reason FROM webhook_endpoints
           WHERE account_id = $1 AND deleted_at IS NULL ORDER BY created_at",
     )
     .bind(account_id)
@@ -183,6 +298,7 @@ pub async fn endpoints(pool: &PgPool, account_id: Uuid) -> Result<Vec<EndpointVi
             url: endpoint.url,
             events: endpoint.events,
             created: shown_utc(endpoint.created_at),
+            disabled: endpoint.disabled_reason,
         })
         .collect())
 }

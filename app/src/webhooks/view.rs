@@ -10,6 +10,9 @@ pub struct EndpointView {
     /// Event names (`funds.added`).
     pub events: Vec<String>,
     pub created: String,
+    /// Why Tollgate turned it off ("Disabled: the person who added it left the team"); `None` while on.
+    #[serde(default)]
+    pub disabled: Option<String>,
     /// The latest deliveries, newest first.
     pub deliveries: Vec<DeliveryView>,
 }

@@ -1,12 +1,13 @@
 //! `/v1/requests`: charging a metered call (create), and the account's calls (list).
 
-use super::error::{ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use super::schema::{CreateRequestBody, CreatedRequest, RequestList, RequestListQuery};
 use super::spend_key::{MeteringSpendKey, SpendKey};
 use crate::state::AppState;
 use app::catalog::pricing::Usage;
 use app::error::AppError;
+use app::keys::db::count_free_call;
 use app::metering::charge::MeteredCall;
 use app::usage::db::{requests_page, RequestFilter};
 use axum::{extract::State, http::StatusCode, Json};
@@ -48,6 +49,11 @@ pub async fn create_request(
         .ok_or(AppError::UnknownService)?;
     if !key.may_call(&body.service) {
         return Err(AppError::ServiceNotAllowed.into());
+    }
+    if price.cost(usage).total.amount().is_zero() {
+        if let Err(retry_after) = count_free_call(&state.pool, &key).await? {
+            return Err(ApiError::RetryLater { error: AppError::RateLimitExceeded, retry_after });
+        }
     }
     let call = MeteredCall {
         account_id: key.account_id,

@@ -117,9 +117,6 @@ pub async fn fund(
 
 /// Where clients reach this site: `TOLLGATE_PUBLIC_URL`, else `http://` + the request's Host.
 pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.public_url {
-        return url.clone();
-    }
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:3000");
-    format!("http://{host}")
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    app::oauth::issuer::site_base(state.public_url.as_deref(), host)
 }

@@ -5,6 +5,7 @@
 //! page with its message. The cross-site check runs before this (it is a cookie-authenticated form).
 
 use super::{is_our_resource, within_limit, CONSENTS_PER_USER};
+use crate::api::wallet::public_base;
 use crate::state::AppState;
 use app::client_ip::ClientIp;
 use app::error::AppError;
@@ -31,6 +32,8 @@ pub struct ConsentForm {
     #[serde(default)]
     limit_period: String,
     allow_funding: Option<String>,
+    #[serde(default)]
+    daily_funding_limit: String,
     #[serde(default)]
     decision: String,
 }
@@ -83,11 +86,15 @@ pub async fn decide(
         // The page explains it (and offers the way back to the app when there is one).
         Err(AuthorizeRefusal::Shown(err)) => return back(&err),
         Err(AuthorizeRefusal::ToApp { redirect_uri, error, state: app_state }) => {
-            return Redirect::to(&redirect_uri.answer(("error", error), app_state.as_deref())).into_response()
+            let issuer = public_base(&state, &headers);
+            return Redirect::to(&redirect_uri.answer(("error", error), app_state.as_deref(), &issuer))
+                .into_response();
         }
     };
-    let to_app =
-        |pair| Redirect::to(&checked.redirect_uri.answer(pair, checked.state.as_deref())).into_response();
+    let issuer = public_base(&state, &headers);
+    let to_app = |pair| {
+        Redirect::to(&checked.redirect_uri.answer(pair, checked.state.as_deref(), &issuer)).into_response()
+    };
     if !is_our_resource(&state, &headers, request.resource.as_deref()) {
         return to_app(("error", "invalid_target"));
     }
@@ -100,7 +107,7 @@ pub async fn decide(
         &form.limit_period,
         &[],
         form.allow_funding.is_some(),
-        "",
+        &form.daily_funding_limit,
     );
     let settings = match settings {
         // A chat connection gets the rate limit the Keys page suggests: a chat never needs more.

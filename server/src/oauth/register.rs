@@ -1,5 +1,7 @@
 //! `POST /oauth/register` (RFC 7591): a chat app registers itself. At most 20 registrations per address
-//! per hour.
+//! (an IPv6 address by its /48) per hour; the body must be JSON sent as JSON (`Content-Type:
+//! application/json`, which a web page can't send to another site without the site's consent, so no page
+//! can register clients from its visitors' browsers) and at most 8 KB.
 
 use super::{within_limit, OAuthError, REGISTRATIONS_PER_IP};
 use crate::state::AppState;
@@ -9,18 +11,39 @@ use app::oauth::registration::{ClientAuthentication, ClientMetadata};
 use axum::{
     body::Bytes,
     extract::State,
-    http::StatusCode,
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Extension, Json,
 };
 use serde_json::json;
 
+/// The largest registration body taken: client metadata is a few hundred bytes.
+const MAX_BODY_BYTES: usize = 8 * 1024;
+
 pub async fn register(
     State(state): State<AppState>,
     Extension(ip): Extension<ClientIp>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    within_limit(&state, &ip.limit_subject(), REGISTRATIONS_PER_IP).await?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        let description = "send the client metadata as Content-Type: application/json";
+        return Err(OAuthError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_client_metadata",
+            description,
+        ));
+    }
+    if body.len() > MAX_BODY_BYTES {
+        let description = "the client metadata must be at most 8 KB";
+        return Err(OAuthError::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_client_metadata", description));
+    }
+    within_limit(&state, &ip.network_subject(), REGISTRATIONS_PER_IP).await?;
     let metadata: ClientMetadata = serde_json::from_slice(&body).map_err(|_| {
         OAuthError::new(
             StatusCode::BAD_REQUEST,

@@ -1,7 +1,8 @@
 //! The maintenance job: every few minutes, forgets what has outlived its promise — expired sessions and
 //! sessions past their 30-day lifetime,
 //! idempotency keys older than 24 h (docs/CONTRACT.md "JSON API"), rate-limit events, blocks and per-key
-//! minute counts that can no longer refuse anything, webhook events past their 30 days — and makes the
+//! minute counts that can no longer refuse anything, webhook events past their 30 days, chat apps nobody
+//! connected within a day, invite links a week past their expiry — and makes the
 //! coming months' partitions of `requests`. Every server runs it; each statement is idempotent, so two at
 //! once do no harm.
 //! A failed pass is logged and the next one runs as usual: one database hiccup never stops the job.
@@ -70,6 +71,12 @@ const EXPIRED: &[&str] = &[
     // Expired OAuth codes and tokens can no longer be used (a day's grace keeps a replayed code detectable).
     "DELETE FROM oauth_codes WHERE expires_at < now() - interval '1 day'",
     "DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 day'",
+    // A chat app no person connected within a day of registering never will: it is forgotten (anyone may
+    // register, so unused registrations would otherwise pile up without bound).
+    "DELETE FROM oauth_clients c WHERE c.created_at < now() - interval '24 hours'
+        AND NOT EXISTS (SELECT 1 FROM spend_keys k WHERE k.oauth_client_id = c.client_id)",
+    // An invite link that expired a week ago has said "expired" long enough; unused, it is forgotten.
+    "DELETE FROM team_invitations WHERE accepted_at IS NULL AND expires_at < now() - interval '7 days'",
     // A chat top-up guard only refuses for 2 minutes (`crate::mcp::duplicate_guard`).
     "DELETE FROM chat_top_up_guards WHERE created_at < now() - interval '2 minutes'",
     // A deleted endpoint's deliveries that were still waiting are never sent.

@@ -56,7 +56,7 @@ async fn deposit(
 ) -> Result<app::payments::attempt::AttemptView, AppError> {
     let amount = TopUpAmount::parse("10").unwrap();
     let draft = add_funds::start_draft(pool, processor, account_id, amount, choice, PERSON, None).await?;
-    add_funds::confirm(pool, processor, account_id, draft.id, PERSON).await
+    add_funds::confirm(pool, processor, account_id, draft.id, PERSON, None).await
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -91,7 +91,7 @@ async fn confirms_fired_at_once_at_the_fourth_decline_let_at_most_one_more_reach
         let (pool, processor) = (pool.clone(), processor.clone());
         let ip = ClientIp::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, i as u8)));
         let payer = Payer::Person { ip, card_attempts_per_ip: 100 };
-        tokio::spawn(async move { add_funds::confirm(&pool, &*processor, me, id, payer).await })
+        tokio::spawn(async move { add_funds::confirm(&pool, &*processor, me, id, payer, None).await })
     });
     let results: Vec<_> = futures::future::join_all(confirms).await.into_iter().map(|r| r.unwrap()).collect();
     let refused = results.iter().filter(|r| r.as_ref().err() == Some(&AppError::CardTestingLocked)).count();

@@ -66,7 +66,7 @@ async fn deposit(
     .await
     .unwrap();
     assert_eq!(draft.status, AttemptStatus::Draft);
-    add_funds::confirm(pool, processor, account_id, draft.id, crate::support::PERSON).await.unwrap()
+    add_funds::confirm(pool, processor, account_id, draft.id, crate::support::PERSON, None).await.unwrap()
 }
 
 async fn balance_and_ledger(pool: &PgPool, account_id: Uuid) -> (Decimal, Decimal) {
@@ -124,7 +124,7 @@ async fn fifty_parallel_confirms_of_one_draft_charge_once_and_all_get_the_same_a
         .map(|_| {
             let (pool, processor) = (pool.clone(), processor.clone());
             tokio::spawn(async move {
-                add_funds::confirm(&pool, &*processor, me, draft.id, crate::support::PERSON).await
+                add_funds::confirm(&pool, &*processor, me, draft.id, crate::support::PERSON, None).await
             })
         })
         .collect();
@@ -139,7 +139,7 @@ async fn fifty_parallel_confirms_of_one_draft_charge_once_and_all_get_the_same_a
     assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::from(25), Decimal::from(25)));
     // And later replays (back button, resubmit) still answer the same.
     assert_eq!(
-        add_funds::confirm(&pool, &*processor, me, draft.id, crate::support::PERSON).await.unwrap(),
+        add_funds::confirm(&pool, &*processor, me, draft.id, crate::support::PERSON, None).await.unwrap(),
         answers[0]
     );
 }
@@ -174,7 +174,7 @@ async fn twenty_drafts_confirmed_in_parallel_make_twenty_charges_and_an_exact_su
         .map(|d| {
             let (pool, processor, id) = (pool.clone(), processor.clone(), d.id);
             tokio::spawn(async move {
-                add_funds::confirm(&pool, &*processor, me, id, crate::support::PERSON).await
+                add_funds::confirm(&pool, &*processor, me, id, crate::support::PERSON, None).await
             })
         })
         .collect();
@@ -349,7 +349,9 @@ async fn another_accounts_cards_and_attempts_are_not_found(pool: PgPool) {
     .await;
     assert_eq!(steal.unwrap_err(), AppError::NotFound);
     assert_eq!(
-        add_funds::confirm(&pool, &*processor, mallory, draft.id, crate::support::PERSON).await.unwrap_err(),
+        add_funds::confirm(&pool, &*processor, mallory, draft.id, crate::support::PERSON, None)
+            .await
+            .unwrap_err(),
         AppError::NotFound
     );
     assert_eq!(attempt_store::attempt(&pool, mallory, paid.id).await.unwrap_err(), AppError::NotFound);
@@ -417,7 +419,7 @@ async fn pending_after_lost_answer(
         .await
         .unwrap();
     assert_eq!(
-        add_funds::confirm(pool, &flaky, me, draft.id, crate::support::PERSON).await.unwrap_err(),
+        add_funds::confirm(pool, &flaky, me, draft.id, crate::support::PERSON, None).await.unwrap_err(),
         AppError::ProcessorUnavailable
     );
     (me, draft.id, flaky)
@@ -446,7 +448,7 @@ async fn recovery_credits_a_charge_whose_answer_was_lost_exactly_once(pool: PgPo
         assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::new(4250, 2), Decimal::new(4250, 2)));
         // A confirm arriving late (the person pressed again) replays the result: no second charge.
         assert_eq!(
-            add_funds::confirm(&pool, &*sandbox, me, attempt_id, crate::support::PERSON).await.unwrap(),
+            add_funds::confirm(&pool, &*sandbox, me, attempt_id, crate::support::PERSON, None).await.unwrap(),
             settled
         );
     }
@@ -551,7 +553,8 @@ async fn a_charge_the_processor_refuses_for_good_settles_failed_with_a_reason_at
         add_funds::start_draft(&pool, &refusing, me, amount("25"), choice, crate::support::PERSON, None)
             .await
             .unwrap();
-    let settled = add_funds::confirm(&pool, &refusing, me, draft.id, crate::support::PERSON).await.unwrap();
+    let settled =
+        add_funds::confirm(&pool, &refusing, me, draft.id, crate::support::PERSON, None).await.unwrap();
     assert_eq!(settled.status, AttemptStatus::Failed, "not left pending for ever");
     assert_eq!(settled.decline_code, Some(DeclineCode::ProcessingError));
     let reason: String =
@@ -636,4 +639,138 @@ async fn the_database_keeps_only_card_brands_the_app_can_read(pool: PgPool) {
     for unreadable in ["visa", "VISA", "amex", ""] {
         assert!(save(unreadable).await.is_err(), "{unreadable:?} would break the page that lists it");
     }
+}
+
+/// A draft on a saved card of `account_id`, made by its owner on the wallet page.
+async fn owners_draft(pool: &PgPool, processor: &dyn PaymentProcessor, account_id: Uuid, card: Uuid) -> Uuid {
+    let owner = crate::support::owner_of(pool, account_id).await;
+    let choice = CardChoice::Saved(card);
+    let draft = add_funds::start_draft(
+        pool,
+        processor,
+        account_id,
+        amount("500"),
+        choice,
+        crate::support::PERSON,
+        Some(owner),
+    )
+    .await
+    .unwrap();
+    draft.id
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_card_removed_after_its_draft_was_made_is_never_charged(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "remover@example.test").await;
+    let owner = crate::support::owner_of(&pool, me).await;
+    let card = crate::support::save_card(&pool, &*processor, "4242424242424242", me).await;
+    let draft = owners_draft(&pool, &*processor, me, card).await;
+    card_store::remove(&pool, &crate::support::owner_actor(&pool, me).await, card).await.unwrap();
+    let charges_before = count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await;
+
+    let refused =
+        add_funds::confirm(&pool, &*processor, me, draft, crate::support::PERSON, Some(owner)).await;
+    assert_eq!(refused.unwrap_err(), AppError::CardNotSaved);
+    assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, charges_before);
+    let left = attempt_store::attempt(&pool, me, draft).await.unwrap();
+    assert_eq!(left.status, AttemptStatus::Draft, "nothing was claimed");
+    assert_eq!(balance_and_ledger(&pool, me).await, (Decimal::from(10), Decimal::from(10)));
+}
+
+/// A confirm and a removal of its card at the same moment: either the confirm got the card first (it is
+/// charged once and credited) or the removal did (the draft is never claimed, nothing is charged).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_confirm_racing_the_removal_of_its_card_charges_only_if_it_came_first(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "racer@example.test").await;
+    let owner = crate::support::owner_of(&pool, me).await;
+    let actor = crate::support::owner_actor(&pool, me).await;
+    let (mut charged, mut refused) = (0, 0);
+    for _ in 0..12 {
+        let card = crate::support::save_card(&pool, &*processor, "4242424242424242", me).await;
+        let draft = owners_draft(&pool, &*processor, me, card).await;
+        let confirm = add_funds::confirm(&pool, &*processor, me, draft, crate::support::PERSON, Some(owner));
+        let (confirmed, removed) = tokio::join!(confirm, card_store::remove(&pool, &actor, card));
+        removed.unwrap();
+        let status = attempt_store::attempt(&pool, me, draft).await.unwrap().status;
+        match confirmed {
+            Ok(view) => {
+                assert_eq!(view.status, AttemptStatus::Succeeded);
+                charged += 1;
+            }
+            Err(err) => {
+                assert_eq!(err, AppError::CardNotSaved);
+                assert_eq!(status, AttemptStatus::Draft, "never claimed");
+                refused += 1;
+            }
+        }
+    }
+    let deposits = count(&pool, "SELECT count(*) FROM payment_attempts WHERE status = 'succeeded'").await;
+    assert_eq!(deposits, 12 + charged, "12 first deposits and the confirms that won");
+    let charges = count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await;
+    assert_eq!(charges, deposits, "one charge per deposit, none for a refused confirm");
+    let (balance, ledger) = balance_and_ledger(&pool, me).await;
+    assert_eq!(balance, ledger);
+    assert_eq!(balance, Decimal::from(12 * 10 + 500 * charged));
+    assert_eq!(charged + refused, 12);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_draft_can_be_confirmed_for_thirty_minutes_and_then_expires(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "slow@example.test").await;
+    let owner = crate::support::owner_of(&pool, me).await;
+    let card = crate::support::save_card(&pool, &*processor, "4242424242424242", me).await;
+    let age = |minutes: i32, draft: Uuid| {
+        sqlx::query(
+            "UPDATE payment_attempts SET created_at = now() - make_interval(mins => $2) WHERE id = $1",
+        )
+        .bind(draft)
+        .bind(minutes)
+        .execute(&pool)
+    };
+    let old = owners_draft(&pool, &*processor, me, card).await;
+    age(31, old).await.unwrap();
+    let expired = add_funds::confirm(&pool, &*processor, me, old, crate::support::PERSON, Some(owner)).await;
+    assert_eq!(expired.unwrap_err(), AppError::TopUpExpired);
+    assert_eq!(AppError::TopUpExpired.message(), "This top-up expired. Start again.");
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await,
+        1,
+        "only the first deposit"
+    );
+
+    let recent = owners_draft(&pool, &*processor, me, card).await;
+    age(29, recent).await.unwrap();
+    let paid = add_funds::confirm(&pool, &*processor, me, recent, crate::support::PERSON, Some(owner)).await;
+    assert_eq!(paid.unwrap().status, AttemptStatus::Succeeded);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_the_person_who_made_a_draft_can_see_or_confirm_it(pool: PgPool) {
+    let processor = sandbox(&pool).await;
+    let me = account(&pool, "maker@example.test").await;
+    let owner = crate::support::owner_of(&pool, me).await;
+    let card = crate::support::save_card(&pool, &*processor, "4242424242424242", me).await;
+    let draft = owners_draft(&pool, &*processor, me, card).await;
+    let colleague = Some(Uuid::new_v4());
+    for someone_else in [colleague, None] {
+        let confirm = add_funds::confirm(&pool, &*processor, me, draft, crate::support::PERSON, someone_else);
+        assert_eq!(confirm.await.unwrap_err(), AppError::NotFound);
+        let seen = attempt_store::attempt_for(&pool, me, draft, someone_else).await;
+        assert_eq!(seen.unwrap_err(), AppError::NotFound);
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM sandbox_processor.charges").await, 1);
+    assert_eq!(
+        attempt_store::attempt_for(&pool, me, draft, Some(owner)).await.unwrap().status,
+        AttemptStatus::Draft
+    );
+    let paid = add_funds::confirm(&pool, &*processor, me, draft, crate::support::PERSON, Some(owner)).await;
+    assert_eq!(paid.unwrap().status, AttemptStatus::Succeeded);
+    // Once settled it is the account's history: anyone on it sees it.
+    assert_eq!(
+        attempt_store::attempt_for(&pool, me, draft, colleague).await.unwrap().status,
+        AttemptStatus::Succeeded
+    );
 }

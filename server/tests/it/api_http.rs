@@ -397,8 +397,8 @@ async fn without_a_saved_card_funding_answers_a_single_use_checkout_link(pool: P
     );
     let done = guest.get(app.url(&draft_a)).send().await.unwrap().text().await.unwrap();
     assert!(
-        done.contains("Payment complete") && !done.contains("New balance"),
-        "the payer never sees the wallet"
+        done.contains("Payment complete. Return to your chat: your balance is $25.00."),
+        "whichever tab lost, the used link shows the payment that used it and the balance it left: {done}"
     );
     // Reset for the single-tab walk-through below.
     sqlx::query("DELETE FROM sandbox_processor.charges").execute(&app.pool).await.unwrap();
@@ -434,7 +434,8 @@ async fn without_a_saved_card_funding_answers_a_single_use_checkout_link(pool: P
     assert_eq!(balance_of(&app.pool, a.account).await, Decimal::from(25));
     assert_eq!(charges_now(&app).await, 1);
     let done = guest.get(app.url(&to_confirm)).send().await.unwrap().text().await.unwrap();
-    assert!(done.contains("Payment complete: $25.00 was added with Visa •••• 4242."));
+    assert!(done.contains("Payment complete. Return to your chat: your balance is $25.00."), "{done}");
+    assert!(done.contains("$25.00 was added with Visa •••• 4242."));
     assert_eq!(
         post(card("5555555555554444"), "/api/checkout/start").await,
         format!("{path}?error=checkout_used")

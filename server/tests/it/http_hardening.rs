@@ -134,6 +134,33 @@ async fn a_client_that_trickles_its_headers_is_cut_off(pool: PgPool) {
     assert_eq!(app.get("/login").await.status(), StatusCode::OK);
 }
 
+/// An idle connection is closed (`TOLLGATE_IDLE_CONNECTION_SECS`, 60 by default): HTTP/2 after its
+/// preface, and HTTP/1.1 kept alive after an answer — long before the header timeout would.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_idle_connection_is_closed(pool: PgPool) {
+    let app = spawn_app_with(
+        pool,
+        &[("TOLLGATE_IDLE_CONNECTION_SECS", "1"), ("TOLLGATE_HEADER_READ_TIMEOUT_SECS", "30")],
+    )
+    .await;
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut h2 = tokio::net::TcpStream::connect(&address).await.unwrap();
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+    h2.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await.unwrap(); // an empty SETTINGS frame
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(6), h2.read_to_end(&mut got)).await;
+    assert!(closed.is_ok(), "an idle HTTP/2 connection was still open after 6 s");
+    assert!(got.len() >= 9 && got[3] == 4, "the server spoke HTTP/2 first (SETTINGS): {got:?}");
+
+    let mut h1 = tokio::net::TcpStream::connect(&address).await.unwrap();
+    h1.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(6), h1.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "an idle kept-alive HTTP/1.1 connection was still open after 6 s");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"), "it was answered first");
+    assert_eq!(app.get("/login").await.status(), StatusCode::OK);
+}
+
 /// A key on the owner's account with `rate_limit` requests per minute.
 async fn key_with_rate_limit(app: &TestApp, pool: &PgPool, rate_limit: &str) -> String {
     app.sign_up("agent-owner@example.com", "a long password 1").await;
@@ -141,6 +168,37 @@ async fn key_with_rate_limit(app: &TestApp, pool: &PgPool, rate_limit: &str) -> 
         sqlx::query_scalar("SELECT account_id FROM memberships").fetch_one(pool).await.unwrap();
     let form = KeyForm { name: "agent".into(), rate_limit: rate_limit.into(), ..KeyForm::default() };
     crate::support::owner_key(pool, account, &form.settings().unwrap()).await.unwrap().secret
+}
+
+/// Free calls cost nothing, so a key without a rate limit of its own still makes at most 600 a minute (each
+/// is a row); its paid calls are bounded by the balance and aren't counted.
+#[sqlx::test(migrations = "../migrations")]
+async fn free_calls_of_a_key_without_a_rate_limit_are_six_hundred_a_minute(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let secret = key_with_rate_limit(&app, &pool, "").await;
+    let call = |service: &'static str, model: &'static str| {
+        app.client
+            .post(app.url("/v1/requests"))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"service": service, "model": model}))
+            .send()
+    };
+    assert_eq!(call("open-meteo", "forecast").await.unwrap().status(), StatusCode::CREATED);
+    // 599 more of this minute's free calls made already.
+    sqlx::query("UPDATE spend_key_minutes SET calls = calls + 599").execute(&pool).await.unwrap();
+    let refused = call("open-meteo", "forecast").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        call("exa", "search").await.unwrap().status(),
+        StatusCode::PAYMENT_REQUIRED,
+        "a paid call isn't counted"
+    );
+    let free_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE service_id = 'open-meteo'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(free_rows, 1, "the refused free call wrote nothing");
 }
 
 #[sqlx::test(migrations = "../migrations")]

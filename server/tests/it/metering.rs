@@ -421,13 +421,33 @@ async fn calls_spread_over_many_wallets_and_two_servers_end_as_a_serial_replay_o
             Err(other) => panic!("unexpected answer {other:?}"),
         }
     }
-    // Every call is one row, except replays of an idempotency key.
-    let distinct_idempotent: std::collections::HashSet<(Uuid, &str)> =
-        sent.iter().filter_map(|c| c.idempotency_key.as_deref().map(|k| (c.account_id, k))).collect();
-    let expected_rows =
-        sent.iter().filter(|c| c.idempotency_key.is_none()).count() + distinct_idempotent.len();
+    // Every call is one row, except replays of a call that ran under an idempotency key: per key, the
+    // refused tries (each decided afresh, each its own row) and then at most one that ran.
+    let plain_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE idempotency_key IS NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(plain_rows as usize, sent.iter().filter(|c| c.idempotency_key.is_none()).count());
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&pool).await.unwrap();
-    assert_eq!(rows as usize, expected_rows, "every call recorded once");
+    let keyed: Vec<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT account_id, idempotency_key, status FROM requests WHERE idempotency_key IS NOT NULL
+          ORDER BY account_id, idempotency_key, seq",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut per_key: std::collections::BTreeMap<(Uuid, String), Vec<String>> = Default::default();
+    for (account, key, status) in keyed {
+        per_key.entry((account, key)).or_default().push(status);
+    }
+    for ((account, key), statuses) in &per_key {
+        let sends =
+            sent.iter().filter(|c| c.account_id == *account && c.idempotency_key.as_ref() == Some(key));
+        assert!(statuses.len() <= sends.count(), "{key}: more rows than calls sent");
+        let ran = statuses.iter().filter(|s| *s == "completed").count();
+        assert!(ran <= 1, "{key} ran {ran} times");
+        assert!(ran == 0 || statuses.last().unwrap() == "completed", "{key}: a try after the one that ran");
+    }
 
     // The serial replay: each wallet's rows in the order they were decided, run through the rules alone.
     let mut prices = std::collections::HashMap::new();
@@ -580,4 +600,42 @@ async fn a_wallet_held_by_a_slow_transaction_holds_up_only_itself(pool: PgPool) 
     }
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&pool).await.unwrap();
     assert_eq!(rows, 2, "nothing of the failed shared batch was kept");
+}
+
+/// The guide's recovery, "top up, then retry the call": a call refused with 402 under an Idempotency-Key
+/// charged nothing, so the same call under the same key after a top-up is decided afresh — and once it
+/// ran, it replays as usual.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_call_refused_for_the_balance_runs_when_retried_under_its_key_after_a_top_up(pool: PgPool) {
+    let account = account_with_balance(&pool, "retry@example.test", "0.001").await;
+    let key_id = key(&pool, account, "", "").await;
+    let limited = key(&pool, account, "0.01", "daily").await;
+    let meter = Meter::new(pool.clone());
+    let mut gpt = call(&pool, account, key_id, "openai", "gpt-4o-mini", (3000, 1000)).await;
+    gpt.idempotency_key = Some("retry-1".into());
+    assert_eq!(meter.charge(gpt.clone()).await, Err(AppError::InsufficientBalance));
+    assert_eq!(meter.charge(gpt.clone()).await, Err(AppError::InsufficientBalance), "still short");
+    crate::support::deposit(&pool, account, 25).await;
+    let ran = meter.charge(gpt.clone()).await.unwrap();
+    assert_eq!(ran.status, CallStatus::Completed);
+    assert_eq!(meter.charge(gpt.clone()).await.unwrap().request_id, ran.request_id, "now it replays");
+    let mut other = call(&pool, account, key_id, "exa", "search", (0, 0)).await;
+    other.idempotency_key = Some("retry-1".into());
+    assert_eq!(meter.charge(other).await, Err(AppError::IdempotencyKeyReused));
+    // A refusal by the key's spend limit is a row of its own too, and no answer for its key.
+    let mut big = call(&pool, account, limited, "anthropic", "claude-haiku", (0, 5000)).await;
+    big.idempotency_key = Some("retry-2".into());
+    assert_eq!(meter.charge(big.clone()).await, Err(AppError::KeyLimitReached));
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 4, "two refusals, the call that ran, the refusal by the limit: each its own row");
+    let (balance, ledger) = {
+        let mut conn = pool.acquire().await.unwrap();
+        ledger::balance_and_ledger_sum(&mut conn, account).await.unwrap()
+    };
+    assert_eq!(balance, ledger);
+    assert_eq!(balance, d("25.001") - ran.cost.total.amount());
 }

@@ -410,10 +410,12 @@ async fn deny_bad_requests_and_tampered_forms_never_send_a_code_anywhere(pool: P
     let res = app.get(&format!("/oauth/authorize?{}", query_string(&query))).await;
     assert!(location(&res).starts_with("/login?next=%2Foauth%2Fauthorize%3Fclient_id"), "{}", location(&res));
     app.sign_up("person@example.test", "correct-horse-1").await;
+    // Every answer names its issuer (RFC 9207), as the metadata document does.
+    let iss = format!("&iss={}", app::url_query::encode_value(&app.base));
     // Deny: back to the app with access_denied and the state; no key made.
     let (status, to) = answer_consent(&app, &query, &[("decision", "deny")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(to, "http://127.0.0.1:9/callback?error=access_denied&state=st-42");
+    assert_eq!(to, format!("http://127.0.0.1:9/callback?error=access_denied&state=st-42{iss}"));
     // An unregistered redirect URI: explained on the page, with no way "back" to it.
     let evil = authorize_query(&app, &client_id, "http://127.0.0.1:9/elsewhere", VERIFIER);
     let html = app.get(&format!("/oauth/authorize?{}", query_string(&evil))).await.text().await.unwrap();
@@ -430,17 +432,22 @@ async fn deny_bad_requests_and_tampered_forms_never_send_a_code_anywhere(pool: P
     // A loopback callback on another port is the same app on the person's computer (RFC 8252).
     let other_port = authorize_query(&app, &client_id, "http://127.0.0.1:10/callback", VERIFIER);
     let (_, to) = answer_consent(&app, &other_port, &[("decision", "deny")]).await;
-    assert_eq!(to, "http://127.0.0.1:10/callback?error=access_denied&state=st-42");
-    // Without PKCE S256 the page sends the person straight back: invalid_request.
+    assert_eq!(to, format!("http://127.0.0.1:10/callback?error=access_denied&state=st-42{iss}"));
+    // Without PKCE S256, for an app this person never connected, the page says so and links back to the
+    // app with invalid_request: nobody is sent to a registered address without seeing Tollgate's page.
     let mut no_pkce = query.clone();
     no_pkce.retain(|(k, _)| k != "code_challenge");
     let res = app.get(&format!("/oauth/authorize?{}", query_string(&no_pkce))).await;
-    assert_eq!(location(&res), "http://127.0.0.1:9/callback?error=invalid_request&state=st-42");
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    let back =
+        format!("http://127.0.0.1:9/callback?error=invalid_request&state=st-42{iss}").replace('&', "&amp;");
+    assert!(html.contains(&format!("href=\"{back}\"")), "{html}");
     // Posted without PKCE S256: the app is told invalid_request.
     let mut plain = query.clone();
     plain.iter_mut().find(|(k, _)| k == "code_challenge_method").unwrap().1 = "plain".into();
     let (_, to) = answer_consent(&app, &plain, &[("decision", "allow")]).await;
-    assert_eq!(to, "http://127.0.0.1:9/callback?error=invalid_request&state=st-42");
+    assert_eq!(to, format!("http://127.0.0.1:9/callback?error=invalid_request&state=st-42{iss}"));
     // A bad spend limit: back to the page with its message; still no key.
     let (_, to) = answer_consent(&app, &query, &[("spend_limit", "-5"), ("decision", "allow")]).await;
     assert!(to.ends_with("error=spend_limit_invalid"), "{to}");
@@ -456,6 +463,21 @@ async fn deny_bad_requests_and_tampered_forms_never_send_a_code_anywhere(pool: P
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+/// An app the person has connected before is sent its errors straight away (it is theirs), with `iss`.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_app_connected_before_gets_its_errors_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (client_id, _) = connected(&app, &[("decision", "allow")]).await;
+    let mut no_pkce = authorize_query(&app, &client_id, CALLBACK, VERIFIER);
+    no_pkce.retain(|(k, _)| k != "code_challenge");
+    let res = app.get(&format!("/oauth/authorize?{}", query_string(&no_pkce))).await;
+    let iss = app::url_query::encode_value(&app.base);
+    assert_eq!(
+        location(&res),
+        format!("http://127.0.0.1:9/callback?error=invalid_request&state=st-42&iss={iss}")
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -504,4 +526,115 @@ async fn registration_checks_metadata_is_limited_per_address_and_secrets_are_pro
             .0;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A web page can post a form or plain text to any site from its visitors' browsers, but not JSON sent as
+/// JSON: registration takes only that, at most 8 KB, with at most 5 redirect URIs of at most 512
+/// characters. A refusal here registers nothing.
+#[sqlx::test(migrations = "../migrations")]
+async fn registration_takes_only_small_json_sent_as_json(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let metadata = json!({"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"}).to_string();
+    let post = |content_type: Option<&'static str>, body: String| {
+        let mut req = reqwest::Client::new().post(app.url("/oauth/register")).body(body);
+        if let Some(content_type) = content_type {
+            req = req.header(header::CONTENT_TYPE, content_type);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    for content_type in
+        [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")]
+    {
+        let (status, body) = post(content_type, metadata.clone()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(body["error"], "invalid_client_metadata");
+    }
+    let padded = json!({"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none", "logo_uri": "x".repeat(8200)});
+    assert_eq!(post(Some("application/json"), padded.to_string()).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    let six: Vec<String> = (0..6).map(|i| format!("http://127.0.0.1:{}/cb", 9000 + i)).collect();
+    let (status, body) =
+        register(&app, json!({"redirect_uris": six, "token_endpoint_auth_method": "none"})).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_redirect_uri")));
+    let clients: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM oauth_clients").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(clients, 0);
+    let (status, _) = post(Some("application/json; charset=utf-8"), metadata).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+/// A client no person connected within 24 hours is forgotten by the maintenance job; one that was
+/// connected stays.
+#[sqlx::test(migrations = "../migrations")]
+async fn clients_nobody_connected_within_a_day_are_forgotten(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (connected_client, _) = connected(&app, &[("decision", "allow")]).await;
+    let unused = public_client(&app).await;
+    let fresh = public_client(&app).await;
+    sqlx::query("UPDATE oauth_clients SET created_at = now() - interval '25 hours' WHERE client_id <> $1")
+        .bind(&fresh)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    server::startup::maintenance::run_once(&app.pool).await.unwrap();
+    let left: Vec<String> = sqlx::query_scalar("SELECT client_id FROM oauth_clients ORDER BY client_id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let mut expected = vec![connected_client, fresh];
+    expected.sort();
+    assert_eq!(left, expected, "{unused} is gone");
+}
+
+/// A chat connection is edited like a key — its spend limit, funding and daily funding limit (up to the
+/// guide's $10,000.00 for a chat) — but keeps the name its app gave it.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_chat_connection_is_edited_like_a_key_and_keeps_its_name(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let funding = [("allow_funding", "on"), ("daily_funding_limit", "10000"), ("decision", "allow")];
+    let (_, _) = connected(&app, &funding).await;
+    let (key_id, name, limit): (Uuid, String, rust_decimal::Decimal) =
+        sqlx::query_as("SELECT id, name, daily_funding_limit FROM spend_keys")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (name.as_str(), limit),
+        ("Claude", rust_decimal::Decimal::from(10_000)),
+        "the consent page's limit"
+    );
+    let edit = format!("/dashboard/keys/{key_id}/edit");
+    let fields = [
+        ("name", "Renamed"),
+        ("spend_limit", "20"),
+        ("limit_period", "monthly"),
+        ("allow_funding", "on"),
+        ("daily_funding_limit", "250"),
+        ("rate_limit", "600"),
+    ];
+    let res = app.post_form(&edit, "/dashboard/keys", &fields).await;
+    assert_eq!(location(&res), "/dashboard/keys?done=key_changed");
+    let (name, spend_limit, limit): (String, Option<rust_decimal::Decimal>, rust_decimal::Decimal) =
+        sqlx::query_as("SELECT name, limit_amount, daily_funding_limit FROM spend_keys WHERE id = $1")
+            .bind(key_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(name, "Claude", "the app's name stays");
+    assert_eq!(spend_limit, Some(rust_decimal::Decimal::from(20)));
+    assert_eq!(limit, rust_decimal::Decimal::from(250));
+    let detail: String = sqlx::query_scalar("SELECT detail FROM audit_events WHERE action = 'key_changed'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        detail,
+        "Chat connection \"Claude\": spend limit none → $20.00 per month (UTC); adding funds allowed, up to $10,000.00 a day → allowed, up to $250.00 a day"
+    );
+    // Over the guide's chat maximum: refused on the consent page as on the Keys page.
+    let over = [("name", "x"), ("allow_funding", "on"), ("daily_funding_limit", "10000.01")];
+    let res = app.post_form(&edit, "/dashboard/keys", &over).await;
+    assert!(location(&res).ends_with("&error=funding_limit_invalid"), "{}", location(&res));
 }

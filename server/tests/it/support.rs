@@ -316,7 +316,7 @@ pub async fn save_card(
     )
     .await
     .unwrap();
-    let done = add_funds::confirm(pool, processor, account, draft.id, PERSON).await.unwrap();
+    let done = add_funds::confirm(pool, processor, account, draft.id, PERSON, None).await.unwrap();
     done.payment_method_id.unwrap()
 }
 

@@ -897,8 +897,14 @@ async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(p
             Some("127.0.0.1".into())
         )
     );
-    let late =
-        app::payments::add_funds::confirm(&app.pool, &*processor, team, started.id, crate::support::PERSON);
+    let late = app::payments::add_funds::confirm(
+        &app.pool,
+        &*processor,
+        team,
+        started.id,
+        crate::support::PERSON,
+        Some(owner.user_id),
+    );
     assert_eq!(late.await.unwrap_err(), app::error::AppError::NotFound);
     assert_eq!(charges(app.pool.clone()).await, charged_before, "nothing was charged");
     assert_eq!(balance_of(&app.pool, team).await, rust_decimal::Decimal::ZERO);
@@ -907,4 +913,376 @@ async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(p
         owner.call("/api/team/delete", &[("confirm_name", "Acme Research")]).await.1,
         json!("not_found")
     );
+}
+
+async fn invite_revoked_at(app: &TestApp, link: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use sha2::Digest;
+    let hash: [u8; 32] = sha2::Sha256::digest(link.trim_start_matches("/invite/").as_bytes()).into();
+    sqlx::query_scalar("SELECT revoked_at FROM team_invitations WHERE token_sha256 = $1")
+        .bind(&hash[..])
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// An endpoint on `team` added by `maker` (a loopback address nothing listens on: no traffic leaves).
+async fn endpoint_added_by(app: &TestApp, team: Uuid, maker: Uuid) -> Uuid {
+    let url = app::webhooks::endpoint_url::EndpointUrl::parse("http://127.0.0.1:9/hook", true).unwrap();
+    let localhost = app::client_ip::ClientIp::new(std::net::Ipv4Addr::LOCALHOST.into());
+    let actor = app::audit::Actor::person(team, maker, localhost);
+    let events = app::webhooks::EventType::ALL;
+    app::webhooks::store::add_endpoint(&app.pool, &actor, &url, &events).await.unwrap().id
+}
+
+/// Emits a `balance.low` event on `team` and answers how many deliveries it queued.
+async fn deliveries_of_a_new_event(app: &TestApp, team: Uuid) -> i64 {
+    let mut tx = app.pool.begin().await.unwrap();
+    let event = app::webhooks::EventType::BalanceLow;
+    app::webhooks::outbox::emit(&mut tx, team, event, json!({"balance": "1.00"})).await.unwrap();
+    let queued = sqlx::query_scalar(
+        "SELECT count(*) FROM webhook_deliveries d JOIN webhook_events e ON e.account_id = d.account_id AND e.id = d.event_id
+          WHERE d.account_id = $1 AND e.created_at = now()",
+    )
+    .bind(team)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    queued
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_removed_or_demoted_admins_invite_links_and_webhook_endpoints_stop_with_them(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, admin, team) = team_with(&app, "admin").await;
+    let link = admin.invite("member").await;
+    let endpoint = endpoint_added_by(&app, team, admin.user_id).await;
+    assert_eq!(deliveries_of_a_new_event(&app, team).await, 1);
+
+    // Removing the Admin revokes their link and disables their endpoint, in the same transaction.
+    let admin_id = admin.user_id.to_string();
+    assert_eq!(owner.call("/api/team/remove", &[("user_id", &admin_id)]).await.0, StatusCode::OK);
+    assert!(invite_revoked_at(&app, &link).await.is_some());
+    let newcomer = Person::sign_up(&app, "newcomer@example.com").await;
+    assert_eq!(newcomer.accept(&link).await, (StatusCode::GONE, json!("invite_revoked")));
+    assert_eq!(role_of(&app, team, newcomer.user_id).await, None);
+    let reason: Option<String> =
+        sqlx::query_scalar("SELECT disabled_reason FROM webhook_endpoints WHERE id = $1")
+            .bind(endpoint)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(reason.as_deref(), Some("Disabled: the person who added it left the team"));
+    assert_eq!(deliveries_of_a_new_event(&app, team).await, 0, "a departed Admin's endpoint gets nothing");
+    let settings = owner.page("/dashboard/settings").await;
+    assert!(settings.contains("Disabled: the person who added it left the team"), "{settings}");
+    assert!(settings.contains(">Turn on</button>"));
+    let resend: i64 = sqlx::query_scalar("SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 LIMIT 1")
+        .bind(endpoint)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        owner.call("/api/settings/webhooks/resend", &[("delivery_id", &resend.to_string())]).await,
+        (StatusCode::CONFLICT, json!("webhook_endpoint_disabled"))
+    );
+    // An Owner turns it back on (a plain form, JavaScript off); it gets events again and is now theirs.
+    let res = owner
+        .form(
+            "/api/settings/webhooks/enable",
+            "/dashboard/settings",
+            &[("endpoint_id", &endpoint.to_string())],
+        )
+        .await;
+    assert_eq!(location(&res), "/dashboard/settings?done=webhook_enabled");
+    assert_eq!(deliveries_of_a_new_event(&app, team).await, 1);
+    let maker: Uuid = sqlx::query_scalar("SELECT created_by FROM webhook_endpoints WHERE id = $1")
+        .bind(endpoint)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(maker, owner.user_id);
+    let actions: Vec<String> = audit_of(&app, team).await.into_iter().map(|(action, ..)| action).collect();
+    assert!(actions.ends_with(&[
+        "member_removed".into(),
+        "invite_revoked".into(),
+        "webhook_disabled".into(),
+        "webhook_enabled".into()
+    ]));
+
+    // Demoted to Member: their pending link is revoked, and so is their endpoint's delivery.
+    let second = Person::sign_up(&app, "second@example.com").await;
+    assert_eq!(second.accept(&owner.invite("admin").await).await.0, StatusCode::OK);
+    let seconds_link = second.invite("member").await;
+    let seconds_endpoint = endpoint_added_by(&app, team, second.user_id).await;
+    let demote = [("user_id", second.user_id.to_string()), ("role", "member".to_string())];
+    let demote: Vec<(&str, &str)> = demote.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(owner.call("/api/team/role", &demote).await.0, StatusCode::OK);
+    assert!(invite_revoked_at(&app, &seconds_link).await.is_some());
+    let reason: Option<String> =
+        sqlx::query_scalar("SELECT disabled_reason FROM webhook_endpoints WHERE id = $1")
+            .bind(seconds_endpoint)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(reason.as_deref(), Some("Disabled: the person who added it can no longer manage webhooks"));
+
+    // A link whose maker lost the right to invite some other way is refused when accepted.
+    let third = Person::sign_up(&app, "third@example.com").await;
+    assert_eq!(third.accept(&owner.invite("admin").await).await.0, StatusCode::OK);
+    let thirds_link = third.invite("member").await;
+    sqlx::query("UPDATE memberships SET role = 'member' WHERE account_id = $1 AND user_id = $2")
+        .bind(team)
+        .bind(third.user_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let late = Person::sign_up(&app, "late@example.com").await;
+    assert_eq!(late.accept(&thirds_link).await, (StatusCode::GONE, json!("invite_revoked")));
+    assert!(late.page(&thirds_link).await.contains("This invite link was revoked."));
+    assert_eq!(role_of(&app, team, late.user_id).await, None);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_member_takes_back_their_own_card_any_time_and_their_cards_leave_with_them(pool: PgPool) {
+    use app::payments::auto_top_up::{settings, AutoTopUpRule};
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    assert_eq!(owner.call("/api/team/settings", &[("members_can_fund", "on")]).await.0, StatusCode::OK);
+    let members_card = |last4: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Uuid>(
+                "SELECT id FROM payment_methods WHERE account_id = $1 AND last4 = $2 AND removed_at IS NULL",
+            )
+            .bind(team)
+            .bind(last4)
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let member = &member;
+    let save = |number: &'static str| {
+        let fields: Vec<(&str, &str)> = crate::support::NEW_CARD_FORM
+            .iter()
+            .map(|&(k, v)| if k == "card_number" { (k, number) } else { (k, v) })
+            .collect();
+        async move {
+            let (status, draft) = member.call("/api/wallet/add-funds", &fields).await;
+            assert_eq!(status, StatusCode::OK, "{draft}");
+            let id = draft["id"].as_str().unwrap();
+            assert_eq!(member.call("/api/wallet/confirm", &[("attempt_id", id)]).await.0, StatusCode::OK);
+        }
+    };
+    save("4242 4242 4242 4242").await;
+    save("5555 5555 5555 4444").await;
+    let (visa, mastercard) = (members_card("4242").await.unwrap(), members_card("4444").await.unwrap());
+    // With "Members can add funds" off, they can't use or change it, but can still remove it.
+    assert_eq!(owner.call("/api/team/settings", &[]).await.0, StatusCode::OK);
+    let visa_id = visa.to_string();
+    let update = [("payment_method_id", visa_id.as_str()), ("new_expiry", "11/31"), ("new_postal_code", "")];
+    assert_eq!(
+        member.call("/api/wallet/card/update", &update).await,
+        (StatusCode::FORBIDDEN, json!("members_may_not_fund"))
+    );
+    let res = member
+        .form("/api/wallet/card/remove", "/dashboard/wallet", &[("payment_method_id", &visa.to_string())])
+        .await;
+    assert_eq!(location(&res), "/dashboard/wallet");
+    assert_eq!(members_card("4242").await, None, "removed");
+
+    // The Owner sets auto top-up on the Member's other card; the Member leaves: the card goes with them.
+    let rule = AutoTopUpRule::parse("5", "50", "500").unwrap();
+    let owner_actor = crate::support::owner_actor(&app.pool, team).await;
+    let turn_on = settings::Change::TurnOn { rule, card: Some(mastercard) };
+    settings::change(&app.pool, &owner_actor, turn_on).await.unwrap();
+    let member_id = member.user_id.to_string();
+    assert_eq!(member.call("/api/team/remove", &[("user_id", &member_id)]).await.0, StatusCode::OK);
+    assert_eq!(members_card("4444").await, None, "their card left with them");
+    let rule = settings::view(&app.pool, team).await.unwrap();
+    assert!(!rule.enabled);
+    assert_eq!(
+        rule.disabled_reason.as_deref(),
+        Some("Auto top-up was turned off because Mastercard •••• 4444 was removed. Choose another card, then turn auto top-up back on.")
+    );
+    let owners_page = owner.page("/dashboard/wallet").await;
+    assert!(!owners_page.contains("•••• 4444</span>"), "gone from the saved cards");
+}
+
+/// Two Admins removing each other at the same moment: each decides on its role as the lock finds it, so
+/// exactly one succeeds and the other, already gone, is refused.
+#[sqlx::test(migrations = "../migrations")]
+async fn two_admins_removing_each_other_at_once_one_succeeds(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, first, team) = team_with(&app, "admin").await;
+    for round in 0..6 {
+        let second = Person::sign_up(&app, &format!("second{round}@example.com")).await;
+        assert_eq!(second.accept(&owner.invite("admin").await).await.0, StatusCode::OK);
+        let (first_id, second_id) = (first.user_id.to_string(), second.user_id.to_string());
+        let (remove_second, remove_first) =
+            ([("user_id", second_id.as_str())], [("user_id", first_id.as_str())]);
+        let (a, b) = tokio::join!(
+            first.call("/api/team/remove", &remove_second),
+            second.call("/api/team/remove", &remove_first)
+        );
+        let outcomes = [a.0, b.0];
+        assert!(outcomes.contains(&StatusCode::OK), "{outcomes:?}");
+        let members = (role_of(&app, team, first.user_id).await, role_of(&app, team, second.user_id).await);
+        assert!(members.0.is_some() != members.1.is_some(), "exactly one remains: {members:?} {outcomes:?}");
+        let refused = if a.0 == StatusCode::OK { &b } else { &a };
+        assert_eq!(refused.0, StatusCode::FORBIDDEN, "{refused:?}");
+        if members.0.is_none() {
+            return; // the first Admin is gone: nobody left to race
+        }
+    }
+}
+
+/// "Save changes" on a key's edit form (a plain form post): where it sends the browser.
+async fn post(who: &Person, fields: Vec<(&'static str, String)>) -> String {
+    let key = fields.iter().find(|(k, _)| *k == "key_id").map(|(_, v)| v.clone()).unwrap();
+    let borrowed: Vec<(&str, &str)> =
+        fields.iter().filter(|(k, _)| *k != "key_id").map(|(k, v)| (*k, v.as_str())).collect();
+    let page = format!("/dashboard/keys?edit={key}");
+    location(&who.form(&format!("/dashboard/keys/{key}/edit"), &page, &borrowed).await)
+}
+
+/// A free call (`open-meteo`) through `secret`'s key: its status.
+async fn free_call(app: &TestApp, secret: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(app.url("/v1/requests"))
+        .bearer_auth(secret)
+        .json(&json!({"service": "open-meteo", "model": "forecast"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_key_is_edited_by_its_maker_or_an_admin_and_the_next_call_sees_it(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, team) = team_with(&app, "member").await;
+    let secret = member.key(false).await;
+    let key_id: Uuid = sqlx::query_scalar("SELECT id FROM spend_keys WHERE account_id = $1")
+        .bind(team)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let key = key_id.to_string();
+    assert_eq!(
+        free_call(&app, &secret).await,
+        StatusCode::CREATED,
+        "every service, remembered by the server"
+    );
+    let edit = |fields: &[(&'static str, &'static str)]| {
+        let mut all = vec![("key_id", key.clone())];
+        all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        all
+    };
+    let exa_only = edit(&[("name", "search agent"), ("limit_period", "daily"), ("services", "exa")]);
+
+    let saved = "/dashboard/keys?done=key_changed".to_string();
+    let refused = |code: &str| format!("/dashboard/keys?edit={key}&error={code}");
+    // Another Member can't edit it; a bad value changes nothing.
+    let other = Person::sign_up(&app, "other@example.com").await;
+    assert_eq!(other.accept(&owner.invite("member").await).await.0, StatusCode::OK);
+    assert_eq!(post(&other, exa_only.clone()).await, refused("not_permitted"));
+    let bad = edit(&[("name", "x"), ("rate_limit", "0")]);
+    assert_eq!(post(&member, bad).await, refused("rate_limit_invalid"));
+    assert!(member.page(&refused("rate_limit_invalid")).await.contains("Enter a rate limit of 1 to 100,000"));
+    assert_eq!(free_call(&app, &secret).await, StatusCode::CREATED, "unchanged");
+
+    // Its maker takes every service but Exa away: the very next call is refused.
+    let form = member.page(&format!("/dashboard/keys?edit={key}")).await;
+    assert!(form.contains(">Save changes</button>") && form.contains(r#"value="agent""#), "filled in");
+    assert_eq!(post(&member, exa_only.clone()).await, saved);
+    assert!(member.page(&saved).await.contains("Changes saved."));
+    assert_eq!(free_call(&app, &secret).await, StatusCode::FORBIDDEN);
+    let (name, services): (String, Option<Vec<String>>) =
+        sqlx::query_as("SELECT name, allowed_services FROM spend_keys WHERE id = $1")
+            .bind(key_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), services), ("search agent", Some(vec!["exa".to_string()])));
+    // Saving the same again changes nothing and logs nothing.
+    assert_eq!(post(&member, exa_only).await, saved);
+
+    // The Owner may edit anyone's: every service again, one call a minute — seen within moments on every
+    // server (the edit is announced at commit; each server forgets the keys it remembered).
+    let one_a_minute = edit(&[("name", "search agent"), ("limit_period", "daily"), ("rate_limit", "1")]);
+    assert_eq!(post(&owner, one_a_minute).await, saved);
+    // A new minute (the calls above were counted in this one, as free calls are by default).
+    sqlx::query("DELETE FROM spend_key_minutes WHERE spend_key_id = $1")
+        .bind(key_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..20 {
+        answers.push(free_call(&app, &secret).await);
+        if answers.last() == Some(&StatusCode::TOO_MANY_REQUESTS) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(answers.contains(&StatusCode::CREATED), "allowed again: {answers:?}");
+    assert_eq!(answers.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{answers:?}");
+
+    let changed: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT detail, (SELECT email FROM users WHERE id = e.actor_user_id) FROM audit_events e
+          WHERE account_id = $1 AND action = 'key_changed' ORDER BY id",
+    )
+    .bind(team)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        changed,
+        vec![
+            (
+                "Key \"agent\": name \"agent\" → \"search agent\"; services all → exa".to_string(),
+                Some("member@example.com".into())
+            ),
+            (
+                "Key \"search agent\": rate limit none → 1 a minute; services exa → all".into(),
+                Some("owner@example.com".into())
+            ),
+        ]
+    );
+
+    // A revoked key can't change.
+    let revoke = [("key_id", key.as_str()), ("change", "revoke")];
+    assert_eq!(member.call("/api/keys/change", &revoke).await.0, StatusCode::OK);
+    let again = edit(&[("name", "back")]);
+    assert_eq!(post(&owner, again).await, refused("spend_key_revoked"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_person_has_made_at_most_twenty_teams_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let maker = Person::sign_up(&app, "maker@example.com").await;
+    let first = maker.create_team("Team 1").await;
+    sqlx::query(
+        "INSERT INTO accounts (name, kind, created_by) SELECT 'Made ' || n, 'team', $1 FROM generate_series(2, 20) n",
+    )
+    .bind(maker.user_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let res = maker.form("/api/team/create", "/dashboard/team", &[("team_name", "Team 21")]).await;
+    assert_eq!(location(&res), "/dashboard/team?error=too_many_teams");
+    assert!(maker.page("/dashboard/team?error=too_many_teams").await.contains("at most 20 teams"));
+    let teams: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM accounts WHERE created_by = $1 AND kind = 'team'")
+            .bind(maker.user_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(teams, 20, "nothing was made");
+    // Deleting one makes room.
+    let res = maker.form("/api/team/delete", "/dashboard/team", &[("confirm_name", "Team 1")]).await;
+    assert_eq!(location(&res), "/dashboard/team?done=team_deleted");
+    assert_ne!(maker.create_team("Team 21").await, first);
 }

@@ -387,3 +387,92 @@ async fn events_are_forgotten_after_thirty_days_with_their_finished_deliveries(p
     .unwrap();
     assert_eq!(left, (2, 2), "the old finished one went; the pending one and the new one stay");
 }
+
+async fn new_account(pool: &PgPool, email: &str) -> Uuid {
+    let email = app::auth::credentials::Email::parse(email).unwrap();
+    app::auth::db::create_user_with_account(pool, &email, "x").await.unwrap().account_id
+}
+
+/// A receiver that takes 300 ms to answer each request and records how many it held at once.
+async fn slow_receiver() -> (String, Arc<Mutex<(usize, usize, usize)>>) {
+    // (in flight now, most at once, answered)
+    let counts = Arc::new(Mutex::new((0usize, 0usize, 0usize)));
+    let state = counts.clone();
+    let app = Router::new().route(
+        "/{endpoint}",
+        post(move || {
+            let counts = state.clone();
+            async move {
+                {
+                    let mut c = counts.lock().unwrap();
+                    c.0 += 1;
+                    c.1 = c.1.max(c.0);
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let mut c = counts.lock().unwrap();
+                c.0 -= 1;
+                c.2 += 1;
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, counts)
+}
+
+/// One account's slow endpoints hold at most 2 delivery slots, even with two servers sending at once; the
+/// rest wait their turn and are all delivered.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_account_has_at_most_two_deliveries_in_flight_across_servers(pool: PgPool) {
+    let (base, counts) = slow_receiver().await;
+    let account = new_account(&pool, "slow@example.test").await;
+    let actor = support::owner_actor(&pool, account).await;
+    for n in 0..5 {
+        let url = EndpointUrl::parse(&format!("{base}/{n}"), true).unwrap();
+        store::add_endpoint(&pool, &actor, &url, &EventType::ALL).await.unwrap();
+    }
+    let mut tx = pool.begin().await.unwrap();
+    app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let settings = SenderSettings {
+        allow_loopback: true,
+        timeout: Duration::from_secs(5),
+        first_retry: Duration::from_millis(50),
+    };
+    let (a, b) = tokio::join!(run_due(&pool, settings), run_due(&pool, settings));
+    assert_eq!(a.unwrap() + b.unwrap(), 5, "each delivery sent once");
+    let (now, most, answered) = *counts.lock().unwrap();
+    assert_eq!((now, answered), (0, 5));
+    assert!(most <= 2, "{most} requests to one account's endpoints at once");
+    assert_eq!(most, 2, "two at once, not one after another");
+    let delivered: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(delivered, 5);
+}
+
+/// "Resend" is at most 10 a minute per account.
+#[sqlx::test(migrations = "../migrations")]
+async fn resend_is_limited_to_ten_a_minute_per_account(pool: PgPool) {
+    let account = new_account(&pool, "resender@example.test").await;
+    let actor = support::owner_actor(&pool, account).await;
+    let url = EndpointUrl::parse("http://127.0.0.1:9/hook", true).unwrap();
+    store::add_endpoint(&pool, &actor, &url, &EventType::ALL).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let delivery: i64 =
+        sqlx::query_scalar("SELECT id FROM webhook_deliveries").fetch_one(&pool).await.unwrap();
+    for _ in 0..10 {
+        store::resend(&pool, account, delivery).await.unwrap();
+    }
+    assert_eq!(store::resend(&pool, account, delivery).await, Err(app::error::AppError::TooManyResends));
+}
