@@ -272,8 +272,10 @@ fn EditKeyForm(
     let prefix = format!("edit-{}", key.id.simple());
     let (name_input, error_id) = (format!("{prefix}-name"), format!("{prefix}-error"));
     let heading = format!("Edit \u{201c}{}\u{201d}", key.name);
+    let label = heading.clone();
     view! {
-        <form method="post" action=format!("/dashboard/keys/{}/edit", key.id) class="stack key-form edit-key-form" novalidate=true aria-label=heading>
+        <form method="post" action=format!("/dashboard/keys/{}/edit", key.id) class="stack key-form edit-key-form" novalidate=true aria-label=label>
+            <h3 class="edit-key-heading">{heading}</h3>
             {if key.chat_connection {
                 view! {
                     <p class="muted">{format!("Name: {} (the app's; it can't be changed)", key.name)}</p>

@@ -670,3 +670,40 @@ async fn two_servers_on_one_database_drain_a_shared_wallet_and_many_small_ones_e
     .unwrap();
     assert_eq!((paid, entries), (280, 280), "one ledger entry per paid call, none more");
 }
+
+/// An amount in another currency is named as such on every channel — the API, the chat, the wallet page —
+/// and nothing is charged.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_amount_in_another_currency_is_refused_as_such_on_every_channel(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let a = agent(&app, "euro@example.test", "0", settings("", &[], true)).await;
+    let processor = server::startup::payments::processor(&app.pool, &test_config()).await.unwrap();
+    save_card(&app.pool, &*processor, VISA, a.account).await;
+    let message = "Tollgate bills in US dollars only. Enter the amount in USD; your card issuer converts at its own exchange rate.";
+    for (n, amount) in ["€25", "25 EUR", "£10.00", "C$30"].into_iter().enumerate() {
+        let key = format!("euro-{n}");
+        let body = Some(json!({"amount": amount}));
+        let (status, body) = api(&app, "POST", "/v1/wallet/fund", &a.secret, body, Some(&key)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{amount}");
+        assert_eq!(body["error"], message, "{amount}");
+    }
+    let chat = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .bearer_auth(&a.secret)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "add_funds", "arguments": {"amount": "€25", "idempotency_key": "chat-euro"}}}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(chat["result"]["isError"], json!(true));
+    assert!(chat["result"]["content"][0]["text"].as_str().unwrap().contains("US dollars only"), "{chat}");
+    app.sign_up("page@example.test", "correct-horse-1").await;
+    let (status, code) = app.call("/api/wallet/add-funds", &[("amount", "€25"), ("card", "new")]).await;
+    assert_eq!((status, code), (StatusCode::BAD_REQUEST, json!("currency_not_supported")));
+    assert!(app.get("/dashboard/wallet?add=1").await.text().await.unwrap().contains("USD only."));
+    assert_eq!(charges_now(&app).await, 1, "only the first deposit that saved the card");
+}

@@ -122,6 +122,15 @@ async fn attempts_of(app: &TestApp, account: Uuid) -> i64 {
         .unwrap()
 }
 
+/// The one spend key of `account`.
+async fn only_key_of(app: &TestApp, account: Uuid) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM spend_keys WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
 async fn role_of(app: &TestApp, team: Uuid, user: Uuid) -> Option<String> {
     sqlx::query_scalar("SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2")
         .bind(team)
@@ -565,11 +574,7 @@ async fn the_audit_log_records_each_action_once_with_who_and_where_and_nothing_r
     // Saving an unchanged setting is not a change.
     assert_eq!(owner.call("/api/team/settings", &[("members_can_fund", "on")]).await.0, StatusCode::OK);
     let secret = member.key(true).await;
-    let key_id: Uuid = sqlx::query_scalar("SELECT id FROM spend_keys WHERE account_id = $1")
-        .bind(team)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let key_id = only_key_of(&app, team).await;
     let key = key_id.to_string();
     assert_eq!(
         member.call("/api/keys/change", &[("key_id", &key), ("change", "pause")]).await.0,
@@ -1164,11 +1169,7 @@ async fn a_key_is_edited_by_its_maker_or_an_admin_and_the_next_call_sees_it(pool
     let app = spawn_app(pool).await;
     let (owner, member, team) = team_with(&app, "member").await;
     let secret = member.key(false).await;
-    let key_id: Uuid = sqlx::query_scalar("SELECT id FROM spend_keys WHERE account_id = $1")
-        .bind(team)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let key_id = only_key_of(&app, team).await;
     let key = key_id.to_string();
     assert_eq!(
         free_call(&app, &secret).await,

@@ -326,11 +326,7 @@ async fn outside_the_sandbox_a_name_that_resolves_to_this_machine_is_refused_bef
     // Added while the sandbox allowed it; the sender below runs as production does (no loopback).
     let endpoint = EndpointUrl::parse(&quiet_url.replace("127.0.0.1", "localhost"), true).unwrap();
     store::add_endpoint(&pool, &owner, &endpoint, &[EventType::BalanceLow]).await.unwrap();
-    let mut tx = pool.begin().await.unwrap();
-    app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    emit_balance_low(&pool, account).await;
     let production = SenderSettings {
         allow_loopback: false,
         timeout: Duration::from_millis(500),
@@ -388,6 +384,15 @@ async fn events_are_forgotten_after_thirty_days_with_their_finished_deliveries(p
     assert_eq!(left, (2, 2), "the old finished one went; the pending one and the new one stay");
 }
 
+/// A `balance.low` event on `account`, in a transaction of its own (as a debit would emit it).
+async fn emit_balance_low(pool: &PgPool, account: Uuid) {
+    let mut tx = pool.begin().await.unwrap();
+    app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 async fn new_account(pool: &PgPool, email: &str) -> Uuid {
     let email = app::auth::credentials::Email::parse(email).unwrap();
     app::auth::db::create_user_with_account(pool, &email, "x").await.unwrap().account_id
@@ -433,11 +438,7 @@ async fn an_account_has_at_most_two_deliveries_in_flight_across_servers(pool: Pg
         let url = EndpointUrl::parse(&format!("{base}/{n}"), true).unwrap();
         store::add_endpoint(&pool, &actor, &url, &EventType::ALL).await.unwrap();
     }
-    let mut tx = pool.begin().await.unwrap();
-    app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    emit_balance_low(&pool, account).await;
     let settings = SenderSettings {
         allow_loopback: true,
         timeout: Duration::from_secs(5),
@@ -464,11 +465,7 @@ async fn resend_is_limited_to_ten_a_minute_per_account(pool: PgPool) {
     let actor = support::owner_actor(&pool, account).await;
     let url = EndpointUrl::parse("http://127.0.0.1:9/hook", true).unwrap();
     store::add_endpoint(&pool, &actor, &url, &EventType::ALL).await.unwrap();
-    let mut tx = pool.begin().await.unwrap();
-    app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    emit_balance_low(&pool, account).await;
     let delivery: i64 =
         sqlx::query_scalar("SELECT id FROM webhook_deliveries").fetch_one(&pool).await.unwrap();
     for _ in 0..10 {
