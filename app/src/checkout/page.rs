@@ -68,7 +68,7 @@ pub fn CheckoutPage() -> impl IntoView {
     }
 }
 
-/// The paid link: the guide's "return to your chat", with the balance the payment left (the person paying
+/// The paid link: "Return to your chat" (docs/CONTRACT.md "/checkout/{id}"), with the balance the payment left (the person paying
 /// is the one their chat sent here), what was paid, and that the link is used up.
 fn completed(attempt: Option<AttemptView>) -> impl IntoView {
     let headline = match attempt.as_ref().and_then(|a| a.balance_after) {

@@ -602,7 +602,7 @@ async fn a_wallet_held_by_a_slow_transaction_holds_up_only_itself(pool: PgPool) 
     assert_eq!(rows, 2, "nothing of the failed shared batch was kept");
 }
 
-/// The guide's recovery, "top up, then retry the call": a call refused with 402 under an Idempotency-Key
+/// The recovery docs/CONTRACT.md "JSON API" promises, "top up, then retry the call": a call refused with 402 under an Idempotency-Key
 /// charged nothing, so the same call under the same key after a top-up is decided afresh — and once it
 /// ran, it replays as usual.
 #[sqlx::test(migrations = "../migrations")]

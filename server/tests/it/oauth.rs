@@ -589,7 +589,7 @@ async fn clients_nobody_connected_within_a_day_are_forgotten(pool: PgPool) {
 }
 
 /// A chat connection is edited like a key — its spend limit, funding and daily funding limit (up to the
-/// guide's $10,000.00 for a chat) — but keeps the name its app gave it.
+/// contract's $10,000.00 at most) — but keeps the name its app gave it.
 #[sqlx::test(migrations = "../migrations")]
 async fn a_chat_connection_is_edited_like_a_key_and_keeps_its_name(pool: PgPool) {
     let app = spawn_app(pool).await;
@@ -633,7 +633,7 @@ async fn a_chat_connection_is_edited_like_a_key_and_keeps_its_name(pool: PgPool)
         detail,
         "Chat connection \"Claude\": spend limit none → $20.00 per month (UTC); adding funds allowed, up to $10,000.00 a day → allowed, up to $250.00 a day"
     );
-    // Over the guide's chat maximum: refused on the consent page as on the Keys page.
+    // Over the $10,000.00 maximum: refused on the consent page as on the Keys page.
     let over = [("name", "x"), ("allow_funding", "on"), ("daily_funding_limit", "10000.01")];
     let res = app.post_form(&edit, "/dashboard/keys", &over).await;
     assert!(location(&res).ends_with("&error=funding_limit_invalid"), "{}", location(&res));

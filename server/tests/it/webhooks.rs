@@ -398,7 +398,7 @@ async fn new_account(pool: &PgPool, email: &str) -> Uuid {
     app::auth::db::create_user_with_account(pool, &email, "x").await.unwrap().account_id
 }
 
-/// A receiver that takes 300 ms to answer each request and records how many it held at once.
+/// A receiver that takes a second to answer each request and records how many it held at once.
 async fn slow_receiver() -> (String, Arc<Mutex<(usize, usize, usize)>>) {
     // (in flight now, most at once, answered)
     let counts = Arc::new(Mutex::new((0usize, 0usize, 0usize)));
@@ -413,7 +413,7 @@ async fn slow_receiver() -> (String, Arc<Mutex<(usize, usize, usize)>>) {
                     c.0 += 1;
                     c.1 = c.1.max(c.0);
                 }
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
                 let mut c = counts.lock().unwrap();
                 c.0 -= 1;
                 c.2 += 1;
