@@ -3,6 +3,7 @@
 
 use super::server_fns::get_audit_page;
 use super::view::{action_label, channel_label, AuditPage, AuditRow};
+use crate::ui::form_error::ErrorMessage;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -22,7 +23,7 @@ pub fn AuditLogPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                        Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         Ok(page) => view! { <AuditTable page/> }.into_any(),
                     }
                 })}

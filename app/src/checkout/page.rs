@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::payments::attempt::{AttemptStatus, AttemptView};
 use crate::payments::checkout_session::CheckoutState;
 use crate::payments::new_card::{NewCardFields, SaveCardFor};
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
@@ -38,7 +38,7 @@ pub fn CheckoutPage() -> impl IntoView {
                             }.into_any(),
                             Err(err) => view! {
                                 <h1 id="checkout-heading">"Checkout"</h1>
-                                <p class="form-error" role="alert">{err.message()}</p>
+                                <ErrorMessage message=err.message()/>
                             }.into_any(),
                             Ok(view) => {
                                 let id = checkout_id();
@@ -46,7 +46,7 @@ pub fn CheckoutPage() -> impl IntoView {
                                 let body = match (view.state, view.attempt) {
                                     (CheckoutState::Completed, attempt) => completed(attempt).into_any(),
                                     (CheckoutState::Expired, _) => view! {
-                                        <p class="form-error" role="alert">{AppError::CheckoutExpired.message()}</p>
+                                        <ErrorMessage message=AppError::CheckoutExpired.message()/>
                                     }.into_any(),
                                     (_, Some(attempt)) if attempt.status == AttemptStatus::Draft => {
                                         confirm_step(id, attempt, confirm).into_any()

@@ -10,7 +10,7 @@ use super::spec::{
 };
 use crate::error::AppError;
 use crate::money::Usd;
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
@@ -94,7 +94,7 @@ pub fn KeysPage() -> impl IntoView {
                                 let editing = editing();
                                 view! { <KeyList keys change services editing edit_error/> }.into_any()
                             }
-                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         }
                     })}
                 </Suspense>

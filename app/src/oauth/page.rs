@@ -7,7 +7,7 @@ use super::authorize_request::AuthorizeQuery;
 use super::server_fns::{get_consent, ConsentView};
 use crate::keys::page::{FundingFields, SpendLimitFields};
 use crate::keys::spec::DailyFundingLimit;
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -53,12 +53,12 @@ pub fn ConsentPage() -> impl IntoView {
                             }
                             Ok(ConsentView::Refused { message, back_to_app }) => view! {
                                 <h1 id="consent-heading">"This connection can't be made"</h1>
-                                <p class="form-error" role="alert">{message}</p>
+                                <ErrorMessage message=message/>
                                 {back_to_app.map(|href| view! { <p><a href=href>"Back to the app"</a></p> })}
                             }.into_any(),
                             Err(err) => view! {
                                 <h1 id="consent-heading">"Connect a chat app"</h1>
-                                <p class="form-error" role="alert">{err.message()}</p>
+                                <ErrorMessage message=err.message()/>
                             }.into_any(),
                         }
                     })}

@@ -7,7 +7,7 @@ use super::webhook_fns::{
 };
 use super::webhooks_section::WebhooksSection;
 use crate::error::AppError;
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -107,7 +107,7 @@ pub fn SettingsPage() -> impl IntoView {
                     Suspend::new(async move {
                         match webhooks.await {
                             Ok(panel) => view! { <WebhooksSection panel created delete enable resend error=webhook_error/> }.into_any(),
-                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         }
                     })
                 }}

@@ -3,7 +3,7 @@
 
 use super::server_fns::{get_invite, AcceptInvite};
 use crate::auth::return_to::with_next;
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -25,14 +25,14 @@ pub fn InvitePage() -> impl IntoView {
                         match invite.await {
                             Err(err) => view! {
                                 <h1 id="invite-heading">"Invite link"</h1>
-                                <p class="form-error" role="alert">{err.message()}</p>
+                                <ErrorMessage message=err.message()/>
                             }.into_any(),
                             Ok(data) => {
                                 let preview = data.preview;
                                 let heading = format!("Join {}", preview.team_name);
                                 let body = match (preview.unusable, data.signed_in_as) {
                                     (Some(problem), _) => view! {
-                                        <p class="form-error" role="alert">{problem.message()}</p>
+                                        <ErrorMessage message=problem.message()/>
                                     }.into_any(),
                                     (None, Some(email)) => view! {
                                         <p>{format!("You're invited as {}. You'll join as {email}.", preview.role)}</p>

@@ -10,7 +10,7 @@ use super::server_fns::{
     SetMemberBudget, TeamPage,
 };
 use super::view::{CreatedInvite, MemberRow, PendingInvite, TeamView};
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -56,7 +56,7 @@ pub fn TeamPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let created = created.await;
                     match page.await {
-                        Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                        Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         Ok(TeamPage { viewer, team: None }) => view! { <CreateTeamCard viewer/> }.into_any(),
                         Ok(TeamPage { viewer, team: Some(team) }) => view! { <TeamCards viewer team created/> }.into_any(),
                     }

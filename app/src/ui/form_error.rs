@@ -32,3 +32,10 @@ pub fn FormError(#[prop(into)] id: String, #[prop(into)] message: Signal<Option<
         </p>
     }
 }
+
+/// A refusal or failure shown in place of what couldn't be loaded or done (a page part whose server
+/// function failed, a link that can't be used): the same paragraph as [`FormError`], announced at once.
+#[component]
+pub fn ErrorMessage(#[prop(into)] message: String) -> impl IntoView {
+    view! { <p class="form-error" role="alert">{message}</p> }
+}

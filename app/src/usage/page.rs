@@ -7,7 +7,7 @@ use super::request_list::RequestList;
 use super::server_fns::{get_usage, list_timezones, SetTimezone};
 use super::summary_table::DailySummaryTable;
 use crate::charts::figure::SpendChartView;
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -52,7 +52,7 @@ pub fn UsagePage() -> impl IntoView {
                     match usage.await {
                         Err(err) => view! {
                             <section class="card">
-                                <p class="form-error" role="alert">{err.message()}</p>
+                                <ErrorMessage message=err.message()/>
                                 <a href="/dashboard/usage">"Show the last 7 days"</a>
                             </section>
                         }.into_any(),

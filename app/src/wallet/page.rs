@@ -17,7 +17,7 @@ use super::server_fns::{
 use super::summary::WalletResource;
 use crate::charts::figure::SpendChartView;
 use crate::error::AppError;
-use crate::ui::form_error::{url_error, FormError};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::usage::server_fns::get_wallet_chart;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -129,7 +129,7 @@ pub fn WalletPage() -> impl IntoView {
                             <AttemptPanelView panel=panel confirm=confirm retry=retry update=update editing=editing() url_error=url_error/>
                         }
                         .into_any(),
-                        Err(err) => view! { <section class="card panel"><p class="form-error" role="alert">{err.message()}</p></section> }.into_any(),
+                        Err(err) => view! { <section class="card panel"><ErrorMessage message=err.message()/></section> }.into_any(),
                         Ok(None) if adding() => view! {
                             <Suspense fallback=|| ()>
                                 {move || Suspend::new(async move {
@@ -162,7 +162,7 @@ pub fn WalletPage() -> impl IntoView {
                                     />
                                 }
                                 .into_any(),
-                                Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                                Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                             }
                         })}
                     </Suspense>
@@ -190,7 +190,7 @@ pub fn WalletPage() -> impl IntoView {
                                         <AutoTopUpCard panel cards action=auto_top_up_save error=error_for(ErrorPlace::AutoTopUpForm)/>
                                     }
                                     .into_any(),
-                                    Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                                    Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                                 }
                             })}
                         </Suspense>
@@ -203,7 +203,7 @@ pub fn WalletPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match chart.await {
                             Ok(chart) => view! { <SpendChartView chart testid="wallet-chart"/> }.into_any(),
-                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         }
                     })}
                 </Suspense>
@@ -214,7 +214,7 @@ pub fn WalletPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match attempts.await {
                             Ok(rows) => view! { <DepositHistory rows=rows retry=retry/> }.into_any(),
-                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         }
                     })}
                 </Suspense>
@@ -226,7 +226,7 @@ pub fn WalletPage() -> impl IntoView {
                         match activity.await {
                             Ok(rows) if rows.is_empty() => view! { <p class="empty">"No activity yet. Deposits and charges will appear here."</p> }.into_any(),
                             Ok(rows) => view! { <ActivityTable rows=rows/> }.into_any(),
-                            Err(err) => view! { <p class="form-error" role="alert">{err.message()}</p> }.into_any(),
+                            Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         }
                     })}
                 </Suspense>
