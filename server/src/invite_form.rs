@@ -34,7 +34,7 @@ pub async fn create_invite_from_form(
     answer_post(&state, &session, parts, "/dashboard/team", |member, actor| async move {
         member.require(Action::ManageMembers)?;
         let Ok(Form(form)) = form else { return Err(AppError::RoleInvalid) };
-        let role = Role::parse(&form.role).ok_or(AppError::RoleInvalid)?;
+        let role: Role = form.role.parse().map_err(|_| AppError::RoleInvalid)?;
         let invite = db::create_invite(&pool, &actor, role).await?;
         let url = format!("{base}{}", invite.path);
         Ok(JustCreatedInvite(CreatedInvite { url, ..invite }))

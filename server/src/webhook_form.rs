@@ -39,7 +39,7 @@ pub async fn add_endpoint_from_form(
         let url = EndpointUrl::parse(&form.url, allow_loopback)?;
         let mut events = Vec::new();
         for name in &form.events {
-            events.push(EventType::parse(name).ok_or(AppError::WebhookEventsMissing)?);
+            events.push(name.parse::<EventType>().map_err(|_| AppError::WebhookEventsMissing)?);
         }
         Ok(JustCreatedWebhook(store::add_endpoint(&pool, &actor, &url, &events).await?))
     })

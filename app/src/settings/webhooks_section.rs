@@ -36,7 +36,7 @@ pub fn WebhooksSection(
                 </div>
                 <fieldset class="services webhook-events">
                     <legend>"Events"</legend>
-                    {EventType::ALL.into_iter().map(|event| view! {
+                    {EventType::all().into_iter().map(|event| view! {
                         <label class="checkbox">
                             <input type="checkbox" name="events" value=event.as_str() checked=true/>
                             <span><code>{event.as_str()}</code>" — "{event.description()}</span>

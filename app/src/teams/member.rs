@@ -197,6 +197,6 @@ mod tests {
     #[test]
     fn a_personal_account_is_its_owners_to_do_everything_with() {
         let owner = Member { team: None, ..member(Role::Owner, false) };
-        assert!(Action::ALL.into_iter().all(|a| owner.may(a)));
+        assert!(<Action as strum::IntoEnumIterator>::iter().all(|a| owner.may(a)));
     }
 }

@@ -14,6 +14,7 @@ use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use strum::IntoEnumIterator;
 
 fn done_message(done: Option<String>) -> Option<&'static str> {
     Some(match done.as_deref()? {
@@ -160,7 +161,7 @@ fn MemberRowView(row: MemberRow, viewer: Member) -> impl IntoView {
     let may_change =
         if touches_owner { viewer.may(Action::ManageOwners) } else { viewer.may(Action::ManageMembers) };
     let roles: Vec<Role> =
-        Role::ALL.into_iter().filter(|r| *r != Role::Owner || viewer.may(Action::ManageOwners)).collect();
+        Role::iter().filter(|r| *r != Role::Owner || viewer.may(Action::ManageOwners)).collect();
     let select_id = format!("role-{}", row.user_id);
     let role_label = format!("Role for {}", row.email);
     let budget_id = format!("budget-{}", row.user_id);

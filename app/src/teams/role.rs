@@ -6,9 +6,25 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A member's role on an account (`memberships.role`). A personal account's person is its Owner.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A member's role on an account (`memberships.role`, posted by the role selects as the same snake_case
+/// name). A personal account's person is its Owner.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum Role {
     Owner,
@@ -17,7 +33,7 @@ pub enum Role {
 }
 
 /// Something a person does to an account, as the permission table names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::EnumIter)]
 pub enum Action {
     /// See the balance, usage and the audit log.
     See,
@@ -39,22 +55,7 @@ pub enum Action {
     ManageOwners,
 }
 
-impl Action {
-    pub const ALL: [Action; 8] = [
-        Action::See,
-        Action::ManageOwnKeys,
-        Action::ManageAnyKey,
-        Action::AddFunds,
-        Action::RemoveOwnCard,
-        Action::ManageAnyCard,
-        Action::ManageMembers,
-        Action::ManageOwners,
-    ];
-}
-
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
-
     /// Whether this role may do `action` on an account whose "Members can add funds" is `members_can_fund`.
     pub fn may(self, action: Action, members_can_fund: bool) -> bool {
         match (self, action) {
@@ -82,16 +83,9 @@ impl Role {
     /// The roles an Admin or Owner may hand out by invitation (an Owner is made by transfer, not invite).
     pub const INVITABLE: [Role; 2] = [Role::Admin, Role::Member];
 
+    /// The stored and posted name (`owner`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == value)
+        self.into()
     }
 }
 
@@ -115,6 +109,7 @@ impl fmt::Display for Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
 
     /// docs/CONTRACT.md "Teams", row by row: ✓ is `true`; the Member's funding row depends on the setting.
     #[test]
@@ -130,9 +125,9 @@ mod tests {
             (ManageMembers, [true, true, false]),
             (ManageOwners, [true, false, false]),
         ];
-        assert_eq!(table.len(), Action::ALL.len());
+        assert_eq!(table.len(), Action::iter().count());
         for (action, expected) in table {
-            for (role, may) in Role::ALL.into_iter().zip(expected) {
+            for (role, may) in Role::iter().zip(expected) {
                 assert_eq!(role.may(action, false), may, "{role} {action:?} with member funding off");
                 let with_funding = may || (role == Role::Member && action == AddFunds);
                 assert_eq!(role.may(action, true), with_funding, "{role} {action:?} with member funding on");
@@ -142,10 +137,13 @@ mod tests {
 
     #[test]
     fn roles_round_trip_through_their_stored_names() {
-        for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
+        let names: Vec<&str> = Role::iter().map(Role::as_str).collect();
+        assert_eq!(names, ["owner", "admin", "member"]);
+        for role in Role::iter() {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+            assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{}\"", role.as_str()));
         }
-        assert_eq!(Role::parse("Owner"), None);
-        assert_eq!(Role::parse(""), None);
+        assert!("Owner".parse::<Role>().is_err());
+        assert!("".parse::<Role>().is_err());
     }
 }

@@ -127,7 +127,7 @@ pub async fn revoke_invite(invite_id: Uuid) -> Result<(), AppError> {
 pub async fn change_role(user_id: Uuid, role: String) -> Result<(), AppError> {
     answer_form(async move {
         let member = require_member().await?;
-        let role = Role::parse(&role).ok_or(AppError::RoleInvalid)?;
+        let role: Role = role.parse().map_err(|_| AppError::RoleInvalid)?;
         db::change_role(&pool()?, &member, client_ip()?, user_id, role).await?;
         leptos_axum::redirect("/dashboard/team?done=role_changed");
         Ok(())

@@ -1,51 +1,39 @@
-//! The events an endpoint can subscribe to (docs/CONTRACT.md "Webhooks").
+//! The events an endpoint can subscribe to (docs/CONTRACT.md "Webhooks"). Each one's name on the wire and on
+//! the page (`funds.added`) comes from its `strum` attribute, the one place it is written.
 
-use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString, strum::EnumIter,
+)]
 pub enum EventType {
     /// Money reached the wallet (any channel, auto top-up included).
-    #[serde(rename = "funds.added")]
+    #[strum(serialize = "funds.added")]
     FundsAdded,
-    #[serde(rename = "auto_top_up.succeeded")]
+    #[strum(serialize = "auto_top_up.succeeded")]
     AutoTopUpSucceeded,
-    #[serde(rename = "auto_top_up.failed")]
+    #[strum(serialize = "auto_top_up.failed")]
     AutoTopUpFailed,
     /// Tollgate turned auto top-up off (declines in a row, its card removed).
-    #[serde(rename = "auto_top_up.disabled")]
+    #[strum(serialize = "auto_top_up.disabled")]
     AutoTopUpDisabled,
     /// A debit took the balance below the low-balance alert (once per crossing).
-    #[serde(rename = "balance.low")]
+    #[strum(serialize = "balance.low")]
     BalanceLow,
     /// A saved card was declined (it now carries the failure).
-    #[serde(rename = "payment_method.failed")]
+    #[strum(serialize = "payment_method.failed")]
     PaymentMethodFailed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 6] = [
-        EventType::FundsAdded,
-        EventType::AutoTopUpSucceeded,
-        EventType::AutoTopUpFailed,
-        EventType::AutoTopUpDisabled,
-        EventType::BalanceLow,
-        EventType::PaymentMethodFailed,
-    ];
+    /// Every event, in the order the settings page lists them.
+    pub fn all() -> Vec<EventType> {
+        EventType::iter().collect()
+    }
 
     /// The name on the wire and on the page (`funds.added`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::FundsAdded => "funds.added",
-            EventType::AutoTopUpSucceeded => "auto_top_up.succeeded",
-            EventType::AutoTopUpFailed => "auto_top_up.failed",
-            EventType::AutoTopUpDisabled => "auto_top_up.disabled",
-            EventType::BalanceLow => "balance.low",
-            EventType::PaymentMethodFailed => "payment_method.failed",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<EventType> {
-        EventType::ALL.into_iter().find(|t| t.as_str() == name)
+        self.into()
     }
 
     /// What it means, next to its checkbox.
@@ -66,11 +54,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_name_parses_back_and_matches_the_wire_form() {
-        for t in EventType::ALL {
-            assert_eq!(EventType::parse(t.as_str()), Some(t));
-            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", t.as_str()));
+    fn every_name_parses_back_and_is_the_contracts() {
+        let names: Vec<&str> = EventType::iter().map(EventType::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "funds.added",
+                "auto_top_up.succeeded",
+                "auto_top_up.failed",
+                "auto_top_up.disabled",
+                "balance.low",
+                "payment_method.failed"
+            ]
+        );
+        for t in EventType::iter() {
+            assert_eq!(t.as_str().parse::<EventType>(), Ok(t));
         }
-        assert_eq!(EventType::parse("funds.Added"), None);
+        assert!("funds.Added".parse::<EventType>().is_err());
+        assert!("FundsAdded".parse::<EventType>().is_err());
     }
 }

@@ -935,7 +935,7 @@ async fn endpoint_added_by(app: &TestApp, team: Uuid, maker: Uuid) -> Uuid {
     let url = app::webhooks::endpoint_url::EndpointUrl::parse("http://127.0.0.1:9/hook", true).unwrap();
     let localhost = app::client_ip::ClientIp::new(std::net::Ipv4Addr::LOCALHOST.into());
     let actor = app::audit::Actor::person(team, maker, localhost);
-    let events = app::webhooks::EventType::ALL;
+    let events = app::webhooks::EventType::all();
     app::webhooks::store::add_endpoint(&app.pool, &actor, &url, &events).await.unwrap().id
 }
 

@@ -111,7 +111,7 @@ async fn person_with_endpoint(app: &TestApp, email: &str, url: &str) -> (Uuid, S
     app.sign_up(email, "correct-horse-1").await;
     let account = support::account_of(&app.pool, email).await;
     let mut fields = vec![("url", url)];
-    fields.extend(EventType::ALL.iter().map(|e| ("events", e.as_str())));
+    fields.extend(EventType::all().into_iter().map(|e| ("events", e.as_str())));
     let page = app.post_form("/dashboard/settings", "/dashboard/settings", &fields).await;
     assert_eq!(page.status(), 200);
     let page = page.text().await.unwrap();
@@ -436,7 +436,7 @@ async fn an_account_has_at_most_two_deliveries_in_flight_across_servers(pool: Pg
     let actor = support::owner_actor(&pool, account).await;
     for n in 0..5 {
         let url = EndpointUrl::parse(&format!("{base}/{n}"), true).unwrap();
-        store::add_endpoint(&pool, &actor, &url, &EventType::ALL).await.unwrap();
+        store::add_endpoint(&pool, &actor, &url, &EventType::all()).await.unwrap();
     }
     emit_balance_low(&pool, account).await;
     let settings = SenderSettings {
@@ -464,7 +464,7 @@ async fn resend_is_limited_to_ten_a_minute_per_account(pool: PgPool) {
     let account = new_account(&pool, "resender@example.test").await;
     let actor = support::owner_actor(&pool, account).await;
     let url = EndpointUrl::parse("http://127.0.0.1:9/hook", true).unwrap();
-    store::add_endpoint(&pool, &actor, &url, &EventType::ALL).await.unwrap();
+    store::add_endpoint(&pool, &actor, &url, &EventType::all()).await.unwrap();
     emit_balance_low(&pool, account).await;
     let delivery: i64 =
         sqlx::query_scalar("SELECT id FROM webhook_deliveries").fetch_one(&pool).await.unwrap();
