@@ -243,10 +243,7 @@ struct KeyRow {
 
 impl KeyRow {
     fn view(self, now: DateTime<Utc>) -> SpendKeyView {
-        let limit = match (self.limit_amount, self.limit_period) {
-            (Some(amount), Some(period)) => Some(SpendLimit { amount: Usd::new(amount), period }),
-            _ => None,
-        };
+        let limit = SpendLimit::stored(self.limit_amount, self.limit_period);
         // The stored cycle spend belongs to the cycle it started in; in a newer cycle nothing is spent yet.
         let current_cycle = limit.and_then(|l| l.period.cycle_start(now));
         let cycle_spend = if self.cycle_start == current_cycle { self.cycle_spend } else { Decimal::ZERO };
@@ -399,10 +396,7 @@ struct KeyToEdit {
 
 impl KeyToEdit {
     fn settings(&self) -> KeySettings {
-        let limit = match (self.limit_amount, self.limit_period) {
-            (Some(amount), Some(period)) => Some(SpendLimit { amount: Usd::new(amount), period }),
-            _ => None,
-        };
+        let limit = SpendLimit::stored(self.limit_amount, self.limit_period);
         KeySettings {
             name: KeyName::stored(self.name.clone()),
             limit,

@@ -115,6 +115,11 @@ impl SpendLimit {
         Ok(Some(SpendLimit { amount: Usd::new(amount), period }))
     }
 
+    /// A limit read back from storage (`limit_amount`, `limit_period`: both set, or none).
+    pub fn stored(amount: Option<Decimal>, period: Option<LimitPeriod>) -> Option<SpendLimit> {
+        Some(SpendLimit { amount: Usd::new(amount?), period: period? })
+    }
+
     /// "$5.00 per day (UTC)"
     pub fn describe(&self) -> String {
         format!("{} {}", self.amount.display(), self.period.per())

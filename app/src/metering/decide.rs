@@ -63,9 +63,11 @@ impl SameCall {
 pub(super) type EarlierCalls = HashMap<Uuid, HashMap<String, (SameCall, CallAnswer)>>;
 
 /// Decides one wallet's calls in arrival order (step 3 of `charge`): a key paused or revoked meanwhile, or
-/// edited to no longer allow the call's service, is refused (even for a replay); a replay of a call that ran answers as it did (or is refused when its
-/// parameters differ; a refused call is no one's answer, so its retry is decided afresh); then free → completed at 0; over the key's cycle limit, over the key maker's monthly budget, or
-/// over the balance → rejected at 0; else completed, and the running balance goes down.
+/// edited to no longer allow the call's service, is refused (even for a replay); a replay of a call that
+/// ran answers as it did (or is refused when its parameters differ; a refused call is no one's answer, so
+/// its retry is decided afresh); then free → completed at 0; over the key's cycle limit, over the key
+/// maker's monthly budget, or over the balance → rejected at 0; else completed, and the running balance
+/// goes down.
 pub(super) fn decide_wallet(
     account_id: Uuid,
     wallet: &mut LockedWallet,

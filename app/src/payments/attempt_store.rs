@@ -28,14 +28,41 @@ struct AttemptRecord {
     decline_code: Option<DeclineCode>,
     decline_message: Option<String>,
     balance_after: Option<Decimal>,
+    /// The signed-in person who made it (`None`: an agent's or a checkout page's).
+    made_by: Option<Uuid>,
 }
 
 /// An attempt of this account.
 #[tracing::instrument(name = "payments::attempt", skip(pool))]
 pub async fn attempt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<AttemptView, AppError> {
-    let row: AttemptRecord = sqlx::query_as(
+    Ok(attempt_record(pool, account_id, attempt_id).await?.view())
+}
+
+/// An attempt of this account as `viewer` may see it: a draft is its maker's alone (another member of
+/// the team, or a person on a draft an agent or a checkout page made, gets "not found"); a settled or
+/// in-flight attempt is the account's history, seen by every member.
+#[tracing::instrument(name = "payments::attempt_for", skip(pool))]
+pub async fn attempt_for(
+    pool: &PgPool,
+    account_id: Uuid,
+    attempt_id: Uuid,
+    viewer: Option<Uuid>,
+) -> Result<AttemptView, AppError> {
+    let row = attempt_record(pool, account_id, attempt_id).await?;
+    if row.status == AttemptStatus::Draft && row.made_by != viewer {
+        return Err(AppError::NotFound);
+    }
+    Ok(row.view())
+}
+
+async fn attempt_record(
+    pool: &PgPool,
+    account_id: Uuid,
+    attempt_id: Uuid,
+) -> Result<AttemptRecord, AppError> {
+    sqlx::query_as(
         "SELECT a.id, a.status, a.amount, a.card_brand, a.card_last4, a.payment_method_id, a.decline_code,
-                a.decline_message, e.balance_after
+                a.decline_message, e.balance_after, a.made_by
            FROM payment_attempts a
            LEFT JOIN ledger_entries e ON e.account_id = a.account_id AND e.id = a.ledger_entry_id
           WHERE a.id = $1 AND a.account_id = $2",
@@ -44,17 +71,22 @@ pub async fn attempt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
     .bind(account_id)
     .fetch_optional(pool)
     .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(AttemptView {
-        id: row.id,
-        status: row.status,
-        amount: Usd::new(row.amount),
-        card_label: card_label(row.card_brand, &row.card_last4),
-        payment_method_id: row.payment_method_id,
-        decline_code: row.decline_code,
-        decline_message: row.decline_message,
-        balance_after: row.balance_after.map(Usd::new),
-    })
+    .ok_or(AppError::NotFound)
+}
+
+impl AttemptRecord {
+    fn view(self) -> AttemptView {
+        AttemptView {
+            id: self.id,
+            status: self.status,
+            amount: Usd::new(self.amount),
+            card_label: card_label(self.card_brand, &self.card_last4),
+            payment_method_id: self.payment_method_id,
+            decline_code: self.decline_code,
+            decline_message: self.decline_message,
+            balance_after: self.balance_after.map(Usd::new),
+        }
+    }
 }
 
 /// A draft about to be stored.
@@ -135,32 +167,6 @@ struct DraftToClaim {
 struct ClaimedCard {
     removed: bool,
     has_error: bool,
-}
-
-/// An attempt of this account as `viewer` may see it: a draft is its maker's alone (another member of
-/// the team, or a person on a draft an agent or a checkout page made, gets "not found"); a settled or
-/// in-flight attempt is the account's history, seen by every member.
-#[tracing::instrument(name = "payments::attempt_for", skip(pool))]
-pub async fn attempt_for(
-    pool: &PgPool,
-    account_id: Uuid,
-    attempt_id: Uuid,
-    viewer: Option<Uuid>,
-) -> Result<AttemptView, AppError> {
-    let someone_elses_draft: bool = sqlx::query_scalar(
-        "SELECT status = 'draft' AND made_by IS DISTINCT FROM $3
-           FROM payment_attempts WHERE id = $1 AND account_id = $2",
-    )
-    .bind(attempt_id)
-    .bind(account_id)
-    .bind(viewer)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if someone_elses_draft {
-        return Err(AppError::NotFound);
-    }
-    attempt(pool, account_id, attempt_id).await
 }
 
 /// Phase 2's first step: the draft becomes `pending`. Only one caller gets `Some`; the others (a second

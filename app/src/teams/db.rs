@@ -344,7 +344,7 @@ struct LockedMember {
 /// `actor` as the lock found them: their role read under the lock, not before it (two Admins removing each
 /// other at once: the second finds itself gone). No longer on the team: not permitted.
 fn locked_actor(members: &[LockedMember], actor: &Member) -> Result<Member, AppError> {
-    let locked = members.iter().find(|m| m.user_id == actor.user_id).ok_or(AppError::NotPermitted)?;
+    let locked = find_member(members, actor.user_id).map_err(|_| AppError::NotPermitted)?;
     Ok(Member { role: locked.role, ..actor.clone() })
 }
 
