@@ -81,17 +81,16 @@ pub async fn decide(
         Ok(app) => app,
         Err(err) => return back(&err),
     };
+    let issuer = public_base(&state, &headers);
     let checked = match request.check(app) {
         Ok(checked) => checked,
         // The page explains it (and offers the way back to the app when there is one).
         Err(AuthorizeRefusal::Shown(err)) => return back(&err),
         Err(AuthorizeRefusal::ToApp { redirect_uri, error, state: app_state }) => {
-            let issuer = public_base(&state, &headers);
             return Redirect::to(&redirect_uri.answer(("error", error), app_state.as_deref(), &issuer))
                 .into_response();
         }
     };
-    let issuer = public_base(&state, &headers);
     let to_app = |pair| {
         Redirect::to(&checked.redirect_uri.answer(pair, checked.state.as_deref(), &issuer)).into_response()
     };
