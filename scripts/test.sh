@@ -27,7 +27,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (server: ssr) and (browser: hydrate, wasm32)"
-cargo clippy -p app -p server --all-targets --features app/ssr,server/test-hooks -- -D warnings
+cargo clippy -p tollgate-domain -p tollgate-core -p app -p server --all-targets --features app/ssr,server/test-hooks -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "PostgreSQL for tests"
@@ -37,7 +37,7 @@ export DATABASE_URL
 
 failed_stage=""
 step "Rust tests (unit, property, #[sqlx::test])"
-cargo test -p app -p server --features app/ssr,server/test-hooks 2>&1 | tee "$logs/cargo.log" || failed_stage="cargo test"
+cargo test -p tollgate-domain -p tollgate-core -p app -p server --features app/ssr,server/test-hooks 2>&1 | tee "$logs/cargo.log" || failed_stage="cargo test"
 
 step "release site"
 build_site

@@ -2,15 +2,15 @@
 //! pool, the card processor and the abuse limits' settings (put there by the server,
 //! `server/src/state.rs`), the client's address, and the plain-form (JavaScript off) error path.
 
-use crate::client_ip::ClientIp;
-use crate::error::AppError;
-use crate::payments::card_testing::Payer;
-use crate::payments::processor::PaymentProcessor;
-use crate::throttle::AbuseSettings;
 use axum::http::{header, request::Parts};
 use leptos::prelude::use_context;
 use sqlx::PgPool;
 use std::sync::Arc;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::payments::card_testing::Payer;
+use tollgate_core::payments::processor::PaymentProcessor;
+use tollgate_core::throttle::AbuseSettings;
+use tollgate_domain::error::AppError;
 
 /// The pool the server put into Leptos' context for this request.
 pub fn pool() -> Result<PgPool, AppError> {

@@ -1,6 +1,6 @@
 -- P2 baseline: the database work of one GET /dashboard/wallet, each distinct query once, as the app sends
 -- them (app/src/auth/session.rs via tower-sessions' PostgresStore, app/src/wallet/db.rs summary and
--- recent_activity, app/src/payments/card_store.rs saved_cards, app/src/payments/attempt_store.rs
+-- recent_activity, core/src/payments/card_store.rs saved_cards, core/src/payments/attempt_store.rs
 -- recent_attempts, app/src/usage/db.rs account_timezone + daily_summary + deposits_per_day for the chart).
 -- Autocommit statements, -M prepared, like sqlx on its pool. run.sh passes:
 --   :sid  the session id (the tollgate_session cookie)    :acct  the account (hist-1000000)

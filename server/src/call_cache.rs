@@ -15,15 +15,16 @@
 //!
 //! Both maps are bounded: when full they are emptied (the next calls read the database again).
 
-use app::catalog::{db as catalog, pricing::Price};
-use app::error::AppError;
-use app::keys::db::{authenticate, AuthenticatedKey, KEY_CHANGED_CHANNEL};
-use app::keys::secret;
-use app::pg_wakeup::run_when_notified;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tollgate_core::catalog::db as catalog;
+use tollgate_core::keys::db::{authenticate, AuthenticatedKey, KEY_CHANGED_CHANNEL};
+use tollgate_core::keys::secret;
+use tollgate_core::pg_wakeup::run_when_notified;
+use tollgate_domain::catalog::pricing::Price;
+use tollgate_domain::error::AppError;
 
 const TTL: Duration = Duration::from_secs(60);
 const MAX_ENTRIES: usize = 100_000;

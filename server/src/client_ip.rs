@@ -1,12 +1,11 @@
 //! Works out each request's client address once, for the abuse limits (docs/CONTRACT.md "Limits and
-//! account security"), and puts it into the request's extensions as `app::client_ip::ClientIp`.
+//! account security"), and puts it into the request's extensions as `tollgate_core::client_ip::ClientIp`.
 //!
 //! The socket's peer address is the client, unless the peer is a proxy listed in
 //! `TOLLGATE_TRUSTED_PROXIES`: then `X-Forwarded-For` is read from the right (the entry the nearest proxy
 //! added) past every trusted proxy, and the first address that isn't one is the client. Anyone can send an
 //! `X-Forwarded-For` header, so it is never believed from an untrusted peer.
 
-use app::client_ip::ClientIp;
 use axum::{
     extract::{ConnectInfo, Request, State},
     middleware::Next,
@@ -15,6 +14,7 @@ use axum::{
 use ipnet::IpNet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use tollgate_core::client_ip::ClientIp;
 
 /// `TOLLGATE_TRUSTED_PROXIES`: addresses or networks (`10.0.0.0/8`) whose `X-Forwarded-For` is believed.
 #[derive(Clone, Debug, Default)]

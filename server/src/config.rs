@@ -2,10 +2,10 @@
 //! `make test` set what a laptop needs (the sandbox processor, the demo seed). The session cookie is
 //! `Secure` whenever `TOLLGATE_PUBLIC_URL` is https.
 
-use app::throttle::AbuseSettings;
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::time::Duration;
+use tollgate_core::throttle::AbuseSettings;
 
 /// The largest request body taken (forms and JSON are a few hundred bytes; the key form has its own,
 /// smaller, limit). Bigger bodies are answered 413 before they are read.
@@ -52,7 +52,7 @@ pub struct Config {
     /// (`page_cache.rs`; it is re-rendered as soon as anything it shows changes).
     pub page_cache: bool,
     /// `TOLLGATE_METER_LANES` (default 2, at least 1): how many transactions charging paid calls may run at
-    /// once in this process (`app::metering::meter`; each batches the calls of many wallets).
+    /// once in this process (`tollgate_core::metering::meter`; each batches the calls of many wallets).
     pub meter_lanes: usize,
     /// `TOLLGATE_HEADER_READ_TIMEOUT_SECS` (default 10), `TOLLGATE_SHUTDOWN_DEADLINE_SECS` (default 20) and
     /// `TOLLGATE_IDLE_CONNECTION_SECS` (default 60): how long a client may take to send its headers, what
@@ -133,8 +133,11 @@ impl Config {
                 .collect(),
             public_url,
             page_cache: lookup("TOLLGATE_PAGE_CACHE").is_none() || flag(&lookup, "TOLLGATE_PAGE_CACHE")?,
-            meter_lanes: number(&lookup, "TOLLGATE_METER_LANES", app::metering::meter::DEFAULT_LANES as u32)?
-                as usize,
+            meter_lanes: number(
+                &lookup,
+                "TOLLGATE_METER_LANES",
+                tollgate_core::metering::meter::DEFAULT_LANES as u32,
+            )? as usize,
             serve: crate::serve::ServeLimits {
                 header_read_timeout: seconds(&lookup, "TOLLGATE_HEADER_READ_TIMEOUT_SECS", 10)?,
                 shutdown_deadline: seconds(&lookup, "TOLLGATE_SHUTDOWN_DEADLINE_SECS", 20)?,

@@ -5,14 +5,14 @@
 use crate::api::wallet::public_base;
 use crate::shown_once::answer_post;
 use crate::state::AppState;
-use app::error::AppError;
 use app::teams::db;
-use app::teams::role::{Action, Role};
 use app::teams::server_fns::JustCreatedInvite;
 use app::teams::view::CreatedInvite;
 use axum::{extract::State, http::request::Parts, response::Response};
 use axum_extra::extract::{Form, FormRejection};
 use serde::Deserialize;
+use tollgate_domain::error::AppError;
+use tollgate_domain::teams::role::{Action, Role};
 use tower_sessions::Session;
 
 /// The form is one select: far below this.

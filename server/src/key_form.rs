@@ -6,19 +6,19 @@
 
 use crate::shown_once::answer_post;
 use crate::state::AppState;
-use app::client_ip::ClientIp;
-use app::error::AppError;
-use app::keys::db;
 use app::keys::server_fns::JustCreatedKey;
-use app::keys::spec::KeyForm;
 use app::teams::member::from_session;
-use app::teams::role::Action;
 use axum::{
     extract::{Path, State},
     http::request::Parts,
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::{Form, FormRejection};
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::keys::db;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::KeyForm;
+use tollgate_domain::teams::role::Action;
 use tower_sessions::Session;
 use uuid::Uuid;
 

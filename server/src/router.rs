@@ -11,8 +11,6 @@ use crate::{
     api, audit_export, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard,
     request_span, usage_export, webhook_form,
 };
-use app::metering::meter::Meter;
-use app::payments::processor::PaymentProcessor;
 use app::{shell, App};
 use axum::{
     body::Body,
@@ -27,6 +25,8 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sqlx::PgPool;
 use std::sync::Arc;
+use tollgate_core::metering::meter::Meter;
+use tollgate_core::payments::processor::PaymentProcessor;
 use tower::ServiceExt;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
@@ -47,7 +47,11 @@ pub fn build_router(
     app::assets::register_site(std::path::Path::new(leptos_options.site_root.as_ref()));
     let state = AppState::new(Shared {
         leptos_options,
-        meter: Meter::with_settings(pool.clone(), config.meter_lanes, app::metering::meter::QUEUE_CAPACITY),
+        meter: Meter::with_settings(
+            pool.clone(),
+            config.meter_lanes,
+            tollgate_core::metering::meter::QUEUE_CAPACITY,
+        ),
         call_cache: crate::call_cache::CallCache::forgetting_edited_keys(pool.clone()),
         pool,
         processor,
@@ -168,7 +172,7 @@ async fn server_fn_errors_with_their_own_status(req: Request<Body>, next: Next) 
     let Ok(bytes) = axum::body::to_bytes(body, 4096).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+    if let Ok(err) = serde_json::from_slice::<tollgate_domain::error::AppError>(&bytes) {
         parts.status = err.status_code();
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -6,16 +6,16 @@
 //! - a charge is made once per idempotency key; a repeat answers the first outcome;
 //! - the expiry is checked against today at charge time, so a saved card can expire while saved.
 
-use app::money::Usd;
-use app::payments::card::{Expiry, PostalCode};
-use app::payments::decline::{Decline, DeclineCode};
-use app::payments::new_card::NewCard;
-use app::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::time::Duration;
+use tollgate_core::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
+use tollgate_domain::money::Usd;
+use tollgate_domain::payments::card::{Expiry, PostalCode};
+use tollgate_domain::payments::decline::{Decline, DeclineCode};
+use tollgate_domain::payments::new_card::NewCard;
 use uuid::Uuid;
 
 /// The issuer's billing postal code on file for the address-check card.

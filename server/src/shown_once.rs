@@ -3,9 +3,6 @@
 //! URL, a redirect or the database (docs/ARCHITECTURE.md "Secrets shown once").
 
 use crate::state::AppState;
-use app::audit::Actor;
-use app::client_ip::ClientIp;
-use app::error::AppError;
 use app::shell;
 use app::teams::member::{from_session, Member};
 use axum::{
@@ -16,6 +13,9 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use std::future::Future;
+use tollgate_core::audit::Actor;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_domain::error::AppError;
 use tower_sessions::Session;
 
 /// Renders the page `parts` posted to, as a GET of it would, with `shown` in its context.

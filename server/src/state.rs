@@ -10,14 +10,14 @@ use crate::call_cache::CallCache;
 use crate::client_ip::TrustedProxies;
 use crate::cross_site::AllowedOrigins;
 use crate::page_cache::PageCache;
-use app::metering::meter::Meter;
-use app::payments::processor::PaymentProcessor;
-use app::throttle::AbuseSettings;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::PgPool;
 use std::ops::Deref;
 use std::sync::Arc;
+use tollgate_core::metering::meter::Meter;
+use tollgate_core::payments::processor::PaymentProcessor;
+use tollgate_core::throttle::AbuseSettings;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -76,7 +76,7 @@ pub struct Shared {
     pub page_cache: Arc<PageCache>,
     /// Proxies whose `X-Forwarded-For` names the client (`client_ip`).
     pub trusted_proxies: TrustedProxies,
-    /// The per-IP limits that are settings (`app::throttle`).
+    /// The per-IP limits that are settings (`tollgate_core::throttle`).
     pub abuse: AbuseSettings,
     /// Webhook endpoints on this machine (`http://127.0.0.1…`) may be added (`TOLLGATE_WEBHOOK_ALLOW_LOOPBACK`
     /// with the sandbox processor: development and tests).

@@ -14,7 +14,6 @@
 
 use crate::csv_field::field;
 use crate::state::AppState;
-use app::error::AppError;
 use app::usage::db as usage_db;
 use app::usage::report::UsageSummary;
 use axum::{
@@ -25,6 +24,7 @@ use axum::{
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
+use tollgate_domain::error::AppError;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -291,6 +291,6 @@ impl Calls {
     }
 }
 
-fn cost(amount: app::money::Usd) -> String {
+fn cost(amount: tollgate_domain::money::Usd) -> String {
     amount.amount().normalize().to_string()
 }

@@ -4,14 +4,15 @@
 
 use crate::shown_once::answer_post;
 use crate::state::AppState;
-use app::error::AppError;
 use app::settings::webhook_fns::JustCreatedWebhook;
-use app::teams::role::Action;
-use app::webhooks::endpoint_url::EndpointUrl;
-use app::webhooks::{store, EventType};
 use axum::{extract::State, http::request::Parts, response::Response};
 use axum_extra::extract::{Form, FormRejection};
 use serde::Deserialize;
+use tollgate_core::webhooks::endpoint_url::EndpointUrl;
+use tollgate_core::webhooks::store;
+use tollgate_domain::error::AppError;
+use tollgate_domain::teams::role::Action;
+use tollgate_domain::webhooks::EventType;
 use tower_sessions::Session;
 
 /// A URL of at most 2,048 characters and six event names: far below this.

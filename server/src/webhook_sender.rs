@@ -14,9 +14,6 @@
 //! addresses (so a name can't be re-pointed between check and connect). Loopback only when allowed
 //! (`TOLLGATE_WEBHOOK_ALLOW_LOOPBACK`, development and tests).
 
-use app::pg_wakeup::run_when_notified;
-use app::webhooks::endpoint_url::is_public;
-use app::webhooks::outbox::NOTIFY_CHANNEL;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -24,6 +21,9 @@ use sqlx::PgPool;
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+use tollgate_core::pg_wakeup::run_when_notified;
+use tollgate_core::webhooks::endpoint_url::is_public;
+use tollgate_core::webhooks::outbox::NOTIFY_CHANNEL;
 use uuid::Uuid;
 
 /// How a server sends.
@@ -311,7 +311,7 @@ async fn record(
 }
 
 /// This server's sender: woken by a new event's notification (sent at the commit that wrote it) and every
-/// `TICK` for retries that came due (`app::pg_wakeup`). Ends when the pool closes.
+/// `TICK` for retries that came due (`tollgate_core::pg_wakeup`). Ends when the pool closes.
 pub fn spawn(pool: PgPool, settings: SenderSettings) {
     let sender_pool = pool.clone();
     tokio::spawn(run_when_notified(pool, NOTIFY_CHANNEL, TICK, "webhook sender", move || {

@@ -1,10 +1,10 @@
 //! Reading an account's audit log, newest first, a page at a time (keyset on the row id, which only grows).
 
 use super::view::{AuditPage, AuditRow};
-use crate::error::AppError;
-use crate::utc::shown_utc;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use tollgate_domain::error::AppError;
+use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;
 
 /// A row with who acted, as stored.

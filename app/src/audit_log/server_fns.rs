@@ -1,15 +1,13 @@
 //! The audit log page's data. Every member of an account may read its log (docs/CONTRACT.md "Teams").
 
 use super::view::AuditPage;
-use crate::error::AppError;
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::db,
-    super::view::PAGE_SIZE,
-    crate::server_fn_context::pool,
-    crate::teams::{member::require_member, role::Action},
+    super::db, super::view::PAGE_SIZE, crate::server_fn_context::pool, crate::teams::member::require_member,
+    tollgate_domain::teams::role::Action,
 };
 
 /// A page of the acting account's log, newest first; `before`: the id the previous page ended above.

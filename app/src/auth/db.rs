@@ -2,8 +2,8 @@
 
 use super::credentials::Email;
 use super::session::SessionUser;
-use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
+use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
 /// Creates a user with their personal account, an owner membership and an empty USD wallet — all or

@@ -1,5 +1,5 @@
 //! Login and sign-up throttling (docs/CONTRACT.md "Limits and account security"), counted in PostgreSQL
-//! (`crate::throttle`) so every app server sees the same counts:
+//! (`tollgate_core::throttle`) so every app server sees the same counts:
 //! - 5 failed logins for one email from one client address within 15 minutes block that pair for 15
 //!   minutes — a correct password is refused too while blocked, so guessing can't go on quietly;
 //! - 20 login attempts from one address within a minute block the address for a minute (spraying many
@@ -12,12 +12,12 @@
 
 use super::credentials::Email;
 use super::password;
-use crate::client_ip::ClientIp;
-use crate::error::AppError;
-use crate::throttle::{self, Limit, Verdict};
 use chrono::Utc;
 use sqlx::PgPool;
 use std::time::Duration;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::throttle::{self, Limit, Verdict};
+use tollgate_domain::error::AppError;
 
 const FAILED_LOGINS_PER_EMAIL_AND_IP: Limit = Limit {
     bucket: "login_failures",

@@ -4,13 +4,13 @@
 //! login still gets its turn (docs/CONTRACT.md "Limits and account security").
 
 use super::credentials::NewPassword;
-use crate::error::AppError;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tollgate_domain::error::AppError;
 
 /// Checks that may run at once: one per core.
 static RUNNING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));

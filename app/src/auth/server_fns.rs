@@ -1,8 +1,8 @@
 //! Sign-up, log-in and log-out as server functions. Each works from an `ActionForm` with
 //! JavaScript on (fetch, inline error) and off (form post, 302, `?error=` code).
 
-use crate::error::AppError;
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {

@@ -3,11 +3,11 @@
 //! latest, however active (docs/CONTRACT.md "Limits and account security"), and each one is listed in
 //! `user_sessions` so the user can end the others (Settings, or by changing the password).
 
-use crate::error::AppError;
 use axum::extract::FromRequestParts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use tollgate_domain::error::AppError;
 use tower_sessions::Session;
 use uuid::Uuid;
 

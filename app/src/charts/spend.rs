@@ -1,9 +1,9 @@
 //! The spend chart's data. They come from a usage summary (`usage::report`); the ECharts option from
 //! `option.rs`; this file knows neither. The page's figure is `figure.rs`, its drawing `bars.rs`.
 
-use crate::money::Usd;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::money::Usd;
 
 /// Spend per local day, stacked by service, with the day's deposits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

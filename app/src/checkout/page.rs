@@ -3,13 +3,13 @@
 //! page loads.
 
 use super::server_fns::{get_checkout, ConfirmCheckout, StartCheckout};
-use crate::error::AppError;
-use crate::payments::attempt::{AttemptStatus, AttemptView};
-use crate::payments::checkout_session::CheckoutState;
-use crate::payments::new_card::{NewCardFields, SaveCardFor};
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
+use crate::ui::new_card_fields::{NewCardFields, SaveCardFor};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use tollgate_domain::error::AppError;
+use tollgate_domain::payments::attempt::{AttemptStatus, AttemptView};
+use tollgate_domain::payments::checkout_session::CheckoutState;
 use uuid::Uuid;
 
 #[component]

@@ -1,23 +1,23 @@
 //! Server functions of the hosted checkout page. No login: the checkout id in the URL is the capability
 //! (docs/CONTRACT.md "/checkout/{id}"). Cross-site posts are refused like every other write.
 
-use crate::error::AppError;
-use crate::money::Usd;
-use crate::payments::attempt::AttemptView;
-use crate::payments::checkout_session::CheckoutState;
-use crate::payments::new_card::NewCardForm;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
+use tollgate_domain::payments::attempt::AttemptView;
+use tollgate_domain::payments::checkout_session::CheckoutState;
+use tollgate_domain::payments::new_card::NewCardForm;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::money::TopUpAmount,
-    crate::payments::add_funds::{self, CardChoice},
-    crate::payments::attempt::AttemptStatus,
-    crate::payments::attempt_store,
-    crate::payments::checkout_session,
     crate::server_fn_context::{answer_form, person_payer, pool, processor},
+    tollgate_core::payments::add_funds::{self, CardChoice},
+    tollgate_core::payments::attempt_store,
+    tollgate_core::payments::checkout_session,
+    tollgate_domain::money::TopUpAmount,
+    tollgate_domain::payments::attempt::AttemptStatus,
 };
 
 /// What the checkout page shows.
@@ -55,7 +55,7 @@ pub async fn get_checkout(id: String, attempt: Option<Uuid>) -> Result<CheckoutV
     Ok(CheckoutView {
         amount: checkout.amount,
         state: checkout.state,
-        expires: crate::utc::shown_utc(checkout.expires_at),
+        expires: tollgate_domain::utc::shown_utc(checkout.expires_at),
         attempt,
     })
 }

@@ -5,14 +5,14 @@
 //! (with JavaScript on, `public/enhance.js` sends the same post and swaps that page in).
 
 use super::server_fns::{list_keys, list_services, ChangeKey};
-use super::spec::{
-    CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, RateLimit, SpendKeyView, SpendLimit,
-};
-use crate::error::AppError;
-use crate::money::Usd;
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::{
+    CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, RateLimit, SpendKeyView, SpendLimit,
+};
+use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
 #[component]

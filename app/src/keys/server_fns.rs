@@ -4,17 +4,17 @@
 //! (server/src/key_form.rs), which renders the Keys page with the secret in that one response (with
 //! JavaScript on, `public/enhance.js` sends the same post), so the secret never travels anywhere else.
 
-use super::spec::{CreatedKey, SpendKeyView};
-use crate::error::AppError;
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::{CreatedKey, SpendKeyView};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    super::db::{self, StatusChange},
     crate::server_fn_context::{answer_form, pool},
     crate::teams::member::require_member,
-    crate::teams::role::Action,
+    tollgate_core::keys::db::{self, StatusChange},
+    tollgate_domain::teams::role::Action,
 };
 
 /// The key a form post just created, put into the render of that response only.
@@ -39,7 +39,7 @@ pub async fn list_keys() -> Result<Vec<SpendKeyView>, AppError> {
 #[server(endpoint = "keys/services")]
 pub async fn list_services() -> Result<Vec<(String, String)>, AppError> {
     require_member().await?;
-    crate::catalog::db::services(&pool()?).await
+    tollgate_core::catalog::db::services(&pool()?).await
 }
 
 /// "Pause", "Resume" or "Revoke" (`change` = `pause` | `resume` | `revoke`).

@@ -5,13 +5,13 @@
 
 use crate::auth::return_to;
 use crate::auth::server_fns::LogOut;
-use crate::error::AppError;
 use crate::teams::server_fns::{get_current_user, CurrentUser, SwitchAccount};
 use crate::wallet::server_fns::get_wallet_summary;
 use crate::wallet::summary::{WalletResource, WalletSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
+use tollgate_domain::error::AppError;
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {

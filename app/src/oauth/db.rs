@@ -5,13 +5,13 @@
 use super::authorize_request::{AuthorizeRequest, ChatApp};
 use super::pkce::CodeChallenge;
 use super::registration::{ClientAuthentication, ClientRegistration};
-use crate::audit::{self, Actor, Channel, Event};
-use crate::error::AppError;
-use crate::keys::db as keys_db;
-use crate::keys::secret::sha256;
-use crate::keys::spec::KeySettings;
-use crate::random::random_hex;
 use sqlx::PgPool;
+use tollgate_core::audit::{self, Actor, Channel, Event};
+use tollgate_core::keys::db as keys_db;
+use tollgate_core::keys::secret::sha256;
+use tollgate_core::random::random_hex;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::KeySettings;
 use uuid::Uuid;
 
 /// How long an access token works: short, so a leaked one soon stops working (the refresh token renews it).

@@ -6,10 +6,10 @@
 use super::authorize_request::AuthorizeQuery;
 use super::server_fns::{get_consent, ConsentView};
 use crate::keys::page::{FundingFields, SpendLimitFields};
-use crate::keys::spec::DailyFundingLimit;
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tollgate_domain::keys::spec::DailyFundingLimit;
 
 /// The authorization request's parameters from the address (the same names the form posts back).
 fn request_from_address() -> Memo<AuthorizeQuery> {

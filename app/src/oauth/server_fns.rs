@@ -4,9 +4,9 @@
 use super::authorize_request::AuthorizeQuery;
 #[cfg(feature = "ssr")]
 use super::authorize_request::AuthorizeRefusal;
-use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
 
 /// The consent page's content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,9 @@
 //! The user's password hash, read to check the current password and replaced by a new one.
 
-use crate::audit::{self, Actor, Event};
-use crate::client_ip::ClientIp;
-use crate::error::AppError;
 use sqlx::PgPool;
+use tollgate_core::audit::{self, Actor, Event};
+use tollgate_core::client_ip::ClientIp;
+use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
 #[tracing::instrument(name = "settings::password_hash", skip(pool))]

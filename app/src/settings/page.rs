@@ -6,10 +6,10 @@ use super::webhook_fns::{
     get_webhooks, DeleteWebhookEndpoint, EnableWebhookEndpoint, JustCreatedWebhook, ResendWebhook,
 };
 use super::webhooks_section::WebhooksSection;
-use crate::error::AppError;
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tollgate_domain::error::AppError;
 
 /// What the last form did, from the query its redirect carried.
 fn done_message() -> Signal<Option<String>> {

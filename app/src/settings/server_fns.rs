@@ -2,8 +2,8 @@
 //! through `public/enhance.js` with it on). Each answers with a redirect to the page and what happened
 //! in the query (`?done=password_changed`, `?signed_out=N`), which the page says in its status line.
 
-use crate::error::AppError;
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {

@@ -3,18 +3,18 @@
 //! answers with the page showing the new signing secret once. Managing webhooks is a team setting (Owners
 //! and Admins).
 
-use crate::error::AppError;
-use crate::webhooks::view::{CreatedEndpoint, EndpointView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
+use tollgate_domain::webhooks::view::{CreatedEndpoint, EndpointView};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
     crate::server_fn_context::{answer_form, pool},
     crate::teams::member::require_member,
-    crate::teams::role::Action,
-    crate::webhooks::store,
+    tollgate_core::webhooks::store,
+    tollgate_domain::teams::role::Action,
 };
 
 /// The endpoint a form post just added, put into the render of that response only.

@@ -4,9 +4,9 @@
 use super::webhook_fns::{DeleteWebhookEndpoint, EnableWebhookEndpoint, ResendWebhook, WebhooksPanel};
 use crate::ui::form_error::FormError;
 use crate::ui::scroll_table::ScrollTable;
-use crate::webhooks::view::{CreatedEndpoint, EndpointView};
-use crate::webhooks::EventType;
 use leptos::prelude::*;
+use tollgate_domain::webhooks::view::{CreatedEndpoint, EndpointView};
+use tollgate_domain::webhooks::EventType;
 
 #[component]
 pub fn WebhooksSection(

@@ -3,23 +3,23 @@
 //! Admins acting at once (on one server or several) can't both remove the last Owner.
 
 use super::member::Member;
-use super::role::{Action, Role};
 use super::view::{
     AccountChoice, CreatedInvite, InvitePreview, MemberRow, MonthlyBudget, PendingInvite, TeamName, TeamView,
 };
-use crate::audit::{self, Actor, Event};
 use crate::auth::db::{insert_account, AccountKind};
-use crate::client_ip::ClientIp;
-use crate::error::AppError;
-use crate::money::Usd;
-use crate::payments::card_store;
-use crate::random::random_hex;
-use crate::utc::shown_utc;
-use crate::webhooks::store::{self as webhooks_store, MakerGone};
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
+use tollgate_core::audit::{self, Actor, Event};
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::payments::card_store;
+use tollgate_core::random::random_hex;
+use tollgate_core::webhooks::{store as webhooks_store, store::MakerGone};
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
+use tollgate_domain::teams::role::{Action, Role};
+use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;
 
 /// Teams one person may have made and not deleted: each is a wallet and a ledger, so there is a bound.

@@ -2,9 +2,9 @@
 //! that is; the role and the team's settings are read from the database on every request, so a role
 //! change or a removal holds at once, on every server (docs/ARCHITECTURE.md "Teams").
 
-use super::role::{Action, Role};
-use crate::error::AppError;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
+use tollgate_domain::teams::role::{Action, Role};
 use uuid::Uuid;
 
 /// A team's facts that decide what its members may do.
@@ -53,9 +53,9 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
-    use crate::audit::Actor;
     use crate::auth::session::{self, SessionUser};
-    use crate::client_ip::ClientIp;
+    use tollgate_core::audit::Actor;
+    use tollgate_core::client_ip::ClientIp;
 
     impl Member {
         /// This member on a dashboard page from `ip`, as the audit log records them.

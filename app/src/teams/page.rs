@@ -4,7 +4,6 @@
 //! use are not shown, and the server refuses them anyway.
 
 use super::member::Member;
-use super::role::{Action, Role};
 use super::server_fns::{
     get_team_page, ChangeRole, CreateTeam, DeleteTeam, RemoveMember, RevokeInvite, SaveTeamSettings,
     SetMemberBudget, TeamPage,
@@ -15,6 +14,7 @@ use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use strum::IntoEnumIterator;
+use tollgate_domain::teams::role::{Action, Role};
 
 fn done_message(done: Option<String>) -> Option<&'static str> {
     Some(match done.as_deref()? {

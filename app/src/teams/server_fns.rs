@@ -4,19 +4,19 @@
 
 use super::member::Member;
 use super::view::{AccountChoice, CreatedInvite, InvitePreview, TeamView};
-use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
     super::db,
     super::member::{acting_member, require_member},
-    super::role::{Action, Role},
     super::view::{MonthlyBudget, TeamName},
     crate::auth::session,
     crate::server_fn_context::{answer_form, client_ip, pool},
+    tollgate_domain::teams::role::{Action, Role},
 };
 
 /// What the pages may know about the signed-in person: who, the account they act for, and the accounts

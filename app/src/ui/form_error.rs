@@ -2,9 +2,9 @@
 //! announce a new message; and where it comes from: a failed form post is sent back to its page with the
 //! error's stable code in `?error=` (`server_fn_context::answer_form`).
 
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tollgate_domain::error::AppError;
 
 /// The error a failed form post came back with (`?error=<code>`, and `&wait=<minutes>` when throttled),
 /// if the code is one of ours. A page showing a refusal (429) answers with that status, so what a person

@@ -1,4 +1,5 @@
 //! Pieces every page's forms and tables share.
 
 pub mod form_error;
+pub mod new_card_fields;
 pub mod scroll_table;

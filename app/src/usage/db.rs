@@ -3,14 +3,14 @@
 //! never moves when new calls arrive.
 
 use super::report::{DailyUsage, RequestPage, ServiceUsage, UsageSummary, UsageTotals, MAX_RANGE_DAYS};
-use crate::audit::{self, Actor, Event};
-use crate::error::AppError;
-use crate::metering::call::{CallStatus, RequestRow};
-use crate::money::Usd;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashSet};
+use tollgate_core::audit::{self, Actor, Event};
+use tollgate_domain::error::AppError;
+use tollgate_domain::metering::call::{CallStatus, RequestRow};
+use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
 /// An IANA timezone name chrono-tz knows (`UTC`, `Asia/Kathmandu`). For a name from outside (a form, a
@@ -408,7 +408,7 @@ pub async fn request_detail(
         call: row.record()?,
         key_name,
         refused_because: row.reject_reason.as_deref().and_then(AppError::from_code).map(|e| e.message()),
-        created: crate::utc::shown_utc(row.created_at),
+        created: tollgate_domain::utc::shown_utc(row.created_at),
     })
 }
 

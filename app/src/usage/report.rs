@@ -1,10 +1,10 @@
 //! Usage as the API and the usage page report it: days in a timezone, and pages of calls.
 
 use crate::charts::spend::SpendChart;
-use crate::metering::call::CallRecord;
-use crate::money::Usd;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::metering::call::CallRecord;
+use tollgate_domain::money::Usd;
 
 /// One service's share of a day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

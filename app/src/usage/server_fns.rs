@@ -1,20 +1,20 @@
 //! Usage server functions: one read of everything the usage page shows for its URL, and "Set timezone".
 
 use super::report::{UsageQuery, UsageView};
-use crate::error::AppError;
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
     super::db::{self, RequestFilter},
-    crate::catalog,
     crate::charts::option::spend_option,
-    crate::metering::call::CallStatus,
-    crate::money::Usd,
     crate::server_fn_context::{answer_form, pool},
     crate::teams::member::require_member,
-    crate::teams::role::Action,
     chrono::Duration,
+    tollgate_core::catalog,
+    tollgate_domain::metering::call::CallStatus,
+    tollgate_domain::money::Usd,
+    tollgate_domain::teams::role::Action,
 };
 
 /// Calls per page of the request list.

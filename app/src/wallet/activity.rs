@@ -1,11 +1,11 @@
 //! "Recent activity": the latest ledger entries — deposits in, paid calls out — with the balance after each.
 //! Amounts are exact (`-$0.0042`), never rounded to a cent; balances are shown to the cent, as everywhere.
 
-use crate::ledger::EntryKind;
-use crate::money::Usd;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::money::Usd;
 
 /// One ledger entry as the activity list shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,11 +4,11 @@
 use super::amount_field::TopUpAmountField;
 use super::dialog::Dialog;
 use super::server_fns::StartAddFunds;
-use crate::error::AppError;
-use crate::payments::new_card::{NewCardFields, SaveCardFor};
-use crate::payments::payment_method::PaymentMethodView;
 use crate::ui::form_error::FormError;
+use crate::ui::new_card_fields::{NewCardFields, SaveCardFor};
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
+use tollgate_domain::payments::payment_method::PaymentMethodView;
 
 #[component]
 pub fn AddFundsPanel(

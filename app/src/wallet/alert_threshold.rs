@@ -1,8 +1,8 @@
 //! The low-balance alert threshold as typed into "Alert below" (shared by the browser and the server).
 
-use crate::error::AppError;
-use crate::money::{parse_dollars, Usd};
 use rust_decimal::Decimal;
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::{parse_dollars, Usd};
 
 /// Empty turns the alert off; else $0.00–$1,000,000.00 with at most two decimals.
 pub fn parse_alert_threshold(raw: &str) -> Result<Option<Usd>, AppError> {

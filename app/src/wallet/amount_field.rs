@@ -2,9 +2,9 @@
 //! applies (`TopUpAmount::parse`, shared code) as soon as the field is left, before anything is sent.
 //! Without JavaScript the server's answer says the same.
 
-use crate::error::AppError;
-use crate::money::TopUpAmount;
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::TopUpAmount;
 
 #[island]
 pub fn TopUpAmountField() -> impl IntoView {

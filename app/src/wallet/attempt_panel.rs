@@ -3,11 +3,11 @@
 
 use super::dialog::Dialog;
 use super::server_fns::{AttemptPanel, ConfirmAddFunds, RetryAddFunds, UpdateCard};
-use crate::error::AppError;
-use crate::money::Usd;
-use crate::payments::attempt::AttemptStatus;
 use crate::ui::form_error::FormError;
 use leptos::prelude::*;
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
+use tollgate_domain::payments::attempt::AttemptStatus;
 use uuid::Uuid;
 
 #[component]

@@ -2,10 +2,10 @@
 //! that sets it, and the banner when Tollgate turned it off (docs/CONTRACT.md "Auto top-up").
 
 use super::auto_top_up_fns::{AutoTopUpPanel, SaveAutoTopUp};
-use crate::payments::auto_top_up::AutoTopUpRule;
-use crate::payments::payment_method::PaymentMethodView;
 use crate::ui::form_error::FormError;
 use leptos::prelude::*;
+use tollgate_domain::payments::auto_top_up::AutoTopUpRule;
+use tollgate_domain::payments::payment_method::PaymentMethodView;
 
 /// Shown at the top of the wallet page while the rule is off because of its card (declines, removal).
 #[component]
@@ -53,7 +53,7 @@ pub fn AutoTopUpCard(
 
 #[component]
 fn AutoTopUpForm(
-    rule_view: crate::payments::auto_top_up::AutoTopUpView,
+    rule_view: tollgate_domain::payments::auto_top_up::AutoTopUpView,
     cards: Vec<PaymentMethodView>,
     action: ServerAction<SaveAutoTopUp>,
     error: Option<String>,

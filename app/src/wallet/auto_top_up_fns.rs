@@ -1,18 +1,18 @@
 //! Server functions of the wallet page's "Auto top-up" card (docs/CONTRACT.md "Auto top-up"). Changing
 //! the rule is a team setting: Owners and Admins (docs/CONTRACT.md "Teams").
 
-use crate::error::AppError;
-use crate::payments::auto_top_up::AutoTopUpView;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
+use tollgate_domain::payments::auto_top_up::AutoTopUpView;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::payments::auto_top_up::settings::{self, Change},
-    crate::payments::auto_top_up::AutoTopUpRule,
     crate::server_fn_context::{answer_form, pool},
     crate::teams::member::require_member,
-    crate::teams::role::Action,
+    tollgate_core::payments::auto_top_up::settings::{self, Change},
+    tollgate_domain::payments::auto_top_up::AutoTopUpRule,
+    tollgate_domain::teams::role::Action,
 };
 
 /// The card's data: the rule, and whether the person looking may change it.

@@ -3,14 +3,14 @@
 
 use super::activity::ActivityRow;
 use super::summary::WalletSummary;
-use crate::audit::{self, Actor, Event};
-use crate::error::AppError;
-use crate::ledger::EntryKind;
-use crate::money::Usd;
-use crate::utc::shown_utc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
+use tollgate_core::audit::{self, Actor, Event};
+use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::money::Usd;
+use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;
 
 /// Ledger entries the wallet page lists ("Recent activity").

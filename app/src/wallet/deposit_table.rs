@@ -2,9 +2,9 @@
 //! made say "Auto top-up".
 
 use super::server_fns::RetryAddFunds;
-use crate::payments::attempt::AttemptRow;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
+use tollgate_domain::payments::attempt::AttemptRow;
 
 /// A failed attempt whose card is still saved offers its fix right in its row: "Retry" (the same amount
 /// on the same card, charged at once) and "Update card" (the attempt's result with the card's form open),

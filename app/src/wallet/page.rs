@@ -16,11 +16,11 @@ use super::server_fns::{
 };
 use super::summary::WalletResource;
 use crate::charts::figure::SpendChartView;
-use crate::error::AppError;
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::usage::server_fns::get_wallet_chart;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
 #[component]

@@ -14,7 +14,7 @@ pub fn ReceiptPage() -> impl IntoView {
         |id| async move {
             match id {
                 Some(id) => get_receipt(id).await,
-                None => Err(crate::error::AppError::NotFound),
+                None => Err(tollgate_domain::error::AppError::NotFound),
             }
         },
     );

@@ -3,8 +3,8 @@
 
 use super::attempt_panel::UpdateCardForm;
 use super::server_fns::{MakeDefaultCard, RemoveCard, UpdateCard};
-use crate::payments::payment_method::PaymentMethodView;
 use leptos::prelude::*;
+use tollgate_domain::payments::payment_method::PaymentMethodView;
 use uuid::Uuid;
 
 #[component]

@@ -3,26 +3,26 @@
 
 use super::activity::ActivityRow;
 use super::summary::WalletSummary;
-use crate::error::AppError;
-use crate::money::Usd;
-use crate::payments::attempt::{AttemptRow, AttemptView, ReceiptView};
-use crate::payments::new_card::NewCardForm;
-use crate::payments::payment_method::PaymentMethodView;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
+use tollgate_domain::payments::attempt::{AttemptRow, AttemptView, ReceiptView};
+use tollgate_domain::payments::new_card::NewCardForm;
+use tollgate_domain::payments::payment_method::PaymentMethodView;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
     super::alert_threshold::parse_alert_threshold,
     super::db,
-    crate::money::TopUpAmount,
-    crate::payments::add_funds::{self, CardChoice},
-    crate::payments::card::CardChange,
-    crate::payments::{attempt_store, card_store},
     crate::server_fn_context::{answer_form, person_payer, pool, processor},
     crate::teams::member::require_member,
-    crate::teams::role::Action,
+    tollgate_core::payments::add_funds::{self, CardChoice},
+    tollgate_core::payments::{attempt_store, card_store},
+    tollgate_domain::money::TopUpAmount,
+    tollgate_domain::payments::card::CardChange,
+    tollgate_domain::teams::role::Action,
 };
 
 /// The confirm step's view of a draft: the attempt and the balance it would leave.

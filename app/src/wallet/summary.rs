@@ -1,9 +1,9 @@
 //! The balance as the header, the wallet page and `/v1/balance` show it.
 
-use crate::error::AppError;
-use crate::money::Usd;
 use leptos::prelude::Resource;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,13 @@
 //! How `/v1` refuses: `{"error": "<message>", "code": <http status>}` (docs/CONTRACT.md "JSON API"), and
 //! for a card decline the same with the decline's details.
 
-use app::error::AppError;
 use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 use serde::Serialize;
+use tollgate_domain::error::AppError;
 use utoipa::ToSchema;
 use uuid::Uuid;
 

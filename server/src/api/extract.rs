@@ -3,13 +3,13 @@
 //! rejections.
 
 use super::error::ApiError;
-use app::error::AppError;
 use axum::{
     body::Bytes,
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
+use tollgate_domain::error::AppError;
 
 /// A JSON body type, and which error a body that doesn't fit it gets.
 pub trait ApiBody: DeserializeOwned {

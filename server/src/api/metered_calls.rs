@@ -5,13 +5,13 @@ use super::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use super::schema::{CreateRequestBody, CreatedRequest, RequestList, RequestListQuery};
 use super::spend_key::{MeteringSpendKey, SpendKey};
 use crate::state::AppState;
-use app::catalog::pricing::Usage;
-use app::error::AppError;
-use app::keys::db::count_free_call;
-use app::metering::charge::MeteredCall;
 use app::usage::db::{requests_page, RequestFilter};
 use axum::{extract::State, http::StatusCode, Json};
 use sqlx::PgPool;
+use tollgate_core::keys::db::count_free_call;
+use tollgate_core::metering::charge::MeteredCall;
+use tollgate_domain::catalog::pricing::Usage;
+use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
 /// The longest service or model name looked up (the catalog's ids are shorter).

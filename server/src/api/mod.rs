@@ -92,5 +92,5 @@ fn document_common_refusals(openapi: &mut utoipa::openapi::OpenApi) {
 
 /// Any other `/v1` path: a JSON 404, not the HTML page.
 pub async fn unknown_route() -> error::ApiError {
-    app::error::AppError::NotFound.into()
+    tollgate_domain::error::AppError::NotFound.into()
 }

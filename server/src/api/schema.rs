@@ -3,13 +3,13 @@
 //! with exactly 2 decimals, usage costs with up to 8.
 
 use super::extract::ApiBody;
-use app::catalog::pricing::CostBreakdown;
-use app::error::AppError;
-use app::metering::call::CallRecord;
-use app::money::Usd;
-use app::payments::payment_method::PaymentMethodView;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use tollgate_domain::catalog::pricing::CostBreakdown;
+use tollgate_domain::error::AppError;
+use tollgate_domain::metering::call::CallRecord;
+use tollgate_domain::money::Usd;
+use tollgate_domain::payments::payment_method::PaymentMethodView;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 

@@ -6,12 +6,12 @@
 
 use super::error::ApiError;
 use crate::state::AppState;
-use app::client_ip::ClientIp;
-use app::error::AppError;
-use app::keys::db::{authenticate, count_request, AuthenticatedKey};
-use app::throttle::{self, Limit, Verdict};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use std::time::Duration;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::keys::db::{authenticate, count_request, AuthenticatedKey};
+use tollgate_core::throttle::{self, Limit, Verdict};
+use tollgate_domain::error::AppError;
 
 /// Unknown keys one address may present per minute before it is refused for a minute.
 const FAILED_AUTHENTICATIONS_PER_IP: Limit = Limit {

@@ -5,11 +5,11 @@ use super::extract::ApiQuery;
 use super::schema::{UsageQuery, UsageReport};
 use super::spend_key::SpendKey;
 use crate::state::AppState;
-use app::error::AppError;
 use app::usage::db as usage_db;
 use axum::{extract::State, Json};
 use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
+use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
 /// Spend and completed calls per day (every day listed, empty ones with zeros), by service, with totals —

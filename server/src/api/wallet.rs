@@ -6,17 +6,17 @@ use super::extract::{ApiJson, IdempotencyKey};
 use super::schema::{Balance, FundBody, FundOutcome, FundOverview, FundResponse, PaymentMethodList, Wallet};
 use super::spend_key::SpendKey;
 use crate::state::AppState;
-use app::audit::Channel;
-use app::client_ip::ClientIp;
-use app::error::AppError;
-use app::money::TopUpAmount;
-use app::payments::agent_funding::{self, FundAnswer, FundOrder};
 use app::wallet::db;
 use axum::{
     extract::{Extension, State},
     http::{header::HOST, HeaderMap},
     Json,
 };
+use tollgate_core::audit::Channel;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::payments::agent_funding::{self, FundAnswer, FundOrder};
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::TopUpAmount;
 
 /// The balance, and whether it is below the account's alert threshold.
 #[utoipa::path(get, path = "/v1/balance", tag = "wallet", security(("spend_key" = [])),
@@ -45,7 +45,7 @@ pub async fn payment_methods(
     State(state): State<AppState>,
     SpendKey(key): SpendKey,
 ) -> ApiResult<Json<PaymentMethodList>> {
-    let cards = app::payments::card_store::saved_cards(&state.pool, key.account_id).await?;
+    let cards = tollgate_core::payments::card_store::saved_cards(&state.pool, key.account_id).await?;
     Ok(Json(PaymentMethodList { data: cards.into_iter().map(Into::into).collect() }))
 }
 

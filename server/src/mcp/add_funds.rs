@@ -9,18 +9,18 @@ use super::duplicate_guard::{self, Confirmation, Guard, TopUp};
 use crate::api::extract::is_valid_idempotency_key;
 use crate::api::wallet::public_base;
 use crate::state::AppState;
-use app::audit::Channel;
-use app::client_ip::ClientIp;
-use app::error::AppError;
-use app::keys::db::AuthenticatedKey;
-use app::money::{TopUpAmount, Usd};
-use app::payments::agent_funding::{self, FundAnswer, FundOrder};
-use app::payments::attempt_store;
-use app::payments::payment_method::PaymentMethodView;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 use rmcp::RoleServer;
 use serde_json::{json, Value};
+use tollgate_core::audit::Channel;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::keys::db::AuthenticatedKey;
+use tollgate_core::payments::agent_funding::{self, FundAnswer, FundOrder};
+use tollgate_core::payments::attempt_store;
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::{TopUpAmount, Usd};
+use tollgate_domain::payments::payment_method::PaymentMethodView;
 use uuid::Uuid;
 
 /// A saved card as the chat tools show it (docs/CONTRACT.md "Chat (MCP)").

@@ -2,9 +2,9 @@
 //! repeat to the person, and the same JSON as text for clients that read only text (as MCP asks of
 //! servers that send structured content).
 
-use app::error::AppError;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Value};
+use tollgate_domain::error::AppError;
 
 /// A successful answer.
 pub fn done(structured: Value, sentence: impl Into<String>) -> CallToolResult {

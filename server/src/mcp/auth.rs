@@ -8,8 +8,6 @@ use crate::api::error::{ApiError, ErrorBody};
 use crate::api::spend_key::{admitted, presented, SpendKey};
 use crate::api::wallet::public_base;
 use crate::state::AppState;
-use app::error::AppError;
-use app::keys::db as keys_db;
 use app::oauth::db as oauth_db;
 use axum::{
     extract::{FromRequestParts, Request, State},
@@ -18,6 +16,8 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use tollgate_core::keys::db as keys_db;
+use tollgate_domain::error::AppError;
 
 pub async fn require_credential(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();

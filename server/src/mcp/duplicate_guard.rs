@@ -4,10 +4,10 @@
 //! recent rows and adds one under a transaction-scoped advisory lock per connection and amount, so two
 //! identical calls arriving together cannot both pass — across servers too.
 
-use app::error::AppError;
-use app::money::Usd;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
 /// How the idempotency key of a confirmed repeat starts (then the confirmation's id).

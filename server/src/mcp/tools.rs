@@ -9,9 +9,6 @@ use crate::api::metered_calls::request_list;
 use crate::api::schema::{Balance, RequestListQuery, UsageQuery};
 use crate::api::usage::report;
 use crate::state::AppState;
-use app::error::AppError;
-use app::keys::db::AuthenticatedKey;
-use app::money::Usd;
 use app::wallet::db as wallet_db;
 use chrono::NaiveDate;
 use rmcp::handler::server::common::schema_for_type;
@@ -25,6 +22,9 @@ use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::str::FromStr;
+use tollgate_core::keys::db::AuthenticatedKey;
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
 
 /// One request's handler: the state, shared by every request.
 #[derive(Clone)]
@@ -146,7 +146,7 @@ impl ChatTools {
         let pool = &self.state.pool;
         let read = async {
             let wallet = wallet_db::summary(pool, key.account_id).await?;
-            let auto = app::payments::auto_top_up::settings::view(pool, key.account_id).await?;
+            let auto = tollgate_core::payments::auto_top_up::settings::view(pool, key.account_id).await?;
             Ok::<_, AppError>((wallet, auto))
         };
         match read.await {
@@ -170,12 +170,12 @@ impl ChatTools {
         if let Err(refusal) = parse::<NoArguments>(arguments) {
             return refusal.answer();
         }
-        match app::payments::card_store::saved_cards(&self.state.pool, key.account_id).await {
+        match tollgate_core::payments::card_store::saved_cards(&self.state.pool, key.account_id).await {
             Ok(cards) => {
                 let count =
                     format!("You have {} saved card{}", cards.len(), if cards.len() == 1 { "" } else { "s" });
                 // Named as add_funds will charge it (`card_charged_by_default`).
-                let sentence = match app::payments::agent_funding::card_charged_by_default(&cards) {
+                let sentence = match tollgate_core::payments::agent_funding::card_charged_by_default(&cards) {
                     None if cards.is_empty() => {
                         "You have no saved card; add_funds will answer a checkout link.".to_string()
                     }

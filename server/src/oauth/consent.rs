@@ -7,9 +7,6 @@
 use super::{is_our_resource, within_limit, CONSENTS_PER_USER};
 use crate::api::wallet::public_base;
 use crate::state::AppState;
-use app::client_ip::ClientIp;
-use app::error::AppError;
-use app::keys::spec::{KeySettings, RateLimit};
 use app::oauth::authorize_request::{AuthorizeQuery, AuthorizeRefusal};
 use app::oauth::db;
 use app::url_query::encode_value;
@@ -20,6 +17,9 @@ use axum::{
     Form,
 };
 use serde::Deserialize;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::{KeySettings, RateLimit};
 use tower_sessions::Session;
 
 /// The consent form as posted: the authorization request it carries back, and the person's answer.

@@ -11,7 +11,6 @@ mod token;
 
 use crate::api::wallet::public_base;
 use crate::state::AppState;
-use app::throttle::{self, Limit, Verdict};
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -19,6 +18,7 @@ use axum::{
     Json, Router,
 };
 use std::time::Duration;
+use tollgate_core::throttle::{self, Limit, Verdict};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -64,13 +64,13 @@ impl OAuthError {
         OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
     }
 
-    fn server(err: app::error::AppError) -> OAuthError {
+    fn server(err: tollgate_domain::error::AppError) -> OAuthError {
         OAuthError::new(err.status_code(), "server_error", err.message())
     }
 }
 
-impl From<app::error::AppError> for OAuthError {
-    fn from(err: app::error::AppError) -> OAuthError {
+impl From<tollgate_domain::error::AppError> for OAuthError {
+    fn from(err: tollgate_domain::error::AppError) -> OAuthError {
         OAuthError::server(err)
     }
 }

@@ -5,7 +5,6 @@
 
 use super::{within_limit, OAuthError, REGISTRATIONS_PER_IP};
 use crate::state::AppState;
-use app::client_ip::ClientIp;
 use app::oauth::db;
 use app::oauth::registration::{ClientAuthentication, ClientMetadata};
 use axum::{
@@ -16,6 +15,7 @@ use axum::{
     Extension, Json,
 };
 use serde_json::json;
+use tollgate_core::client_ip::ClientIp;
 
 /// The largest registration body taken: client metadata is a few hundred bytes.
 const MAX_BODY_BYTES: usize = 8 * 1024;

@@ -5,7 +5,6 @@
 use super::token::app_request;
 use super::OAuthError;
 use crate::state::AppState;
-use app::client_ip::ClientIp;
 use app::oauth::db;
 use axum::{
     body::Bytes,
@@ -14,6 +13,7 @@ use axum::{
     Extension,
 };
 use serde::Deserialize;
+use tollgate_core::client_ip::ClientIp;
 
 #[derive(Deserialize)]
 pub struct RevokeForm {

@@ -19,14 +19,14 @@ pub async fn connect_database(config: &Config) -> Result<PgPool, StartupError> {
     // No ping before each checkout (sqlx's default): it was one extra round trip per query — a wallet page
     // sent 24 messages for its 8 statements. A connection that died (a database restart) fails its next
     // query instead; from then on every connection opened before that moment is discarded at checkout
-    // (`app::pg_liveness`), so a request's retry gets a fresh one. Connections are recycled every 30
+    // (`tollgate_domain::pg_liveness`), so a request's retry gets a fresh one. Connections are recycled every 30
     // minutes anyway.
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         .acquire_timeout(config.db_connect_timeout)
         .test_before_acquire(false)
         .before_acquire(|_, meta| {
-            Box::pin(async move { Ok(!app::pg_liveness::opened_before_a_loss(meta.age)) })
+            Box::pin(async move { Ok(!tollgate_domain::pg_liveness::opened_before_a_loss(meta.age)) })
         })
         .max_lifetime(Duration::from_secs(30 * 60))
         .connect(&config.database_url);

@@ -9,23 +9,25 @@
 //! request rows of a "Demo agent" spend key (its secret was never kept), with their rollups, so the usage
 //! views and charts have about 60 days to show.
 
-use app::audit::Actor;
 use app::auth::{
     credentials::{Email, NewPassword},
     db as auth_db, password,
 };
-use app::catalog::pricing::{Price, Usage};
-use app::error::AppError;
-use app::keys::{db as keys_db, spec::KeySettings};
-use app::ledger::{self, EntryKind, Posting};
-use app::metering::past_calls::{record_past_call, PastCall};
-use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
-use app::payments::decline::DeclineCode;
-use app::payments::new_card::NewCard;
-use app::payments::processor::{CardToken, PaymentProcessor};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
+use tollgate_core::audit::Actor;
+use tollgate_core::keys::db as keys_db;
+use tollgate_core::ledger::{self, Posting};
+use tollgate_core::metering::past_calls::{record_past_call, PastCall};
+use tollgate_core::payments::processor::{CardToken, PaymentProcessor};
+use tollgate_domain::catalog::pricing::{Price, Usage};
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+use tollgate_domain::payments::decline::DeclineCode;
+use tollgate_domain::payments::new_card::NewCard;
 
 pub const DEMO_EMAIL: &str = "demo@tollgate.test";
 pub const DEMO_PASSWORD: &str = "demo-password-1";
@@ -175,7 +177,7 @@ struct DemoPrices {
 
 async fn catalog_prices(pool: &PgPool) -> Result<DemoPrices, AppError> {
     let price = |service: &'static str, model: &'static str| async move {
-        app::catalog::db::price(pool, service, model).await?.ok_or(AppError::Internal)
+        tollgate_core::catalog::db::price(pool, service, model).await?.ok_or(AppError::Internal)
     };
     Ok(DemoPrices {
         openai: price("openai", "gpt-4o-mini").await?,

@@ -7,10 +7,10 @@
 //! once do no harm.
 //! A failed pass is logged and the next one runs as usual: one database hiccup never stops the job.
 
-use app::error::AppError;
-use app::throttle;
 use sqlx::PgPool;
 use std::time::Duration;
+use tollgate_core::throttle;
+use tollgate_domain::error::AppError;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
 

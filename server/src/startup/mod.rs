@@ -11,9 +11,9 @@ pub mod sessions;
 
 use crate::config::{Config, ProcessorChoice};
 use crate::webhook_sender::SenderSettings;
-use app::payments::processor::PaymentProcessor;
 use sqlx::PgPool;
 use std::sync::Arc;
+use tollgate_core::payments::processor::PaymentProcessor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -24,11 +24,11 @@ pub enum StartupError {
     #[error("session store set-up failed: {0}")]
     Sessions(String),
     #[error("demo seed failed: {0}")]
-    Seed(app::error::AppError),
+    Seed(tollgate_domain::error::AppError),
     #[error("payment processor set-up failed: {0}")]
     Processor(sqlx::Error),
     #[error("recovering pending payments failed: {0}")]
-    Recovery(app::error::AppError),
+    Recovery(tollgate_domain::error::AppError),
 }
 
 /// Everything money needs before the first request: the processor, start-up recovery of payments left
@@ -41,7 +41,7 @@ pub async fn prepare_payments(
     let processor = payments::processor(pool, config).await?;
     payments::recover_pending(pool, &*processor).await?;
     payments::spawn_pending_sweeper(pool.clone(), processor.clone());
-    app::payments::auto_top_up::worker::spawn(pool.clone(), processor.clone());
+    tollgate_core::payments::auto_top_up::worker::spawn(pool.clone(), processor.clone());
     let webhooks = SenderSettings {
         // Loopback endpoints only when asked for, and only with the sandbox (development and tests).
         allow_loopback: config.webhook_allow_loopback && matches!(config.processor, ProcessorChoice::Sandbox),

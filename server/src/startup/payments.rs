@@ -1,13 +1,13 @@
 //! The card processor, and settling the payments an earlier stop (or a lost answer) left `pending`
-//! (`app::payments::recovery`).
+//! (`tollgate_core::payments::recovery`).
 
 use super::StartupError;
 use crate::config::{Config, ProcessorChoice};
 use crate::sandbox_processor::SandboxProcessor;
-use app::payments::processor::PaymentProcessor;
-use app::payments::recovery;
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
+use tollgate_core::payments::processor::PaymentProcessor;
+use tollgate_core::payments::recovery;
 
 /// The card processor `TOLLGATE_PROCESSOR` names (only the sandbox exists yet).
 pub async fn processor(pool: &PgPool, config: &Config) -> Result<Arc<dyn PaymentProcessor>, StartupError> {

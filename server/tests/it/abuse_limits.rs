@@ -5,16 +5,6 @@
 
 use crate::support::{spawn_app_with, NEW_CARD_FORM, PERSON};
 use app::auth::{credentials::Email, db as auth_db};
-use app::client_ip::ClientIp;
-use app::error::AppError;
-use app::keys::spec::KeySettings;
-use app::money::TopUpAmount;
-use app::payments::add_funds::{self, CardChoice};
-use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
-use app::payments::card_store;
-use app::payments::card_testing::Payer;
-use app::payments::new_card::NewCard;
-use app::payments::processor::PaymentProcessor;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::sandbox_processor::SandboxProcessor;
@@ -22,6 +12,16 @@ use sqlx::PgPool;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::payments::add_funds::{self, CardChoice};
+use tollgate_core::payments::card_store;
+use tollgate_core::payments::card_testing::Payer;
+use tollgate_core::payments::processor::PaymentProcessor;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::money::TopUpAmount;
+use tollgate_domain::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+use tollgate_domain::payments::new_card::NewCard;
 use uuid::Uuid;
 
 async fn sandbox(pool: &PgPool, latency_ms: u64) -> Arc<SandboxProcessor> {
@@ -53,7 +53,7 @@ async fn deposit(
     processor: &dyn PaymentProcessor,
     account_id: Uuid,
     choice: CardChoice,
-) -> Result<app::payments::attempt::AttemptView, AppError> {
+) -> Result<tollgate_domain::payments::attempt::AttemptView, AppError> {
     let amount = TopUpAmount::parse("10").unwrap();
     let draft = add_funds::start_draft(pool, processor, account_id, amount, choice, PERSON, None).await?;
     add_funds::confirm(pool, processor, account_id, draft.id, PERSON, None).await

@@ -2,24 +2,24 @@
 //! the sandbox processor.
 
 use app::auth::{credentials::Email, db as auth_db};
-use app::error::AppError;
-use app::ledger;
-use app::money::{TopUpAmount, Usd};
-use app::payments::add_funds::{self, CardChoice};
-use app::payments::attempt::{AttemptStatus, AttemptView};
-use app::payments::attempt_store;
-use app::payments::card::{CardChange, CardNumber, Cvc, Expiry, PostalCode};
-use app::payments::card_store;
-use app::payments::decline::DeclineCode;
-use app::payments::new_card::NewCard;
-use app::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
-use app::payments::recovery;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use server::sandbox_processor::SandboxProcessor;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use tollgate_core::ledger;
+use tollgate_core::payments::add_funds::{self, CardChoice};
+use tollgate_core::payments::attempt_store;
+use tollgate_core::payments::card_store;
+use tollgate_core::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
+use tollgate_core::payments::recovery;
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::{TopUpAmount, Usd};
+use tollgate_domain::payments::attempt::{AttemptStatus, AttemptView};
+use tollgate_domain::payments::card::{CardChange, CardNumber, Cvc, Expiry, PostalCode};
+use tollgate_domain::payments::decline::DeclineCode;
+use tollgate_domain::payments::new_card::NewCard;
 use uuid::Uuid;
 
 async fn sandbox(pool: &PgPool) -> Arc<SandboxProcessor> {
@@ -613,7 +613,7 @@ async fn one_attempt_that_cannot_be_settled_never_stops_a_recovery_pass(pool: Pg
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_database_keeps_only_card_brands_the_app_can_read(pool: PgPool) {
-    use app::payments::card::CardBrand;
+    use tollgate_domain::payments::card::CardBrand;
     let account = account(&pool, "brands@example.test").await;
     let save = |brand: &'static str| {
         let pool = pool.clone();

@@ -3,14 +3,15 @@
 
 use crate::support::{balance_of, save_card, spawn_app, TestApp, VISA};
 use app::auth::{credentials::Email, db as auth_db};
-use app::keys::db::StatusChange;
-use app::keys::spec::KeySettings;
-use app::ledger::{self, EntryKind, Posting};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::str::FromStr;
+use tollgate_core::keys::db::StatusChange;
+use tollgate_core::ledger::{self, Posting};
+use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 
 struct Agent {
@@ -202,7 +203,7 @@ async fn keys_limits_and_allowances_are_enforced_with_clear_errors(pool: PgPool)
     assert!(body["error"].as_str().unwrap().contains("revoked"));
     assert_eq!(
         crate::support::change_key(&app.pool, limited.account, limited.key_id, StatusChange::Resume).await,
-        Err(app::error::AppError::SpendKeyRevoked)
+        Err(tollgate_domain::error::AppError::SpendKeyRevoked)
     );
     for secret in
         ["tg_sk_000000000000000000000000000000000000000000000000", "", "Basic abc", &"tg_sk_".repeat(100)]
@@ -223,7 +224,7 @@ async fn balance_wallet_and_low_balance_signal(pool: PgPool) {
     app::wallet::db::set_low_balance_threshold(
         &app.pool,
         &crate::support::owner_actor(&app.pool, a.account).await,
-        Some(app::money::Usd::new(Decimal::from(50))),
+        Some(tollgate_domain::money::Usd::new(Decimal::from(50))),
     )
     .await
     .unwrap();

@@ -5,20 +5,21 @@
 
 use crate::support::{self, deposit, owner_actor, save_card, VISA};
 use app::auth::{credentials::Email, db as auth_db};
-use app::catalog::db as catalog;
-use app::catalog::pricing::Usage;
-use app::keys::spec::KeySettings;
-use app::metering::charge::MeteredCall;
-use app::metering::meter::Meter;
-use app::payments::auto_top_up::settings::{self, Change};
-use app::payments::auto_top_up::{worker, AutoTopUpRule};
-use app::payments::{attempt_store, card_store};
 use rust_decimal::Decimal;
 use server::sandbox_processor::SandboxProcessor;
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tollgate_core::catalog::db as catalog;
+use tollgate_core::metering::charge::MeteredCall;
+use tollgate_core::metering::meter::Meter;
+use tollgate_core::payments::auto_top_up::settings::{self, Change};
+use tollgate_core::payments::auto_top_up::worker;
+use tollgate_core::payments::{attempt_store, card_store};
+use tollgate_domain::catalog::pricing::Usage;
+use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::payments::auto_top_up::AutoTopUpRule;
 use uuid::Uuid;
 
 const DECLINED: &str = "4000000000000002";
@@ -110,7 +111,7 @@ async fn processor_charges(pool: &PgPool) -> i64 {
 
 async fn assert_balance_is_the_ledger(pool: &PgPool, account: Uuid, expected: &str) {
     let mut conn = pool.acquire().await.unwrap();
-    let (balance, sum) = app::ledger::balance_and_ledger_sum(&mut conn, account).await.unwrap();
+    let (balance, sum) = tollgate_core::ledger::balance_and_ledger_sum(&mut conn, account).await.unwrap();
     assert_eq!(balance, d(expected));
     assert_eq!(balance, sum, "the balance is the sum of the ledger");
 }
@@ -272,7 +273,7 @@ async fn two_declines_in_a_row_turn_it_off_with_the_reason_and_it_never_turns_it
     deposit(&pool, w.account, 10).await; // $19.20
     w.spend_ten_forty(&pool, &meter).await; // → $8.80
     assert_eq!(w.run_workers(&pool).await, 0);
-    let change = app::payments::card::CardChange::parse("12/41", "10002").unwrap();
+    let change = tollgate_domain::payments::card::CardChange::parse("12/41", "10002").unwrap();
     let owner = owner_actor(&pool, w.account).await;
     card_store::update_card(&pool, &*w.processor, &owner, w.card, change).await.unwrap();
     assert_eq!(w.run_workers(&pool).await, 0);
@@ -337,10 +338,14 @@ async fn turning_it_on_needs_a_saved_card_and_a_rule_within_bounds(pool: PgPool)
     let actor = owner_actor(&pool, account).await;
     let rule = AutoTopUpRule::parse("5", "25", "100").unwrap();
     let refused = settings::change(&pool, &actor, Change::TurnOn { rule, card: None }).await;
-    assert_eq!(refused.unwrap_err(), app::error::AppError::AutoTopUpNeedsCard);
+    assert_eq!(refused.unwrap_err(), tollgate_domain::error::AppError::AutoTopUpNeedsCard);
     let foreign = wallet(&pool, "other@example.test", VISA).await;
     let refused = settings::change(&pool, &actor, Change::TurnOn { rule, card: Some(foreign.card) }).await;
-    assert_eq!(refused.unwrap_err(), app::error::AppError::CardNotSaved, "another account's card");
+    assert_eq!(
+        refused.unwrap_err(),
+        tollgate_domain::error::AppError::CardNotSaved,
+        "another account's card"
+    );
     let nothing: i64 = sqlx::query_scalar("SELECT count(*) FROM auto_top_up_settings WHERE account_id = $1")
         .bind(account)
         .fetch_one(&pool)
@@ -434,7 +439,7 @@ async fn on_the_page_with_javascript_off_and_through_v1_a_crossing_call_is_toppe
     let refused = put(funder.clone(), bad).await.unwrap();
     assert_eq!(refused.status(), 400);
     let body: serde_json::Value = refused.json().await.unwrap();
-    assert_eq!(body["error"], app::error::AppError::AutoTopUpThresholdInvalid.message());
+    assert_eq!(body["error"], tollgate_domain::error::AppError::AutoTopUpThresholdInvalid.message());
     let turned_off: serde_json::Value = put(funder.clone(), off).await.unwrap().json().await.unwrap();
     assert_eq!(turned_off["enabled"], false);
     let page = app.get("/dashboard/wallet").await.text().await.unwrap();
@@ -455,12 +460,12 @@ async fn on_the_page_with_javascript_off_and_through_v1_a_crossing_call_is_toppe
 }
 
 /// An agent's key acting through `PUT /v1/auto_top_up`, as the audit log and the worker see it.
-fn agent(account: Uuid, key: Uuid) -> app::audit::Actor {
-    app::audit::Actor {
+fn agent(account: Uuid, key: Uuid) -> tollgate_core::audit::Actor {
+    tollgate_core::audit::Actor {
         account_id: account,
         user_id: None,
         key_id: Some(key),
-        channel: app::audit::Channel::Api,
+        channel: tollgate_core::audit::Channel::Api,
         ip: None,
     }
 }
@@ -499,7 +504,7 @@ async fn a_rule_an_agent_set_charges_within_its_keys_daily_funding_limit_and_sto
     assert_eq!(charged, vec![(d("20.40"), Some(key))]);
 
     // The key paused: its rule charges nothing more.
-    support::change_key(&pool, w.account, key, app::keys::db::StatusChange::Pause).await.unwrap();
+    support::change_key(&pool, w.account, key, tollgate_core::keys::db::StatusChange::Pause).await.unwrap();
     w.spend_ten_forty(&pool, &meter).await; // $30.00 → $19.60
     w.spend_ten_forty(&pool, &meter).await; // → $9.20
     w.run_workers(&pool).await;
@@ -542,7 +547,7 @@ async fn an_agent_can_neither_reset_the_decline_count_nor_turn_back_on_what_toll
     w.run_workers(&pool).await;
     assert!(!settings::view(&pool, w.account).await.unwrap().enabled);
     let refused = settings::change(&pool, &by_agent, turn_on).await;
-    assert_eq!(refused.unwrap_err(), app::error::AppError::AutoTopUpNeedsPerson);
+    assert_eq!(refused.unwrap_err(), tollgate_domain::error::AppError::AutoTopUpNeedsPerson);
     assert!(!settings::view(&pool, w.account).await.unwrap().enabled);
     // A person who has looked at the card may.
     settings::change(&pool, &owner_actor(&pool, w.account).await, turn_on).await.unwrap();

@@ -1,9 +1,10 @@
 //! The seeded service catalog prices calls as docs/CONTRACT.md says, and refuses prices that can't be exact.
 
-use app::catalog::{db as catalog, pricing::Usage};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::str::FromStr;
+use tollgate_core::catalog::db as catalog;
+use tollgate_domain::catalog::pricing::Usage;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_seeded_catalog_prices_calls_as_the_contract_says(pool: PgPool) {

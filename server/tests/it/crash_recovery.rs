@@ -97,7 +97,8 @@ async fn a_crash_between_charge_and_credit_is_credited_exactly_once_after_restar
 #[sqlx::test(migrations = "../migrations")]
 async fn an_auto_top_up_cut_off_between_charge_and_credit_is_credited_once_after_restart(pool: PgPool) {
     use app::auth::{credentials::Email, db as auth_db};
-    use app::payments::auto_top_up::{settings, AutoTopUpRule};
+    use tollgate_core::payments::auto_top_up::settings;
+    use tollgate_domain::payments::auto_top_up::AutoTopUpRule;
     let db = crate::support::database_url_of(&pool);
     let account = auth_db::create_user_with_account(&pool, &Email::parse("auto@example.test").unwrap(), "x")
         .await
@@ -110,7 +111,7 @@ async fn an_auto_top_up_cut_off_between_charge_and_credit_is_credited_once_after
     let owner = crate::support::owner_actor(&pool, account).await;
     let rule = AutoTopUpRule::parse("10", "40", "1000").unwrap();
     settings::change(&pool, &owner, settings::Change::TurnOn { rule, card: Some(card) }).await.unwrap();
-    let key = app::keys::spec::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
+    let key = tollgate_domain::keys::spec::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
     let secret = crate::support::owner_key(&pool, account, &key).await.unwrap().secret;
 
     // A paid call crosses the threshold; the server's worker charges and is held before the credit.

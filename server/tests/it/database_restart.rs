@@ -4,8 +4,6 @@
 //! with the same `Idempotency-Key`, gets a fresh connection — and no call is charged twice.
 
 use crate::support::ServerProcess;
-use app::keys::db as keys_db;
-use app::keys::spec::KeyForm;
 use reqwest::{Client, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -13,6 +11,8 @@ use sqlx::PgPool;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tollgate_core::keys::db as keys_db;
+use tollgate_domain::keys::spec::KeyForm;
 
 const CLUSTER: &str = "test-restart";
 const CLIENTS: usize = 6;

@@ -3,11 +3,11 @@
 //! rate limits, failed-authentication limits and bounded meter queues on `/v1`.
 
 use crate::support::{location, spawn_app, spawn_app_serving, spawn_app_with, TestApp};
-use app::keys::spec::KeyForm;
 use reqwest::{header, StatusCode};
 use sqlx::PgPool;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tollgate_domain::keys::spec::KeyForm;
 
 /// The nonce a page's policy allows.
 fn policy_nonce(res: &reqwest::Response) -> String {
@@ -297,9 +297,9 @@ async fn an_address_guessing_keys_is_refused_after_thirty_failures(pool: PgPool)
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_full_wallet_queue_answers_busy_and_charges_nothing_for_it(pool: PgPool) {
-    use app::metering::charge::MeteredCall;
-    use app::metering::meter::Meter;
     use rust_decimal::Decimal;
+    use tollgate_core::metering::charge::MeteredCall;
+    use tollgate_core::metering::meter::Meter;
     let app = spawn_app(pool.clone()).await;
     let secret = key_with_rate_limit(&app, &pool, "").await;
     let account: uuid::Uuid =
@@ -310,14 +310,14 @@ async fn a_full_wallet_queue_answers_busy_and_charges_nothing_for_it(pool: PgPoo
 
     // A meter whose queues hold 4 calls, while the wallet's row is held by someone else: the first call is
     // taken into a batch (and waits on the row), 4 more wait in the queue, the rest are turned away.
-    let meter = Meter::with_settings(pool.clone(), app::metering::meter::DEFAULT_LANES, 4);
+    let meter = Meter::with_settings(pool.clone(), tollgate_core::metering::meter::DEFAULT_LANES, 4);
     let mut holder = pool.begin().await.unwrap();
     sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
         .bind(account)
         .execute(&mut *holder)
         .await
         .unwrap();
-    let price = app::catalog::pricing::Price {
+    let price = tollgate_domain::catalog::pricing::Price {
         input_per_million: Decimal::ZERO,
         output_per_million: Decimal::ZERO,
         per_request: Decimal::new(5, 3),
@@ -339,7 +339,7 @@ async fn a_full_wallet_queue_answers_busy_and_charges_nothing_for_it(pool: PgPoo
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let refused = meter.charge(call()).await;
-    assert_eq!(refused.unwrap_err(), app::error::AppError::Busy);
+    assert_eq!(refused.unwrap_err(), tollgate_domain::error::AppError::Busy);
     holder.rollback().await.unwrap();
     for call in waiting {
         call.await.unwrap().expect("a queued call is charged once the row is free");
@@ -376,8 +376,8 @@ async fn an_http2_form_post_from_this_site_passes_the_origin_check_and_one_from_
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_request_over_the_time_limit_gets_503_and_its_charge_is_settled_by_recovery(pool: PgPool) {
-    use app::payments::recovery;
     use server::sandbox_processor::SandboxProcessor;
+    use tollgate_core::payments::recovery;
     let app = spawn_app_with(
         pool.clone(),
         &[("TOLLGATE_REQUEST_TIMEOUT_SECS", "1"), ("TOLLGATE_SANDBOX_LATENCY_MS", "2500")],

@@ -1,10 +1,11 @@
 //! The money core's invariant — balance = Σ ledger, never negative — under concurrency.
 
 use app::auth::{credentials::Email, db as auth_db};
-use app::error::AppError;
-use app::ledger::{self, EntryKind, Posting};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
+use tollgate_core::ledger::{self, Posting};
+use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 
 async fn new_account(pool: &PgPool, email: &str) -> Uuid {

@@ -5,12 +5,12 @@
 
 use crate::support::{balance_of, save_card, spawn_app, TestApp, ADDRESS_CHECKED, VISA};
 use app::auth::{credentials::Email, db as auth_db};
-use app::keys::db::StatusChange;
-use app::keys::spec::KeySettings;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use tollgate_core::keys::db::StatusChange;
+use tollgate_domain::keys::spec::KeySettings;
 use uuid::Uuid;
 
 struct Chat {
@@ -29,7 +29,9 @@ async fn connection(app: &TestApp, email: &str, allow_funding: bool) -> Chat {
     Chat { account, secret: created.secret, key_id: created.key.id }
 }
 
-async fn processor(app: &TestApp) -> std::sync::Arc<dyn app::payments::processor::PaymentProcessor> {
+async fn processor(
+    app: &TestApp,
+) -> std::sync::Arc<dyn tollgate_core::payments::processor::PaymentProcessor> {
     server::startup::payments::processor(&app.pool, &crate::support::test_config(&[])).await.unwrap()
 }
 
@@ -146,9 +148,9 @@ async fn add_funds_answers_the_guides_three_outcomes_and_the_balance_is_new_at_o
     assert_eq!(sentence(&balance), "Your wallet balance is $35.00.");
     // With auto top-up on, the answer says what it will do.
     let owner = crate::support::owner_actor(&app.pool, chat.account).await;
-    let rule = app::payments::auto_top_up::AutoTopUpRule::parse("5", "25", "100").unwrap();
-    let turn_on = app::payments::auto_top_up::settings::Change::TurnOn { rule, card: None };
-    app::payments::auto_top_up::settings::change(&app.pool, &owner, turn_on).await.unwrap();
+    let rule = tollgate_domain::payments::auto_top_up::AutoTopUpRule::parse("5", "25", "100").unwrap();
+    let turn_on = tollgate_core::payments::auto_top_up::settings::Change::TurnOn { rule, card: None };
+    tollgate_core::payments::auto_top_up::settings::change(&app.pool, &owner, turn_on).await.unwrap();
     let balance = tool(&app.base, &chat.secret, "get_balance", json!({})).await;
     assert_eq!(balance["structuredContent"], json!({"balance": "35.00", "low_balance": false}));
     assert_eq!(

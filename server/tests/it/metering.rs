@@ -2,19 +2,20 @@
 //! Postgres: exact, never negative, nothing lost, a refusal costs nothing.
 
 use app::auth::{credentials::Email, db as auth_db};
-use app::catalog::db as catalog;
-use app::catalog::pricing::Usage;
-use app::error::AppError;
-use app::keys::db::StatusChange;
-use app::keys::spec::KeySettings;
-use app::ledger::{self, EntryKind, Posting};
-use app::metering::call::CallStatus;
-use app::metering::charge::MeteredCall;
-use app::metering::meter::Meter;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::sync::Arc;
+use tollgate_core::catalog::db as catalog;
+use tollgate_core::keys::db::StatusChange;
+use tollgate_core::ledger::{self, Posting};
+use tollgate_core::metering::charge::MeteredCall;
+use tollgate_core::metering::meter::Meter;
+use tollgate_domain::catalog::pricing::Usage;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::metering::call::CallStatus;
 use uuid::Uuid;
 
 fn d(s: &str) -> Decimal {
@@ -551,7 +552,7 @@ async fn calls_spread_over_many_wallets_and_two_servers_end_as_a_serial_replay_o
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_wallet_held_by_a_slow_transaction_holds_up_only_itself(pool: PgPool) {
-    use app::metering::charge::{charge_calls, WalletCalls};
+    use tollgate_core::metering::charge::{charge_calls, WalletCalls};
     let held = account_with_balance(&pool, "held@example.test", "1").await;
     let free = account_with_balance(&pool, "free@example.test", "1").await;
     let (held_key, free_key) = (key(&pool, held, "", "").await, key(&pool, free, "", "").await);

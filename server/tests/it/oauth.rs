@@ -4,19 +4,19 @@
 //! OAuth client drives the same flow in Chromium in `make test`: end2end/tests/chat-connect.test.js.)
 
 use crate::support::{location, spawn_app, TestApp};
-use app::keys::db as keys_db;
-use app::keys::db::StatusChange;
 use base64::Engine;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use tollgate_core::keys::db as keys_db;
+use tollgate_core::keys::db::StatusChange;
 use uuid::Uuid;
 
 const CALLBACK: &str = "http://127.0.0.1:9/callback";
 const VERIFIER: &str = "a-verifier-the-chat-app-keeps-to-itself-0123456789";
 
 fn challenge(verifier: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(app::keys::secret::sha256(verifier))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tollgate_core::keys::secret::sha256(verifier))
 }
 
 async fn register(app: &TestApp, metadata: Value) -> (StatusCode, Value) {
@@ -370,7 +370,7 @@ async fn the_app_disconnects_by_revoking_its_refresh_token(pool: PgPool) {
     let keys = keys_db::list(&app.pool, account).await.unwrap();
     assert_eq!(
         keys[0].status,
-        app::keys::spec::KeyStatus::Revoked,
+        tollgate_domain::keys::spec::KeyStatus::Revoked,
         "the Keys page shows the connection ended"
     );
     // The audit log: the person connected it on the consent page; the app itself ended it.
@@ -517,7 +517,7 @@ async fn registration_checks_metadata_is_limited_per_address_and_secrets_are_pro
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(stored.unwrap(), app::keys::secret::sha256(secret).to_vec());
+    assert_eq!(stored.unwrap(), tollgate_core::keys::secret::sha256(secret).to_vec());
     // 20 registrations per address per hour: the 3 above count too, refused or not.
     let mut last = StatusCode::CREATED;
     for _ in 0..20 {

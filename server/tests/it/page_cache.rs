@@ -3,13 +3,14 @@
 //! showing a balance older than the one committed when the page was asked for.
 
 use crate::support::{account_of, balance_of, spawn_app, TestApp, NEW_CARD_FORM};
-use app::keys::spec::KeySettings;
-use app::ledger::{self, EntryKind, Posting};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::PgPool;
 use std::str::FromStr;
+use tollgate_core::ledger::{self, Posting};
+use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 
 /// The wallet page, with its script nonce (fresh on every answer, kept page or not) written as `NONCE`.

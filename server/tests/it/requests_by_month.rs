@@ -6,13 +6,13 @@
 
 use crate::support::{deposit, migration_files, run_migration_files, spawn_app};
 use crate::usage::signed_up_with_key;
-use app::catalog::db as catalog;
-use app::catalog::pricing::Usage;
-use app::metering::past_calls::{record_past_call, PastCall};
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use tollgate_core::catalog::db as catalog;
+use tollgate_core::metering::past_calls::{record_past_call, PastCall};
+use tollgate_domain::catalog::pricing::Usage;
 use uuid::Uuid;
 
 /// Where each of the account's calls is stored, and the partition its month's name says it belongs in.

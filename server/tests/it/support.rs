@@ -1,13 +1,13 @@
 //! `spawn_app`: the real router on a random local port, on the test's own migrated database.
 
-use app::client_ip::ClientIp;
-use app::payments::card_testing::Payer;
 use leptos::config::LeptosOptions;
 use reqwest::{header, redirect, Client, Response};
 use rust_decimal::Decimal;
 use server::{build_router, prepare_payments, session_layer, Config};
 use sqlx::PgPool;
 use std::net::{IpAddr, Ipv4Addr};
+use tollgate_core::client_ip::ClientIp;
+use tollgate_core::payments::card_testing::Payer;
 use uuid::Uuid;
 
 /// The Add Funds form for a new Visa card the sandbox approves ($25, saved), as the page posts it.
@@ -265,7 +265,8 @@ impl Drop for ServerProcess {
 
 /// Credits `dollars` to the account's wallet through the ledger, as a deposit would.
 pub async fn deposit(pool: &PgPool, account_id: Uuid, dollars: i64) {
-    use app::ledger::{self, EntryKind, Posting};
+    use tollgate_core::ledger::{self, Posting};
+    use tollgate_domain::ledger::EntryKind;
     let mut tx = pool.begin().await.unwrap();
     let posting = Posting {
         account_id,
@@ -284,9 +285,9 @@ pub const VISA: &str = "4242424242424242";
 pub const ADDRESS_CHECKED: &str = "4000000000000010";
 
 /// A new card with `number` (expiry 12/40, postal code 10001), as the Add Funds form sends it.
-pub fn new_card(number: &str) -> app::payments::new_card::NewCard {
-    use app::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
-    app::payments::new_card::NewCard {
+pub fn new_card(number: &str) -> tollgate_domain::payments::new_card::NewCard {
+    use tollgate_domain::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+    tollgate_domain::payments::new_card::NewCard {
         number: CardNumber::parse(number).unwrap(),
         expiry: Expiry::parse("12/40").unwrap(),
         cvc: Cvc::parse("123").unwrap(),
@@ -298,13 +299,13 @@ pub fn new_card(number: &str) -> app::payments::new_card::NewCard {
 /// when that first charge is declined, with the decline as its error.
 pub async fn save_card(
     pool: &PgPool,
-    processor: &dyn app::payments::processor::PaymentProcessor,
+    processor: &dyn tollgate_core::payments::processor::PaymentProcessor,
     number: &str,
     account: Uuid,
 ) -> Uuid {
-    use app::payments::add_funds::{self, CardChoice};
+    use tollgate_core::payments::add_funds::{self, CardChoice};
     let card = new_card(number);
-    let amount = app::money::TopUpAmount::parse("10").unwrap();
+    let amount = tollgate_domain::money::TopUpAmount::parse("10").unwrap();
     let draft = add_funds::start_draft(
         pool,
         processor,
@@ -341,9 +342,9 @@ pub async fn owner_of(pool: &PgPool, account_id: Uuid) -> Uuid {
 }
 
 /// The owner of `account_id` acting on a dashboard page from 127.0.0.1, as the audit log records them.
-pub async fn owner_actor(pool: &PgPool, account_id: Uuid) -> app::audit::Actor {
-    let localhost = app::client_ip::ClientIp::new(std::net::Ipv4Addr::LOCALHOST.into());
-    app::audit::Actor::person(account_id, owner_of(pool, account_id).await, localhost)
+pub async fn owner_actor(pool: &PgPool, account_id: Uuid) -> tollgate_core::audit::Actor {
+    let localhost = tollgate_core::client_ip::ClientIp::new(std::net::Ipv4Addr::LOCALHOST.into());
+    tollgate_core::audit::Actor::person(account_id, owner_of(pool, account_id).await, localhost)
 }
 
 /// The owner of `account_id` pausing, resuming or revoking one of its keys on the Keys page.
@@ -351,18 +352,18 @@ pub async fn change_key(
     pool: &PgPool,
     account_id: Uuid,
     key_id: Uuid,
-    change: app::keys::db::StatusChange,
-) -> Result<(), app::error::AppError> {
-    app::keys::db::change_status(pool, &owner_actor(pool, account_id).await, key_id, change).await
+    change: tollgate_core::keys::db::StatusChange,
+) -> Result<(), tollgate_domain::error::AppError> {
+    tollgate_core::keys::db::change_status(pool, &owner_actor(pool, account_id).await, key_id, change).await
 }
 
 /// A spend key made by the owner of `account_id`, as the Keys page makes one.
 pub async fn owner_key(
     pool: &PgPool,
     account_id: Uuid,
-    settings: &app::keys::spec::KeySettings,
-) -> Result<app::keys::spec::CreatedKey, app::error::AppError> {
-    app::keys::db::create(pool, &owner_actor(pool, account_id).await, settings).await
+    settings: &tollgate_domain::keys::spec::KeySettings,
+) -> Result<tollgate_domain::keys::spec::CreatedKey, tollgate_domain::error::AppError> {
+    tollgate_core::keys::db::create(pool, &owner_actor(pool, account_id).await, settings).await
 }
 
 /// The migrations before the one named `name` (its file name after the timestamp), in order, and that one,

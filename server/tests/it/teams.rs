@@ -849,10 +849,12 @@ async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(p
     // A top-up started before the deletion and confirmed after it charges nothing.
     let processor =
         server::startup::payments::processor(&app.pool, &crate::support::test_config(&[])).await.unwrap();
-    let choice =
-        app::payments::add_funds::CardChoice::New { card: crate::support::new_card(VISA), save: true };
-    let amount = app::money::TopUpAmount::parse("20").unwrap();
-    let started = app::payments::add_funds::start_draft(
+    let choice = tollgate_core::payments::add_funds::CardChoice::New {
+        card: crate::support::new_card(VISA),
+        save: true,
+    };
+    let amount = tollgate_domain::money::TopUpAmount::parse("20").unwrap();
+    let started = tollgate_core::payments::add_funds::start_draft(
         &app.pool,
         &*processor,
         team,
@@ -902,7 +904,7 @@ async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(p
             Some("127.0.0.1".into())
         )
     );
-    let late = app::payments::add_funds::confirm(
+    let late = tollgate_core::payments::add_funds::confirm(
         &app.pool,
         &*processor,
         team,
@@ -910,7 +912,7 @@ async fn only_an_owner_deletes_an_empty_team_and_everyone_is_out_of_it_at_once(p
         crate::support::PERSON,
         Some(owner.user_id),
     );
-    assert_eq!(late.await.unwrap_err(), app::error::AppError::NotFound);
+    assert_eq!(late.await.unwrap_err(), tollgate_domain::error::AppError::NotFound);
     assert_eq!(charges(app.pool.clone()).await, charged_before, "nothing was charged");
     assert_eq!(balance_of(&app.pool, team).await, rust_decimal::Decimal::ZERO);
     // Deleting it again finds nothing.
@@ -932,18 +934,19 @@ async fn invite_revoked_at(app: &TestApp, link: &str) -> Option<chrono::DateTime
 
 /// An endpoint on `team` added by `maker` (a loopback address nothing listens on: no traffic leaves).
 async fn endpoint_added_by(app: &TestApp, team: Uuid, maker: Uuid) -> Uuid {
-    let url = app::webhooks::endpoint_url::EndpointUrl::parse("http://127.0.0.1:9/hook", true).unwrap();
-    let localhost = app::client_ip::ClientIp::new(std::net::Ipv4Addr::LOCALHOST.into());
-    let actor = app::audit::Actor::person(team, maker, localhost);
-    let events = app::webhooks::EventType::all();
-    app::webhooks::store::add_endpoint(&app.pool, &actor, &url, &events).await.unwrap().id
+    let url =
+        tollgate_core::webhooks::endpoint_url::EndpointUrl::parse("http://127.0.0.1:9/hook", true).unwrap();
+    let localhost = tollgate_core::client_ip::ClientIp::new(std::net::Ipv4Addr::LOCALHOST.into());
+    let actor = tollgate_core::audit::Actor::person(team, maker, localhost);
+    let events = tollgate_domain::webhooks::EventType::all();
+    tollgate_core::webhooks::store::add_endpoint(&app.pool, &actor, &url, &events).await.unwrap().id
 }
 
 /// Emits a `balance.low` event on `team` and answers how many deliveries it queued.
 async fn deliveries_of_a_new_event(app: &TestApp, team: Uuid) -> i64 {
     let mut tx = app.pool.begin().await.unwrap();
-    let event = app::webhooks::EventType::BalanceLow;
-    app::webhooks::outbox::emit(&mut tx, team, event, json!({"balance": "1.00"})).await.unwrap();
+    let event = tollgate_domain::webhooks::EventType::BalanceLow;
+    tollgate_core::webhooks::outbox::emit(&mut tx, team, event, json!({"balance": "1.00"})).await.unwrap();
     let queued = sqlx::query_scalar(
         "SELECT count(*) FROM webhook_deliveries d JOIN webhook_events e ON e.account_id = d.account_id AND e.id = d.event_id
           WHERE d.account_id = $1 AND e.created_at = now()",
@@ -1050,7 +1053,8 @@ async fn a_removed_or_demoted_admins_invite_links_and_webhook_endpoints_stop_wit
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_member_takes_back_their_own_card_any_time_and_their_cards_leave_with_them(pool: PgPool) {
-    use app::payments::auto_top_up::{settings, AutoTopUpRule};
+    use tollgate_core::payments::auto_top_up::settings;
+    use tollgate_domain::payments::auto_top_up::AutoTopUpRule;
     let app = spawn_app(pool).await;
     let (owner, member, team) = team_with(&app, "member").await;
     assert_eq!(owner.call("/api/team/settings", &[("members_can_fund", "on")]).await.0, StatusCode::OK);

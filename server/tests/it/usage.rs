@@ -3,18 +3,19 @@
 
 use crate::support::spawn_app;
 use app::auth::{credentials::Email, db as auth_db};
-use app::catalog::db as catalog;
-use app::catalog::pricing::Usage;
-use app::keys::spec::KeySettings;
-use app::ledger::{self, EntryKind, Posting};
-use app::metering::charge::MeteredCall;
-use app::metering::meter::Meter;
-use app::metering::past_calls::{record_past_call, PastCall};
 use app::usage::db as usage_db;
 use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::PgPool;
+use tollgate_core::catalog::db as catalog;
+use tollgate_core::ledger::{self, Posting};
+use tollgate_core::metering::charge::MeteredCall;
+use tollgate_core::metering::meter::Meter;
+use tollgate_core::metering::past_calls::{record_past_call, PastCall};
+use tollgate_domain::catalog::pricing::Usage;
+use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 
 const MODELS: [(&str, &str); 4] =
@@ -57,7 +58,7 @@ async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid
 pub(crate) async fn signed_up_with_key(
     app: &crate::support::TestApp,
     email: &str,
-) -> (Uuid, app::keys::spec::CreatedKey) {
+) -> (Uuid, tollgate_domain::keys::spec::CreatedKey) {
     app.sign_up(email, "a-long-password").await;
     let account: Uuid = sqlx::query_scalar(
         "SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",

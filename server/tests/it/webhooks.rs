@@ -4,8 +4,6 @@
 //! "Delete" on the settings page with JavaScript off.
 
 use crate::support::{self, spawn_app_with, TestApp, NEW_CARD_FORM};
-use app::webhooks::endpoint_url::EndpointUrl;
-use app::webhooks::{store, EventType};
 use axum::{body::Bytes, extract::State, http::HeaderMap, response::IntoResponse, routing::post, Router};
 use hmac::{Hmac, Mac};
 use server::webhook_sender::{run_due, SenderSettings};
@@ -14,6 +12,9 @@ use sqlx::PgPool;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tollgate_core::webhooks::endpoint_url::EndpointUrl;
+use tollgate_core::webhooks::store;
+use tollgate_domain::webhooks::EventType;
 use uuid::Uuid;
 
 /// Fast retries and a short timeout, so a test sees several attempts in a second.
@@ -227,7 +228,7 @@ async fn every_money_event_is_emitted_once_when_it_happens(pool: PgPool) {
         ]
     };
     assert_eq!(app.call("/api/wallet/auto-top-up/save", &rule("")).await.0, 200);
-    let key = app::keys::spec::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
+    let key = tollgate_domain::keys::spec::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
     let secret = support::owner_key(&pool, account, &key).await.unwrap().secret;
     let http = reqwest::Client::new();
     let spend = || async {
@@ -352,7 +353,7 @@ async fn events_are_forgotten_after_thirty_days_with_their_finished_deliveries(p
     store::add_endpoint(&pool, &owner, &endpoint, &[EventType::BalanceLow]).await.unwrap();
     for _ in 0..3 {
         let mut tx = pool.begin().await.unwrap();
-        app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
+        tollgate_core::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -387,7 +388,7 @@ async fn events_are_forgotten_after_thirty_days_with_their_finished_deliveries(p
 /// A `balance.low` event on `account`, in a transaction of its own (as a debit would emit it).
 async fn emit_balance_low(pool: &PgPool, account: Uuid) {
     let mut tx = pool.begin().await.unwrap();
-    app::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
+    tollgate_core::webhooks::outbox::emit(&mut tx, account, EventType::BalanceLow, serde_json::json!({}))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -471,5 +472,8 @@ async fn resend_is_limited_to_ten_a_minute_per_account(pool: PgPool) {
     for _ in 0..10 {
         store::resend(&pool, account, delivery).await.unwrap();
     }
-    assert_eq!(store::resend(&pool, account, delivery).await, Err(app::error::AppError::TooManyResends));
+    assert_eq!(
+        store::resend(&pool, account, delivery).await,
+        Err(tollgate_domain::error::AppError::TooManyResends)
+    );
 }

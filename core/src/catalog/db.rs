@@ -1,0 +1,32 @@
+//! The service catalog in Postgres (seeded by a migration; prices are data).
+
+use sqlx::PgPool;
+use tollgate_domain::catalog::pricing::Price;
+use tollgate_domain::error::AppError;
+
+/// The price of `model` of `service`, or `None` when the catalog has no such pair.
+#[tracing::instrument(name = "catalog::price", skip(pool))]
+pub async fn price(pool: &PgPool, service: &str, model: &str) -> Result<Option<Price>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT input_per_million, output_per_million, per_request
+           FROM service_models WHERE service_id = $1 AND model = $2",
+    )
+    .bind(service)
+    .bind(model)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Every service as (id, name), by name (a spend key's "allowed services", the usage page's filter).
+#[tracing::instrument(name = "catalog::services", skip(pool))]
+pub async fn services(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
+    Ok(sqlx::query_as("SELECT id, name FROM services ORDER BY name").fetch_all(pool).await?)
+}
+
+/// Every model as (service id, model), for the usage page's filter.
+#[tracing::instrument(name = "catalog::models", skip(pool))]
+pub async fn models(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
+    Ok(sqlx::query_as("SELECT service_id, model FROM service_models ORDER BY service_id, model")
+        .fetch_all(pool)
+        .await?)
+}

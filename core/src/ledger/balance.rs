@@ -1,0 +1,33 @@
+//! Reading a balance, and checking the ledger's invariant.
+
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
+use uuid::Uuid;
+
+/// The account's balance as it stands (committed).
+#[tracing::instrument(name = "ledger::balance_of", skip(pool))]
+pub async fn balance_of(pool: &PgPool, account_id: Uuid) -> Result<Usd, AppError> {
+    let balance: Decimal = sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Usd::new(balance))
+}
+
+/// The invariant, checkable in one query: the cached balance and the sum of the ledger, per wallet.
+#[tracing::instrument(name = "ledger::balance_and_ledger_sum", skip(conn))]
+pub async fn balance_and_ledger_sum(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+) -> Result<(Decimal, Decimal), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT w.balance, COALESCE((SELECT SUM(amount) FROM ledger_entries e WHERE e.account_id = w.account_id), 0)
+           FROM wallets w WHERE w.account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}

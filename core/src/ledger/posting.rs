@@ -1,0 +1,69 @@
+//! One balance change and its entry, in the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::money::Usd;
+use uuid::Uuid;
+
+/// One balance change to record.
+pub struct Posting<'a> {
+    pub account_id: Uuid,
+    pub kind: EntryKind,
+    /// Signed: positive credits the wallet, negative debits it. Never zero.
+    pub amount: Decimal,
+    /// What caused it (a payment id, a request id, "seed:…"), for the reader of the ledger.
+    pub reference: &'a str,
+    /// When it happened; `None` means now. Only seeding backdates entries.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A recorded balance change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Posted {
+    pub entry_id: i64,
+    pub balance_after: Usd,
+}
+
+#[derive(sqlx::FromRow)]
+struct Moved {
+    wallet_id: Uuid,
+    balance_after: Decimal,
+}
+
+/// Applies `posting` to the account's wallet and appends its ledger entry, inside the caller's
+/// transaction. A debit the balance can't cover changes nothing and fails with `InsufficientBalance`.
+#[tracing::instrument(name = "ledger::post", skip_all, fields(account_id = %posting.account_id, kind = ?posting.kind))]
+pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Posted, AppError> {
+    if posting.amount.is_zero() {
+        tracing::error!(reference = posting.reference, "zero ledger posting refused");
+        return Err(AppError::Internal);
+    }
+    let moved: Option<Moved> = sqlx::query_as(
+        "UPDATE wallets SET balance = balance + $2, updated_at = now()
+          WHERE account_id = $1 AND balance + $2 >= 0
+          RETURNING id AS wallet_id, balance AS balance_after",
+    )
+    .bind(posting.account_id)
+    .bind(posting.amount)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Moved { wallet_id, balance_after } = moved.ok_or(AppError::InsufficientBalance)?;
+    let entry_id: i64 = sqlx::query_scalar(
+        "INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
+         RETURNING id",
+    )
+    .bind(posting.account_id)
+    .bind(wallet_id)
+    .bind(posting.kind)
+    .bind(posting.amount)
+    .bind(balance_after)
+    .bind(posting.reference)
+    .bind(posting.at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Posted { entry_id, balance_after: Usd::new(balance_after) })
+}

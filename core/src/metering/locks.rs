@@ -1,0 +1,204 @@
+//! Step 1 of a charge (see `charge`): the batch's wallets and spend keys, locked in one statement, with what
+//! the decisions need — balances, the keys' limits and cycle spend, the key makers' monthly budgets on a
+//! team, and the thresholds that fire an auto top-up or a low-balance alert.
+//!
+//! **Read after the locks.** Under READ COMMITTED a statement that waited for a row lock sees the locked
+//! rows at their newest version but every other row as it was when the statement began. So the statement
+//! that locks reads only what it locks (wallets, keys) and the time, taken once every lock is held; the
+//! team members' budgets and spend — changed only under their wallet's lock — are read by a second
+//! statement, which sees what the last holder of the lock committed.
+//!
+//! **Lock order.** Rows are locked in the order the sorted result emits them: each wallet (by account id),
+//! right after it that wallet's keys (by key id), then the next wallet. Every transaction that locks rows of
+//! a wallet takes them in this order (wallet, then memberships or keys; docs/ARCHITECTURE.md "Hot paths"),
+//! and nothing else locks two wallets, so two batches — of this server or another one — can wait on each
+//! other but never crosswise.
+
+use super::batch::MeteredCall;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use tollgate_domain::error::AppError;
+use tollgate_domain::keys::spec::{KeyStatus, LimitPeriod};
+use uuid::Uuid;
+
+/// A spend key's state for this batch (its row is locked until commit).
+pub(super) struct KeyState {
+    pub status: KeyStatus,
+    /// The member who made it (whose monthly budget its calls count against, on a team).
+    pub maker: Uuid,
+    pub limit: Option<Decimal>,
+    pub period: Option<LimitPeriod>,
+    /// The services it may call (`None`: every one), as stored now: an edit is seen by the next batch.
+    pub allowed_services: Option<Vec<String>>,
+    /// Spent in the current cycle, including this batch's calls so far.
+    pub cycle_spend: Decimal,
+    pub total_spend_delta: Decimal,
+    pub completed: i64,
+    pub used: bool,
+}
+
+/// What a team member's keys spent this month (UTC), against the budget an Admin set for them.
+pub(super) struct MemberSpend {
+    pub budget: Option<Decimal>,
+    /// The 1st of the month `month_spend` belongs to: the current one.
+    pub month: NaiveDate,
+    /// Spent this month, including this batch's calls so far.
+    pub month_spend: Decimal,
+    pub used: bool,
+}
+
+impl MemberSpend {
+    /// Whether `cost` more would take the member past the budget an Admin set.
+    pub fn would_pass(&self, cost: Decimal) -> bool {
+        self.budget.is_some_and(|budget| self.month_spend + cost > budget)
+    }
+}
+
+/// One locked wallet of the batch.
+pub(super) struct LockedWallet {
+    pub opening_balance: Decimal,
+    /// The batch's keys of this account, by id.
+    pub keys: HashMap<Uuid, KeyState>,
+    /// The key makers' monthly spend, on a team (by user id).
+    pub members: HashMap<Uuid, MemberSpend>,
+    /// The auto top-up rule's threshold, while it is on: a batch that takes the balance below it queues
+    /// one top-up in its own transaction (docs/ARCHITECTURE.md "Auto top-up").
+    pub auto_top_up_below: Option<Decimal>,
+    /// The low-balance alert: a batch that takes the balance below it emits `balance.low` (once per
+    /// crossing) to the account's webhooks.
+    pub low_balance_alert: Option<Decimal>,
+}
+
+/// Everything the batch holds locked until commit, by account id. An account of the batch that has no
+/// wallet (or none of the batch's keys) is missing here.
+pub(super) struct Locked {
+    pub now: DateTime<Utc>,
+    pub wallets: HashMap<Uuid, LockedWallet>,
+}
+
+/// One row of the statement: a wallet (repeated on each of its keys' rows) and one locked key.
+#[derive(sqlx::FromRow)]
+struct LockedKeyRow {
+    account_id: Uuid,
+    balance: Decimal,
+    now: DateTime<Utc>,
+    key_id: Uuid,
+    status: KeyStatus,
+    limit_amount: Option<Decimal>,
+    limit_period: Option<LimitPeriod>,
+    allowed_services: Option<Vec<String>>,
+    cycle_start: Option<DateTime<Utc>>,
+    cycle_spend: Decimal,
+    maker: Uuid,
+    is_team: bool,
+    /// The threshold of the account's auto top-up rule, while it is on.
+    auto_top_up_below: Option<Decimal>,
+    /// The account's low-balance alert ("Alert below").
+    low_balance_threshold: Option<Decimal>,
+}
+
+/// Locks the wallets of `accounts` and the spend keys of `calls` (see the module docs for the order).
+pub(super) async fn lock_wallets_and_keys(
+    conn: &mut PgConnection,
+    accounts: &[Uuid],
+    calls: &[&MeteredCall],
+) -> Result<Locked, AppError> {
+    let mut key_ids: Vec<Uuid> = calls.iter().map(|c| c.key_id).collect();
+    key_ids.sort();
+    key_ids.dedup();
+    // The time is read per row after the row is locked (the outer query runs above the locking): the
+    // batch's time is the latest, so it is never earlier than a batch that committed before these locks
+    // were granted — a key's daily cycle or a member's month never moves backwards.
+    let rows: Vec<LockedKeyRow> = sqlx::query_as(
+        "SELECT locked.*, clock_timestamp() AS now FROM (
+           SELECT w.account_id, w.balance, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
+                  k.allowed_services, k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
+                  s.threshold AS auto_top_up_below, a.low_balance_threshold
+             FROM wallets w
+             JOIN spend_keys k ON k.account_id = w.account_id AND k.id = ANY($2)
+             JOIN accounts a ON a.id = w.account_id
+             LEFT JOIN auto_top_up_settings s ON s.account_id = w.account_id AND s.enabled
+            WHERE w.account_id = ANY($1)
+            ORDER BY w.account_id, k.id
+              FOR UPDATE OF w, k) AS locked",
+    )
+    .bind(accounts)
+    .bind(&key_ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some(now) = rows.iter().map(|r| r.now).max() else {
+        return Ok(Locked { now: Utc::now(), wallets: HashMap::new() });
+    };
+    let mut members = member_spend(conn, &rows, now).await?;
+    let mut wallets: HashMap<Uuid, LockedWallet> = HashMap::new();
+    for row in rows {
+        let wallet = wallets.entry(row.account_id).or_insert_with(|| LockedWallet {
+            opening_balance: row.balance,
+            keys: HashMap::new(),
+            members: HashMap::new(),
+            auto_top_up_below: row.auto_top_up_below,
+            low_balance_alert: row.low_balance_threshold,
+        });
+        // A maker of several keys is taken once (the first of their keys moves the entry).
+        if let Some(member) = members.remove(&(row.account_id, row.maker)) {
+            wallet.members.insert(row.maker, member);
+        }
+        let current_cycle = row.limit_period.and_then(|p| p.cycle_start(now));
+        let key = KeyState {
+            status: row.status,
+            maker: row.maker,
+            limit: row.limit_amount,
+            period: row.limit_period,
+            allowed_services: row.allowed_services,
+            // A cycle that has ended spent nothing of the current one.
+            cycle_spend: if row.cycle_start == current_cycle { row.cycle_spend } else { Decimal::ZERO },
+            total_spend_delta: Decimal::ZERO,
+            completed: 0,
+            used: false,
+        };
+        wallet.keys.insert(row.key_id, key);
+    }
+    Ok(Locked { now, wallets })
+}
+
+/// A team member's budget and spend as stored.
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    account_id: Uuid,
+    user_id: Uuid,
+    monthly_budget: Option<Decimal>,
+    budget_month: Option<NaiveDate>,
+    month_spend: Decimal,
+}
+
+/// The monthly spend of the team members who made the batch's keys, by (account, member), read after the
+/// wallet locks are held (see the module docs). Personal accounts have none: no statement for them.
+async fn member_spend(
+    conn: &mut PgConnection,
+    rows: &[LockedKeyRow],
+    now: DateTime<Utc>,
+) -> Result<HashMap<(Uuid, Uuid), MemberSpend>, AppError> {
+    let team_keys: Vec<Uuid> = rows.iter().filter(|r| r.is_team).map(|r| r.key_id).collect();
+    if team_keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
+    let members: Vec<MemberRow> = sqlx::query_as(
+        "SELECT DISTINCT m.account_id, m.user_id, m.monthly_budget, m.budget_month, m.month_spend
+           FROM spend_keys k JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by
+          WHERE k.id = ANY($1)",
+    )
+    .bind(&team_keys)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(members
+        .into_iter()
+        .map(|m| {
+            let month_spend = if m.budget_month == Some(this_month) { m.month_spend } else { Decimal::ZERO };
+            let spend = MemberSpend { budget: m.monthly_budget, month: this_month, month_spend, used: false };
+            ((m.account_id, m.user_id), spend)
+        })
+        .collect())
+}

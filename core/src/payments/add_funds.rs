@@ -1,0 +1,316 @@
+//! Add Funds: the money path from "Continue" to a credited wallet, exactly once.
+//!
+//! Phases (docs/ARCHITECTURE.md "Add Funds: atomic phases"), each its own transaction, so a crash between
+//! any two leaves a state that `recovery::recover_pending` finishes:
+//! 1. `start_draft`: amount and card are checked and a new card is tokenized; a `draft` attempt with a
+//!    server-made idempotency key is stored. Nothing is charged.
+//! 2. `confirm`: the draft becomes `pending` (only one confirmer can make that change), then the processor
+//!    is charged with the attempt's key.
+//! 3. `record_outcome`: in one transaction the attempt becomes `succeeded` and the ledger credits the
+//!    wallet — or it becomes `failed` with the decline on the attempt and on the card.
+//!
+//! Confirming the same draft again (double click, back button, concurrent posts) never charges again:
+//! it waits for the first confirmation to finish and answers its result.
+
+use super::attempt_store::{self, ClaimedDraft, NewDraft};
+use super::auto_top_up::job::{self, Settled};
+use super::card_store::{self, CardOnFile};
+use super::card_testing::{self, ensure_not_locked, Payer};
+use super::processor::{ChargeOutcome, PaymentProcessor, ProcessorError};
+use crate::audit::{self, Channel, TopUpEvents};
+use crate::ledger::{self, Posting};
+use crate::webhooks::outbox;
+use serde_json::json;
+use sqlx::PgPool;
+use std::time::Duration;
+use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::money::{TopUpAmount, Usd};
+use tollgate_domain::payments::attempt::{card_label, AttemptStatus, AttemptView};
+use tollgate_domain::payments::decline::DeclineCode;
+use tollgate_domain::payments::new_card::NewCard;
+use tollgate_domain::webhooks::EventType;
+use uuid::Uuid;
+
+/// The card a deposit is paid with.
+pub enum CardChoice {
+    Saved(Uuid),
+    New { card: NewCard, save: bool },
+}
+
+/// How long a duplicate confirmation waits for the first one before answering "still processing".
+const DUPLICATE_WAIT: Duration = Duration::from_secs(30);
+
+/// Phase 1: a draft to confirm. Refused while the account is locked for card testing; a new card also
+/// counts against the payer's address and is refused while new cards are paused site-wide
+/// (`card_testing`).
+#[tracing::instrument(name = "add_funds::start_draft", skip(pool, processor, choice))]
+pub async fn start_draft(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    amount: TopUpAmount,
+    choice: CardChoice,
+    payer: Payer,
+    made_by: Option<Uuid>,
+) -> Result<AttemptView, AppError> {
+    ensure_not_locked(pool, account_id).await?;
+    let (payment_method_id, card, save_card) = match choice {
+        CardChoice::Saved(id) => (Some(id), card_store::card_on_file(pool, account_id, id).await?, false),
+        CardChoice::New { card, save } => {
+            card_testing::ensure_new_cards_allowed(pool).await?;
+            card_testing::count_card_attempt(pool, payer).await?;
+            let token = processor.tokenize(card).await.map_err(processor_failed)?;
+            let card = CardOnFile {
+                processor_token: token.token,
+                brand: token.brand,
+                last4: token.last4,
+                expiry_month: token.expiry.month as i32,
+                expiry_year: token.expiry.year,
+                billing_postal_code: token.postal_code.as_str().to_string(),
+            };
+            (None, card, save)
+        }
+    };
+    let spend_key_id = match payer {
+        Payer::Agent { spend_key_id, .. } => Some(spend_key_id),
+        Payer::Person { .. } => None,
+    };
+    let draft = NewDraft {
+        account_id,
+        amount: amount.usd().amount(),
+        payment_method_id,
+        card: &card,
+        save_card,
+        spend_key_id,
+        made_by,
+        client_ip: payer.ip(),
+        channel: payer.channel(),
+    };
+    let id = attempt_store::insert_draft(pool, &draft).await?;
+    attempt_store::attempt(pool, account_id, id).await
+}
+
+/// "Retry": a new draft with the failed attempt's amount and its card as saved now (its expiry or postal
+/// code may have been fixed), so the retry is a new charge with its own idempotency key. A card that was
+/// never saved or has been removed is not charged again: the person chose not to keep it.
+#[tracing::instrument(name = "add_funds::retry_as_new_draft", skip(pool))]
+pub async fn retry_as_new_draft(
+    pool: &PgPool,
+    account_id: Uuid,
+    failed_attempt_id: Uuid,
+    payer: Payer,
+    made_by: Option<Uuid>,
+) -> Result<AttemptView, AppError> {
+    ensure_not_locked(pool, account_id).await?;
+    let failed = attempt_store::failed_attempt_card(pool, account_id, failed_attempt_id).await?;
+    let draft = NewDraft {
+        account_id,
+        amount: failed.amount,
+        payment_method_id: Some(failed.payment_method_id),
+        card: &failed.card,
+        save_card: false,
+        spend_key_id: None,
+        made_by,
+        client_ip: payer.ip(),
+        channel: payer.channel(),
+    };
+    let id = attempt_store::insert_draft(pool, &draft).await?;
+    attempt_store::attempt(pool, account_id, id).await
+}
+
+/// Phases 2 and 3 for a draft of this account made by `made_by` (the signed-in person who made it; `None`
+/// for an agent's or a checkout page's draft): anyone else's draft is "not found". Safe to call any
+/// number of times, concurrently: one charge, one ledger entry, the same answer every time. The draft's
+/// age, its card still being saved, the card-testing lock and a spend key's daily funding limit are
+/// checked in the claim's transaction (`attempt_store::claim_draft`).
+#[tracing::instrument(name = "add_funds::confirm", skip(pool, processor))]
+pub async fn confirm(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    attempt_id: Uuid,
+    payer: Payer,
+    made_by: Option<Uuid>,
+) -> Result<AttemptView, AppError> {
+    let current = attempt_store::attempt_for(pool, account_id, attempt_id, made_by).await?;
+    if current.status == AttemptStatus::Draft {
+        card_testing::count_card_attempt(pool, payer).await?;
+    }
+    let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id, made_by).await? else {
+        return wait_for_result(pool, account_id, attempt_id).await;
+    };
+    charge_claimed(pool, processor, attempt_id, &claimed).await?;
+    attempt_store::attempt(pool, account_id, attempt_id).await
+}
+
+/// Phase 2's charge and phase 3, for an attempt just made `pending` (by a person's confirm, or by an auto
+/// top-up's claim): the processor is charged with the attempt's idempotency key and the outcome recorded.
+/// A charge left unanswered stays pending for recovery (`ProcessorUnavailable`); a permanent refusal
+/// settles the attempt as failed.
+pub(crate) async fn charge_claimed(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    attempt_id: Uuid,
+    claimed: &ClaimedDraft,
+) -> Result<(), AppError> {
+    let outcome = match processor
+        .charge(&claimed.processor_token, Usd::new(claimed.amount), &claimed.idempotency_key)
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(err) if err.is_permanent() => {
+            tracing::error!(%attempt_id, error = %err, "the processor refused the charge for good");
+            record_refusal(pool, attempt_id, &err).await?;
+            return Ok(());
+        }
+        Err(err) => {
+            // The charge may or may not have happened: the attempt stays pending for recovery to settle.
+            tracing::warn!(%attempt_id, error = %err, "charge unanswered; left pending for recovery");
+            return Err(processor_failed(err));
+        }
+    };
+    hang_here_if_testing_recovery().await;
+    record_outcome(pool, attempt_id, &outcome).await?;
+    Ok(())
+}
+
+/// Settles an attempt the processor refused outright ([`ProcessorError::is_permanent`]): failed, with a
+/// processing error for the person and the processor's words as the reason; nothing was charged, so no
+/// card is saved or marked. Returns false when the attempt was already settled.
+#[tracing::instrument(name = "add_funds::record_refusal", skip(pool))]
+pub(super) async fn record_refusal(
+    pool: &PgPool,
+    attempt_id: Uuid,
+    refusal: &ProcessorError,
+) -> Result<bool, AppError> {
+    let code = DeclineCode::ProcessingError;
+    let mut tx = pool.begin().await?;
+    let reason = format!("refused by the processor: {refusal}");
+    let settled = attempt_store::mark_refused(&mut tx, attempt_id, code, &reason).await?;
+    if settled {
+        job::settle(&mut tx, attempt_id, Settled::Declined { message: code.message() }).await?;
+    }
+    tx.commit().await?;
+    Ok(settled)
+}
+
+/// Phase 3, one transaction: the attempt's final state, the ledger credit and the card's state.
+/// Returns false when the attempt was already settled (by a concurrent confirm or recovery).
+#[tracing::instrument(name = "add_funds::record_outcome", skip(pool, outcome))]
+pub(super) async fn record_outcome(
+    pool: &PgPool,
+    attempt_id: Uuid,
+    outcome: &ChargeOutcome,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let settling = attempt_store::lock_for_settling(&mut tx, attempt_id).await?;
+    if settling.status != AttemptStatus::Pending {
+        return Ok(false);
+    }
+    match outcome {
+        ChargeOutcome::Succeeded { charge_id } => {
+            let reference = format!("payment:{attempt_id}");
+            let posting = Posting {
+                account_id: settling.account_id,
+                kind: EntryKind::Deposit,
+                amount: settling.amount,
+                reference: &reference,
+                at: None,
+            };
+            let posted = ledger::post(&mut tx, posting).await?;
+            let card = match (settling.payment_method_id, settling.save_card) {
+                (Some(id), _) => Some(id),
+                (None, true) => Some(card_store::save_from_attempt(&mut tx, attempt_id).await?),
+                (None, false) => None,
+            };
+            let card_added = settling.payment_method_id.is_none() && card.is_some();
+            audit::record_top_up(&mut tx, attempt_id, TopUpEvents { funds_added: true, card_added }).await?;
+            if let Some(card) = card {
+                card_store::clear_error(&mut tx, settling.account_id, card).await?;
+            }
+            attempt_store::mark_succeeded(&mut tx, attempt_id, charge_id, posted.entry_id, card).await?;
+            job::settle(&mut tx, attempt_id, Settled::Paid).await?;
+            let channel: &str = settling.channel.unwrap_or(Channel::Dashboard).into();
+            let data = json!({
+                "payment_id": attempt_id,
+                "amount": Usd::new(settling.amount).json_cents(),
+                "balance": posted.balance_after.json_cents(),
+                "channel": channel,
+            });
+            outbox::emit(&mut tx, settling.account_id, EventType::FundsAdded, data).await?;
+        }
+        ChargeOutcome::Declined { charge_id, decline } => {
+            let save = settling.save_card && !decline.is_lost_or_stolen();
+            let card = match (settling.payment_method_id, save) {
+                (Some(id), _) => Some(id),
+                (None, true) => Some(card_store::save_from_attempt(&mut tx, attempt_id).await?),
+                (None, false) => None,
+            };
+            if settling.payment_method_id.is_none() && card.is_some() {
+                let events = TopUpEvents { funds_added: false, card_added: true };
+                audit::record_top_up(&mut tx, attempt_id, events).await?;
+            }
+            if let Some(card) = card {
+                card_store::mark_declined(&mut tx, settling.account_id, card, decline.code).await?;
+            }
+            attempt_store::mark_declined(&mut tx, attempt_id, charge_id, decline, card).await?;
+            job::settle(&mut tx, attempt_id, Settled::Declined { message: decline.code.message() }).await?;
+            if let Some(card) = card {
+                let data = json!({
+                    "payment_method_id": card,
+                    "card": card_label(settling.card_brand, &settling.card_last4),
+                    "payment_id": attempt_id,
+                    "decline_code": decline.code.as_str(),
+                    "message": decline.code.message(),
+                });
+                outbox::emit(&mut tx, settling.account_id, EventType::PaymentMethodFailed, data).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A duplicate confirmation: wait (without holding a connection) until the first one settles.
+async fn wait_for_result(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let view = attempt_store::attempt(pool, account_id, attempt_id).await?;
+        if view.status.is_final() || started.elapsed() > DUPLICATE_WAIT {
+            return Ok(view);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// How a processor failure reads to a person: "try again" when it may be passing, else ours.
+pub(super) fn processor_failed(err: ProcessorError) -> AppError {
+    match err {
+        ProcessorError::Unavailable(detail) => {
+            tracing::warn!(%detail, "payment processor unavailable");
+            AppError::ProcessorUnavailable
+        }
+        other => {
+            tracing::error!(error = %other, "payment processor refused the request");
+            AppError::Internal
+        }
+    }
+}
+
+/// Fault point for the crash-recovery test, compiled only with the `test-hooks` feature (which `make test`
+/// turns on for its test builds; the site `make run` serves never has it): with
+/// `TOLLGATE_TEST_HANG_AFTER_CHARGE=1` the request stops right after the processor charged and before the
+/// wallet is credited, so the test can SIGKILL the process in exactly that state.
+#[cfg(feature = "test-hooks")]
+async fn hang_here_if_testing_recovery() {
+    if std::env::var("TOLLGATE_TEST_HANG_AFTER_CHARGE").is_ok_and(|v| v == "1") {
+        tracing::error!("TOLLGATE_TEST_HANG_AFTER_CHARGE: holding between charge and credit");
+        std::future::pending::<()>().await;
+    }
+}
+
+#[cfg(not(feature = "test-hooks"))]
+async fn hang_here_if_testing_recovery() {}

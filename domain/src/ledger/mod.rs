@@ -1,0 +1,6 @@
+//! What the ledger records (docs/CONTRACT.md "Wallet"): the kinds of entry, as stored and as shown. Posting
+//! entries is `tollgate_core::ledger`.
+
+pub mod entry;
+
+pub use entry::EntryKind;
