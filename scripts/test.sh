@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every check and test, ending with one line `N passed, N failed`.
-#   1. format and lints (both features, warnings are errors)
+#   1. format and lints (both features, warnings are errors), and the query data sqlx compiles against
+#      (.sqlx/) checked against the queries and the migrations
 #   2. unit, property and #[sqlx::test] tests against a private PostgreSQL (its own cluster and port, so
 #      this runs while `make run` serves)
 #   3. the release site, started on a fresh database and a free port, driven by the browser journeys
@@ -36,6 +37,9 @@ DATABASE_URL=$(scripts/pg.sh url test postgres)
 export DATABASE_URL
 
 failed_stage=""
+step "query data (.sqlx/) matches the queries and the migrations"
+scripts/sqlx-prepare.sh --check || failed_stage="stale .sqlx (run scripts/sqlx-prepare.sh)"
+
 step "Rust tests (unit, property, #[sqlx::test])"
 cargo test -p tollgate-domain -p tollgate-core -p app -p server --features app/ssr,server/test-hooks 2>&1 | tee "$logs/cargo.log" || failed_stage="cargo test"
 

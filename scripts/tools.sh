@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tollgate needs, once per machine; a no-op when all is there.
 #   scripts/tools.sh build   the wasm target, cargo-leptos, wasm-bindgen, npm tools (wasm-opt), PostgreSQL
-#   scripts/tools.sh test    all of the above plus rustfmt, clippy and Debian's Chromium
+#   scripts/tools.sh test    all of the above plus rustfmt, clippy, sqlx-cli and Debian's Chromium
 # Versions are pinned where the toolchain needs them (see docs/ARCHITECTURE.md "Toolchain"):
 # cargo-leptos 0.3.10 (0.3.11 needs a newer rustc), wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen.
 set -euo pipefail
@@ -10,6 +10,8 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
 CARGO_LEPTOS_VERSION=0.3.10
+# The same version as Cargo.lock's sqlx.
+SQLX_CLI_VERSION=$(awk '/^name = "sqlx"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$project/Cargo.lock")
 source "$project/scripts/site-env.sh" # SCHEMATHESIS_VERSION, SCHEMATHESIS_VENV
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$project/Cargo.lock")
 
@@ -66,6 +68,11 @@ if [[ "$mode" == test ]]; then
     if ! rustup component list --installed | grep -q "^$component"; then rustup component add "$component"; fi
   done
   if ! command -v chromium >/dev/null; then apt_install chromium; fi
+  # sqlx-cli checks that the committed query data (.sqlx/) matches the queries (scripts/sqlx-prepare.sh).
+  if ! cargo sqlx --version 2>/dev/null | grep -q " $SQLX_CLI_VERSION\$"; then
+    say "installing sqlx-cli $SQLX_CLI_VERSION (one time, about 5 minutes)"
+    cargo install --locked "sqlx-cli@$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls
+  fi
   # schemathesis (PyPI) fuzzes /v1 against its OpenAPI document; kept in a venv outside the clone.
   if ! python3 -m venv --help >/dev/null 2>&1; then apt_install python3 python3-venv; fi
   if ! "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION\$"; then

@@ -69,9 +69,7 @@ pub async fn take(pool: &PgPool, limit: Limit, subject: &str) -> Result<Verdict,
     let mut tx = pool.begin().await?;
     let verdict = verdict_locked(&mut tx, limit, subject).await?;
     if verdict == Verdict::Allowed {
-        sqlx::query("INSERT INTO throttle_events (bucket, subject) VALUES ($1, $2)")
-            .bind(limit.bucket)
-            .bind(subject)
+        sqlx::query!("INSERT INTO throttle_events (bucket, subject) VALUES ($1, $2)", limit.bucket, subject)
             .execute(&mut *tx)
             .await?;
     }
@@ -83,12 +81,12 @@ pub async fn take(pool: &PgPool, limit: Limit, subject: &str) -> Result<Verdict,
 /// known (a login, so that attempts fired at once can't all slip past the count) that turned out fine.
 #[tracing::instrument(name = "throttle::give_back", skip(pool))]
 pub async fn give_back(pool: &PgPool, limit: Limit, subject: &str) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM throttle_events WHERE ctid = (
              SELECT ctid FROM throttle_events WHERE bucket = $1 AND subject = $2 ORDER BY at DESC LIMIT 1)",
+        limit.bucket,
+        subject,
     )
-    .bind(limit.bucket)
-    .bind(subject)
     .execute(pool)
     .await?;
     Ok(())
@@ -100,33 +98,35 @@ async fn active_block(
     limit: Limit,
     subject: &str,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT until FROM throttle_blocks WHERE bucket = $1 AND subject = $2 AND until > now()",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT until AS "until: DateTime<Utc>" FROM throttle_blocks WHERE bucket = $1 AND subject = $2 AND until > now()"#,
+        limit.bucket,
+        subject,
     )
-    .bind(limit.bucket)
-    .bind(subject)
     .fetch_optional(&mut *tx)
     .await?)
 }
 
 /// Serializes every check of one (bucket, subject) across servers until the transaction ends.
 async fn lock_subject(tx: &mut sqlx::PgConnection, limit: Limit, subject: &str) -> Result<(), AppError> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))")
-        .bind(limit.bucket)
-        .bind(subject)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT FROM pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))",
+        limit.bucket,
+        subject,
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
 async fn recent_events(tx: &mut sqlx::PgConnection, limit: Limit, subject: &str) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM throttle_events
-          WHERE bucket = $1 AND subject = $2 AND at > now() - make_interval(secs => $3)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM throttle_events
+            WHERE bucket = $1 AND subject = $2 AND at > now() - make_interval(secs => $3)"#,
+        limit.bucket,
+        subject,
+        limit.window.as_secs_f64(),
     )
-    .bind(limit.bucket)
-    .bind(subject)
-    .bind(limit.window.as_secs_f64())
     .fetch_one(&mut *tx)
     .await?)
 }
@@ -136,14 +136,14 @@ async fn start_block(
     limit: Limit,
     subject: &str,
 ) -> Result<DateTime<Utc>, AppError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO throttle_blocks (bucket, subject, until) VALUES ($1, $2, now() + make_interval(secs => $3))
+    Ok(sqlx::query_scalar!(
+        r#"INSERT INTO throttle_blocks (bucket, subject, until) VALUES ($1, $2, now() + make_interval(secs => $3))
          ON CONFLICT (bucket, subject) DO UPDATE SET until = excluded.until
-         RETURNING until",
+         RETURNING until AS "until: DateTime<Utc>""#,
+        limit.bucket,
+        subject,
+        limit.block_for.as_secs_f64(),
     )
-    .bind(limit.bucket)
-    .bind(subject)
-    .bind(limit.block_for.as_secs_f64())
     .fetch_one(&mut *tx)
     .await?)
 }
@@ -168,11 +168,11 @@ async fn verdict_locked(
 /// No limit has a window or block longer than a day.
 #[tracing::instrument(name = "throttle::purge_expired", skip(pool))]
 pub async fn purge_expired(pool: &PgPool) -> Result<u64, AppError> {
-    let events = sqlx::query("DELETE FROM throttle_events WHERE at < now() - interval '1 day'")
+    let events = sqlx::query!("DELETE FROM throttle_events WHERE at < now() - interval '1 day'")
         .execute(pool)
         .await?
         .rows_affected();
     let blocks =
-        sqlx::query("DELETE FROM throttle_blocks WHERE until < now()").execute(pool).await?.rows_affected();
+        sqlx::query!("DELETE FROM throttle_blocks WHERE until < now()",).execute(pool).await?.rows_affected();
     Ok(events + blocks)
 }

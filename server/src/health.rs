@@ -6,7 +6,9 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 pub async fn healthz(State(pool): State<PgPool>) -> (StatusCode, Json<Value>) {
-    let ping = tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&pool)).await;
+    let ping =
+        tokio::time::timeout(Duration::from_secs(2), sqlx::query!(r#"SELECT 1 AS "ok!""#).fetch_one(&pool))
+            .await;
     match ping {
         Ok(Ok(_)) => (StatusCode::OK, Json(json!({"status": "ok", "database": "ok"}))),
         Ok(Err(err)) => {

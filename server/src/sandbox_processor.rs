@@ -240,6 +240,7 @@ impl SandboxProcessor {
 }
 
 #[derive(sqlx::FromRow)]
+
 struct CardRow {
     behaviour: Behaviour,
     exp_month: i32,

@@ -45,7 +45,6 @@ const IN_FLIGHT: usize = 16;
 /// Without a notification, a pass runs this often (retries come due by time).
 const TICK: Duration = Duration::from_secs(1);
 
-#[derive(sqlx::FromRow)]
 struct Leased {
     id: i64,
     lease: Uuid,
@@ -141,9 +140,12 @@ async fn lease(
 ) -> Result<Vec<Leased>, sqlx::Error> {
     let lease_for = settings.timeout + Duration::from_secs(30);
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tollgate_webhook_lease'))").execute(&mut *tx).await?;
-    let leased = sqlx::query_as(
-        "WITH candidates AS (
+    sqlx::query!("SELECT FROM pg_advisory_xact_lock(hashtext('tollgate_webhook_lease'))")
+        .execute(&mut *tx)
+        .await?;
+    let leased = sqlx::query_as!(
+        Leased,
+        r#"WITH candidates AS (
             SELECT DISTINCT ON (d.endpoint_id) d.account_id, d.id, d.next_attempt_at
               FROM webhook_deliveries d
               JOIN webhook_endpoints w ON w.account_id = d.account_id AND w.id = d.endpoint_id
@@ -172,13 +174,13 @@ async fn lease(
           WHERE d.account_id = due.account_id AND d.id = due.id
             AND e.account_id = d.account_id AND e.id = d.event_id
             AND w.account_id = d.account_id AND w.id = d.endpoint_id
-         RETURNING d.id, d.lease, d.endpoint_id, d.attempts, e.id AS event_id, e.type AS event_type,
-                   e.data::text AS data, e.account_id, e.created_at, w.url, w.secret",
+         RETURNING d.id, d.lease AS "lease!", d.endpoint_id, d.attempts, e.id AS event_id, e.type AS event_type,
+                   e.data::text AS "data!", e.account_id, e.created_at AS "created_at: _", w.url, w.secret"#,
+        room as i64,
+        lease_for.as_secs_f64(),
+        &busy.iter().copied().collect::<Vec<Uuid>>()[..],
+        IN_FLIGHT_PER_ACCOUNT,
     )
-    .bind(room as i64)
-    .bind(lease_for.as_secs_f64())
-    .bind(busy.iter().copied().collect::<Vec<Uuid>>())
-    .bind(IN_FLIGHT_PER_ACCOUNT)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -275,15 +277,15 @@ async fn record(
 ) -> Result<(), sqlx::Error> {
     let status = answer.status.map(i32::from);
     if answer.delivered() {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status = $2,
                     last_error = NULL, lease = NULL
               WHERE account_id = $4 AND id = $1 AND lease = $3",
+            delivery.id,
+            status,
+            delivery.lease,
+            delivery.account_id,
         )
-        .bind(delivery.id)
-        .bind(status)
-        .bind(delivery.lease)
-        .bind(delivery.account_id)
         .execute(pool)
         .await?;
         return Ok(());
@@ -292,19 +294,19 @@ async fn record(
     let next = Utc::now() + chrono::TimeDelta::from_std(wait).unwrap_or(RETRY_FOR);
     let gave_up = next > delivery.created_at + RETRY_FOR;
     tracing::info!(delivery = delivery.id, error = ?answer.error, gave_up, "webhook delivery failed");
-    sqlx::query(
+    sqlx::query!(
         "UPDATE webhook_deliveries
             SET state = CASE WHEN $5 THEN 'failed' ELSE state END, next_attempt_at = $2, last_status = $3,
                 last_error = $4, lease = NULL
           WHERE account_id = $7 AND id = $1 AND lease = $6",
+        delivery.id,
+        next as DateTime<Utc>,
+        status,
+        answer.error,
+        gave_up,
+        delivery.lease,
+        delivery.account_id,
     )
-    .bind(delivery.id)
-    .bind(next)
-    .bind(status)
-    .bind(&answer.error)
-    .bind(gave_up)
-    .bind(delivery.lease)
-    .bind(delivery.account_id)
     .execute(pool)
     .await?;
     Ok(())

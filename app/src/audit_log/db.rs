@@ -8,7 +8,6 @@ use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;
 
 /// A row with who acted, as stored.
-#[derive(sqlx::FromRow)]
 pub struct StoredEvent {
     pub id: i64,
     pub created_at: DateTime<Utc>,
@@ -55,18 +54,20 @@ pub async fn events(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<StoredEvent>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT e.id, e.created_at, u.email, k.name AS key_name, e.channel, e.action, e.detail, host(e.ip) AS ip
-           FROM audit_events e
-           LEFT JOIN users u ON u.id = e.actor_user_id
-           LEFT JOIN spend_keys k ON k.id = e.actor_key_id
-          WHERE e.account_id = $1 AND ($2::bigint IS NULL OR e.id < $2)
-          ORDER BY e.id DESC
-          LIMIT $3",
+    Ok(sqlx::query_as!(
+        StoredEvent,
+        r#"SELECT e.id, e.created_at AS "created_at: _", u.email AS "email?", k.name AS "key_name?", e.channel,
+                  e.action, e.detail, host(e.ip) AS ip
+             FROM audit_events e
+             LEFT JOIN users u ON u.id = e.actor_user_id
+             LEFT JOIN spend_keys k ON k.id = e.actor_key_id
+            WHERE e.account_id = $1 AND ($2::bigint IS NULL OR e.id < $2)
+            ORDER BY e.id DESC
+            LIMIT $3"#,
+        account_id,
+        before,
+        limit,
     )
-    .bind(account_id)
-    .bind(before)
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }

@@ -15,12 +15,12 @@ pub async fn create_user_with_account(
     password_hash: &str,
 ) -> Result<SessionUser, AppError> {
     let mut tx = pool.begin().await?;
-    let user_id: Uuid = match sqlx::query_scalar(
+    let user_id: Uuid = match sqlx::query_scalar!(
         "INSERT INTO users (email, password_hash) VALUES ($1, $2)
          ON CONFLICT (email) DO NOTHING RETURNING id",
+        email.as_str(),
+        password_hash,
     )
-    .bind(email.as_str())
-    .bind(password_hash)
     .fetch_optional(&mut *tx)
     .await?
     {
@@ -51,19 +51,22 @@ pub async fn insert_account(
         AccountKind::Personal => "personal",
         AccountKind::Team => "team",
     };
-    let account_id: Uuid =
-        sqlx::query_scalar("INSERT INTO accounts (name, kind, created_by) VALUES ($1, $2, $3) RETURNING id")
-            .bind(name)
-            .bind(kind)
-            .bind(owner)
-            .fetch_one(&mut *conn)
-            .await?;
-    sqlx::query("INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'owner')")
-        .bind(account_id)
-        .bind(owner)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("INSERT INTO wallets (account_id) VALUES ($1)").bind(account_id).execute(&mut *conn).await?;
+    let account_id: Uuid = sqlx::query_scalar!(
+        "INSERT INTO accounts (name, kind, created_by) VALUES ($1, $2, $3) RETURNING id",
+        name,
+        kind,
+        owner,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'owner')",
+        account_id,
+        owner,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("INSERT INTO wallets (account_id) VALUES ($1)", account_id,).execute(&mut *conn).await?;
     Ok(account_id)
 }
 
@@ -74,7 +77,6 @@ pub struct LoginRecord {
     pub password_hash: String,
 }
 
-#[derive(sqlx::FromRow)]
 struct LoginRow {
     user_id: Uuid,
     password_hash: String,
@@ -83,15 +85,16 @@ struct LoginRow {
 
 #[tracing::instrument(name = "auth::find_login", skip_all)]
 pub async fn find_login(pool: &PgPool, email: &Email) -> Result<Option<LoginRecord>, AppError> {
-    let row: Option<LoginRow> = sqlx::query_as(
+    let row: Option<LoginRow> = sqlx::query_as!(
+        LoginRow,
         "SELECT u.id AS user_id, u.password_hash, m.account_id
            FROM users u
            JOIN memberships m ON m.user_id = u.id AND m.role = 'owner'
           WHERE u.email = $1
           ORDER BY m.created_at
           LIMIT 1",
+        email.as_str(),
     )
-    .bind(email.as_str())
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|row| LoginRecord {

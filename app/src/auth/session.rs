@@ -70,11 +70,13 @@ pub async fn begin(pool: &PgPool, user: &SessionUser) -> Result<(), AppError> {
         tracing::error!("a saved session has no id");
         AppError::Internal
     })?;
-    sqlx::query("INSERT INTO user_sessions (session_id, user_id) VALUES ($1, $2)")
-        .bind(id.to_string())
-        .bind(user.user_id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO user_sessions (session_id, user_id) VALUES ($1, $2)",
+        id.to_string(),
+        user.user_id,
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -94,6 +96,8 @@ pub async fn act_for(account_id: Uuid) -> Result<(), AppError> {
 #[tracing::instrument(name = "session::end_other_sessions", skip_all, fields(user_id = %user.user_id))]
 pub async fn end_other_sessions(pool: &PgPool, user: &SessionUser) -> Result<u64, AppError> {
     let current = current_session().await?.id().map(|id| id.to_string()).unwrap_or_default();
+    // Checked at run time: `tower_sessions.session` is made by the session store at start-up, not by a
+    // migration, so the compile-time check's database doesn't have it.
     let live: i64 = sqlx::query_scalar(
         "WITH others AS (
              DELETE FROM user_sessions WHERE user_id = $1 AND session_id <> $2

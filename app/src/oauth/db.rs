@@ -37,15 +37,15 @@ pub async fn register(
         .then(|| format!("tgcs_{}", random_hex(24)));
     let uris: Vec<&str> = registration.redirect_uris.iter().map(|u| u.as_str()).collect();
     let method: &'static str = registration.authentication.into();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO oauth_clients (client_id, client_secret_sha256, client_name, redirect_uris, token_endpoint_auth_method)
          VALUES ($1, $2, $3, $4, $5)",
+        client_id,
+        client_secret.as_deref().map(|s| sha256(s).to_vec()),
+        registration.client_name,
+        &uris[..] as &[&str],
+        method,
     )
-    .bind(&client_id)
-    .bind(client_secret.as_deref().map(|s| sha256(s).to_vec()))
-    .bind(&registration.client_name)
-    .bind(&uris)
-    .bind(method)
     .execute(pool)
     .await?;
     Ok(RegisteredClient { client_id, client_secret })
@@ -56,23 +56,23 @@ pub async fn chat_app(pool: &PgPool, client_id: &str) -> Result<Option<ChatApp>,
     if client_id.len() > 64 {
         return Ok(None);
     }
-    let app: Option<(String, String, Vec<String>)> = sqlx::query_as(
+    Ok(sqlx::query_as!(
+        ChatApp,
         "SELECT client_id, client_name, redirect_uris FROM oauth_clients WHERE client_id = $1",
+        client_id,
     )
-    .bind(client_id)
     .fetch_optional(pool)
-    .await?;
-    Ok(app.map(|(client_id, client_name, redirect_uris)| ChatApp { client_id, client_name, redirect_uris }))
+    .await?)
 }
 
 /// Whether `user_id` has connected `client_id` before (allowed it on the consent page, on any account):
 /// such an app may be sent its errors without the person seeing them.
 pub async fn has_connected(pool: &PgPool, user_id: Uuid, client_id: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM spend_keys WHERE oauth_client_id = $2 AND created_by = $1)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM spend_keys WHERE oauth_client_id = $2 AND created_by = $1) AS "exists!""#,
+        user_id,
+        client_id,
     )
-    .bind(user_id)
-    .bind(client_id)
     .fetch_one(pool)
     .await?)
 }
@@ -87,11 +87,12 @@ pub async fn client_is_authentic(
     if client_id.len() > 64 {
         return Ok(false);
     }
-    let stored: Option<Option<Vec<u8>>> =
-        sqlx::query_scalar("SELECT client_secret_sha256 FROM oauth_clients WHERE client_id = $1")
-            .bind(client_id)
-            .fetch_optional(pool)
-            .await?;
+    let stored: Option<Option<Vec<u8>>> = sqlx::query_scalar!(
+        "SELECT client_secret_sha256 FROM oauth_clients WHERE client_id = $1",
+        client_id,
+    )
+    .fetch_optional(pool)
+    .await?;
     Ok(match (stored, secret) {
         (Some(None), None) => true,
         (Some(Some(hash)), Some(secret)) => hash == sha256(secret),
@@ -113,17 +114,17 @@ pub async fn connect(
         keys_db::insert(&mut tx, account_id, made_by, settings, Some(&request.app.client_id)).await?;
     audit::record(&mut tx, actor, Event::ConnectionCreated { app: &request.app.client_name }).await?;
     let code = format!("tg_ac_{}", random_hex(24));
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO oauth_codes (code_sha256, account_id, client_id, spend_key_id, redirect_uri, code_challenge, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))",
+        &sha256(&code)[..],
+        account_id,
+        request.app.client_id,
+        key_id,
+        request.redirect_uri.as_str(),
+        request.code_challenge.as_str(),
+        f64::from(CODE_SECONDS),
     )
-    .bind(&sha256(&code)[..])
-    .bind(account_id)
-    .bind(&request.app.client_id)
-    .bind(key_id)
-    .bind(request.redirect_uri.as_str())
-    .bind(request.code_challenge.as_str())
-    .bind(f64::from(CODE_SECONDS))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -166,19 +167,22 @@ pub async fn redeem_code(
     verifier: &str,
 ) -> Result<TokenPair, GrantError> {
     let mut tx = pool.begin().await?;
-    let used: Option<(Uuid, String, Uuid, String, String, bool)> = sqlx::query_as(
-        "UPDATE oauth_codes SET used_at = now() WHERE code_sha256 = $1 AND used_at IS NULL
-         RETURNING account_id, client_id, spend_key_id, redirect_uri, code_challenge, expires_at > now()",
+    let used = sqlx::query!(
+        r#"UPDATE oauth_codes SET used_at = now() WHERE code_sha256 = $1 AND used_at IS NULL
+           RETURNING account_id, client_id, spend_key_id, redirect_uri, code_challenge,
+                     expires_at > now() AS "fresh!""#,
+        &sha256(code)[..],
     )
-    .bind(&sha256(code)[..])
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|u| (u.account_id, u.client_id, u.spend_key_id, u.redirect_uri, u.code_challenge, u.fresh));
     let Some((account_id, code_client, key_id, code_redirect, challenge, fresh)) = used else {
-        let replayed: Option<Uuid> =
-            sqlx::query_scalar("SELECT spend_key_id FROM oauth_codes WHERE code_sha256 = $1")
-                .bind(&sha256(code)[..])
-                .fetch_optional(&mut *tx)
-                .await?;
+        let replayed: Option<Uuid> = sqlx::query_scalar!(
+            "SELECT spend_key_id FROM oauth_codes WHERE code_sha256 = $1",
+            &sha256(code)[..],
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(key_id) = replayed {
             end_connection(&mut tx, key_id).await?;
             tx.commit().await?;
@@ -211,23 +215,24 @@ pub async fn redeem_code(
 /// every token of the connection — the app and a thief can't both keep going.
 pub async fn refresh(pool: &PgPool, client_id: &str, refresh_token: &str) -> Result<TokenPair, GrantError> {
     let mut tx = pool.begin().await?;
-    let rotated: Option<(Uuid, Uuid)> = sqlx::query_as(
+    let rotated = sqlx::query!(
         "UPDATE oauth_tokens SET used_at = now()
           WHERE token_sha256 = $1 AND kind = 'refresh' AND client_id = $2
             AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
          RETURNING account_id, spend_key_id",
+        &sha256(refresh_token)[..],
+        client_id,
     )
-    .bind(&sha256(refresh_token)[..])
-    .bind(client_id)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|r| (r.account_id, r.spend_key_id));
     let Some((account_id, key_id)) = rotated else {
-        let reused: Option<Uuid> = sqlx::query_scalar(
+        let reused: Option<Uuid> = sqlx::query_scalar!(
             "SELECT spend_key_id FROM oauth_tokens
               WHERE token_sha256 = $1 AND kind = 'refresh' AND client_id = $2 AND used_at IS NOT NULL",
+            &sha256(refresh_token)[..],
+            client_id,
         )
-        .bind(&sha256(refresh_token)[..])
-        .bind(client_id)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(key_id) = reused {
@@ -249,17 +254,17 @@ pub async fn refresh(pool: &PgPool, client_id: &str, refresh_token: &str) -> Res
 /// revoked, so the Keys page shows it); an access token just stops working. Unknown tokens are ignored.
 pub async fn revoke(pool: &PgPool, client_id: &str, token: &str) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let found: Option<(String, Uuid)> = sqlx::query_as(
+    let found = sqlx::query!(
         "UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now())
           WHERE token_sha256 = $1 AND client_id = $2 RETURNING kind, spend_key_id",
+        &sha256(token)[..],
+        client_id,
     )
-    .bind(&sha256(token)[..])
-    .bind(client_id)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some((kind, key_id)) = found {
-        if kind == "refresh" {
-            end_connection(&mut tx, key_id).await?;
+    if let Some(found) = found {
+        if found.kind == "refresh" {
+            end_connection(&mut tx, found.spend_key_id).await?;
         }
     }
     tx.commit().await?;
@@ -271,11 +276,11 @@ pub async fn key_of_access_token(pool: &PgPool, token: &str) -> Result<Uuid, App
     if token.len() > 128 {
         return Err(AppError::UnknownSpendKey);
     }
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT spend_key_id FROM oauth_tokens
           WHERE token_sha256 = $1 AND kind = 'access' AND revoked_at IS NULL AND expires_at > now()",
+        &sha256(token)[..],
     )
-    .bind(&sha256(token)[..])
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::UnknownSpendKey)
@@ -291,18 +296,18 @@ async fn issue(
         access_token: format!("{ACCESS_TOKEN_PREFIX}{}", random_hex(24)),
         refresh_token: format!("tg_rt_{}", random_hex(24)),
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO oauth_tokens (token_sha256, kind, account_id, client_id, spend_key_id, expires_at) VALUES
             ($1, 'access', $3, $4, $5, now() + make_interval(secs => $6)),
             ($2, 'refresh', $3, $4, $5, now() + make_interval(days => $7))",
+        &sha256(&pair.access_token)[..],
+        &sha256(&pair.refresh_token)[..],
+        account_id,
+        client_id,
+        key_id,
+        ACCESS_TOKEN_SECONDS as f64,
+        REFRESH_TOKEN_DAYS,
     )
-    .bind(&sha256(&pair.access_token)[..])
-    .bind(&sha256(&pair.refresh_token)[..])
-    .bind(account_id)
-    .bind(client_id)
-    .bind(key_id)
-    .bind(ACCESS_TOKEN_SECONDS as f64)
-    .bind(REFRESH_TOKEN_DAYS)
     .execute(&mut *tx)
     .await?;
     Ok(pair)
@@ -311,10 +316,10 @@ async fn issue(
 /// A revoked connection gets no new tokens (a paused one does: pausing is temporary, and `/mcp` refuses
 /// its calls while paused).
 async fn ensure_connection_open(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), GrantError> {
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM spend_keys WHERE id = $1 FOR SHARE")
-        .bind(key_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let status: Option<String> =
+        sqlx::query_scalar!("SELECT status FROM spend_keys WHERE id = $1 FOR SHARE", key_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     match status.as_deref() {
         Some("active" | "paused") => Ok(()),
         _ => Err(GrantError::Invalid("the connection was revoked on the Keys page")),
@@ -325,17 +330,20 @@ async fn ensure_connection_open(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Re
 /// code or refresh token means someone else has it, so the connection can't be trusted any more; the
 /// person connects the app again.)
 async fn end_connection(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), AppError> {
-    sqlx::query("UPDATE oauth_tokens SET revoked_at = now() WHERE spend_key_id = $1 AND revoked_at IS NULL")
-        .bind(key_id)
-        .execute(&mut *tx)
-        .await?;
-    let ended: Option<(Uuid, Uuid, String)> = sqlx::query_as(
+    sqlx::query!(
+        "UPDATE oauth_tokens SET revoked_at = now() WHERE spend_key_id = $1 AND revoked_at IS NULL",
+        key_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let ended = sqlx::query!(
         "UPDATE spend_keys SET status = 'revoked', revoked_at = now() WHERE id = $1 AND status <> 'revoked'
          RETURNING account_id, created_by, name",
+        key_id,
     )
-    .bind(key_id)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|e| (e.account_id, e.created_by, e.name));
     if let Some((account_id, made_by, name)) = ended {
         // Ended by the app (or by a replayed code or token): the connection itself acted.
         let actor = Actor {

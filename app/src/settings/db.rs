@@ -8,8 +8,7 @@ use uuid::Uuid;
 
 #[tracing::instrument(name = "settings::password_hash", skip(pool))]
 pub async fn password_hash(pool: &PgPool, user_id: Uuid) -> Result<String, AppError> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id)
+    sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", user_id)
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotSignedIn)
@@ -25,14 +24,14 @@ pub async fn set_password_hash(
     ip: ClientIp,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let personal: Uuid = sqlx::query_scalar(
+    let personal: Uuid = sqlx::query_scalar!(
         "UPDATE users u SET password_hash = $2
            FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'personal'
           WHERE u.id = $1 AND m.user_id = u.id
           RETURNING a.id",
+        user_id,
+        hash,
     )
-    .bind(user_id)
-    .bind(hash)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotSignedIn)?;

@@ -30,30 +30,33 @@ pub const INVITE_LIFETIME: TimeDelta = TimeDelta::days(7);
 
 /// The accounts `user_id` may act for: their personal one first, then their teams by name.
 pub async fn accounts_of(pool: &PgPool, user_id: Uuid) -> Result<Vec<AccountChoice>, AppError> {
-    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT a.id, a.kind, a.name FROM memberships m JOIN accounts a ON a.id = m.account_id
           WHERE m.user_id = $1
           ORDER BY a.kind = 'team', lower(a.name), a.id",
+        user_id,
     )
-    .bind(user_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, name)| {
-            let is_team = kind == "team";
-            AccountChoice { id, label: if is_team { name } else { "Personal".to_string() }, is_team }
+        .map(|row| {
+            let is_team = row.kind == "team";
+            let label = if is_team { row.name } else { "Personal".to_string() };
+            AccountChoice { id: row.id, label, is_team }
         })
         .collect())
 }
 
 /// Whether `user_id` belongs to `account_id` (before a session switches to it).
 pub async fn is_member(pool: &PgPool, account_id: Uuid, user_id: Uuid) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1 AND user_id = $2)")
-        .bind(account_id)
-        .bind(user_id)
-        .fetch_one(pool)
-        .await?)
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1 AND user_id = $2) AS "exists!""#,
+        account_id,
+        user_id,
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// A new team with its empty wallet, `owner` its Owner — at most [`MAX_TEAMS_MADE`] of theirs at once.
@@ -66,14 +69,13 @@ pub async fn create_team(
 ) -> Result<Uuid, AppError> {
     let mut tx = pool.begin().await?;
     // One person's team creations one at a time, so the count below holds.
-    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(owner.user_id)
+    sqlx::query!("SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE", owner.user_id)
         .execute(&mut *tx)
         .await?;
-    let made: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM accounts WHERE created_by = $1 AND kind = 'team' AND deleted_at IS NULL",
+    let made: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM accounts WHERE created_by = $1 AND kind = 'team' AND deleted_at IS NULL"#,
+        owner.user_id,
     )
-    .bind(owner.user_id)
     .fetch_one(&mut *tx)
     .await?;
     if made >= MAX_TEAMS_MADE {
@@ -86,7 +88,6 @@ pub async fn create_team(
     Ok(account_id)
 }
 
-#[derive(sqlx::FromRow)]
 struct MemberDbRow {
     user_id: Uuid,
     email: String,
@@ -98,29 +99,33 @@ struct MemberDbRow {
 
 /// The team page: its members (Owners first) with what each spent this month, and its pending invites.
 pub async fn team_view(pool: &PgPool, account_id: Uuid) -> Result<TeamView, AppError> {
-    let (name, members_can_fund): (String, bool) =
-        sqlx::query_as("SELECT name, members_can_fund FROM accounts WHERE id = $1 AND kind = 'team'")
-            .bind(account_id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    let members: Vec<MemberDbRow> = sqlx::query_as(
-        "SELECT m.user_id, u.email, m.role, m.created_at, m.monthly_budget,
+    let team = sqlx::query!(
+        "SELECT name, members_can_fund FROM accounts WHERE id = $1 AND kind = 'team'",
+        account_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let (name, members_can_fund) = (team.name, team.members_can_fund);
+    let members: Vec<MemberDbRow> = sqlx::query_as!(
+        MemberDbRow,
+        r#"SELECT m.user_id, u.email, m.role AS "role: Role", m.created_at AS "created_at: _", m.monthly_budget,
                 CASE WHEN m.budget_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
-                     THEN m.month_spend ELSE 0 END AS spend_this_month
+                     THEN m.month_spend ELSE 0 END AS "spend_this_month!"
            FROM memberships m JOIN users u ON u.id = m.user_id
           WHERE m.account_id = $1
-          ORDER BY array_position(ARRAY['owner', 'admin', 'member'], m.role), m.created_at",
+          ORDER BY array_position(ARRAY['owner', 'admin', 'member'], m.role), m.created_at"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await?;
-    let invites: Vec<(Uuid, Role, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT i.id, i.role, u.email, i.expires_at FROM team_invitations i JOIN users u ON u.id = i.created_by
-          WHERE i.account_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
-          ORDER BY i.created_at DESC",
+    let invites = sqlx::query!(
+        r#"SELECT i.id, i.role AS "role: Role", u.email, i.expires_at AS "expires_at: DateTime<Utc>"
+             FROM team_invitations i JOIN users u ON u.id = i.created_by
+            WHERE i.account_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+            ORDER BY i.created_at DESC"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await?;
     Ok(TeamView {
@@ -139,11 +144,11 @@ pub async fn team_view(pool: &PgPool, account_id: Uuid) -> Result<TeamView, AppE
             .collect(),
         invites: invites
             .into_iter()
-            .map(|(id, role, created_by, expires_at)| PendingInvite {
-                id,
-                role,
-                created_by,
-                expires: shown_utc(expires_at),
+            .map(|invite| PendingInvite {
+                id: invite.id,
+                role: invite.role,
+                created_by: invite.email,
+                expires: shown_utc(invite.expires_at),
             })
             .collect(),
     })
@@ -152,11 +157,11 @@ pub async fn team_view(pool: &PgPool, account_id: Uuid) -> Result<TeamView, AppE
 /// "Members can add funds" and "Save" (logged when it changes).
 pub async fn set_members_can_fund(pool: &PgPool, actor: &Actor, on: bool) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let changed = sqlx::query(
+    let changed = sqlx::query!(
         "UPDATE accounts SET members_can_fund = $2 WHERE id = $1 AND kind = 'team' AND members_can_fund <> $2",
+        actor.account_id,
+        on,
     )
-    .bind(actor.account_id)
-    .bind(on)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -181,17 +186,17 @@ pub async fn create_invite(pool: &PgPool, by: &Actor, role: Role) -> Result<Crea
     }
     let token = random_hex(24);
     let mut tx = pool.begin().await?;
-    let expires_at: DateTime<Utc> = sqlx::query_scalar(
-        "INSERT INTO team_invitations (account_id, token_sha256, role, created_by, expires_at)
+    let expires_at: DateTime<Utc> = sqlx::query_scalar!(
+        r#"INSERT INTO team_invitations (account_id, token_sha256, role, created_by, expires_at)
          SELECT $1, $2, $3, $4, now() + make_interval(days => $5)
            FROM accounts WHERE id = $1 AND kind = 'team'
-         RETURNING expires_at",
+         RETURNING expires_at AS "expires_at: DateTime<Utc>""#,
+        by.account_id,
+        &token_hash(&token)[..],
+        role as Role,
+        by.user_id,
+        INVITE_LIFETIME.num_days() as i32,
     )
-    .bind(by.account_id)
-    .bind(&token_hash(&token)[..])
-    .bind(role)
-    .bind(by.user_id)
-    .bind(INVITE_LIFETIME.num_days() as i32)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -204,13 +209,13 @@ pub async fn create_invite(pool: &PgPool, by: &Actor, role: Role) -> Result<Crea
 /// "Revoke" on a pending invite of this team.
 pub async fn revoke_invite(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let revoked: Option<Role> = sqlx::query_scalar(
-        "UPDATE team_invitations SET revoked_at = now()
+    let revoked: Option<Role> = sqlx::query_scalar!(
+        r#"UPDATE team_invitations SET revoked_at = now()
           WHERE id = $1 AND account_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
-          RETURNING role",
+          RETURNING role AS "role: Role""#,
+        id,
+        actor.account_id,
     )
-    .bind(id)
-    .bind(actor.account_id)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(role) = revoked {
@@ -221,6 +226,7 @@ pub async fn revoke_invite(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(),
 }
 
 #[derive(sqlx::FromRow)]
+
 struct InviteRow {
     id: Uuid,
     account_id: Uuid,
@@ -290,22 +296,24 @@ pub async fn accept_invite(
     if let Some(problem) = invite.unusable() {
         return Err(problem);
     }
-    let joined = sqlx::query(
+    let joined = sqlx::query!(
         "INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        invite.account_id,
+        user_id,
+        invite.role as Role,
     )
-    .bind(invite.account_id)
-    .bind(user_id)
-    .bind(invite.role)
     .execute(&mut *tx)
     .await?
     .rows_affected()
         == 1;
     if joined {
-        sqlx::query("UPDATE team_invitations SET accepted_by = $2, accepted_at = now() WHERE id = $1")
-            .bind(invite.id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE team_invitations SET accepted_by = $2, accepted_at = now() WHERE id = $1",
+            invite.id,
+            user_id,
+        )
+        .execute(&mut *tx)
+        .await?;
         let actor = Actor { account_id: invite.account_id, ..joining.actor(ip) };
         let event = Event::MemberJoined { email: &joining.email, role: invite.role.label() };
         audit::record(&mut tx, &actor, event).await?;
@@ -318,23 +326,22 @@ pub async fn accept_invite(
 /// that lock). The wallet first, in the order a charge takes its locks (wallet, keys, the key makers'
 /// memberships): a removal revokes keys a charge may hold, and two orders would deadlock.
 async fn lock_members(conn: &mut PgConnection, account_id: Uuid) -> Result<Vec<LockedMember>, AppError> {
-    sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
-        .bind(account_id)
+    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
         .execute(&mut *conn)
         .await?;
-    Ok(sqlx::query_as(
-        "SELECT m.user_id, m.role, u.email
-           FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'team'
-           JOIN users u ON u.id = m.user_id
-          WHERE m.account_id = $1 ORDER BY m.user_id FOR UPDATE OF m",
+    Ok(sqlx::query_as!(
+        LockedMember,
+        r#"SELECT m.user_id, m.role AS "role: Role", u.email
+             FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'team'
+             JOIN users u ON u.id = m.user_id
+            WHERE m.account_id = $1 ORDER BY m.user_id FOR UPDATE OF m"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(conn)
     .await?)
 }
 
 /// A member of a team, held by [`lock_members`].
-#[derive(sqlx::FromRow)]
 struct LockedMember {
     user_id: Uuid,
     role: Role,
@@ -356,13 +363,13 @@ async fn end_what_they_made(
     target: Uuid,
     why: MakerGone,
 ) -> Result<(), AppError> {
-    let revoked: Vec<Role> = sqlx::query_scalar(
-        "UPDATE team_invitations SET revoked_at = now()
+    let revoked: Vec<Role> = sqlx::query_scalar!(
+        r#"UPDATE team_invitations SET revoked_at = now()
           WHERE account_id = $1 AND created_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL
-         RETURNING role",
+         RETURNING role AS "role: Role""#,
+        actor.account_id,
+        target,
     )
-    .bind(actor.account_id)
-    .bind(target)
     .fetch_all(&mut *conn)
     .await?;
     for role in revoked {
@@ -407,12 +414,14 @@ pub async fn change_role(
     if owners_after == 0 {
         return Err(AppError::LastOwner);
     }
-    sqlx::query("UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2")
-        .bind(actor.account_id)
-        .bind(target)
-        .bind(role)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2",
+        actor.account_id,
+        target,
+        role as Role,
+    )
+    .execute(&mut *tx)
+    .await?;
     if role != current {
         let event = Event::RoleChanged { email: &changed.email, from: current.label(), to: role.label() };
         audit::record(&mut tx, &actor.actor(ip), event).await?;
@@ -438,13 +447,13 @@ pub async fn set_budget(
     let actor = &locked_actor(&members, actor)?;
     let changed = find_member(&members, target)?;
     actor.require(if changed.role == Role::Owner { Action::ManageOwners } else { Action::ManageMembers })?;
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE memberships SET monthly_budget = $3
           WHERE account_id = $1 AND user_id = $2 AND monthly_budget IS DISTINCT FROM $3",
+        actor.account_id,
+        target,
+        budget.map(|b| b.usd().amount()),
     )
-    .bind(actor.account_id)
-    .bind(target)
-    .bind(budget.map(|b| b.usd().amount()))
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -477,17 +486,15 @@ pub async fn remove_member(
     if current == Role::Owner && members.iter().filter(|m| m.role == Role::Owner).count() == 1 {
         return Err(AppError::LastOwner);
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE spend_keys SET status = 'revoked', revoked_at = now()
           WHERE account_id = $1 AND created_by = $2 AND status <> 'revoked'",
+        actor.account_id,
+        target,
     )
-    .bind(actor.account_id)
-    .bind(target)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2")
-        .bind(actor.account_id)
-        .bind(target)
+    sqlx::query!("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2", actor.account_id, target)
         .execute(&mut *tx)
         .await?;
     let email = leaving.email.as_str();
@@ -519,15 +526,16 @@ pub async fn delete_team(
     let mut tx = pool.begin().await?;
     // The wallet (as a charge locks it), then the account row a top-up's claim locks: a claim waiting
     // here finds the team deleted, and one that got in first is a pending attempt seen below.
-    let (name, balance): (String, Decimal) = sqlx::query_as(
+    let team = sqlx::query!(
         "SELECT a.name, w.balance FROM accounts a JOIN wallets w ON w.account_id = a.id
           WHERE a.id = $1 AND a.kind = 'team' AND a.deleted_at IS NULL
             FOR UPDATE OF w FOR NO KEY UPDATE OF a",
+        account_id,
     )
-    .bind(account_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
+    let (name, balance) = (team.name, team.balance);
     if typed_name.trim() != name {
         return Err(AppError::DeleteConfirmationInvalid);
     }
@@ -537,36 +545,43 @@ pub async fn delete_team(
         return Err(AppError::NotPermitted);
     }
     // Checkout links first: a page claiming one waits for this, then finds it expired.
-    sqlx::query(
+    sqlx::query!(
         "UPDATE checkout_sessions SET expires_at = now()
           WHERE account_id = $1 AND completed_at IS NULL AND expires_at > now()",
+        account_id,
     )
-    .bind(account_id)
     .execute(&mut *tx)
     .await?;
-    let charging: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE account_id = $1 AND status = 'pending')",
+    let charging: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE account_id = $1 AND status = 'pending') AS "exists!""#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_one(&mut *tx)
     .await?;
     if balance > Decimal::ZERO || charging {
         return Err(AppError::TeamHasBalance);
     }
-    for sql in [
+    // Everything of the team stops with it, each through its own storage.
+    sqlx::query!(
         "UPDATE oauth_tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
-        "UPDATE spend_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now())
-          WHERE account_id = $1 AND status <> 'revoked'",
+        account_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tollgate_core::keys::db::revoke_all_of_account(&mut tx, account_id).await?;
+    sqlx::query!(
         "UPDATE team_invitations SET revoked_at = now()
           WHERE account_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
-        "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now()
-          WHERE account_id = $1 AND removed_at IS NULL",
-        "UPDATE auto_top_up_settings SET enabled = false, updated_at = now() WHERE account_id = $1",
-        "DELETE FROM memberships WHERE account_id = $1",
-        "UPDATE accounts SET deleted_at = now() WHERE id = $1",
-    ] {
-        sqlx::query(sql).bind(account_id).execute(&mut *tx).await?;
-    }
+        account_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tollgate_core::payments::card_store::remove_all_of_account(&mut tx, account_id).await?;
+    tollgate_core::payments::auto_top_up::settings::turn_off_for_deleted_account(&mut tx, account_id).await?;
+    sqlx::query!("DELETE FROM memberships WHERE account_id = $1", account_id).execute(&mut *tx).await?;
+    sqlx::query!("UPDATE accounts SET deleted_at = now() WHERE id = $1", account_id)
+        .execute(&mut *tx)
+        .await?;
     audit::record(&mut tx, &actor.actor(ip), Event::TeamDeleted { name: &name }).await?;
     tx.commit().await?;
     Ok(())

@@ -70,7 +70,6 @@ mod ssr {
     }
     use sqlx::PgPool;
 
-    #[derive(sqlx::FromRow)]
     struct MembershipRow {
         account_id: Uuid,
         role: Role,
@@ -82,15 +81,16 @@ mod ssr {
     /// The member `user` is on the account their session acts for — or, when that membership is gone
     /// (removed from the team, the team deleted), on their personal account.
     pub async fn resolve(pool: &PgPool, user: &SessionUser) -> Result<Member, AppError> {
-        let row: Option<MembershipRow> = sqlx::query_as(
-            "SELECT m.account_id, m.role, a.kind, a.name, a.members_can_fund
+        let row: Option<MembershipRow> = sqlx::query_as!(
+            MembershipRow,
+            r#"SELECT m.account_id, m.role AS "role: Role", a.kind, a.name, a.members_can_fund
                FROM memberships m JOIN accounts a ON a.id = m.account_id
               WHERE m.user_id = $1 AND (m.account_id = $2 OR a.kind = 'personal')
               ORDER BY (m.account_id = $2) DESC, m.created_at
-              LIMIT 1",
+              LIMIT 1"#,
+            user.user_id,
+            user.account_id,
         )
-        .bind(user.user_id)
-        .bind(user.account_id)
         .fetch_optional(pool)
         .await?;
         let row = row.ok_or(AppError::NotSignedIn)?;

@@ -1,6 +1,7 @@
 -- The usage summary per local day and service (app/src/usage/db.rs `daily_summary`; bench/run.sh P3 explains
--- this same text). $1 account, $2..$3 local days (inclusive), $4 timezone.
-SELECT d.day, d.service_id AS service, sum(d.requests)::bigint AS requests, sum(d.cost) AS cost
+-- this same text). $1 account, $2..$3 local days (inclusive), $4 timezone. The quoted names are for sqlx's
+-- compile-time check: `!` says the column is never NULL, `_` takes the Rust field's type.
+SELECT d.day AS "day!: _", d.service_id AS "service!", sum(d.requests)::bigint AS "requests!", sum(d.cost) AS "cost!"
   FROM usage_daily d
  WHERE d.account_id = $1 AND d.day BETWEEN $2 AND $3
    AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = $1 AND a.timezone = $4)

@@ -25,8 +25,9 @@ async fn postgres_timezones(pool: &PgPool) -> Result<&'static HashSet<String>, A
     static NAMES: tokio::sync::OnceCell<HashSet<String>> = tokio::sync::OnceCell::const_new();
     NAMES
         .get_or_try_init(|| async {
-            let names: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM pg_timezone_names").fetch_all(pool).await?;
+            let names: Vec<String> = sqlx::query_scalar!(r#"SELECT name AS "name!" FROM pg_timezone_names"#)
+                .fetch_all(pool)
+                .await?;
             Ok::<_, AppError>(names.into_iter().collect())
         })
         .await
@@ -109,8 +110,7 @@ pub fn is_within_bounds(day: NaiveDate) -> bool {
 
 #[tracing::instrument(name = "usage::account_timezone", skip(pool))]
 pub async fn account_timezone(pool: &PgPool, account_id: Uuid) -> Result<String, AppError> {
-    sqlx::query_scalar("SELECT timezone FROM accounts WHERE id = $1")
-        .bind(account_id)
+    sqlx::query_scalar!("SELECT timezone FROM accounts WHERE id = $1", account_id)
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotFound)
@@ -149,27 +149,7 @@ pub fn today_in(tz: chrono_tz::Tz) -> NaiveDate {
     Utc::now().with_timezone(&tz).date_naive()
 }
 
-/// Per local day and service of `$2..=$3` in timezone `$4`: the daily rollups when `$4` is the account's own
-/// timezone (≈1 row per day, service and model, whatever the traffic), else the 15-minute rollups (exact in
-/// any timezone). One statement, so both branches see one snapshot; Postgres evaluates the uncorrelated
-/// `EXISTS` once and skips the other branch. `bench/run.sh` (P3) explains this same file.
-pub const DAILY_SUMMARY_SQL: &str = include_str!("daily_summary.sql");
-
-/// The same summary for one member's keys and chat connections, from the calls themselves (the rollups
-/// have no member dimension): `$5` the member, `$6..$7` the range's instants. A filter people choose now
-/// and then on a team, so it reads the range's calls through `requests_account_time`.
-const MEMBER_SUMMARY_SQL: &str = "
-SELECT (r.created_at AT TIME ZONE $4)::date AS day, r.service_id AS service,
-       (count(*) FILTER (WHERE r.status = 'completed'))::bigint AS requests, sum(r.cost_total) AS cost
-  FROM requests r JOIN spend_keys k ON k.id = r.spend_key_id
- WHERE r.account_id = $1 AND k.created_by = $5 AND r.created_at >= $6 AND r.created_at < $7
-   AND $2::date IS NOT NULL AND $3::date IS NOT NULL
- GROUP BY 1, 2
-HAVING count(*) FILTER (WHERE r.status = 'completed') > 0 OR sum(r.cost_total) > 0
- ORDER BY 1, 2";
-
 /// One row of `daily_summary.sql`: a service's completed calls and spend on one local day.
-#[derive(sqlx::FromRow)]
 struct DayServiceRow {
     day: NaiveDate,
     service: String,
@@ -196,12 +176,47 @@ pub async fn daily_summary(
         return Err(AppError::DateRangeInvalid);
     }
     let (from, to) = day_range(start, end, tz);
-    let sql = if member.is_some() { MEMBER_SUMMARY_SQL } else { DAILY_SUMMARY_SQL };
-    let mut query = sqlx::query_as(sql).bind(account_id).bind(start).bind(end).bind(tz.name());
-    if let Some(member) = member {
-        query = query.bind(member).bind(from).bind(to);
-    }
-    let rows: Vec<DayServiceRow> = query.fetch_all(pool).await?;
+    let rows: Vec<DayServiceRow> = match member {
+        // The daily rollups when `tz` is the account's own timezone (≈1 row per day, service and model,
+        // whatever the traffic), else the 15-minute rollups (exact in any timezone). One statement, so both
+        // branches see one snapshot; Postgres evaluates the uncorrelated `EXISTS` once and skips the other
+        // branch. `bench/run.sh` (P3) explains this same file.
+        None => {
+            sqlx::query_file_as!(
+                DayServiceRow,
+                "src/usage/daily_summary.sql",
+                account_id,
+                start as NaiveDate,
+                end as NaiveDate,
+                tz.name()
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        // One member's keys and chat connections, from the calls themselves (the rollups have no member
+        // dimension). A filter people choose now and then on a team, so it reads the range's calls through
+        // `requests_account_time`.
+        Some(member) => {
+            sqlx::query_as!(
+                DayServiceRow,
+                r#"SELECT (r.created_at AT TIME ZONE $2)::date AS "day!: _", r.service_id AS service,
+                          (count(*) FILTER (WHERE r.status = 'completed'))::bigint AS "requests!",
+                          sum(r.cost_total) AS "cost!"
+                     FROM requests r JOIN spend_keys k ON k.id = r.spend_key_id
+                    WHERE r.account_id = $1 AND k.created_by = $3 AND r.created_at >= $4 AND r.created_at < $5
+                    GROUP BY 1, 2
+                   HAVING count(*) FILTER (WHERE r.status = 'completed') > 0 OR sum(r.cost_total) > 0
+                    ORDER BY 1, 2"#,
+                account_id,
+                tz.name(),
+                member,
+                from as DateTime<Utc>,
+                to as DateTime<Utc>,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    };
     let mut by_day: BTreeMap<NaiveDate, Vec<ServiceUsage>> = BTreeMap::new();
     for row in rows {
         let usage = ServiceUsage { service: row.service, requests: row.requests, cost: Usd::new(row.cost) };
@@ -365,18 +380,19 @@ pub async fn set_account_timezone(pool: &PgPool, actor: &Actor, tz: chrono_tz::T
     // Under the wallet row lock, like every charge: no batch writes daily rows in the old timezone after
     // the rebuild (see the usage_daily migration).
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
-        .bind(account_id)
+    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
         .execute(&mut *tx)
         .await?;
-    let changed = sqlx::query("UPDATE accounts SET timezone = $2 WHERE id = $1 AND timezone <> $2")
-        .bind(account_id)
-        .bind(tz.name())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let changed = sqlx::query!(
+        "UPDATE accounts SET timezone = $2 WHERE id = $1 AND timezone <> $2",
+        account_id,
+        tz.name(),
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if changed > 0 {
-        sqlx::query("SELECT rebuild_usage_daily($1)").bind(account_id).execute(&mut *tx).await?;
+        sqlx::query!("SELECT rebuild_usage_daily($1)", account_id,).execute(&mut *tx).await?;
         let event = Event::SettingChanged { setting: "Timezone", value: tz.name().to_string() };
         audit::record(&mut tx, actor, event).await?;
     }
@@ -400,8 +416,7 @@ pub async fn request_detail(
     .fetch_optional(pool)
     .await?;
     let row = row.ok_or(AppError::NotFound)?;
-    let key_name: String = sqlx::query_scalar("SELECT name FROM spend_keys WHERE id = $1")
-        .bind(row.spend_key_id)
+    let key_name: String = sqlx::query_scalar!("SELECT name FROM spend_keys WHERE id = $1", row.spend_key_id)
         .fetch_one(pool)
         .await?;
     Ok(super::report::RequestDetail {
@@ -422,18 +437,21 @@ pub async fn deposits_per_day(
     tz: chrono_tz::Tz,
 ) -> Result<Vec<Usd>, AppError> {
     let (from, to) = day_range(start, end, tz);
-    let rows: Vec<(NaiveDate, Decimal)> = sqlx::query_as(
-        "SELECT (completed_at AT TIME ZONE $4)::date, sum(amount)
-           FROM payment_attempts
-          WHERE account_id = $1 AND status = 'succeeded' AND completed_at >= $2 AND completed_at < $3
-          GROUP BY 1",
+    let rows: Vec<(NaiveDate, Decimal)> = sqlx::query!(
+        r#"SELECT (completed_at AT TIME ZONE $4)::date AS "day!: NaiveDate", sum(amount) AS "amount!"
+             FROM payment_attempts
+            WHERE account_id = $1 AND status = 'succeeded' AND completed_at >= $2 AND completed_at < $3
+            GROUP BY 1"#,
+        account_id,
+        from as DateTime<Utc>,
+        to as DateTime<Utc>,
+        tz.name(),
     )
-    .bind(account_id)
-    .bind(from)
-    .bind(to)
-    .bind(tz.name())
     .fetch_all(pool)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|row| (row.day, row.amount))
+    .collect();
     Ok(days(start, end)
         .map(|day| Usd::new(rows.iter().find(|(d, _)| *d == day).map_or(Decimal::ZERO, |(_, a)| *a)))
         .collect())

@@ -18,9 +18,6 @@ pub const ACTIVITY_ROWS: i64 = 10;
 /// Payment attempts the wallet page lists ("Deposits and failed attempts").
 pub const DEPOSIT_ROWS: i64 = 10;
 
-/// The fingerprint's one statement (`$1` account, `$2` = `DEPOSIT_ROWS`); the bench runs the same file.
-pub const PAGE_FINGERPRINT_SQL: &str = include_str!("page_fingerprint.sql");
-
 /// What the plain wallet page (`/dashboard/wallet`) is made of, as one string that changes whenever any of
 /// it does, read in one statement; plus the account's timezone (the chart's days end at local midnight).
 ///
@@ -37,16 +34,14 @@ pub async fn page_fingerprint(
     account_id: Uuid,
     viewer: Uuid,
 ) -> Result<(String, String), AppError> {
-    sqlx::query_as(PAGE_FINGERPRINT_SQL)
-        .bind(account_id)
-        .bind(DEPOSIT_ROWS)
-        .bind(viewer)
+    // One statement (`$1` account, `$2` = `DEPOSIT_ROWS`, `$3` viewer); the bench runs the same file.
+    let row = sqlx::query_file!("src/wallet/page_fingerprint.sql", account_id, DEPOSIT_ROWS, viewer)
         .fetch_optional(pool)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok((row.timezone, row.fingerprint))
 }
 
-#[derive(sqlx::FromRow)]
 struct SummaryRow {
     wallet_id: Uuid,
     balance: Decimal,
@@ -57,12 +52,13 @@ struct SummaryRow {
 /// `low_balance` in the API come from here).
 #[tracing::instrument(name = "wallet::summary", skip(pool))]
 pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, AppError> {
-    let row: SummaryRow = sqlx::query_as(
+    let row: SummaryRow = sqlx::query_as!(
+        SummaryRow,
         "SELECT w.id AS wallet_id, w.balance, a.low_balance_threshold
            FROM wallets w JOIN accounts a ON a.id = w.account_id
           WHERE w.account_id = $1",
+        account_id,
     )
-    .bind(account_id)
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -84,12 +80,12 @@ pub async fn set_low_balance_threshold(
     threshold: Option<Usd>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let changed = sqlx::query(
+    let changed = sqlx::query!(
         "UPDATE accounts SET low_balance_threshold = $2
           WHERE id = $1 AND low_balance_threshold IS DISTINCT FROM $2",
+        actor.account_id,
+        threshold.map(Usd::amount),
     )
-    .bind(actor.account_id)
-    .bind(threshold.map(Usd::amount))
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -102,7 +98,6 @@ pub async fn set_low_balance_threshold(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct EntryRow {
     id: i64,
     created_at: DateTime<Utc>,
@@ -119,15 +114,16 @@ pub async fn recent_activity(
     account_id: Uuid,
     limit: i64,
 ) -> Result<Vec<ActivityRow>, AppError> {
-    let rows: Vec<EntryRow> = sqlx::query_as(
-        "SELECT id, created_at, kind, amount, balance_after, reference
+    let rows: Vec<EntryRow> = sqlx::query_as!(
+        EntryRow,
+        r#"SELECT id, created_at AS "created_at: _", kind AS "kind: EntryKind", amount, balance_after, reference
            FROM ledger_entries
           WHERE account_id = $1
           ORDER BY created_at DESC, id DESC
-          LIMIT $2",
+          LIMIT $2"#,
+        account_id,
+        limit,
     )
-    .bind(account_id)
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(rows

@@ -16,5 +16,6 @@ SELECT a.timezone,
                    LIMIT $2) t),
          (SELECT string_agg(m.account_id || '.' || m.xmin || '.' || ma.xmin, ',' ORDER BY m.account_id)
             FROM memberships m JOIN accounts ma ON ma.id = m.account_id WHERE m.user_id = $3))
+         AS "fingerprint!"
   FROM wallets w JOIN accounts a ON a.id = w.account_id
  WHERE w.account_id = $1

@@ -225,17 +225,17 @@ impl Event<'_> {
 /// person who made its key.
 pub async fn record(conn: &mut PgConnection, actor: &Actor, event: Event<'_>) -> Result<(), AppError> {
     let detail: String = event.detail().chars().take(600).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO audit_events (account_id, actor_user_id, actor_key_id, channel, action, detail, ip)
-         VALUES ($1, COALESCE($2, (SELECT created_by FROM spend_keys WHERE id = $3)), $3, $4, $5, $6, $7::inet)",
+         VALUES ($1, COALESCE($2, (SELECT created_by FROM spend_keys WHERE id = $3)), $3, $4, $5, $6, $7::text::inet)",
+        actor.account_id,
+        actor.user_id,
+        actor.key_id,
+        actor.channel as Channel,
+        event.action(),
+        detail,
+        actor.ip.map(|ip| ip.to_string()),
     )
-    .bind(actor.account_id)
-    .bind(actor.user_id)
-    .bind(actor.key_id)
-    .bind(actor.channel)
-    .bind(event.action())
-    .bind(detail)
-    .bind(actor.ip.map(|ip| ip.to_string()))
     .execute(conn)
     .await?;
     Ok(())
@@ -258,7 +258,7 @@ pub async fn record_top_up(
     attempt_id: Uuid,
     events: TopUpEvents,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO audit_events (account_id, actor_user_id, actor_key_id, channel, action, detail, ip)
          SELECT a.account_id, COALESCE(a.made_by, k.created_by), a.spend_key_id,
                 CASE WHEN a.checkout_id IS NOT NULL THEN 'checkout'
@@ -272,13 +272,13 @@ pub async fn record_top_up(
                 a.client_ip
            FROM payment_attempts a
            LEFT JOIN spend_keys k ON k.id = a.spend_key_id
-          CROSS JOIN (VALUES (1, 'card_added', $3), (2, 'funds_added', $2)) AS e (n, action, wanted)
+          CROSS JOIN (VALUES (1, 'card_added', $3::boolean), (2, 'funds_added', $2::boolean)) AS e (n, action, wanted)
           WHERE a.id = $1 AND e.wanted
           ORDER BY e.n",
+        attempt_id,
+        events.funds_added,
+        events.card_added,
     )
-    .bind(attempt_id)
-    .bind(events.funds_added)
-    .bind(events.card_added)
     .execute(conn)
     .await?;
     Ok(())

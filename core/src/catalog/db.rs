@@ -7,12 +7,13 @@ use tollgate_domain::error::AppError;
 /// The price of `model` of `service`, or `None` when the catalog has no such pair.
 #[tracing::instrument(name = "catalog::price", skip(pool))]
 pub async fn price(pool: &PgPool, service: &str, model: &str) -> Result<Option<Price>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Price,
         "SELECT input_per_million, output_per_million, per_request
            FROM service_models WHERE service_id = $1 AND model = $2",
+        service,
+        model,
     )
-    .bind(service)
-    .bind(model)
     .fetch_optional(pool)
     .await?)
 }
@@ -20,13 +21,15 @@ pub async fn price(pool: &PgPool, service: &str, model: &str) -> Result<Option<P
 /// Every service as (id, name), by name (a spend key's "allowed services", the usage page's filter).
 #[tracing::instrument(name = "catalog::services", skip(pool))]
 pub async fn services(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
-    Ok(sqlx::query_as("SELECT id, name FROM services ORDER BY name").fetch_all(pool).await?)
+    let rows = sqlx::query!("SELECT id, name FROM services ORDER BY name").fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row.name)).collect())
 }
 
 /// Every model as (service id, model), for the usage page's filter.
 #[tracing::instrument(name = "catalog::models", skip(pool))]
 pub async fn models(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
-    Ok(sqlx::query_as("SELECT service_id, model FROM service_models ORDER BY service_id, model")
+    let rows = sqlx::query!("SELECT service_id, model FROM service_models ORDER BY service_id, model")
         .fetch_all(pool)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.service_id, row.model)).collect())
 }

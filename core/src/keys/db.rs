@@ -5,7 +5,7 @@ use super::secret;
 use crate::audit::{self, Actor, Event};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::spec::{
     CreatedKey, DailyFundingLimit, KeyName, KeySettings, KeyStatus, LimitPeriod, RateLimit, SpendKeyView,
@@ -45,7 +45,6 @@ impl AuthenticatedKey {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct PresentedKeyRow {
     key_id: Uuid,
     account_id: Uuid,
@@ -57,25 +56,27 @@ struct PresentedKeyRow {
     members_can_fund: bool,
 }
 
-/// What authenticating reads of a key: the key, its maker's role and the account's funding setting.
-const PRESENTED_KEY: &str =
-    "SELECT k.id AS key_id, k.account_id, k.status, k.allowed_services, k.allow_funding,
-        k.rate_limit_per_minute, m.role AS maker_role, a.members_can_fund
-   FROM spend_keys k
-   JOIN accounts a ON a.id = k.account_id
-   LEFT JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by";
-
 /// The key a bearer secret names. Unknown, paused and revoked keys are refused with their own message.
 #[tracing::instrument(name = "keys::authenticate", skip_all)]
 pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<AuthenticatedKey, AppError> {
     if !presented.starts_with(secret::PREFIX) || presented.len() > 128 {
         return Err(AppError::UnknownSpendKey);
     }
-    let row: PresentedKeyRow = sqlx::query_as(&format!("{PRESENTED_KEY} WHERE k.secret_sha256 = $1"))
-        .bind(&secret::sha256(presented)[..])
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::UnknownSpendKey)?;
+    // What authenticating reads of a key: the key, its maker's role and the account's funding setting
+    // (the same columns as `authenticate_by_id`).
+    let row = sqlx::query_as!(
+        PresentedKeyRow,
+        r#"SELECT k.id AS key_id, k.account_id, k.status AS "status: KeyStatus", k.allowed_services,
+                  k.allow_funding, k.rate_limit_per_minute, m.role AS "maker_role?: Role", a.members_can_fund
+             FROM spend_keys k
+             JOIN accounts a ON a.id = k.account_id
+             LEFT JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by
+            WHERE k.secret_sha256 = $1"#,
+        &secret::sha256(presented)[..],
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::UnknownSpendKey)?;
     row.admitted()
 }
 
@@ -83,11 +84,19 @@ pub async fn authenticate(pool: &PgPool, presented: &str) -> Result<Authenticate
 /// refused like a presented secret when paused or revoked.
 #[tracing::instrument(name = "keys::authenticate_by_id", skip(pool))]
 pub async fn authenticate_by_id(pool: &PgPool, key_id: Uuid) -> Result<AuthenticatedKey, AppError> {
-    let row: PresentedKeyRow = sqlx::query_as(&format!("{PRESENTED_KEY} WHERE k.id = $1"))
-        .bind(key_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::UnknownSpendKey)?;
+    let row = sqlx::query_as!(
+        PresentedKeyRow,
+        r#"SELECT k.id AS key_id, k.account_id, k.status AS "status: KeyStatus", k.allowed_services,
+                  k.allow_funding, k.rate_limit_per_minute, m.role AS "maker_role?: Role", a.members_can_fund
+             FROM spend_keys k
+             JOIN accounts a ON a.id = k.account_id
+             LEFT JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by
+            WHERE k.id = $1"#,
+        key_id,
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::UnknownSpendKey)?;
     row.admitted()
 }
 
@@ -132,15 +141,18 @@ pub async fn count_free_call(pool: &PgPool, key: &AuthenticatedKey) -> Result<Re
 }
 
 async fn count_in_minute(pool: &PgPool, key_id: Uuid, per_minute: u32) -> Result<Result<(), u64>, AppError> {
-    let (calls, seconds_left): (i32, f64) = sqlx::query_as(
-        "INSERT INTO spend_key_minutes AS m (spend_key_id, minute, calls)
-         VALUES ($1, date_trunc('minute', now()), 1)
-         ON CONFLICT (spend_key_id, minute) DO UPDATE SET calls = m.calls + 1
-         RETURNING calls, extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())::float8",
+    let counted = sqlx::query!(
+        r#"INSERT INTO spend_key_minutes AS m (spend_key_id, minute, calls)
+           VALUES ($1, date_trunc('minute', now()), 1)
+           ON CONFLICT (spend_key_id, minute) DO UPDATE SET calls = m.calls + 1
+           RETURNING calls,
+                     extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())::float8
+                       AS "seconds_left!""#,
+        key_id,
     )
-    .bind(key_id)
     .fetch_one(pool)
     .await?;
+    let (calls, seconds_left) = (counted.calls, counted.seconds_left);
     if i64::from(calls) <= i64::from(per_minute) {
         Ok(Ok(()))
     } else {
@@ -173,25 +185,25 @@ pub async fn insert(
 ) -> Result<(Uuid, secret::NewSecret), AppError> {
     ensure_known_services(conn, settings).await?;
     let new = secret::generate();
-    let id: Uuid = sqlx::query_scalar(
+    let id: Uuid = sqlx::query_scalar!(
         "INSERT INTO spend_keys
             (account_id, name, secret_sha256, display_prefix, limit_amount, limit_period, allowed_services,
              allow_funding, daily_funding_limit, rate_limit_per_minute, oauth_client_id, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING id",
+        account_id,
+        settings.name.as_str(),
+        &new.sha256[..],
+        new.display_prefix,
+        settings.limit.map(|l| l.amount.amount()),
+        settings.limit.map(|l| l.period) as Option<LimitPeriod>,
+        settings.allowed_services.as_deref(),
+        settings.allow_funding,
+        settings.daily_funding_limit.usd().amount(),
+        settings.rate_limit.map(|r| r.per_minute() as i32),
+        oauth_client_id,
+        made_by,
     )
-    .bind(account_id)
-    .bind(settings.name.as_str())
-    .bind(&new.sha256[..])
-    .bind(&new.display_prefix)
-    .bind(settings.limit.map(|l| l.amount.amount()))
-    .bind(settings.limit.map(|l| l.period))
-    .bind(&settings.allowed_services)
-    .bind(settings.allow_funding)
-    .bind(settings.daily_funding_limit.usd().amount())
-    .bind(settings.rate_limit.map(|r| r.per_minute() as i32))
-    .bind(oauth_client_id)
-    .bind(made_by)
     .fetch_one(&mut *conn)
     .await?;
     Ok((id, new))
@@ -203,10 +215,10 @@ async fn ensure_known_services(
     settings: &KeySettings,
 ) -> Result<(), AppError> {
     if let Some(services) = &settings.allowed_services {
-        let known: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE id = ANY($1)")
-            .bind(services)
-            .fetch_one(&mut *conn)
-            .await?;
+        let known: i64 =
+            sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM services WHERE id = ANY($1)"#, services)
+                .fetch_one(&mut *conn)
+                .await?;
         if known != services.len() as i64 {
             return Err(AppError::UnknownService);
         }
@@ -215,7 +227,6 @@ async fn ensure_known_services(
 }
 
 /// A `spend_keys` row as the Keys page lists it.
-#[derive(sqlx::FromRow)]
 struct KeyRow {
     id: Uuid,
     name: String,
@@ -279,19 +290,22 @@ pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<SpendKeyView>, 
 
 /// The account's keys (`only`: just that one).
 async fn keys_of(pool: &PgPool, account_id: Uuid, only: Option<Uuid>) -> Result<Vec<SpendKeyView>, AppError> {
-    let rows: Vec<KeyRow> = sqlx::query_as(
-        "SELECT k.id, k.name, k.display_prefix, k.status, k.limit_amount, k.limit_period,
-                (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
-                  AS service_names, k.allowed_services,
-                k.allow_funding, k.daily_funding_limit, k.rate_limit_per_minute, k.cycle_start, k.cycle_spend, k.total_spend, k.request_count, k.last_used_at,
-                k.created_at, k.oauth_client_id IS NOT NULL AS chat_connection, k.created_by,
-                u.email AS made_by_email
-           FROM spend_keys k JOIN users u ON u.id = k.created_by
-          WHERE k.account_id = $1 AND ($2::uuid IS NULL OR k.id = $2)
-          ORDER BY k.status = 'revoked', k.created_at DESC",
+    let rows: Vec<KeyRow> = sqlx::query_as!(
+        KeyRow,
+        r#"SELECT k.id, k.name, k.display_prefix, k.status AS "status: KeyStatus", k.limit_amount,
+                  k.limit_period AS "limit_period: LimitPeriod",
+                  (SELECT array_agg(s.name ORDER BY s.name) FROM services s WHERE s.id = ANY(k.allowed_services))
+                    AS service_names, k.allowed_services,
+                  k.allow_funding, k.daily_funding_limit, k.rate_limit_per_minute, k.cycle_start AS "cycle_start: _", k.cycle_spend,
+                  k.total_spend, k.request_count, k.last_used_at AS "last_used_at: _",
+                  k.created_at AS "created_at: _", k.oauth_client_id IS NOT NULL AS "chat_connection!", k.created_by,
+                  u.email AS made_by_email
+             FROM spend_keys k JOIN users u ON u.id = k.created_by
+            WHERE k.account_id = $1 AND ($2::uuid IS NULL OR k.id = $2)
+            ORDER BY k.status = 'revoked', k.created_at DESC"#,
+        account_id,
+        only,
     )
-    .bind(account_id)
-    .bind(only)
     .fetch_all(pool)
     .await?;
     let now = Utc::now();
@@ -309,16 +323,17 @@ pub enum StatusChange {
 
 /// Who made a key of this account (to decide whether a member may change it).
 pub async fn maker_of(pool: &PgPool, account_id: Uuid, key_id: Uuid) -> Result<Uuid, AppError> {
-    sqlx::query_scalar("SELECT created_by FROM spend_keys WHERE id = $1 AND account_id = $2")
-        .bind(key_id)
-        .bind(account_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound)
+    sqlx::query_scalar!(
+        "SELECT created_by FROM spend_keys WHERE id = $1 AND account_id = $2",
+        key_id,
+        account_id,
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 /// The key as a status change finds it, locked.
-#[derive(sqlx::FromRow)]
 struct KeyToChange {
     status: KeyStatus,
     name: String,
@@ -335,12 +350,13 @@ pub async fn change_status(
     change: StatusChange,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let key: KeyToChange = sqlx::query_as(
-        "SELECT status, name, oauth_client_id IS NOT NULL AS is_connection
-           FROM spend_keys WHERE id = $1 AND account_id = $2 FOR UPDATE",
+    let key: KeyToChange = sqlx::query_as!(
+        KeyToChange,
+        r#"SELECT status AS "status: KeyStatus", name, oauth_client_id IS NOT NULL AS "is_connection!"
+             FROM spend_keys WHERE id = $1 AND account_id = $2 FOR UPDATE"#,
+        key_id,
+        actor.account_id,
     )
-    .bind(key_id)
-    .bind(actor.account_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -351,15 +367,15 @@ pub async fn change_status(
         (StatusChange::Resume, _) => KeyStatus::Active,
         (StatusChange::Revoke, _) => KeyStatus::Revoked,
     };
-    sqlx::query(
+    sqlx::query!(
         "UPDATE spend_keys
             SET status = $3,
                 revoked_at = CASE WHEN $3 = 'revoked' THEN COALESCE(revoked_at, now()) END
           WHERE id = $1 AND account_id = $2 AND status <> 'revoked'",
+        key_id,
+        actor.account_id,
+        target as KeyStatus,
     )
-    .bind(key_id)
-    .bind(actor.account_id)
-    .bind(target)
     .execute(&mut *tx)
     .await?;
     if target != current {
@@ -381,7 +397,6 @@ pub async fn change_status(
 pub const KEY_CHANGED_CHANNEL: &str = "tollgate_key_changed";
 
 /// A key's settings as an edit finds them, locked.
-#[derive(sqlx::FromRow)]
 struct KeyToEdit {
     name: String,
     status: KeyStatus,
@@ -421,13 +436,15 @@ pub async fn update(
     settings: &KeySettings,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let key: KeyToEdit = sqlx::query_as(
-        "SELECT name, status, oauth_client_id IS NOT NULL AS is_connection, limit_amount, limit_period,
-                allowed_services, allow_funding, daily_funding_limit, rate_limit_per_minute
-           FROM spend_keys WHERE id = $1 AND account_id = $2 FOR UPDATE",
+    let key: KeyToEdit = sqlx::query_as!(
+        KeyToEdit,
+        r#"SELECT name, status AS "status: KeyStatus", oauth_client_id IS NOT NULL AS "is_connection!", limit_amount,
+                  limit_period AS "limit_period: LimitPeriod",
+                  allowed_services, allow_funding, daily_funding_limit, rate_limit_per_minute
+             FROM spend_keys WHERE id = $1 AND account_id = $2 FOR UPDATE"#,
+        key_id,
+        actor.account_id,
     )
-    .bind(key_id)
-    .bind(actor.account_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -444,26 +461,24 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE spend_keys
             SET name = $3, limit_amount = $4, limit_period = $5, allowed_services = $6, allow_funding = $7,
                 daily_funding_limit = $8, rate_limit_per_minute = $9
           WHERE id = $1 AND account_id = $2",
+        key_id,
+        actor.account_id,
+        after.name.as_str(),
+        after.limit.map(|l| l.amount.amount()),
+        after.limit.map(|l| l.period) as Option<LimitPeriod>,
+        after.allowed_services.as_deref(),
+        after.allow_funding,
+        after.daily_funding_limit.usd().amount(),
+        after.rate_limit.map(|r| r.per_minute() as i32),
     )
-    .bind(key_id)
-    .bind(actor.account_id)
-    .bind(after.name.as_str())
-    .bind(after.limit.map(|l| l.amount.amount()))
-    .bind(after.limit.map(|l| l.period))
-    .bind(&after.allowed_services)
-    .bind(after.allow_funding)
-    .bind(after.daily_funding_limit.usd().amount())
-    .bind(after.rate_limit.map(|r| r.per_minute() as i32))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(KEY_CHANGED_CHANNEL)
-        .bind(key_id.to_string())
+    sqlx::query!("SELECT FROM pg_notify($1, $2)", KEY_CHANGED_CHANNEL, key_id.to_string())
         .execute(&mut *tx)
         .await?;
     let event =
@@ -498,4 +513,17 @@ fn describe_changes(before: &KeySettings, after: &KeySettings) -> Vec<String> {
     note("services", services(&before.allowed_services), services(&after.allowed_services));
     note("adding funds", funding(before), funding(after));
     changes
+}
+
+/// In a team deletion's transaction: every key of the account is revoked (already revoked ones keep their
+/// time).
+pub async fn revoke_all_of_account(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE spend_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now())
+          WHERE account_id = $1 AND status <> 'revoked'",
+        account_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -9,11 +9,11 @@ use uuid::Uuid;
 /// The account's balance as it stands (committed).
 #[tracing::instrument(name = "ledger::balance_of", skip(pool))]
 pub async fn balance_of(pool: &PgPool, account_id: Uuid) -> Result<Usd, AppError> {
-    let balance: Decimal = sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let balance: Decimal =
+        sqlx::query_scalar!("SELECT balance FROM wallets WHERE account_id = $1", account_id,)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
     Ok(Usd::new(balance))
 }
 
@@ -23,11 +23,14 @@ pub async fn balance_and_ledger_sum(
     conn: &mut PgConnection,
     account_id: Uuid,
 ) -> Result<(Decimal, Decimal), AppError> {
-    Ok(sqlx::query_as(
-        "SELECT w.balance, COALESCE((SELECT SUM(amount) FROM ledger_entries e WHERE e.account_id = w.account_id), 0)
-           FROM wallets w WHERE w.account_id = $1",
+    let row = sqlx::query!(
+        r#"SELECT w.balance,
+                  COALESCE((SELECT SUM(amount) FROM ledger_entries e WHERE e.account_id = w.account_id), 0)
+                    AS "ledger_sum!"
+             FROM wallets w WHERE w.account_id = $1"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_one(&mut *conn)
-    .await?)
+    .await?;
+    Ok((row.balance, row.ledger_sum))
 }

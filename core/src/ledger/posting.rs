@@ -27,7 +27,6 @@ pub struct Posted {
     pub balance_after: Usd,
 }
 
-#[derive(sqlx::FromRow)]
 struct Moved {
     wallet_id: Uuid,
     balance_after: Decimal,
@@ -41,28 +40,29 @@ pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Poste
         tracing::error!(reference = posting.reference, "zero ledger posting refused");
         return Err(AppError::Internal);
     }
-    let moved: Option<Moved> = sqlx::query_as(
+    let moved: Option<Moved> = sqlx::query_as!(
+        Moved,
         "UPDATE wallets SET balance = balance + $2, updated_at = now()
           WHERE account_id = $1 AND balance + $2 >= 0
           RETURNING id AS wallet_id, balance AS balance_after",
+        posting.account_id,
+        posting.amount,
     )
-    .bind(posting.account_id)
-    .bind(posting.amount)
     .fetch_optional(&mut *conn)
     .await?;
     let Moved { wallet_id, balance_after } = moved.ok_or(AppError::InsufficientBalance)?;
-    let entry_id: i64 = sqlx::query_scalar(
+    let entry_id: i64 = sqlx::query_scalar!(
         "INSERT INTO ledger_entries (account_id, wallet_id, kind, amount, balance_after, reference, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
          RETURNING id",
+        posting.account_id,
+        wallet_id,
+        posting.kind as EntryKind,
+        posting.amount,
+        balance_after,
+        posting.reference,
+        posting.at as Option<DateTime<Utc>>,
     )
-    .bind(posting.account_id)
-    .bind(wallet_id)
-    .bind(posting.kind)
-    .bind(posting.amount)
-    .bind(balance_after)
-    .bind(posting.reference)
-    .bind(posting.at)
     .fetch_one(&mut *conn)
     .await?;
     Ok(Posted { entry_id, balance_after: Usd::new(balance_after) })

@@ -139,8 +139,7 @@ async fn charge_in_one_transaction(
 ) -> Result<Vec<Vec<CallAnswer>>, Failed> {
     let mut tx = pool.begin().await.map_err(|err| Failed { err: err.into(), stage: Stage::Begin })?;
     if lock_limit {
-        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-            .bind(SHARED_BATCH_LOCK_TIMEOUT)
+        sqlx::query!("SELECT FROM set_config('lock_timeout', $1, true)", SHARED_BATCH_LOCK_TIMEOUT)
             .execute(&mut *tx)
             .await?;
     }

@@ -163,6 +163,7 @@ pub(super) fn decide_wallet(
 }
 
 #[derive(sqlx::FromRow)]
+
 struct EarlierRow {
     account_id: Uuid,
     #[sqlx(flatten)]

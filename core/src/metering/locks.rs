@@ -79,7 +79,6 @@ pub(super) struct Locked {
 }
 
 /// One row of the statement: a wallet (repeated on each of its keys' rows) and one locked key.
-#[derive(sqlx::FromRow)]
 struct LockedKeyRow {
     account_id: Uuid,
     balance: Decimal,
@@ -111,8 +110,13 @@ pub(super) async fn lock_wallets_and_keys(
     // The time is read per row after the row is locked (the outer query runs above the locking): the
     // batch's time is the latest, so it is never earlier than a batch that committed before these locks
     // were granted — a key's daily cycle or a member's month never moves backwards.
-    let rows: Vec<LockedKeyRow> = sqlx::query_as(
-        "SELECT locked.*, clock_timestamp() AS now FROM (
+    let rows: Vec<LockedKeyRow> = sqlx::query_as!(
+        LockedKeyRow,
+        r#"SELECT locked.account_id, locked.balance, locked.key_id, locked.status AS "status: KeyStatus",
+                  locked.limit_amount, locked.limit_period AS "limit_period: LimitPeriod", locked.allowed_services,
+                  locked.cycle_start AS "cycle_start: _", locked.cycle_spend, locked.maker, locked.is_team AS "is_team!",
+                  locked.auto_top_up_below, locked.low_balance_threshold, clock_timestamp() AS "now!: _"
+             FROM (
            SELECT w.account_id, w.balance, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
                   k.allowed_services, k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
                   s.threshold AS auto_top_up_below, a.low_balance_threshold
@@ -122,10 +126,10 @@ pub(super) async fn lock_wallets_and_keys(
              LEFT JOIN auto_top_up_settings s ON s.account_id = w.account_id AND s.enabled
             WHERE w.account_id = ANY($1)
             ORDER BY w.account_id, k.id
-              FOR UPDATE OF w, k) AS locked",
+              FOR UPDATE OF w, k) AS locked"#,
+        accounts,
+        &key_ids[..],
     )
-    .bind(accounts)
-    .bind(&key_ids)
     .fetch_all(&mut *conn)
     .await?;
     let Some(now) = rows.iter().map(|r| r.now).max() else {
@@ -164,7 +168,6 @@ pub(super) async fn lock_wallets_and_keys(
 }
 
 /// A team member's budget and spend as stored.
-#[derive(sqlx::FromRow)]
 struct MemberRow {
     account_id: Uuid,
     user_id: Uuid,
@@ -185,12 +188,13 @@ async fn member_spend(
         return Ok(HashMap::new());
     }
     let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
-    let members: Vec<MemberRow> = sqlx::query_as(
-        "SELECT DISTINCT m.account_id, m.user_id, m.monthly_budget, m.budget_month, m.month_spend
+    let members: Vec<MemberRow> = sqlx::query_as!(
+        MemberRow,
+        r#"SELECT DISTINCT m.account_id, m.user_id, m.monthly_budget, m.budget_month AS "budget_month: _", m.month_spend
            FROM spend_keys k JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by
-          WHERE k.id = ANY($1)",
+          WHERE k.id = ANY($1)"#,
+        &team_keys[..],
     )
-    .bind(&team_keys)
     .fetch_all(&mut *conn)
     .await?;
     Ok(members

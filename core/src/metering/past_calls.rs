@@ -36,10 +36,10 @@ pub async fn record_past_call(
     let request_id = Uuid::new_v4();
     let cost = call.price.cost(call.usage);
     let (entry_id, balance_after) = if cost.total.amount().is_zero() {
-        let balance: Decimal = sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
-            .bind(account_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let balance: Decimal =
+            sqlx::query_scalar!("SELECT balance FROM wallets WHERE account_id = $1", account_id)
+                .fetch_one(&mut *conn)
+                .await?;
         (None, balance)
     } else {
         let reference = request_id.to_string();
@@ -69,15 +69,15 @@ pub async fn record_past_call(
     let decided = [Decided { account_id, record, key_id, reject_reason: None, idempotency_key: None }];
     let no_debits = UsageDebits::new(); // posted above, at the call's own time
     record_calls(conn, &decided, &entries, &no_debits, call.at, &[]).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE spend_keys
             SET total_spend = total_spend + $2, request_count = request_count + 1,
                 last_used_at = GREATEST(last_used_at, $3)
           WHERE id = $1",
+        key_id,
+        cost.total.amount(),
+        call.at as DateTime<Utc>,
     )
-    .bind(key_id)
-    .bind(cost.total.amount())
-    .bind(call.at)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -157,15 +157,15 @@ pub(super) async fn record_member_spend(
     if spend.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE memberships m SET budget_month = c.month, month_spend = c.spend
            FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::numeric[]) AS c(account_id, user_id, month, spend)
           WHERE m.account_id = c.account_id AND m.user_id = c.user_id",
+        spend.iter().map(|s| s.0).collect::<Vec<_>>() as Vec<_>,
+        spend.iter().map(|s| s.1).collect::<Vec<_>>() as Vec<_>,
+        spend.iter().map(|s| s.2).collect::<Vec<_>>() as Vec<_>,
+        spend.iter().map(|s| s.3).collect::<Vec<_>>() as Vec<_>,
     )
-    .bind(spend.iter().map(|s| s.0).collect::<Vec<_>>())
-    .bind(spend.iter().map(|s| s.1).collect::<Vec<_>>())
-    .bind(spend.iter().map(|s| s.2).collect::<Vec<_>>())
-    .bind(spend.iter().map(|s| s.3).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())

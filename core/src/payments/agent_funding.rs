@@ -90,13 +90,13 @@ pub async fn fund(
         amount.usd().amount().normalize(),
         payment_method_id.map_or("default".to_string(), |id| id.to_string())
     );
-    let claimed: Option<Uuid> = sqlx::query_scalar(
+    let claimed: Option<Uuid> = sqlx::query_scalar!(
         "INSERT INTO api_idempotency (account_id, operation, idempotency_key, fingerprint)
          VALUES ($1, 'fund', $2, $3) ON CONFLICT DO NOTHING RETURNING claim_token",
+        account_id,
+        idempotency_key,
+        fingerprint,
     )
-    .bind(account_id)
-    .bind(idempotency_key)
-    .bind(&fingerprint)
     .fetch_optional(pool)
     .await?;
     match claimed {
@@ -126,15 +126,15 @@ async fn first_run(
     } = *order;
     let payer = Payer::Agent { spend_key_id, ip: client_ip, channel };
     let release = |attempt: Option<Uuid>| async move {
-        let _ = sqlx::query(
+        let _ = sqlx::query!(
             "DELETE FROM api_idempotency
               WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND claim_token = $3
                 AND attempt_id IS NOT DISTINCT FROM $4 AND response_body IS NULL",
+            account_id,
+            idempotency_key,
+            claim,
+            attempt,
         )
-        .bind(account_id)
-        .bind(idempotency_key)
-        .bind(claim)
-        .bind(attempt)
         .execute(pool)
         .await;
     };
@@ -165,15 +165,15 @@ async fn first_run(
             return Err(err);
         }
     };
-    let attached = sqlx::query(
+    let attached = sqlx::query!(
         "UPDATE api_idempotency SET attempt_id = $3
           WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND claim_token = $4
             AND attempt_id IS NULL",
+        account_id,
+        idempotency_key,
+        draft.id,
+        claim,
     )
-    .bind(account_id)
-    .bind(idempotency_key)
-    .bind(draft.id)
-    .bind(claim)
     .execute(pool)
     .await?;
     if attached.rows_affected() != 1 {
@@ -212,12 +212,14 @@ async fn answer_of_first(
     let started = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(10);
     loop {
-        let claim: Option<StoredClaim> = sqlx::query_as(
-            "SELECT fingerprint, attempt_id, response_body, extract(epoch FROM now() - created_at)::float8 AS age_secs
-               FROM api_idempotency WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2",
+        let claim: Option<StoredClaim> = sqlx::query_as!(
+            StoredClaim,
+            r#"SELECT fingerprint, attempt_id, response_body,
+                      extract(epoch FROM now() - created_at)::float8 AS "age_secs!"
+                 FROM api_idempotency WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2"#,
+            account_id,
+            idempotency_key,
         )
-        .bind(account_id)
-        .bind(idempotency_key)
         .fetch_optional(pool)
         .await?;
         // No row: the first request failed before charging and released the key.
@@ -245,7 +247,7 @@ async fn answer_of_first(
             }
         } else if age > ABANDONED_AFTER_SECS {
             // Nobody holds the key (released, or its request died before charging): claim it and run.
-            let taken: Option<Uuid> = sqlx::query_scalar(
+            let taken: Option<Uuid> = sqlx::query_scalar!(
                 "INSERT INTO api_idempotency (account_id, operation, idempotency_key, fingerprint)
                  VALUES ($1, 'fund', $2, $3)
                  ON CONFLICT (account_id, operation, idempotency_key)
@@ -253,11 +255,11 @@ async fn answer_of_first(
                   WHERE api_idempotency.attempt_id IS NULL AND api_idempotency.response_body IS NULL
                     AND api_idempotency.created_at < now() - make_interval(secs => $4)
                  RETURNING claim_token",
+                account_id,
+                idempotency_key,
+                fingerprint,
+                ABANDONED_AFTER_SECS,
             )
-            .bind(account_id)
-            .bind(idempotency_key)
-            .bind(fingerprint)
-            .bind(ABANDONED_AFTER_SECS)
             .fetch_optional(pool)
             .await?;
             if let Some(claim) = taken {
@@ -279,18 +281,18 @@ pub async fn may_have_charged(
     account_id: Uuid,
     idempotency_key: &str,
 ) -> Result<bool, AppError> {
-    let held: Option<bool> = sqlx::query_scalar(
-        "SELECT true FROM api_idempotency WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2",
+    let held: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT true AS "held!" FROM api_idempotency
+            WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2"#,
+        account_id,
+        idempotency_key,
     )
-    .bind(account_id)
-    .bind(idempotency_key)
     .fetch_optional(pool)
     .await?;
     Ok(held.is_some())
 }
 
 /// An `api_idempotency` row as a repeated request reads it.
-#[derive(sqlx::FromRow)]
 struct StoredClaim {
     fingerprint: String,
     attempt_id: Option<Uuid>,
@@ -324,14 +326,14 @@ async fn store_answer(
         FundAnswer::Declined { .. } => 402,
         _ => 200,
     };
-    sqlx::query(
+    sqlx::query!(
         "UPDATE api_idempotency SET response_status = $3, response_body = $4
           WHERE account_id = $1 AND operation = 'fund' AND idempotency_key = $2 AND response_body IS NULL",
+        account_id,
+        idempotency_key,
+        status,
+        serde_json::to_value(answer).map_err(|_| AppError::Internal)?,
     )
-    .bind(account_id)
-    .bind(idempotency_key)
-    .bind(status)
-    .bind(serde_json::to_value(answer).map_err(|_| AppError::Internal)?)
     .execute(pool)
     .await?;
     Ok(())

@@ -18,7 +18,6 @@ use tollgate_domain::payments::decline::{Decline, DeclineCode};
 use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
 struct AttemptRecord {
     id: Uuid,
     status: AttemptStatus,
@@ -61,15 +60,17 @@ async fn attempt_record(
     account_id: Uuid,
     attempt_id: Uuid,
 ) -> Result<AttemptRecord, AppError> {
-    sqlx::query_as(
-        "SELECT a.id, a.status, a.amount, a.card_brand, a.card_last4, a.payment_method_id, a.decline_code,
-                a.decline_message, e.balance_after, a.made_by
-           FROM payment_attempts a
-           LEFT JOIN ledger_entries e ON e.account_id = a.account_id AND e.id = a.ledger_entry_id
-          WHERE a.id = $1 AND a.account_id = $2",
+    sqlx::query_as!(
+        AttemptRecord,
+        r#"SELECT a.id, a.status AS "status: AttemptStatus", a.amount, a.card_brand AS "card_brand: CardBrand",
+                  a.card_last4, a.payment_method_id, a.decline_code AS "decline_code: DeclineCode",
+                  a.decline_message, e.balance_after AS "balance_after?", a.made_by
+             FROM payment_attempts a
+             LEFT JOIN ledger_entries e ON e.account_id = a.account_id AND e.id = a.ledger_entry_id
+            WHERE a.id = $1 AND a.account_id = $2"#,
+        attempt_id,
+        account_id,
     )
-    .bind(attempt_id)
-    .bind(account_id)
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)
@@ -112,35 +113,35 @@ pub struct NewDraft<'a> {
 /// attempt will carry.
 #[tracing::instrument(name = "payments::insert_draft", skip_all, fields(account_id = %draft.account_id))]
 pub async fn insert_draft(pool: &PgPool, draft: &NewDraft<'_>) -> Result<Uuid, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
              card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, spend_key_id, made_by,
              client_ip, channel)
-         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::inet, $15)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::inet, $16)
          RETURNING id",
+        draft.account_id,
+        draft.amount,
+        AttemptStatus::Draft as AttemptStatus,
+        format!("tg_attempt_{}", Uuid::new_v4().simple()),
+        draft.payment_method_id,
+        draft.card.processor_token,
+        draft.card.brand as CardBrand,
+        draft.card.last4,
+        draft.card.expiry_month,
+        draft.card.expiry_year,
+        draft.card.billing_postal_code,
+        draft.save_card,
+        draft.spend_key_id,
+        draft.made_by,
+        draft.client_ip.map(|ip| ip.ip().to_string()),
+        draft.channel as Channel,
     )
-    .bind(draft.account_id)
-    .bind(draft.amount)
-    .bind(format!("tg_attempt_{}", Uuid::new_v4().simple()))
-    .bind(draft.payment_method_id)
-    .bind(&draft.card.processor_token)
-    .bind(draft.card.brand)
-    .bind(&draft.card.last4)
-    .bind(draft.card.expiry_month)
-    .bind(draft.card.expiry_year)
-    .bind(&draft.card.billing_postal_code)
-    .bind(draft.save_card)
-    .bind(draft.spend_key_id)
-    .bind(draft.made_by)
-    .bind(draft.client_ip.map(|ip| ip.ip().to_string()))
-    .bind(draft.channel)
     .fetch_one(pool)
     .await?)
 }
 
 /// What a claimed draft is charged with.
-#[derive(sqlx::FromRow)]
 pub struct ClaimedDraft {
     pub idempotency_key: String,
     pub processor_token: String,
@@ -152,7 +153,6 @@ pub struct ClaimedDraft {
 pub const DRAFT_LIFETIME_MINUTES: i32 = 30;
 
 /// A draft as its claim reads it, under its row lock.
-#[derive(sqlx::FromRow)]
 struct DraftToClaim {
     amount: Decimal,
     spend_key_id: Option<Uuid>,
@@ -164,7 +164,6 @@ struct DraftToClaim {
 }
 
 /// The saved card a draft charges, as its claim reads it under the card's row lock.
-#[derive(sqlx::FromRow)]
 struct ClaimedCard {
     removed: bool,
     has_error: bool,
@@ -190,26 +189,28 @@ pub async fn claim_draft(
     made_by: Option<Uuid>,
 ) -> Result<Option<ClaimedDraft>, AppError> {
     let mut tx = pool.begin().await?;
-    let deleted: bool =
-        sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(account_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let deleted = sqlx::query_scalar!(
+        r#"SELECT deleted_at IS NOT NULL AS "deleted!" FROM accounts WHERE id = $1 FOR NO KEY UPDATE"#,
+        account_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if deleted {
         return Err(AppError::NotFound);
     }
-    let draft: Option<DraftToClaim> = sqlx::query_as(
-        "SELECT a.amount, a.spend_key_id, a.payment_method_id,
-                a.created_at <= now() - make_interval(mins => $4) AS expired,
-                (SELECT k.status FROM spend_keys k WHERE k.id = a.spend_key_id) AS key_status
-           FROM payment_attempts a
-          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'draft' AND a.made_by IS NOT DISTINCT FROM $3
-            FOR UPDATE OF a",
+    let draft = sqlx::query_as!(
+        DraftToClaim,
+        r#"SELECT a.amount, a.spend_key_id, a.payment_method_id,
+                  a.created_at <= now() - make_interval(mins => $4) AS "expired!",
+                  (SELECT k.status FROM spend_keys k WHERE k.id = a.spend_key_id) AS "key_status: KeyStatus"
+             FROM payment_attempts a
+            WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'draft' AND a.made_by IS NOT DISTINCT FROM $3
+              FOR UPDATE OF a"#,
+        attempt_id,
+        account_id,
+        made_by,
+        DRAFT_LIFETIME_MINUTES,
     )
-    .bind(attempt_id)
-    .bind(account_id)
-    .bind(made_by)
-    .bind(DRAFT_LIFETIME_MINUTES)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(draft) = draft else { return Ok(None) };
@@ -222,12 +223,13 @@ pub async fn claim_draft(
     let card_proven = match draft.payment_method_id {
         None => false,
         Some(card_id) => {
-            let card: ClaimedCard = sqlx::query_as(
-                "SELECT removed_at IS NOT NULL AS removed, has_error
-                   FROM payment_methods WHERE id = $1 AND account_id = $2 FOR SHARE",
+            let card = sqlx::query_as!(
+                ClaimedCard,
+                r#"SELECT removed_at IS NOT NULL AS "removed!", has_error
+                     FROM payment_methods WHERE id = $1 AND account_id = $2 FOR SHARE"#,
+                card_id,
+                account_id,
             )
-            .bind(card_id)
-            .bind(account_id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(AppError::CardNotSaved)?;
@@ -241,11 +243,13 @@ pub async fn claim_draft(
     if let Some(spend_key_id) = draft.spend_key_id {
         funding_limit::ensure_within(&mut tx, spend_key_id, draft.amount).await?;
     }
-    let claimed = sqlx::query_as(
-        "UPDATE payment_attempts SET status = 'pending', confirmed_at = now()
+    let claimed = sqlx::query_as!(
+        ClaimedDraft,
+        "UPDATE payment_attempts SET status = $2, confirmed_at = now()
           WHERE id = $1 RETURNING idempotency_key, processor_token, amount",
+        attempt_id,
+        AttemptStatus::Pending as AttemptStatus,
     )
-    .bind(attempt_id)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -253,16 +257,13 @@ pub async fn claim_draft(
 }
 
 /// A failed attempt's amount and its saved card, for "Retry".
-#[derive(sqlx::FromRow)]
 pub struct FailedAttemptCard {
     pub amount: Decimal,
     pub payment_method_id: Uuid,
-    #[sqlx(flatten)]
     pub card: CardOnFile,
 }
 
 /// What settling an attempt needs of it, read under its row lock.
-#[derive(sqlx::FromRow)]
 pub struct Settling {
     pub account_id: Uuid,
     pub status: AttemptStatus,
@@ -278,11 +279,13 @@ pub struct Settling {
 /// Locks an attempt for settling (`FOR UPDATE`): a concurrent confirm or recovery waits, then sees it
 /// settled.
 pub async fn lock_for_settling(conn: &mut PgConnection, attempt_id: Uuid) -> Result<Settling, AppError> {
-    sqlx::query_as(
-        "SELECT account_id, status, amount, payment_method_id, save_card, channel, card_brand, card_last4
-           FROM payment_attempts WHERE id = $1 FOR UPDATE",
+    sqlx::query_as!(
+        Settling,
+        r#"SELECT account_id, status AS "status: AttemptStatus", amount, payment_method_id, save_card,
+                  channel AS "channel: Channel", card_brand AS "card_brand: CardBrand", card_last4
+             FROM payment_attempts WHERE id = $1 FOR UPDATE"#,
+        attempt_id,
     )
-    .bind(attempt_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound)
@@ -297,15 +300,15 @@ pub async fn mark_succeeded(
     ledger_entry_id: i64,
     card: Option<Uuid>,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_attempts SET status = $5, processor_charge_id = $2, ledger_entry_id = $3,
                 payment_method_id = $4, completed_at = now() WHERE id = $1",
+        attempt_id,
+        charge_id,
+        ledger_entry_id,
+        card,
+        AttemptStatus::Succeeded as AttemptStatus,
     )
-    .bind(attempt_id)
-    .bind(charge_id)
-    .bind(ledger_entry_id)
-    .bind(card)
-    .bind(AttemptStatus::Succeeded)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -319,18 +322,18 @@ pub async fn mark_declined(
     decline: &Decline,
     card: Option<Uuid>,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_attempts SET status = $7, processor_charge_id = $2, decline_code = $3,
                 decline_message = $4, decline_reason = $5, payment_method_id = $6, completed_at = now()
           WHERE id = $1",
+        attempt_id,
+        charge_id,
+        decline.code as DeclineCode,
+        decline.code.message(),
+        decline.reason,
+        card,
+        AttemptStatus::Failed as AttemptStatus,
     )
-    .bind(attempt_id)
-    .bind(charge_id)
-    .bind(decline.code)
-    .bind(decline.code.message())
-    .bind(&decline.reason)
-    .bind(card)
-    .bind(AttemptStatus::Failed)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -344,17 +347,16 @@ pub async fn mark_refused(
     code: DeclineCode,
     reason: &str,
 ) -> Result<bool, AppError> {
-    let settled = sqlx::query(
+    let settled = sqlx::query!(
         "UPDATE payment_attempts SET status = $5, decline_code = $2, decline_message = $3,
                 decline_reason = $4, completed_at = now()
-          WHERE id = $1 AND status = $6",
+          WHERE id = $1 AND status = 'pending'",
+        attempt_id,
+        code as DeclineCode,
+        code.message(),
+        reason,
+        AttemptStatus::Failed as AttemptStatus,
     )
-    .bind(attempt_id)
-    .bind(code)
-    .bind(code.message())
-    .bind(reason)
-    .bind(AttemptStatus::Failed)
-    .bind(AttemptStatus::Pending)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -370,32 +372,43 @@ pub async fn failed_attempt_card(
     account_id: Uuid,
     attempt_id: Uuid,
 ) -> Result<FailedAttemptCard, AppError> {
-    let saved: Option<FailedAttemptCard> = sqlx::query_as(
-        "SELECT a.amount, a.payment_method_id, p.processor_token, p.brand, p.last4, p.expiry_month,
-                p.expiry_year, p.billing_postal_code
-           FROM payment_attempts a
-           JOIN payment_methods p
-             ON p.id = a.payment_method_id AND p.account_id = a.account_id AND p.removed_at IS NULL
-          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'failed'",
+    let saved = sqlx::query!(
+        r#"SELECT a.amount, p.id AS payment_method_id, p.processor_token, p.brand AS "brand: CardBrand", p.last4,
+                  p.expiry_month, p.expiry_year, p.billing_postal_code
+             FROM payment_attempts a
+             JOIN payment_methods p
+               ON p.id = a.payment_method_id AND p.account_id = a.account_id AND p.removed_at IS NULL
+            WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'failed'"#,
+        attempt_id,
+        account_id,
     )
-    .bind(attempt_id)
-    .bind(account_id)
     .fetch_optional(pool)
     .await?;
     if let Some(saved) = saved {
-        return Ok(saved);
+        return Ok(FailedAttemptCard {
+            amount: saved.amount,
+            payment_method_id: saved.payment_method_id,
+            card: CardOnFile {
+                processor_token: saved.processor_token,
+                brand: saved.brand,
+                last4: saved.last4,
+                expiry_month: saved.expiry_month,
+                expiry_year: saved.expiry_year,
+                billing_postal_code: saved.billing_postal_code,
+            },
+        });
     }
-    let failed_exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE id = $1 AND account_id = $2 AND status = 'failed')",
+    let failed_exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE id = $1 AND account_id = $2 AND status = 'failed')
+           AS "exists!""#,
+        attempt_id,
+        account_id,
     )
-    .bind(attempt_id)
-    .bind(account_id)
     .fetch_one(pool)
     .await?;
     Err(if failed_exists { AppError::CardNotSaved } else { AppError::NotFound })
 }
 
-#[derive(sqlx::FromRow)]
 struct HistoryRow {
     id: Uuid,
     at: DateTime<Utc>,
@@ -415,19 +428,21 @@ pub async fn recent_attempts(
     account_id: Uuid,
     limit: i64,
 ) -> Result<Vec<AttemptRow>, AppError> {
-    let rows: Vec<HistoryRow> = sqlx::query_as(
-        "SELECT a.id, COALESCE(a.completed_at, a.created_at) AS at, a.amount, a.card_brand, a.card_last4,
-                a.status, a.decline_message, a.channel IS NOT DISTINCT FROM 'auto_top_up' AS auto_top_up,
-                CASE WHEN a.status = 'failed' THEN p.id END AS retry_card
-           FROM payment_attempts a
-           LEFT JOIN payment_methods p
-             ON p.id = a.payment_method_id AND p.account_id = a.account_id AND p.removed_at IS NULL
-          WHERE a.account_id = $1 AND a.status IN ('succeeded', 'failed')
-          ORDER BY COALESCE(a.completed_at, a.created_at) DESC
-          LIMIT $2",
+    let rows = sqlx::query_as!(
+        HistoryRow,
+        r#"SELECT a.id, COALESCE(a.completed_at, a.created_at) AS "at!: _", a.amount,
+                  a.card_brand AS "card_brand: CardBrand", a.card_last4, a.status AS "status: AttemptStatus",
+                  a.decline_message, a.channel IS NOT DISTINCT FROM 'auto_top_up' AS "auto_top_up!",
+                  CASE WHEN a.status = 'failed' THEN p.id END AS retry_card
+             FROM payment_attempts a
+             LEFT JOIN payment_methods p
+               ON p.id = a.payment_method_id AND p.account_id = a.account_id AND p.removed_at IS NULL
+            WHERE a.account_id = $1 AND a.status IN ('succeeded', 'failed')
+            ORDER BY COALESCE(a.completed_at, a.created_at) DESC
+            LIMIT $2"#,
+        account_id,
+        limit,
     )
-    .bind(account_id)
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -445,7 +460,6 @@ pub async fn recent_attempts(
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
 struct ReceiptRow {
     id: Uuid,
     completed_at: DateTime<Utc>,
@@ -460,18 +474,20 @@ struct ReceiptRow {
 /// A successful deposit of this account, for its receipt.
 #[tracing::instrument(name = "payments::receipt", skip(pool))]
 pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Result<ReceiptView, AppError> {
-    let row: ReceiptRow = sqlx::query_as(
-        "SELECT a.id, a.completed_at, a.amount, a.card_brand, a.card_last4, a.processor_charge_id, u.email,
-                a.channel IS NOT DISTINCT FROM 'auto_top_up' AS auto_top_up
-           FROM payment_attempts a
-           JOIN accounts ac ON ac.id = a.account_id
-           JOIN memberships m ON m.account_id = a.account_id AND m.role = 'owner'
-           JOIN users u ON u.id = m.user_id
-          WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'succeeded'
-          LIMIT 1",
+    let row = sqlx::query_as!(
+        ReceiptRow,
+        r#"SELECT a.id, a.completed_at AS "completed_at!: _", a.amount, a.card_brand AS "card_brand: CardBrand",
+                  a.card_last4, a.processor_charge_id, u.email,
+                  a.channel IS NOT DISTINCT FROM 'auto_top_up' AS "auto_top_up!"
+             FROM payment_attempts a
+             JOIN accounts ac ON ac.id = a.account_id
+             JOIN memberships m ON m.account_id = a.account_id AND m.role = 'owner'
+             JOIN users u ON u.id = m.user_id
+            WHERE a.id = $1 AND a.account_id = $2 AND a.status = 'succeeded'
+            LIMIT 1"#,
+        attempt_id,
+        account_id,
     )
-    .bind(attempt_id)
-    .bind(account_id)
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)?;

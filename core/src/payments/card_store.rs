@@ -14,7 +14,6 @@ use tollgate_domain::payments::payment_method::PaymentMethodView;
 use uuid::Uuid;
 
 /// A `payment_methods` row as the pages need it.
-#[derive(sqlx::FromRow)]
 struct SavedCardRow {
     id: Uuid,
     brand: CardBrand,
@@ -53,14 +52,15 @@ impl SavedCardRow {
 /// expiry month has passed shows as expired before anyone tries it.
 #[tracing::instrument(name = "payments::saved_cards", skip(pool))]
 pub async fn saved_cards(pool: &PgPool, account_id: Uuid) -> Result<Vec<PaymentMethodView>, AppError> {
-    let rows: Vec<SavedCardRow> = sqlx::query_as(
-        "SELECT id, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, error_code,
-                error_message, error_at
+    let rows: Vec<SavedCardRow> = sqlx::query_as!(
+        SavedCardRow,
+        r#"SELECT id, brand AS "brand: CardBrand", last4, expiry_month, expiry_year, billing_postal_code, is_default, error_code AS "error_code: DeclineCode",
+                error_message, error_at AS "error_at: _"
            FROM payment_methods
           WHERE account_id = $1 AND removed_at IS NULL
-          ORDER BY is_default DESC, created_at",
+          ORDER BY is_default DESC, created_at"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await?;
     let today = Utc::now().date_naive();
@@ -68,7 +68,7 @@ pub async fn saved_cards(pool: &PgPool, account_id: Uuid) -> Result<Vec<PaymentM
 }
 
 /// What a charge needs of a card: the processor's token and what the attempt records of the card.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct CardOnFile {
     pub processor_token: String,
     pub brand: CardBrand,
@@ -81,12 +81,13 @@ pub struct CardOnFile {
 /// A saved, not removed card of this account.
 #[tracing::instrument(name = "payments::card_on_file", skip(pool))]
 pub async fn card_on_file(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<CardOnFile, AppError> {
-    sqlx::query_as(
-        "SELECT processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code
-           FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL",
+    sqlx::query_as!(
+        CardOnFile,
+        r#"SELECT processor_token, brand AS "brand: CardBrand", last4, expiry_month, expiry_year, billing_postal_code
+             FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL"#,
+        id,
+        account_id,
     )
-    .bind(id)
-    .bind(account_id)
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)
@@ -94,11 +95,11 @@ pub async fn card_on_file(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<C
 
 /// Who saved a card of this account (`None`: an agent's checkout or a card older than teams).
 pub async fn added_by(pool: &PgPool, account_id: Uuid, id: Uuid) -> Result<Option<Uuid>, AppError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT added_by FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL",
+        id,
+        account_id,
     )
-    .bind(id)
-    .bind(account_id)
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)
@@ -127,15 +128,15 @@ pub async fn update_card(
     })?;
     let mut tx = pool.begin().await?;
     let locked = lock_saved_card(&mut tx, actor.account_id, payment_method_id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_methods SET expiry_month = $2, expiry_year = $3, billing_postal_code = $4, updated_at = now()
           WHERE id = $1 AND account_id = $5",
+        payment_method_id,
+        expiry.month as i32,
+        expiry.year,
+        postal_code.as_str(),
+        actor.account_id,
     )
-    .bind(payment_method_id)
-    .bind(expiry.month as i32)
-    .bind(expiry.year)
-    .bind(postal_code.as_str())
-    .bind(actor.account_id)
     .execute(&mut *tx)
     .await?;
     audit::record(&mut tx, actor, Event::CardUpdated { card: &locked.label }).await?;
@@ -151,15 +152,17 @@ pub async fn make_default(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), 
     if locked.is_default {
         return Ok(()); // already the default: nothing changes, nothing to log
     }
-    sqlx::query("UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default")
-        .bind(actor.account_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1 AND account_id = $2",
+    sqlx::query!(
+        "UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default",
+        actor.account_id,
     )
-    .bind(id)
-    .bind(actor.account_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE payment_methods SET is_default = true, updated_at = now() WHERE id = $1 AND account_id = $2",
+        id,
+        actor.account_id,
+    )
     .execute(&mut *tx)
     .await?;
     audit::record(&mut tx, actor, Event::CardMadeDefault { card: &locked.label }).await?;
@@ -173,12 +176,12 @@ pub async fn make_default(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), 
 pub async fn remove(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let locked = lock_saved_card(&mut tx, actor.account_id, id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now()
           WHERE id = $1 AND account_id = $2",
+        id,
+        actor.account_id,
     )
-    .bind(id)
-    .bind(actor.account_id)
     .execute(&mut *tx)
     .await?;
     if locked.is_default {
@@ -198,24 +201,24 @@ pub async fn remove_cards_saved_by(
     actor: &Actor,
     member: Uuid,
 ) -> Result<(), AppError> {
-    let removed: Vec<(Uuid, String, bool)> = sqlx::query_as(
-        "WITH theirs AS (
-            SELECT id, is_default FROM payment_methods
-             WHERE account_id = $1 AND added_by = $2 AND removed_at IS NULL
-             ORDER BY id FOR UPDATE)
-         UPDATE payment_methods p SET removed_at = now(), is_default = false, updated_at = now()
-           FROM theirs WHERE p.account_id = $1 AND p.id = theirs.id
-         RETURNING p.id, p.brand || ' •••• ' || p.last4, theirs.is_default",
+    let removed = sqlx::query!(
+        r#"WITH theirs AS (
+              SELECT id, is_default FROM payment_methods
+               WHERE account_id = $1 AND added_by = $2 AND removed_at IS NULL
+               ORDER BY id FOR UPDATE)
+           UPDATE payment_methods p SET removed_at = now(), is_default = false, updated_at = now()
+             FROM theirs WHERE p.account_id = $1 AND p.id = theirs.id
+           RETURNING p.id, p.brand || ' •••• ' || p.last4 AS "label!", theirs.is_default AS "was_default!""#,
+        actor.account_id,
+        member,
     )
-    .bind(actor.account_id)
-    .bind(member)
     .fetch_all(&mut *conn)
     .await?;
-    for (id, label, _) in &removed {
-        audit::record(conn, actor, Event::CardRemoved { card: label }).await?;
-        auto_top_up::settings::card_removed(conn, actor, *id, label).await?;
+    for card in &removed {
+        audit::record(conn, actor, Event::CardRemoved { card: &card.label }).await?;
+        auto_top_up::settings::card_removed(conn, actor, card.id, &card.label).await?;
     }
-    if removed.iter().any(|(_, _, was_default)| *was_default) {
+    if removed.iter().any(|card| card.was_default) {
         pass_default_on(conn, actor.account_id).await?;
     }
     Ok(())
@@ -224,7 +227,7 @@ pub async fn remove_cards_saved_by(
 /// Saves the card an attempt was paid with for the attempt's account (Add Funds' "Save this card"); the
 /// account's first card becomes its default.
 pub async fn save_from_attempt(conn: &mut PgConnection, attempt_id: Uuid) -> Result<Uuid, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "INSERT INTO payment_methods
             (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default,
              added_by)
@@ -234,20 +237,20 @@ pub async fn save_from_attempt(conn: &mut PgConnection, attempt_id: Uuid) -> Res
                 a.made_by
            FROM payment_attempts a WHERE a.id = $1
          RETURNING id",
+        attempt_id,
     )
-    .bind(attempt_id)
     .fetch_one(&mut *conn)
     .await?)
 }
 
 /// A charge on the card went through: whatever decline it showed is cleared.
 pub async fn clear_error(conn: &mut PgConnection, account_id: Uuid, card_id: Uuid) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_methods SET has_error = false, error_code = NULL, error_message = NULL,
                 error_at = NULL, updated_at = now() WHERE id = $1 AND account_id = $2",
+        card_id,
+        account_id,
     )
-    .bind(card_id)
-    .bind(account_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -261,34 +264,45 @@ pub async fn mark_declined(
     card_id: Uuid,
     code: DeclineCode,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_methods SET has_error = true, error_code = $2, error_message = $3,
                 error_at = now(), updated_at = now() WHERE id = $1 AND account_id = $4",
+        card_id,
+        code as DeclineCode,
+        code.message(),
+        account_id,
     )
-    .bind(card_id)
-    .bind(code)
-    .bind(code.message())
-    .bind(account_id)
     .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// In a team deletion's transaction: every saved card of the account is removed (kept for history).
+pub async fn remove_all_of_account(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE payment_methods SET removed_at = now(), is_default = false, updated_at = now()
+          WHERE account_id = $1 AND removed_at IS NULL",
+        account_id,
+    )
+    .execute(conn)
     .await?;
     Ok(())
 }
 
 /// The oldest saved card becomes the default, after the default was removed.
 async fn pass_default_on(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_methods SET is_default = true
           WHERE account_id = $1 AND id = (SELECT id FROM payment_methods WHERE account_id = $1 AND removed_at IS NULL
                        ORDER BY created_at LIMIT 1)",
+        account_id,
     )
-    .bind(account_id)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// A saved card held for the rest of a transaction.
-#[derive(sqlx::FromRow)]
 struct LockedCard {
     is_default: bool,
     /// "Visa •••• 4242", for the audit log.
@@ -303,16 +317,16 @@ async fn lock_saved_card(
     account_id: Uuid,
     id: Uuid,
 ) -> Result<LockedCard, AppError> {
-    sqlx::query("SELECT 1 FROM wallets WHERE account_id = $1 FOR UPDATE")
-        .bind(account_id)
+    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query_as(
-        "SELECT is_default, brand || ' •••• ' || last4 AS label
-           FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE",
+    sqlx::query_as!(
+        LockedCard,
+        r#"SELECT is_default, brand || ' •••• ' || last4 AS "label!"
+             FROM payment_methods WHERE id = $1 AND account_id = $2 AND removed_at IS NULL FOR UPDATE"#,
+        id,
+        account_id,
     )
-    .bind(id)
-    .bind(account_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound)

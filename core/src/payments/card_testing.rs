@@ -77,16 +77,16 @@ pub async fn count_card_attempt(pool: &PgPool, payer: Payer) -> Result<(), AppEr
 /// Refuses new cards for 5 minutes after more than 30 processor declines site-wide within a minute.
 #[tracing::instrument(name = "card_testing::ensure_new_cards_allowed", skip(pool))]
 pub async fn ensure_new_cards_allowed(pool: &PgPool) -> Result<(), AppError> {
-    let tripped_at: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT max(completed_at) FROM (
+    let tripped_at: Option<DateTime<Utc>> = sqlx::query_scalar!(
+        r#"SELECT max(completed_at) AS "tripped_at: DateTime<Utc>" FROM (
              SELECT completed_at,
                     count(*) OVER (ORDER BY completed_at RANGE BETWEEN interval '1 minute' PRECEDING AND CURRENT ROW) AS in_minute
                FROM payment_attempts
               WHERE status = 'failed' AND completed_at > now() - interval '6 minutes'
          ) recent
-          WHERE in_minute > $1",
+          WHERE in_minute > $1"#,
+        SITE_DECLINES_PER_MINUTE,
     )
-    .bind(SITE_DECLINES_PER_MINUTE)
     .fetch_one(pool)
     .await?;
     match tripped_at {
@@ -101,16 +101,16 @@ pub async fn locked_until(
     conn: &mut PgConnection,
     account_id: Uuid,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT max(d.completed_at) + interval '15 minutes'
+    Ok(sqlx::query_scalar!(
+        r#"SELECT max(d.completed_at) + interval '15 minutes' AS "until: DateTime<Utc>"
            FROM payment_attempts d
           WHERE d.account_id = $1 AND d.status = 'failed' AND d.completed_at > now() - interval '15 minutes'
             AND (SELECT count(*) FROM payment_attempts e
                   WHERE e.account_id = d.account_id AND e.status = 'failed'
-                    AND e.completed_at BETWEEN d.completed_at - interval '10 minutes' AND d.completed_at) >= $2",
+                    AND e.completed_at BETWEEN d.completed_at - interval '10 minutes' AND d.completed_at) >= $2"#,
+        account_id,
+        ACCOUNT_DECLINES,
     )
-    .bind(account_id)
-    .bind(ACCOUNT_DECLINES)
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -132,15 +132,15 @@ pub async fn ensure_account_unlocked(
     if card_proven {
         return Ok(());
     }
-    let possible_declines: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM payment_attempts a
+    let possible_declines: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM payment_attempts a
           WHERE a.account_id = $1
             AND ((a.status = 'failed' AND a.completed_at > now() - interval '10 minutes')
               OR (a.status = 'pending' AND a.confirmed_at > now() - interval '10 minutes'
                   AND NOT EXISTS (SELECT 1 FROM payment_methods p
-                                   WHERE p.account_id = a.account_id AND p.id = a.payment_method_id AND NOT p.has_error)))",
+                                   WHERE p.account_id = a.account_id AND p.id = a.payment_method_id AND NOT p.has_error)))"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_one(&mut *conn)
     .await?;
     if possible_declines >= ACCOUNT_DECLINES {

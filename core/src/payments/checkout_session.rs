@@ -23,7 +23,6 @@ pub struct Checkout {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
 struct CheckoutRow {
     id: String,
     account_id: Uuid,
@@ -37,14 +36,14 @@ struct CheckoutRow {
 #[tracing::instrument(name = "checkout_session::create", skip(pool))]
 pub async fn create(pool: &PgPool, account_id: Uuid, amount: TopUpAmount) -> Result<String, AppError> {
     let id = format!("cs_{}", random_hex(24));
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO checkout_sessions (id, account_id, amount, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(hours => $4))",
+        id,
+        account_id,
+        amount.usd().amount(),
+        VALID_FOR_HOURS,
     )
-    .bind(&id)
-    .bind(account_id)
-    .bind(amount.usd().amount())
-    .bind(VALID_FOR_HOURS)
     .execute(pool)
     .await?;
     Ok(id)
@@ -59,17 +58,18 @@ pub async fn load(pool: &PgPool, id: &str) -> Result<Checkout, AppError> {
     if !well_formed {
         return Err(AppError::NotFound);
     }
-    let row: CheckoutRow = sqlx::query_as(
-        "SELECT c.id, c.account_id, c.amount, c.attempt_id, c.expires_at,
+    let row: CheckoutRow = sqlx::query_as!(
+        CheckoutRow,
+        r#"SELECT c.id, c.account_id, c.amount, c.attempt_id, c.expires_at AS "expires_at: _",
                 c.completed_at IS NOT NULL OR COALESCE(a.status = 'succeeded', false)
                   OR EXISTS (SELECT 1 FROM payment_attempts s WHERE s.checkout_id = c.id AND s.status = 'succeeded')
-                  AS completed,
-                c.expires_at <= now() AS expired
+                  AS "completed!",
+                c.expires_at <= now() AS "expired!"
            FROM checkout_sessions c
            LEFT JOIN payment_attempts a ON a.account_id = c.account_id AND a.id = c.attempt_id
-          WHERE c.id = $1",
+          WHERE c.id = $1"#,
+        id,
     )
-    .bind(id)
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -102,23 +102,25 @@ pub fn ensure_open(checkout: &Checkout) -> Result<(), AppError> {
 /// Marks a draft as made on this checkout page (so only this page can confirm or show it).
 #[tracing::instrument(name = "checkout_session::attach_attempt", skip(pool, checkout_id))]
 pub async fn attach_attempt(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
-    sqlx::query("UPDATE payment_attempts SET checkout_id = $1 WHERE id = $2 AND status = 'draft'")
-        .bind(checkout_id)
-        .bind(attempt_id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE payment_attempts SET checkout_id = $1 WHERE id = $2 AND status = 'draft'",
+        checkout_id,
+        attempt_id,
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 /// Whether `attempt_id` was made on this checkout.
 #[tracing::instrument(name = "checkout_session::owns_attempt", skip(pool, checkout))]
 pub async fn owns_attempt(pool: &PgPool, checkout: &Checkout, attempt_id: Uuid) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar::<_, bool>(
-        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE id = $1 AND account_id = $2 AND checkout_id = $3)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE id = $1 AND account_id = $2 AND checkout_id = $3) AS "exists!""#,
+        attempt_id,
+        checkout.account_id,
+        checkout.id,
     )
-    .bind(attempt_id)
-    .bind(checkout.account_id)
-    .bind(&checkout.id)
     .fetch_one(pool)
     .await?)
 }
@@ -129,15 +131,15 @@ pub async fn owns_attempt(pool: &PgPool, checkout: &Checkout, attempt_id: Uuid) 
 /// confirm.
 #[tracing::instrument(name = "checkout_session::take_for_attempt", skip(pool, checkout_id))]
 pub async fn take_for_attempt(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
-    let taken: Option<bool> = sqlx::query_scalar(
-        "UPDATE checkout_sessions c SET attempt_id = $2
+    let taken: Option<bool> = sqlx::query_scalar!(
+        r#"UPDATE checkout_sessions c SET attempt_id = $2
           WHERE c.id = $1 AND c.completed_at IS NULL AND c.expires_at > now()
             AND (c.attempt_id IS NULL OR c.attempt_id = $2
                  OR EXISTS (SELECT 1 FROM payment_attempts a WHERE a.account_id = c.account_id AND a.id = c.attempt_id AND a.status = 'failed'))
-          RETURNING true",
+          RETURNING true AS "taken!""#,
+        checkout_id,
+        attempt_id,
     )
-    .bind(checkout_id)
-    .bind(attempt_id)
     .fetch_optional(pool)
     .await?;
     match taken {
@@ -154,12 +156,12 @@ pub async fn take_for_attempt(pool: &PgPool, checkout_id: &str, attempt_id: Uuid
 /// Records the success that used the checkout up.
 #[tracing::instrument(name = "checkout_session::complete", skip(pool, checkout_id))]
 pub async fn complete(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE checkout_sessions SET completed_at = now()
           WHERE id = $1 AND attempt_id = $2 AND completed_at IS NULL",
+        checkout_id,
+        attempt_id,
     )
-    .bind(checkout_id)
-    .bind(attempt_id)
     .execute(pool)
     .await?;
     Ok(())

@@ -7,7 +7,6 @@ use sqlx::PgConnection;
 use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
 struct KeyFunding {
     daily_funding_limit: Decimal,
     used_today: Decimal,
@@ -21,14 +20,15 @@ pub async fn ensure_within(
     spend_key_id: Uuid,
     amount: Decimal,
 ) -> Result<(), AppError> {
-    let funding: KeyFunding = sqlx::query_as(
-        "SELECT k.daily_funding_limit,
+    let funding: KeyFunding = sqlx::query_as!(
+        KeyFunding,
+        r#"SELECT k.daily_funding_limit,
                 COALESCE((SELECT sum(a.amount) FROM payment_attempts a
                            WHERE a.spend_key_id = k.id AND a.status IN ('pending', 'succeeded')
-                             AND a.confirmed_at >= date_trunc('day', now(), 'UTC')), 0) AS used_today
-           FROM spend_keys k WHERE k.id = $1",
+                             AND a.confirmed_at >= date_trunc('day', now(), 'UTC')), 0) AS "used_today!"
+           FROM spend_keys k WHERE k.id = $1"#,
+        spend_key_id,
     )
-    .bind(spend_key_id)
     .fetch_one(&mut *conn)
     .await?;
     if funding.used_today + amount > funding.daily_funding_limit {

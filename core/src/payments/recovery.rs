@@ -10,7 +10,6 @@ use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
 struct PendingAttempt {
     id: Uuid,
     idempotency_key: String,
@@ -31,12 +30,13 @@ pub async fn recover_pending(
     processor: &dyn PaymentProcessor,
     confirmed_before: Duration,
 ) -> Result<usize, AppError> {
-    let pending: Vec<PendingAttempt> = sqlx::query_as(
+    let pending: Vec<PendingAttempt> = sqlx::query_as!(
+        PendingAttempt,
         "SELECT id, idempotency_key, processor_token, amount FROM payment_attempts
           WHERE status = 'pending' AND confirmed_at <= now() - make_interval(secs => $1)
           ORDER BY confirmed_at",
+        confirmed_before.as_secs_f64(),
     )
-    .bind(confirmed_before.as_secs_f64())
     .fetch_all(pool)
     .await?;
     let mut settled = 0;

@@ -18,7 +18,7 @@ pub async fn emit(
     event: EventType,
     data: serde_json::Value,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "WITH targets AS (
             SELECT id FROM webhook_endpoints
              WHERE account_id = $2 AND deleted_at IS NULL AND disabled_at IS NULL AND $3 = ANY(events)),
@@ -29,13 +29,13 @@ pub async fn emit(
          deliveries AS (
             INSERT INTO webhook_deliveries (account_id, event_id, endpoint_id)
             SELECT $2, event.id, targets.id FROM event, targets)
-         SELECT 1 FROM event CROSS JOIN LATERAL (SELECT pg_notify($5, event.id)) AS woken",
+         SELECT FROM event CROSS JOIN LATERAL (SELECT pg_notify($5, event.id)) AS woken",
+        format!("evt_{}", Uuid::new_v4().simple()),
+        account_id,
+        event.as_str(),
+        data,
+        NOTIFY_CHANNEL,
     )
-    .bind(format!("evt_{}", Uuid::new_v4().simple()))
-    .bind(account_id)
-    .bind(event.as_str())
-    .bind(data.to_string())
-    .bind(NOTIFY_CHANNEL)
     .execute(conn)
     .await?;
     Ok(())

@@ -42,28 +42,27 @@ pub async fn add_endpoint(
     let secret = format!("whsec_{}", random_hex(24));
     let mut tx = pool.begin().await?;
     // One at a time per account, so the count below holds.
-    sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(actor.account_id)
+    sqlx::query!("SELECT FROM accounts WHERE id = $1 FOR NO KEY UPDATE", actor.account_id)
         .execute(&mut *tx)
         .await?;
-    let existing: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM webhook_endpoints WHERE account_id = $1 AND deleted_at IS NULL",
+    let existing: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM webhook_endpoints WHERE account_id = $1 AND deleted_at IS NULL"#,
+        actor.account_id,
     )
-    .bind(actor.account_id)
     .fetch_one(&mut *tx)
     .await?;
     if existing >= MAX_ENDPOINTS {
         return Err(AppError::WebhookEndpointsFull);
     }
-    let id: Uuid = sqlx::query_scalar(
+    let id: Uuid = sqlx::query_scalar!(
         "INSERT INTO webhook_endpoints (account_id, url, events, secret, created_by)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        actor.account_id,
+        url.as_str(),
+        &names[..] as &[&str],
+        secret,
+        actor.user_id,
     )
-    .bind(actor.account_id)
-    .bind(url.as_str())
-    .bind(&names)
-    .bind(&secret)
-    .bind(actor.user_id)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(&mut tx, actor, Event::WebhookAdded { url: url.as_str() }).await?;
@@ -74,12 +73,12 @@ pub async fn add_endpoint(
 /// "Delete": the endpoint gets nothing more (its history stays for the log's reader).
 pub async fn delete_endpoint(pool: &PgPool, actor: &Actor, endpoint_id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let url: String = sqlx::query_scalar(
+    let url: String = sqlx::query_scalar!(
         "UPDATE webhook_endpoints SET deleted_at = now()
           WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL RETURNING url",
+        endpoint_id,
+        actor.account_id,
     )
-    .bind(endpoint_id)
-    .bind(actor.account_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -97,13 +96,13 @@ async fn fail_pending(
     endpoint_id: Uuid,
     why: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE webhook_deliveries SET state = 'failed', last_error = $3
           WHERE account_id = $1 AND endpoint_id = $2 AND state = 'pending'",
+        account_id,
+        endpoint_id,
+        why,
     )
-    .bind(account_id)
-    .bind(endpoint_id)
-    .bind(why)
     .execute(conn)
     .await?;
     Ok(())
@@ -137,19 +136,19 @@ pub async fn disable_endpoints_of(
     maker: Uuid,
     why: MakerGone,
 ) -> Result<(), AppError> {
-    let disabled: Vec<(Uuid, String)> = sqlx::query_as(
+    let disabled = sqlx::query!(
         "UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = $3
           WHERE account_id = $1 AND created_by = $2 AND deleted_at IS NULL AND disabled_at IS NULL
          RETURNING id, url",
+        actor.account_id,
+        maker,
+        why.reason(),
     )
-    .bind(actor.account_id)
-    .bind(maker)
-    .bind(why.reason())
     .fetch_all(&mut *conn)
     .await?;
-    for (endpoint_id, url) in &disabled {
-        fail_pending(conn, actor.account_id, *endpoint_id, "endpoint disabled").await?;
-        audit::record(conn, actor, Event::WebhookDisabled { url }).await?;
+    for endpoint in &disabled {
+        fail_pending(conn, actor.account_id, endpoint.id, "endpoint disabled").await?;
+        audit::record(conn, actor, Event::WebhookDisabled { url: &endpoint.url }).await?;
     }
     Ok(())
 }
@@ -158,24 +157,24 @@ pub async fn disable_endpoints_of(
 /// turned it on. Already on: nothing changes.
 pub async fn enable_endpoint(pool: &PgPool, actor: &Actor, endpoint_id: Uuid) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let disabled: Option<bool> = sqlx::query_scalar(
-        "SELECT disabled_at IS NOT NULL FROM webhook_endpoints
-          WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL FOR UPDATE",
+    let disabled: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT disabled_at IS NOT NULL AS "disabled!" FROM webhook_endpoints
+          WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL FOR UPDATE"#,
+        endpoint_id,
+        actor.account_id,
     )
-    .bind(endpoint_id)
-    .bind(actor.account_id)
     .fetch_optional(&mut *tx)
     .await?;
     if !disabled.ok_or(AppError::NotFound)? {
         return Ok(());
     }
-    let url: String = sqlx::query_scalar(
+    let url: String = sqlx::query_scalar!(
         "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, created_by = $3
           WHERE id = $1 AND account_id = $2 RETURNING url",
+        endpoint_id,
+        actor.account_id,
+        actor.user_id,
     )
-    .bind(endpoint_id)
-    .bind(actor.account_id)
-    .bind(actor.user_id)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(&mut tx, actor, Event::WebhookEnabled { url: &url }).await?;
@@ -191,41 +190,38 @@ pub async fn resend(pool: &PgPool, account_id: Uuid, delivery_id: i64) -> Result
         .await?
         .or_refuse(AppError::TooManyResends)?;
     let mut tx = pool.begin().await?;
-    let endpoint_disabled: Option<bool> = sqlx::query_scalar(
-        "SELECT w.disabled_at IS NOT NULL FROM webhook_deliveries d
+    let endpoint_disabled: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT w.disabled_at IS NOT NULL AS "disabled!" FROM webhook_deliveries d
            JOIN webhook_endpoints w ON w.account_id = d.account_id AND w.id = d.endpoint_id
-          WHERE d.account_id = $2 AND d.id = $1 AND w.deleted_at IS NULL",
+          WHERE d.account_id = $2 AND d.id = $1 AND w.deleted_at IS NULL"#,
+        delivery_id,
+        account_id,
     )
-    .bind(delivery_id)
-    .bind(account_id)
     .fetch_optional(&mut *tx)
     .await?;
     if endpoint_disabled.ok_or(AppError::NotFound)? {
         return Err(AppError::WebhookEndpointDisabled);
     }
-    let event: Option<String> = sqlx::query_scalar(
+    let event: Option<String> = sqlx::query_scalar!(
         "UPDATE webhook_deliveries d
             SET state = 'pending', next_attempt_at = now(), delivered_at = NULL, lease = NULL, attempts = 0
            FROM webhook_endpoints w
           WHERE d.account_id = $2 AND d.id = $1 AND w.account_id = d.account_id AND w.id = d.endpoint_id
             AND w.deleted_at IS NULL AND w.disabled_at IS NULL
          RETURNING d.event_id",
+        delivery_id,
+        account_id,
     )
-    .bind(delivery_id)
-    .bind(account_id)
     .fetch_optional(&mut *tx)
     .await?;
     let event = event.ok_or(AppError::NotFound)?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(super::outbox::NOTIFY_CHANNEL)
-        .bind(&event)
+    sqlx::query!("SELECT FROM pg_notify($1, $2)", super::outbox::NOTIFY_CHANNEL, event)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct EndpointRow {
     id: Uuid,
     url: String,
@@ -234,7 +230,6 @@ struct EndpointRow {
     disabled_reason: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
 struct DeliveryRow {
     id: i64,
     endpoint_id: Uuid,
@@ -249,26 +244,28 @@ struct DeliveryRow {
 
 /// The account's endpoints, each with its latest deliveries.
 pub async fn endpoints(pool: &PgPool, account_id: Uuid) -> Result<Vec<EndpointView>, AppError> {
-    let endpoints: Vec<EndpointRow> = sqlx::query_as(
-        "SELECT id, url, events, created_at, disabled_reason FROM webhook_endpoints
-          WHERE account_id = $1 AND deleted_at IS NULL ORDER BY created_at",
+    let endpoints: Vec<EndpointRow> = sqlx::query_as!(
+        EndpointRow,
+        r#"SELECT id, url, events, created_at AS "created_at: _", disabled_reason FROM webhook_endpoints
+          WHERE account_id = $1 AND deleted_at IS NULL ORDER BY created_at"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await?;
-    let deliveries: Vec<DeliveryRow> = sqlx::query_as(
-        "SELECT d.id, d.endpoint_id, d.event_id, e.type AS event_type, d.state, d.attempts, d.last_status,
-                d.last_error, COALESCE(d.last_attempt_at, e.created_at) AS at
+    let deliveries: Vec<DeliveryRow> = sqlx::query_as!(
+        DeliveryRow,
+        r#"SELECT d.id, d.endpoint_id, d.event_id, e.type AS event_type, d.state, d.attempts, d.last_status,
+                d.last_error, COALESCE(d.last_attempt_at, e.created_at) AS "at!: _"
            FROM webhook_endpoints w
            CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries d
                                 WHERE d.account_id = w.account_id AND d.endpoint_id = w.id
                                 ORDER BY d.id DESC LIMIT $2) d
            JOIN webhook_events e ON e.account_id = d.account_id AND e.id = d.event_id
           WHERE w.account_id = $1 AND w.deleted_at IS NULL
-          ORDER BY d.id DESC",
+          ORDER BY d.id DESC"#,
+        account_id,
+        DELIVERY_LOG_ROWS,
     )
-    .bind(account_id)
-    .bind(DELIVERY_LOG_ROWS)
     .fetch_all(pool)
     .await?;
     Ok(endpoints

@@ -43,21 +43,24 @@ pub enum Guard {
 /// Takes the guard for `top_up`.
 pub async fn take(pool: &PgPool, top_up: &TopUp, confirmation: Confirmation) -> Result<Guard, AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))")
-        .bind(top_up.spend_key_id)
-        .bind(top_up.amount.amount())
-        .execute(&mut *tx)
-        .await?;
-    let recent: Option<(DateTime<Utc>, Uuid)> = sqlx::query_as(
-        "SELECT created_at, confirmation_id FROM chat_top_up_guards
-          WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3 AND created_at > now() - interval '2 minutes'
-          ORDER BY created_at DESC LIMIT 1",
+    sqlx::query!(
+        "SELECT FROM pg_advisory_xact_lock(hashtextextended($1::uuid::text || ':' || $2::numeric::text, 0))",
+        top_up.spend_key_id,
+        top_up.amount.amount(),
     )
-    .bind(top_up.account_id)
-    .bind(top_up.spend_key_id)
-    .bind(top_up.amount.amount())
-    .fetch_optional(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let recent: Option<(DateTime<Utc>, Uuid)> = sqlx::query!(
+        r#"SELECT created_at AS "created_at: DateTime<Utc>", confirmation_id FROM chat_top_up_guards
+            WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3 AND created_at > now() - interval '2 minutes'
+            ORDER BY created_at DESC LIMIT 1"#,
+        top_up.account_id,
+        top_up.spend_key_id,
+        top_up.amount.amount(),
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|row| (row.created_at, row.confirmation_id));
     let confirmed_id = match confirmation {
         Confirmation::Of(id) => known_confirmation(&mut tx, top_up, id).await?,
         _ => None,
@@ -69,14 +72,14 @@ pub async fn take(pool: &PgPool, top_up: &TopUp, confirmation: Confirmation) -> 
         }
         _ => format!("chat-{}", Uuid::new_v4()),
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO chat_top_up_guards (account_id, spend_key_id, amount, idempotency_key)
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        top_up.account_id,
+        top_up.spend_key_id,
+        top_up.amount.amount(),
+        idempotency_key,
     )
-    .bind(top_up.account_id)
-    .bind(top_up.spend_key_id)
-    .bind(top_up.amount.amount())
-    .bind(&idempotency_key)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -89,14 +92,14 @@ async fn known_confirmation(
     top_up: &TopUp,
     id: Uuid,
 ) -> Result<Option<Uuid>, AppError> {
-    let known: Option<bool> = sqlx::query_scalar(
-        "SELECT true FROM chat_top_up_guards
-          WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3 AND confirmation_id = $4",
+    let known: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT true AS "known!" FROM chat_top_up_guards
+            WHERE account_id = $1 AND spend_key_id = $2 AND amount = $3 AND confirmation_id = $4"#,
+        top_up.account_id,
+        top_up.spend_key_id,
+        top_up.amount.amount(),
+        id,
     )
-    .bind(top_up.account_id)
-    .bind(top_up.spend_key_id)
-    .bind(top_up.amount.amount())
-    .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
     Ok(known.map(|_| id))
@@ -107,24 +110,24 @@ async fn known_confirmation(
 /// charged nothing also retires the confirmation it used, so confirming again (after fixing the card) is a
 /// new top-up rather than a replay of that answer.
 pub async fn release(pool: &PgPool, top_up: &TopUp, idempotency_key: &str) {
-    let released = sqlx::query(
+    let released = sqlx::query!(
         "DELETE FROM chat_top_up_guards WHERE account_id = $1 AND spend_key_id = $2 AND idempotency_key = $3",
+        top_up.account_id,
+        top_up.spend_key_id,
+        idempotency_key,
     )
-    .bind(top_up.account_id)
-    .bind(top_up.spend_key_id)
-    .bind(idempotency_key)
     .execute(pool)
     .await;
     let confirmed = idempotency_key.strip_prefix(CONFIRMED_PREFIX).and_then(|id| Uuid::parse_str(id).ok());
     let retired = match (released, confirmed) {
         (Ok(_), Some(id)) => {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE chat_top_up_guards SET confirmation_id = gen_random_uuid()
               WHERE account_id = $1 AND spend_key_id = $2 AND confirmation_id = $3",
+                top_up.account_id,
+                top_up.spend_key_id,
+                id,
             )
-            .bind(top_up.account_id)
-            .bind(top_up.spend_key_id)
-            .bind(id)
             .execute(pool)
             .await
         }

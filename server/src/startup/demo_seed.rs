@@ -25,7 +25,7 @@ use tollgate_domain::catalog::pricing::{Price, Usage};
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::spec::KeySettings;
 use tollgate_domain::ledger::EntryKind;
-use tollgate_domain::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
+use tollgate_domain::payments::card::{CardBrand, CardNumber, Cvc, Expiry, PostalCode};
 use tollgate_domain::payments::decline::DeclineCode;
 use tollgate_domain::payments::new_card::NewCard;
 
@@ -50,30 +50,32 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     let visa = tokenize(processor, "4242424242424242").await?;
     let declined = tokenize(processor, "4000000000009995").await?;
     let mut tx = pool.begin().await?;
-    let card_id: uuid::Uuid = sqlx::query_scalar(
+    let card_id: uuid::Uuid = sqlx::query_scalar!(
         "INSERT INTO payment_methods
             (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, created_at,
              added_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, true, now() - interval '61 days', $8) RETURNING id",
+        user.account_id,
+        visa.token,
+        visa.brand as CardBrand,
+        visa.last4,
+        visa.expiry.month as i32,
+        visa.expiry.year,
+        visa.postal_code.as_str(),
+        user.user_id,
     )
-    .bind(user.account_id)
-    .bind(&visa.token)
-    .bind(visa.brand)
-    .bind(&visa.last4)
-    .bind(visa.expiry.month as i32)
-    .bind(visa.expiry.year)
-    .bind(visa.postal_code.as_str())
-    .bind(user.user_id)
     .fetch_one(&mut *tx)
     .await?;
     let agent = KeySettings::parse("Demo agent", "", "", &[], false, "")?;
     let key_id = keys_db::create(pool, &Actor::server(user.account_id, user.user_id), &agent).await?.key.id;
     // Made the day before its first call, as a real key would be ("Created" before "Last used").
-    sqlx::query("UPDATE spend_keys SET created_at = now() - make_interval(days => $2) WHERE id = $1")
-        .bind(key_id)
-        .bind(HISTORY_DAYS as i32 + 1)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE spend_keys SET created_at = now() - make_interval(days => $2) WHERE id = $1",
+        key_id,
+        HISTORY_DAYS as i32 + 1,
+    )
+    .execute(&mut *tx)
+    .await?;
     let prices = catalog_prices(pool).await?;
     for (n, event) in demo_history(&prices).into_iter().enumerate() {
         match event {
@@ -134,29 +136,29 @@ async fn record_attempt(
         Ok(entry_id) => ("succeeded", Some(entry_id), None),
         Err(code) => ("failed", None, Some(code)),
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand, card_last4,
              card_expiry_month, card_expiry_year, card_postal_code, processor_charge_id, decline_code,
              decline_message, decline_reason, ledger_entry_id, created_at, confirmed_at, completed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $16, $16)",
+        account_id,
+        amount,
+        status,
+        format!("seed_{}_{n}", uuid::Uuid::new_v4().simple()),
+        card_id,
+        card.token,
+        card.brand as CardBrand,
+        card.last4,
+        card.expiry.month as i32,
+        card.expiry.year,
+        card.postal_code.as_str(),
+        format!("ch_seed_{}", uuid::Uuid::new_v4().simple()),
+        code as Option<DeclineCode>,
+        code.map(|c| c.message()),
+        entry_id,
+        at as DateTime<Utc>,
     )
-    .bind(account_id)
-    .bind(amount)
-    .bind(status)
-    .bind(format!("seed_{}_{n}", uuid::Uuid::new_v4().simple()))
-    .bind(card_id)
-    .bind(&card.token)
-    .bind(card.brand)
-    .bind(&card.last4)
-    .bind(card.expiry.month as i32)
-    .bind(card.expiry.year)
-    .bind(card.postal_code.as_str())
-    .bind(format!("ch_seed_{}", uuid::Uuid::new_v4().simple()))
-    .bind(code)
-    .bind(code.map(|c| c.message()))
-    .bind(entry_id)
-    .bind(at)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -3,7 +3,6 @@
 
 use crate::audit::{self, Actor, Channel, Event};
 use crate::webhooks::outbox;
-use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::PgConnection;
 use tollgate_domain::error::AppError;
@@ -22,15 +21,15 @@ const DECLINES_TO_TURN_OFF: i32 = 2;
 /// for the wallet, unless one is open — the unique index decides, so concurrent debits make one job.
 /// Returns whether this call made it.
 pub async fn enqueue(conn: &mut PgConnection, account_id: Uuid) -> Result<bool, AppError> {
-    let made: Option<Uuid> = sqlx::query_scalar(
+    let made: Option<Uuid> = sqlx::query_scalar!(
         "WITH job AS (
             INSERT INTO auto_top_up_jobs (account_id) VALUES ($1)
             ON CONFLICT (account_id) WHERE state IN ('queued', 'charging') DO NOTHING
             RETURNING id)
          SELECT job.id FROM job CROSS JOIN LATERAL (SELECT pg_notify($2, job.id::text)) AS woken",
+        account_id,
+        NOTIFY_CHANNEL,
     )
-    .bind(account_id)
-    .bind(NOTIFY_CHANNEL)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(made.is_some())
@@ -54,22 +53,25 @@ pub async fn settle(conn: &mut PgConnection, attempt_id: Uuid, settled: Settled<
         Settled::Paid => "succeeded",
         Settled::Declined { .. } => "failed",
     };
-    let job: Option<(Uuid, String, Decimal, Decimal)> = sqlx::query_as(
-        "UPDATE auto_top_up_jobs j SET state = $2, finished_at = now()
-           FROM payment_attempts a, wallets w
-          WHERE j.attempt_id = $1 AND j.state = 'charging' AND a.account_id = j.account_id AND a.id = j.attempt_id AND w.account_id = j.account_id
-         RETURNING j.account_id, a.card_brand || ' •••• ' || a.card_last4, a.amount, w.balance",
+    let job = sqlx::query!(
+        r#"UPDATE auto_top_up_jobs j SET state = $2, finished_at = now()
+             FROM payment_attempts a, wallets w
+            WHERE j.attempt_id = $1 AND j.state = 'charging' AND a.account_id = j.account_id AND a.id = j.attempt_id AND w.account_id = j.account_id
+           RETURNING j.account_id, a.card_brand || ' •••• ' || a.card_last4 AS "card!", a.amount, w.balance"#,
+        attempt_id,
+        state,
     )
-    .bind(attempt_id)
-    .bind(state)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((account_id, card, amount, balance)) = job else { return Ok(()) };
+    let Some(job) = job else { return Ok(()) };
+    let (account_id, card, amount, balance) = (job.account_id, job.card, job.amount, job.balance);
     let Settled::Declined { message } = settled else {
-        sqlx::query("UPDATE auto_top_up_settings SET consecutive_declines = 0 WHERE account_id = $1")
-            .bind(account_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE auto_top_up_settings SET consecutive_declines = 0 WHERE account_id = $1",
+            account_id,
+        )
+        .execute(&mut *conn)
+        .await?;
         let data = json!({
             "payment_id": attempt_id,
             "amount": Usd::new(amount).json_cents(),
@@ -87,8 +89,8 @@ pub async fn settle(conn: &mut PgConnection, attempt_id: Uuid, settled: Settled<
     let reason = format!(
         "Auto top-up was turned off because {card} was declined: {message} Update the card, then turn auto top-up back on."
     );
-    let turned_off: Option<bool> = sqlx::query_scalar(
-        "UPDATE auto_top_up_settings s
+    let turned_off: Option<bool> = sqlx::query_scalar!(
+        r#"UPDATE auto_top_up_settings s
             SET consecutive_declines = s.consecutive_declines + 1,
                 enabled = s.enabled AND s.consecutive_declines + 1 < $3,
                 disabled_reason = CASE WHEN s.enabled AND s.consecutive_declines + 1 >= $3 THEN $2
@@ -96,11 +98,11 @@ pub async fn settle(conn: &mut PgConnection, attempt_id: Uuid, settled: Settled<
                 updated_at = now()
            FROM (SELECT enabled FROM auto_top_up_settings WHERE account_id = $1 FOR UPDATE) AS before
           WHERE s.account_id = $1
-         RETURNING before.enabled AND NOT s.enabled",
+         RETURNING before.enabled AND NOT s.enabled AS "turned_off!""#,
+        account_id,
+        reason,
+        DECLINES_TO_TURN_OFF,
     )
-    .bind(account_id)
-    .bind(&reason)
-    .bind(DECLINES_TO_TURN_OFF)
     .fetch_optional(&mut *conn)
     .await?;
     if turned_off == Some(true) {

@@ -20,6 +20,7 @@ pub(super) const SPENT_THIS_MONTH_SQL: &str = "(SELECT COALESCE(sum(a.amount), 0
         AND a.created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')";
 
 #[derive(sqlx::FromRow)]
+
 struct StoredRule {
     enabled: Option<bool>,
     threshold: Option<Decimal>,
@@ -70,7 +71,7 @@ pub enum Change {
     TurnOff,
 }
 
-#[derive(sqlx::FromRow, PartialEq)]
+#[derive(PartialEq)]
 struct Current {
     enabled: bool,
     threshold: Decimal,
@@ -89,11 +90,12 @@ struct Current {
 pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<AutoTopUpView, AppError> {
     let account_id = actor.account_id;
     let mut tx = pool.begin().await?;
-    let deleted: Option<bool> =
-        sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let deleted: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT deleted_at IS NOT NULL AS "deleted!" FROM accounts WHERE id = $1 FOR NO KEY UPDATE"#,
+        account_id,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if deleted != Some(false) {
         return Err(AppError::NotFound);
     }
@@ -107,11 +109,12 @@ pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<Auto
         }
     };
     let (card_id, card_label) = lock_card(&mut tx, account_id, card).await?;
-    let before: Option<Current> = sqlx::query_as(
+    let before: Option<Current> = sqlx::query_as!(
+        Current,
         "SELECT enabled, threshold, top_up_to, monthly_limit, payment_method_id, disabled_reason, set_by_key_id
            FROM auto_top_up_settings WHERE account_id = $1 FOR UPDATE",
+        account_id,
     )
-    .bind(account_id)
     .fetch_optional(&mut *tx)
     .await?;
     let was_on = before.as_ref().is_some_and(|b| b.enabled);
@@ -123,7 +126,8 @@ pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<Auto
         return Err(AppError::AutoTopUpNeedsPerson);
     }
     let enabled = turn_on || was_on;
-    let after: Current = sqlx::query_as(
+    let after: Current = sqlx::query_as!(
+        Current,
         "INSERT INTO auto_top_up_settings
             (account_id, enabled, threshold, top_up_to, monthly_limit, payment_method_id, set_by_key_id)
          VALUES ($1, $2, $3, $4, $5, $6, $8)
@@ -135,25 +139,25 @@ pub async fn change(pool: &PgPool, actor: &Actor, change: Change) -> Result<Auto
                 disabled_reason = CASE WHEN $7 THEN NULL ELSE auto_top_up_settings.disabled_reason END,
                 updated_at = now()
          RETURNING enabled, threshold, top_up_to, monthly_limit, payment_method_id, disabled_reason, set_by_key_id",
+        account_id,
+        enabled,
+        rule.threshold().amount(),
+        rule.top_up_to().amount(),
+        rule.monthly_limit().amount(),
+        card_id,
+        turn_on,
+        actor.key_id,
     )
-    .bind(account_id)
-    .bind(enabled)
-    .bind(rule.threshold().amount())
-    .bind(rule.top_up_to().amount())
-    .bind(rule.monthly_limit().amount())
-    .bind(card_id)
-    .bind(turn_on)
-    .bind(actor.key_id)
     .fetch_one(&mut *tx)
     .await?;
     if before.as_ref() != Some(&after) {
         let value = describe(enabled, &rule, &card_label);
         audit::record(&mut tx, actor, Event::SettingChanged { setting: "Auto top-up", value }).await?;
     }
-    let balance: Decimal = sqlx::query_scalar("SELECT balance FROM wallets WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let balance: Decimal =
+        sqlx::query_scalar!("SELECT balance FROM wallets WHERE account_id = $1", account_id)
+            .fetch_one(&mut *tx)
+            .await?;
     tx.commit().await?;
     if enabled && balance < rule.threshold().amount() {
         // Its own transaction, holding no lock a worker's claim could be waiting for. The change is saved
@@ -182,13 +186,13 @@ fn describe(enabled: bool, rule: &AutoTopUpRule, card: &str) -> String {
 
 /// "Turn off auto top-up" (also clears a banner of Tollgate's turning it off).
 async fn turn_off(conn: &mut PgConnection, actor: &Actor) -> Result<(), AppError> {
-    let was_on: Option<bool> = sqlx::query_scalar(
+    let was_on: Option<bool> = sqlx::query_scalar!(
         "UPDATE auto_top_up_settings s SET enabled = false, disabled_reason = NULL, updated_at = now()
            FROM (SELECT enabled FROM auto_top_up_settings WHERE account_id = $1 FOR UPDATE) AS before
           WHERE s.account_id = $1 AND (s.enabled OR s.disabled_reason IS NOT NULL)
          RETURNING before.enabled",
+        actor.account_id,
     )
-    .bind(actor.account_id)
     .fetch_optional(&mut *conn)
     .await?;
     if was_on == Some(true) {
@@ -206,16 +210,20 @@ async fn lock_card(
     account_id: Uuid,
     card: Option<Uuid>,
 ) -> Result<(Uuid, String), AppError> {
-    let found: Option<(Uuid, String)> = sqlx::query_as(
-        "SELECT id, brand || ' •••• ' || last4 FROM payment_methods
-          WHERE account_id = $1 AND removed_at IS NULL AND (id = $2 OR ($2 IS NULL AND is_default))
-            FOR SHARE",
+    let found = sqlx::query!(
+        r#"SELECT id, brand || ' •••• ' || last4 AS "label!" FROM payment_methods
+            WHERE account_id = $1 AND removed_at IS NULL AND (id = $2 OR ($2::uuid IS NULL AND is_default))
+              FOR SHARE"#,
+        account_id,
+        card,
     )
-    .bind(account_id)
-    .bind(card)
     .fetch_optional(&mut *conn)
     .await?;
-    found.ok_or(if card.is_some() { AppError::CardNotSaved } else { AppError::AutoTopUpNeedsCard })
+    found.map(|row| (row.id, row.label)).ok_or(if card.is_some() {
+        AppError::CardNotSaved
+    } else {
+        AppError::AutoTopUpNeedsCard
+    })
 }
 
 /// In a card removal's transaction (which holds the card's lock): a rule that charges this card is turned
@@ -229,18 +237,30 @@ pub async fn card_removed(
     let reason = format!(
         "Auto top-up was turned off because {card_label} was removed. Choose another card, then turn auto top-up back on."
     );
-    let turned_off = sqlx::query(
+    let turned_off = sqlx::query!(
         "UPDATE auto_top_up_settings SET enabled = false, disabled_reason = $3, updated_at = now()
           WHERE account_id = $1 AND payment_method_id = $2 AND enabled",
+        actor.account_id,
+        card_id,
+        reason,
     )
-    .bind(actor.account_id)
-    .bind(card_id)
-    .bind(&reason)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if turned_off == 1 {
         job::announce_turned_off(conn, actor, &reason).await?;
     }
+    Ok(())
+}
+
+/// In a team deletion's transaction: the rule stops (a deleted team's queued jobs are skipped by the
+/// worker).
+pub async fn turn_off_for_deleted_account(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE auto_top_up_settings SET enabled = false, updated_at = now() WHERE account_id = $1",
+        account_id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

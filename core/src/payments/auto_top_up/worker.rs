@@ -92,6 +92,7 @@ pub async fn run_queued(pool: &PgPool, processor: &dyn PaymentProcessor) -> Resu
 }
 
 #[derive(sqlx::FromRow)]
+
 struct Due {
     enabled: bool,
     threshold: Decimal,
@@ -110,32 +111,35 @@ struct Due {
 /// queued (or every queued one is being claimed by another worker).
 pub async fn claim_next(pool: &PgPool) -> Result<Option<Claimed>, AppError> {
     let mut tx = pool.begin().await?;
-    let job: Option<(Uuid, Uuid)> = sqlx::query_as(
+    let job = sqlx::query!(
         "SELECT id, account_id FROM auto_top_up_jobs WHERE state = 'queued'
           ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((job_id, account_id)) = job else { return Ok(None) };
+    let Some(job) = job else { return Ok(None) };
+    let (job_id, account_id) = (job.id, job.account_id);
     let claimed = match decide(&mut tx, account_id).await? {
         Err(skip) => {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE auto_top_up_jobs SET state = 'skipped', skip_reason = $2, finished_at = now()
                   WHERE account_id = $3 AND id = $1",
+                job_id,
+                skip.as_str(),
+                account_id,
             )
-            .bind(job_id)
-            .bind(skip.as_str())
-            .bind(account_id)
             .execute(&mut *tx)
             .await?;
             Claimed::Skipped(skip)
         }
         Ok(amount) => {
             let (attempt_id, charge) = insert_pending_attempt(&mut tx, account_id, job_id, amount).await?;
-            sqlx::query("UPDATE auto_top_up_jobs SET state = 'charging', attempt_id = $2 WHERE account_id = $3 AND id = $1")
-                .bind(job_id)
-                .bind(attempt_id)
-                .bind(account_id)
+            sqlx::query!(
+                "UPDATE auto_top_up_jobs SET state = 'charging', attempt_id = $2 WHERE account_id = $3 AND id = $1",
+                job_id,
+                attempt_id,
+                account_id,
+            )
                 .execute(&mut *tx)
                 .await?;
             Claimed::Charge { attempt_id, charge }
@@ -147,20 +151,21 @@ pub async fn claim_next(pool: &PgPool) -> Result<Option<Claimed>, AppError> {
 
 /// The safeguards, under the account's, the card's and the rule's locks: the amount to charge, or why not.
 async fn decide(conn: &mut PgConnection, account_id: Uuid) -> Result<Result<Decimal, Skip>, AppError> {
-    let deleted: bool =
-        sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(account_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let deleted: bool = sqlx::query_scalar!(
+        r#"SELECT deleted_at IS NOT NULL AS "deleted!" FROM accounts WHERE id = $1 FOR NO KEY UPDATE"#,
+        account_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if deleted {
         return Ok(Err(Skip::AccountDeleted));
     }
     // The card first (a removal holds it, then turns the rule off), then the rule.
-    sqlx::query(
-        "SELECT 1 FROM payment_methods p JOIN auto_top_up_settings s ON s.payment_method_id = p.id
+    sqlx::query!(
+        "SELECT FROM payment_methods p JOIN auto_top_up_settings s ON s.payment_method_id = p.id
           WHERE s.account_id = $1 FOR SHARE OF p",
+        account_id,
     )
-    .bind(account_id)
     .execute(&mut *conn)
     .await?;
     let due: Option<Due> = sqlx::query_as(&format!(
@@ -221,30 +226,29 @@ async fn insert_pending_attempt(
     job_id: Uuid,
     amount: Decimal,
 ) -> Result<(Uuid, ClaimedDraft), AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Inserted {
-        id: Uuid,
-        #[sqlx(flatten)]
-        charge: ClaimedDraft,
-    }
-    let inserted: Inserted = sqlx::query_as(
+    let inserted = sqlx::query!(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand,
              card_last4, card_expiry_month, card_expiry_year, card_postal_code, save_card, channel, confirmed_at,
              spend_key_id)
-         SELECT s.account_id, $2, 'pending', 'tg_auto_top_up_' || replace($3::text, '-', ''), p.id,
+         SELECT s.account_id, $2, 'pending', 'tg_auto_top_up_' || replace($3::uuid::text, '-', ''), p.id,
                 p.processor_token, p.brand, p.last4, p.expiry_month, p.expiry_year, p.billing_postal_code,
                 false, 'auto_top_up', now(), s.set_by_key_id
            FROM auto_top_up_settings s JOIN payment_methods p ON p.account_id = s.account_id AND p.id = s.payment_method_id
           WHERE s.account_id = $1
          RETURNING id, idempotency_key, processor_token, amount",
+        account_id,
+        amount,
+        job_id,
     )
-    .bind(account_id)
-    .bind(amount)
-    .bind(job_id)
     .fetch_one(&mut *conn)
     .await?;
-    Ok((inserted.id, inserted.charge))
+    let charge = ClaimedDraft {
+        idempotency_key: inserted.idempotency_key,
+        processor_token: inserted.processor_token,
+        amount: inserted.amount,
+    };
+    Ok((inserted.id, charge))
 }
 
 /// The worker of this server: woken by a new job's notification (sent at the commit of the debit that
