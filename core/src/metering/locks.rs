@@ -113,9 +113,11 @@ pub(super) async fn lock_wallets_and_keys(
     let rows: Vec<LockedKeyRow> = sqlx::query_as!(
         LockedKeyRow,
         r#"SELECT locked.account_id, locked.balance, locked.key_id, locked.status AS "status: KeyStatus",
-                  locked.limit_amount, locked.limit_period AS "limit_period: LimitPeriod", locked.allowed_services,
-                  locked.cycle_start AS "cycle_start: _", locked.cycle_spend, locked.maker, locked.is_team AS "is_team!",
-                  locked.auto_top_up_below, locked.low_balance_threshold, clock_timestamp() AS "now!: _"
+                  locked.limit_amount AS "limit_amount?", locked.limit_period AS "limit_period?: LimitPeriod",
+                  locked.allowed_services AS "allowed_services?", locked.cycle_start AS "cycle_start?: _",
+                  locked.cycle_spend, locked.maker, locked.is_team AS "is_team!",
+                  locked.auto_top_up_below AS "auto_top_up_below?",
+                  locked.low_balance_threshold AS "low_balance_threshold?", clock_timestamp() AS "now!: _"
              FROM (
            SELECT w.account_id, w.balance, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
                   k.allowed_services, k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
@@ -190,7 +192,7 @@ async fn member_spend(
     let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
     let members: Vec<MemberRow> = sqlx::query_as!(
         MemberRow,
-        r#"SELECT DISTINCT m.account_id, m.user_id, m.monthly_budget, m.budget_month AS "budget_month: _", m.month_spend
+        r#"SELECT DISTINCT m.account_id, m.user_id, m.monthly_budget, m.budget_month AS "budget_month?: _", m.month_spend
            FROM spend_keys k JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.created_by
           WHERE k.id = ANY($1)"#,
         &team_keys[..],
