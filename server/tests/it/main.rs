@@ -20,6 +20,7 @@ mod metering;
 mod module_graph;
 mod oauth;
 mod page_cache;
+mod query_nullability;
 mod requests_by_month;
 mod schema_rules;
 mod settings;
