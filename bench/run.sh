@@ -438,7 +438,7 @@ pgbench_run "$p2_connections" "$p2_script" sid="$cookie" acct="$account" tz="$tz
   since="$chart_since" until="$chart_until" from="$from" to="$to"
 p2_naive=$b_tps
 row "P2|pgbench page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|$p2_script_statements statements per page, failed ${b_failed:-0}"
-# What a kept page costs the database (server/src/page_cache.rs): the session and the page's fingerprint,
+# What a kept page costs the database (server/src/state/page_cache.rs): the session and the page's fingerprint,
 # the app's own SQL file.
 p2_kept_script="$work/p2_kept_page.sql"
 {
@@ -450,7 +450,7 @@ checkpoint
 pgbench_run "$p2_connections" "$p2_kept_script" sid="$cookie" acct="$account"
 p2_kept_naive=$b_tps
 row "P2|pgbench kept-page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|session + fingerprint, 2 statements per page, failed ${b_failed:-0}"
-# The same page with the server's page cache off (server/src/page_cache.rs): every load renders it.
+# The same page with the server's page cache off (server/src/state/page_cache.rs): every load renders it.
 say "P2: again with TOLLGATE_PAGE_CACHE=false (every load renders the page)"
 stop_server
 start_server TOLLGATE_PAGE_CACHE=false

@@ -1,6 +1,6 @@
 //! What a server function finds in Leptos' context for the request it serves (SSR only): the database
 //! pool, the card processor and the abuse limits' settings (put there by the server,
-//! `server/src/state.rs`), the client's address, and the plain-form (JavaScript off) error path.
+//! `server/src/state/mod.rs`), the client's address, and the plain-form (JavaScript off) error path.
 
 use axum::http::{header, request::Parts};
 use leptos::prelude::use_context;
@@ -64,7 +64,7 @@ pub fn request_parts() -> Result<Parts, AppError> {
     use_context::<Parts>().ok_or_else(|| missing("request"))
 }
 
-/// The address this request came from (worked out by the server, `server/src/client_ip.rs`).
+/// The address this request came from (worked out by the server, `server/src/http/client_ip.rs`).
 pub fn client_ip() -> Result<ClientIp, AppError> {
     request_parts()?.extensions.get::<ClientIp>().copied().ok_or_else(|| {
         tracing::error!("no ClientIp on the request: the server's client_ip layer must run first");

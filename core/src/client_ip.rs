@@ -1,5 +1,5 @@
 //! The address a request came from, as the abuse limits count it (docs/CONTRACT.md "Limits and account
-//! security"). The server works it out once per request (`server/src/client_ip.rs`: the socket's peer,
+//! security"). The server works it out once per request (`server/src/http/client_ip.rs`: the socket's peer,
 //! or `X-Forwarded-For` only from a trusted proxy) and puts it in the request's extensions.
 
 use std::net::IpAddr;

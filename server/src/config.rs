@@ -33,7 +33,7 @@ pub struct Config {
     /// is https, else off (a laptop on http://127.0.0.1).
     pub cookie_secure: bool,
     /// `TOLLGATE_TRUSTED_PROXIES`: comma-separated addresses or networks whose `X-Forwarded-For` names the
-    /// client (`server/src/client_ip.rs`). Default none: the socket's peer is the client.
+    /// client (`server/src/http/client_ip.rs`). Default none: the socket's peer is the client.
     pub trusted_proxies: Vec<IpNet>,
     /// `TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN` (default 10).
     pub abuse: AbuseSettings,
@@ -57,7 +57,7 @@ pub struct Config {
     /// `TOLLGATE_HEADER_READ_TIMEOUT_SECS` (default 10), `TOLLGATE_SHUTDOWN_DEADLINE_SECS` (default 20) and
     /// `TOLLGATE_IDLE_CONNECTION_SECS` (default 60): how long a client may take to send its headers, what
     /// in-flight requests get at shutdown, and how long a connection may sit idle (`serve.rs`).
-    pub serve: crate::serve::ServeLimits,
+    pub serve: crate::http::serve::ServeLimits,
     /// `TOLLGATE_REQUEST_TIMEOUT_SECS` (default 30): a request still unanswered after this gets 503
     /// (the CSV export, which streams, is exempt).
     pub request_timeout: Duration,
@@ -66,9 +66,10 @@ pub struct Config {
     /// `TOLLGATE_WEBHOOK_FIRST_RETRY_MS` (default 10000): the wait before a failed delivery's first retry;
     /// each later one waits twice as long, at most an hour, for 24 hours (`webhook_sender.rs`).
     pub webhook_first_retry: Duration,
-    /// `TOLLGATE_WEBHOOK_ALLOW_LOOPBACK` (default false): webhook endpoints on this machine (`http://127.0.0.1…`)
-    /// may be added and are sent to — for development and tests, and only with the sandbox processor
-    /// (start-up refuses it otherwise). Never in production: it would let an account reach local services.
+    /// `TOLLGATE_WEBHOOK_ALLOW_LOOPBACK` (default false): webhook endpoints on this machine
+    /// (`http://127.0.0.1…`) may be added and are sent to — for development and tests, and only with the
+    /// sandbox processor (start-up refuses it otherwise). Never in production: it would let an account reach
+    /// local services.
     pub webhook_allow_loopback: bool,
 }
 
@@ -138,7 +139,7 @@ impl Config {
                 "TOLLGATE_METER_LANES",
                 tollgate_core::metering::meter::DEFAULT_LANES as u32,
             )? as usize,
-            serve: crate::serve::ServeLimits {
+            serve: crate::http::serve::ServeLimits {
                 header_read_timeout: seconds(&lookup, "TOLLGATE_HEADER_READ_TIMEOUT_SECS", 10)?,
                 shutdown_deadline: seconds(&lookup, "TOLLGATE_SHUTDOWN_DEADLINE_SECS", 20)?,
                 idle_timeout: seconds(&lookup, "TOLLGATE_IDLE_CONNECTION_SECS", 60)?,

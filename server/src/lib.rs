@@ -1,35 +1,27 @@
-//! The Tollgate server: configuration, start-up (database, migrations, payment recovery, demo seed), the
-//! router that serves the Leptos app and its server functions, the `/v1` JSON API, and the sandbox card
-//! processor. Kept thin: the features live in the `app` crate.
+//! The Tollgate server: the process around the app and the money core. Its folders say what each part is
+//! (docs/ARCHITECTURE.md "The server's modules, in layers"):
+//! - `http/`: accepting connections, the layers every request passes (client address, cross-site and
+//!   security headers, request spans, page rules) and `/healthz`;
+//! - `channels/`: the ways in — `api/` (`/v1`), `mcp/` (`/mcp`), `oauth/` (connecting a chat app), `pages/`
+//!   (the dashboard's form posts, downloads and page cache) — over `shared/`, what they all need (the
+//!   credential check, the JSON error answer, idempotency keys, the public address, the funding order);
+//!   channels never import each other;
+//! - `workers/`: what runs beside requests (the webhook sender, the pending-payment sweeper, the
+//!   maintenance pass; the auto top-up worker is the core's);
+//! - `startup/`: connecting and migrating, the processor and recovery, sessions, the demo account;
+//! - `config.rs`, `state.rs`, `router.rs`, and the sandbox card processor.
 
-pub mod api;
-pub mod audit_export;
-pub mod call_cache;
-pub mod client_ip;
+pub mod channels;
 pub mod config;
-pub mod cross_site;
-pub mod csv_field;
-pub mod health;
-pub mod invite_form;
-pub mod key_form;
-pub mod mcp;
-pub mod oauth;
-pub mod page_cache;
-pub mod page_guard;
-pub mod request_span;
+pub mod http;
 pub mod router;
 pub mod sandbox_processor;
-pub mod security_headers;
-pub mod serve;
-pub mod shown_once;
 pub mod startup;
 pub mod state;
-pub mod usage_export;
-pub mod webhook_form;
-pub mod webhook_sender;
+pub mod workers;
 
 pub use config::Config;
+pub use http::serve::{serve, ServeLimits};
 pub use router::build_router;
-pub use serve::{serve, ServeLimits};
 pub use startup::{database::connect_database, prepare_payments, sessions::session_layer};
 pub use state::AppState;

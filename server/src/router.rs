@@ -3,14 +3,14 @@
 //! `no-store`, sessions, the dashboard's login guard, the request timeout (all but the streaming CSV
 //! export), the wallet page cache.
 
-use crate::client_ip::{self, TrustedProxies};
+use crate::channels::pages::{audit_export, invite_form, key_form, usage_export, webhook_form};
+use crate::channels::{api, mcp, oauth};
 use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
-use crate::security_headers::{self, Hsts};
+use crate::http::client_ip::{self, TrustedProxies};
+use crate::http::security_headers::{self, Hsts};
+use crate::http::{cross_site, health, page_guard, request_span};
+use crate::state::page_cache;
 use crate::state::{AppState, Shared};
-use crate::{
-    api, audit_export, cross_site, health, invite_form, key_form, mcp, oauth, page_cache, page_guard,
-    request_span, usage_export, webhook_form,
-};
 use app::{shell, App};
 use axum::{
     body::Body,
@@ -35,8 +35,8 @@ use tower_sessions::SessionManagerLayer;
 
 use tower_sessions_sqlx_store::PostgresStore;
 
-/// The router over a started database and processor (`startup`). Serve it with `crate::serve::serve`, which
-/// puts the peer's address on every request: the abuse limits count by it.
+/// The router over a started database and processor (`startup`). Serve it with `crate::http::serve::serve`,
+/// which puts the peer's address on every request: the abuse limits count by it.
 pub fn build_router(
     leptos_options: LeptosOptions,
     pool: PgPool,
@@ -52,7 +52,7 @@ pub fn build_router(
             config.meter_lanes,
             tollgate_core::metering::meter::QUEUE_CAPACITY,
         ),
-        call_cache: crate::call_cache::CallCache::forgetting_edited_keys(pool.clone()),
+        call_cache: crate::state::call_cache::CallCache::forgetting_edited_keys(pool.clone()),
         pool,
         processor,
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),

@@ -216,8 +216,8 @@ fn ServicesField(services: Vec<(String, String)>, allowed: Option<Vec<String>>) 
     }
 }
 
-/// Posts to `POST /dashboard/keys` (server/src/key_form.rs), which answers with this page and the new
-/// secret in it: the secret is never stored or put in a URL, with or without JavaScript.
+/// Posts to `POST /dashboard/keys` (server/src/channels/pages/key_form.rs), which answers with this page and
+/// the new secret in it: the secret is never stored or put in a URL, with or without JavaScript.
 #[component]
 fn CreateKeyForm(services: Vec<(String, String)>, error: Signal<Option<String>>) -> impl IntoView {
     view! {
@@ -261,8 +261,8 @@ fn KeyList(
 }
 
 /// A key's settings as a form: the create form's fields, filled in, and "Save changes" — a plain post to
-/// `POST /dashboard/keys/{id}/edit` (server/src/key_form.rs). A chat connection's name is the app's and is
-/// shown, not edited.
+/// `POST /dashboard/keys/{id}/edit` (server/src/channels/pages/key_form.rs). A chat connection's name is the
+/// app's and is shown, not edited.
 #[component]
 fn EditKeyForm(
     key: SpendKeyView,

@@ -1,8 +1,8 @@
-//! Spend-key server functions: the list and "Pause"/"Resume"/"Revoke". Creating a key is not one of them
-//! (nor editing one: its form posts `POST /dashboard/keys/{id}/edit`, with a checkbox per service, which
-//! server functions' encoding can't read): the form posts to `POST /dashboard/keys`
-//! (server/src/key_form.rs), which renders the Keys page with the secret in that one response (with
-//! JavaScript on, `public/enhance.js` sends the same post), so the secret never travels anywhere else.
+//! Spend-key server functions: the list and "Pause"/"Resume"/"Revoke". Creating a key is not one of them (nor
+//! editing one: its form posts `POST /dashboard/keys/{id}/edit`, with a checkbox per service, which server
+//! functions' encoding can't read): the form posts to `POST /dashboard/keys`
+//! (server/src/channels/pages/key_form.rs), which renders the Keys page with the secret in that one response
+//! (with JavaScript on, `public/enhance.js` sends the same post), so the secret never travels anywhere else.
 
 use leptos::prelude::*;
 use tollgate_domain::error::AppError;

@@ -1,7 +1,7 @@
 //! `/oauth/authorize`: the consent page a chat app sends the person to (docs/CONTRACT.md "Chat (MCP)").
 //! "<app> wants to use your Tollgate wallet", a spend limit, "Allow adding funds" (unticked), "Allow" and
-//! "Deny". The form posts natively (`data-native`) to `POST /oauth/authorize` (server/src/oauth/consent.rs),
-//! whose answer is a redirect to the app — with JavaScript on or off.
+//! "Deny". The form posts natively (`data-native`) to `POST /oauth/authorize`
+//! (server/src/channels/oauth/consent.rs), whose answer is a redirect to the app — with JavaScript on or off.
 
 use super::authorize_request::AuthorizeQuery;
 use super::server_fns::{get_consent, ConsentView};
@@ -75,7 +75,7 @@ fn ask(
     email: String,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    // The request goes back with the answer, to be checked again (`server/src/oauth/consent.rs`).
+    // The request goes back with the answer, to be checked again (`server/src/channels/oauth/consent.rs`).
     let hidden: Vec<(&'static str, String)> =
         request.pairs().into_iter().map(|(name, value)| (name, value.to_string())).collect();
     view! {

@@ -1,7 +1,7 @@
 //! Settings → "Webhooks" (docs/CONTRACT.md "Webhooks"): the endpoints and their delivery logs, "Delete",
-//! "Turn on" and "Resend". "Add endpoint" is a plain form post to the page itself (`server/src/webhook_form.rs`), which
-//! answers with the page showing the new signing secret once. Managing webhooks is a team setting (Owners
-//! and Admins).
+//! "Turn on" and "Resend". "Add endpoint" is a plain form post to the page itself
+//! (`server/src/channels/pages/webhook_form.rs`), which answers with the page showing the new signing secret
+//! once. Managing webhooks is a team setting (Owners and Admins).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -151,7 +151,7 @@ mod ssr {
     /// seven per wallet page (docs/BENCHMARKS.md "P2"). The first asks the database and the others wait
     /// for its answer — a failure too, so a page whose lookup fails (no connection to be had) fails once,
     /// not once per part in turn. The server provides a fresh one for every request
-    /// (`server/src/state.rs`), so nothing is remembered between requests.
+    /// (`server/src/state/mod.rs`), so nothing is remembered between requests.
     #[derive(Clone, Default)]
     pub struct RequestMember(std::sync::Arc<tokio::sync::OnceCell<(SessionUser, Result<Member, AppError>)>>);
 }

@@ -35,7 +35,8 @@ pub fn TeamPage() -> impl IntoView {
     let done = Signal::derive(move || done_message(query.read().get("done")));
     let error = url_error();
     let error_message = Signal::derive(move || error.get().map(|e| e.message()));
-    // The invite link a form post just made (server/src/invite_form.rs): in that one response only.
+    // The invite link a form post just made (server/src/channels/pages/invite_form.rs): in that one response
+    // only.
     #[cfg(feature = "ssr")]
     let created = use_context::<super::server_fns::JustCreatedInvite>().map(|c| c.0);
     #[cfg(not(feature = "ssr"))]

@@ -1,6 +1,7 @@
-//! Team server functions. Each checks the member's role on the server (`Member::require`) before it acts;
-//! the page hiding a button is only a courtesy. Creating an invite link is not one of them: its form posts
-//! to `POST /dashboard/team` (server/src/invite_form.rs), which shows the link in that one response.
+//! Team server functions. Each checks the member's role on the server (`Member::require`) before it acts; the
+//! page hiding a button is only a courtesy. Creating an invite link is not one of them: its form posts to
+//! `POST /dashboard/team` (server/src/channels/pages/invite_form.rs), which shows the link in that one
+//! response.
 
 use super::member::Member;
 use super::view::{AccountChoice, CreatedInvite, InvitePreview, TeamView};

@@ -23,11 +23,11 @@ pub const DEPOSIT_ROWS: i64 = 10;
 ///
 /// It lists the row versions (`xmin`: PostgreSQL gives a row a new one on every update) of everything the
 /// page reads: the wallet row (every ledger entry, paid call and deposit moves its balance in the same
-/// transaction, so the activity list and the chart's spend and deposits follow it), the account row
-/// (alert threshold, timezone), every saved card (removal is an update too), the auto top-up rule and the deposit history's rows,
-/// and the header's list of `viewer`'s accounts (their memberships and those accounts' rows).
-/// A page rendered after reading a fingerprint shows data at least that new; equal fingerprints mean
-/// nothing the page shows has changed. (The server's page cache, `server/src/page_cache.rs`.)
+/// transaction, so the activity list and the chart's spend and deposits follow it), the account row (alert
+/// threshold, timezone), every saved card (removal is an update too), the auto top-up rule and the deposit
+/// history's rows, and the header's list of `viewer`'s accounts (their memberships and those accounts' rows).
+/// A page rendered after reading a fingerprint shows data at least that new; equal fingerprints mean nothing
+/// the page shows has changed. (The server's page cache, `server/src/state/page_cache.rs`.)
 #[tracing::instrument(name = "wallet::page_fingerprint", skip(pool))]
 pub async fn page_fingerprint(
     pool: &PgPool,

@@ -393,7 +393,7 @@ pub async fn change_status(
 }
 
 /// The channel a key's change is announced on at commit: every server drops its remembered keys
-/// (`server/src/call_cache.rs`), so the next call sees the change.
+/// (`server/src/state/call_cache.rs`), so the next call sees the change.
 pub const KEY_CHANGED_CHANNEL: &str = "tollgate_key_changed";
 
 /// A key's settings as an edit finds them, locked.

@@ -1,7 +1,7 @@
 //! A webhook endpoint's URL as typed on the settings page: `https://` on a public address. Plain `http://`
 //! only to this machine (loopback) and only while the sandbox processor runs (development and tests).
 //! The sender checks the addresses a host name resolves to again before every request
-//! (`server/src/webhook_sender.rs`), so a name that later points inside the network is refused too.
+//! (`server/src/workers/webhook_sender.rs`), so a name that later points inside the network is refused too.
 
 use std::net::IpAddr;
 use tollgate_domain::error::AppError;

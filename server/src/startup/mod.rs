@@ -1,16 +1,15 @@
 //! Start-up, in order, each step in its own file: connect and migrate (`database`), the card processor and
 //! the recovery of payments an earlier stop left half-done (`payments`), the demo account (`demo_seed`,
-//! development only), sessions and the maintenance job that
-//! forgets expired records (`sessions`, `maintenance`). `main.rs` runs them, then serves the router.
+//! development only), and sessions (`sessions`). It starts the workers (`crate::workers`). `main.rs` runs
+//! it, then serves the router.
 
 pub mod database;
 pub mod demo_seed;
-pub mod maintenance;
 pub mod payments;
 pub mod sessions;
 
 use crate::config::{Config, ProcessorChoice};
-use crate::webhook_sender::SenderSettings;
+use crate::workers::webhook_sender::SenderSettings;
 use sqlx::PgPool;
 use std::sync::Arc;
 use tollgate_core::payments::processor::PaymentProcessor;
@@ -40,7 +39,7 @@ pub async fn prepare_payments(
 ) -> Result<Arc<dyn PaymentProcessor>, StartupError> {
     let processor = payments::processor(pool, config).await?;
     payments::recover_pending(pool, &*processor).await?;
-    payments::spawn_pending_sweeper(pool.clone(), processor.clone());
+    crate::workers::sweeper::spawn(pool.clone(), processor.clone());
     tollgate_core::payments::auto_top_up::worker::spawn(pool.clone(), processor.clone());
     let webhooks = SenderSettings {
         // Loopback endpoints only when asked for, and only with the sandbox (development and tests).
@@ -48,7 +47,7 @@ pub async fn prepare_payments(
         timeout: config.webhook_timeout,
         first_retry: config.webhook_first_retry,
     };
-    crate::webhook_sender::spawn(pool.clone(), webhooks);
+    crate::workers::webhook_sender::spawn(pool.clone(), webhooks);
     if config.seed_demo {
         demo_seed::seed_demo_account(pool, &*processor).await.map_err(StartupError::Seed)?;
     }

@@ -28,20 +28,3 @@ pub async fn recover_pending(pool: &PgPool, processor: &dyn PaymentProcessor) ->
     }
     Ok(())
 }
-
-/// Every 30 s, settles attempts pending for over a minute (a charge whose answer was lost while this server
-/// kept running), so nobody waits for a restart to see their deposit.
-pub fn spawn_pending_sweeper(pool: PgPool, processor: Arc<dyn PaymentProcessor>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            match recovery::recover_pending(&pool, &*processor, Duration::from_secs(60)).await {
-                Ok(0) => {}
-                Ok(settled) => tracing::warn!(settled, "sweeper settled pending payment attempts"),
-                Err(err) => tracing::error!(error = %err, "pending-payment sweep failed"),
-            }
-        }
-    });
-}

@@ -18,7 +18,7 @@ pub async fn session_layer(
     let store = PostgresStore::new(pool.clone());
     store.migrate().await.map_err(|e| StartupError::Sessions(e.to_string()))?;
     // Expired sessions are deleted by the maintenance job, with the other records that expire.
-    super::maintenance::spawn(pool.clone(), store.clone());
+    crate::workers::maintenance::spawn(pool.clone(), store.clone());
     Ok(SessionManagerLayer::new(store)
         .with_name("tollgate_session")
         .with_http_only(true)

@@ -328,14 +328,14 @@ async fn idempotency_keys_are_forgotten_after_24_hours_and_a_reused_key_is_a_new
         "other parameters, same key"
     );
     // The maintenance pass keeps a key younger than a day …
-    server::startup::maintenance::run_once(&pool).await.unwrap();
+    server::workers::maintenance::run_once(&pool).await.unwrap();
     assert_eq!(fund(&app, &secret, "20.00", "monday").await.0, StatusCode::CONFLICT);
     // … and forgets it after 24 h (here: the record is made a day older).
     sqlx::query("UPDATE api_idempotency SET created_at = created_at - interval '25 hours'")
         .execute(&pool)
         .await
         .unwrap();
-    assert!(server::startup::maintenance::run_once(&pool).await.unwrap() >= 1);
+    assert!(server::workers::maintenance::run_once(&pool).await.unwrap() >= 1);
     let (status, body) = fund(&app, &secret, "20.00", "monday").await;
     assert_eq!((status, body["amount"].as_str()), (StatusCode::OK, Some("20.00")));
 }

@@ -51,27 +51,17 @@ const APP_LAYERS: &[&[&str]] = &[
 
 /// The server crate's top-level modules, lowest layer first.
 const SERVER_LAYERS: &[&[&str]] = &[
-    &["serve"],
-    &[
-        "config",
-        "client_ip",
-        "sandbox_processor",
-        "health",
-        "page_guard",
-        "cross_site",
-        "call_cache",
-        "page_cache",
-        "security_headers",
-        "webhook_sender",
-        "csv_field",
-        "request_span",
-    ],
-    &["state", "startup"],
-    &["shown_once"],
-    &["api", "key_form", "usage_export", "audit_export"],
-    &["invite_form", "webhook_form", "mcp", "oauth"],
+    &["sandbox_processor", "http"],
+    &["config"],
+    &["state"],
+    &["workers"],
+    &["startup"],
+    &["channels"],
     &["router"],
 ];
+
+/// Inside `channels/`: every channel imports only `shared`, never another channel.
+const CHANNEL_LAYERS: &[&[&str]] = &[&["shared"], &["api", "mcp", "oauth", "pages"]];
 
 /// A module, as the path from its crate's root (`["payments", "add_funds"]`; the root is `[]`).
 type Module = Vec<String>;
@@ -93,6 +83,15 @@ fn no_module_imports_a_module_that_imports_it_back_and_layers_point_down() {
         problems
             .extend(cycles(&folders).into_iter().map(|c| format!("{name}: folders import each other: {c}")));
         problems.extend(layer_violations(&folders, layers).into_iter().map(|v| format!("{name}: {v}")));
+        if name == "server" {
+            let channels = sub_folder_graph(&graph, "channels");
+            assert!(channels.len() >= 4, "read only {} channels", channels.len());
+            problems.extend(
+                layer_violations(&channels, CHANNEL_LAYERS)
+                    .into_iter()
+                    .map(|v| format!("server::channels: {v}")),
+            );
+        }
     }
     assert!(problems.is_empty(), "the module graph has problems:\n{}", problems.join("\n"));
 }
@@ -305,6 +304,22 @@ fn folder_graph(graph: &BTreeMap<Module, BTreeSet<Module>>) -> BTreeMap<Module, 
         let Some(from) = top(from) else { continue };
         let entry = folders.entry(from.clone()).or_default();
         entry.extend(targets.iter().map(|t| top(t).unwrap_or_default()).filter(|t| *t != from));
+    }
+    folders
+}
+
+/// The graph between the folders directly under `parent` (`channels::api::wallet` → `api`), leaving out
+/// imports from or to anything outside it.
+fn sub_folder_graph(
+    graph: &BTreeMap<Module, BTreeSet<Module>>,
+    parent: &str,
+) -> BTreeMap<Module, BTreeSet<Module>> {
+    let under = |m: &Module| (m.len() >= 2 && m[0] == parent).then(|| vec![m[1].clone()]);
+    let mut folders: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    for (from, targets) in graph {
+        let Some(from) = under(from) else { continue };
+        let entry = folders.entry(from.clone()).or_default();
+        entry.extend(targets.iter().filter_map(under).filter(|t| *t != from));
     }
     folders
 }

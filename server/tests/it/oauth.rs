@@ -173,7 +173,8 @@ async fn a_chat_app_connects_and_its_token_acts_as_a_chat_connection_key(pool: P
     app.sign_up("person@example.test", "correct-horse-1").await;
     let client_id = public_client(&app).await;
     let query = authorize_query(&app, &client_id, CALLBACK, VERIFIER);
-    // The consent page, signed in: the contract's labels, and a policy that lets its form lead back to the app.
+    // The consent page, signed in: the contract's labels, and a policy that lets its form lead back to the
+    // app.
     let page = app.get(&format!("/oauth/authorize?{}", query_string(&query))).await;
     assert_eq!(page.status(), StatusCode::OK);
     let policy = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
@@ -578,7 +579,7 @@ async fn clients_nobody_connected_within_a_day_are_forgotten(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    server::startup::maintenance::run_once(&app.pool).await.unwrap();
+    server::workers::maintenance::run_once(&app.pool).await.unwrap();
     let left: Vec<String> = sqlx::query_scalar("SELECT client_id FROM oauth_clients ORDER BY client_id")
         .fetch_all(&app.pool)
         .await

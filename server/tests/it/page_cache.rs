@@ -1,4 +1,4 @@
-//! The kept wallet page (`server/src/page_cache.rs`): answered from memory while nothing it shows has
+//! The kept wallet page (`server/src/state/page_cache.rs`): answered from memory while nothing it shows has
 //! changed, rendered again after every kind of change — and, while paid calls are being charged, never
 //! showing a balance older than the one committed when the page was asked for.
 

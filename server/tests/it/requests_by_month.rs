@@ -137,7 +137,7 @@ async fn an_idempotency_key_replays_its_call_for_a_day_then_makes_a_new_one(pool
     assert_eq!(again["balance_after"], first["balance_after"], "and charges nothing more");
 
     // The key is kept by the maintenance pass while younger than a day …
-    server::startup::maintenance::run_once(&pool).await.unwrap();
+    server::workers::maintenance::run_once(&pool).await.unwrap();
     assert_eq!(post_call(&app, &created.secret, "nightly-1").await.1["request_id"], first["request_id"]);
     // … and forgotten after: the record is made a day older (its call stays where it is).
     sqlx::query(
@@ -147,7 +147,7 @@ async fn an_idempotency_key_replays_its_call_for_a_day_then_makes_a_new_one(pool
     .execute(&pool)
     .await
     .unwrap();
-    assert!(server::startup::maintenance::run_once(&pool).await.unwrap() >= 1);
+    assert!(server::workers::maintenance::run_once(&pool).await.unwrap() >= 1);
     let (status, later) = post_call(&app, &created.secret, "nightly-1").await;
     assert_eq!(status, StatusCode::CREATED);
     assert_ne!(later["request_id"], first["request_id"], "a forgotten key makes a new call");
@@ -187,10 +187,10 @@ async fn the_maintenance_job_keeps_three_months_made_ahead(pool: PgPool) {
     assert!(exists(pool.clone(), name.clone()).await, "the migration made {name}");
     sqlx::query(&format!("DROP TABLE {name}")).execute(&pool).await.unwrap();
     assert!(!exists(pool.clone(), name.clone()).await);
-    server::startup::maintenance::make_request_months(&pool).await.unwrap();
+    server::workers::maintenance::make_request_months(&pool).await.unwrap();
     assert!(exists(pool.clone(), name.clone()).await, "the maintenance pass made {name} again");
     // A second pass (or a second server's) changes nothing.
-    server::startup::maintenance::make_request_months(&pool).await.unwrap();
+    server::workers::maintenance::make_request_months(&pool).await.unwrap();
     let partitions: i64 =
         sqlx::query_scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'requests'::regclass")
             .fetch_one(&pool)

@@ -160,7 +160,7 @@ async fn a_session_ends_thirty_days_after_login(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    server::startup::maintenance::run_once(&pool).await.unwrap();
+    server::workers::maintenance::run_once(&pool).await.unwrap();
     assert!(!still_signed_in(&app, &app.client).await, "the 31-day-old session is gone");
     let left =
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM user_sessions").fetch_one(&pool).await.unwrap();

@@ -310,7 +310,7 @@ async fn the_csv_the_api_and_the_page_report_the_same_usage(pool: PgPool) {
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], server::usage_export::HEADER.trim_end());
+    assert_eq!(lines[0], server::channels::pages::usage_export::HEADER.trim_end());
     let total: Vec<&str> = lines.iter().find(|l| l.starts_with("total,")).unwrap().split(',').collect();
     assert_eq!((total[9], total[13]), (api_requests.to_string().as_str(), api_cost.as_str()));
     let requests: Vec<Vec<&str>> =

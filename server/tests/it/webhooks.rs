@@ -6,7 +6,7 @@
 use crate::support::{self, spawn_app_with, TestApp, NEW_CARD_FORM};
 use axum::{body::Bytes, extract::State, http::HeaderMap, response::IntoResponse, routing::post, Router};
 use hmac::{Hmac, Mac};
-use server::webhook_sender::{run_due, SenderSettings};
+use server::workers::webhook_sender::{run_due, SenderSettings};
 use sha2::Sha256;
 use sqlx::PgPool;
 use std::collections::VecDeque;
@@ -375,7 +375,7 @@ async fn events_are_forgotten_after_thirty_days_with_their_finished_deliveries(p
     .unwrap();
     // The maintenance pass also ends sessions: their store's tables exist once a server has started.
     server::session_layer(&pool, &support::test_config(&[])).await.unwrap();
-    server::startup::maintenance::run_once(&pool).await.unwrap();
+    server::workers::maintenance::run_once(&pool).await.unwrap();
     let left: (i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM webhook_events), (SELECT count(*) FROM webhook_deliveries)",
     )

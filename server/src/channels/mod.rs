@@ -1,0 +1,8 @@
+//! The ways into Tollgate, one folder each, over what they share (`shared`). A channel never imports
+//! another: what two need is in `shared`, or in the money core.
+
+pub mod api;
+pub mod mcp;
+pub mod oauth;
+pub mod pages;
+pub mod shared;

@@ -1,0 +1,10 @@
+//! The dashboard's routes the server answers itself (the pages are the app's): form posts that must read
+//! repeated fields or show a secret once, and the CSV downloads.
+
+pub mod audit_export;
+pub mod csv_field;
+pub mod invite_form;
+pub mod key_form;
+pub mod shown_once;
+pub mod usage_export;
+pub mod webhook_form;

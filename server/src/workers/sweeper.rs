@@ -1,0 +1,26 @@
+//! Settling payments whose processor answer was lost while this server kept running (the start-up recovery
+//! finishes those an earlier stop left: `crate::startup::payments`). Any server may settle any attempt:
+//! settling one is a locked, once-only transaction (`tollgate_core::payments::recovery`).
+
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use tollgate_core::payments::processor::PaymentProcessor;
+use tollgate_core::payments::recovery;
+
+/// Every 30 s, settles attempts pending for over a minute (a charge whose answer was lost while this server
+/// kept running), so nobody waits for a restart to see their deposit.
+pub fn spawn(pool: PgPool, processor: Arc<dyn PaymentProcessor>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match recovery::recover_pending(&pool, &*processor, Duration::from_secs(60)).await {
+                Ok(0) => {}
+                Ok(settled) => tracing::warn!(settled, "sweeper settled pending payment attempts"),
+                Err(err) => tracing::error!(error = %err, "pending-payment sweep failed"),
+            }
+        }
+    });
+}
