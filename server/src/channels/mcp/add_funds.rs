@@ -4,6 +4,7 @@
 //! rules and messages of the dashboard's Add Funds.
 
 use super::answer;
+use super::answers::{AddFunds, Card, PreviousTopUp};
 use super::arguments::AddFundsArguments;
 use super::duplicate_guard::{self, Confirmation, Guard, TopUp};
 use crate::channels::shared::funding::{self, Ask, Funded};
@@ -13,7 +14,6 @@ use crate::state::AppState;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 use rmcp::RoleServer;
-use serde_json::{json, Value};
 use tollgate_core::audit::Channel;
 use tollgate_core::client_ip::ClientIp;
 use tollgate_core::keys::db::AuthenticatedKey;
@@ -21,19 +21,7 @@ use tollgate_core::payments::agent_funding;
 use tollgate_core::payments::attempt_store;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::{TopUpAmount, Usd};
-use tollgate_domain::payments::payment_method::PaymentMethodView;
 use uuid::Uuid;
-
-/// A saved card as the chat tools show it (docs/CONTRACT.md "Chat (MCP)").
-pub fn card_json(card: &PaymentMethodView) -> Value {
-    json!({
-        "payment_method_id": card.id,
-        "label": card.label,
-        "is_default": card.is_default,
-        "has_error": card.error_code.is_some(),
-        "error_message": card.error_message,
-    })
-}
 
 pub async fn run(
     state: &AppState,
@@ -93,7 +81,7 @@ pub async fn run(
     let idempotency_key = match duplicate_guard::take(&state.pool, &top_up, confirmation).await {
         Ok(Guard::Taken { idempotency_key }) => idempotency_key,
         Ok(Guard::HeldSince { at, confirmation_id }) => {
-            let previous = json!({ "amount": amount.usd().json_cents(), "at": at });
+            let previous = PreviousTopUp { amount: amount.usd().json_cents(), at };
             let sentence = format!(
                 "{} was already added from this chat at {} UTC, less than 2 minutes ago. Ask the user \
                  whether to add it again; if so, call add_funds again with confirm_duplicate true and \
@@ -101,12 +89,7 @@ pub async fn run(
                 amount.usd().display(),
                 at.format("%H:%M:%S")
             );
-            let structured = json!({
-                "status": "needs_confirmation",
-                "previous": previous,
-                "confirmation_id": confirmation_id,
-            });
-            return answer::done(structured, sentence);
+            return answer::done(&AddFunds::NeedsConfirmation { previous, confirmation_id }, sentence);
         }
         Err(err) => return answer::error(&err),
     };
@@ -146,14 +129,13 @@ async fn needs_amount(state: &AppState, key: &AuthenticatedKey) -> CallToolResul
         minimum.display(),
         maximum.display()
     );
-    let structured = json!({
-        "status": "needs_amount",
-        "balance": overview.balance.json_cents(),
-        "payment_methods": overview.payment_methods.iter().map(card_json).collect::<Vec<_>>(),
-        "minimum": minimum.json_cents(),
-        "maximum": maximum.json_cents(),
-    });
-    answer::done(structured, sentence)
+    let structured = AddFunds::NeedsAmount {
+        balance: overview.balance.json_cents(),
+        payment_methods: overview.payment_methods.iter().map(Card::from).collect(),
+        minimum: minimum.json_cents(),
+        maximum: maximum.json_cents(),
+    };
+    answer::done(&structured, sentence)
 }
 
 /// A funding answer in the chat's words.
@@ -170,34 +152,28 @@ async fn outcome(
                 .unwrap_or_default();
             let sentence =
                 format!("Added {} with {card}. The balance is now {}.", amount.display(), balance.display());
-            let structured = json!({
-                "status": "completed",
-                "amount": amount.json_cents(),
-                "balance": balance.json_cents(),
-                "payment_method": card,
-                "payment_id": payment_id,
-            });
-            answer::done(structured, sentence)
+            let structured = AddFunds::Completed {
+                amount: amount.json_cents(),
+                balance: balance.json_cents(),
+                payment_method: card,
+                payment_id,
+            };
+            answer::done(&structured, sentence)
         }
         Ok(Funded::RequiresCheckout { checkout_url }) => {
             let sentence = format!(
                 "There is no saved card. Give the user this link to pay and save a card: {checkout_url}"
             );
-            answer::done(json!({ "status": "requires_checkout", "checkout_url": checkout_url }), sentence)
+            answer::done(&AddFunds::RequiresCheckout { checkout_url }, sentence)
         }
         Ok(Funded::Declined { payment_id, decline_code, message, fix_url }) => {
             let sentence = format!(
                 "The card was declined: {message} Nothing was charged. The user can update the card or add \
                  another at {fix_url}, then try again."
             );
-            let structured = json!({
-                "status": "failed",
-                "decline_code": decline_code.as_str(),
-                "message": message,
-                "fix_url": fix_url,
-                "payment_id": payment_id,
-            });
-            answer::refused(structured, sentence)
+            let structured =
+                AddFunds::Failed { decline_code: decline_code.as_str(), message, fix_url, payment_id };
+            answer::refused(&structured, sentence)
         }
         Err(err) => answer::error(&err),
     }

@@ -8,6 +8,7 @@
 
 mod add_funds;
 mod answer;
+mod answers;
 mod arguments;
 mod auth;
 mod duplicate_guard;

@@ -3,6 +3,7 @@
 //! functions as `/v1` and the dashboard — never from a cache, so a balance asked right after a top-up is the
 //! new one.
 
+use super::answers::{Card, PaymentMethods, ToolError};
 use super::arguments::{AddFundsArguments, NoArguments, RequestListArguments, UsageArguments};
 use super::{add_funds, answer};
 use crate::channels::shared::reads::{report, request_list};
@@ -19,8 +20,8 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 use std::str::FromStr;
+use strum::IntoEnumIterator;
 use tollgate_core::keys::db::AuthenticatedKey;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
@@ -36,51 +37,72 @@ for the balance, add_funds to top it up with a saved card (call it without an am
 not say how much), get_usage for spend per day and list_requests for recent calls with their cost. Amounts \
 are strings in dollars such as \"25.00\".";
 
-/// The tools as a chat app lists them: names, descriptions written for a model, and argument schemas.
-fn tools() -> Vec<Tool> {
-    let read_only = ToolAnnotations::new().read_only(true).destructive(false).open_world(false);
-    vec![
-        Tool::new(
-            "get_balance",
-            "The user's current wallet balance in USD (a string with 2 decimals) and whether it is below \
-             their low-balance alert; while auto top-up is on, the text also says what it will do. Always \
-             current: ask again after a top-up.",
-            schema_for_type::<NoArguments>(),
-        )
-        .with_annotations(read_only.clone()),
-        Tool::new(
-            "list_payment_methods",
-            "The user's saved cards (\"Visa •••• 4242\"), which is the default, and each card's last \
-             failure if it has one. Use a card's payment_method_id with add_funds to charge that card.",
-            schema_for_type::<NoArguments>(),
-        )
-        .with_annotations(read_only.clone()),
-        Tool::new(
-            "add_funds",
-            "Adds money to the user's wallet by charging a saved card (the default one unless \
-             payment_method_id is given). Only call it with an amount the user asked for. Without an \
-             amount it answers the balance, the saved cards and the allowed range (10.00 to 10000.00) so \
-             you can ask the user. If the user has no saved card it answers a checkout link to open. A \
-             second identical top-up within 2 minutes answers needs_confirmation: ask the user, then \
-             repeat with confirm_duplicate true and the answer's confirmation_id. A declined card answers the reason and where to fix it.",
-            schema_for_type::<AddFundsArguments>(),
-        )
-        .with_annotations(ToolAnnotations::new().read_only(false).destructive(false).open_world(true)),
-        Tool::new(
-            "get_usage",
-            "Spend and completed paid calls per day, per service, with totals — the same figures as the \
-             dashboard's usage page. Defaults to the last 7 days including today.",
-            schema_for_type::<UsageArguments>(),
-        )
-        .with_annotations(read_only.clone()),
-        Tool::new(
-            "list_requests",
-            "The user's most recent paid API calls, newest first, each with its service, model, status and \
-             exact cost breakdown. Pass next_cursor back as cursor for older calls.",
-            schema_for_type::<RequestListArguments>(),
-        )
-        .with_annotations(read_only),
-    ]
+/// The tools (docs/CONTRACT.md "Chat (MCP)"): the list a chat app shows and the dispatch are both made
+/// from this one enum, so neither can name a tool the other lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "snake_case")]
+enum ToolName {
+    GetBalance,
+    ListPaymentMethods,
+    AddFunds,
+    GetUsage,
+    ListRequests,
+}
+
+impl ToolName {
+    /// What the model reads about the tool.
+    fn description(self) -> &'static str {
+        match self {
+            ToolName::GetBalance => {
+                "The user's current wallet balance in USD (a string with 2 decimals) and whether it is below \
+                 their low-balance alert; while auto top-up is on, the text also says what it will do. Always \
+                 current: ask again after a top-up."
+            }
+            ToolName::ListPaymentMethods => {
+                "The user's saved cards (\"Visa •••• 4242\"), which is the default, and each card's last \
+                 failure if it has one. Use a card's payment_method_id with add_funds to charge that card."
+            }
+            ToolName::AddFunds => {
+                "Adds money to the user's wallet by charging a saved card (the default one unless \
+                 payment_method_id is given). Only call it with an amount the user asked for. Without an \
+                 amount it answers the balance, the saved cards and the allowed range (10.00 to 10000.00) so \
+                 you can ask the user. If the user has no saved card it answers a checkout link to open. A \
+                 second identical top-up within 2 minutes answers needs_confirmation: ask the user, then \
+                 repeat with confirm_duplicate true and the answer's confirmation_id. A declined card answers the reason and where to fix it."
+            }
+            ToolName::GetUsage => {
+                "Spend and completed paid calls per day, per service, with totals — the same figures as the \
+                 dashboard's usage page. Defaults to the last 7 days including today."
+            }
+            ToolName::ListRequests => {
+                "The user's most recent paid API calls, newest first, each with its service, model, status and \
+                 exact cost breakdown. Pass next_cursor back as cursor for older calls."
+            }
+        }
+    }
+
+    /// The arguments' JSON schema, generated from the types `parse` reads them into.
+    fn schema(self) -> std::sync::Arc<JsonObject> {
+        match self {
+            ToolName::GetBalance | ToolName::ListPaymentMethods => schema_for_type::<NoArguments>(),
+            ToolName::AddFunds => schema_for_type::<AddFundsArguments>(),
+            ToolName::GetUsage => schema_for_type::<UsageArguments>(),
+            ToolName::ListRequests => schema_for_type::<RequestListArguments>(),
+        }
+    }
+
+    /// Only `add_funds` changes anything (and reaches a card processor).
+    fn annotations(self) -> ToolAnnotations {
+        match self {
+            ToolName::AddFunds => ToolAnnotations::new().read_only(false).destructive(false).open_world(true),
+            _ => ToolAnnotations::new().read_only(true).destructive(false).open_world(false),
+        }
+    }
+
+    fn tool(self) -> Tool {
+        let name: &'static str = self.into();
+        Tool::new(name, self.description(), self.schema()).with_annotations(self.annotations())
+    }
 }
 
 impl ServerHandler for ChatTools {
@@ -97,7 +119,7 @@ impl ServerHandler for ChatTools {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(tools()))
+        Ok(ListToolsResult::with_all_items(ToolName::iter().map(ToolName::tool).collect()))
     }
 
     // `get_tool` stays unimplemented on purpose: rmcp would then check arguments against the schema itself
@@ -114,24 +136,25 @@ impl ServerHandler for ChatTools {
             .cloned()
             .ok_or_else(|| McpError::internal_error("no authenticated key on the request", None))?;
         let arguments = request.arguments.unwrap_or_default();
-        let result = match request.name.as_ref() {
-            "get_balance" => self.get_balance(&key, arguments).await,
-            "list_payment_methods" => self.list_payment_methods(&key, arguments).await,
-            "add_funds" => match parse::<AddFundsArguments>(arguments) {
+        let Ok(tool) = request.name.parse::<ToolName>() else {
+            let unknown = request.name.escape_debug();
+            return Err(McpError::invalid_params(format!("Unknown tool: {unknown}"), None));
+        };
+        let result = match tool {
+            ToolName::GetBalance => self.get_balance(&key, arguments).await,
+            ToolName::ListPaymentMethods => self.list_payment_methods(&key, arguments).await,
+            ToolName::AddFunds => match parse::<AddFundsArguments>(arguments) {
                 Ok(arguments) => add_funds::run(&self.state, &context, &key, arguments).await,
                 // An amount that isn't a string (a JSON number passes through a float) gets the amount
                 // message, like any amount the dashboard would refuse.
                 Err(Refusal { field, .. }) if field == "amount" => answer::refused(
-                    json!({ "error": AppError::AmountInvalid.message(), "code": AppError::AmountInvalid.code() }),
+                    &ToolError::from(&AppError::AmountInvalid),
                     format!("{}. Send it as a string such as \"25.00\".", AppError::AmountInvalid.message()),
                 ),
                 Err(refusal) => refusal.answer(),
             },
-            "get_usage" => self.get_usage(&key, arguments).await,
-            "list_requests" => self.list_requests(&key, arguments).await,
-            other => {
-                return Err(McpError::invalid_params(format!("Unknown tool: {}", other.escape_debug()), None))
-            }
+            ToolName::GetUsage => self.get_usage(&key, arguments).await,
+            ToolName::ListRequests => self.list_requests(&key, arguments).await,
         };
         Ok(result.into())
     }
@@ -159,7 +182,7 @@ impl ChatTools {
                 let sentence = format!("Your wallet balance is {}.{low}{auto}", wallet.balance.display());
                 let balance =
                     Balance { balance: wallet.balance.json_cents(), low_balance: wallet.low_balance };
-                answer::done(json!(balance), sentence)
+                answer::done(&balance, sentence)
             }
             Err(err) => answer::error(&err),
         }
@@ -185,8 +208,8 @@ impl ChatTools {
                         card.label
                     ),
                 };
-                let list: Vec<_> = cards.iter().map(add_funds::card_json).collect();
-                answer::done(json!({ "payment_methods": list }), sentence)
+                let answer = PaymentMethods { payment_methods: cards.iter().map(Card::from).collect() };
+                answer::done(&answer, sentence)
             }
             Err(err) => answer::error(&err),
         }
@@ -220,7 +243,7 @@ impl ChatTools {
                     if report.totals.requests == 1 { "" } else { "s" },
                     cost.unwrap_or_default()
                 );
-                answer::done(json!(report), sentence)
+                answer::done(&report, sentence)
             }
             Err(AppError::InvalidQuery) => {
                 answer::bad_arguments("since and until must be between 2000-01-01 and 2100-12-31.")
@@ -246,7 +269,7 @@ impl ChatTools {
                     list.data.len(),
                     if list.data.len() == 1 { "" } else { "s" }
                 );
-                answer::done(json!(list), sentence)
+                answer::done(&list, sentence)
             }
             Err(AppError::InvalidQuery) => answer::bad_arguments("cursor is not one this tool answered."),
             Err(err) => answer::error(&err),
