@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::server_fn_context::{answer_form, pool},
-    crate::teams::member::require_member,
+    crate::server_fn_context::pool,
+    crate::teams::member::{as_member, require_member},
     tollgate_core::keys::db::{self, StatusChange},
     tollgate_domain::teams::role::Action,
 };
@@ -45,8 +45,7 @@ pub async fn list_services() -> Result<Vec<(String, String)>, AppError> {
 /// "Pause", "Resume" or "Revoke" (`change` = `pause` | `resume` | `revoke`).
 #[server(endpoint = "keys/change")]
 pub async fn change_key(key_id: Uuid, change: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
+    as_member(None, |user| async move {
         let change: StatusChange = change.parse().map_err(|_| AppError::NotFound)?;
         let pool = pool()?;
         let maker = db::maker_of(&pool, user.account_id, key_id).await?;

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::server_fn_context::{answer_form, pool},
-    crate::teams::member::require_member,
+    crate::server_fn_context::pool,
+    crate::teams::member::{as_member, require_member},
     tollgate_core::webhooks::store,
     tollgate_domain::teams::role::Action,
 };
@@ -38,9 +38,7 @@ pub async fn get_webhooks() -> Result<WebhooksPanel, AppError> {
 
 #[server(endpoint = "settings/webhooks/delete")]
 pub async fn delete_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
-        member.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |member| async move {
         store::delete_endpoint(&pool()?, &member.audit_actor()?, endpoint_id).await?;
         leptos_axum::redirect("/dashboard/settings?done=webhook_deleted");
         Ok(())
@@ -51,9 +49,7 @@ pub async fn delete_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> 
 /// "Turn on": an endpoint Tollgate disabled when the person who added it left gets events again.
 #[server(endpoint = "settings/webhooks/enable")]
 pub async fn enable_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
-        member.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |member| async move {
         store::enable_endpoint(&pool()?, &member.audit_actor()?, endpoint_id).await?;
         leptos_axum::redirect("/dashboard/settings?done=webhook_enabled");
         Ok(())
@@ -63,9 +59,7 @@ pub async fn enable_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> 
 
 #[server(endpoint = "settings/webhooks/resend")]
 pub async fn resend_webhook(delivery_id: i64) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
-        member.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |member| async move {
         store::resend(&pool()?, member.account_id, delivery_id).await?;
         leptos_axum::redirect("/dashboard/settings?done=webhook_resent");
         Ok(())

@@ -122,6 +122,26 @@ mod ssr {
         acting_member(session::require_user().await?).await
     }
 
+    /// A dashboard form's server function, run for the signed-in member: the member is resolved — and, with
+    /// an `action`, allowed to do it (docs/CONTRACT.md "Teams") — before `body` runs, and a refusal goes back
+    /// to the form the way a plain post expects (`server_fn_context::answer_form`).
+    pub async fn as_member<T, Body>(
+        action: Option<Action>,
+        body: impl FnOnce(Member) -> Body,
+    ) -> Result<T, AppError>
+    where
+        Body: std::future::Future<Output = Result<T, AppError>>,
+    {
+        crate::server_fn_context::answer_form(async move {
+            let member = require_member().await?;
+            if let Some(action) = action {
+                member.require(action)?;
+            }
+            body(member).await
+        })
+        .await
+    }
+
     /// The member the signed-in `user` is, moving their session back to the personal account when the
     /// team membership it acted for ended. Resolved once per request (`RequestMember`).
     pub async fn acting_member(user: SessionUser) -> Result<Member, AppError> {

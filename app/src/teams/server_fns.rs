@@ -13,10 +13,10 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::db,
-    super::member::{acting_member, require_member},
+    super::member::{acting_member, as_member, require_member},
     super::view::{MonthlyBudget, TeamName},
     crate::auth::session,
-    crate::server_fn_context::{answer_form, client_ip, pool},
+    crate::server_fn_context::{client_ip, pool},
     tollgate_domain::teams::role::{Action, Role},
 };
 
@@ -68,8 +68,7 @@ pub async fn get_team_page() -> Result<TeamPage, AppError> {
 /// "Switch": act for another account of one's own. Back to the page it was pressed on.
 #[server(endpoint = "team/switch")]
 pub async fn switch_account(account_id: Uuid) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
+    as_member(None, |member| async move {
         if !db::is_member(&pool()?, account_id, member.user_id).await? {
             return Err(AppError::NotFound);
         }
@@ -83,8 +82,7 @@ pub async fn switch_account(account_id: Uuid) -> Result<(), AppError> {
 /// "Create team": a new team, its creator its Owner, and the session switched to it.
 #[server(endpoint = "team/create")]
 pub async fn create_team(team_name: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
+    as_member(None, |member| async move {
         let name = TeamName::parse(&team_name)?;
         let account_id = db::create_team(&pool()?, &member, client_ip()?, &name).await?;
         session::act_for(account_id).await?;
@@ -97,9 +95,7 @@ pub async fn create_team(team_name: String) -> Result<(), AppError> {
 /// "Save" for "Members can add funds" (a checkbox: absent when unticked).
 #[server(endpoint = "team/settings")]
 pub async fn save_team_settings(members_can_fund: Option<String>) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
-        member.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |member| async move {
         if member.team.is_none() {
             return Err(AppError::NotFound);
         }
@@ -113,9 +109,7 @@ pub async fn save_team_settings(members_can_fund: Option<String>) -> Result<(), 
 /// "Revoke" on a pending invite link.
 #[server(endpoint = "team/invite/revoke")]
 pub async fn revoke_invite(invite_id: Uuid) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
-        member.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |member| async move {
         db::revoke_invite(&pool()?, &member.audit_actor()?, invite_id).await?;
         leptos_axum::redirect("/dashboard/team?done=invite_revoked");
         Ok(())
@@ -126,8 +120,7 @@ pub async fn revoke_invite(invite_id: Uuid) -> Result<(), AppError> {
 /// "Change role" on a member's row.
 #[server(endpoint = "team/role")]
 pub async fn change_role(user_id: Uuid, role: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
+    as_member(None, |member| async move {
         let role: Role = role.parse().map_err(|_| AppError::RoleInvalid)?;
         db::change_role(&pool()?, &member, client_ip()?, user_id, role).await?;
         leptos_axum::redirect("/dashboard/team?done=role_changed");
@@ -139,9 +132,7 @@ pub async fn change_role(user_id: Uuid, role: String) -> Result<(), AppError> {
 /// "Set budget" on a member's row: their monthly budget, empty for none.
 #[server(endpoint = "team/budget")]
 pub async fn set_member_budget(user_id: Uuid, monthly_budget: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
-        member.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |member| async move {
         let budget = MonthlyBudget::parse(&monthly_budget)?;
         db::set_budget(&pool()?, &member, client_ip()?, user_id, budget).await?;
         leptos_axum::redirect("/dashboard/team?done=budget_set");
@@ -153,8 +144,7 @@ pub async fn set_member_budget(user_id: Uuid, monthly_budget: String) -> Result<
 /// "Remove" on a member's row ("Leave team" on one's own): their keys and chat connections stop at once.
 #[server(endpoint = "team/remove")]
 pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
+    as_member(None, |member| async move {
         db::remove_member(&pool()?, &member, client_ip()?, user_id).await?;
         if user_id == member.user_id {
             leptos_axum::redirect("/dashboard/wallet");
@@ -170,8 +160,7 @@ pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
 /// account (its next request falls back to it, the membership being gone).
 #[server(endpoint = "team/delete")]
 pub async fn delete_team(confirm_name: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
+    as_member(None, |member| async move {
         db::delete_team(&pool()?, &member, client_ip()?, &confirm_name).await?;
         leptos_axum::redirect("/dashboard/team?done=team_deleted");
         Ok(())
@@ -196,8 +185,7 @@ pub async fn get_invite(token: String) -> Result<InvitePageData, AppError> {
 /// "Accept": join the team and act for it.
 #[server(endpoint = "invite/accept")]
 pub async fn accept_invite(token: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let member = require_member().await?;
+    as_member(None, |member| async move {
         let account_id = db::accept_invite(&pool()?, &token, &member, client_ip()?).await?;
         session::act_for(account_id).await?;
         leptos_axum::redirect("/dashboard/wallet");

@@ -8,8 +8,8 @@ use tollgate_domain::error::AppError;
 use {
     super::db::{self, RequestFilter},
     crate::charts::option::spend_option,
-    crate::server_fn_context::{answer_form, pool},
-    crate::teams::member::require_member,
+    crate::server_fn_context::pool,
+    crate::teams::member::{as_member, require_member},
     chrono::Duration,
     tollgate_core::catalog,
     tollgate_domain::metering::call::CallStatus,
@@ -98,9 +98,7 @@ pub async fn list_timezones(all: bool) -> Result<Vec<String>, AppError> {
 /// "Set timezone": the account's days, here and in `/v1/usage`, start at midnight in this timezone.
 #[server(endpoint = "usage/timezone")]
 pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
-        user.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |user| async move {
         let pool = pool()?;
         let tz = db::known_timezone(&pool, timezone.trim()).await?;
         db::set_account_timezone(&pool, &user.audit_actor()?, tz).await

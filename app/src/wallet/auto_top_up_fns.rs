@@ -8,8 +8,8 @@ use tollgate_domain::payments::auto_top_up::AutoTopUpView;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::server_fn_context::{answer_form, pool},
-    crate::teams::member::require_member,
+    crate::server_fn_context::pool,
+    crate::teams::member::{as_member, require_member},
     tollgate_core::payments::auto_top_up::settings::{self, Change},
     tollgate_domain::payments::auto_top_up::AutoTopUpRule,
     tollgate_domain::teams::role::Action,
@@ -39,9 +39,7 @@ pub async fn save_auto_top_up(
     card: Option<String>,
     turn: Option<String>,
 ) -> Result<(), AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
-        user.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |user| async move {
         let change = if turn.as_deref() == Some("off") {
             Change::TurnOff
         } else {

@@ -16,8 +16,8 @@ use uuid::Uuid;
 use {
     super::alert_threshold::parse_alert_threshold,
     super::db,
-    crate::server_fn_context::{answer_form, person_payer, pool, processor},
-    crate::teams::member::require_member,
+    crate::server_fn_context::{person_payer, pool, processor},
+    crate::teams::member::{as_member, require_member},
     tollgate_core::payments::add_funds::{self, CardChoice},
     tollgate_core::payments::{attempt_store, card_store},
     tollgate_domain::money::TopUpAmount,
@@ -81,9 +81,7 @@ pub async fn start_add_funds(
     card: Option<String>,
     #[server(flatten)] new_card: NewCardForm,
 ) -> Result<AttemptView, AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
-        user.require(Action::AddFunds)?;
+    as_member(Some(Action::AddFunds), |user| async move {
         let amount = TopUpAmount::parse(&amount)?;
         let choice = match card.as_deref() {
             Some(id) if id != "new" => CardChoice::Saved(id.parse().map_err(|_| AppError::NotFound)?),
@@ -108,9 +106,7 @@ pub async fn start_add_funds(
 /// "Confirm": charges the draft once, however often it is pressed.
 #[server(endpoint = "wallet/confirm")]
 pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
-        user.require(Action::AddFunds)?;
+    as_member(Some(Action::AddFunds), |user| async move {
         let (pool, processor, payer) = (pool()?, processor()?, person_payer()?);
         let result =
             add_funds::confirm(&pool, &*processor, user.account_id, attempt_id, payer, Some(user.user_id))
@@ -124,9 +120,7 @@ pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError
 /// "Retry": the same amount on the same card, as a new attempt, charged right away.
 #[server(endpoint = "wallet/retry")]
 pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
-        user.require(Action::AddFunds)?;
+    as_member(Some(Action::AddFunds), |user| async move {
         let (pool, processor) = (pool()?, processor()?);
         let payer = person_payer()?;
         let draft =
@@ -149,8 +143,7 @@ pub async fn update_card(
     new_postal_code: String,
     return_to: Option<String>,
 ) -> Result<(), AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
+    as_member(None, |user| async move {
         require_card_permission(&user, payment_method_id, Action::AddFunds).await?;
         let change = CardChange::parse(&new_expiry, &new_postal_code)?;
         card_store::update_card(&pool()?, &*processor()?, &user.audit_actor()?, payment_method_id, change)
@@ -165,9 +158,7 @@ pub async fn update_card(
 /// Empty turns it off.
 #[server(endpoint = "wallet/low-balance-alert")]
 pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
-        user.require(Action::ManageMembers)?;
+    as_member(Some(Action::ManageMembers), |user| async move {
         let threshold = parse_alert_threshold(&threshold)?;
         db::set_low_balance_threshold(&pool()?, &user.audit_actor()?, threshold).await?;
         leptos_axum::redirect("/dashboard/wallet");
@@ -178,8 +169,7 @@ pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
 
 #[server(endpoint = "wallet/card/default")]
 pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
+    as_member(None, |user| async move {
         // Which card the whole account is charged by default is the account's to decide.
         user.require(Action::ManageAnyCard)?;
         card_store::make_default(&pool()?, &user.audit_actor()?, payment_method_id).await?;
@@ -191,8 +181,7 @@ pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> 
 
 #[server(endpoint = "wallet/card/remove")]
 pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
-    answer_form(async move {
-        let user = require_member().await?;
+    as_member(None, |user| async move {
         require_card_permission(&user, payment_method_id, Action::RemoveOwnCard).await?;
         card_store::remove(&pool()?, &user.audit_actor()?, payment_method_id).await?;
         leptos_axum::redirect("/dashboard/wallet");

@@ -1,4 +1,5 @@
-//! `POST /v1/wallet/fund`: an agent tops up its wallet (the product guide's "add $25 to my wallet").
+//! `POST /v1/wallet/fund`: an agent tops up its wallet ("add $25 to my wallet", docs/CONTRACT.md "JSON
+//! API").
 //!
 //! With a saved card this is Add Funds without the clicks — the same draft → pending → settled phases of
 //! `add_funds`, so a charge happens exactly once. The agent's `Idempotency-Key` makes the *request*

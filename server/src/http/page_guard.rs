@@ -37,7 +37,7 @@ pub struct StaticFile;
 
 /// How long an answer may be kept (docs/ARCHITECTURE.md "Static files and caching"):
 /// - pages and every other dynamic answer (CSV exports too): `no-store` — a balance must never come from
-///   a cache (the product guide's "I funded but it still shows zero");
+///   a cache ("I funded but it still shows zero" must never happen: docs/CONTRACT.md "Pages");
 /// - a static file at an address that names its content (build-hashed `/pkg/` names, `?v=` of the
 ///   current file): `public, max-age=31536000, immutable`;
 /// - any other static file: `no-cache` (kept, but checked with the server before each use).

@@ -1,7 +1,7 @@
 //! The chat channel (`/mcp`) over HTTP as a chat app speaks it (JSON-RPC `tools/call`, stateless): the
-//! product guide's three top-up outcomes, declines, the duplicate guard and idempotency under concurrency,
-//! permission, bad arguments that write nothing, and answers equal to `/v1`'s. (The official MCP SDKs drive
-//! the same server in `make test`: end2end/mcp/.)
+//! three top-up outcomes of docs/CONTRACT.md "Chat (MCP)", declines, the duplicate guard and idempotency
+//! under concurrency, permission, bad arguments that write nothing, and answers equal to `/v1`'s. (The
+//! official MCP SDKs drive the same server in `make test`: end2end/mcp/.)
 
 use crate::support::{balance_of, save_card, spawn_app, TestApp, ADDRESS_CHECKED, VISA};
 use app::auth::{credentials::Email, db as auth_db};

@@ -1,4 +1,4 @@
-//! The `add_funds` tool: the product guide's three outcomes — a saved card is charged and the new balance
+//! The `add_funds` tool: docs/CONTRACT.md's three outcomes — a saved card is charged and the new balance
 //! told; without a saved card, a checkout link; without an amount, the balance and saved cards to choose
 //! from — on the same exactly-once machinery as `POST /v1/wallet/fund` (`agent_funding`), with the amount
 //! rules and messages of the dashboard's Add Funds.
