@@ -5,7 +5,7 @@
 #![recursion_limit = "256"]
 
 // Foundations: no feature, no database.
-pub mod page_policy;
+pub mod content_security_policy;
 pub mod url_query;
 
 // Features: each folder holds its page, components, server functions and (SSR only) queries.

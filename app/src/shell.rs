@@ -13,7 +13,7 @@ use leptos_meta::{HashedStylesheet, MetaTags};
 /// The whole document, rendered on the server, with the policy that lets its own inline scripts run.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::page_policy::set_for_this_page(None);
+    crate::content_security_policy::set_for_this_page(None);
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -6,5 +6,5 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
-    app::layout::live::mark_live_after_islands();
+    app::layout::hydrated_marker::mark_live_after_islands();
 }

@@ -8,7 +8,7 @@ use crate::channels::{api, mcp, oauth};
 use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
 use crate::http::client_ip::{self, TrustedProxies};
 use crate::http::security_headers::{self, Hsts};
-use crate::http::{cross_site, health, page_guard, request_span};
+use crate::http::{cross_site, health, login_and_caching, request_span};
 use crate::state::page_cache;
 use crate::state::{AppState, Shared};
 use app::{shell, App};
@@ -102,9 +102,9 @@ pub fn build_router(
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
         .route("/dashboard/audit/export.csv", get(audit_export::export_csv))
-        .layer(middleware::from_fn(page_guard::require_login_for_dashboard))
+        .layer(middleware::from_fn(login_and_caching::require_login_for_dashboard))
         .layer(sessions)
-        .layer(middleware::from_fn(page_guard::cache_policy))
+        .layer(middleware::from_fn(login_and_caching::cache_policy))
         .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
         .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), client_ip::attach_client_ip))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -143,7 +143,7 @@ async fn static_files(State(state): State<AppState>, req: Request<Body>) -> Resp
         let Ok(res) = files.oneshot(probe).await;
         if res.status() != StatusCode::NOT_FOUND {
             let mut res = res.map(Body::new);
-            res.extensions_mut().insert(page_guard::StaticFile);
+            res.extensions_mut().insert(login_and_caching::StaticFile);
             return res;
         }
     }

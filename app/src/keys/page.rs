@@ -9,7 +9,7 @@ use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::{
+use tollgate_domain::keys::settings::{
     CreatedKey, DailyFundingLimit, KeyStatus, LimitPeriod, RateLimit, SpendKeyView, SpendLimit,
 };
 use tollgate_domain::money::Usd;

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::{CreatedKey, SpendKeyView};
+use tollgate_domain::keys::settings::{CreatedKey, SpendKeyView};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]

@@ -4,5 +4,5 @@
 
 pub mod dashboard;
 pub mod home_page;
-pub mod live;
+pub mod hydrated_marker;
 pub mod not_found;

@@ -11,7 +11,7 @@ use tollgate_core::keys::db as keys_db;
 use tollgate_core::keys::secret::sha256;
 use tollgate_core::random::random_hex;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use uuid::Uuid;
 
 /// How long an access token works: short, so a leaked one soon stops working (the refresh token renews it).

@@ -9,7 +9,7 @@ use crate::keys::page::{FundingFields, SpendLimitFields};
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use tollgate_domain::keys::spec::DailyFundingLimit;
+use tollgate_domain::keys::settings::DailyFundingLimit;
 
 /// The authorization request's parameters from the address (the same names the form posts back).
 fn request_from_address() -> Memo<AuthorizeQuery> {
@@ -46,7 +46,7 @@ pub fn ConsentPage() -> impl IntoView {
                             Ok(ConsentView::Ask { app_name, destination, return_origin, email }) => {
                                 // The form's answer is a redirect to the app: the policy lets it go there.
                                 #[cfg(feature = "ssr")]
-                                crate::page_policy::set_for_this_page(Some(&return_origin));
+                                crate::content_security_policy::set_for_this_page(Some(&return_origin));
                                 #[cfg(not(feature = "ssr"))]
                                 let _ = return_origin;
                                 ask(request.get_untracked(), app_name, destination, email, error).into_any()

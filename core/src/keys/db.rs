@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::{
+use tollgate_domain::keys::settings::{
     CreatedKey, DailyFundingLimit, KeyName, KeySettings, KeyStatus, LimitPeriod, RateLimit, SpendKeyView,
     SpendLimit,
 };

@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::{KeyStatus, LimitPeriod};
+use tollgate_domain::keys::settings::{KeyStatus, LimitPeriod};
 use uuid::Uuid;
 
 /// A spend key's state for this batch (its row is locked until commit).

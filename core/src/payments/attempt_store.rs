@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::KeyStatus;
+use tollgate_domain::keys::settings::KeyStatus;
 use tollgate_domain::money::Usd;
 use tollgate_domain::payments::attempt::{card_label, AttemptRow, AttemptStatus, AttemptView, ReceiptView};
 use tollgate_domain::payments::card::CardBrand;

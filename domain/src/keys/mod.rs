@@ -1,4 +1,4 @@
 //! Spend keys' settings and their rules (docs/CONTRACT.md "Spend keys"): name, limit, services, rate
 //! limit, funding, as posted and as stored.
 
-pub mod spec;
+pub mod settings;

@@ -3,7 +3,7 @@
 pub mod client_ip;
 pub mod cross_site;
 pub mod health;
-pub mod page_guard;
+pub mod login_and_caching;
 pub mod request_span;
 pub mod security_headers;
 pub mod serve;

@@ -23,7 +23,7 @@ use tollgate_core::metering::past_calls::{record_past_call, PastCall};
 use tollgate_core::payments::processor::{CardToken, PaymentProcessor};
 use tollgate_domain::catalog::pricing::{Price, Usage};
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;
 use tollgate_domain::payments::card::{CardBrand, CardNumber, Cvc, Expiry, PostalCode};
 use tollgate_domain::payments::decline::DeclineCode;

@@ -95,7 +95,8 @@ fn page_response(content_type: HeaderValue, pieces: &[Bytes]) -> Response {
     let body = pieces.join(nonce.as_bytes());
     let mut res = Response::new(Body::from(body));
     res.headers_mut().insert(header::CONTENT_TYPE, content_type);
-    if let Ok(policy) = HeaderValue::from_str(&app::page_policy::content_security_policy(&nonce)) {
+    if let Ok(policy) = HeaderValue::from_str(&app::content_security_policy::content_security_policy(&nonce))
+    {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     res

@@ -18,7 +18,7 @@ use tollgate_core::payments::card_store;
 use tollgate_core::payments::card_testing::Payer;
 use tollgate_core::payments::processor::PaymentProcessor;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::money::TopUpAmount;
 use tollgate_domain::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
 use tollgate_domain::payments::new_card::NewCard;

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use std::str::FromStr;
 use tollgate_core::keys::db::StatusChange;
 use tollgate_core::ledger::{self, Posting};
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 

@@ -18,7 +18,7 @@ use tollgate_core::payments::auto_top_up::settings::{self, Change};
 use tollgate_core::payments::auto_top_up::worker;
 use tollgate_core::payments::{attempt_store, card_store};
 use tollgate_domain::catalog::pricing::Usage;
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::payments::auto_top_up::AutoTopUpRule;
 use uuid::Uuid;
 

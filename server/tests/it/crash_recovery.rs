@@ -111,7 +111,7 @@ async fn an_auto_top_up_cut_off_between_charge_and_credit_is_credited_once_after
     let owner = crate::support::owner_actor(&pool, account).await;
     let rule = AutoTopUpRule::parse("10", "40", "1000").unwrap();
     settings::change(&pool, &owner, settings::Change::TurnOn { rule, card: Some(card) }).await.unwrap();
-    let key = tollgate_domain::keys::spec::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
+    let key = tollgate_domain::keys::settings::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
     let secret = crate::support::owner_key(&pool, account, &key).await.unwrap().secret;
 
     // A paid call crosses the threshold; the server's worker charges and is held before the credit.

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tollgate_core::keys::db as keys_db;
-use tollgate_domain::keys::spec::KeyForm;
+use tollgate_domain::keys::settings::KeyForm;
 
 const CLUSTER: &str = "test-restart";
 const CLIENTS: usize = 6;

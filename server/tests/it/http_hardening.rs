@@ -7,7 +7,7 @@ use reqwest::{header, StatusCode};
 use sqlx::PgPool;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tollgate_domain::keys::spec::KeyForm;
+use tollgate_domain::keys::settings::KeyForm;
 
 /// The nonce a page's policy allows.
 fn policy_nonce(res: &reqwest::Response) -> String {

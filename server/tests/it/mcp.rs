@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tollgate_core::keys::db::StatusChange;
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use uuid::Uuid;
 
 struct Chat {

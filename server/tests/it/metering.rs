@@ -13,7 +13,7 @@ use tollgate_core::metering::charge::MeteredCall;
 use tollgate_core::metering::meter::Meter;
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;
 use tollgate_domain::metering::call::CallStatus;
 use uuid::Uuid;

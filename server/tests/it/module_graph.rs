@@ -34,7 +34,7 @@ const CORE_LAYERS: &[&[&str]] = &[
 
 /// The pages' crate's top-level modules (`app/`), lowest layer first.
 const APP_LAYERS: &[&[&str]] = &[
-    &["url_query", "page_policy", "assets"],
+    &["url_query", "content_security_policy", "assets"],
     &["ui"],
     &["server_fn_context"],
     &["auth"],

@@ -371,7 +371,7 @@ async fn the_app_disconnects_by_revoking_its_refresh_token(pool: PgPool) {
     let keys = keys_db::list(&app.pool, account).await.unwrap();
     assert_eq!(
         keys[0].status,
-        tollgate_domain::keys::spec::KeyStatus::Revoked,
+        tollgate_domain::keys::settings::KeyStatus::Revoked,
         "the Keys page shows the connection ended"
     );
     // The audit log: the person connected it on the consent page; the app itself ended it.

@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use std::str::FromStr;
 use tollgate_core::ledger::{self, Posting};
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 

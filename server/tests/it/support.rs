@@ -361,8 +361,8 @@ pub async fn change_key(
 pub async fn owner_key(
     pool: &PgPool,
     account_id: Uuid,
-    settings: &tollgate_domain::keys::spec::KeySettings,
-) -> Result<tollgate_domain::keys::spec::CreatedKey, tollgate_domain::error::AppError> {
+    settings: &tollgate_domain::keys::settings::KeySettings,
+) -> Result<tollgate_domain::keys::settings::CreatedKey, tollgate_domain::error::AppError> {
     tollgate_core::keys::db::create(pool, &owner_actor(pool, account_id).await, settings).await
 }
 

@@ -14,7 +14,7 @@ use tollgate_core::metering::charge::MeteredCall;
 use tollgate_core::metering::meter::Meter;
 use tollgate_core::metering::past_calls::{record_past_call, PastCall};
 use tollgate_domain::catalog::pricing::Usage;
-use tollgate_domain::keys::spec::KeySettings;
+use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 
@@ -58,7 +58,7 @@ async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid
 pub(crate) async fn signed_up_with_key(
     app: &crate::support::TestApp,
     email: &str,
-) -> (Uuid, tollgate_domain::keys::spec::CreatedKey) {
+) -> (Uuid, tollgate_domain::keys::settings::CreatedKey) {
     app.sign_up(email, "a-long-password").await;
     let account: Uuid = sqlx::query_scalar(
         "SELECT m.account_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",

@@ -228,7 +228,7 @@ async fn every_money_event_is_emitted_once_when_it_happens(pool: PgPool) {
         ]
     };
     assert_eq!(app.call("/api/wallet/auto-top-up/save", &rule("")).await.0, 200);
-    let key = tollgate_domain::keys::spec::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
+    let key = tollgate_domain::keys::settings::KeySettings::parse("agent", "", "", &[], false, "").unwrap();
     let secret = support::owner_key(&pool, account, &key).await.unwrap().secret;
     let http = reqwest::Client::new();
     let spend = || async {

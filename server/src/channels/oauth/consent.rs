@@ -19,7 +19,7 @@ use axum::{
 use serde::Deserialize;
 use tollgate_core::client_ip::ClientIp;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::{KeySettings, RateLimit};
+use tollgate_domain::keys::settings::{KeySettings, RateLimit};
 use tower_sessions::Session;
 
 /// The consent form as posted: the authorization request it carries back, and the person's answer.

@@ -1,8 +1,8 @@
 //! `POST /dashboard/team` — "Create invite link" on the team page (JavaScript off, or on through
 //! `public/enhance.js`). Only a hash of the link's token is kept, so the link is shown in this one
-//! response, like a new key's secret (`shown_once`); errors go back with `?error=<code>`.
+//! response, like a new key's secret (`secret_shown_once`); errors go back with `?error=<code>`.
 
-use crate::channels::pages::shown_once::answer_post;
+use crate::channels::pages::secret_shown_once::answer_post;
 use crate::channels::shared::public_url::public_base;
 use crate::state::AppState;
 use app::teams::db;

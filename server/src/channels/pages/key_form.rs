@@ -4,7 +4,7 @@
 //! redirecting, this answers the post itself with the rendered Keys page, the new secret in it. Errors
 //! redirect back with `?error=<code>` like every other form.
 
-use crate::channels::pages::shown_once::answer_post;
+use crate::channels::pages::secret_shown_once::answer_post;
 use crate::state::AppState;
 use app::keys::server_fns::JustCreatedKey;
 use app::teams::member::from_session;
@@ -17,7 +17,7 @@ use axum_extra::extract::{Form, FormRejection};
 use tollgate_core::client_ip::ClientIp;
 use tollgate_core::keys::db;
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::spec::KeyForm;
+use tollgate_domain::keys::settings::KeyForm;
 use tollgate_domain::teams::role::Action;
 use tower_sessions::Session;
 use uuid::Uuid;

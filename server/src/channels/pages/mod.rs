@@ -5,6 +5,6 @@ pub mod audit_export;
 pub mod csv_field;
 pub mod invite_form;
 pub mod key_form;
-pub mod shown_once;
+pub mod secret_shown_once;
 pub mod usage_export;
 pub mod webhook_form;

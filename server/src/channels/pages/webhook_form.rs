@@ -1,8 +1,8 @@
 //! `POST /dashboard/settings` — "Add endpoint" in Settings → Webhooks (JavaScript off, or on through
 //! `public/enhance.js`). The signing secret is shown in this one response, like a new key's secret
-//! (`shown_once`); errors go back with `?error=<code>`.
+//! (`secret_shown_once`); errors go back with `?error=<code>`.
 
-use crate::channels::pages::shown_once::answer_post;
+use crate::channels::pages::secret_shown_once::answer_post;
 use crate::state::AppState;
 use app::settings::webhook_fns::JustCreatedWebhook;
 use axum::{extract::State, http::request::Parts, response::Response};
