@@ -527,3 +527,16 @@ pub async fn revoke_all_of_account(conn: &mut PgConnection, account_id: Uuid) ->
     .await?;
     Ok(())
 }
+
+/// A key of the demo account's history, made `days` before today (before its first call, as a real key
+/// would be: "Created" before "Last used").
+pub async fn backdate(conn: &mut PgConnection, key_id: Uuid, days: i32) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE spend_keys SET created_at = now() - make_interval(days => $2) WHERE id = $1",
+        key_id,
+        days
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

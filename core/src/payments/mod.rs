@@ -14,5 +14,6 @@ pub mod card_store;
 pub mod card_testing;
 pub mod checkout_session;
 pub mod funding_limit;
+pub mod past_deposits;
 pub mod processor;
 pub mod recovery;

@@ -18,14 +18,13 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use tollgate_core::audit::Actor;
 use tollgate_core::keys::db as keys_db;
-use tollgate_core::ledger::{self, Posting};
 use tollgate_core::metering::past_calls::{record_past_call, PastCall};
+use tollgate_core::payments::past_deposits;
 use tollgate_core::payments::processor::{CardToken, PaymentProcessor};
 use tollgate_domain::catalog::pricing::{Price, Usage};
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::KeySettings;
-use tollgate_domain::ledger::EntryKind;
-use tollgate_domain::payments::card::{CardBrand, CardNumber, Cvc, Expiry, PostalCode};
+use tollgate_domain::payments::card::{CardNumber, Cvc, Expiry, PostalCode};
 use tollgate_domain::payments::decline::DeclineCode;
 use tollgate_domain::payments::new_card::NewCard;
 
@@ -50,48 +49,17 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     let visa = tokenize(processor, "4242424242424242").await?;
     let declined = tokenize(processor, "4000000000009995").await?;
     let mut tx = pool.begin().await?;
-    let card_id: uuid::Uuid = sqlx::query_scalar!(
-        "INSERT INTO payment_methods
-            (account_id, processor_token, brand, last4, expiry_month, expiry_year, billing_postal_code, is_default, created_at,
-             added_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, true, now() - interval '61 days', $8) RETURNING id",
-        user.account_id,
-        visa.token,
-        visa.brand as CardBrand,
-        visa.last4,
-        visa.expiry.month as i32,
-        visa.expiry.year,
-        visa.postal_code.as_str(),
-        user.user_id,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let saved_at = Utc::now() - Duration::days(61);
+    let card_id = past_deposits::save_card(&mut tx, user.account_id, user.user_id, &visa, saved_at).await?;
     let agent = KeySettings::parse("Demo agent", "", "", &[], false, "")?;
     let key_id = keys_db::create(pool, &Actor::server(user.account_id, user.user_id), &agent).await?.key.id;
-    // Made the day before its first call, as a real key would be ("Created" before "Last used").
-    sqlx::query!(
-        "UPDATE spend_keys SET created_at = now() - make_interval(days => $2) WHERE id = $1",
-        key_id,
-        HISTORY_DAYS as i32 + 1,
-    )
-    .execute(&mut *tx)
-    .await?;
+    keys_db::backdate(&mut tx, key_id, HISTORY_DAYS as i32 + 1).await?;
     let prices = catalog_prices(pool).await?;
     for (n, event) in demo_history(&prices).into_iter().enumerate() {
         match event {
             Event::Deposit { at, dollars } => {
                 let amount = Decimal::from(dollars);
-                let reference = format!("seed:deposit:{n}");
-                let posting = Posting {
-                    account_id: user.account_id,
-                    kind: EntryKind::Deposit,
-                    amount,
-                    reference: &reference,
-                    at: Some(at),
-                };
-                let posted = ledger::post(&mut tx, posting).await?;
-                let outcome = Ok(posted.entry_id);
-                record_attempt(&mut tx, user.account_id, &visa, Some(card_id), amount, at, outcome, n)
+                past_deposits::record(&mut tx, user.account_id, &visa, Some(card_id), amount, at, None, n)
                     .await?;
             }
             Event::Call(call) => record_past_call(&mut tx, user.account_id, key_id, &call).await?,
@@ -99,9 +67,18 @@ pub async fn seed_demo_account(pool: &PgPool, processor: &dyn PaymentProcessor) 
     }
     let failed_day = (Utc::now() - Duration::days(5)).date_naive();
     let failed_at = failed_day.and_time(NaiveTime::from_hms_opt(14, 5, 0).expect("valid time")).and_utc();
-    let outcome = Err(DeclineCode::InsufficientFunds);
-    record_attempt(&mut tx, user.account_id, &declined, None, Decimal::from(50), failed_at, outcome, 0)
-        .await?;
+    let declined_with = Some(DeclineCode::InsufficientFunds);
+    past_deposits::record(
+        &mut tx,
+        user.account_id,
+        &declined,
+        None,
+        Decimal::from(50),
+        failed_at,
+        declined_with,
+        0,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(email = DEMO_EMAIL, "seeded the demo account");
     Ok(true)
@@ -118,50 +95,6 @@ async fn tokenize(processor: &dyn PaymentProcessor, number: &str) -> Result<Card
         tracing::error!(error = %err, "demo seed: tokenizing failed");
         AppError::Internal
     })
-}
-
-/// A settled Add Funds attempt of the seeded history: succeeded with its ledger entry, or declined.
-#[allow(clippy::too_many_arguments)]
-async fn record_attempt(
-    conn: &mut sqlx::PgConnection,
-    account_id: uuid::Uuid,
-    card: &CardToken,
-    card_id: Option<uuid::Uuid>,
-    amount: Decimal,
-    at: DateTime<Utc>,
-    outcome: Result<i64, DeclineCode>,
-    n: usize,
-) -> Result<(), AppError> {
-    let (status, entry_id, code) = match outcome {
-        Ok(entry_id) => ("succeeded", Some(entry_id), None),
-        Err(code) => ("failed", None, Some(code)),
-    };
-    sqlx::query!(
-        "INSERT INTO payment_attempts
-            (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand, card_last4,
-             card_expiry_month, card_expiry_year, card_postal_code, processor_charge_id, decline_code,
-             decline_message, decline_reason, ledger_entry_id, created_at, confirmed_at, completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $16, $16)",
-        account_id,
-        amount,
-        status,
-        format!("seed_{}_{n}", uuid::Uuid::new_v4().simple()),
-        card_id,
-        card.token,
-        card.brand as CardBrand,
-        card.last4,
-        card.expiry.month as i32,
-        card.expiry.year,
-        card.postal_code.as_str(),
-        format!("ch_seed_{}", uuid::Uuid::new_v4().simple()),
-        code as Option<DeclineCode>,
-        code.map(|c| c.message()),
-        entry_id,
-        at as DateTime<Utc>,
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 enum Event {
