@@ -263,6 +263,19 @@ pub struct FailedAttemptCard {
     pub card: CardOnFile,
 }
 
+/// Records that a draft was made on hosted checkout `checkout_id` (`checkout_session::attach_attempt`);
+/// an attempt past its draft keeps what it was made on.
+pub async fn attach_to_checkout(pool: &PgPool, attempt_id: Uuid, checkout_id: &str) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE payment_attempts SET checkout_id = $1 WHERE id = $2 AND status = 'draft'",
+        checkout_id,
+        attempt_id,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// What settling an attempt needs of it, read under its row lock.
 pub struct Settling {
     pub account_id: Uuid,
