@@ -84,7 +84,7 @@ pub async fn start_checkout(
             None,
         )
         .await?;
-        checkout_session::attach_attempt(&pool, &checkout.id, draft.id).await?;
+        attempt_store::attach_to_checkout(&pool, draft.id, &checkout.id).await?;
         leptos_axum::redirect(&format!("/checkout/{}?attempt={}", checkout.id, draft.id));
         Ok(draft)
     })

@@ -263,8 +263,9 @@ pub struct FailedAttemptCard {
     pub card: CardOnFile,
 }
 
-/// Records that a draft was made on hosted checkout `checkout_id` (`checkout_session::attach_attempt`);
-/// an attempt past its draft keeps what it was made on.
+/// Marks a draft as made on hosted checkout `checkout_id` (so only that checkout page can confirm or show
+/// it); an attempt past its draft keeps what it was made on.
+#[tracing::instrument(name = "payments::attach_to_checkout", skip(pool, checkout_id))]
 pub async fn attach_to_checkout(pool: &PgPool, attempt_id: Uuid, checkout_id: &str) -> Result<(), AppError> {
     sqlx::query!(
         "UPDATE payment_attempts SET checkout_id = $1 WHERE id = $2 AND status = 'draft'",

@@ -99,12 +99,6 @@ pub fn ensure_open(checkout: &Checkout) -> Result<(), AppError> {
     }
 }
 
-/// Marks a draft as made on this checkout page (so only this page can confirm or show it).
-#[tracing::instrument(name = "checkout_session::attach_attempt", skip(pool, checkout_id))]
-pub async fn attach_attempt(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Result<(), AppError> {
-    super::attempt_store::attach_to_checkout(pool, attempt_id, checkout_id).await
-}
-
 /// Whether `attempt_id` was made on this checkout.
 #[tracing::instrument(name = "checkout_session::owns_attempt", skip(pool, checkout))]
 pub async fn owns_attempt(pool: &PgPool, checkout: &Checkout, attempt_id: Uuid) -> Result<bool, AppError> {

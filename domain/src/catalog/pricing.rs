@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 /// One model's prices (a `service_models` row).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Price {
     pub input_per_million: Decimal,
     pub output_per_million: Decimal,
