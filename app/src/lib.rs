@@ -6,7 +6,6 @@
 
 // Foundations: no feature, no database.
 pub mod content_security_policy;
-pub mod url_query;
 
 // Features: each folder holds its page, components, server functions and (SSR only) queries.
 pub mod audit_log;

@@ -14,9 +14,12 @@ pub mod throttle;
 pub mod audit;
 
 // The aggregates, lowest first.
+pub mod accounts;
 pub mod catalog;
 pub mod keys;
 pub mod ledger;
 pub mod metering;
+pub mod oauth;
 pub mod payments;
+pub mod teams;
 pub mod webhooks;

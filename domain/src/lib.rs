@@ -7,9 +7,12 @@
 // Foundations.
 pub mod error;
 pub mod money;
+pub mod oauth;
+pub mod url_query;
 pub mod utc;
 
 // Each aggregate's shared types, named as the money core's modules are.
+pub mod accounts;
 pub mod catalog;
 pub mod keys;
 pub mod ledger;

@@ -10,13 +10,13 @@
 //! login is counted as a failure *before* its password is checked and given back when it succeeds, so
 //! guesses fired at once are counted exactly like guesses made one by one.
 
-use super::credentials::Email;
 use super::password;
 use chrono::Utc;
 use sqlx::PgPool;
 use std::time::Duration;
 use tollgate_core::client_ip::ClientIp;
 use tollgate_core::throttle::{self, Limit, Verdict};
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
 
 const FAILED_LOGINS_PER_EMAIL_AND_IP: Limit = Limit {

@@ -1,11 +1,11 @@
 //! `/login` and `/signup` (docs/CONTRACT.md "Pages"): labels and button names are the contract's.
 
-use super::credentials::NewPassword;
 use super::return_to::with_next;
 use super::server_fns::{LogIn, SignUp};
 use crate::ui::form_error::{url_error, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tollgate_domain::accounts::credentials::NewPassword;
 
 /// The message a failed form post came back with (`?error=<code>`).
 fn url_error_message() -> Signal<Option<String>> {

@@ -3,13 +3,13 @@
 //! are turned away with `Busy` (503), so a login flood costs bounded memory and CPU and a person's own
 //! login still gets its turn (docs/CONTRACT.md "Limits and account security").
 
-use super::credentials::NewPassword;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tollgate_domain::accounts::credentials::NewPassword;
 use tollgate_domain::error::AppError;
 
 /// Checks that may run at once: one per core.

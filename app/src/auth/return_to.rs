@@ -27,7 +27,7 @@ pub fn with_next(page: &str, return_to: &str) -> String {
     if return_to.is_empty() {
         return page.to_string();
     }
-    format!("{page}?next={}", crate::url_query::encode_value(return_to))
+    format!("{page}?next={}", tollgate_domain::url_query::encode_value(return_to))
 }
 
 #[cfg(test)]

@@ -6,13 +6,10 @@ use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{
-        credentials::{Email, NewPassword},
-        db, limits, password,
-        return_to::safe_next_path,
-        session,
-    },
+    super::{limits, password, return_to::safe_next_path, session},
     crate::server_fn_context::{abuse_settings, answer_form, client_ip, pool},
+    tollgate_core::accounts::store as db,
+    tollgate_domain::accounts::credentials::{Email, NewPassword},
 };
 
 #[server(endpoint = "signup")]
@@ -23,7 +20,7 @@ pub async fn sign_up(email: String, password: String, next: Option<String>) -> R
         let pool = pool()?;
         limits::admit_signup(&pool, client_ip()?, abuse_settings()?.signups_per_ip_hour).await?;
         let hash = password::hash(&password).await?;
-        let user = db::create_user_with_account(&pool, &email, &hash).await?;
+        let user = db::create_user_with_account(&pool, &email, &hash).await?.into();
         session::begin(&pool, &user).await?;
         tracing::info!(user_id = %user.user_id, account_id = %user.account_id, "signed up");
         leptos_axum::redirect(&safe_next_path(next.as_deref()));
@@ -44,7 +41,7 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
             Err(_) => None,
         };
         let (user, stored_hash) = match record {
-            Some(r) => (Some(r.user), Some(r.password_hash)),
+            Some(r) => (Some(r.person.into()), Some(r.password_hash)),
             None => (None, None),
         };
         if !limits::verify_admitted(&pool, ip, &email, &password, stored_hash).await? {

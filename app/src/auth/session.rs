@@ -25,6 +25,12 @@ pub struct SessionUser {
     pub email: String,
 }
 
+impl From<tollgate_core::accounts::store::Person> for SessionUser {
+    fn from(person: tollgate_core::accounts::store::Person) -> SessionUser {
+        SessionUser { user_id: person.user_id, account_id: person.account_id, email: person.email }
+    }
+}
+
 /// The request's session, which the server's session layer puts on every request.
 async fn current_session() -> Result<Session, AppError> {
     let mut parts = crate::server_fn_context::request_parts()?;

@@ -50,7 +50,7 @@ pub async fn change_key(key_id: Uuid, change: String) -> Result<(), AppError> {
         let pool = pool()?;
         let maker = db::maker_of(&pool, user.account_id, key_id).await?;
         user.require_for(maker, Action::ManageOwnKeys, Action::ManageAnyKey)?;
-        db::change_status(&pool, &user.audit_actor()?, key_id, change).await
+        db::change_status(&pool, &crate::teams::member::audit_actor(&user)?, key_id, change).await
     })
     .await
 }

@@ -2,15 +2,9 @@
 //! OAuth 2.1 as MCP's authorization spec asks — apps register themselves, the person allows one on the
 //! consent page, which creates a spend key for the connection, and the app trades a single-use code (with
 //! PKCE) for short-lived access tokens and rotating refresh tokens. The HTTP endpoints are in the server
-//! crate (`server/src/channels/oauth/`); this folder holds the rules, the page and the store.
+//! crate (`server/src/channels/oauth/`); this folder holds the consent page and its server functions; the rules are
+//! `tollgate_domain::oauth`, the store `tollgate_core::oauth`.
 
-pub mod authorize_request;
 pub mod issuer;
 pub mod page;
-pub mod pkce;
-pub mod redirect_uri;
-pub mod registration;
 pub mod server_fns;
-
-#[cfg(feature = "ssr")]
-pub mod db;

@@ -3,13 +3,13 @@
 //! "Deny". The form posts natively (`data-native`) to `POST /oauth/authorize`
 //! (server/src/channels/oauth/consent.rs), whose answer is a redirect to the app — with JavaScript on or off.
 
-use super::authorize_request::AuthorizeQuery;
 use super::server_fns::{get_consent, ConsentView};
 use crate::keys::page::{FundingFields, SpendLimitFields};
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use tollgate_domain::keys::settings::DailyFundingLimit;
+use tollgate_domain::oauth::authorize_request::AuthorizeQuery;
 
 /// The authorization request's parameters from the address (the same names the form posts back).
 fn request_from_address() -> Memo<AuthorizeQuery> {

@@ -1,12 +1,12 @@
 //! What the consent page shows, checked on the server: the signed-in person, the app (from its
 //! registration, never from the request) and whether the request may be answered at all.
 
-use super::authorize_request::AuthorizeQuery;
-#[cfg(feature = "ssr")]
-use super::authorize_request::AuthorizeRefusal;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tollgate_domain::error::AppError;
+use tollgate_domain::oauth::authorize_request::AuthorizeQuery;
+#[cfg(feature = "ssr")]
+use tollgate_domain::oauth::authorize_request::AuthorizeRefusal;
 
 /// The consent page's content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +37,7 @@ fn issuer() -> Result<String, AppError> {
 pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<ConsentView, AppError> {
     let user = crate::teams::member::require_member().await?;
     let pool = crate::server_fn_context::pool()?;
-    let app = super::db::chat_app(&pool, &query.client_id).await?;
+    let app = tollgate_core::oauth::store::chat_app(&pool, &query.client_id).await?;
     Ok(match query.check(app) {
         Ok(request) => ConsentView::Ask {
             app_name: request.app.client_name,
@@ -56,7 +56,7 @@ pub async fn get_consent(#[server(flatten)] query: AuthorizeQuery) -> Result<Con
             // send people to any address an app registered: only an app this person has connected before
             // is sent to straight away; for any other the page explains, with a link back to the app.
             let back_to_app = redirect_uri.answer(("error", error), state.as_deref(), &issuer()?);
-            if super::db::has_connected(&pool, user.user_id, &query.client_id).await? {
+            if tollgate_core::oauth::store::has_connected(&pool, user.user_id, &query.client_id).await? {
                 leptos_axum::redirect(&back_to_app);
             }
             ConsentView::Refused {

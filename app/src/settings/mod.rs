@@ -6,6 +6,3 @@ pub mod page;
 pub mod server_fns;
 pub mod webhook_fns;
 pub mod webhooks_section;
-
-#[cfg(feature = "ssr")]
-mod db;

@@ -7,9 +7,10 @@ use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::db,
-    crate::auth::{credentials::NewPassword, limits, password, session},
+    crate::auth::{limits, password, session},
     crate::server_fn_context::{answer_form, client_ip, pool},
+    tollgate_core::accounts::store as db,
+    tollgate_domain::accounts::credentials::NewPassword,
 };
 
 /// Changes the password after checking the current one, then ends every other session: whoever had

@@ -39,7 +39,7 @@ pub async fn get_webhooks() -> Result<WebhooksPanel, AppError> {
 #[server(endpoint = "settings/webhooks/delete")]
 pub async fn delete_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> {
     as_member(Some(Action::ManageMembers), |member| async move {
-        store::delete_endpoint(&pool()?, &member.audit_actor()?, endpoint_id).await?;
+        store::delete_endpoint(&pool()?, &crate::teams::member::audit_actor(&member)?, endpoint_id).await?;
         leptos_axum::redirect("/dashboard/settings?done=webhook_deleted");
         Ok(())
     })
@@ -50,7 +50,7 @@ pub async fn delete_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> 
 #[server(endpoint = "settings/webhooks/enable")]
 pub async fn enable_webhook_endpoint(endpoint_id: Uuid) -> Result<(), AppError> {
     as_member(Some(Action::ManageMembers), |member| async move {
-        store::enable_endpoint(&pool()?, &member.audit_actor()?, endpoint_id).await?;
+        store::enable_endpoint(&pool()?, &crate::teams::member::audit_actor(&member)?, endpoint_id).await?;
         leptos_axum::redirect("/dashboard/settings?done=webhook_enabled");
         Ok(())
     })

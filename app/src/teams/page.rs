@@ -3,18 +3,18 @@
 //! "Remove", makes and revokes invite links, and holds "Members can add funds". Buttons a role may not
 //! use are not shown, and the server refuses them anyway.
 
-use super::member::Member;
 use super::server_fns::{
     get_team_page, ChangeRole, CreateTeam, DeleteTeam, RemoveMember, RevokeInvite, SaveTeamSettings,
     SetMemberBudget, TeamPage,
 };
-use super::view::{CreatedInvite, MemberRow, PendingInvite, TeamView};
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use strum::IntoEnumIterator;
+use tollgate_domain::teams::member::Member;
 use tollgate_domain::teams::role::{Action, Role};
+use tollgate_domain::teams::view::{CreatedInvite, MemberRow, PendingInvite, TeamView};
 
 fn done_message(done: Option<String>) -> Option<&'static str> {
     Some(match done.as_deref()? {

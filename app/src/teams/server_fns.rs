@@ -3,21 +3,21 @@
 //! `POST /dashboard/team` (server/src/channels/pages/invite_form.rs), which shows the link in that one
 //! response.
 
-use super::member::Member;
-use super::view::{AccountChoice, CreatedInvite, InvitePreview, TeamView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tollgate_domain::error::AppError;
+use tollgate_domain::teams::member::Member;
+use tollgate_domain::teams::view::{AccountChoice, CreatedInvite, InvitePreview, TeamView};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    super::db,
     super::member::{acting_member, as_member, require_member},
-    super::view::{MonthlyBudget, TeamName},
     crate::auth::session,
     crate::server_fn_context::{client_ip, pool},
+    tollgate_core::teams::store as db,
     tollgate_domain::teams::role::{Action, Role},
+    tollgate_domain::teams::view::{MonthlyBudget, TeamName},
 };
 
 /// What the pages may know about the signed-in person: who, the account they act for, and the accounts
@@ -99,7 +99,12 @@ pub async fn save_team_settings(members_can_fund: Option<String>) -> Result<(), 
         if member.team.is_none() {
             return Err(AppError::NotFound);
         }
-        db::set_members_can_fund(&pool()?, &member.audit_actor()?, members_can_fund.is_some()).await?;
+        db::set_members_can_fund(
+            &pool()?,
+            &crate::teams::member::audit_actor(&member)?,
+            members_can_fund.is_some(),
+        )
+        .await?;
         leptos_axum::redirect("/dashboard/team?done=settings_saved");
         Ok(())
     })
@@ -110,7 +115,7 @@ pub async fn save_team_settings(members_can_fund: Option<String>) -> Result<(), 
 #[server(endpoint = "team/invite/revoke")]
 pub async fn revoke_invite(invite_id: Uuid) -> Result<(), AppError> {
     as_member(Some(Action::ManageMembers), |member| async move {
-        db::revoke_invite(&pool()?, &member.audit_actor()?, invite_id).await?;
+        db::revoke_invite(&pool()?, &crate::teams::member::audit_actor(&member)?, invite_id).await?;
         leptos_axum::redirect("/dashboard/team?done=invite_revoked");
         Ok(())
     })

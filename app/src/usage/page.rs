@@ -160,7 +160,7 @@ fn all_timezones_link(params: &[(&str, String)]) -> String {
     let mut pairs: Vec<String> = params
         .iter()
         .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| format!("{name}={}", crate::url_query::encode_value(value)))
+        .map(|(name, value)| format!("{name}={}", tollgate_domain::url_query::encode_value(value)))
         .collect();
     pairs.push("timezones=all".to_string());
     format!("/dashboard/usage?{}", pairs.join("&"))

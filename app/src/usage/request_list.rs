@@ -2,10 +2,10 @@
 
 use super::report::{RequestDetail, UsageView};
 use crate::ui::scroll_table::ScrollTable;
-use crate::url_query::encode_value;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tollgate_domain::metering::call::CallStatus;
+use tollgate_domain::url_query::encode_value;
 
 /// The page's own URL with `changes` applied (the list's links keep the range and filters).
 pub fn usage_href(query: &[(&str, String)], changes: &[(&str, Option<String>)]) -> String {

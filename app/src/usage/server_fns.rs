@@ -101,7 +101,7 @@ pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
     as_member(Some(Action::ManageMembers), |user| async move {
         let pool = pool()?;
         let tz = db::known_timezone(&pool, timezone.trim()).await?;
-        db::set_account_timezone(&pool, &user.audit_actor()?, tz).await
+        db::set_account_timezone(&pool, &crate::teams::member::audit_actor(&user)?, tz).await
     })
     .await
 }

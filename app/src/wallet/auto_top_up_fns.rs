@@ -53,7 +53,7 @@ pub async fn save_auto_top_up(
                 _ => Change::Save { rule, card },
             }
         };
-        settings::change(&pool()?, &user.audit_actor()?, change).await?;
+        settings::change(&pool()?, &crate::teams::member::audit_actor(&user)?, change).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })

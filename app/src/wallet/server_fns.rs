@@ -146,8 +146,14 @@ pub async fn update_card(
     as_member(None, |user| async move {
         require_card_permission(&user, payment_method_id, Action::AddFunds).await?;
         let change = CardChange::parse(&new_expiry, &new_postal_code)?;
-        card_store::update_card(&pool()?, &*processor()?, &user.audit_actor()?, payment_method_id, change)
-            .await?;
+        card_store::update_card(
+            &pool()?,
+            &*processor()?,
+            &crate::teams::member::audit_actor(&user)?,
+            payment_method_id,
+            change,
+        )
+        .await?;
         leptos_axum::redirect(&wallet_return_path(return_to.as_deref()));
         Ok(())
     })
@@ -160,7 +166,8 @@ pub async fn update_card(
 pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
     as_member(Some(Action::ManageMembers), |user| async move {
         let threshold = parse_alert_threshold(&threshold)?;
-        db::set_low_balance_threshold(&pool()?, &user.audit_actor()?, threshold).await?;
+        db::set_low_balance_threshold(&pool()?, &crate::teams::member::audit_actor(&user)?, threshold)
+            .await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })
@@ -172,7 +179,8 @@ pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> 
     as_member(None, |user| async move {
         // Which card the whole account is charged by default is the account's to decide.
         user.require(Action::ManageAnyCard)?;
-        card_store::make_default(&pool()?, &user.audit_actor()?, payment_method_id).await?;
+        card_store::make_default(&pool()?, &crate::teams::member::audit_actor(&user)?, payment_method_id)
+            .await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })
@@ -183,7 +191,7 @@ pub async fn make_default_card(payment_method_id: Uuid) -> Result<(), AppError> 
 pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
     as_member(None, |user| async move {
         require_card_permission(&user, payment_method_id, Action::RemoveOwnCard).await?;
-        card_store::remove(&pool()?, &user.audit_actor()?, payment_method_id).await?;
+        card_store::remove(&pool()?, &crate::teams::member::audit_actor(&user)?, payment_method_id).await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())
     })
@@ -195,7 +203,7 @@ pub async fn remove_card(payment_method_id: Uuid) -> Result<(), AppError> {
 /// others').
 #[cfg(feature = "ssr")]
 async fn require_card_permission(
-    member: &crate::teams::member::Member,
+    member: &tollgate_domain::teams::member::Member,
     payment_method_id: Uuid,
     own_action: Action,
 ) -> Result<(), AppError> {

@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 use std::net::IpAddr;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
+use tollgate_domain::teams::member::Member;
 use uuid::Uuid;
 
 /// Where an action came from (`audit_events.channel`, `payment_attempts.channel`, a `funds.added` event's
@@ -50,6 +51,11 @@ impl Actor {
             channel: Channel::Dashboard,
             ip: Some(ip.ip()),
         }
+    }
+
+    /// `member` on a dashboard page from `ip`, as the audit log records them.
+    pub fn member(member: &Member, ip: ClientIp) -> Actor {
+        Actor::person(member.account_id, member.user_id, ip)
     }
 
     /// The server acting on `user_id`'s behalf, from no address (seeding the demo account).

@@ -528,6 +528,65 @@ pub async fn revoke_all_of_account(conn: &mut PgConnection, account_id: Uuid) ->
     Ok(())
 }
 
+/// In a member's removal's transaction: every key `maker` made on the account is revoked, so a batch of
+/// their calls queued meanwhile finds the key revoked when it locks it.
+pub async fn revoke_all_made_by(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    maker: Uuid,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE spend_keys SET status = 'revoked', revoked_at = now()
+          WHERE account_id = $1 AND created_by = $2 AND status <> 'revoked'",
+        account_id,
+        maker,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether `user_id` made a chat connection (a key) for the app `client_id`, on any account.
+pub async fn has_connection_of(pool: &PgPool, user_id: Uuid, client_id: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM spend_keys WHERE oauth_client_id = $2 AND created_by = $1) AS "exists!""#,
+        user_id,
+        client_id,
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// A key's status, held (`FOR SHARE`) until the caller's transaction ends, so it can't be revoked
+/// meanwhile; `None` for an unknown key.
+pub async fn status_held(conn: &mut PgConnection, key_id: Uuid) -> Result<Option<KeyStatus>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT status AS "status: KeyStatus" FROM spend_keys WHERE id = $1 FOR SHARE"#,
+        key_id
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A key just revoked by [`revoke`]: whose it was and its name, for the audit log.
+pub struct RevokedKey {
+    pub account_id: Uuid,
+    pub made_by: Uuid,
+    pub name: String,
+}
+
+/// Revokes one key; `None` when it was already revoked (or is unknown).
+pub async fn revoke(conn: &mut PgConnection, key_id: Uuid) -> Result<Option<RevokedKey>, AppError> {
+    Ok(sqlx::query_as!(
+        RevokedKey,
+        "UPDATE spend_keys SET status = 'revoked', revoked_at = now() WHERE id = $1 AND status <> 'revoked'
+         RETURNING account_id, created_by AS made_by, name",
+        key_id,
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// A key of the demo account's history, made `days` before today (before its first call, as a real key
 /// would be: "Created" before "Last used").
 pub async fn backdate(conn: &mut PgConnection, key_id: Uuid, days: i32) -> Result<(), AppError> {

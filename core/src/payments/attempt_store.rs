@@ -18,6 +18,17 @@ use tollgate_domain::payments::decline::{Decline, DeclineCode};
 use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;
 
+/// Whether a charge of the account is in progress (a team with one can't be deleted: its money would
+/// have nowhere to go).
+pub async fn has_pending(conn: &mut PgConnection, account_id: Uuid) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE account_id = $1 AND status = 'pending') AS "exists!""#,
+        account_id,
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 struct AttemptRecord {
     id: Uuid,
     status: AttemptStatus,

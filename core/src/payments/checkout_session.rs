@@ -5,7 +5,7 @@
 use crate::random::random_hex;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::{TopUpAmount, Usd};
 use tollgate_domain::payments::checkout_session::CheckoutState;
@@ -150,6 +150,19 @@ pub async fn complete(pool: &PgPool, checkout_id: &str, attempt_id: Uuid) -> Res
         attempt_id,
     )
     .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// In a team deletion's transaction: every open checkout link of the account expires now, so a page
+/// claiming one waits for the deletion, then finds it expired.
+pub async fn expire_all_of_account(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE checkout_sessions SET expires_at = now()
+          WHERE account_id = $1 AND completed_at IS NULL AND expires_at > now()",
+        account_id,
+    )
+    .execute(conn)
     .await?;
     Ok(())
 }

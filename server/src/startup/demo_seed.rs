@@ -9,18 +9,17 @@
 //! request rows of a "Demo agent" spend key (its secret was never kept), with their rollups, so the usage
 //! views and charts have about 60 days to show.
 
-use app::auth::{
-    credentials::{Email, NewPassword},
-    db as auth_db, password,
-};
+use app::auth::password;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::audit::Actor;
 use tollgate_core::keys::db as keys_db;
 use tollgate_core::metering::past_calls::{record_past_call, PastCall};
 use tollgate_core::payments::past_deposits;
 use tollgate_core::payments::processor::{CardToken, PaymentProcessor};
+use tollgate_domain::accounts::credentials::{Email, NewPassword};
 use tollgate_domain::catalog::pricing::{Price, Usage};
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::KeySettings;

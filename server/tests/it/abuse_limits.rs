@@ -4,7 +4,6 @@
 //! through than the limit.
 
 use crate::support::{spawn_app_with, NEW_CARD_FORM, PERSON};
-use app::auth::{credentials::Email, db as auth_db};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::sandbox_processor::SandboxProcessor;
@@ -12,11 +11,13 @@ use sqlx::PgPool;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::client_ip::ClientIp;
 use tollgate_core::payments::add_funds::{self, CardChoice};
 use tollgate_core::payments::card_store;
 use tollgate_core::payments::card_testing::Payer;
 use tollgate_core::payments::processor::PaymentProcessor;
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::money::TopUpAmount;

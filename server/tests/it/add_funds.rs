@@ -1,19 +1,20 @@
 //! Add Funds exactly once: concurrency, declines, recovery and authorization, on the real Postgres with
 //! the sandbox processor.
 
-use app::auth::{credentials::Email, db as auth_db};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use server::sandbox_processor::SandboxProcessor;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::ledger;
 use tollgate_core::payments::add_funds::{self, CardChoice};
 use tollgate_core::payments::attempt_store;
 use tollgate_core::payments::card_store;
 use tollgate_core::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
 use tollgate_core::payments::recovery;
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::{TopUpAmount, Usd};
 use tollgate_domain::payments::attempt::{AttemptStatus, AttemptView};

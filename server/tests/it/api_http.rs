@@ -2,14 +2,15 @@
 //! accounts, and exactly-once funding.
 
 use crate::support::{balance_of, save_card, spawn_app, TestApp, VISA};
-use app::auth::{credentials::Email, db as auth_db};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::str::FromStr;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::keys::db::StatusChange;
 use tollgate_core::ledger::{self, Posting};
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;

@@ -4,19 +4,20 @@
 //! Workers are run by hand here (several at once), so each test decides when a job is charged.
 
 use crate::support::{self, deposit, owner_actor, save_card, VISA};
-use app::auth::{credentials::Email, db as auth_db};
 use rust_decimal::Decimal;
 use server::sandbox_processor::SandboxProcessor;
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::catalog::db as catalog;
 use tollgate_core::metering::charge::MeteredCall;
 use tollgate_core::metering::meter::Meter;
 use tollgate_core::payments::auto_top_up::settings::{self, Change};
 use tollgate_core::payments::auto_top_up::worker;
 use tollgate_core::payments::{attempt_store, card_store};
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::payments::auto_top_up::AutoTopUpRule;

@@ -96,8 +96,9 @@ async fn a_crash_between_charge_and_credit_is_credited_exactly_once_after_restar
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_auto_top_up_cut_off_between_charge_and_credit_is_credited_once_after_restart(pool: PgPool) {
-    use app::auth::{credentials::Email, db as auth_db};
+    use tollgate_core::accounts::store as auth_db;
     use tollgate_core::payments::auto_top_up::settings;
+    use tollgate_domain::accounts::credentials::Email;
     use tollgate_domain::payments::auto_top_up::AutoTopUpRule;
     let db = crate::support::database_url_of(&pool);
     let account = auth_db::create_user_with_account(&pool, &Email::parse("auto@example.test").unwrap(), "x")

@@ -51,8 +51,8 @@ async fn after_a_database_restart_under_load_no_call_fails_twice_or_is_charged_t
 
     // An account with $100 and a key, made directly in the database the server migrated.
     let pool = PgPool::connect(&url).await.unwrap();
-    let email = app::auth::credentials::Email::parse("restart@example.com").unwrap();
-    let owner = app::auth::db::create_user_with_account(&pool, &email, "x").await.unwrap();
+    let email = tollgate_domain::accounts::credentials::Email::parse("restart@example.com").unwrap();
+    let owner = tollgate_core::accounts::store::create_user_with_account(&pool, &email, "x").await.unwrap();
     let account = owner.account_id;
     crate::support::deposit(&pool, account, 100).await;
     let form = KeyForm { name: "agent".into(), ..KeyForm::default() };

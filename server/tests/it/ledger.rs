@@ -1,9 +1,10 @@
 //! The money core's invariant — balance = Σ ledger, never negative — under concurrency.
 
-use app::auth::{credentials::Email, db as auth_db};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::ledger::{self, Posting};
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
 use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;

@@ -4,12 +4,13 @@
 //! official MCP SDKs drive the same server in `make test`: end2end/mcp/.)
 
 use crate::support::{balance_of, save_card, spawn_app, TestApp, ADDRESS_CHECKED, VISA};
-use app::auth::{credentials::Email, db as auth_db};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::keys::db::StatusChange;
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::keys::settings::KeySettings;
 use uuid::Uuid;
 

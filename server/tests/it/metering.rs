@@ -1,16 +1,17 @@
 //! Metered calls through the server's own path (`Meter` → group-committed `charge_calls`), on the real
 //! Postgres: exact, never negative, nothing lost, a refusal costs nothing.
 
-use app::auth::{credentials::Email, db as auth_db};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::sync::Arc;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::catalog::db as catalog;
 use tollgate_core::keys::db::StatusChange;
 use tollgate_core::ledger::{self, Posting};
 use tollgate_core::metering::charge::MeteredCall;
 use tollgate_core::metering::meter::Meter;
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::KeySettings;

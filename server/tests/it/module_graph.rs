@@ -15,9 +15,9 @@ use syn::visit::Visit;
 /// The shared vocabulary's top-level modules (`domain/`), lowest layer first. A module may import only
 /// from earlier layers.
 const DOMAIN_LAYERS: &[&[&str]] = &[
-    &["money", "utc", "pg_liveness"],
+    &["money", "utc", "url_query", "pg_liveness"],
     &["error"],
-    &["catalog", "ledger", "payments", "keys", "teams", "webhooks"],
+    &["accounts", "catalog", "ledger", "oauth", "payments", "keys", "teams", "webhooks"],
     &["metering"],
 ];
 
@@ -25,16 +25,17 @@ const DOMAIN_LAYERS: &[&[&str]] = &[
 const CORE_LAYERS: &[&[&str]] = &[
     &["client_ip", "random", "pg_wakeup", "throttle"],
     &["audit"],
-    &["catalog", "ledger"],
+    &["accounts", "catalog", "ledger"],
     &["webhooks"],
     &["payments"],
     &["keys"],
-    &["metering"],
+    &["metering", "oauth"],
+    &["teams"],
 ];
 
 /// The pages' crate's top-level modules (`app/`), lowest layer first.
 const APP_LAYERS: &[&[&str]] = &[
-    &["url_query", "content_security_policy", "assets"],
+    &["content_security_policy", "assets"],
     &["ui"],
     &["server_fn_context"],
     &["auth"],

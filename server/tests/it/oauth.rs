@@ -412,7 +412,7 @@ async fn deny_bad_requests_and_tampered_forms_never_send_a_code_anywhere(pool: P
     assert!(location(&res).starts_with("/login?next=%2Foauth%2Fauthorize%3Fclient_id"), "{}", location(&res));
     app.sign_up("person@example.test", "correct-horse-1").await;
     // Every answer names its issuer (RFC 9207), as the metadata document does.
-    let iss = format!("&iss={}", app::url_query::encode_value(&app.base));
+    let iss = format!("&iss={}", tollgate_domain::url_query::encode_value(&app.base));
     // Deny: back to the app with access_denied and the state; no key made.
     let (status, to) = answer_consent(&app, &query, &[("decision", "deny")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -474,7 +474,7 @@ async fn an_app_connected_before_gets_its_errors_at_once(pool: PgPool) {
     let mut no_pkce = authorize_query(&app, &client_id, CALLBACK, VERIFIER);
     no_pkce.retain(|(k, _)| k != "code_challenge");
     let res = app.get(&format!("/oauth/authorize?{}", query_string(&no_pkce))).await;
-    let iss = app::url_query::encode_value(&app.base);
+    let iss = tollgate_domain::url_query::encode_value(&app.base);
     assert_eq!(
         location(&res),
         format!("http://127.0.0.1:9/callback?error=invalid_request&state=st-42&iss={iss}")

@@ -116,10 +116,10 @@ async fn an_unchanged_wallet_page_is_kept_and_every_change_renders_it_again(pool
 
     // The header's "Account" list follows the person's teams while the page stays on the personal account:
     // a team made (from the API, so the session stays here), renamed, or left shows at once.
-    let team = app::auth::db::insert_account(
+    let team = tollgate_core::accounts::store::insert_account(
         &mut pool.acquire().await.unwrap(),
         "Night Shift",
-        app::auth::db::AccountKind::Team,
+        tollgate_core::accounts::store::AccountKind::Team,
         crate::support::owner_of(&pool, account).await,
     )
     .await

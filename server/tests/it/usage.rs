@@ -2,17 +2,18 @@
 //! of reading usage (the page, `/v1/usage`, the CSV export) to each other.
 
 use crate::support::spawn_app;
-use app::auth::{credentials::Email, db as auth_db};
 use app::usage::db as usage_db;
 use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::PgPool;
+use tollgate_core::accounts::store as auth_db;
 use tollgate_core::catalog::db as catalog;
 use tollgate_core::ledger::{self, Posting};
 use tollgate_core::metering::charge::MeteredCall;
 use tollgate_core::metering::meter::Meter;
 use tollgate_core::metering::past_calls::{record_past_call, PastCall};
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;

@@ -317,7 +317,8 @@ async fn a_redirect_is_never_followed_and_private_addresses_are_refused(pool: Pg
 async fn outside_the_sandbox_a_name_that_resolves_to_this_machine_is_refused_before_any_request(
     pool: PgPool,
 ) {
-    use app::auth::{credentials::Email, db as auth_db};
+    use tollgate_core::accounts::store as auth_db;
+    use tollgate_domain::accounts::credentials::Email;
     let (quiet, quiet_url) = Receiver::start(&[]).await;
     let account = auth_db::create_user_with_account(&pool, &Email::parse("ssrf@example.test").unwrap(), "x")
         .await
@@ -343,7 +344,8 @@ async fn outside_the_sandbox_a_name_that_resolves_to_this_machine_is_refused_bef
 
 #[sqlx::test(migrations = "../migrations")]
 async fn events_are_forgotten_after_thirty_days_with_their_finished_deliveries(pool: PgPool) {
-    use app::auth::{credentials::Email, db as auth_db};
+    use tollgate_core::accounts::store as auth_db;
+    use tollgate_domain::accounts::credentials::Email;
     let account = auth_db::create_user_with_account(&pool, &Email::parse("old@example.test").unwrap(), "x")
         .await
         .unwrap()
@@ -395,8 +397,8 @@ async fn emit_balance_low(pool: &PgPool, account: Uuid) {
 }
 
 async fn new_account(pool: &PgPool, email: &str) -> Uuid {
-    let email = app::auth::credentials::Email::parse(email).unwrap();
-    app::auth::db::create_user_with_account(pool, &email, "x").await.unwrap().account_id
+    let email = tollgate_domain::accounts::credentials::Email::parse(email).unwrap();
+    tollgate_core::accounts::store::create_user_with_account(pool, &email, "x").await.unwrap().account_id
 }
 
 /// A receiver that takes a second to answer each request and records how many it held at once.

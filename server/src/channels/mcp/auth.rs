@@ -9,7 +9,6 @@ use crate::channels::shared::error::{ApiError, ErrorBody};
 use crate::channels::shared::public_url::public_base;
 use crate::channels::shared::spend_key::{admitted, presented, SpendKey};
 use crate::state::AppState;
-use app::oauth::db as oauth_db;
 use axum::{
     extract::{FromRequestParts, Request, State},
     http::{header, HeaderValue, StatusCode},
@@ -18,6 +17,7 @@ use axum::{
     Json,
 };
 use tollgate_core::keys::db as keys_db;
+use tollgate_core::oauth::store as oauth_db;
 use tollgate_domain::error::AppError;
 
 pub async fn require_credential(State(state): State<AppState>, req: Request, next: Next) -> Response {

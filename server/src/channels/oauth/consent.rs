@@ -7,9 +7,6 @@
 use super::{is_our_resource, within_limit, CONSENTS_PER_USER};
 use crate::channels::shared::public_url::public_base;
 use crate::state::AppState;
-use app::oauth::authorize_request::{AuthorizeQuery, AuthorizeRefusal};
-use app::oauth::db;
-use app::url_query::encode_value;
 use axum::{
     extract::{rejection::FormRejection, Extension, State},
     http::HeaderMap,
@@ -17,9 +14,13 @@ use axum::{
     Form,
 };
 use serde::Deserialize;
+use tollgate_core::audit::Actor;
 use tollgate_core::client_ip::ClientIp;
+use tollgate_core::oauth::store as db;
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::{KeySettings, RateLimit};
+use tollgate_domain::oauth::authorize_request::{AuthorizeQuery, AuthorizeRefusal};
+use tollgate_domain::url_query::encode_value;
 use tower_sessions::Session;
 
 /// The consent form as posted: the authorization request it carries back, and the person's answer.
@@ -115,7 +116,7 @@ pub async fn decide(
         }
         Err(err) => return back(&err),
     };
-    match db::connect(&state.pool, &user.actor(ip), &checked, &settings).await {
+    match db::connect(&state.pool, &Actor::member(&user, ip), &checked, &settings).await {
         Ok(code) => to_app(("code", &code)),
         Err(err) => back(&err),
     }

@@ -5,8 +5,6 @@
 
 use super::{within_limit, OAuthError, REGISTRATIONS_PER_IP};
 use crate::state::AppState;
-use app::oauth::db;
-use app::oauth::registration::{ClientAuthentication, ClientMetadata};
 use axum::{
     body::Bytes,
     extract::State,
@@ -16,6 +14,8 @@ use axum::{
 };
 use serde_json::json;
 use tollgate_core::client_ip::ClientIp;
+use tollgate_core::oauth::store as db;
+use tollgate_domain::oauth::registration::{ClientAuthentication, ClientMetadata};
 
 /// The largest registration body taken: client metadata is a few hundred bytes.
 const MAX_BODY_BYTES: usize = 8 * 1024;

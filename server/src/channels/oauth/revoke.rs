@@ -5,7 +5,6 @@
 use super::token::app_request;
 use super::OAuthError;
 use crate::state::AppState;
-use app::oauth::db;
 use axum::{
     body::Bytes,
     extract::State,
@@ -14,6 +13,7 @@ use axum::{
 };
 use serde::Deserialize;
 use tollgate_core::client_ip::ClientIp;
+use tollgate_core::oauth::store as db;
 
 #[derive(Deserialize)]
 pub struct RevokeForm {

@@ -5,7 +5,6 @@
 
 use super::{is_our_resource, within_limit, OAuthError, TOKEN_REQUESTS_PER_IP};
 use crate::state::AppState;
-use app::oauth::db::{self, GrantError, TokenPair, ACCESS_TOKEN_SECONDS};
 use axum::{
     body::Bytes,
     extract::State,
@@ -16,6 +15,7 @@ use base64::Engine;
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
 use tollgate_core::client_ip::ClientIp;
+use tollgate_core::oauth::store::{self as db, GrantError, TokenPair, ACCESS_TOKEN_SECONDS};
 
 #[derive(Deserialize)]
 pub struct TokenForm {

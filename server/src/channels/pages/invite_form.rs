@@ -5,14 +5,14 @@
 use crate::channels::pages::secret_shown_once::answer_post;
 use crate::channels::shared::public_url::public_base;
 use crate::state::AppState;
-use app::teams::db;
 use app::teams::server_fns::JustCreatedInvite;
-use app::teams::view::CreatedInvite;
 use axum::{extract::State, http::request::Parts, response::Response};
 use axum_extra::extract::{Form, FormRejection};
 use serde::Deserialize;
+use tollgate_core::teams::store as db;
 use tollgate_domain::error::AppError;
 use tollgate_domain::teams::role::{Action, Role};
+use tollgate_domain::teams::view::CreatedInvite;
 use tower_sessions::Session;
 
 /// The form is one select: far below this.

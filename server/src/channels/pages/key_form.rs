@@ -14,6 +14,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::{Form, FormRejection};
+use tollgate_core::audit::Actor;
 use tollgate_core::client_ip::ClientIp;
 use tollgate_core::keys::db;
 use tollgate_domain::error::AppError;
@@ -62,7 +63,7 @@ pub async fn update_key_from_form(
         let Ok(Form(form)) = form else { return Err(AppError::InvalidRequestBody) };
         let maker = db::maker_of(&state.pool, member.account_id, key_id).await?;
         member.require_for(maker, Action::ManageOwnKeys, Action::ManageAnyKey)?;
-        db::update(&state.pool, &member.actor(ip), key_id, &form.settings()?).await?;
+        db::update(&state.pool, &Actor::member(&member, ip), key_id, &form.settings()?).await?;
         Ok(None)
     };
     match saved.await {

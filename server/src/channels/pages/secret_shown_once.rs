@@ -4,7 +4,7 @@
 
 use crate::state::AppState;
 use app::shell;
-use app::teams::member::{from_session, Member};
+use app::teams::member::from_session;
 use axum::{
     body::Body,
     extract::Request,
@@ -16,6 +16,7 @@ use std::future::Future;
 use tollgate_core::audit::Actor;
 use tollgate_core::client_ip::ClientIp;
 use tollgate_domain::error::AppError;
+use tollgate_domain::teams::member::Member;
 use tower_sessions::Session;
 
 /// Renders the page `parts` posted to, as a GET of it would, with `shown` in its context.
@@ -63,7 +64,7 @@ where
         tracing::error!("no ClientIp on a form post: the client_ip layer must run first");
         return back_with(AppError::Internal);
     };
-    let actor = member.actor(ip);
+    let actor = Actor::member(&member, ip);
     match act(member, actor).await {
         Ok(shown) => render_with(state, parts, shown).await,
         Err(err) => back_with(err),

@@ -1,9 +1,9 @@
 //! What the team pages show, and the team name as the one type that can hold one.
 
+use crate::error::AppError;
+use crate::money::Usd;
+use crate::teams::role::Role;
 use serde::{Deserialize, Serialize};
-use tollgate_domain::error::AppError;
-use tollgate_domain::money::Usd;
-use tollgate_domain::teams::role::Role;
 use uuid::Uuid;
 
 /// A team's name: 1–100 characters once trimmed, no control characters.
@@ -58,7 +58,7 @@ impl MonthlyBudget {
         if raw.trim().is_empty() {
             return Ok(None);
         }
-        let amount = tollgate_domain::money::parse_dollars(raw).map_err(|_| AppError::BudgetInvalid)?;
+        let amount = crate::money::parse_dollars(raw).map_err(|_| AppError::BudgetInvalid)?;
         let max = rust_decimal::Decimal::from(1_000_000);
         if amount <= rust_decimal::Decimal::ZERO || amount > max {
             return Err(AppError::BudgetInvalid);

@@ -20,7 +20,6 @@ impl CodeChallenge {
     }
 
     /// Whether `verifier` (43–128 unreserved characters, RFC 7636 §4.1) is the secret behind this challenge.
-    #[cfg(feature = "ssr")]
     pub fn is_answered_by(&self, verifier: &str) -> bool {
         use base64::Engine;
         use sha2::{Digest, Sha256};
@@ -35,7 +34,7 @@ impl CodeChallenge {
     }
 }
 
-#[cfg(all(test, feature = "ssr"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -2,23 +2,26 @@
 //! Every change of who belongs takes the account's wallet and membership rows `FOR UPDATE` first, so two
 //! Admins acting at once (on one server or several) can't both remove the last Owner.
 
-use super::member::Member;
-use super::view::{
-    AccountChoice, CreatedInvite, InvitePreview, MemberRow, MonthlyBudget, PendingInvite, TeamName, TeamView,
-};
-use crate::auth::db::{insert_account, AccountKind};
+use crate::accounts::store::{insert_account, AccountKind};
+use crate::audit::{self, Actor, Event};
+use crate::client_ip::ClientIp;
+use crate::keys::db as keys_db;
+use crate::oauth::store as oauth_store;
+use crate::payments::auto_top_up::settings as auto_top_up_settings;
+use crate::payments::{attempt_store, card_store, checkout_session};
+use crate::random::random_hex;
+use crate::webhooks::{store as webhooks_store, store::MakerGone};
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
-use tollgate_core::audit::{self, Actor, Event};
-use tollgate_core::client_ip::ClientIp;
-use tollgate_core::payments::card_store;
-use tollgate_core::random::random_hex;
-use tollgate_core::webhooks::{store as webhooks_store, store::MakerGone};
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
+use tollgate_domain::teams::member::Member;
 use tollgate_domain::teams::role::{Action, Role};
+use tollgate_domain::teams::view::{
+    AccountChoice, CreatedInvite, InvitePreview, MemberRow, MonthlyBudget, PendingInvite, TeamName, TeamView,
+};
 use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;
 
@@ -82,7 +85,7 @@ pub async fn create_team(
         return Err(AppError::TooManyTeams);
     }
     let account_id = insert_account(&mut tx, name.as_str(), AccountKind::Team, owner.user_id).await?;
-    let actor = Actor { account_id, ..owner.actor(ip) };
+    let actor = Actor { account_id, ..Actor::member(owner, ip) };
     audit::record(&mut tx, &actor, Event::TeamCreated { name: name.as_str() }).await?;
     tx.commit().await?;
     Ok(account_id)
@@ -314,7 +317,7 @@ pub async fn accept_invite(
         )
         .execute(&mut *tx)
         .await?;
-        let actor = Actor { account_id: invite.account_id, ..joining.actor(ip) };
+        let actor = Actor { account_id: invite.account_id, ..Actor::member(joining, ip) };
         let event = Event::MemberJoined { email: &joining.email, role: invite.role.label() };
         audit::record(&mut tx, &actor, event).await?;
     }
@@ -424,10 +427,10 @@ pub async fn change_role(
     .await?;
     if role != current {
         let event = Event::RoleChanged { email: &changed.email, from: current.label(), to: role.label() };
-        audit::record(&mut tx, &actor.actor(ip), event).await?;
+        audit::record(&mut tx, &Actor::member(actor, ip), event).await?;
     }
     if !role.may(Action::ManageMembers, false) {
-        end_what_they_made(&mut tx, &actor.actor(ip), target, MakerGone::RoleChanged).await?;
+        end_what_they_made(&mut tx, &Actor::member(actor, ip), target, MakerGone::RoleChanged).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -460,7 +463,7 @@ pub async fn set_budget(
         == 1;
     if updated {
         let event = Event::BudgetChanged { email: &changed.email, budget: budget.map(|b| b.usd()) };
-        audit::record(&mut tx, &actor.actor(ip), event).await?;
+        audit::record(&mut tx, &Actor::member(actor, ip), event).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -486,21 +489,14 @@ pub async fn remove_member(
     if current == Role::Owner && members.iter().filter(|m| m.role == Role::Owner).count() == 1 {
         return Err(AppError::LastOwner);
     }
-    sqlx::query!(
-        "UPDATE spend_keys SET status = 'revoked', revoked_at = now()
-          WHERE account_id = $1 AND created_by = $2 AND status <> 'revoked'",
-        actor.account_id,
-        target,
-    )
-    .execute(&mut *tx)
-    .await?;
+    keys_db::revoke_all_made_by(&mut tx, actor.account_id, target).await?;
     sqlx::query!("DELETE FROM memberships WHERE account_id = $1 AND user_id = $2", actor.account_id, target)
         .execute(&mut *tx)
         .await?;
     let email = leaving.email.as_str();
     let event =
         if target == actor.user_id { Event::MemberLeft { email } } else { Event::MemberRemoved { email } };
-    let audit_actor = actor.actor(ip);
+    let audit_actor = Actor::member(actor, ip);
     audit::record(&mut tx, &audit_actor, event).await?;
     end_what_they_made(&mut tx, &audit_actor, target, MakerGone::LeftTheTeam).await?;
     card_store::remove_cards_saved_by(&mut tx, &audit_actor, target).await?;
@@ -545,30 +541,14 @@ pub async fn delete_team(
         return Err(AppError::NotPermitted);
     }
     // Checkout links first: a page claiming one waits for this, then finds it expired.
-    sqlx::query!(
-        "UPDATE checkout_sessions SET expires_at = now()
-          WHERE account_id = $1 AND completed_at IS NULL AND expires_at > now()",
-        account_id,
-    )
-    .execute(&mut *tx)
-    .await?;
-    let charging: bool = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE account_id = $1 AND status = 'pending') AS "exists!""#,
-        account_id,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    checkout_session::expire_all_of_account(&mut tx, account_id).await?;
+    let charging = attempt_store::has_pending(&mut tx, account_id).await?;
     if balance > Decimal::ZERO || charging {
         return Err(AppError::TeamHasBalance);
     }
     // Everything of the team stops with it, each through its own storage.
-    sqlx::query!(
-        "UPDATE oauth_tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
-        account_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tollgate_core::keys::db::revoke_all_of_account(&mut tx, account_id).await?;
+    oauth_store::revoke_all_of_account(&mut tx, account_id).await?;
+    keys_db::revoke_all_of_account(&mut tx, account_id).await?;
     sqlx::query!(
         "UPDATE team_invitations SET revoked_at = now()
           WHERE account_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
@@ -576,13 +556,13 @@ pub async fn delete_team(
     )
     .execute(&mut *tx)
     .await?;
-    tollgate_core::payments::card_store::remove_all_of_account(&mut tx, account_id).await?;
-    tollgate_core::payments::auto_top_up::settings::turn_off_for_deleted_account(&mut tx, account_id).await?;
+    card_store::remove_all_of_account(&mut tx, account_id).await?;
+    auto_top_up_settings::turn_off_for_deleted_account(&mut tx, account_id).await?;
     sqlx::query!("DELETE FROM memberships WHERE account_id = $1", account_id).execute(&mut *tx).await?;
     sqlx::query!("UPDATE accounts SET deleted_at = now() WHERE id = $1", account_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, &actor.actor(ip), Event::TeamDeleted { name: &name }).await?;
+    audit::record(&mut tx, &Actor::member(actor, ip), Event::TeamDeleted { name: &name }).await?;
     tx.commit().await?;
     Ok(())
 }

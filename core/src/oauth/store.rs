@@ -2,16 +2,16 @@
 //! as its SHA-256 only (`keys::secret::sha256`), every state change is one conditional statement, so a
 //! code or refresh token is used once even when two requests race, on one server or several.
 
-use super::authorize_request::{AuthorizeRequest, ChatApp};
-use super::pkce::CodeChallenge;
-use super::registration::{ClientAuthentication, ClientRegistration};
-use sqlx::PgPool;
-use tollgate_core::audit::{self, Actor, Channel, Event};
-use tollgate_core::keys::db as keys_db;
-use tollgate_core::keys::secret::sha256;
-use tollgate_core::random::random_hex;
+use crate::audit::{self, Actor, Channel, Event};
+use crate::keys::db as keys_db;
+use crate::keys::secret::sha256;
+use crate::random::random_hex;
+use sqlx::{PgConnection, PgPool};
 use tollgate_domain::error::AppError;
-use tollgate_domain::keys::settings::KeySettings;
+use tollgate_domain::keys::settings::{KeySettings, KeyStatus};
+use tollgate_domain::oauth::authorize_request::{AuthorizeRequest, ChatApp};
+use tollgate_domain::oauth::pkce::CodeChallenge;
+use tollgate_domain::oauth::registration::{ClientAuthentication, ClientRegistration};
 use uuid::Uuid;
 
 /// How long an access token works: short, so a leaked one soon stops working (the refresh token renews it).
@@ -68,13 +68,7 @@ pub async fn chat_app(pool: &PgPool, client_id: &str) -> Result<Option<ChatApp>,
 /// Whether `user_id` has connected `client_id` before (allowed it on the consent page, on any account):
 /// such an app may be sent its errors without the person seeing them.
 pub async fn has_connected(pool: &PgPool, user_id: Uuid, client_id: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM spend_keys WHERE oauth_client_id = $2 AND created_by = $1) AS "exists!""#,
-        user_id,
-        client_id,
-    )
-    .fetch_one(pool)
-    .await?)
+    keys_db::has_connection_of(pool, user_id, client_id).await
 }
 
 /// Whether `client_id` with `secret` (if it sent one) is a registered client that proved itself as it
@@ -287,7 +281,7 @@ pub async fn key_of_access_token(pool: &PgPool, token: &str) -> Result<Uuid, App
 }
 
 async fn issue(
-    tx: &mut sqlx::PgConnection,
+    tx: &mut PgConnection,
     account_id: Uuid,
     client_id: &str,
     key_id: Uuid,
@@ -315,13 +309,9 @@ async fn issue(
 
 /// A revoked connection gets no new tokens (a paused one does: pausing is temporary, and `/mcp` refuses
 /// its calls while paused).
-async fn ensure_connection_open(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), GrantError> {
-    let status: Option<String> =
-        sqlx::query_scalar!("SELECT status FROM spend_keys WHERE id = $1 FOR SHARE", key_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    match status.as_deref() {
-        Some("active" | "paused") => Ok(()),
+async fn ensure_connection_open(tx: &mut PgConnection, key_id: Uuid) -> Result<(), GrantError> {
+    match keys_db::status_held(tx, key_id).await? {
+        Some(KeyStatus::Active | KeyStatus::Paused) => Ok(()),
         _ => Err(GrantError::Invalid("the connection was revoked on the Keys page")),
     }
 }
@@ -329,22 +319,15 @@ async fn ensure_connection_open(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Re
 /// Ends a connection: its tokens stop working and its key shows as revoked on the Keys page. (A replayed
 /// code or refresh token means someone else has it, so the connection can't be trusted any more; the
 /// person connects the app again.)
-async fn end_connection(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(), AppError> {
+async fn end_connection(tx: &mut PgConnection, key_id: Uuid) -> Result<(), AppError> {
     sqlx::query!(
         "UPDATE oauth_tokens SET revoked_at = now() WHERE spend_key_id = $1 AND revoked_at IS NULL",
         key_id,
     )
     .execute(&mut *tx)
     .await?;
-    let ended = sqlx::query!(
-        "UPDATE spend_keys SET status = 'revoked', revoked_at = now() WHERE id = $1 AND status <> 'revoked'
-         RETURNING account_id, created_by, name",
-        key_id,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|e| (e.account_id, e.created_by, e.name));
-    if let Some((account_id, made_by, name)) = ended {
+    if let Some(ended) = keys_db::revoke(tx, key_id).await? {
+        let (account_id, made_by, name) = (ended.account_id, ended.made_by, ended.name);
         // Ended by the app (or by a replayed code or token): the connection itself acted.
         let actor = Actor {
             account_id,
@@ -355,5 +338,16 @@ async fn end_connection(tx: &mut sqlx::PgConnection, key_id: Uuid) -> Result<(),
         };
         audit::record(tx, &actor, Event::ConnectionRevoked { app: &name }).await?;
     }
+    Ok(())
+}
+
+/// In a team deletion's transaction: every token of the account's chat connections stops working.
+pub async fn revoke_all_of_account(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE oauth_tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
+        account_id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -1,19 +1,28 @@
-//! Users, their personal accounts and memberships.
+//! Users, their personal accounts and memberships, and their password hashes.
 
-use super::credentials::Email;
-use super::session::SessionUser;
+use crate::audit::{self, Actor, Event};
+use crate::client_ip::ClientIp;
 use sqlx::{PgConnection, PgPool};
+use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
+/// A person and the account they act for: their personal one, the oldest account they own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub user_id: Uuid,
+    pub account_id: Uuid,
+    pub email: String,
+}
+
 /// Creates a user with their personal account, an owner membership and an empty USD wallet — all or
 /// nothing, so no user ever exists without a wallet.
-#[tracing::instrument(name = "auth::create_user_with_account", skip_all)]
+#[tracing::instrument(name = "accounts::create_user_with_account", skip_all)]
 pub async fn create_user_with_account(
     pool: &PgPool,
     email: &Email,
     password_hash: &str,
-) -> Result<SessionUser, AppError> {
+) -> Result<Person, AppError> {
     let mut tx = pool.begin().await?;
     let user_id: Uuid = match sqlx::query_scalar!(
         "INSERT INTO users (email, password_hash) VALUES ($1, $2)
@@ -29,7 +38,7 @@ pub async fn create_user_with_account(
     };
     let account_id = insert_account(&mut tx, email.as_str(), AccountKind::Personal, user_id).await?;
     tx.commit().await?;
-    Ok(SessionUser { user_id, account_id, email: email.as_str().to_string() })
+    Ok(Person { user_id, account_id, email: email.as_str().to_string() })
 }
 
 /// A personal account (one per user) or a team (docs/CONTRACT.md "Teams").
@@ -70,10 +79,9 @@ pub async fn insert_account(
     Ok(account_id)
 }
 
-/// What login needs to check a password: the stored hash and the account the user acts for (their
-/// personal one: the oldest account they own).
+/// What login needs to check a password: the stored hash and the person it would sign in.
 pub struct LoginRecord {
-    pub user: SessionUser,
+    pub person: Person,
     pub password_hash: String,
 }
 
@@ -83,7 +91,7 @@ struct LoginRow {
     account_id: Uuid,
 }
 
-#[tracing::instrument(name = "auth::find_login", skip_all)]
+#[tracing::instrument(name = "accounts::find_login", skip_all)]
 pub async fn find_login(pool: &PgPool, email: &Email) -> Result<Option<LoginRecord>, AppError> {
     let row: Option<LoginRow> = sqlx::query_as!(
         LoginRow,
@@ -98,11 +106,45 @@ pub async fn find_login(pool: &PgPool, email: &Email) -> Result<Option<LoginReco
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|row| LoginRecord {
-        user: SessionUser {
+        person: Person {
             user_id: row.user_id,
             account_id: row.account_id,
             email: email.as_str().to_string(),
         },
         password_hash: row.password_hash,
     }))
+}
+
+#[tracing::instrument(name = "accounts::password_hash", skip(pool))]
+pub async fn password_hash(pool: &PgPool, user_id: Uuid) -> Result<String, AppError> {
+    sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", user_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotSignedIn)
+}
+
+/// Replaces the password hash; the change is logged on the person's own (personal) account, since a
+/// password belongs to the person, not to any team they are on.
+#[tracing::instrument(name = "accounts::set_password_hash", skip_all, fields(%user_id))]
+pub async fn set_password_hash(
+    pool: &PgPool,
+    user_id: Uuid,
+    hash: &str,
+    ip: ClientIp,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let personal: Uuid = sqlx::query_scalar!(
+        "UPDATE users u SET password_hash = $2
+           FROM memberships m JOIN accounts a ON a.id = m.account_id AND a.kind = 'personal'
+          WHERE u.id = $1 AND m.user_id = u.id
+          RETURNING a.id",
+        user_id,
+        hash,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotSignedIn)?;
+    audit::record(&mut tx, &Actor::person(personal, user_id, ip), Event::PasswordChanged).await?;
+    tx.commit().await?;
+    Ok(())
 }

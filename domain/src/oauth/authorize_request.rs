@@ -4,8 +4,8 @@
 
 use super::pkce::CodeChallenge;
 use super::redirect_uri::RedirectUri;
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
-use tollgate_domain::error::AppError;
 
 /// The request's parameters as sent (RFC 6749 §4.1.1, RFC 7636, RFC 8707).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

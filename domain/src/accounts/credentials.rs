@@ -1,6 +1,6 @@
 //! Sign-up and log-in inputs as parsed newtypes, shared by the browser (instant hints) and the server.
 
-use tollgate_domain::error::AppError;
+use crate::error::AppError;
 
 /// A syntactically plausible email address, trimmed and lower-cased so that `Demo@Tollgate.test` and
 /// `demo@tollgate.test` are one person.
