@@ -412,7 +412,7 @@ page_statements=$(awk '{ n += $1 } END { print n + 0 }' "$results/p2-statements.
 p2_script="$work/p2_wallet_page.sql"
 while IFS= read -r line; do
   if [[ "$line" == "-- @daily_summary"* ]]; then
-    grep -v '^--' app/src/usage/daily_summary.sql |
+    grep -v '^--' core/src/reads/daily_summary.sql |
       sed 's/\$1/:acct::uuid/g; s/\$2/:since::date/g; s/\$3/:until::date/g; s/\$4/:tz::text/g; $ s/$/;/'
   else
     printf '%s\n' "$line"
@@ -443,7 +443,7 @@ row "P2|pgbench page queries ($p2_n calls)|$p2_connections|$b_tps|$b_p50|$b_p99|
 p2_kept_script="$work/p2_kept_page.sql"
 {
   echo 'SELECT data FROM "tower_sessions"."session" WHERE id = :sid AND expiry_date > now();'
-  grep -v '^--' app/src/wallet/page_fingerprint.sql |
+  grep -v '^--' core/src/reads/wallet_page_fingerprint.sql |
     sed 's/\$1/:acct::uuid/g; s/\$2/10/g; s/\$3/(SELECT user_id FROM memberships WHERE account_id = :acct::uuid LIMIT 1)/g; $ s/$/;/'
 } >"$p2_kept_script"
 checkpoint
@@ -483,7 +483,7 @@ for n in $(printf '%s\n' "$p3_small" "$p3_large" | sort -un); do
   awk '{ print $2 * 1000 }' "$work/p3" >"$work/p3.ms"
   # The summary query alone, once, in the database: the app's own SQL file (EXPLAIN ANALYZE also goes to
   # results/explain-p3-*.txt). In the account's timezone it reads the daily rows.
-  sql -c "PREPARE p3(uuid, date, date, text) AS $(grep -v '^--' app/src/usage/daily_summary.sql)" \
+  sql -c "PREPARE p3(uuid, date, date, text) AS $(grep -v '^--' core/src/reads/daily_summary.sql)" \
     -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE p3('$account', '$p3_start', '$p3_end', '$tz')" >"$results/explain-p3-$n.txt"
   db_ms=$(sed -n 's/.*Execution Time: \([0-9.]*\) ms.*/\1/p' "$results/explain-p3-$n.txt")
   daily_rows=$(sql -Atc "SELECT count(*) FROM usage_daily WHERE account_id = '$account' AND day BETWEEN '$p3_start' AND '$p3_end'")

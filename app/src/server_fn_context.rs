@@ -10,7 +10,7 @@ use tollgate_core::client_ip::ClientIp;
 use tollgate_core::payments::card_testing::Payer;
 use tollgate_core::payments::processor::PaymentProcessor;
 use tollgate_core::throttle::AbuseSettings;
-use tollgate_domain::error::AppError;
+use tollgate_domain::error::{AppError, Cause};
 
 /// The pool the server put into Leptos' context for this request.
 pub fn pool() -> Result<PgPool, AppError> {
@@ -45,17 +45,17 @@ fn why_missing() -> Missing {
 
 /// The error for a missing context value, logged as what it is: a bug when the server did not provide it,
 /// a debug line when the client left before a server function of its page ran (under load, that is every
-/// dropped connection mid-render).
+/// dropped connection mid-render), which has no cause to log.
 fn missing(what: &str) -> AppError {
     match why_missing() {
         Missing::NotProvided => {
-            tracing::error!("no {what} in context: server functions must be served with context")
+            AppError::bug("a context value is missing: server functions must be served with context")
         }
         Missing::RequestEnded => {
-            tracing::debug!("no {what} in context: the request ended before its server function ran")
+            tracing::debug!("no {what} in context: the request ended before its server function ran");
+            AppError::Internal(Cause::default())
         }
     }
-    AppError::Internal
 }
 
 /// The request this server function serves (leptos_axum puts its `Parts` into the context). Read through
@@ -67,8 +67,7 @@ pub fn request_parts() -> Result<Parts, AppError> {
 /// The address this request came from (worked out by the server, `server/src/http/client_ip.rs`).
 pub fn client_ip() -> Result<ClientIp, AppError> {
     request_parts()?.extensions.get::<ClientIp>().copied().ok_or_else(|| {
-        tracing::error!("no ClientIp on the request: the server's client_ip layer must run first");
-        AppError::Internal
+        AppError::bug("no ClientIp on the request: the server's client_ip layer must run first")
     })
 }
 
@@ -150,7 +149,7 @@ mod tests {
         request.with(|| {
             provide_context(parts);
             assert_eq!(why_missing(), Missing::NotProvided);
-            assert!(matches!(pool(), Err(AppError::Internal)));
+            assert!(matches!(pool(), Err(AppError::Internal(_))));
             assert!(request_parts().is_ok());
         });
         // A resource's task whose request was dropped: its owner outlives the request's.
@@ -158,8 +157,8 @@ mod tests {
         drop(request);
         resource.with(|| {
             assert_eq!(why_missing(), Missing::RequestEnded);
-            assert!(matches!(pool(), Err(AppError::Internal)));
-            assert!(matches!(request_parts(), Err(AppError::Internal)));
+            assert!(matches!(pool(), Err(AppError::Internal(_))));
+            assert!(matches!(request_parts(), Err(AppError::Internal(_))));
         });
     }
 

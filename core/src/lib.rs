@@ -23,3 +23,6 @@ pub mod oauth;
 pub mod payments;
 pub mod teams;
 pub mod webhooks;
+
+// Reads for views that span aggregates.
+pub mod reads;

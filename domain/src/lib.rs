@@ -13,6 +13,7 @@ pub mod utc;
 
 // Each aggregate's shared types, named as the money core's modules are.
 pub mod accounts;
+pub mod audit_log;
 pub mod catalog;
 pub mod keys;
 pub mod ledger;

@@ -3,7 +3,3 @@
 
 pub mod page;
 pub mod server_fns;
-pub mod view;
-
-#[cfg(feature = "ssr")]
-pub mod db;

@@ -2,11 +2,11 @@
 //! "Download CSV" for all of it. Every member of the account sees it; nothing on it changes anything.
 
 use super::server_fns::get_audit_page;
-use super::view::{action_label, channel_label, AuditPage, AuditRow};
 use crate::ui::form_error::ErrorMessage;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use tollgate_domain::audit_log::{action_label, channel_label, AuditPage, AuditRow};
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {

@@ -1,12 +1,13 @@
 //! The audit log page's data. Every member of an account may read its log (docs/CONTRACT.md "Teams").
 
-use super::view::AuditPage;
 use leptos::prelude::*;
+use tollgate_domain::audit_log::AuditPage;
 use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::db, super::view::PAGE_SIZE, crate::server_fn_context::pool, crate::teams::member::require_member,
+    crate::server_fn_context::pool, crate::teams::member::require_member,
+    tollgate_core::reads::audit_log as db, tollgate_domain::audit_log::PAGE_SIZE,
     tollgate_domain::teams::role::Action,
 };
 

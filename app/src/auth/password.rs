@@ -30,10 +30,10 @@ pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
     let password = password.expose().to_owned();
     run_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|err| {
-            tracing::error!(error = %err, "argon2 hashing failed");
-            AppError::Internal
-        })
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|err| AppError::internal("argon2 hashing", err))
     })
     .await
 }
@@ -45,10 +45,8 @@ pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, AppE
     run_blocking(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        let parsed = PasswordHash::new(&phc).map_err(|err| {
-            tracing::error!(error = %err, "stored password hash is unreadable");
-            AppError::Internal
-        })?;
+        let parsed = PasswordHash::new(&phc)
+            .map_err(|err| AppError::internal("reading a stored password hash", err))?;
         let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(known && matches)
     })
@@ -71,7 +69,7 @@ async fn run_blocking<T: Send + 'static>(
         let _waiting = WaitingSlot::take().ok_or(AppError::Busy)?;
         match tokio::time::timeout(WAIT_FOR_TURN, RUNNING.acquire()).await {
             Ok(Ok(turn)) => turn,
-            Ok(Err(_)) => return Err(AppError::Internal), // the semaphore is never closed
+            Ok(Err(err)) => return Err(AppError::internal("waiting for a password check's turn", err)),
             Err(_) => {
                 tracing::warn!("password check turned away: every core busy for {WAIT_FOR_TURN:?}");
                 return Err(AppError::Busy);
@@ -83,10 +81,7 @@ async fn run_blocking<T: Send + 'static>(
         work()
     })
     .await
-    .map_err(|err| {
-        tracing::error!(error = %err, "password task panicked");
-        AppError::Internal
-    })?
+    .map_err(|err| AppError::internal("a password check's task", err))?
 }
 
 /// One place in the waiting line, given back when dropped (also when the request is cancelled).

@@ -7,6 +7,7 @@ use axum::extract::FromRequestParts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use tollgate_core::accounts::sessions;
 use tollgate_domain::error::AppError;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -14,8 +15,7 @@ use uuid::Uuid;
 const SESSION_USER_KEY: &str = "tollgate.user";
 const SIGNED_IN_AT_KEY: &str = "tollgate.signed_in_at";
 
-/// The absolute lifetime of a signed-in session.
-pub const SESSION_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(30);
+pub use sessions::SESSION_LIFETIME;
 
 /// The signed-in person and the account they act for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,9 +34,8 @@ impl From<tollgate_core::accounts::store::Person> for SessionUser {
 /// The request's session, which the server's session layer puts on every request.
 async fn current_session() -> Result<Session, AppError> {
     let mut parts = crate::server_fn_context::request_parts()?;
-    Session::from_request_parts(&mut parts, &()).await.map_err(|err| {
-        tracing::error!(error = ?err, "no session layer on this request");
-        AppError::Internal
+    Session::from_request_parts(&mut parts, &()).await.map_err(|_| {
+        AppError::bug("no session layer on this request: the server's session layer must run first")
     })
 }
 
@@ -53,10 +52,8 @@ pub async fn require_user() -> Result<SessionUser, AppError> {
 /// The session's user, unless the login is older than [`SESSION_LIFETIME`] (or predates the lifetime's
 /// record, which counts as older).
 pub async fn read_user(session: &Session) -> Result<Option<SessionUser>, AppError> {
-    let read_failed = |err: tower_sessions::session::Error| {
-        tracing::error!(error = %err, "session store read failed");
-        AppError::Internal
-    };
+    let read_failed =
+        |err: tower_sessions::session::Error| AppError::internal("reading the session store", err);
     let Some(user) = session.get::<SessionUser>(SESSION_USER_KEY).await.map_err(read_failed)? else {
         return Ok(None);
     };
@@ -72,18 +69,8 @@ pub async fn begin(pool: &PgPool, user: &SessionUser) -> Result<(), AppError> {
     session.insert(SESSION_USER_KEY, user).await.map_err(store_failed)?;
     session.insert(SIGNED_IN_AT_KEY, Utc::now()).await.map_err(store_failed)?;
     session.save().await.map_err(store_failed)?;
-    let id = session.id().ok_or_else(|| {
-        tracing::error!("a saved session has no id");
-        AppError::Internal
-    })?;
-    sqlx::query!(
-        "INSERT INTO user_sessions (session_id, user_id) VALUES ($1, $2)",
-        id.to_string(),
-        user.user_id,
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
+    let id = session.id().ok_or_else(|| AppError::bug("a saved session has no id"))?;
+    sessions::record(pool, &id.to_string(), user.user_id).await
 }
 
 /// Makes the current session act for `account_id` (the header's "Account" switch, accepting an invite, or
@@ -102,25 +89,7 @@ pub async fn act_for(account_id: Uuid) -> Result<(), AppError> {
 #[tracing::instrument(name = "session::end_other_sessions", skip_all, fields(user_id = %user.user_id))]
 pub async fn end_other_sessions(pool: &PgPool, user: &SessionUser) -> Result<u64, AppError> {
     let current = current_session().await?.id().map(|id| id.to_string()).unwrap_or_default();
-    // Checked at run time: `tower_sessions.session` is made by the session store at start-up, not by a
-    // migration, so the compile-time check's database doesn't have it.
-    let live: i64 = sqlx::query_scalar(
-        "WITH others AS (
-             DELETE FROM user_sessions WHERE user_id = $1 AND session_id <> $2
-             RETURNING session_id, created_at
-         ), ended AS (
-             DELETE FROM tower_sessions.session s USING others
-              WHERE s.id = others.session_id
-             RETURNING s.expiry_date, others.created_at
-         )
-         SELECT count(*) FROM ended WHERE expiry_date > now() AND created_at > now() - make_interval(days => $3)",
-    )
-    .bind(user.user_id)
-    .bind(current)
-    .bind(SESSION_LIFETIME.num_days() as i32)
-    .fetch_one(pool)
-    .await?;
-    Ok(u64::try_from(live).unwrap_or(0))
+    sessions::end_others(pool, user.user_id, &current).await
 }
 
 /// Ends the session server-side: the row is deleted, so a copied cookie is worthless too.
@@ -129,8 +98,7 @@ pub async fn end() -> Result<(), AppError> {
 }
 
 fn store_failed(err: tower_sessions::session::Error) -> AppError {
-    tracing::error!(error = %err, "session store write failed");
-    AppError::Internal
+    AppError::internal("writing the session store", err)
 }
 
 #[cfg(test)]

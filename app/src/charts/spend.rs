@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use tollgate_domain::metering::report::UsageSummary;
 use tollgate_domain::money::Usd;
 
 /// Spend per local day, stacked by service, with the day's deposits.
@@ -19,6 +20,25 @@ pub struct SpendChart {
 }
 
 impl SpendChart {
+    /// The spend chart of `usage`'s days, stacked by service, with `deposits` per day (aligned with the
+    /// days). Its ECharts option is filled in on the server (`charts::option::spend_option`).
+    pub fn of_usage(usage: &UsageSummary, deposits: Vec<Usd>) -> SpendChart {
+        let days: Vec<NaiveDate> = usage.items.iter().map(|d| d.date).collect();
+        let services = usage
+            .services()
+            .into_iter()
+            .map(|name| {
+                let spend = usage
+                    .items
+                    .iter()
+                    .map(|d| d.services.iter().find(|s| s.service == name).map_or(Usd::ZERO, |s| s.cost))
+                    .collect();
+                (name, spend)
+            })
+            .collect();
+        SpendChart { timezone: usage.timezone.clone(), days, services, deposits, option: String::new() }
+    }
+
     /// The day's spend over all services.
     pub fn total(&self, day: usize) -> Usd {
         Usd::new(self.services.iter().map(|(_, spend)| spend[day].amount()).sum())

@@ -7,11 +7,12 @@ use crate::auth::return_to;
 use crate::auth::server_fns::LogOut;
 use crate::teams::server_fns::{get_current_user, CurrentUser, SwitchAccount};
 use crate::wallet::server_fns::get_wallet_summary;
-use crate::wallet::summary::{WalletResource, WalletSummary};
+use crate::wallet::summary::WalletResource;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::wallet::WalletSummary;
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
@@ -33,7 +34,7 @@ pub fn DashboardLayout() -> impl IntoView {
     // The header waits for the user and the balance; the page (the Outlet) renders once, beside that
     // Suspense rather than in it: during server rendering Suspense re-runs its children up to three times
     // (to find every resource read under them), and a page in there was rebuilt each time, running all of
-    // its queries again (the wallet page sent 20 statements instead of 8). A signed-out visitor (an
+    // its queries again (docs/BENCHMARKS.md "P2"). A signed-out visitor (an
     // expired session) is sent to log in by the `Redirect`, a 302 during server rendering.
     view! {
         <Suspense fallback=|| ()>

@@ -88,8 +88,8 @@ mod ssr {
     }
 
     /// The member one request acts as, once resolved. A page's server functions (one per part of the
-    /// page, run side by side while it renders) each ask who is signed in; each asking cost a statement,
-    /// seven per wallet page (docs/BENCHMARKS.md "P2"). The first asks the database and the others wait
+    /// page, run side by side while it renders) each ask who is signed in, and each asking would cost a
+    /// statement (docs/BENCHMARKS.md "P2"). The first asks the database and the others wait
     /// for its answer — a failure too, so a page whose lookup fails (no connection to be had) fails once,
     /// not once per part in turn. The server provides a fresh one for every request
     /// (`server/src/state/mod.rs`), so nothing is remembered between requests.

@@ -5,6 +5,3 @@ pub mod report;
 pub mod request_list;
 pub mod server_fns;
 pub mod summary_table;
-
-#[cfg(feature = "ssr")]
-pub mod db;

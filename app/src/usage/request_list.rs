@@ -1,10 +1,11 @@
 //! The per-request list: newest first, filters, "Next page", and a call's detail.
 
-use super::report::{RequestDetail, UsageView};
+use super::report::UsageView;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tollgate_domain::metering::call::CallStatus;
+use tollgate_domain::metering::report::RequestDetail;
 use tollgate_domain::url_query::encode_value;
 
 /// The page's own URL with `changes` applied (the list's links keep the range and filters).

@@ -6,12 +6,14 @@ use tollgate_domain::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::db::{self, RequestFilter},
     crate::charts::option::spend_option,
+    crate::charts::spend::SpendChart,
     crate::server_fn_context::pool,
     crate::teams::member::{as_member, require_member},
     chrono::Duration,
+    tollgate_core::accounts::store as accounts,
     tollgate_core::catalog,
+    tollgate_core::reads::usage::{self as db, RequestFilter},
     tollgate_domain::metering::call::CallStatus,
     tollgate_domain::money::Usd,
     tollgate_domain::teams::role::Action,
@@ -59,7 +61,7 @@ pub async fn get_usage(#[server(flatten)] query: UsageQuery) -> Result<UsageView
         Some(id) => Some(db::request_detail(&pool, user.account_id, id).await?),
         None => None,
     };
-    let mut chart = summary.spend_chart(vec![Usd::ZERO; summary.items.len()]);
+    let mut chart = SpendChart::of_usage(&summary, vec![Usd::ZERO; summary.items.len()]);
     chart.option = spend_option(&chart);
     Ok(UsageView {
         chart,
@@ -101,7 +103,7 @@ pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
     as_member(Some(Action::ManageMembers), |user| async move {
         let pool = pool()?;
         let tz = db::known_timezone(&pool, timezone.trim()).await?;
-        db::set_account_timezone(&pool, &crate::teams::member::audit_actor(&user)?, tz).await
+        accounts::set_timezone(&pool, &crate::teams::member::audit_actor(&user)?, tz).await
     })
     .await
 }
@@ -117,7 +119,7 @@ pub async fn get_wallet_chart() -> Result<crate::charts::spend::SpendChart, AppE
     let since = until - Duration::days(29);
     let summary = db::daily_summary(&pool, user.account_id, (since, until), tz, None).await?;
     let deposits = db::deposits_per_day(&pool, user.account_id, since, until, tz).await?;
-    let mut chart = summary.spend_chart(deposits);
+    let mut chart = SpendChart::of_usage(&summary, deposits);
     chart.option = spend_option(&chart);
     Ok(chart)
 }

@@ -1,9 +1,9 @@
 //! The daily summary: per local day, spend and completed calls, by service, with totals. Also the table
 //! form of the usage chart (what JavaScript-off and screen-reader users read).
 
-use super::report::UsageSummary;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
+use tollgate_domain::metering::report::UsageSummary;
 
 #[component]
 pub fn DailySummaryTable(summary: UsageSummary) -> impl IntoView {

@@ -3,20 +3,7 @@
 
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use tollgate_domain::ledger::EntryKind;
-use tollgate_domain::money::Usd;
-
-/// One ledger entry as the activity list shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityRow {
-    pub id: i64,
-    pub when: String,
-    pub kind: EntryKind,
-    pub amount: Usd,
-    pub balance_after: Usd,
-    pub reference: String,
-}
+use tollgate_domain::ledger::wallet::ActivityRow;
 
 #[component]
 pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {

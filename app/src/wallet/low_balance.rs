@@ -2,9 +2,9 @@
 //! (the same rule gives `low_balance: true` in `/v1/balance`), and the form that sets the threshold.
 
 use super::server_fns::SetLowBalanceAlert;
-use super::summary::WalletSummary;
 use crate::ui::form_error::FormError;
 use leptos::prelude::*;
+use tollgate_domain::ledger::wallet::WalletSummary;
 
 /// Shown only while the balance is below the threshold.
 #[component]

@@ -18,6 +18,3 @@ pub mod receipt_page;
 pub mod saved_cards;
 pub mod server_fns;
 pub mod summary;
-
-#[cfg(feature = "ssr")]
-pub mod db;

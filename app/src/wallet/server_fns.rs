@@ -1,11 +1,10 @@
 //! Wallet server functions: the balance, saved cards, Add Funds and its history. Each one that changes
 //! something works from an `ActionForm` with JavaScript on (inline answer) and off (302 back to the page).
 
-use super::activity::ActivityRow;
-use super::summary::WalletSummary;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::wallet::{ActivityRow, WalletSummary};
 use tollgate_domain::money::Usd;
 use tollgate_domain::payments::attempt::{AttemptRow, AttemptView, ReceiptView};
 use tollgate_domain::payments::new_card::NewCardForm;
@@ -15,11 +14,12 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::alert_threshold::parse_alert_threshold,
-    super::db,
     crate::server_fn_context::{person_payer, pool, processor},
     crate::teams::member::{as_member, require_member},
+    tollgate_core::accounts::store as accounts,
     tollgate_core::payments::add_funds::{self, CardChoice},
     tollgate_core::payments::{attempt_store, card_store},
+    tollgate_core::reads::wallet as db,
     tollgate_domain::money::TopUpAmount,
     tollgate_domain::payments::card::CardChange,
     tollgate_domain::teams::role::Action,
@@ -166,7 +166,7 @@ pub async fn update_card(
 pub async fn set_low_balance_alert(threshold: String) -> Result<(), AppError> {
     as_member(Some(Action::ManageMembers), |user| async move {
         let threshold = parse_alert_threshold(&threshold)?;
-        db::set_low_balance_threshold(&pool()?, &crate::teams::member::audit_actor(&user)?, threshold)
+        accounts::set_low_balance_threshold(&pool()?, &crate::teams::member::audit_actor(&user)?, threshold)
             .await?;
         leptos_axum::redirect("/dashboard/wallet");
         Ok(())

@@ -2,4 +2,5 @@
 //! account, an Owner membership and an empty wallet, all at once; a team is another account
 //! (`crate::teams`).
 
+pub mod sessions;
 pub mod store;

@@ -5,6 +5,7 @@ use crate::client_ip::ClientIp;
 use sqlx::{PgConnection, PgPool};
 use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
+use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
 /// A person and the account they act for: their personal one, the oldest account they own.
@@ -145,6 +146,59 @@ pub async fn set_password_hash(
     .await?
     .ok_or(AppError::NotSignedIn)?;
     audit::record(&mut tx, &Actor::person(personal, user_id, ip), Event::PasswordChanged).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the account's timezone (the usage views' days).
+#[tracing::instrument(name = "accounts::set_timezone", skip(pool, tz, actor), fields(tz = tz.name()))]
+pub async fn set_timezone(pool: &PgPool, actor: &Actor, tz: chrono_tz::Tz) -> Result<(), AppError> {
+    let account_id = actor.account_id;
+    // Under the wallet row lock, like every charge: no batch writes daily rows in the old timezone after
+    // the rebuild (see the usage_daily migration).
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
+        .execute(&mut *tx)
+        .await?;
+    let changed = sqlx::query!(
+        "UPDATE accounts SET timezone = $2 WHERE id = $1 AND timezone <> $2",
+        account_id,
+        tz.name(),
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        sqlx::query!("SELECT rebuild_usage_daily($1)", account_id,).execute(&mut *tx).await?;
+        let event = Event::SettingChanged { setting: "Timezone", value: tz.name().to_string() };
+        audit::record(&mut tx, actor, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets (or with `None` clears) the low-balance alert threshold (logged when it changes).
+#[tracing::instrument(name = "accounts::set_low_balance_threshold", skip(pool, actor))]
+pub async fn set_low_balance_threshold(
+    pool: &PgPool,
+    actor: &Actor,
+    threshold: Option<Usd>,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query!(
+        "UPDATE accounts SET low_balance_threshold = $2
+          WHERE id = $1 AND low_balance_threshold IS DISTINCT FROM $2",
+        actor.account_id,
+        threshold.map(Usd::amount),
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if changed {
+        let value = threshold.map_or_else(|| "off".to_string(), |t| t.to_string());
+        audit::record(&mut tx, actor, Event::SettingChanged { setting: "Low-balance alert", value }).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -164,12 +164,15 @@ async fn count_in_minute(pool: &PgPool, key_id: Uuid, per_minute: u32) -> Result
 /// The key is the `actor`'s: theirs to pause or revoke, and it stops when they leave the team.
 #[tracing::instrument(name = "keys::create", skip(pool, settings, actor))]
 pub async fn create(pool: &PgPool, actor: &Actor, settings: &KeySettings) -> Result<CreatedKey, AppError> {
-    let made_by = actor.user_id.ok_or(AppError::Internal)?;
+    let made_by = actor.user_id.ok_or_else(|| AppError::bug("a key made by no person"))?;
     let mut tx = pool.begin().await?;
     let (id, new) = insert(&mut tx, actor.account_id, made_by, settings, None).await?;
     audit::record(&mut tx, actor, Event::KeyCreated { name: settings.name.as_str() }).await?;
     tx.commit().await?;
-    let key = keys_of(pool, actor.account_id, Some(id)).await?.pop().ok_or(AppError::Internal)?;
+    let key = keys_of(pool, actor.account_id, Some(id))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::bug("a key just made is not listed"))?;
     Ok(CreatedKey { key, secret: new.secret })
 }
 
@@ -598,4 +601,24 @@ pub async fn backdate(conn: &mut PgConnection, key_id: Uuid, days: i32) -> Resul
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Forgets per-minute call counts past their minute, and ends chat connections that never started: the
+/// app never redeemed its code, which has expired, so the Keys page doesn't list as active a connection
+/// that can never be used (the maintenance pass); how many rows.
+pub async fn forget_expired(pool: &PgPool) -> Result<u64, AppError> {
+    let minutes = sqlx::query!("DELETE FROM spend_key_minutes WHERE minute < now() - interval '2 minutes'")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let unstarted = sqlx::query!(
+        "UPDATE spend_keys k SET status = 'revoked', revoked_at = now()
+         WHERE k.oauth_client_id IS NOT NULL AND k.status <> 'revoked'
+           AND EXISTS (SELECT 1 FROM oauth_codes c WHERE c.spend_key_id = k.id AND c.expires_at < now() AND c.used_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.spend_key_id = k.id)"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(minutes + unstarted)
 }

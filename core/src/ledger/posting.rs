@@ -37,8 +37,7 @@ struct Moved {
 #[tracing::instrument(name = "ledger::post", skip_all, fields(account_id = %posting.account_id, kind = ?posting.kind))]
 pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Posted, AppError> {
     if posting.amount.is_zero() {
-        tracing::error!(reference = posting.reference, "zero ledger posting refused");
-        return Err(AppError::Internal);
+        return Err(AppError::bug("zero ledger posting refused"));
     }
     let moved: Option<Moved> = sqlx::query_as!(
         Moved,

@@ -57,12 +57,10 @@ impl UsageDebits {
         debits: &[(String, Decimal)],
     ) -> Result<(), AppError> {
         if debits.iter().any(|(_, cost)| *cost <= Decimal::ZERO) {
-            tracing::error!("non-positive usage debit refused");
-            return Err(AppError::Internal);
+            return Err(AppError::bug("non-positive usage debit refused"));
         }
         if self.wallets.iter().any(|w| w.account_id == account_id) {
-            tracing::error!(%account_id, "a wallet's debits added twice to one batch");
-            return Err(AppError::Internal);
+            return Err(AppError::bug("a wallet's debits added twice to one batch"));
         }
         if debits.is_empty() {
             return Ok(());
@@ -132,8 +130,7 @@ impl UsageDebits {
         let closing: HashMap<Uuid, Decimal> =
             rows.iter().map(|r| (r.account_id, r.closing_balance)).collect();
         if self.wallets.iter().any(|w| closing.get(&w.account_id) != Some(&w.closing)) {
-            tracing::error!("wallet changed under a batch that holds its lock");
-            return Err(AppError::Internal);
+            return Err(AppError::bug("wallet changed under a batch that holds its lock"));
         }
         Ok(rows.into_iter().map(|r| (r.reference, r.entry_id)).collect())
     }

@@ -81,8 +81,7 @@ pub(super) fn decide_wallet(
     let mut debits = Vec::new();
     for call in calls {
         let Some(key) = wallet.keys.get_mut(&call.key_id) else {
-            tracing::error!(%account_id, key_id = %call.key_id, "a metered call's key is not the account's");
-            answers.push(Err(AppError::Internal));
+            answers.push(Err(AppError::bug("a metered call's key is not the account's")));
             continue;
         };
         if let Some(refusal) = key.status.refusal() {
@@ -197,7 +196,8 @@ pub(super) async fn earlier_calls(
     let mut earlier = EarlierCalls::new();
     for EarlierRow { account_id, row } in rows {
         let record = row.record()?;
-        let usage = Usage::new(record.input_tokens, record.output_tokens).ok_or(AppError::Internal)?;
+        let usage = Usage::new(record.input_tokens, record.output_tokens)
+            .ok_or_else(|| AppError::bug("a stored call's usage is out of range"))?;
         let same = SameCall {
             key_id: row.spend_key_id,
             service: record.service.clone(),
@@ -206,7 +206,8 @@ pub(super) async fn earlier_calls(
         };
         // A refused call replays its refusal, a completed one its record.
         let answer = match row.reject_reason.as_deref() {
-            Some(code) => Err(AppError::from_code(code).ok_or(AppError::Internal)?),
+            Some(code) => Err(AppError::from_code(code)
+                .ok_or_else(|| AppError::bug("a stored refusal's code is unknown"))?),
             None => Ok(record),
         };
         let key = row.idempotency_key.clone().unwrap_or_default();

@@ -189,7 +189,8 @@ async fn member_spend(
     if team_keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or(AppError::Internal)?;
+    let this_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1)
+        .ok_or_else(|| AppError::bug("the first day of this month"))?;
     let members: Vec<MemberRow> = sqlx::query_as!(
         MemberRow,
         r#"SELECT DISTINCT m.account_id, m.user_id, m.monthly_budget, m.budget_month AS "budget_month?: _", m.month_spend

@@ -102,10 +102,7 @@ struct Lane {
 
 impl Lane {
     fn waiting(&self) -> Result<MutexGuard<'_, Waiting>, AppError> {
-        self.waiting.lock().map_err(|_| {
-            tracing::error!("a meter lane's queue is poisoned");
-            AppError::Internal
-        })
+        self.waiting.lock().map_err(|_| AppError::bug("a meter lane's queue is poisoned"))
     }
 }
 
@@ -155,10 +152,9 @@ impl Meter {
             tokio::spawn(self.clone().run_lane(lane_index));
         }
         lane.wake.notify_one();
-        answered.await.map_err(|_| {
-            tracing::error!("a meter lane stopped without answering a call");
-            AppError::Internal
-        })?
+        answered
+            .await
+            .map_err(|err| AppError::internal("a meter lane stopped without answering a call", err))?
     }
 
     /// A wallet's lane: the same for every call of the wallet, for the life of the process.
@@ -204,7 +200,11 @@ impl Meter {
                 let mut wallet_answers = answers.next().unwrap_or_default().into_iter();
                 for q in queued {
                     // A caller that went away (client disconnected) simply isn't told; its call is recorded.
-                    let _ = q.answer.send(wallet_answers.next().unwrap_or(Err(AppError::Internal)));
+                    let _ = q.answer.send(
+                        wallet_answers
+                            .next()
+                            .unwrap_or_else(|| Err(AppError::bug("a batch gave a call no answer"))),
+                    );
                 }
             }
         }

@@ -8,5 +8,8 @@ pub mod charge;
 mod decide;
 mod locks;
 pub mod meter;
+pub mod partitions;
 pub mod past_calls;
 mod record;
+
+pub use record::forget_expired_keys;

@@ -6,7 +6,7 @@ use super::decide::Decided;
 use crate::ledger::{PostedUsage, UsageDebits};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use tollgate_domain::error::AppError;
 use uuid::Uuid;
@@ -178,4 +178,13 @@ pub fn rollup_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
     // Rounding down by under 15 minutes stays in chrono's range for any instant it holds, but a
     // request must never panic: an instant at the very start of the range stays as it is.
     DateTime::from_timestamp(secs - secs.rem_euclid(900), 0).unwrap_or(at)
+}
+
+/// Forgets calls' idempotency keys after the 24 hours they are kept (docs/CONTRACT.md "JSON API"; the
+/// maintenance pass); how many.
+pub async fn forget_expired_keys(pool: &PgPool) -> Result<u64, AppError> {
+    Ok(sqlx::query!("DELETE FROM request_idempotency WHERE created_at < now() - interval '24 hours'")
+        .execute(pool)
+        .await?
+        .rows_affected())
 }

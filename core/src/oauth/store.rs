@@ -102,7 +102,10 @@ pub async fn connect(
     request: &AuthorizeRequest,
     settings: &KeySettings,
 ) -> Result<String, AppError> {
-    let (account_id, made_by) = (actor.account_id, actor.user_id.ok_or(AppError::Internal)?);
+    let (account_id, made_by) = (
+        actor.account_id,
+        actor.user_id.ok_or_else(|| AppError::bug("a chat connection made by no person"))?,
+    );
     let mut tx = pool.begin().await?;
     let (key_id, _secret) =
         keys_db::insert(&mut tx, account_id, made_by, settings, Some(&request.app.client_id)).await?;
@@ -350,4 +353,26 @@ pub async fn revoke_all_of_account(conn: &mut PgConnection, account_id: Uuid) ->
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Forgets codes and tokens a day past their expiry (the day's grace keeps a replayed code detectable),
+/// and apps no person connected within a day of registering — anyone may register, so unused
+/// registrations would otherwise pile up without bound (the maintenance pass); how many.
+pub async fn forget_expired(pool: &PgPool) -> Result<u64, AppError> {
+    let codes = sqlx::query!("DELETE FROM oauth_codes WHERE expires_at < now() - interval '1 day'")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let tokens = sqlx::query!("DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 day'")
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let clients = sqlx::query!(
+        "DELETE FROM oauth_clients c WHERE c.created_at < now() - interval '24 hours'
+           AND NOT EXISTS (SELECT 1 FROM spend_keys k WHERE k.oauth_client_id = c.client_id)"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(codes + tokens + clients)
 }

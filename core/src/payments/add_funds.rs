@@ -293,10 +293,7 @@ pub(super) fn processor_failed(err: ProcessorError) -> AppError {
             tracing::warn!(%detail, "payment processor unavailable");
             AppError::ProcessorUnavailable
         }
-        other => {
-            tracing::error!(error = %other, "payment processor refused the request");
-            AppError::Internal
-        }
+        other => AppError::internal("the payment processor refused the request", other),
     }
 }
 

@@ -235,10 +235,8 @@ async fn answer_of_first(
             return Err(AppError::IdempotencyKeyReused);
         }
         if let Some(body) = body {
-            return serde_json::from_value(body).map_err(|err| {
-                tracing::error!(error = %err, "stored fund answer unreadable");
-                AppError::Internal
-            });
+            return serde_json::from_value(body)
+                .map_err(|err| AppError::internal("reading a stored funding answer", err));
         }
         if let Some(attempt_id) = attempt_id {
             let attempt = attempt_store::attempt(pool, account_id, attempt_id).await?;
@@ -333,7 +331,7 @@ async fn store_answer(
         account_id,
         idempotency_key,
         status,
-        serde_json::to_value(answer).map_err(|_| AppError::Internal)?,
+        serde_json::to_value(answer).map_err(|err| AppError::internal("storing a funding answer", err))?,
     )
     .execute(pool)
     .await?;
@@ -352,4 +350,13 @@ async fn default_card(pool: &PgPool, account_id: Uuid) -> Result<Option<Uuid>, A
 /// will be charged is this same card.)
 pub fn card_charged_by_default(cards: &[PaymentMethodView]) -> Option<&PaymentMethodView> {
     cards.iter().find(|c| c.is_default).or_else(|| cards.iter().find(|c| !c.expired))
+}
+
+/// Forgets funding requests' idempotency keys after the 24 hours they are kept (docs/CONTRACT.md "JSON
+/// API"; the maintenance pass); how many.
+pub async fn forget_expired_keys(pool: &PgPool) -> Result<u64, AppError> {
+    Ok(sqlx::query!("DELETE FROM api_idempotency WHERE created_at < now() - interval '24 hours'")
+        .execute(pool)
+        .await?
+        .rows_affected())
 }

@@ -12,6 +12,7 @@ pub mod attempt_store;
 pub mod auto_top_up;
 pub mod card_store;
 pub mod card_testing;
+pub mod chat_top_up_guard;
 pub mod checkout_session;
 pub mod funding_limit;
 pub mod past_deposits;

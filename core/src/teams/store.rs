@@ -566,3 +566,14 @@ pub async fn delete_team(
     tx.commit().await?;
     Ok(())
 }
+
+/// Forgets unused invite links a week past their expiry: they have said "expired" long enough (the
+/// maintenance pass); how many.
+pub async fn forget_expired_invites(pool: &PgPool) -> Result<u64, AppError> {
+    Ok(sqlx::query!(
+        "DELETE FROM team_invitations WHERE accepted_at IS NULL AND expires_at < now() - interval '7 days'"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

@@ -6,6 +6,7 @@
 //! In the money core's layer: payments and metering emit events, and nothing here knows about them. The
 //! event types and the settings page's view of an endpoint: `tollgate_domain::webhooks`.
 
+pub mod deliveries;
 pub mod endpoint_url;
 pub mod outbox;
 pub mod store;

@@ -1,6 +1,6 @@
 //! Writing events into the outbox, in the transaction of the change they report.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use tollgate_domain::error::AppError;
 use tollgate_domain::webhooks::EventType;
 use uuid::Uuid;
@@ -39,4 +39,35 @@ pub async fn emit(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The maintenance pass's share of the outbox; how many rows. A deleted endpoint's deliveries that were
+/// still waiting are never sent; events are kept 30 days for the delivery log and "Resend" (retries end
+/// after 24 h), then forgotten with their deliveries.
+pub async fn forget_expired(pool: &PgPool) -> Result<u64, AppError> {
+    let orphaned = sqlx::query!(
+        "UPDATE webhook_deliveries d SET state = 'failed', last_error = 'endpoint deleted'
+          FROM webhook_endpoints w
+         WHERE w.account_id = d.account_id AND w.id = d.endpoint_id AND w.deleted_at IS NOT NULL
+           AND d.state = 'pending'"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let deliveries = sqlx::query!(
+        "DELETE FROM webhook_deliveries d USING webhook_events e
+         WHERE e.account_id = d.account_id AND e.id = d.event_id AND e.created_at < now() - interval '30 days'
+           AND d.state <> 'pending'"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let events = sqlx::query!(
+        "DELETE FROM webhook_events e WHERE e.created_at < now() - interval '30 days'
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.account_id = e.account_id AND d.event_id = e.id)"
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(orphaned + deliveries + events)
 }

@@ -2,5 +2,6 @@
 //! entries is `tollgate_core::ledger`.
 
 pub mod entry;
+pub mod wallet;
 
 pub use entry::EntryKind;

@@ -77,8 +77,10 @@ impl RequestRow {
             status: self.status,
             service: self.service_id.clone(),
             model: self.model.clone(),
-            input_tokens: u64::try_from(self.input_tokens).map_err(|_| AppError::Internal)?,
-            output_tokens: u64::try_from(self.output_tokens).map_err(|_| AppError::Internal)?,
+            input_tokens: u64::try_from(self.input_tokens)
+                .map_err(|err| AppError::internal("a stored token count", err))?,
+            output_tokens: u64::try_from(self.output_tokens)
+                .map_err(|err| AppError::internal("a stored token count", err))?,
             cost: CostBreakdown {
                 input: Usd::new(self.cost_input),
                 output: Usd::new(self.cost_output),

@@ -2,3 +2,4 @@
 //! `tollgate_core::metering`.
 
 pub mod call;
+pub mod report;

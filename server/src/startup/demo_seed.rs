@@ -90,10 +90,7 @@ async fn tokenize(processor: &dyn PaymentProcessor, number: &str) -> Result<Card
         cvc: Cvc::parse("123")?,
         postal_code: PostalCode::parse("94107")?,
     };
-    processor.tokenize(card).await.map_err(|err| {
-        tracing::error!(error = %err, "demo seed: tokenizing failed");
-        AppError::Internal
-    })
+    processor.tokenize(card).await.map_err(|err| AppError::internal("the demo seed's card", err))
 }
 
 enum Event {
@@ -111,7 +108,9 @@ struct DemoPrices {
 
 async fn catalog_prices(pool: &PgPool) -> Result<DemoPrices, AppError> {
     let price = |service: &'static str, model: &'static str| async move {
-        tollgate_core::catalog::db::price(pool, service, model).await?.ok_or(AppError::Internal)
+        tollgate_core::catalog::db::price(pool, service, model)
+            .await?
+            .ok_or_else(|| AppError::bug("a demo call's price is missing from the catalog"))
     };
     Ok(DemoPrices {
         openai: price("openai", "gpt-4o-mini").await?,

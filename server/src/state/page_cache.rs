@@ -152,7 +152,7 @@ pub async fn wallet_page(
         return next.run(req).await;
     };
     let Ok((timezone, fingerprint)) =
-        app::wallet::db::page_fingerprint(&pool, member.account_id, member.user_id).await
+        tollgate_core::reads::wallet::page_fingerprint(&pool, member.account_id, member.user_id).await
     else {
         return next.run(req).await;
     };

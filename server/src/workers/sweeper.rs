@@ -19,7 +19,7 @@ pub fn spawn(pool: PgPool, processor: Arc<dyn PaymentProcessor>) {
             match recovery::recover_pending(&pool, &*processor, Duration::from_secs(60)).await {
                 Ok(0) => {}
                 Ok(settled) => tracing::warn!(settled, "sweeper settled pending payment attempts"),
-                Err(err) => tracing::error!(error = %err, "pending-payment sweep failed"),
+                Err(err) => tracing::warn!(code = err.code(), "pending-payment sweep failed"),
             }
         }
     });

@@ -15,7 +15,7 @@
 //! addresses (so a name can't be re-pointed between check and connect). Loopback only when allowed
 //! (`TOLLGATE_WEBHOOK_ALLOW_LOOPBACK`, development and tests).
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sqlx::PgPool;
@@ -23,6 +23,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tollgate_core::pg_wakeup::run_when_notified;
+use tollgate_core::webhooks::deliveries::{self, Leased};
 use tollgate_core::webhooks::endpoint_url::is_public;
 use tollgate_core::webhooks::outbox::NOTIFY_CHANNEL;
 use uuid::Uuid;
@@ -45,20 +46,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const IN_FLIGHT: usize = 16;
 /// Without a notification, a pass runs this often (retries come due by time).
 const TICK: Duration = Duration::from_secs(1);
-
-struct Leased {
-    id: i64,
-    lease: Uuid,
-    endpoint_id: Uuid,
-    attempts: i32,
-    event_id: String,
-    event_type: String,
-    data: String,
-    account_id: Uuid,
-    created_at: DateTime<Utc>,
-    url: String,
-    secret: String,
-}
 
 /// What one attempt came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -90,7 +77,11 @@ pub async fn run_due(pool: &PgPool, settings: SenderSettings) -> Result<usize, s
     let mut sent = 0;
     loop {
         let room = IN_FLIGHT.saturating_sub(in_flight.len());
-        let due = if room > 0 { lease(pool, settings, room, &busy).await? } else { Vec::new() };
+        let due = if room > 0 {
+            deliveries::lease(pool, settings.timeout + Duration::from_secs(30), room, &busy).await?
+        } else {
+            Vec::new()
+        };
         if due.is_empty() {
             if in_flight.is_empty() {
                 return Ok(sent);
@@ -123,69 +114,6 @@ pub async fn run_due(pool: &PgPool, settings: SenderSettings) -> Result<usize, s
             });
         }
     }
-}
-
-/// Requests to one account's endpoints in flight at once, across every server: one account's slow
-/// endpoints hold at most this many of the delivery slots, never everyone's.
-const IN_FLIGHT_PER_ACCOUNT: i64 = 2;
-
-/// Up to `room` due deliveries, at most one per endpoint, none for an endpoint in `busy` (this server has
-/// a request to it in flight), and none that would put an account over [`IN_FLIGHT_PER_ACCOUNT`] (counting
-/// the leases every server holds), leased to this attempt. Leasing is one short transaction that servers
-/// take one at a time (an advisory lock), so two servers can't both fill an account's last slot.
-async fn lease(
-    pool: &PgPool,
-    settings: SenderSettings,
-    room: usize,
-    busy: &HashSet<Uuid>,
-) -> Result<Vec<Leased>, sqlx::Error> {
-    let lease_for = settings.timeout + Duration::from_secs(30);
-    let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT FROM pg_advisory_xact_lock(hashtext('tollgate_webhook_lease'))")
-        .execute(&mut *tx)
-        .await?;
-    let leased = sqlx::query_as!(
-        Leased,
-        r#"WITH candidates AS (
-            SELECT DISTINCT ON (d.endpoint_id) d.account_id, d.id, d.next_attempt_at
-              FROM webhook_deliveries d
-              JOIN webhook_endpoints w ON w.account_id = d.account_id AND w.id = d.endpoint_id
-             WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND w.deleted_at IS NULL
-               AND w.disabled_at IS NULL AND NOT (d.endpoint_id = ANY($3))
-             ORDER BY d.endpoint_id, d.next_attempt_at),
-         ranked AS (
-            SELECT c.account_id, c.id, c.next_attempt_at,
-                   row_number() OVER (PARTITION BY c.account_id ORDER BY c.next_attempt_at) AS n
-              FROM candidates c),
-         busy_accounts AS (
-            SELECT f.account_id, count(*) AS in_flight FROM webhook_deliveries f
-             WHERE f.state = 'pending' AND f.lease IS NOT NULL AND f.next_attempt_at > now()
-               AND f.account_id IN (SELECT account_id FROM ranked)
-             GROUP BY f.account_id),
-         due AS (
-            SELECT account_id, id FROM webhook_deliveries
-             WHERE (account_id, id) IN (
-                    SELECT r.account_id, r.id FROM ranked r LEFT JOIN busy_accounts b ON b.account_id = r.account_id
-                     WHERE r.n + COALESCE(b.in_flight, 0) <= $4)
-             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         UPDATE webhook_deliveries d
-            SET next_attempt_at = now() + make_interval(secs => $2), attempts = d.attempts + 1,
-                last_attempt_at = now(), lease = gen_random_uuid()
-           FROM due, webhook_events e, webhook_endpoints w
-          WHERE d.account_id = due.account_id AND d.id = due.id
-            AND e.account_id = d.account_id AND e.id = d.event_id
-            AND w.account_id = d.account_id AND w.id = d.endpoint_id
-         RETURNING d.id, d.lease AS "lease!", d.endpoint_id, d.attempts, e.id AS event_id, e.type AS event_type,
-                   e.data::text AS "data!", e.account_id, e.created_at AS "created_at: _", w.url, w.secret"#,
-        room as i64,
-        lease_for.as_secs_f64(),
-        &busy.iter().copied().collect::<Vec<Uuid>>()[..],
-        IN_FLIGHT_PER_ACCOUNT,
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(leased)
 }
 
 /// The event as every delivery of it sends it.
@@ -278,39 +206,14 @@ async fn record(
 ) -> Result<(), sqlx::Error> {
     let status = answer.status.map(i32::from);
     if answer.delivered() {
-        sqlx::query!(
-            "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status = $2,
-                    last_error = NULL, lease = NULL
-              WHERE account_id = $4 AND id = $1 AND lease = $3",
-            delivery.id,
-            status,
-            delivery.lease,
-            delivery.account_id,
-        )
-        .execute(pool)
-        .await?;
+        deliveries::mark_delivered(pool, delivery, status).await?;
         return Ok(());
     }
     let wait = backoff(settings.first_retry, delivery.attempts);
     let next = Utc::now() + chrono::TimeDelta::from_std(wait).unwrap_or(RETRY_FOR);
     let gave_up = next > delivery.created_at + RETRY_FOR;
     tracing::info!(delivery = delivery.id, error = ?answer.error, gave_up, "webhook delivery failed");
-    sqlx::query!(
-        "UPDATE webhook_deliveries
-            SET state = CASE WHEN $5 THEN 'failed' ELSE state END, next_attempt_at = $2, last_status = $3,
-                last_error = $4, lease = NULL
-          WHERE account_id = $7 AND id = $1 AND lease = $6",
-        delivery.id,
-        next as DateTime<Utc>,
-        status,
-        answer.error,
-        gave_up,
-        delivery.lease,
-        delivery.account_id,
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
+    deliveries::mark_failed_attempt(pool, delivery, status, answer.error.as_deref(), next, gave_up).await
 }
 
 /// This server's sender: woken by a new event's notification (sent at the commit that wrote it) and every

@@ -531,13 +531,16 @@ async fn an_unreadable_code_in_storage_is_an_error_not_a_default(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(attempt_store::attempt(&pool, me, failed.id).await.unwrap_err(), AppError::Internal);
+    assert_eq!(
+        attempt_store::attempt(&pool, me, failed.id).await.unwrap_err(),
+        AppError::Internal(Default::default())
+    );
     sqlx::query("UPDATE payment_methods SET error_code = 'not_a_code' WHERE account_id = $1")
         .bind(me)
         .execute(&pool)
         .await
         .unwrap();
-    assert_eq!(card_store::saved_cards(&pool, me).await.unwrap_err(), AppError::Internal);
+    assert_eq!(card_store::saved_cards(&pool, me).await.unwrap_err(), AppError::Internal(Default::default()));
 }
 
 #[sqlx::test(migrations = "../migrations")]

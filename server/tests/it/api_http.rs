@@ -222,7 +222,7 @@ async fn balance_wallet_and_low_balance_signal(pool: PgPool) {
     let a = agent(&app, "a@example.test", "47.5", settings("", &[], false)).await;
     let (status, body) = api(&app, "GET", "/v1/balance", &a.secret, None, None).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"balance": "47.50", "low_balance": false})));
-    app::wallet::db::set_low_balance_threshold(
+    tollgate_core::accounts::store::set_low_balance_threshold(
         &app.pool,
         &crate::support::owner_actor(&app.pool, a.account).await,
         Some(tollgate_domain::money::Usd::new(Decimal::from(50))),

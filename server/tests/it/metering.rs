@@ -275,8 +275,8 @@ async fn futures_join_all<T>(handles: impl Iterator<Item = tokio::task::JoinHand
 
 #[sqlx::test(migrations = "../migrations")]
 async fn daily_usage_is_exact_in_half_and_quarter_hour_timezones(pool: PgPool) {
-    use app::usage::db::{daily_summary, parse_timezone};
     use chrono::NaiveDate;
+    use tollgate_core::reads::usage::{daily_summary, parse_timezone};
     let account = account_with_balance(&pool, "tz@example.test", "0").await;
     // Calls at 18:20 UTC (bucket 18:15) and 18:05 UTC (bucket 18:00) on Nov 1.
     for (bucket, requests, cost) in

@@ -17,7 +17,7 @@ use syn::visit::Visit;
 const DOMAIN_LAYERS: &[&[&str]] = &[
     &["money", "utc", "url_query", "pg_liveness"],
     &["error"],
-    &["accounts", "catalog", "ledger", "oauth", "payments", "keys", "teams", "webhooks"],
+    &["accounts", "audit_log", "catalog", "ledger", "oauth", "payments", "keys", "teams", "webhooks"],
     &["metering"],
 ];
 
@@ -31,6 +31,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["keys"],
     &["metering", "oauth"],
     &["teams"],
+    &["reads"],
 ];
 
 /// The pages' crate's top-level modules (`app/`), lowest layer first.

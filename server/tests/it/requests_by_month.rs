@@ -118,7 +118,7 @@ async fn calls_land_in_their_months_and_read_back_across_them_as_one_list(pool: 
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let detail = app::usage::db::request_detail(&app.pool, account, oldest).await.unwrap();
+    let detail = tollgate_core::reads::usage::request_detail(&app.pool, account, oldest).await.unwrap();
     assert_eq!(detail.call.request_id, oldest);
 }
 
@@ -187,10 +187,10 @@ async fn the_maintenance_job_keeps_three_months_made_ahead(pool: PgPool) {
     assert!(exists(pool.clone(), name.clone()).await, "the migration made {name}");
     sqlx::query(&format!("DROP TABLE {name}")).execute(&pool).await.unwrap();
     assert!(!exists(pool.clone(), name.clone()).await);
-    server::workers::maintenance::make_request_months(&pool).await.unwrap();
+    tollgate_core::metering::partitions::make_coming_months(&pool).await.unwrap();
     assert!(exists(pool.clone(), name.clone()).await, "the maintenance pass made {name} again");
     // A second pass (or a second server's) changes nothing.
-    server::workers::maintenance::make_request_months(&pool).await.unwrap();
+    tollgate_core::metering::partitions::make_coming_months(&pool).await.unwrap();
     let partitions: i64 =
         sqlx::query_scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'requests'::regclass")
             .fetch_one(&pool)

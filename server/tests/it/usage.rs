@@ -2,7 +2,6 @@
 //! of reading usage (the page, `/v1/usage`, the CSV export) to each other.
 
 use crate::support::spawn_app;
-use app::usage::db as usage_db;
 use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -13,6 +12,7 @@ use tollgate_core::ledger::{self, Posting};
 use tollgate_core::metering::charge::MeteredCall;
 use tollgate_core::metering::meter::Meter;
 use tollgate_core::metering::past_calls::{record_past_call, PastCall};
+use tollgate_core::reads::usage as usage_db;
 use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::keys::settings::KeySettings;
@@ -152,7 +152,7 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
         // Past calls at random times over 40 days (the history path), in time order…
         record_random_past_calls(&pool, &mut rng, (account, key), 60, 40).await;
         // The account moves to another timezone (its daily rows are rebuilt)…
-        usage_db::set_account_timezone(
+        tollgate_core::accounts::store::set_timezone(
             &pool,
             &crate::support::owner_actor(&pool, account).await,
             ZONES[seed as usize % 4],
@@ -202,12 +202,16 @@ async fn daily_and_fifteen_minute_rollups_give_the_same_summary(pool: PgPool) {
     let until = Utc::now().date_naive() + Duration::days(2);
     let since = until - Duration::days(65);
     for (i, tz) in ZONES.into_iter().enumerate() {
-        usage_db::set_account_timezone(&pool, &crate::support::owner_actor(&pool, account).await, tz)
-            .await
-            .unwrap();
+        tollgate_core::accounts::store::set_timezone(
+            &pool,
+            &crate::support::owner_actor(&pool, account).await,
+            tz,
+        )
+        .await
+        .unwrap();
         let from_daily = usage_db::daily_summary(&pool, account, (since, until), tz, None).await.unwrap();
         // Another account timezone: the same zone's summary now comes from the 15-minute buckets.
-        usage_db::set_account_timezone(
+        tollgate_core::accounts::store::set_timezone(
             &pool,
             &crate::support::owner_actor(&pool, account).await,
             ZONES[(i + 1) % 4],
@@ -225,9 +229,13 @@ async fn daily_and_fifteen_minute_rollups_give_the_same_summary(pool: PgPool) {
     }
     // And the account's own timezone really is read from the daily rows (a row changed by hand shows).
     let tz = ZONES[0];
-    usage_db::set_account_timezone(&pool, &crate::support::owner_actor(&pool, account).await, tz)
-        .await
-        .unwrap();
+    tollgate_core::accounts::store::set_timezone(
+        &pool,
+        &crate::support::owner_actor(&pool, account).await,
+        tz,
+    )
+    .await
+    .unwrap();
     sqlx::query(
         "UPDATE usage_daily SET requests = requests + 1
           WHERE ctid = (SELECT ctid FROM usage_daily WHERE account_id = $1 LIMIT 1)",

@@ -259,7 +259,7 @@ pub fn spawn(pool: PgPool, processor: Arc<dyn PaymentProcessor>) {
         let (pool, processor) = (worker_pool.clone(), processor.clone());
         async move {
             if let Err(err) = run_queued(&pool, &*processor).await {
-                tracing::error!(error = %err, "auto top-up pass failed");
+                tracing::warn!(code = err.code(), "auto top-up pass failed");
             }
         }
     }));

@@ -10,7 +10,6 @@ use crate::channels::shared::schema::{
 };
 use crate::channels::shared::spend_key::SpendKey;
 use crate::state::AppState;
-use app::wallet::db;
 use axum::{
     extract::{Extension, State},
     http::HeaderMap,
@@ -19,6 +18,7 @@ use axum::{
 use tollgate_core::audit::Channel;
 use tollgate_core::client_ip::ClientIp;
 use tollgate_core::payments::agent_funding;
+use tollgate_core::reads::wallet as db;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::TopUpAmount;
 

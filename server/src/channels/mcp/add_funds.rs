@@ -6,7 +6,6 @@
 use super::answer;
 use super::answers::{AddFunds, Card, PreviousTopUp};
 use super::arguments::AddFundsArguments;
-use super::duplicate_guard::{self, Confirmation, Guard, TopUp};
 use crate::channels::shared::funding::{self, Ask, Funded};
 use crate::channels::shared::idempotency_key::is_valid_idempotency_key;
 use crate::channels::shared::public_url::public_base;
@@ -19,6 +18,7 @@ use tollgate_core::client_ip::ClientIp;
 use tollgate_core::keys::db::AuthenticatedKey;
 use tollgate_core::payments::agent_funding;
 use tollgate_core::payments::attempt_store;
+use tollgate_core::payments::chat_top_up_guard::{self as duplicate_guard, Confirmation, Guard, TopUp};
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::{TopUpAmount, Usd};
 use uuid::Uuid;

@@ -11,7 +11,6 @@ mod answer;
 mod answers;
 mod arguments;
 mod auth;
-mod duplicate_guard;
 mod tools;
 
 use crate::config::MAX_BODY_BYTES;

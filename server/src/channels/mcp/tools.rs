@@ -9,7 +9,6 @@ use super::{add_funds, answer};
 use crate::channels::shared::reads::{report, request_list};
 use crate::channels::shared::schema::{Balance, RequestListQuery, UsageQuery};
 use crate::state::AppState;
-use app::wallet::db as wallet_db;
 use chrono::NaiveDate;
 use rmcp::handler::server::common::schema_for_type;
 use rmcp::model::{
@@ -23,6 +22,7 @@ use serde::de::DeserializeOwned;
 use std::str::FromStr;
 use strum::IntoEnumIterator;
 use tollgate_core::keys::db::AuthenticatedKey;
+use tollgate_core::reads::wallet as wallet_db;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
 

@@ -5,13 +5,13 @@
 
 use crate::channels::pages::csv_field::text;
 use crate::state::AppState;
-use app::audit_log::db::{self as audit_db, StoredEvent};
 use axum::{
     body::{Body, Bytes},
     extract::State,
     http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
+use tollgate_core::reads::audit_log::{self as audit_db, StoredEvent};
 use tower_sessions::Session;
 use uuid::Uuid;
 

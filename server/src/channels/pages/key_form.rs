@@ -59,7 +59,11 @@ pub async fn update_key_from_form(
             Some(member) => member,
             None => return Ok(Some(app::auth::return_to::login_path(&editing))),
         };
-        let ip = parts.extensions.get::<ClientIp>().copied().ok_or(AppError::Internal)?;
+        let ip = parts
+            .extensions
+            .get::<ClientIp>()
+            .copied()
+            .ok_or_else(|| AppError::bug("no ClientIp on a form post"))?;
         let Ok(Form(form)) = form else { return Err(AppError::InvalidRequestBody) };
         let maker = db::maker_of(&state.pool, member.account_id, key_id).await?;
         member.require_for(maker, Action::ManageOwnKeys, Action::ManageAnyKey)?;

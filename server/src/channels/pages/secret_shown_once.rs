@@ -61,8 +61,7 @@ where
         Err(err) => return back_with(err),
     };
     let Some(ip) = parts.extensions.get::<ClientIp>().copied() else {
-        tracing::error!("no ClientIp on a form post: the client_ip layer must run first");
-        return back_with(AppError::Internal);
+        return back_with(AppError::bug("no ClientIp on a form post: the client_ip layer must run first"));
     };
     let actor = Actor::member(&member, ip);
     match act(member, actor).await {

@@ -14,8 +14,6 @@
 
 use crate::channels::pages::csv_field::field;
 use crate::state::AppState;
-use app::usage::db as usage_db;
-use app::usage::report::UsageSummary;
 use axum::{
     body::{Body, Bytes},
     extract::{Query, State},
@@ -24,7 +22,10 @@ use axum::{
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
+use tollgate_core::reads::usage as usage_db;
+use tollgate_core::reads::usage_export::{Calls, Position};
 use tollgate_domain::error::AppError;
+use tollgate_domain::metering::report::UsageSummary;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -143,7 +144,7 @@ fn page_bounds(
             let after = next?;
             // In its own task, like the pages: this future waits whenever the download does, and it must
             // not hold a connection meanwhile (a few milliseconds' read; it ends on its own).
-            let end = tokio::spawn(async move { calls.page_end(&pool, after).await });
+            let end = tokio::spawn(async move { calls.page_end(&pool, after, PAGE).await });
             match end.await {
                 Ok(Ok(end)) => Some((Ok((after, end)), end.map(Some))),
                 Ok(Err(err)) => Some((Err(PageError::Query(err)), None)),
@@ -158,13 +159,8 @@ struct PageCopy(tokio::task::JoinHandle<Result<Bytes, sqlx::Error>>);
 
 impl PageCopy {
     fn start(pool: &sqlx::PgPool, calls: &Calls, after: Option<Position>, end: Option<Position>) -> PageCopy {
-        let (pool, copy) = (pool.clone(), calls.copy(after, end));
-        PageCopy(tokio::spawn(async move {
-            use futures::TryStreamExt;
-            use sqlx::postgres::PgPoolCopyExt;
-            let rows: Vec<Bytes> = pool.copy_out_raw(&copy).await?.try_collect().await?;
-            Ok(Bytes::from(rows.concat()))
-        }))
+        let (pool, calls) = (pool.clone(), calls.clone());
+        PageCopy(tokio::spawn(async move { Ok(Bytes::from(calls.copy_page(&pool, after, end).await?)) }))
     }
 }
 
@@ -196,98 +192,14 @@ enum PageError {
 }
 
 impl PageError {
-    /// Logged here; the download gets the same message a page would show.
+    /// The download gets the same message a page would show; the cause is logged with the error.
     fn into_io(self) -> std::io::Error {
         match self {
-            PageError::Query(err) => {
-                tracing::error!(error = %err, "the usage export stopped");
-                std::io::Error::other(AppError::from(err).message())
-            }
+            PageError::Query(err) => std::io::Error::other(AppError::from(err).message()),
             PageError::Task(err) => {
-                tracing::error!(error = %err, "the usage export's page task failed");
-                std::io::Error::other(AppError::Internal.message())
+                std::io::Error::other(AppError::internal("the usage export's page task", err).message())
             }
         }
-    }
-}
-
-/// Where a page of calls ends: the last call's time and sequence number (the request list's order).
-type Position = (chrono::DateTime<chrono::Utc>, i64);
-
-/// The calls of one export: `[from, to)`, their dates in `tz`, one member's keys or everyone's.
-#[derive(Clone)]
-struct Calls {
-    account_id: Uuid,
-    from: chrono::DateTime<chrono::Utc>,
-    to: chrono::DateTime<chrono::Utc>,
-    tz: chrono_tz::Tz,
-    member: Option<Uuid>,
-}
-
-impl Calls {
-    /// Where the page after `after` (the first page: `None`) ends: its last call, or `None` when it is the
-    /// last page (it holds fewer than `PAGE` calls).
-    async fn page_end(
-        &self,
-        pool: &sqlx::PgPool,
-        after: Option<Position>,
-    ) -> Result<Option<Position>, sqlx::Error> {
-        sqlx::query_as(&format!(
-            "SELECT created_at, seq FROM requests WHERE {} ORDER BY created_at DESC, seq DESC OFFSET {} LIMIT 1",
-            self.filter(after, None),
-            PAGE - 1
-        ))
-        .fetch_optional(pool)
-        .await
-    }
-
-    /// The calls after `after` down to `end` (both in the request list's order), as SQL. Every value is
-    /// written in, as COPY takes no parameters: uuids, instants and numbers, none of which can hold a quote.
-    /// A page's bounds are given as plain `created_at` bounds too: a backward index scan starts from a plain
-    /// bound, and with only the range's end to start from, every page walked the index from there (the
-    /// export took 14 s instead of 5).
-    fn filter(&self, after: Option<Position>, end: Option<Position>) -> String {
-        let instant =
-            |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let mut sql = format!("account_id = '{}'", self.account_id);
-        match after {
-            Some((at, seq)) => {
-                let at = instant(at);
-                sql.push_str(&format!(" AND created_at <= '{at}' AND (created_at, seq) < ('{at}', {seq})"));
-            }
-            None => sql.push_str(&format!(" AND created_at < '{}'", instant(self.to))),
-        }
-        match end {
-            Some((at, seq)) => {
-                let at = instant(at);
-                sql.push_str(&format!(" AND created_at >= '{at}' AND (created_at, seq) >= ('{at}', {seq})"));
-            }
-            None => sql.push_str(&format!(" AND created_at >= '{}'", instant(self.from))),
-        }
-        if let Some(member) = self.member {
-            sql.push_str(&format!(
-                " AND spend_key_id IN (SELECT id FROM spend_keys WHERE account_id = '{}' AND created_by = '{member}')",
-                self.account_id
-            ));
-        }
-        sql
-    }
-
-    /// The `COPY` of a page as `request` rows (the columns of `HEADER`), newest first.
-    fn copy(&self, after: Option<Position>, end: Option<Position>) -> String {
-        // A timezone's name is letters, digits and `/_+-` (chrono-tz parsed it); doubled quotes all the same.
-        // The date is written in ISO form (sqlx sets `DateStyle` to ISO on every connection): `to_char`
-        // cost a third of the whole export's time in PostgreSQL.
-        let tz = self.tz.name().replace('\'', "''");
-        format!(
-            "COPY (SELECT 'request', (created_at AT TIME ZONE '{tz}')::date, id, \
-                          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
-                          service_id, model, status, input_tokens, output_tokens, NULL, \
-                          trim_scale(cost_input), trim_scale(cost_output), trim_scale(cost_fee), trim_scale(cost_total) \
-                     FROM requests WHERE {} ORDER BY created_at DESC, seq DESC) \
-             TO STDOUT (FORMAT csv)",
-            self.filter(after, end)
-        )
     }
 }
 

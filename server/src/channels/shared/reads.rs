@@ -2,9 +2,9 @@
 //! must say what `/v1` says): the usage report and the list of calls.
 
 use crate::channels::shared::schema::{RequestList, RequestListQuery, UsageQuery, UsageReport};
-use app::usage::db::{self as usage_db, requests_page, RequestFilter};
 use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
+use tollgate_core::reads::usage::{self as usage_db, requests_page, RequestFilter};
 use tollgate_domain::error::AppError;
 use uuid::Uuid;
 

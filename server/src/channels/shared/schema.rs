@@ -319,8 +319,8 @@ pub struct UsageReport {
     pub totals: UsageTotals,
 }
 
-impl From<app::usage::report::UsageSummary> for UsageReport {
-    fn from(s: app::usage::report::UsageSummary) -> UsageReport {
+impl From<tollgate_domain::metering::report::UsageSummary> for UsageReport {
+    fn from(s: tollgate_domain::metering::report::UsageSummary) -> UsageReport {
         UsageReport {
             timezone: s.timezone,
             items: s

@@ -59,8 +59,7 @@ pub(crate) async fn admitted(
 /// Counts an unknown key against the client's address: 401, or 429 once the address is over its limit.
 async fn failed_authentication(parts: &Parts, state: &AppState) -> ApiError {
     let Some(ip) = parts.extensions.get::<ClientIp>() else {
-        tracing::error!("no ClientIp on a /v1 request: the client_ip layer must run first");
-        return AppError::Internal.into();
+        return AppError::bug("no ClientIp on a /v1 request: the client_ip layer must run first").into();
     };
     match throttle::take(&state.pool, FAILED_AUTHENTICATIONS_PER_IP, &ip.limit_subject()).await {
         Ok(Verdict::Allowed) => AppError::UnknownSpendKey.into(),

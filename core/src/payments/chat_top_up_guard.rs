@@ -138,3 +138,11 @@ pub async fn release(pool: &PgPool, top_up: &TopUp, idempotency_key: &str) {
         tracing::warn!(error = %err, "chat top-up guard not released");
     }
 }
+
+/// Forgets guards older than the 2 minutes they refuse for (the maintenance pass); how many.
+pub async fn forget_expired(pool: &PgPool) -> Result<u64, AppError> {
+    Ok(sqlx::query!("DELETE FROM chat_top_up_guards WHERE created_at < now() - interval '2 minutes'")
+        .execute(pool)
+        .await?
+        .rows_affected())
+}

@@ -1,8 +1,8 @@
 //! Reading an account's audit log, newest first, a page at a time (keyset on the row id, which only grows).
 
-use super::view::{AuditPage, AuditRow};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use tollgate_domain::audit_log::{AuditPage, AuditRow};
 use tollgate_domain::error::AppError;
 use tollgate_domain::utc::shown_utc;
 use uuid::Uuid;

@@ -2,6 +2,9 @@
 //! pages match on it), an HTTP status for the JSON API, and the message a person sees (docs/CONTRACT.md
 //! "Errors and their codes").
 
+mod cause;
+
+pub use cause::Cause;
 use serde::{Deserialize, Serialize};
 
 #[derive(
@@ -204,8 +207,14 @@ pub enum AppError {
     /// calls): refused at once rather than queued without bound.
     #[error("Busy, retry shortly")]
     Busy,
+    /// A failure on our side. Its cause is kept for the log (never sent or shown: it isn't serialized, so
+    /// the wire form is just `"internal"`), and logged once with its chain (see [`Cause`]).
     #[error("Something went wrong on our side. Please try again.")]
-    Internal,
+    Internal(
+        #[serde(skip)]
+        #[source]
+        Cause,
+    ),
     /// The request never reached our code, or its answer could not be read (network, encoding).
     /// The detail is for the browser console only and is never shown.
     #[error("We couldn't reach Tollgate. Check your connection and try again.")]
@@ -302,7 +311,7 @@ impl AppError {
             | AppError::TooManyConnectionAttempts
             | AppError::TooManyResends => 429,
             AppError::ProcessorUnavailable | AppError::Busy => 503,
-            AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Internal(_) | AppError::Transport(_) => 500,
         }
     }
 
@@ -334,6 +343,16 @@ impl AppError {
             }
             other => Some(other),
         }
+    }
+
+    /// An internal error caused by `err`: `what` failed (logged with `err`'s chain, see [`Cause`]).
+    pub fn internal(what: &'static str, err: impl std::error::Error + Send + Sync + 'static) -> AppError {
+        AppError::Internal(Cause::new(what, Box::new(err)))
+    }
+
+    /// An internal error with no underlying error: something that can't happen did (`what` says what).
+    pub fn bug(what: &'static str) -> AppError {
+        AppError::Internal(Cause::new(what, "an invariant was broken".into()))
     }
 
     /// Every error a code can name (all but `Transport`), in declaration order.
@@ -372,11 +391,10 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 
 #[cfg(feature = "sqlx")]
 impl From<sqlx::Error> for AppError {
-    /// Database failures are logged with their context here and reach the user only as `Internal`.
+    /// Database failures reach the user only as `Internal`; the error is its cause, logged with its chain.
     fn from(err: sqlx::Error) -> Self {
-        tracing::error!(error = %err, "database error");
         crate::pg_liveness::note_error(&err);
-        AppError::Internal
+        AppError::internal("database error", err)
     }
 }
 
@@ -438,7 +456,7 @@ mod tests {
     /// else: the contract a reader of the repository sees is the one the code keeps.
     #[test]
     fn every_error_is_in_the_contract() {
-        let contract = include_str!("../../docs/CONTRACT.md");
+        let contract = include_str!("../../../docs/CONTRACT.md");
         let section = contract.split("## Errors and their codes").nth(1).expect("the section exists");
         let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
         for err in AppError::all() {

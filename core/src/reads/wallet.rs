@@ -1,13 +1,11 @@
 //! Reads for the wallet page (SSR only). Every query is scoped by the signed-in account's id. Cards and
 //! deposits are read through `payments`, the balance's history through the ledger's table.
 
-use super::activity::ActivityRow;
-use super::summary::WalletSummary;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
-use tollgate_core::audit::{self, Actor, Event};
 use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::wallet::{ActivityRow, WalletSummary};
 use tollgate_domain::ledger::EntryKind;
 use tollgate_domain::money::Usd;
 use tollgate_domain::utc::shown_utc;
@@ -35,7 +33,7 @@ pub async fn page_fingerprint(
     viewer: Uuid,
 ) -> Result<(String, String), AppError> {
     // One statement (`$1` account, `$2` = `DEPOSIT_ROWS`, `$3` viewer); the bench runs the same file.
-    let row = sqlx::query_file!("src/wallet/page_fingerprint.sql", account_id, DEPOSIT_ROWS, viewer)
+    let row = sqlx::query_file!("src/reads/wallet_page_fingerprint.sql", account_id, DEPOSIT_ROWS, viewer)
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -70,32 +68,6 @@ pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, A
         low_balance: row.low_balance_threshold.is_some_and(|t| row.balance < t),
         funding_refused: None,
     })
-}
-
-/// Sets (or with `None` clears) the low-balance alert threshold (logged when it changes).
-#[tracing::instrument(name = "wallet::set_low_balance_threshold", skip(pool, actor))]
-pub async fn set_low_balance_threshold(
-    pool: &PgPool,
-    actor: &Actor,
-    threshold: Option<Usd>,
-) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    let changed = sqlx::query!(
-        "UPDATE accounts SET low_balance_threshold = $2
-          WHERE id = $1 AND low_balance_threshold IS DISTINCT FROM $2",
-        actor.account_id,
-        threshold.map(Usd::amount),
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if changed {
-        let value = threshold.map_or_else(|| "off".to_string(), |t| t.to_string());
-        audit::record(&mut tx, actor, Event::SettingChanged { setting: "Low-balance alert", value }).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 struct EntryRow {

@@ -2,14 +2,15 @@
 //! in any other; never `requests`); the request list pages by `(created_at, seq)`, so a page boundary
 //! never moves when new calls arrive.
 
-use super::report::{DailyUsage, RequestPage, ServiceUsage, UsageSummary, UsageTotals, MAX_RANGE_DAYS};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashSet};
-use tollgate_core::audit::{self, Actor, Event};
 use tollgate_domain::error::AppError;
 use tollgate_domain::metering::call::{CallStatus, RequestRow};
+use tollgate_domain::metering::report::{
+    DailyUsage, RequestDetail, RequestPage, ServiceUsage, UsageSummary, UsageTotals, MAX_RANGE_DAYS,
+};
 use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
@@ -184,7 +185,7 @@ pub async fn daily_summary(
         None => {
             sqlx::query_file_as!(
                 DayServiceRow,
-                "src/usage/daily_summary.sql",
+                "src/reads/daily_summary.sql",
                 account_id,
                 start as NaiveDate,
                 end as NaiveDate,
@@ -330,8 +331,8 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), AppError> {
 
 /// Up to `limit` calls matching `filter` that come after `cursor`, newest first. The cursor is given as a
 /// plain time bound too (`created_at <= $7`): a backward index scan starts from a plain bound, never from the
-/// row comparison, so without it a page deep in a long history walked the index down from the range's end
-/// (a page nine months back in a 1M-call account: 459 ms, 0.2 ms with it; docs/BENCHMARKS.md "P7").
+/// row comparison, so without it a page deep in a long history would walk the index down from the range's
+/// end (docs/BENCHMARKS.md "P7").
 #[tracing::instrument(name = "usage::requests_page", skip(pool, filter))]
 pub async fn requests_page(
     pool: &PgPool,
@@ -373,40 +374,13 @@ pub async fn requests_page(
     Ok(RequestPage { data, next_cursor })
 }
 
-/// Sets the account's timezone (the usage views' days).
-#[tracing::instrument(name = "usage::set_account_timezone", skip(pool, tz, actor), fields(tz = tz.name()))]
-pub async fn set_account_timezone(pool: &PgPool, actor: &Actor, tz: chrono_tz::Tz) -> Result<(), AppError> {
-    let account_id = actor.account_id;
-    // Under the wallet row lock, like every charge: no batch writes daily rows in the old timezone after
-    // the rebuild (see the usage_daily migration).
-    let mut tx = pool.begin().await?;
-    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
-        .execute(&mut *tx)
-        .await?;
-    let changed = sqlx::query!(
-        "UPDATE accounts SET timezone = $2 WHERE id = $1 AND timezone <> $2",
-        account_id,
-        tz.name(),
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed > 0 {
-        sqlx::query!("SELECT rebuild_usage_daily($1)", account_id,).execute(&mut *tx).await?;
-        let event = Event::SettingChanged { setting: "Timezone", value: tz.name().to_string() };
-        audit::record(&mut tx, actor, event).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// One call of this account with the name of the key that made it and why it was refused, if it was.
 #[tracing::instrument(name = "usage::request_detail", skip(pool))]
 pub async fn request_detail(
     pool: &PgPool,
     account_id: Uuid,
     request_id: Uuid,
-) -> Result<super::report::RequestDetail, AppError> {
+) -> Result<RequestDetail, AppError> {
     let row: Option<RequestRow> = sqlx::query_as(&format!(
         "SELECT {} FROM requests WHERE account_id = $1 AND id = $2",
         RequestRow::COLUMNS
@@ -419,7 +393,7 @@ pub async fn request_detail(
     let key_name: String = sqlx::query_scalar!("SELECT name FROM spend_keys WHERE id = $1", row.spend_key_id)
         .fetch_one(pool)
         .await?;
-    Ok(super::report::RequestDetail {
+    Ok(RequestDetail {
         call: row.record()?,
         key_name,
         refused_because: row.reject_reason.as_deref().and_then(AppError::from_code).map(|e| e.message()),
