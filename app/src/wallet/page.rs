@@ -116,6 +116,9 @@ pub fn WalletPage() -> impl IntoView {
                 </p>
                 <p class="muted">"USD · paid calls are charged against this balance; a call it can't cover is refused before it runs."</p>
                 <Suspense fallback=|| ()>
+                    {move || wallet.get().and_then(Result::ok).filter(|w| w.held > tollgate_domain::money::Usd::ZERO).map(|w| view! {
+                        <p class="muted" id="held">{format!("Held for calls in progress: {}", w.held.display())}</p>
+                    })}
                     {move || wallet.get().and_then(Result::ok).map(|w| view! { <LowBalanceBanner wallet=w/> })}
                 </Suspense>
             </section>

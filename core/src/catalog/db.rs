@@ -33,3 +33,11 @@ pub async fn models(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
         .await?;
     Ok(rows.into_iter().map(|row| (row.service_id, row.model)).collect())
 }
+
+/// Whether the catalog has the service `service` (a hold may name a service without a model).
+#[tracing::instrument(name = "catalog::service_exists", skip(pool))]
+pub async fn service_exists(pool: &PgPool, service: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM services WHERE id = $1) AS "exists!""#, service)
+        .fetch_one(pool)
+        .await?)
+}

@@ -17,6 +17,9 @@ pub struct MeteredCall {
     pub usage: Usage,
     pub price: Price,
     pub idempotency_key: Option<String>,
+    /// A hold's capture: what the hold reserved for this call, which it may not exceed (`holds`). `None`
+    /// for every call decided against the wallet's available money.
+    pub reserved: Option<rust_decimal::Decimal>,
 }
 
 /// What a call gets back: its record (201), or why it was refused (402 and others).

@@ -30,14 +30,14 @@
 //! rejected call writes only its `rejected` row at cost 0; every call sent is recorded exactly once; a
 //! batch's outcome for each wallet is the one that wallet's calls would have had alone, in the same order.
 
-use super::decide::{decide_wallet, earlier_calls, Decided};
-use super::locks::lock_wallets_and_keys;
+use super::decide::{decide_wallet, earlier_calls, Decided, EarlierCalls};
+use super::locks::{lock_wallets_and_keys, Locked};
 use super::record::{record_calls, record_member_spend, KeyCounters};
 use crate::ledger::UsageDebits;
 use crate::payments::auto_top_up;
 use crate::webhooks::outbox;
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
@@ -147,9 +147,23 @@ async fn charge_in_one_transaction(
     accounts.sort();
     accounts.dedup();
     let all_calls: Vec<&MeteredCall> = batch.iter().flat_map(|w| &w.calls).collect();
-    let mut locked = lock_wallets_and_keys(&mut tx, &accounts, &all_calls).await?;
+    let key_ids: Vec<Uuid> = all_calls.iter().map(|c| c.key_id).collect();
+    let mut locked = lock_wallets_and_keys(&mut tx, &accounts, &key_ids).await?;
     let mut earlier = earlier_calls(&mut tx, &all_calls).await?;
+    let answers = apply(&mut tx, &mut locked, batch, &mut earlier).await?;
+    tx.commit().await.map_err(|err| Failed { err: err.into(), stage: Stage::Commit })?;
+    Ok(answers)
+}
 
+/// Steps 3–5 for a batch whose wallets and keys `locked` holds, in the caller's transaction: each wallet's
+/// calls decided, then written with their ledger debits, counters and triggers. The charge's own
+/// transaction and a hold's capture (`holds`) both end here.
+pub(super) async fn apply(
+    tx: &mut PgConnection,
+    locked: &mut Locked,
+    batch: &[WalletCalls],
+    earlier: &mut EarlierCalls,
+) -> Result<Vec<Vec<CallAnswer>>, AppError> {
     let mut answers = Vec::with_capacity(batch.len());
     let mut decided: Vec<Decided> = Vec::new();
     let mut debits = UsageDebits::new();
@@ -182,18 +196,17 @@ async fn charge_in_one_transaction(
         decided.extend(outcome.decided);
         answers.push(outcome.answers);
     }
-    record_calls(&mut tx, &decided, &HashMap::new(), &debits, locked.now, &counters).await?;
-    record_member_spend(&mut tx, &member_spend).await?;
+    record_calls(&mut *tx, &decided, &HashMap::new(), &debits, locked.now, &counters).await?;
+    record_member_spend(&mut *tx, &member_spend).await?;
     for (account_id, opening, closing) in crossings {
         let wallet = &locked.wallets[&account_id];
         if wallet.auto_top_up_below.is_some_and(|threshold| crosses(threshold, opening, closing)) {
-            auto_top_up::job::enqueue(&mut tx, account_id).await?;
+            auto_top_up::job::enqueue(&mut *tx, account_id).await?;
         }
         if let Some(threshold) = wallet.low_balance_alert.filter(|t| crosses(*t, opening, closing)) {
             let data = json!({ "balance": Usd::new(closing).json_cents(), "threshold": Usd::new(threshold).json_cents() });
-            outbox::emit(&mut tx, account_id, EventType::BalanceLow, data).await?;
+            outbox::emit(&mut *tx, account_id, EventType::BalanceLow, data).await?;
         }
     }
-    tx.commit().await.map_err(|err| Failed { err: err.into(), stage: Stage::Commit })?;
     Ok(answers)
 }

@@ -3,7 +3,7 @@
 //! the database except `earlier_calls`, which reads the replays in one statement for the whole batch.
 
 use super::batch::{CallAnswer, MeteredCall};
-use super::locks::LockedWallet;
+use super::locks::{KeyState, LockedWallet, MemberSpend};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -66,8 +66,8 @@ pub(super) type EarlierCalls = HashMap<Uuid, HashMap<String, (SameCall, CallAnsw
 /// edited to no longer allow the call's service, is refused (even for a replay); a replay of a call that
 /// ran answers as it did (or is refused when its parameters differ; a refused call is no one's answer, so
 /// its retry is decided afresh); then free → completed at 0; over the key's cycle limit, over the key
-/// maker's monthly budget, or over the balance → rejected at 0; else completed, and the running balance
-/// goes down.
+/// maker's monthly budget, or over the balance less its open holds → rejected at 0; else completed, and the
+/// running balance goes down. A hold's capture is completed whenever it is within its hold.
 pub(super) fn decide_wallet(
     account_id: Uuid,
     wallet: &mut LockedWallet,
@@ -84,36 +84,22 @@ pub(super) fn decide_wallet(
             answers.push(Err(AppError::bug("a metered call's key is not the account's")));
             continue;
         };
-        if let Some(refusal) = key.status.refusal() {
-            answers.push(Err(refusal));
-            continue;
-        }
-        if key.allowed_services.as_ref().is_some_and(|allowed| !allowed.contains(&call.service)) {
-            answers.push(Err(AppError::ServiceNotAllowed));
-            continue;
-        }
-        if let Some(idempotency_key) = &call.idempotency_key {
-            if let Some((same_call, answer)) = earlier.get(idempotency_key) {
-                answers.push(if same_call.matches(call) {
-                    answer.clone()
-                } else {
-                    Err(AppError::IdempotencyKeyReused)
-                });
-                continue;
-            }
-        }
         let cost = call.price.cost(call.usage);
         let amount = cost.total.amount();
-        let refused = if amount.is_zero() {
-            None
-        } else if key.limit.is_some_and(|limit| key.cycle_spend + amount > limit) {
-            Some(AppError::KeyLimitReached)
-        } else if wallet.members.get(&key.maker).is_some_and(|m| m.would_pass(amount)) {
-            Some(AppError::MemberBudgetReached)
-        } else if amount > balance {
-            Some(AppError::InsufficientBalance)
-        } else {
-            None
+        let refused = match call.reserved {
+            // A hold's capture: the call ran on money its hold reserved, whatever became of the key since.
+            Some(reserved) if amount > reserved => {
+                answers.push(Err(AppError::CaptureExceedsHold));
+                continue;
+            }
+            Some(_) => None,
+            None => {
+                if let Some(early) = answered_before_deciding(key, call, earlier) {
+                    answers.push(early);
+                    continue;
+                }
+                refusal(key, wallet.members.get(&key.maker), balance - wallet.held, amount)
+            }
         };
         let record = CallRecord {
             request_id: Uuid::new_v4(),
@@ -159,6 +145,47 @@ pub(super) fn decide_wallet(
         answers.push(answer);
     }
     WalletOutcome { answers, decided, debits, closing_balance: balance }
+}
+
+/// A call answered before its cost is weighed: its key paused or revoked meanwhile, or edited to no longer
+/// allow the call's service (refused, even for a replay), or a replay of a call that ran (its answer, or
+/// a refusal when its parameters differ).
+fn answered_before_deciding(
+    key: &KeyState,
+    call: &MeteredCall,
+    earlier: &HashMap<String, (SameCall, CallAnswer)>,
+) -> Option<CallAnswer> {
+    if let Some(refusal) = key.status.refusal() {
+        return Some(Err(refusal));
+    }
+    if key.allowed_services.as_ref().is_some_and(|allowed| !allowed.contains(&call.service)) {
+        return Some(Err(AppError::ServiceNotAllowed));
+    }
+    let (same_call, answer) = earlier.get(call.idempotency_key.as_ref()?)?;
+    Some(if same_call.matches(call) { answer.clone() } else { Err(AppError::IdempotencyKeyReused) })
+}
+
+/// Why spending `amount` now would be refused, if it would: over the key's cycle limit, over its maker's
+/// monthly budget (on a team), or over what the wallet has `available` (its balance less its open holds).
+/// Each limit counts the open holds against it. Free is never refused. A paid call and a new hold are
+/// weighed alike.
+pub(super) fn refusal(
+    key: &KeyState,
+    maker: Option<&MemberSpend>,
+    available: Decimal,
+    amount: Decimal,
+) -> Option<AppError> {
+    if amount.is_zero() {
+        None
+    } else if key.limit.is_some_and(|limit| key.cycle_spend + key.held + amount > limit) {
+        Some(AppError::KeyLimitReached)
+    } else if maker.is_some_and(|m| m.would_pass(amount)) {
+        Some(AppError::MemberBudgetReached)
+    } else if amount > available {
+        Some(AppError::InsufficientBalance)
+    } else {
+        None
+    }
 }
 
 #[derive(sqlx::FromRow)]

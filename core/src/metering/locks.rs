@@ -1,12 +1,13 @@
-//! Step 1 of a charge (see `charge`): the batch's wallets and spend keys, locked in one statement, with what
-//! the decisions need — balances, the keys' limits and cycle spend, the key makers' monthly budgets on a
-//! team, and the thresholds that fire an auto top-up or a low-balance alert.
+//! Step 1 of a charge (see `charge`), and of every change to a hold (`holds`): the wallets and spend keys,
+//! locked in one statement, with what the decisions need — balances, the keys' limits and cycle spend, the
+//! key makers' monthly budgets on a team, what open holds reserve of each, and the thresholds that fire an
+//! auto top-up or a low-balance alert.
 //!
 //! **Read after the locks.** Under READ COMMITTED a statement that waited for a row lock sees the locked
 //! rows at their newest version but every other row as it was when the statement began. So the statement
 //! that locks reads only what it locks (wallets, keys) and the time, taken once every lock is held; the
-//! team members' budgets and spend — changed only under their wallet's lock — are read by a second
-//! statement, which sees what the last holder of the lock committed.
+//! team members' budgets and spend and the open holds — changed only under their wallet's lock — are read by
+//! later statements, which see what the last holder of the lock committed.
 //!
 //! **Lock order.** Rows are locked in the order the sorted result emits them: each wallet (by account id),
 //! right after it that wallet's keys (by key id), then the next wallet. Every transaction that locks rows of
@@ -14,7 +15,6 @@
 //! and nothing else locks two wallets, so two batches — of this server or another one — can wait on each
 //! other but never crosswise.
 
-use super::batch::MeteredCall;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -34,6 +34,8 @@ pub(super) struct KeyState {
     pub allowed_services: Option<Vec<String>>,
     /// Spent in the current cycle, including this batch's calls so far.
     pub cycle_spend: Decimal,
+    /// Reserved by the key's open holds (unexpired), which count against its limit until resolved.
+    pub held: Decimal,
     pub total_spend_delta: Decimal,
     pub completed: i64,
     pub used: bool,
@@ -46,19 +48,24 @@ pub(super) struct MemberSpend {
     pub month: NaiveDate,
     /// Spent this month, including this batch's calls so far.
     pub month_spend: Decimal,
+    /// Reserved by the open holds (unexpired) of the keys this member made.
+    pub held: Decimal,
     pub used: bool,
 }
 
 impl MemberSpend {
-    /// Whether `cost` more would take the member past the budget an Admin set.
+    /// Whether `cost` more would take the member past the budget an Admin set (their open holds count).
     pub fn would_pass(&self, cost: Decimal) -> bool {
-        self.budget.is_some_and(|budget| self.month_spend + cost > budget)
+        self.budget.is_some_and(|budget| self.month_spend + self.held + cost > budget)
     }
 }
 
 /// One locked wallet of the batch.
 pub(super) struct LockedWallet {
     pub opening_balance: Decimal,
+    /// Reserved by the wallet's open holds that haven't expired: the money a call may spend is the
+    /// balance less this.
+    pub held: Decimal,
     /// The batch's keys of this account, by id.
     pub keys: HashMap<Uuid, KeyState>,
     /// The key makers' monthly spend, on a team (by user id).
@@ -82,6 +89,7 @@ pub(super) struct Locked {
 struct LockedKeyRow {
     account_id: Uuid,
     balance: Decimal,
+    open_holds: i32,
     now: DateTime<Utc>,
     key_id: Uuid,
     status: KeyStatus,
@@ -98,13 +106,13 @@ struct LockedKeyRow {
     low_balance_threshold: Option<Decimal>,
 }
 
-/// Locks the wallets of `accounts` and the spend keys of `calls` (see the module docs for the order).
+/// Locks the wallets of `accounts` and the spend keys `key_ids` (see the module docs for the order).
 pub(super) async fn lock_wallets_and_keys(
     conn: &mut PgConnection,
     accounts: &[Uuid],
-    calls: &[&MeteredCall],
+    key_ids: &[Uuid],
 ) -> Result<Locked, AppError> {
-    let mut key_ids: Vec<Uuid> = calls.iter().map(|c| c.key_id).collect();
+    let mut key_ids = key_ids.to_vec();
     key_ids.sort();
     key_ids.dedup();
     // The time is read per row after the row is locked (the outer query runs above the locking): the
@@ -112,14 +120,14 @@ pub(super) async fn lock_wallets_and_keys(
     // were granted — a key's daily cycle or a member's month never moves backwards.
     let rows: Vec<LockedKeyRow> = sqlx::query_as!(
         LockedKeyRow,
-        r#"SELECT locked.account_id, locked.balance, locked.key_id, locked.status AS "status: KeyStatus",
+        r#"SELECT locked.account_id, locked.balance, locked.open_holds, locked.key_id, locked.status AS "status: KeyStatus",
                   locked.limit_amount AS "limit_amount?", locked.limit_period AS "limit_period?: LimitPeriod",
                   locked.allowed_services AS "allowed_services?", locked.cycle_start AS "cycle_start?: _",
                   locked.cycle_spend, locked.maker, locked.is_team AS "is_team!",
                   locked.auto_top_up_below AS "auto_top_up_below?",
                   locked.low_balance_threshold AS "low_balance_threshold?", clock_timestamp() AS "now!: _"
              FROM (
-           SELECT w.account_id, w.balance, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
+           SELECT w.account_id, w.balance, w.open_holds, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
                   k.allowed_services, k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
                   s.threshold AS auto_top_up_below, a.low_balance_threshold
              FROM wallets w
@@ -138,17 +146,24 @@ pub(super) async fn lock_wallets_and_keys(
         return Ok(Locked { now: Utc::now(), wallets: HashMap::new() });
     };
     let mut members = member_spend(conn, &rows, now).await?;
+    let holds = open_holds(conn, &rows, now).await?;
     let mut wallets: HashMap<Uuid, LockedWallet> = HashMap::new();
     for row in rows {
         let wallet = wallets.entry(row.account_id).or_insert_with(|| LockedWallet {
             opening_balance: row.balance,
+            held: holds.iter().filter(|h| h.account_id == row.account_id).map(|h| h.held).sum(),
             keys: HashMap::new(),
             members: HashMap::new(),
             auto_top_up_below: row.auto_top_up_below,
             low_balance_alert: row.low_balance_threshold,
         });
         // A maker of several keys is taken once (the first of their keys moves the entry).
-        if let Some(member) = members.remove(&(row.account_id, row.maker)) {
+        if let Some(mut member) = members.remove(&(row.account_id, row.maker)) {
+            member.held = holds
+                .iter()
+                .filter(|h| h.account_id == row.account_id && h.maker == row.maker)
+                .map(|h| h.held)
+                .sum();
             wallet.members.insert(row.maker, member);
         }
         let current_cycle = row.limit_period.and_then(|p| p.cycle_start(now));
@@ -160,6 +175,11 @@ pub(super) async fn lock_wallets_and_keys(
             allowed_services: row.allowed_services,
             // A cycle that has ended spent nothing of the current one.
             cycle_spend: if row.cycle_start == current_cycle { row.cycle_spend } else { Decimal::ZERO },
+            held: holds
+                .iter()
+                .filter(|h| h.account_id == row.account_id && h.key_id == row.key_id)
+                .map(|h| h.held)
+                .sum(),
             total_spend_delta: Decimal::ZERO,
             completed: 0,
             used: false,
@@ -204,8 +224,48 @@ async fn member_spend(
         .into_iter()
         .map(|m| {
             let month_spend = if m.budget_month == Some(this_month) { m.month_spend } else { Decimal::ZERO };
-            let spend = MemberSpend { budget: m.monthly_budget, month: this_month, month_spend, used: false };
+            let spend = MemberSpend {
+                budget: m.monthly_budget,
+                month: this_month,
+                month_spend,
+                held: Decimal::ZERO,
+                used: false,
+            };
             ((m.account_id, m.user_id), spend)
         })
         .collect())
+}
+
+/// What the open holds of one key reserve (a sum of its unexpired holds).
+struct HeldByKey {
+    account_id: Uuid,
+    key_id: Uuid,
+    maker: Uuid,
+    held: Decimal,
+}
+
+/// The unexpired open holds of the locked wallets that have any, summed per key (with the key's maker),
+/// read after the wallet locks are held (see the module docs). Wallets without open holds — nearly every
+/// batch — cost no statement.
+async fn open_holds(
+    conn: &mut PgConnection,
+    rows: &[LockedKeyRow],
+    now: DateTime<Utc>,
+) -> Result<Vec<HeldByKey>, AppError> {
+    let mut accounts: Vec<Uuid> = rows.iter().filter(|r| r.open_holds > 0).map(|r| r.account_id).collect();
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    accounts.dedup();
+    Ok(sqlx::query_as!(
+        HeldByKey,
+        r#"SELECT h.account_id, h.spend_key_id AS key_id, k.created_by AS maker, sum(h.amount) AS "held!"
+             FROM holds h JOIN spend_keys k ON k.account_id = h.account_id AND k.id = h.spend_key_id
+            WHERE h.account_id = ANY($1) AND h.status = 'held' AND h.expires_at > $2
+            GROUP BY h.account_id, h.spend_key_id, k.created_by"#,
+        &accounts[..],
+        now as DateTime<Utc>,
+    )
+    .fetch_all(&mut *conn)
+    .await?)
 }

@@ -231,6 +231,7 @@ mod tests {
                 per_request: Decimal::ZERO,
             },
             idempotency_key: None,
+            reserved: None,
         };
         let (answer, caller) = oneshot::channel();
         callers.push(caller);

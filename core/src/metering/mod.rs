@@ -6,6 +6,7 @@
 mod batch;
 pub mod charge;
 mod decide;
+pub mod holds;
 mod locks;
 pub mod meter;
 pub mod partitions;

@@ -43,6 +43,7 @@ pub async fn page_fingerprint(
 struct SummaryRow {
     wallet_id: Uuid,
     balance: Decimal,
+    held: Decimal,
     low_balance_threshold: Option<Decimal>,
 }
 
@@ -52,9 +53,13 @@ struct SummaryRow {
 pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, AppError> {
     let row: SummaryRow = sqlx::query_as!(
         SummaryRow,
-        "SELECT w.id AS wallet_id, w.balance, a.low_balance_threshold
+        r#"SELECT w.id AS wallet_id, w.balance, a.low_balance_threshold,
+                  CASE WHEN w.open_holds = 0 THEN 0
+                       ELSE (SELECT COALESCE(sum(h.amount), 0) FROM holds h
+                              WHERE h.account_id = w.account_id AND h.status = 'held' AND h.expires_at > now())
+                  END AS "held!"
            FROM wallets w JOIN accounts a ON a.id = w.account_id
-          WHERE w.account_id = $1",
+          WHERE w.account_id = $1"#,
         account_id,
     )
     .fetch_optional(pool)
@@ -63,6 +68,7 @@ pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, A
     Ok(WalletSummary {
         wallet_id: row.wallet_id,
         balance: Usd::new(row.balance),
+        held: Usd::new(row.held),
         currency: "USD".into(),
         low_balance_threshold: row.low_balance_threshold.map(Usd::new),
         low_balance: row.low_balance_threshold.is_some_and(|t| row.balance < t),

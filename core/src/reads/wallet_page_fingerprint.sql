@@ -1,11 +1,14 @@
--- The wallet page's fingerprint (app/src/wallet/db.rs `page_fingerprint`; bench/run.sh P2 runs this file):
--- the account's timezone, and the row versions (xmin) of everything the plain wallet page shows — the
--- wallet row (moved with every ledger entry), the account row (alert threshold, timezone), every saved
+-- The wallet page's fingerprint (core/src/reads/wallet.rs `page_fingerprint`; bench/run.sh P2 runs this
+-- file): the account's timezone, and the row versions (xmin) of everything the plain wallet page shows — the
+-- wallet row (moved with every ledger entry, and every hold placed or resolved), the soonest expiry of an
+-- open hold (the page's "Held" line changes when it passes), the account row (alert threshold, timezone), every saved
 -- card (removal is an update), the auto top-up rule and the deposit history's rows — and, for the header's "Account" list, the
 -- viewer's memberships and their accounts (joining, leaving, a role, a team renamed or deleted). $1 the
 -- account, $2 the history's length, $3 the viewer.
 SELECT a.timezone,
        concat_ws(':', w.xmin, a.xmin,
+         (SELECT min(h.expires_at) FROM holds h
+           WHERE w.open_holds > 0 AND h.account_id = $1 AND h.status = 'held' AND h.expires_at > now()),
          (SELECT s.xmin FROM auto_top_up_settings s WHERE s.account_id = $1),
          (SELECT string_agg(p.id || '.' || p.xmin, ',' ORDER BY p.id)
             FROM payment_methods p WHERE p.account_id = $1),

@@ -203,6 +203,22 @@ pub enum AppError {
     CheckoutExpired,
     #[error("This checkout link has already been used.")]
     CheckoutUsed,
+    #[error("Hold an amount above $0 and at most $10,000.00, with at most 8 decimal places")]
+    HoldAmountInvalid,
+    #[error("Hold for 1 to 86,400 seconds")]
+    HoldLifetimeInvalid,
+    #[error("A capture can't be more than its hold; the hold is still open")]
+    CaptureExceedsHold,
+    #[error("Capture by usage needs a hold that names its model; capture an amount instead")]
+    HoldHasNoModel,
+    #[error("Capture either an amount (0 to $10,000.00, at most 8 decimal places) or a usage, not both")]
+    CaptureInvalid,
+    #[error("This hold was already captured")]
+    HoldAlreadyCaptured,
+    #[error("This hold was already voided")]
+    HoldAlreadyVoided,
+    #[error("This hold has expired; nothing was charged.")]
+    HoldExpired,
     /// More work is waiting than the server takes on at once (password checks, a wallet's queue of paid
     /// calls): refused at once rather than queued without bound.
     #[error("Busy, retry shortly")]
@@ -300,7 +316,15 @@ impl AppError {
             | AppError::WebhookEndpointDisabled => 409,
             AppError::InviteUsed | AppError::InviteExpired | AppError::InviteRevoked => 410,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
-            AppError::CheckoutExpired | AppError::CheckoutUsed | AppError::TopUpExpired => 410,
+            AppError::CheckoutExpired
+            | AppError::CheckoutUsed
+            | AppError::TopUpExpired
+            | AppError::HoldExpired => 410,
+            AppError::CaptureExceedsHold | AppError::HoldAlreadyCaptured | AppError::HoldAlreadyVoided => 409,
+            AppError::HoldAmountInvalid
+            | AppError::HoldLifetimeInvalid
+            | AppError::HoldHasNoModel
+            | AppError::CaptureInvalid => 400,
             AppError::TooManyAttempts { .. }
             | AppError::TooManySignups
             | AppError::RateLimitExceeded

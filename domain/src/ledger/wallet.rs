@@ -12,6 +12,10 @@ use uuid::Uuid;
 pub struct WalletSummary {
     pub wallet_id: Uuid,
     pub balance: Usd,
+    /// Reserved by holds for calls in progress (docs/CONTRACT.md "Holds"): part of `balance` a new call
+    /// can't spend until the holds are captured, voided or expire.
+    #[serde(default)]
+    pub held: Usd,
     pub currency: String,
     /// The account's alert threshold, if one is set.
     pub low_balance_threshold: Option<Usd>,
@@ -21,6 +25,13 @@ pub struct WalletSummary {
     /// funds" is off), or `None` when they can. Only the dashboard fills it in.
     #[serde(default)]
     pub funding_refused: Option<AppError>,
+}
+
+impl WalletSummary {
+    /// What a new call may spend: the balance less what holds reserve.
+    pub fn available(&self) -> Usd {
+        Usd::new(self.balance.amount() - self.held.amount())
+    }
 }
 
 /// One ledger entry as the activity list shows it.

@@ -2,4 +2,5 @@
 //! `tollgate_core::metering`.
 
 pub mod call;
+pub mod hold;
 pub mod report;

@@ -2,7 +2,8 @@
 //! sessions past their 30-day lifetime,
 //! idempotency keys older than 24 h (docs/CONTRACT.md "JSON API"), rate-limit events, blocks and per-key
 //! minute counts that can no longer refuse anything, webhook events past their 30 days, chat apps nobody
-//! connected within a day, invite links a week past their expiry — and makes the
+//! connected within a day, invite links a week past their expiry, holds past theirs (marked expired) — and
+//! makes the
 //! coming months' partitions of `requests`. Every server runs it; each statement is idempotent, so two at
 //! once do no harm.
 //! A failed pass is logged and the next one runs as usual: one database hiccup never stops the job.
@@ -11,7 +12,7 @@ use sqlx::PgPool;
 use std::time::Duration;
 use tollgate_core::accounts::sessions;
 use tollgate_core::keys::db as keys_db;
-use tollgate_core::metering::{self, partitions};
+use tollgate_core::metering::{self, holds, partitions};
 use tollgate_core::oauth::store as oauth_store;
 use tollgate_core::payments::{agent_funding, chat_top_up_guard};
 use tollgate_core::teams::store as teams_store;
@@ -53,6 +54,7 @@ pub async fn run_once(pool: &PgPool) -> Result<u64, AppError> {
         + sessions::forget_ended(pool).await?
         + keys_db::forget_expired(pool).await?
         + metering::forget_expired_keys(pool).await?
+        + holds::expire_due(pool).await?
         + agent_funding::forget_expired_keys(pool).await?
         + oauth_store::forget_expired(pool).await?
         + teams_store::forget_expired_invites(pool).await?

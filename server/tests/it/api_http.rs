@@ -15,13 +15,13 @@ use tollgate_domain::keys::settings::KeySettings;
 use tollgate_domain::ledger::EntryKind;
 use uuid::Uuid;
 
-struct Agent {
-    account: Uuid,
-    secret: String,
-    key_id: Uuid,
+pub(crate) struct Agent {
+    pub account: Uuid,
+    pub secret: String,
+    pub key_id: Uuid,
 }
 
-async fn agent(app: &TestApp, email: &str, balance: &str, settings: KeySettings) -> Agent {
+pub(crate) async fn agent(app: &TestApp, email: &str, balance: &str, settings: KeySettings) -> Agent {
     let account = auth_db::create_user_with_account(&app.pool, &Email::parse(email).unwrap(), "x")
         .await
         .unwrap()
@@ -41,12 +41,12 @@ async fn agent(app: &TestApp, email: &str, balance: &str, settings: KeySettings)
     Agent { account, secret: created.secret, key_id: created.key.id }
 }
 
-fn settings(limit: &str, services: &[&str], allow_funding: bool) -> KeySettings {
+pub(crate) fn settings(limit: &str, services: &[&str], allow_funding: bool) -> KeySettings {
     let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
     KeySettings::parse("agent", limit, "daily", &services, allow_funding, "").unwrap()
 }
 
-async fn api(
+pub(crate) async fn api(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -221,7 +221,13 @@ async fn balance_wallet_and_low_balance_signal(pool: PgPool) {
     let app = spawn_app(pool).await;
     let a = agent(&app, "a@example.test", "47.5", settings("", &[], false)).await;
     let (status, body) = api(&app, "GET", "/v1/balance", &a.secret, None, None).await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"balance": "47.50", "low_balance": false})));
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::OK,
+            json!({"balance": "47.50", "held": "0.00", "available": "47.50", "low_balance": false})
+        )
+    );
     tollgate_core::accounts::store::set_low_balance_threshold(
         &app.pool,
         &crate::support::owner_actor(&app.pool, a.account).await,

@@ -65,6 +65,7 @@ impl Wallet {
             usage: Usage::new(0, output_tokens).unwrap(),
             price: catalog::price(pool, "anthropic", "claude-haiku").await.unwrap().unwrap(),
             idempotency_key: None,
+            reserved: None,
         }
     }
 

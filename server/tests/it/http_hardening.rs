@@ -330,6 +330,7 @@ async fn a_full_wallet_queue_answers_busy_and_charges_nothing_for_it(pool: PgPoo
         usage: Default::default(),
         price,
         idempotency_key: None,
+        reserved: None,
     };
     let mut waiting = Vec::new();
     for _ in 0..5 {

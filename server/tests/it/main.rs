@@ -11,6 +11,7 @@ mod catalog;
 #[cfg(feature = "test-hooks")]
 mod crash_recovery;
 mod database_restart;
+mod holds;
 mod http_hardening;
 mod ledger;
 mod login_flood;

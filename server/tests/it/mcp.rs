@@ -145,7 +145,10 @@ async fn add_funds_answers_the_guides_three_outcomes_and_the_balance_is_new_at_o
     assert_eq!(answer["payment_method"], "Visa •••• 4242");
     assert_eq!(sentence(&result), "Added $25.00 with Visa •••• 4242. The balance is now $35.00.");
     let balance = tool(&app.base, &chat.secret, "get_balance", json!({})).await;
-    assert_eq!(balance["structuredContent"], json!({"balance": "35.00", "low_balance": false}));
+    assert_eq!(
+        balance["structuredContent"],
+        json!({"balance": "35.00", "held": "0.00", "available": "35.00", "low_balance": false})
+    );
     assert_eq!(sentence(&balance), "Your wallet balance is $35.00.");
     // With auto top-up on, the answer says what it will do.
     let owner = crate::support::owner_actor(&app.pool, chat.account).await;
@@ -153,7 +156,10 @@ async fn add_funds_answers_the_guides_three_outcomes_and_the_balance_is_new_at_o
     let turn_on = tollgate_core::payments::auto_top_up::settings::Change::TurnOn { rule, card: None };
     tollgate_core::payments::auto_top_up::settings::change(&app.pool, &owner, turn_on).await.unwrap();
     let balance = tool(&app.base, &chat.secret, "get_balance", json!({})).await;
-    assert_eq!(balance["structuredContent"], json!({"balance": "35.00", "low_balance": false}));
+    assert_eq!(
+        balance["structuredContent"],
+        json!({"balance": "35.00", "held": "0.00", "available": "35.00", "low_balance": false})
+    );
     assert_eq!(
         sentence(&balance),
         "Your wallet balance is $35.00. Auto top-up is on: when your balance falls below $5.00, we charge Visa \

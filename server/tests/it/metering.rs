@@ -62,6 +62,7 @@ async fn call(
         usage: Usage::new(usage.0, usage.1).unwrap(),
         price: catalog::price(pool, service, model).await.unwrap().unwrap(),
         idempotency_key: None,
+        reserved: None,
     }
 }
 

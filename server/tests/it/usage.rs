@@ -174,6 +174,7 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
                     usage: Usage::new(rng.next(400_000), rng.next(200_000)).unwrap(),
                     price: catalog::price(&pool, service, model).await.unwrap().unwrap(),
                     idempotency_key: None,
+                    reserved: None,
                 });
             }
             let meter = meter.clone();

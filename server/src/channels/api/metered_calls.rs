@@ -61,6 +61,7 @@ pub async fn create_request(
         usage,
         price,
         idempotency_key,
+        reserved: None,
     };
     let record = state.meter.charge(call).await?;
     Ok((StatusCode::CREATED, Json(record.into())))

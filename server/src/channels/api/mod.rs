@@ -5,6 +5,7 @@
 
 pub(crate) mod auto_top_up;
 pub(crate) mod extract;
+pub(crate) mod holds;
 pub(crate) mod metered_calls;
 pub(crate) mod usage;
 pub(crate) mod wallet;
@@ -45,6 +46,10 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(wallet::fund))
         .routes(routes!(auto_top_up::get, auto_top_up::put))
         .routes(routes!(metered_calls::create_request, metered_calls::list_requests))
+        .routes(routes!(holds::place))
+        .routes(routes!(holds::get))
+        .routes(routes!(holds::capture))
+        .routes(routes!(holds::void))
         .routes(routes!(usage::usage))
         .split_for_parts();
     let mut openapi = openapi;

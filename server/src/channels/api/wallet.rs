@@ -6,7 +6,7 @@ use crate::channels::shared::error::{ApiError, ApiResult, CardErrorBody, ErrorBo
 use crate::channels::shared::funding::{self, Ask, Funded};
 use crate::channels::shared::public_url::public_base;
 use crate::channels::shared::schema::{
-    Balance, FundBody, FundOutcome, FundOverview, FundResponse, PaymentMethodList, Wallet,
+    held_string, Balance, FundBody, FundOutcome, FundOverview, FundResponse, PaymentMethodList, Wallet,
 };
 use crate::channels::shared::spend_key::SpendKey;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ use tollgate_domain::money::TopUpAmount;
     responses((status = 200, body = Balance), (status = 401, body = ErrorBody)))]
 pub async fn balance(State(state): State<AppState>, SpendKey(key): SpendKey) -> ApiResult<Json<Balance>> {
     let wallet = db::summary(&state.pool, key.account_id).await?;
-    Ok(Json(Balance { balance: wallet.balance.json_cents(), low_balance: wallet.low_balance }))
+    Ok(Json(Balance::from(&wallet)))
 }
 
 #[utoipa::path(get, path = "/v1/wallet", tag = "wallet", security(("spend_key" = [])),
@@ -37,6 +37,8 @@ pub async fn wallet(State(state): State<AppState>, SpendKey(key): SpendKey) -> A
     Ok(Json(Wallet {
         wallet_id: wallet.wallet_id,
         balance: wallet.balance.json_cents(),
+        held: held_string(wallet.held.amount()),
+        available: wallet.available().json_cents(),
         currency: wallet.currency,
         low_balance: wallet.low_balance,
     }))

@@ -179,9 +179,14 @@ impl ChatTools {
                     .sentence()
                     .map(|s| format!(" Auto top-up is on: {}", lower_first(&s)))
                     .unwrap_or_default();
-                let sentence = format!("Your wallet balance is {}.{low}{auto}", wallet.balance.display());
-                let balance =
-                    Balance { balance: wallet.balance.json_cents(), low_balance: wallet.low_balance };
+                let held = if wallet.held > Usd::ZERO {
+                    format!(" {} of it is held for calls in progress.", wallet.held.display())
+                } else {
+                    String::new()
+                };
+                let sentence =
+                    format!("Your wallet balance is {}.{held}{low}{auto}", wallet.balance.display());
+                let balance = Balance::from(&wallet);
                 answer::done(&balance, sentence)
             }
             Err(err) => answer::error(&err),

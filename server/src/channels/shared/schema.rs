@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tollgate_domain::catalog::pricing::CostBreakdown;
 use tollgate_domain::error::AppError;
+use tollgate_domain::ledger::wallet::WalletSummary;
 use tollgate_domain::metering::call::CallRecord;
 use tollgate_domain::money::Usd;
 use tollgate_domain::payments::payment_method::PaymentMethodView;
@@ -30,9 +31,27 @@ pub fn cost_string(amount: Usd) -> String {
 
 #[derive(Serialize, ToSchema)]
 pub struct Balance {
+    /// The money in the wallet.
     #[schema(example = "47.50")]
     pub balance: String,
+    /// Reserved by open holds (docs: "Holds"), exact.
+    #[schema(example = "2.00")]
+    pub held: String,
+    /// What a new call may spend: `balance` − `held`.
+    #[schema(example = "45.50")]
+    pub available: String,
     pub low_balance: bool,
+}
+
+impl From<&WalletSummary> for Balance {
+    fn from(wallet: &WalletSummary) -> Balance {
+        Balance {
+            balance: wallet.balance.json_cents(),
+            held: held_string(wallet.held.amount()),
+            available: wallet.available().json_cents(),
+            low_balance: wallet.low_balance,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -40,6 +59,10 @@ pub struct Wallet {
     pub wallet_id: Uuid,
     #[schema(example = "47.50")]
     pub balance: String,
+    #[schema(example = "2.00")]
+    pub held: String,
+    #[schema(example = "45.50")]
+    pub available: String,
     #[schema(example = "USD")]
     pub currency: String,
     pub low_balance: bool,
@@ -344,4 +367,148 @@ impl From<tollgate_domain::metering::report::UsageSummary> for UsageReport {
             totals: UsageTotals { requests: s.totals.requests, cost: cost_string(s.totals.cost) },
         }
     }
+}
+
+/// `POST /v1/holds` body.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateHoldBody {
+    /// The most the call can cost: a decimal string above 0 and at most 10000, up to 8 decimals.
+    #[serde(default)]
+    #[schema(example = "2.00", required = true)]
+    pub amount: String,
+    #[serde(default)]
+    #[schema(example = "openai", required = true)]
+    pub service: String,
+    /// Optional; a capture by usage prices the call at this model's catalog price.
+    #[schema(example = "gpt-4o-mini")]
+    pub model: Option<String>,
+    /// Seconds until the hold expires, 1–86400; 300 when omitted.
+    #[schema(example = 300, minimum = 1, maximum = 86400)]
+    pub expires_in: Option<i64>,
+}
+
+impl ApiBody for CreateHoldBody {
+    fn refusal(field: &str) -> AppError {
+        match field {
+            "amount" => AppError::HoldAmountInvalid,
+            "service" | "model" => AppError::UnknownService,
+            "expires_in" => AppError::HoldLifetimeInvalid,
+            _ => AppError::InvalidRequestBody,
+        }
+    }
+}
+
+/// `POST /v1/holds/{id}/capture` body: exactly one of the two.
+#[derive(Deserialize, ToSchema)]
+pub struct CaptureHoldBody {
+    /// What the call cost: a decimal string from 0 to the hold's amount, up to 8 decimals.
+    #[schema(example = "0.37")]
+    pub amount: Option<String>,
+    /// The call's usage, priced at the hold's model's catalog price (the hold must name its model).
+    #[serde(default, deserialize_with = "object_only")]
+    pub usage: Option<UsageBody>,
+}
+
+impl ApiBody for CaptureHoldBody {
+    fn refusal(field: &str) -> AppError {
+        match field {
+            "amount" => AppError::CaptureInvalid,
+            usage if usage.starts_with("usage") => AppError::InvalidUsage,
+            _ => AppError::InvalidRequestBody,
+        }
+    }
+}
+
+/// The wallet beside a hold's answer: the money in it, what open holds reserve of it, and what a call may
+/// spend now (`balance` − `held`). `held` is exact (up to 8 decimals); the other two are cut to the cent.
+#[derive(Serialize, ToSchema)]
+pub struct WalletReserve {
+    #[schema(example = "47.50")]
+    pub balance: String,
+    #[schema(example = "2.00")]
+    pub held: String,
+    #[schema(example = "45.50")]
+    pub available: String,
+}
+
+impl From<tollgate_core::metering::holds::Reserved> for WalletReserve {
+    fn from(r: tollgate_core::metering::holds::Reserved) -> WalletReserve {
+        WalletReserve {
+            balance: Usd::new(r.balance).json_cents(),
+            held: held_string(r.held),
+            available: Usd::new(r.available()).json_cents(),
+        }
+    }
+}
+
+/// What open holds reserve, as JSON: exact like a usage cost, with at least 2 decimals (`"2.00"`, `"0.0042"`).
+pub fn held_string(held: rust_decimal::Decimal) -> String {
+    let mut exact = held.normalize();
+    if exact.scale() < 2 {
+        exact.rescale(2);
+    }
+    exact.to_string()
+}
+
+/// A hold as `GET /v1/holds/{id}` answers it (and `POST /v1/holds`, with the wallet beside it).
+#[derive(Serialize, ToSchema)]
+pub struct HoldState {
+    pub hold_id: Uuid,
+    /// `held`, `captured`, `voided` or `expired` (an open hold past `expires_at` is `expired` at once).
+    #[schema(example = "held")]
+    pub status: String,
+    #[schema(example = "2.00")]
+    pub amount: String,
+    #[schema(example = "openai")]
+    pub service: String,
+    #[schema(example = "gpt-4o-mini")]
+    pub model: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// What a capture charged.
+    #[schema(example = "0.37")]
+    pub captured: Option<String>,
+    /// What went back to the wallet: the rest of a capture, or all of a voided or expired hold.
+    #[schema(example = "1.63")]
+    pub released: Option<String>,
+    /// The paid call a capture was recorded as (`GET /v1/requests`).
+    pub request_id: Option<Uuid>,
+}
+
+impl From<tollgate_core::metering::holds::Hold> for HoldState {
+    fn from(h: tollgate_core::metering::holds::Hold) -> HoldState {
+        HoldState {
+            hold_id: h.id,
+            status: <&'static str>::from(h.status).to_string(),
+            amount: held_string(h.amount),
+            service: h.service.clone(),
+            model: h.model.clone(),
+            created_at: h.created_at,
+            expires_at: h.expires_at,
+            captured: h.captured.map(held_string),
+            released: h.released().map(held_string),
+            request_id: h.request_id,
+        }
+    }
+}
+
+/// `POST /v1/holds` answers 201 with the hold and the wallet after it.
+#[derive(Serialize, ToSchema)]
+pub struct PlacedHold {
+    #[serde(flatten)]
+    pub hold: HoldState,
+    #[serde(flatten)]
+    pub wallet: WalletReserve,
+}
+
+/// `POST /v1/holds/{id}/capture` and `/void` answer the hold as resolved and the wallet after it; a capture
+/// also names the paid call it was recorded as (`request_id`) and its cost.
+#[derive(Serialize, ToSchema)]
+pub struct ResolvedHold {
+    #[serde(flatten)]
+    pub hold: HoldState,
+    #[serde(flatten)]
+    pub wallet: WalletReserve,
+    /// A capture's call cost, itemised.
+    pub cost: Option<Cost>,
 }
