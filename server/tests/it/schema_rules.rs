@@ -15,6 +15,7 @@ const BY_ACCOUNT: &[&str] = &[
     "auto_top_up_settings",
     "chat_top_up_guards",
     "checkout_sessions",
+    "holds",
     "ledger_entries",
     "memberships",
     "oauth_codes",
