@@ -71,6 +71,24 @@ pub struct Config {
     /// sandbox processor (start-up refuses it otherwise). Never in production: it would let an account reach
     /// local services.
     pub webhook_allow_loopback: bool,
+    /// `TOLLGATE_UPSTREAM_OPENAI_URL` and `TOLLGATE_UPSTREAM_OPENAI_KEY`: where the gateway sends OpenAI calls
+    /// (docs/CONTRACT.md "Gateway"). Both or neither; neither runs the sandbox upstream, which only the
+    /// sandbox processor may run beside.
+    pub openai_upstream: Option<Upstream>,
+}
+
+/// A provider's API the gateway forwards to, and the key it sends (never logged or shown).
+#[derive(Clone)]
+pub struct Upstream {
+    /// The API's base, e.g. `https://api.openai.com/v1` (no trailing slash).
+    pub base_url: String,
+    pub api_key: String,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream").field("base_url", &self.base_url).field("api_key", &"[redacted]").finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +166,11 @@ impl Config {
             webhook_timeout: millis(&lookup, "TOLLGATE_WEBHOOK_TIMEOUT_MS", 10_000)?,
             webhook_first_retry: millis(&lookup, "TOLLGATE_WEBHOOK_FIRST_RETRY_MS", 10_000)?,
             webhook_allow_loopback: flag(&lookup, "TOLLGATE_WEBHOOK_ALLOW_LOOPBACK")?,
+            openai_upstream: upstream(
+                &lookup,
+                "TOLLGATE_UPSTREAM_OPENAI_URL",
+                "TOLLGATE_UPSTREAM_OPENAI_KEY",
+            )?,
         })
     }
 
@@ -171,6 +194,35 @@ fn processor(lookup: &impl Fn(&str) -> Option<String>) -> Result<ProcessorChoice
             value: other.into(),
             why: "the only processor is `sandbox` (a real one is not built yet)",
         }),
+    }
+}
+
+/// A provider's upstream from its two variables: both set (an http(s) URL and a key) or neither.
+fn upstream(
+    lookup: &impl Fn(&str) -> Option<String>,
+    url_name: &'static str,
+    key_name: &'static str,
+) -> Result<Option<Upstream>, ConfigError> {
+    let set = |name| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    match (set(url_name), set(key_name)) {
+        (None, None) => Ok(None),
+        (Some(url), Some(api_key)) => {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url::Url::parse(&url).is_err()
+            {
+                return Err(ConfigError::Invalid {
+                    name: url_name,
+                    value: url,
+                    why: "expected an http(s) URL",
+                });
+            }
+            Ok(Some(Upstream { base_url: url.trim_end_matches('/').to_string(), api_key }))
+        }
+        (Some(_), None) => {
+            Err(ConfigError::Invalid { name: key_name, value: String::new(), why: "set it with its URL" })
+        }
+        (None, Some(_)) => {
+            Err(ConfigError::Invalid { name: url_name, value: String::new(), why: "set it with its key" })
+        }
     }
 }
 
@@ -265,6 +317,37 @@ mod tests {
         assert_eq!(c.db_max_connections, 20);
         assert!(c.allowed_origins.is_empty() && c.trusted_proxies.is_empty());
         assert_eq!(c.abuse, AbuseSettings { card_attempts_per_ip_10min: 10, signups_per_ip_hour: 10 });
+    }
+
+    #[test]
+    fn a_providers_upstream_is_its_url_and_key_together_and_its_key_is_never_shown() {
+        let base = [("DATABASE_URL", "x"), SANDBOX];
+        let none = Config::from_lookup(env(&base)).unwrap();
+        assert!(none.openai_upstream.is_none(), "neither: the sandbox upstream");
+        let both = [
+            base[0],
+            base[1],
+            ("TOLLGATE_UPSTREAM_OPENAI_URL", "https://api.openai.com/v1/"),
+            ("TOLLGATE_UPSTREAM_OPENAI_KEY", "sk-secret"),
+        ];
+        let upstream = Config::from_lookup(env(&both)).unwrap().openai_upstream.unwrap();
+        assert_eq!(upstream.base_url, "https://api.openai.com/v1");
+        assert!(!format!("{upstream:?}").contains("sk-secret"), "the key is never logged");
+        for (name, value) in [
+            ("TOLLGATE_UPSTREAM_OPENAI_URL", "https://api.openai.com/v1"),
+            ("TOLLGATE_UPSTREAM_OPENAI_KEY", "sk-secret"),
+        ] {
+            let err = Config::from_lookup(env(&[base[0], base[1], (name, value)])).unwrap_err().to_string();
+            assert!(err.contains("TOLLGATE_UPSTREAM_OPENAI_"), "{err}");
+            assert!(!err.contains("sk-secret"), "{err}");
+        }
+        let bad = [
+            base[0],
+            base[1],
+            ("TOLLGATE_UPSTREAM_OPENAI_URL", "ftp://x"),
+            ("TOLLGATE_UPSTREAM_OPENAI_KEY", "k"),
+        ];
+        assert!(Config::from_lookup(env(&bad)).unwrap_err().to_string().contains("http(s) URL"));
     }
 
     #[test]

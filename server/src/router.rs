@@ -4,7 +4,7 @@
 //! export), the wallet page cache.
 
 use crate::channels::pages::{audit_export, invite_form, key_form, usage_export, webhook_form};
-use crate::channels::{api, mcp, oauth};
+use crate::channels::{api, gateway, mcp, oauth};
 use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
 use crate::http::client_ip::{self, TrustedProxies};
 use crate::http::security_headers::{self, Hsts};
@@ -62,6 +62,12 @@ pub fn build_router(
         abuse: config.abuse,
         allow_loopback_webhooks: config.webhook_allow_loopback
             && matches!(config.processor, ProcessorChoice::Sandbox),
+        openai_upstream: config.openai_upstream.clone(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default(),
     });
     let routes = route_list();
     let context = state.leptos_context();
@@ -102,6 +108,7 @@ pub fn build_router(
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
         .route("/dashboard/audit/export.csv", get(audit_export::export_csv))
+        .merge(gateway::router())
         .layer(middleware::from_fn(login_and_caching::require_login_for_dashboard))
         .layer(sessions)
         .layer(middleware::from_fn(login_and_caching::cache_policy))

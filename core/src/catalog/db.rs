@@ -41,3 +41,43 @@ pub async fn service_exists(pool: &PgPool, service: &str) -> Result<bool, AppErr
         .fetch_one(pool)
         .await?)
 }
+
+/// A model the gateway can run: its price and the most output it can give (`None`: not a model's call).
+pub struct RunnableModel {
+    pub price: Price,
+    pub max_output_tokens: Option<i32>,
+}
+
+/// `model` of `service` with what the gateway needs to hold for its call, or `None` when the catalog has no
+/// such pair.
+#[tracing::instrument(name = "catalog::runnable_model", skip(pool))]
+pub async fn runnable_model(
+    pool: &PgPool,
+    service: &str,
+    model: &str,
+) -> Result<Option<RunnableModel>, AppError> {
+    let row = sqlx::query!(
+        "SELECT input_per_million, output_per_million, per_request, max_output_tokens
+           FROM service_models WHERE service_id = $1 AND model = $2",
+        service,
+        model,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| RunnableModel {
+        price: Price {
+            input_per_million: r.input_per_million,
+            output_per_million: r.output_per_million,
+            per_request: r.per_request,
+        },
+        max_output_tokens: r.max_output_tokens,
+    }))
+}
+
+/// The models of `service`, by name (the gateway's model list).
+#[tracing::instrument(name = "catalog::models_of", skip(pool))]
+pub async fn models_of(pool: &PgPool, service: &str) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar!("SELECT model FROM service_models WHERE service_id = $1 ORDER BY model", service)
+        .fetch_all(pool)
+        .await?)
+}

@@ -219,6 +219,8 @@ pub enum AppError {
     HoldAlreadyVoided,
     #[error("This hold has expired; nothing was charged.")]
     HoldExpired,
+    #[error("The model's provider could not be reached; nothing was charged.")]
+    ProviderUnreachable,
     /// More work is waiting than the server takes on at once (password checks, a wallet's queue of paid
     /// calls): refused at once rather than queued without bound.
     #[error("Busy, retry shortly")]
@@ -335,6 +337,7 @@ impl AppError {
             | AppError::TooManyConnectionAttempts
             | AppError::TooManyResends => 429,
             AppError::ProcessorUnavailable | AppError::Busy => 503,
+            AppError::ProviderUnreachable => 502,
             AppError::Internal(_) | AppError::Transport(_) => 500,
         }
     }

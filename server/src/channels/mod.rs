@@ -2,6 +2,7 @@
 //! another: what two need is in `shared`, or in the money core.
 
 pub mod api;
+pub mod gateway;
 pub mod mcp;
 pub mod oauth;
 pub mod pages;

@@ -84,6 +84,10 @@ pub struct Shared {
     /// Webhook endpoints on this machine (`http://127.0.0.1…`) may be added
     /// (`TOLLGATE_WEBHOOK_ALLOW_LOOPBACK` with the sandbox processor: development and tests).
     pub allow_loopback_webhooks: bool,
+    /// Where the gateway sends OpenAI calls (`None`: the sandbox upstream answers them).
+    pub openai_upstream: Option<crate::config::Upstream>,
+    /// The gateway's client for providers: no redirects followed, connections kept for reuse.
+    pub http: reqwest::Client,
 }
 
 impl AppState {

@@ -11,6 +11,7 @@ mod catalog;
 #[cfg(feature = "test-hooks")]
 mod crash_recovery;
 mod database_restart;
+mod gateway;
 mod holds;
 mod http_hardening;
 mod ledger;

@@ -63,7 +63,7 @@ const SERVER_LAYERS: &[&[&str]] = &[
 ];
 
 /// Inside `channels/`: every channel imports only `shared`, never another channel.
-const CHANNEL_LAYERS: &[&[&str]] = &[&["shared"], &["api", "mcp", "oauth", "pages"]];
+const CHANNEL_LAYERS: &[&[&str]] = &[&["shared"], &["api", "gateway", "mcp", "oauth", "pages"]];
 
 /// A module, as the path from its crate's root (`["payments", "add_funds"]`; the root is `[]`).
 type Module = Vec<String>;

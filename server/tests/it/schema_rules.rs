@@ -162,6 +162,7 @@ const NOT_YET_BY_ACCOUNT: &[&str] = &[
     "audit_events.audit_events_actor_key_id_fkey",
     "auto_top_up_settings.auto_top_up_settings_set_by_key_id_fkey",
     "chat_top_up_guards.chat_top_up_guards_spend_key_id_fkey",
+    "holds.holds_spend_key_id_fkey",
     "oauth_codes.oauth_codes_spend_key_id_fkey",
     "oauth_tokens.oauth_tokens_spend_key_id_fkey",
     "payment_attempts.payment_attempts_checkout_id_fkey",
