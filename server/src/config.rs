@@ -75,6 +75,9 @@ pub struct Config {
     /// (docs/CONTRACT.md "Gateway"). Both or neither; neither runs the sandbox upstream, which only the
     /// sandbox processor may run beside.
     pub openai_upstream: Option<Upstream>,
+    /// `TOLLGATE_UPSTREAM_ANTHROPIC_URL` (e.g. `https://api.anthropic.com`) and
+    /// `TOLLGATE_UPSTREAM_ANTHROPIC_KEY`: the same for Anthropic's calls.
+    pub anthropic_upstream: Option<Upstream>,
 }
 
 /// A provider's API the gateway forwards to, and the key it sends (never logged or shown).
@@ -170,6 +173,11 @@ impl Config {
                 &lookup,
                 "TOLLGATE_UPSTREAM_OPENAI_URL",
                 "TOLLGATE_UPSTREAM_OPENAI_KEY",
+            )?,
+            anthropic_upstream: upstream(
+                &lookup,
+                "TOLLGATE_UPSTREAM_ANTHROPIC_URL",
+                "TOLLGATE_UPSTREAM_ANTHROPIC_KEY",
             )?,
         })
     }

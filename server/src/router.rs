@@ -63,6 +63,7 @@ pub fn build_router(
         allow_loopback_webhooks: config.webhook_allow_loopback
             && matches!(config.processor, ProcessorChoice::Sandbox),
         openai_upstream: config.openai_upstream.clone(),
+        anthropic_upstream: config.anthropic_upstream.clone(),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(std::time::Duration::from_secs(10))

@@ -86,6 +86,8 @@ pub struct Shared {
     pub allow_loopback_webhooks: bool,
     /// Where the gateway sends OpenAI calls (`None`: the sandbox upstream answers them).
     pub openai_upstream: Option<crate::config::Upstream>,
+    /// Where the gateway sends Anthropic calls (`None`: the sandbox upstream).
+    pub anthropic_upstream: Option<crate::config::Upstream>,
     /// The gateway's client for providers: no redirects followed, connections kept for reuse.
     pub http: reqwest::Client,
 }

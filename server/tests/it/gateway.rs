@@ -78,24 +78,106 @@ async fn completions(
         .unwrap()
 }
 
+/// Anthropic's messages as the fake answers them: 25 input and 15 output tokens, which cost
+/// 25 × $0.80 / 1M + 15 × $4.00 / 1M = $0.00008 on claude-haiku.
+async fn messages(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let version =
+        headers.get("anthropic-version").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    provider.seen.lock().unwrap().push((key, json!({"version": version, "body": body.clone()})));
+    if body.get("stream") != Some(&json!(true)) {
+        return Json(
+            json!({"id": "msg_fake", "type": "message", "role": "assistant", "model": body["model"],
+            "content": [{"type": "text", "text": "Hi from the fake"}], "stop_reason": "end_turn",
+            "usage": {"input_tokens": 25, "output_tokens": 15}}),
+        )
+        .into_response();
+    }
+    let events = [
+        ("message_start", json!({"type": "message_start", "message": {"id": "msg_fake", "usage": {"input_tokens": 25, "output_tokens": 1}}})),
+        ("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}})),
+        ("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 15}})),
+        ("message_stop", json!({"type": "message_stop"})),
+    ]
+    .map(|(name, data)| Ok::<_, std::io::Error>(format!("event: {name}\ndata: {data}\n\n")));
+    axum::response::Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(futures::stream::iter(events)))
+        .unwrap()
+}
+
 use futures::StreamExt;
 
-/// Starts the fake provider; answers it and the Tollgate in front of it.
+/// Starts the fake provider (both APIs); answers it and the Tollgate in front of it.
 async fn gateway_app(pool: PgPool, pace: Duration) -> (TestApp, Provider) {
     let provider = Provider { pace, ..Provider::default() };
-    let router = Router::new().route("/v1/chat/completions", post(completions)).with_state(provider.clone());
+    let router = Router::new()
+        .route("/v1/chat/completions", post(completions))
+        .route("/v1/messages", post(messages))
+        .with_state(provider.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let root = format!("http://{}", listener.local_addr().unwrap());
+    let openai = format!("{root}/v1");
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let app = spawn_app_with(
         pool,
         &[
-            ("TOLLGATE_UPSTREAM_OPENAI_URL", base.as_str()),
+            ("TOLLGATE_UPSTREAM_OPENAI_URL", openai.as_str()),
             ("TOLLGATE_UPSTREAM_OPENAI_KEY", "sk-provider-secret"),
+            ("TOLLGATE_UPSTREAM_ANTHROPIC_URL", root.as_str()),
+            ("TOLLGATE_UPSTREAM_ANTHROPIC_KEY", "sk-anthropic-secret"),
         ],
     )
     .await;
     (app, provider)
+}
+
+/// An Anthropic messages call with the spend key in `x-api-key`, as Anthropic's SDK sends it.
+async fn anthropic(app: &TestApp, a: &Agent, body: Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/gateway/anthropic/v1/messages"))
+        .header("x-api-key", &a.secret)
+        .header("anthropic-version", "2023-06-01")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_anthropic_call_whole_or_streamed_is_charged_its_reported_usage(pool: PgPool) {
+    let (app, provider) = gateway_app(pool, Duration::ZERO).await;
+    let a = agent(&app, "a@example.test", "1.00", settings("", &[], false)).await;
+    let ask = |stream: bool| {
+        json!({"model": "claude-haiku", "max_tokens": 200, "stream": stream,
+                                    "messages": [{"role": "user", "content": "Hello"}]})
+    };
+    let res = anthropic(&app, &a, ask(false)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["content"][0]["text"], "Hi from the fake");
+    let res = anthropic(&app, &a, ask(true)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("event: message_stop"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let calls = provider.calls();
+    assert_eq!(calls.len(), 2);
+    assert!(calls
+        .iter()
+        .all(|(key, seen)| key.as_deref() == Some("sk-anthropic-secret") && seen["version"] == "2023-06-01"));
+    assert_eq!(
+        balance_of(&app.pool, a.account).await,
+        dollars("1.00") - dollars("0.00008") * Decimal::from(2)
+    );
+    assert_eq!(held(&app, &a).await, "0.00");
+    // Anthropic requires max_tokens; the bound is never guessed.
+    let res = anthropic(&app, &a, json!({"model": "claude-haiku", "messages": []})).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(provider.calls().len(), 2);
 }
 
 async fn chat(app: &TestApp, a: &Agent, body: Value) -> reqwest::Response {
@@ -299,6 +381,20 @@ async fn the_gateway_refuses_bad_calls_and_lists_its_models(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(models["data"][0]["id"], "gpt-4o-mini");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_a_provider_the_sandbox_upstream_speaks_anthropic_too(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let a = agent(&app, "a@example.test", "1.00", settings("", &[], false)).await;
+    let body = json!({"model": "claude-haiku", "max_tokens": 50, "messages": [{"role": "user", "content": "Hi there"}]});
+    let answer: Value = anthropic(&app, &a, body).await.json().await.unwrap();
+    assert_eq!(answer["content"][0]["text"], "Sandbox reply to: Hi there");
+    // "Hi there": 2 tokens + 4 of framing; 5 words back.
+    assert_eq!(answer["usage"], json!({"input_tokens": 6, "output_tokens": 5}));
+    let cost = dollars("0.80") * Decimal::from(6) / Decimal::from(1_000_000)
+        + dollars("4.00") * Decimal::from(5) / Decimal::from(1_000_000);
+    assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00") - cost);
 }
 
 #[sqlx::test(migrations = "../migrations")]

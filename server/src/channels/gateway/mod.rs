@@ -3,7 +3,10 @@
 //! held for the most it can cost before it is forwarded (refused with 402 when the wallet can't cover that,
 //! and the provider never sees it), then captured at the usage the provider reports, the rest released.
 
+mod anthropic;
+mod call;
 mod openai;
+mod relay;
 mod sandbox;
 mod sse;
 
@@ -17,4 +20,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/gateway/openai/v1/chat/completions", post(openai::chat_completions))
         .route("/gateway/openai/v1/models", get(openai::models))
+        .route("/gateway/anthropic/v1/messages", post(anthropic::messages))
 }

@@ -1,7 +1,10 @@
-//! Reading an OpenAI chat stream as it passes through (server-sent events, `data: {json}` events ending
-//! with `data: [DONE]`): which events go on to the client, the usage the provider reports at the end, and
-//! how much text was streamed (what a call cut short is charged by when the provider reports nothing).
+//! Reading a provider's stream as it passes through (server-sent events, `data: {json}`): which events go
+//! on to the client, the usage the provider reports, and how much text was streamed (what a call cut short
+//! is charged by when the provider reports nothing). OpenAI ends with `data: [DONE]` after a usage chunk
+//! the gateway asked for; Anthropic reports the input in `message_start` and the output, growing, in each
+//! `message_delta`, and ends with `message_stop`.
 
+use super::call::Dialect;
 use serde_json::Value;
 
 /// The usage a provider reported: prompt (input) and completion (output) tokens.
@@ -19,6 +22,14 @@ impl Reported {
             output_tokens: usage.get("completion_tokens")?.as_u64()?,
         })
     }
+
+    /// Anthropic's `usage` object (`input_tokens`, `output_tokens`), if the value holds one.
+    pub fn of_anthropic(usage: &Value) -> Option<Reported> {
+        Some(Reported {
+            input_tokens: usage.get("input_tokens")?.as_u64()?,
+            output_tokens: usage.get("output_tokens")?.as_u64()?,
+        })
+    }
 }
 
 /// One stream's reading, fed the provider's bytes as they come.
@@ -26,9 +37,7 @@ impl Reported {
 pub struct StreamReading {
     /// Bytes received that don't end an event yet.
     pending: Vec<u8>,
-    /// Whether the client asked for the usage chunk itself (`stream_options.include_usage`); when it didn't,
-    /// the gateway asked for it and takes it out again.
-    client_wants_usage: bool,
+    dialect: Option<Dialect>,
     pub reported: Option<Reported>,
     /// Bytes of text streamed in `choices[].delta.content`: never fewer than the tokens they hold.
     pub streamed_text_bytes: u64,
@@ -36,8 +45,8 @@ pub struct StreamReading {
 }
 
 impl StreamReading {
-    pub fn new(client_wants_usage: bool) -> StreamReading {
-        StreamReading { client_wants_usage, ..StreamReading::default() }
+    pub fn new(dialect: Dialect) -> StreamReading {
+        StreamReading { dialect: Some(dialect), ..StreamReading::default() }
     }
 
     /// Takes in `bytes` from the provider; answers what to pass on to the client now (whole events only, in
@@ -75,6 +84,44 @@ impl StreamReading {
         let Ok(chunk) = serde_json::from_str::<Value>(&data) else {
             return true;
         };
+        match &self.dialect {
+            Some(Dialect::Anthropic { .. }) => {
+                self.read_anthropic(&chunk);
+                true
+            }
+            Some(Dialect::OpenAi { client_wants_usage }) => {
+                let client_wants_usage = *client_wants_usage;
+                self.read_openai(&chunk, client_wants_usage)
+            }
+            None => true,
+        }
+    }
+
+    /// An Anthropic event: the usage as it stands, and the text it streams.
+    fn read_anthropic(&mut self, event: &Value) {
+        match event.get("type").and_then(Value::as_str) {
+            Some("message_start") => {
+                self.reported = event.pointer("/message/usage").and_then(Reported::of_anthropic);
+            }
+            Some("message_delta") => {
+                if let (Some(reported), Some(output)) =
+                    (self.reported.as_mut(), event.pointer("/usage/output_tokens").and_then(Value::as_u64))
+                {
+                    reported.output_tokens = output;
+                }
+            }
+            Some("content_block_delta") => {
+                if let Some(text) = event.pointer("/delta/text").and_then(Value::as_str) {
+                    self.streamed_text_bytes += text.len() as u64;
+                }
+            }
+            Some("message_stop") => self.done = true,
+            _ => {}
+        }
+    }
+
+    /// An OpenAI chunk (see the module docs); whether the client gets it.
+    fn read_openai(&mut self, chunk: &Value, client_wants_usage: bool) -> bool {
         if let Some(choices) = chunk.get("choices").and_then(Value::as_array) {
             for choice in choices {
                 if let Some(text) = choice.pointer("/delta/content").and_then(Value::as_str) {
@@ -87,7 +134,7 @@ impl StreamReading {
                 self.reported = Some(reported);
                 // The usage-only chunk the gateway asked for: the client didn't, so it doesn't get it.
                 let usage_only = chunk.get("choices").and_then(Value::as_array).is_some_and(Vec::is_empty);
-                self.client_wants_usage || !usage_only
+                client_wants_usage || !usage_only
             }
             None => true,
         }
@@ -119,7 +166,7 @@ mod tests {
     #[test]
     fn the_usage_chunk_is_read_and_passed_on_only_when_the_client_asked_for_it() {
         for wants in [false, true] {
-            let mut reading = StreamReading::new(wants);
+            let mut reading = StreamReading::new(Dialect::OpenAi { client_wants_usage: wants });
             let passed = String::from_utf8(reading.feed(STREAM.as_bytes())).unwrap();
             assert_eq!(reading.reported, Some(Reported { input_tokens: 12, output_tokens: 3 }));
             assert_eq!(passed.contains("prompt_tokens"), wants);
@@ -132,10 +179,25 @@ mod tests {
     fn events_split_anywhere_across_reads_come_out_whole_and_in_order() {
         let bytes = STREAM.as_bytes();
         for size in [1, 2, 3, 7, 64] {
-            let mut reading = StreamReading::new(true);
+            let mut reading = StreamReading::new(Dialect::OpenAi { client_wants_usage: true });
             let passed: Vec<u8> = bytes.chunks(size).flat_map(|part| reading.feed(part)).collect();
             assert_eq!(passed, bytes, "read {size} bytes at a time");
             assert!(reading.finish().is_empty());
         }
+    }
+
+    #[test]
+    fn an_anthropic_stream_reports_its_input_at_the_start_and_its_output_as_it_grows() {
+        let stream = concat!(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n",
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi there\"}}\n\n",
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":15}}\n\n",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+        );
+        let mut reading = StreamReading::new(Dialect::Anthropic { version: "2023-06-01".into() });
+        assert_eq!(reading.feed(stream.as_bytes()), stream.as_bytes(), "every event passes on");
+        assert_eq!(reading.reported, Some(Reported { input_tokens: 25, output_tokens: 15 }));
+        assert_eq!(reading.streamed_text_bytes, 8);
+        assert!(reading.done);
     }
 }

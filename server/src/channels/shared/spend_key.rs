@@ -29,6 +29,10 @@ pub struct SpendKey(pub AuthenticatedKey);
 /// key is still refused.
 pub struct MeteringSpendKey(pub AuthenticatedKey);
 
+/// The key as a provider's SDK sends it to the gateway: `Authorization: Bearer` (OpenAI's) or `x-api-key`
+/// (Anthropic's), checked against the database on this request.
+pub struct ProviderSdkKey(pub AuthenticatedKey);
+
 pub(crate) fn presented(parts: &Parts) -> Result<&str, AppError> {
     parts
         .headers
@@ -80,6 +84,19 @@ impl FromRequestParts<AppState> for SpendKey {
             Err(err) => Err(err),
         };
         Ok(SpendKey(admitted(parts, state, found).await?))
+    }
+}
+
+impl FromRequestParts<AppState> for ProviderSdkKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ProviderSdkKey, ApiError> {
+        let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
+        let found = match presented(parts).ok().or(api_key) {
+            Some(secret) => authenticate(&state.pool, secret).await,
+            None => Err(AppError::UnknownSpendKey),
+        };
+        Ok(ProviderSdkKey(admitted(parts, state, found).await?))
     }
 }
 

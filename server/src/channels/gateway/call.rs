@@ -1,0 +1,116 @@
+//! A provider's call as the gateway reads it before forwarding it: which model, what it may cost at most,
+//! and how its answer reports its usage.
+
+use super::sse::Reported;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tollgate_core::catalog::db::RunnableModel;
+use tollgate_domain::catalog::pricing::{Price, Usage};
+use tollgate_domain::error::AppError;
+use tollgate_domain::metering::hold::MAX_HOLD;
+
+/// Whose API the call speaks, which decides how its answer and stream report usage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// OpenAI's chat completions. On a stream the gateway asks for the usage chunk; it passes it on only
+    /// when the client asked for it too.
+    OpenAi { client_wants_usage: bool },
+    /// Anthropic's messages, sent with the client's `anthropic-version`.
+    Anthropic { version: String },
+}
+
+/// A call ready to hold and forward.
+pub struct Call {
+    /// The catalog's service the call is charged as.
+    pub service: &'static str,
+    pub model: String,
+    pub price: Price,
+    /// At most this many input tokens: the request's bytes (a token is never less than a byte of it).
+    pub input_bound: u64,
+    /// At most this many output tokens: the caller's limit (at most the model's), times the choices asked.
+    pub output_bound: u64,
+    pub stream: bool,
+    /// The body to forward (an OpenAI stream's with `stream_options.include_usage` set).
+    pub body: Value,
+    pub dialect: Dialect,
+}
+
+/// The longest model name looked up (the catalog's are shorter).
+const MAX_MODEL_CHARS: usize = 128;
+
+/// The model `body` names, when it could be a catalog's model (to look up before reading the call).
+pub fn model_named(body: &Value) -> Option<&str> {
+    body.get("model")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty() && m.len() <= MAX_MODEL_CHARS && !m.chars().any(char::is_control))
+}
+
+impl Call {
+    /// The output limit a request names in `field`s (the first present), as a positive whole number.
+    pub fn asked_limit(
+        object: &serde_json::Map<String, Value>,
+        fields: &[&str],
+    ) -> Result<Option<u64>, AppError> {
+        fields
+            .iter()
+            .find_map(|field| object.get(*field).filter(|v| !v.is_null()))
+            .map(|v| v.as_u64().filter(|n| *n > 0).ok_or(AppError::InvalidRequestBody))
+            .transpose()
+    }
+
+    /// The most output `runnable` gives for a request that asked for `asked` tokens (`None`: its maximum).
+    pub fn output_bound(runnable: &RunnableModel, asked: Option<u64>, choices: u64) -> Result<u64, AppError> {
+        let most =
+            runnable.max_output_tokens.and_then(|m| u64::try_from(m).ok()).ok_or(AppError::UnknownService)?;
+        Ok(asked.unwrap_or(most).min(most).saturating_mul(choices))
+    }
+
+    /// The most this call can cost (what is held for it).
+    pub fn most_it_can_cost(&self) -> Result<Decimal, AppError> {
+        let usage = Usage::new(self.input_bound, self.output_bound).ok_or(AppError::InvalidRequestBody)?;
+        let most = self.price.cost(usage).total.amount();
+        // A call whose bound is past what one hold may reserve is refused as the balance would refuse it.
+        if most > MAX_HOLD {
+            return Err(AppError::InsufficientBalance);
+        }
+        Ok(most)
+    }
+
+    /// What the call is charged: the usage the provider reported, else what was streamed (a token is never
+    /// less than a byte of text) with the input at its bound — never more than the hold (the capture
+    /// refuses more).
+    pub fn usage_after(&self, reported: Option<Reported>, streamed_text_bytes: u64) -> Usage {
+        let reported = reported.unwrap_or(Reported {
+            input_tokens: self.input_bound,
+            output_tokens: streamed_text_bytes.min(self.output_bound),
+        });
+        Usage::new(reported.input_tokens, reported.output_tokens).unwrap_or_default()
+    }
+
+    /// The usage a whole (not streamed) answer reports, and the bytes of text it holds.
+    pub fn usage_of_answer(&self, answer: &Value) -> (Option<Reported>, u64) {
+        let usage = answer.get("usage");
+        match self.dialect {
+            Dialect::OpenAi { .. } => {
+                let text = answer.get("choices").and_then(Value::as_array).map_or(0, |choices| {
+                    choices
+                        .iter()
+                        .filter_map(|c| c.pointer("/message/content").and_then(Value::as_str))
+                        .map(|t| t.len() as u64)
+                        .sum()
+                });
+                (usage.and_then(Reported::of_openai), text)
+            }
+            Dialect::Anthropic { .. } => {
+                let text = answer.get("content").and_then(Value::as_array).map_or(0, |blocks| {
+                    blocks
+                        .iter()
+                        .filter_map(|b| b.get("text").and_then(Value::as_str))
+                        .map(|t| t.len() as u64)
+                        .sum()
+                });
+                (usage.and_then(Reported::of_anthropic), text)
+            }
+        }
+    }
+}
