@@ -4,7 +4,7 @@ use super::report::UsageView;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tollgate_domain::metering::call::CallStatus;
+use tollgate_domain::metering::call::{CallStatus, Via};
 use tollgate_domain::metering::report::RequestDetail;
 use tollgate_domain::url_query::encode_value;
 
@@ -145,6 +145,10 @@ fn RequestDetailView(detail: RequestDetail, close: String) -> impl IntoView {
                 <dt>"Request"</dt><dd class="mono">{call.request_id.to_string()}</dd>
                 <dt>"When"</dt><dd>{detail.created}</dd>
                 <dt>"Spend key"</dt><dd>{detail.key_name}</dd>
+                <dt>"Via"</dt><dd>{match call.via {
+                    Via::Api => "API (charged by the caller)",
+                    Via::Gateway => "Gateway (run by Tollgate)",
+                }}</dd>
                 <dt>"Result"</dt>
                 <dd>{match detail.refused_because {
                     Some(why) => format!("Refused before it ran: {why}. Nothing was charged."),

@@ -20,6 +20,8 @@ pub struct MeteredCall {
     /// A hold's capture: what the hold reserved for this call, which it may not exceed (`holds`). `None`
     /// for every call decided against the wallet's available money.
     pub reserved: Option<rust_decimal::Decimal>,
+    /// Which way the call came (recorded on its row).
+    pub via: tollgate_domain::metering::call::Via,
 }
 
 /// What a call gets back: its record (201), or why it was refused (402 and others).

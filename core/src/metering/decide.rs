@@ -111,6 +111,7 @@ pub(super) fn decide_wallet(
             cost: if refused.is_some() { CostBreakdown::ZERO } else { cost },
             balance_after: Usd::new(if refused.is_some() { balance } else { balance - amount }),
             created_at: now,
+            via: call.via,
         };
         if refused.is_none() {
             balance -= amount;

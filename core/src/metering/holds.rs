@@ -24,7 +24,7 @@ use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use tollgate_domain::catalog::pricing::{Price, Usage};
 use tollgate_domain::error::AppError;
-use tollgate_domain::metering::call::CallRecord;
+use tollgate_domain::metering::call::{CallRecord, Via};
 use tollgate_domain::metering::hold::{HoldLifetime, HoldStatus};
 use uuid::Uuid;
 
@@ -311,14 +311,16 @@ async fn refuse(
     err
 }
 
-/// Captures the hold `id`: what its call cost (at most the hold) is charged as a paid call and the rest is
-/// released, in one transaction (see the module docs). Answers the hold, the call and the wallet after.
+/// Captures the hold `id`: what its call cost (at most the hold) is charged as a paid call that came `via`
+/// the API or the gateway, and the rest is released, in one transaction (see the module docs). Answers the
+/// hold, the call and the wallet after.
 #[tracing::instrument(name = "holds::capture", skip(pool, capture))]
 pub async fn capture(
     pool: &PgPool,
     account_id: Uuid,
     id: Uuid,
     capture: Capture,
+    via: Via,
 ) -> Result<(Hold, CallRecord, Reserved), AppError> {
     let mut tx = pool.begin().await?;
     let (row, mut locked) = match lock_open(&mut tx, account_id, id).await {
@@ -351,6 +353,7 @@ pub async fn capture(
         price,
         idempotency_key: None,
         reserved: Some(row.amount),
+        via,
     };
     let batch = [WalletCalls { account_id, calls: vec![call] }];
     let answer =

@@ -232,6 +232,7 @@ mod tests {
             },
             idempotency_key: None,
             reserved: None,
+            via: tollgate_domain::metering::call::Via::Api,
         };
         let (answer, caller) = oneshot::channel();
         callers.push(caller);

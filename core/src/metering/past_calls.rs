@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use tollgate_domain::catalog::pricing::{Price, Usage};
 use tollgate_domain::error::AppError;
 use tollgate_domain::ledger::EntryKind;
-use tollgate_domain::metering::call::{CallRecord, CallStatus};
+use tollgate_domain::metering::call::{CallRecord, CallStatus, Via};
 use tollgate_domain::money::Usd;
 use uuid::Uuid;
 
@@ -64,6 +64,7 @@ pub async fn record_past_call(
         cost,
         balance_after: Usd::new(balance_after),
         created_at: call.at,
+        via: Via::Api,
     };
     let entries: HashMap<String, i64> = entry_id.map(|id| (request_id.to_string(), id)).into_iter().collect();
     let decided = [Decided { account_id, record, key_id, reject_reason: None, idempotency_key: None }];

@@ -77,16 +77,18 @@ pub(crate) async fn record_calls(
         .push_bind(column(&|d| d.record.balance_after.amount()))
         .push("::numeric[], ")
         .push_bind(decided.iter().map(|d| d.idempotency_key.clone()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(decided.iter().map(|d| d.record.via.as_str()).collect::<Vec<_>>())
         .push(
             "::text[]) WITH ORDINALITY AS t(id, account_id, key_id, service, model, input, output, status, reason, \
-                 cost_input, cost_output, cost_fee, cost_total, entry, balance_after, idem, n)), \
+                 cost_input, cost_output, cost_fee, cost_total, entry, balance_after, idem, via, n)), \
              calls AS (INSERT INTO requests \
                  (id, account_id, spend_key_id, service_id, model, input_tokens, output_tokens, status, \
                   reject_reason, cost_input, cost_output, cost_fee, cost_total, ledger_entry_id, balance_after, \
-                  idempotency_key, created_at) \
+                  idempotency_key, via, created_at) \
              SELECT t.id, t.account_id, t.key_id, t.service, t.model, t.input, t.output, t.status, t.reason, \
                     t.cost_input, t.cost_output, t.cost_fee, t.cost_total, COALESCE(e.id, t.entry), t.balance_after, \
-                    t.idem, ",
+                    t.idem, t.via, ",
         )
         .push_bind(at)
         .push(

@@ -25,6 +25,36 @@ impl CallStatus {
     }
 }
 
+/// Which way a call came (`requests.via`; `via` in the API).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
+pub enum Via {
+    /// Charged by its caller: `POST /v1/requests`, or a hold's capture.
+    #[default]
+    Api,
+    /// Run by Tollgate's gateway, which held it, forwarded it and captured its reported usage.
+    Gateway,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// One recorded call. A rejected call cost nothing: its breakdown is all zeros.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallRecord {
@@ -38,6 +68,8 @@ pub struct CallRecord {
     /// The wallet balance right after this call was decided.
     pub balance_after: Usd,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub via: Via,
 }
 
 /// A `requests` row as stored; the one place that turns it back into a [`CallRecord`] (the request list
@@ -62,13 +94,14 @@ pub struct RequestRow {
     pub balance_after: rust_decimal::Decimal,
     pub idempotency_key: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub via: Via,
 }
 
 #[cfg(feature = "sqlx")]
 impl RequestRow {
     /// The column list to select for this row.
     pub const COLUMNS: &'static str = "id, seq, spend_key_id, service_id, model, input_tokens, output_tokens, status, \
-        reject_reason, cost_input, cost_output, cost_fee, cost_total, balance_after, idempotency_key, created_at";
+        reject_reason, cost_input, cost_output, cost_fee, cost_total, balance_after, idempotency_key, created_at, via";
 
     pub fn record(&self) -> Result<CallRecord, crate::error::AppError> {
         use crate::error::AppError;
@@ -89,6 +122,7 @@ impl RequestRow {
             },
             balance_after: Usd::new(self.balance_after),
             created_at: self.created_at,
+            via: self.via,
         })
     }
 }

@@ -66,6 +66,7 @@ impl Wallet {
             price: catalog::price(pool, "anthropic", "claude-haiku").await.unwrap().unwrap(),
             idempotency_key: None,
             reserved: None,
+            via: tollgate_domain::metering::call::Via::Api,
         }
     }
 

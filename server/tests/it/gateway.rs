@@ -229,6 +229,7 @@ async fn a_call_is_forwarded_with_the_providers_key_and_charged_its_reported_usa
         (list["data"][0]["model"].as_str(), list["data"][0]["cost"]["total"].as_str()),
         (Some("gpt-4o-mini"), Some(CALL_COST))
     );
+    assert_eq!(list["data"][0]["via"], "gateway");
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -87,6 +87,7 @@ async fn a_hold_is_captured_as_a_paid_call_and_the_rest_released_at_once(pool: P
     // The capture is a paid call like any other: in the request list, with the hold's service and model.
     let (_, list) = api(&app, "GET", "/v1/requests", &a.secret, None, None).await;
     assert_eq!(list["data"][0]["request_id"], captured["request_id"]);
+    assert_eq!(list["data"][0]["via"], "api");
     assert_eq!(
         (list["data"][0]["service"].as_str(), list["data"][0]["model"].as_str()),
         (Some("openai"), Some("gpt-4o-mini"))

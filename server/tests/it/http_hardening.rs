@@ -331,6 +331,7 @@ async fn a_full_wallet_queue_answers_busy_and_charges_nothing_for_it(pool: PgPoo
         price,
         idempotency_key: None,
         reserved: None,
+        via: tollgate_domain::metering::call::Via::Api,
     };
     let mut waiting = Vec::new();
     for _ in 0..5 {

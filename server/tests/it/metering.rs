@@ -63,6 +63,7 @@ async fn call(
         price: catalog::price(pool, service, model).await.unwrap().unwrap(),
         idempotency_key: None,
         reserved: None,
+        via: tollgate_domain::metering::call::Via::Api,
     }
 }
 

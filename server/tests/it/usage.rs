@@ -175,6 +175,7 @@ async fn rollups_equal_the_sum_of_their_requests_for_random_traffic(pool: PgPool
                     price: catalog::price(&pool, service, model).await.unwrap().unwrap(),
                     idempotency_key: None,
                     reserved: None,
+                    via: tollgate_domain::metering::call::Via::Api,
                 });
             }
             let meter = meter.clone();

@@ -14,6 +14,7 @@ use axum::{
 use tollgate_core::metering::holds::{self, Capture, NewHold};
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::error::AppError;
+use tollgate_domain::metering::call::Via;
 use tollgate_domain::metering::hold::{parse_capture_amount, parse_hold_amount, HoldLifetime};
 use uuid::Uuid;
 
@@ -101,7 +102,7 @@ pub async fn capture(
         ),
         _ => return Err(AppError::CaptureInvalid.into()),
     };
-    let (hold, call, reserved) = holds::capture(&state.pool, key.account_id, id, capture).await?;
+    let (hold, call, reserved) = holds::capture(&state.pool, key.account_id, id, capture, Via::Api).await?;
     Ok(Json(ResolvedHold { hold: hold.into(), wallet: reserved.into(), cost: Some(call.cost.into()) }))
 }
 

@@ -62,6 +62,7 @@ pub async fn create_request(
         price,
         idempotency_key,
         reserved: None,
+        via: tollgate_domain::metering::call::Via::Api,
     };
     let record = state.meter.charge(call).await?;
     Ok((StatusCode::CREATED, Json(record.into())))

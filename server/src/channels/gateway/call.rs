@@ -1,13 +1,37 @@
 //! A provider's call as the gateway reads it before forwarding it: which model, what it may cost at most,
 //! and how its answer reports its usage.
 
-use super::sse::Reported;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use tollgate_core::catalog::db::RunnableModel;
 use tollgate_domain::catalog::pricing::{Price, Usage};
 use tollgate_domain::error::AppError;
 use tollgate_domain::metering::hold::MAX_HOLD;
+
+/// The usage a provider reported: prompt (input) and completion (output) tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reported {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+impl Reported {
+    /// OpenAI's `usage` object (`prompt_tokens`, `completion_tokens`), if the value holds one.
+    pub fn of_openai(usage: &Value) -> Option<Reported> {
+        Some(Reported {
+            input_tokens: usage.get("prompt_tokens")?.as_u64()?,
+            output_tokens: usage.get("completion_tokens")?.as_u64()?,
+        })
+    }
+
+    /// Anthropic's `usage` object (`input_tokens`, `output_tokens`), if the value holds one.
+    pub fn of_anthropic(usage: &Value) -> Option<Reported> {
+        Some(Reported {
+            input_tokens: usage.get("input_tokens")?.as_u64()?,
+            output_tokens: usage.get("output_tokens")?.as_u64()?,
+        })
+    }
+}
 
 /// Whose API the call speaks, which decides how its answer and stream report usage.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,6 +20,7 @@ use tollgate_core::keys::db::AuthenticatedKey;
 use tollgate_core::metering::holds::{self, Capture, NewHold};
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::error::AppError;
+use tollgate_domain::metering::call::Via;
 use tollgate_domain::metering::hold::HoldLifetime;
 use uuid::Uuid;
 
@@ -175,15 +176,18 @@ impl Settle {
     async fn capture(&self, usage: Usage) {
         let pool = &self.state.pool;
         let (account_id, hold_id) = (self.account_id, self.hold_id);
-        let captured = match holds::capture(pool, account_id, hold_id, Capture::Usage(usage)).await {
-            Err(AppError::CaptureExceedsHold) => match holds::find(pool, account_id, hold_id).await {
-                Ok(hold) => {
-                    holds::capture(pool, account_id, hold_id, Capture::Amount(hold.amount)).await.map(|_| ())
-                }
-                Err(err) => Err(err),
-            },
-            other => other.map(|_| ()),
-        };
+        let captured =
+            match holds::capture(pool, account_id, hold_id, Capture::Usage(usage), Via::Gateway).await {
+                Err(AppError::CaptureExceedsHold) => match holds::find(pool, account_id, hold_id).await {
+                    Ok(hold) => {
+                        holds::capture(pool, account_id, hold_id, Capture::Amount(hold.amount), Via::Gateway)
+                            .await
+                            .map(|_| ())
+                    }
+                    Err(err) => Err(err),
+                },
+                other => other.map(|_| ()),
+            };
         if let Err(err) = captured {
             tracing::warn!(code = err.code(), %hold_id, "a gateway call's capture failed; its hold will expire");
         }

@@ -4,33 +4,8 @@
 //! the gateway asked for; Anthropic reports the input in `message_start` and the output, growing, in each
 //! `message_delta`, and ends with `message_stop`.
 
-use super::call::Dialect;
+use super::call::{Dialect, Reported};
 use serde_json::Value;
-
-/// The usage a provider reported: prompt (input) and completion (output) tokens.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Reported {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-}
-
-impl Reported {
-    /// OpenAI's `usage` object (`prompt_tokens`, `completion_tokens`), if the value holds one.
-    pub fn of_openai(usage: &Value) -> Option<Reported> {
-        Some(Reported {
-            input_tokens: usage.get("prompt_tokens")?.as_u64()?,
-            output_tokens: usage.get("completion_tokens")?.as_u64()?,
-        })
-    }
-
-    /// Anthropic's `usage` object (`input_tokens`, `output_tokens`), if the value holds one.
-    pub fn of_anthropic(usage: &Value) -> Option<Reported> {
-        Some(Reported {
-            input_tokens: usage.get("input_tokens")?.as_u64()?,
-            output_tokens: usage.get("output_tokens")?.as_u64()?,
-        })
-    }
-}
 
 /// One stream's reading, fed the provider's bytes as they come.
 #[derive(Debug, Default)]

@@ -290,6 +290,9 @@ pub struct RequestItem {
     pub status: String,
     pub cost: Cost,
     pub created_at: DateTime<Utc>,
+    /// `api` (charged by its caller: `POST /v1/requests` or a hold's capture) or `gateway` (run by Tollgate).
+    #[schema(example = "api")]
+    pub via: String,
 }
 
 impl From<CallRecord> for RequestItem {
@@ -301,6 +304,7 @@ impl From<CallRecord> for RequestItem {
             status: r.status.as_str().to_string(),
             cost: r.cost.into(),
             created_at: r.created_at,
+            via: r.via.as_str().to_string(),
         }
     }
 }
