@@ -29,7 +29,7 @@ def answer(result):
 async def test_initialize_names_the_server_and_lists_five_tools_with_valid_schemas():
     async with new_chat() as (person, secret, session):
         tools = (await session.list_tools()).tools
-    assert [t.name for t in tools] == ["get_balance", "list_payment_methods", "add_funds", "get_usage", "list_requests"]
+    assert [t.name for t in tools] == ["get_balance", "list_payment_methods", "add_funds", "get_usage", "list_requests", "ask_model"]
     schemas = {t.name: t.input_schema for t in tools}
     for name, schema in schemas.items():
         jsonschema.Draft202012Validator.check_schema(schema)

@@ -100,7 +100,7 @@ async fn without_a_usable_credential_mcp_answers_401_with_the_resource_metadata_
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn the_five_tools_are_listed_with_object_schemas_and_descriptions(pool: PgPool) {
+async fn the_six_tools_are_listed_with_object_schemas_and_descriptions(pool: PgPool) {
     let app = spawn_app(pool).await;
     let chat = connection(&app, "a@example.test", true).await;
     let Answer { status, body, .. } =
@@ -108,7 +108,10 @@ async fn the_five_tools_are_listed_with_object_schemas_and_descriptions(pool: Pg
     assert_eq!(status, StatusCode::OK);
     let tools = body["result"]["tools"].as_array().unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["get_balance", "list_payment_methods", "add_funds", "get_usage", "list_requests"]);
+    assert_eq!(
+        names,
+        ["get_balance", "list_payment_methods", "add_funds", "get_usage", "list_requests", "ask_model"]
+    );
     for tool in tools {
         assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
         assert!(tool["description"].as_str().unwrap().len() > 60, "{tool}");
@@ -453,4 +456,54 @@ async fn usage_and_requests_answer_exactly_what_v1_answers(pool: PgPool) {
     let older = tool(&app.base, &chat.secret, "list_requests", json!({"limit": 1, "cursor": cursor})).await;
     assert_eq!(older["structuredContent"], v1(&format!("/v1/requests?limit=1&cursor={cursor}")).await);
     assert_eq!(older["structuredContent"]["data"][0]["service"], "exa");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn ask_model_answers_the_reply_its_cost_and_the_balance_or_the_402_before_the_model_is_asked(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let chat = connection(&app, "a@example.test", false).await;
+    // An empty wallet: the most the call can cost can't be held, so the model is never asked.
+    let result =
+        tool(&app.base, &chat.secret, "ask_model", json!({"model": "gpt-4o-mini", "prompt": "Hello"})).await;
+    assert!(is_error(&result));
+    assert_eq!(
+        result["structuredContent"],
+        json!({"error": "Insufficient wallet balance", "code": "insufficient_balance"})
+    );
+    crate::support::deposit(&app.pool, chat.account, 1).await;
+    let result = tool(
+        &app.base,
+        &chat.secret,
+        "ask_model",
+        json!({"model": "gpt-4o-mini", "prompt": "Hello", "max_tokens": 50}),
+    )
+    .await;
+    assert!(!is_error(&result), "{result}");
+    let answer = &result["structuredContent"];
+    // The sandbox upstream: "Hello" is 2 tokens + 4 of framing in, 4 words out.
+    assert_eq!(answer["reply"], "Sandbox reply to: Hello");
+    assert_eq!(answer["cost"], "0.0000033");
+    assert_eq!(answer["balance"], "0.99");
+    assert_eq!(
+        sentence(&result),
+        "Sandbox reply to: Hello\n\n(That cost $0.0000033; your balance is $0.99.)"
+    );
+    let (_, list) = crate::api_http::api(&app, "GET", "/v1/requests", &chat.secret, None, None).await;
+    assert_eq!(
+        (list["data"][0]["request_id"].clone(), list["data"][0]["via"].as_str()),
+        (answer["request_id"].clone(), Some("gateway"))
+    );
+    for (arguments, words) in [
+        (json!({"model": "nope", "prompt": "Hi"}), "Unknown service or model"),
+        (json!({"model": "gpt-4o-mini", "prompt": ""}), "prompt must be 1 to 100,000 characters."),
+        (
+            json!({"model": "gpt-4o-mini", "prompt": "Hi", "max_tokens": 0}),
+            "max_tokens must be a whole number from 1 to 4096.",
+        ),
+    ] {
+        let result = tool(&app.base, &chat.secret, "ask_model", arguments.clone()).await;
+        assert!(is_error(&result) && sentence(&result) == words, "{arguments}: {result}");
+    }
 }

@@ -2,9 +2,9 @@
 //! anthropic, api_key=<spend key>)` works unchanged, the key in `x-api-key` or as a bearer token
 //! (docs/CONTRACT.md "Gateway").
 
-use super::call::{model_named, Call, Dialect};
-use super::relay::{relay, Target};
 use crate::channels::shared::error::ApiError;
+use crate::channels::shared::model_call::call::{model_named, Call, Dialect};
+use crate::channels::shared::model_call::relay::{relay, Target};
 use crate::channels::shared::spend_key::ProviderSdkKey;
 use crate::state::AppState;
 use axum::{body::Bytes, extract::State, http::HeaderMap, response::Response};

@@ -4,11 +4,7 @@
 //! and the provider never sees it), then captured at the usage the provider reports, the rest released.
 
 mod anthropic;
-mod call;
 mod openai;
-mod relay;
-mod sandbox;
-mod sse;
 
 use crate::state::AppState;
 use axum::routing::{get, post};

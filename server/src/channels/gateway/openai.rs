@@ -1,9 +1,9 @@
 //! `/gateway/openai/v1`: OpenAI's chat completions and model list, so `OpenAI(base_url=<tollgate>/gateway/
 //! openai/v1, api_key=<spend key>)` works unchanged (docs/CONTRACT.md "Gateway").
 
-use super::call::{model_named, Call, Dialect};
-use super::relay::{relay, Target};
 use crate::channels::shared::error::{ApiError, ApiResult};
+use crate::channels::shared::model_call::call::{model_named, Call, Dialect};
+use crate::channels::shared::model_call::relay::{relay, Target};
 use crate::channels::shared::spend_key::ProviderSdkKey;
 use crate::state::AppState;
 use axum::{body::Bytes, extract::State, response::Response, Json};

@@ -91,3 +91,14 @@ impl From<&AppError> for ToolError {
         ToolError { error: err.message(), code: err.code() }
     }
 }
+
+/// `ask_model`'s answer: the model's reply, what the call cost (exact) and the balance after it.
+#[derive(Serialize)]
+pub struct ModelAnswer {
+    pub model: String,
+    pub reply: String,
+    pub cost: String,
+    pub balance: String,
+    /// The paid call it was recorded as (`list_requests`).
+    pub request_id: uuid::Uuid,
+}

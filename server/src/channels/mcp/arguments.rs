@@ -48,3 +48,14 @@ pub struct RequestListArguments {
     /// `next_cursor` from the previous answer, for the next (older) page.
     pub cursor: Option<String>,
 }
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AskModelArguments {
+    /// A model of the catalog, e.g. "gpt-4o-mini" or "claude-haiku".
+    pub model: String,
+    /// What to ask it (1–100,000 characters).
+    pub prompt: String,
+    /// The most tokens it may answer with, 1–4096; default 512. The most the call can cost is held first.
+    pub max_tokens: Option<u64>,
+}

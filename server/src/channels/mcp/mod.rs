@@ -10,6 +10,7 @@ mod add_funds;
 mod answer;
 mod answers;
 mod arguments;
+mod ask_model;
 mod auth;
 mod tools;
 

@@ -4,8 +4,10 @@
 //! new one.
 
 use super::answers::{Card, PaymentMethods, ToolError};
-use super::arguments::{AddFundsArguments, NoArguments, RequestListArguments, UsageArguments};
-use super::{add_funds, answer};
+use super::arguments::{
+    AddFundsArguments, AskModelArguments, NoArguments, RequestListArguments, UsageArguments,
+};
+use super::{add_funds, answer, ask_model};
 use crate::channels::shared::reads::{report, request_list};
 use crate::channels::shared::schema::{Balance, RequestListQuery, UsageQuery};
 use crate::state::AppState;
@@ -34,8 +36,8 @@ pub struct ChatTools {
 
 const INSTRUCTIONS: &str = "Tollgate is the user's prepaid USD wallet for paid API calls. Use get_balance \
 for the balance, add_funds to top it up with a saved card (call it without an amount first if the user did \
-not say how much), get_usage for spend per day and list_requests for recent calls with their cost. Amounts \
-are strings in dollars such as \"25.00\".";
+not say how much), get_usage for spend per day, list_requests for recent calls with their cost, and \
+ask_model to ask a model a question paid from the wallet. Amounts are strings in dollars such as \"25.00\".";
 
 /// The tools (docs/CONTRACT.md "Chat (MCP)"): the list a chat app shows and the dispatch are both made
 /// from this one enum, so neither can name a tool the other lacks.
@@ -47,6 +49,7 @@ enum ToolName {
     AddFunds,
     GetUsage,
     ListRequests,
+    AskModel,
 }
 
 impl ToolName {
@@ -78,6 +81,12 @@ impl ToolName {
                 "The user's most recent paid API calls, newest first, each with its service, model, status and \
                  exact cost breakdown. Pass next_cursor back as cursor for older calls."
             }
+            ToolName::AskModel => {
+                "Asks a model of the catalog (e.g. gpt-4o-mini, claude-haiku) a prompt and answers its reply, \
+                 what the call cost and the new balance. The call is paid from the user's wallet: the most it \
+                 can cost (up to max_tokens) is held first, and it is refused with \"Insufficient wallet \
+                 balance\" before the model is asked when the wallet can't cover that."
+            }
         }
     }
 
@@ -88,13 +97,17 @@ impl ToolName {
             ToolName::AddFunds => schema_for_type::<AddFundsArguments>(),
             ToolName::GetUsage => schema_for_type::<UsageArguments>(),
             ToolName::ListRequests => schema_for_type::<RequestListArguments>(),
+            ToolName::AskModel => schema_for_type::<AskModelArguments>(),
         }
     }
 
-    /// Only `add_funds` changes anything (and reaches a card processor).
+    /// Only `add_funds` (a card processor) and `ask_model` (a model's provider) change anything: both spend or
+    /// add money, and reach outside Tollgate.
     fn annotations(self) -> ToolAnnotations {
         match self {
-            ToolName::AddFunds => ToolAnnotations::new().read_only(false).destructive(false).open_world(true),
+            ToolName::AddFunds | ToolName::AskModel => {
+                ToolAnnotations::new().read_only(false).destructive(false).open_world(true)
+            }
             _ => ToolAnnotations::new().read_only(true).destructive(false).open_world(false),
         }
     }
@@ -155,6 +168,10 @@ impl ServerHandler for ChatTools {
             },
             ToolName::GetUsage => self.get_usage(&key, arguments).await,
             ToolName::ListRequests => self.list_requests(&key, arguments).await,
+            ToolName::AskModel => match parse::<AskModelArguments>(arguments) {
+                Ok(arguments) => ask_model::run(&self.state, &key, arguments).await,
+                Err(refusal) => refusal.answer(),
+            },
         };
         Ok(result.into())
     }

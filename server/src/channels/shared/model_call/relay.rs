@@ -20,7 +20,7 @@ use tollgate_core::keys::db::AuthenticatedKey;
 use tollgate_core::metering::holds::{self, Capture, NewHold};
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::error::AppError;
-use tollgate_domain::metering::call::Via;
+use tollgate_domain::metering::call::{CallRecord, Via};
 use tollgate_domain::metering::hold::HoldLifetime;
 use uuid::Uuid;
 
@@ -37,13 +37,81 @@ pub struct Target<'a> {
     pub path: &'static str,
 }
 
-/// Runs `call` for `key` (see the module docs).
+/// A whole (not streamed) call's end: the provider's answer, and the paid call it was charged as (`None`
+/// when the provider refused and nothing was charged, or the capture failed and the hold will expire).
+pub struct Whole {
+    pub status: reqwest::StatusCode,
+    pub answer: Bytes,
+    pub charged: Option<CallRecord>,
+}
+
+/// Runs `call` for `key` (see the module docs), answered as the provider answered: a stream streamed, a
+/// whole answer whole.
 pub async fn relay(
     state: &AppState,
     key: &AuthenticatedKey,
     call: Call,
     target: Target<'_>,
 ) -> Result<Response, ApiError> {
+    if call.stream {
+        let settle = hold(state, key, &call).await?;
+        let answer = match forward(&target, &state.http, &call).await {
+            Ok(answer) if answer.status().is_success() => answer,
+            Ok(refused) => {
+                // The provider refused before any output: nothing is charged, and its answer is passed on.
+                settle.void().await;
+                let status = refused.status();
+                return Ok(json_answer(status, refused.bytes().await.unwrap_or_default()));
+            }
+            Err(err) => {
+                settle.void().await;
+                return Err(err.into());
+            }
+        };
+        return Ok(stream(settle, call, answer));
+    }
+    let whole = run_whole(state, key, call, target).await?;
+    Ok(json_answer(whole.status, whole.answer))
+}
+
+/// Runs a whole (not streamed) `call` for `key`: held, forwarded, then captured at the usage the answer
+/// reports — or voided when the provider refuses (its answer is still given back) or can't be reached.
+pub async fn run_whole(
+    state: &AppState,
+    key: &AuthenticatedKey,
+    call: Call,
+    target: Target<'_>,
+) -> Result<Whole, ApiError> {
+    let settle = hold(state, key, &call).await?;
+    let answer = match forward(&target, &state.http, &call).await {
+        Ok(answer) => answer,
+        Err(err) => {
+            settle.void().await;
+            return Err(err.into());
+        }
+    };
+    let status = answer.status();
+    if !status.is_success() {
+        settle.void().await;
+        return Ok(Whole { status, answer: answer.bytes().await.unwrap_or_default(), charged: None });
+    }
+    let bytes = match answer.bytes().await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::warn!(error = %err, "the provider's answer broke off");
+            settle.void().await;
+            return Err(AppError::ProviderUnreachable.into());
+        }
+    };
+    let (reported, text_bytes) = serde_json::from_slice::<Value>(&bytes)
+        .map(|answer| call.usage_of_answer(&answer))
+        .unwrap_or((None, 0));
+    let charged = settle.capture(call.usage_after(reported, text_bytes)).await;
+    Ok(Whole { status, answer: bytes, charged })
+}
+
+/// Holds the most `call` can cost, decided like a paid call (402 and nothing held when it can't be).
+async fn hold(state: &AppState, key: &AuthenticatedKey, call: &Call) -> Result<Settle, ApiError> {
     if !key.may_call(call.service) {
         return Err(AppError::ServiceNotAllowed.into());
     }
@@ -57,37 +125,7 @@ pub async fn relay(
         idempotency_key: None,
     };
     let (hold, _) = holds::place(&state.pool, &new).await?;
-    let settle = Settle { state: state.clone(), account_id: key.account_id, hold_id: hold.id };
-    let answer = match forward(&target, &state.http, &call).await {
-        Ok(answer) => answer,
-        Err(err) => {
-            settle.void().await;
-            return Err(err.into());
-        }
-    };
-    if !answer.status().is_success() {
-        // The provider refused before any output: nothing is charged, and its answer is passed on.
-        settle.void().await;
-        let status = answer.status();
-        return Ok(json_answer(status, answer.bytes().await.unwrap_or_default()));
-    }
-    if call.stream {
-        return Ok(stream(settle, call, answer));
-    }
-    let status = answer.status();
-    let bytes = match answer.bytes().await {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            tracing::warn!(error = %err, "the provider's answer broke off");
-            settle.void().await;
-            return Err(AppError::ProviderUnreachable.into());
-        }
-    };
-    let (reported, text_bytes) = serde_json::from_slice::<Value>(&bytes)
-        .map(|answer| call.usage_of_answer(&answer))
-        .unwrap_or((None, 0));
-    settle.capture(call.usage_after(reported, text_bytes)).await;
-    Ok(json_answer(status, bytes))
+    Ok(Settle { state: state.clone(), account_id: key.account_id, hold_id: hold.id })
 }
 
 /// Sends the call to its provider (or the sandbox upstream, when none is set), with the provider's key.
@@ -172,24 +210,27 @@ struct Settle {
 
 impl Settle {
     /// Charges what the call used, at most its hold: a provider reporting more than it was asked to give is
-    /// charged the hold.
-    async fn capture(&self, usage: Usage) {
+    /// charged the hold. Answers the paid call it was charged as.
+    async fn capture(&self, usage: Usage) -> Option<CallRecord> {
         let pool = &self.state.pool;
         let (account_id, hold_id) = (self.account_id, self.hold_id);
-        let captured =
-            match holds::capture(pool, account_id, hold_id, Capture::Usage(usage), Via::Gateway).await {
-                Err(AppError::CaptureExceedsHold) => match holds::find(pool, account_id, hold_id).await {
-                    Ok(hold) => {
-                        holds::capture(pool, account_id, hold_id, Capture::Amount(hold.amount), Via::Gateway)
-                            .await
-                            .map(|_| ())
-                    }
-                    Err(err) => Err(err),
-                },
-                other => other.map(|_| ()),
-            };
-        if let Err(err) = captured {
-            tracing::warn!(code = err.code(), %hold_id, "a gateway call's capture failed; its hold will expire");
+        let first = holds::capture(pool, account_id, hold_id, Capture::Usage(usage), Via::Gateway).await;
+        let captured = match first {
+            Err(AppError::CaptureExceedsHold) => match holds::find(pool, account_id, hold_id).await {
+                Ok(hold) => {
+                    holds::capture(pool, account_id, hold_id, Capture::Amount(hold.amount), Via::Gateway)
+                        .await
+                }
+                Err(err) => Err(err),
+            },
+            other => other,
+        };
+        match captured {
+            Ok((_, record, _)) => Some(record),
+            Err(err) => {
+                tracing::warn!(code = err.code(), %hold_id, "a gateway call's capture failed; its hold will expire");
+                None
+            }
         }
     }
 
