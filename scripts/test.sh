@@ -8,14 +8,18 @@
 #      in end2end/ (playwright-core + Debian's Chromium)
 #   4. the same server's /v1 API fuzzed by schemathesis against its OpenAPI document (scripts/fuzz-api.sh)
 #   5. the same server's chat channel (/mcp) driven by the official MCP Python SDK (scripts/mcp-clients.sh)
+#   6. the same server's gateway driven by the official OpenAI and Anthropic Python SDKs, forwarding to a fake
+#      provider on loopback (scripts/sdk-clients.sh)
 # Test builds have the `test-hooks` feature (fault points for the crash test); the release site must not.
 set -euo pipefail
 source "$(dirname "$0")/site-env.sh"
 cd "$project"
 logs=$(mktemp -d)
 server_pid=""
+fake_pid=""
 cleanup() {
   if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [[ -n "$fake_pid" ]]; then kill -TERM "$fake_pid" 2>/dev/null || true; fi
   scripts/pg.sh stop test || true
 }
 trap cleanup EXIT
@@ -52,7 +56,11 @@ fi
 
 step "browser journeys"
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+fake_port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 e2e_db=$(scripts/pg.sh fresh test tollgate_e2e)
+# The provider the gateway forwards to: a fake one on loopback, a real HTTP upstream (end2end/gateway/).
+"$MCP_VENV/bin/python" end2end/gateway/fake_provider.py "$fake_port" >"$logs/fake-provider.log" 2>&1 &
+fake_pid=$!
 rm -rf end2end/artifacts
 # Logged at debug, so the card-data check reads everything the server could have logged. Each browser
 # context says it is its own client address (X-Forwarded-For, 127.0.0.1 trusted as the proxy), as people on
@@ -62,6 +70,8 @@ rm -rf end2end/artifacts
 DATABASE_URL="$e2e_db" LEPTOS_SITE_ADDR="127.0.0.1:$port" TOLLGATE_SEED_DEMO=true TOLLGATE_PROCESSOR=sandbox \
   TOLLGATE_TRUSTED_PROXIES=127.0.0.1 TOLLGATE_CARD_ATTEMPTS_PER_IP_10MIN=100000 \
   TOLLGATE_SIGNUPS_PER_IP_HOUR=100000 TOLLGATE_WEBHOOK_ALLOW_LOOPBACK=true RUST_LOG=${RUST_LOG:-debug} \
+  TOLLGATE_UPSTREAM_OPENAI_URL="http://127.0.0.1:$fake_port/v1" TOLLGATE_UPSTREAM_OPENAI_KEY=sk-fake-openai \
+  TOLLGATE_UPSTREAM_ANTHROPIC_URL="http://127.0.0.1:$fake_port" TOLLGATE_UPSTREAM_ANTHROPIC_KEY=sk-fake-anthropic \
   "$server_bin" >"$logs/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -81,7 +91,12 @@ step "MCP clients (the official Python SDK against /mcp)"
 scripts/mcp-clients.sh "http://127.0.0.1:$port" "$logs/mcp" | tee "$logs/mcp.log" \
   || failed_stage="${failed_stage:+$failed_stage, }MCP clients"
 
+step "SDK clients (the official OpenAI and Anthropic Python SDKs against the gateway)"
+scripts/sdk-clients.sh "http://127.0.0.1:$port" "http://127.0.0.1:$fake_port" "$logs/sdks" | tee "$logs/sdks.log" \
+  || failed_stage="${failed_stage:+$failed_stage, }SDK clients"
+
 kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+kill -TERM "$fake_pid" 2>/dev/null || true; fake_pid=""
 if [[ -n "$failed_stage" ]]; then echo "--- server log (tail)"; tail -n 40 "$logs/server.log"; fi
 # Why each failed journey failed, last, so the end of the output (all a CI summary may keep) says it.
 if grep -q '^ *not ok' "$logs/e2e.tap" 2>/dev/null; then
@@ -95,10 +110,12 @@ e2e_passed=$(awk '/^# pass /{print $3}' "$logs/e2e.tap" | tail -n 1)
 e2e_failed=$(awk '/^# fail /{print $3}' "$logs/e2e.tap" | tail -n 1)
 mcp_passed=$({ grep -Eo '[0-9]+ passed' "$logs/mcp.log" || true; } | tail -n 1 | awk '{print $1}')
 mcp_failed=$({ grep -Eo '[0-9]+ (failed|error)' "$logs/mcp.log" || true; } | awk '{s += $1} END {print s + 0}')
-passed=$((cargo_passed + ${e2e_passed:-0} + fuzz_passed + ${mcp_passed:-0}))
-failed=$((cargo_failed + ${e2e_failed:-0} + fuzz_failed + mcp_failed))
+sdk_passed=$({ grep -Eo '[0-9]+ passed' "$logs/sdks.log" || true; } | tail -n 1 | awk '{print $1}')
+sdk_failed=$({ grep -Eo '[0-9]+ (failed|error)' "$logs/sdks.log" || true; } | awk '{s += $1} END {print s + 0}')
+passed=$((cargo_passed + ${e2e_passed:-0} + fuzz_passed + ${mcp_passed:-0} + ${sdk_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + fuzz_failed + mcp_failed + sdk_failed))
 if [[ -n "$failed_stage" && $failed -eq 0 ]]; then failed=1; fi
 echo
-echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed; API fuzzing: $([[ $fuzz_failed -eq 0 ]] && echo passed || echo failed); MCP Python SDK: ${mcp_passed:-0} passed, $mcp_failed failed"
+echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed; API fuzzing: $([[ $fuzz_failed -eq 0 ]] && echo passed || echo failed); MCP Python SDK: ${mcp_passed:-0} passed, $mcp_failed failed; OpenAI/Anthropic SDKs: ${sdk_passed:-0} passed, $sdk_failed failed"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
