@@ -415,3 +415,44 @@ async fn without_a_provider_the_sandbox_upstream_answers_and_is_charged_its_usag
         + dollars("0.60") * Decimal::from(4) / Decimal::from(1_000_000);
     assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00") - cost);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_server_killed_between_hold_and_capture_charges_nothing_and_its_hold_expires(pool: PgPool) {
+    // The provider streams slowly; the server is killed (SIGKILL) while the call is in flight.
+    let provider = Provider { pace: Duration::from_millis(200), ..Provider::default() };
+    let router = Router::new().route("/v1/chat/completions", post(completions)).with_state(provider.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let db = crate::support::database_url_of(&pool);
+    let upstream_settings =
+        [("TOLLGATE_UPSTREAM_OPENAI_URL", upstream.as_str()), ("TOLLGATE_UPSTREAM_OPENAI_KEY", "sk-test")];
+    let app = spawn_app(pool.clone()).await;
+    let a = agent(&app, "a@example.test", "1.00", settings("", &[], false)).await;
+    let mut doomed = crate::support::ServerProcess::start(&db, &upstream_settings).await;
+    let mut res = reqwest::Client::new()
+        .post(format!("{}/gateway/openai/v1/chat/completions", doomed.base))
+        .bearer_auth(&a.secret)
+        .json(&ask(json!({"stream": true})))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.chunk().await.unwrap().is_some(), "the call is under way");
+    doomed.child.kill().expect("SIGKILL");
+    let _ = doomed.child.wait();
+    // Another server comes up on the same database: nothing was charged, the money stays held until the
+    // hold's time runs out, and then it is free again, with nothing charged twice.
+    drop(crate::support::ServerProcess::start(&db, &upstream_settings).await);
+    assert_eq!(balance_of(&pool, a.account).await, dollars("1.00"));
+    assert_ne!(held(&app, &a).await, "0.00", "held until it expires");
+    sqlx::query("UPDATE holds SET expires_at = now() WHERE account_id = $1")
+        .bind(a.account)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(held(&app, &a).await, "0.00", "free from the instant it expires");
+    assert_eq!(tollgate_core::metering::holds::expire_due(&pool).await.unwrap(), 1);
+    assert_eq!(balance_of(&pool, a.account).await, dollars("1.00"));
+    let (_, list) = api(&app, "GET", "/v1/requests", &a.secret, None, None).await;
+    assert_eq!(list["data"], json!([]), "no call was recorded");
+}
