@@ -26,14 +26,18 @@ def answer(result):
     return result.structured_content, result.content[0].text
 
 
-async def test_initialize_names_the_server_and_lists_five_tools_with_valid_schemas():
+async def test_initialize_names_the_server_and_lists_six_tools_with_valid_schemas():
     async with new_chat() as (person, secret, session):
         tools = (await session.list_tools()).tools
     assert [t.name for t in tools] == ["get_balance", "list_payment_methods", "add_funds", "get_usage", "list_requests", "ask_model"]
     schemas = {t.name: t.input_schema for t in tools}
     for name, schema in schemas.items():
         jsonschema.Draft202012Validator.check_schema(schema)
-        jsonschema.validate({}, schema)  # every argument is optional
+        if name != "ask_model":
+            jsonschema.validate({}, schema)  # every argument is optional
+    ask_model = jsonschema.Draft202012Validator(schemas["ask_model"])
+    assert ask_model.is_valid({"model": "gpt-4o-mini", "prompt": "Hi", "max_tokens": 50})
+    assert not ask_model.is_valid({"prompt": "Hi"}), "a model and a prompt are required"
     add_funds = jsonschema.Draft202012Validator(schemas["add_funds"])
     assert add_funds.is_valid({"amount": "25.00", "confirm_duplicate": True})
     assert not add_funds.is_valid({"amount": 25})
