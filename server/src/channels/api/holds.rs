@@ -3,7 +3,9 @@
 
 use super::extract::{ApiJson, IdempotencyKey};
 use crate::channels::shared::error::{ApiResult, ErrorBody};
-use crate::channels::shared::schema::{CaptureHoldBody, CreateHoldBody, HoldState, PlacedHold, ResolvedHold};
+use crate::channels::shared::schema::{
+    could_be_catalog_name, CaptureHoldBody, CreateHoldBody, HoldState, PlacedHold, ResolvedHold,
+};
 use crate::channels::shared::spend_key::SpendKey;
 use crate::state::AppState;
 use axum::{
@@ -17,9 +19,6 @@ use tollgate_domain::error::AppError;
 use tollgate_domain::metering::call::Via;
 use tollgate_domain::metering::hold::{parse_capture_amount, parse_hold_amount, HoldLifetime};
 use uuid::Uuid;
-
-/// The longest service or model name looked up (the catalog's ids are shorter).
-const MAX_NAME_CHARS: usize = 128;
 
 /// Reserves `amount` for a call about to run, decided like a paid call: 402 when the wallet's available
 /// money, the key's spend limit or its maker's budget can't cover it (nothing is held then).
@@ -37,9 +36,9 @@ pub async fn place(
 ) -> ApiResult<(StatusCode, Json<PlacedHold>)> {
     let amount = parse_hold_amount(&body.amount)?;
     let lifetime = HoldLifetime::parse(body.expires_in)?;
-    let named =
-        |name: &str| !name.is_empty() && name.len() <= MAX_NAME_CHARS && !name.chars().any(char::is_control);
-    if !named(&body.service) || body.model.as_deref().is_some_and(|m| !named(m)) {
+    if !could_be_catalog_name(&body.service)
+        || body.model.as_deref().is_some_and(|m| !could_be_catalog_name(m))
+    {
         return Err(AppError::UnknownService.into());
     }
     let known = match &body.model {

@@ -3,7 +3,9 @@
 use super::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::channels::shared::error::{ApiError, ApiResult, ErrorBody};
 use crate::channels::shared::reads::request_list;
-use crate::channels::shared::schema::{CreateRequestBody, CreatedRequest, RequestList, RequestListQuery};
+use crate::channels::shared::schema::{
+    could_be_catalog_name, CreateRequestBody, CreatedRequest, RequestList, RequestListQuery,
+};
 use crate::channels::shared::spend_key::{MeteringSpendKey, SpendKey};
 use crate::state::AppState;
 use axum::{extract::State, http::StatusCode, Json};
@@ -11,9 +13,6 @@ use tollgate_core::keys::db::count_free_call;
 use tollgate_core::metering::charge::MeteredCall;
 use tollgate_domain::catalog::pricing::Usage;
 use tollgate_domain::error::AppError;
-
-/// The longest service or model name looked up (the catalog's ids are shorter).
-const MAX_NAME_CHARS: usize = 128;
 
 /// Charges one call to the wallet, before it runs. Over the balance: 402 `Insufficient wallet balance`,
 /// nothing charged (the call is recorded as rejected at cost 0). Free services run whatever the balance.
@@ -29,10 +28,7 @@ pub async fn create_request(
     IdempotencyKey(idempotency_key): IdempotencyKey,
     ApiJson(body): ApiJson<CreateRequestBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedRequest>)> {
-    // No control characters (PostgreSQL text can't even hold NUL): such a name can't be in the catalog.
-    let named =
-        |name: &str| !name.is_empty() && name.len() <= MAX_NAME_CHARS && !name.chars().any(char::is_control);
-    if !named(&body.service) || !named(&body.model) {
+    if !could_be_catalog_name(&body.service) || !could_be_catalog_name(&body.model) {
         return Err(AppError::UnknownService.into());
     }
     let usage = match &body.usage {

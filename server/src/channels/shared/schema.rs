@@ -25,6 +25,12 @@ pub trait ApiBody: DeserializeOwned {
 }
 
 /// A usage cost: up to 8 decimals, never rounded.
+/// Whether `name` could be a catalog's service or model id: 1–128 bytes, no control characters (PostgreSQL
+/// text can't even hold NUL). Anything else is answered "Unknown service or model" without a lookup.
+pub fn could_be_catalog_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 128 && !name.chars().any(char::is_control)
+}
+
 pub fn cost_string(amount: Usd) -> String {
     amount.amount().normalize().to_string()
 }

@@ -1,6 +1,7 @@
 //! A provider's call as the gateway reads it before forwarding it: which model, what it may cost at most,
 //! and how its answer reports its usage.
 
+use crate::channels::shared::schema::could_be_catalog_name;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use tollgate_core::catalog::db::RunnableModel;
@@ -59,14 +60,9 @@ pub struct Call {
     pub dialect: Dialect,
 }
 
-/// The longest model name looked up (the catalog's are shorter).
-const MAX_MODEL_CHARS: usize = 128;
-
 /// The model `body` names, when it could be a catalog's model (to look up before reading the call).
 pub fn model_named(body: &Value) -> Option<&str> {
-    body.get("model")
-        .and_then(Value::as_str)
-        .filter(|m| !m.is_empty() && m.len() <= MAX_MODEL_CHARS && !m.chars().any(char::is_control))
+    body.get("model").and_then(Value::as_str).filter(|m| could_be_catalog_name(m))
 }
 
 impl Call {
