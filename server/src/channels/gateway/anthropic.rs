@@ -3,19 +3,17 @@
 //! (docs/CONTRACT.md "Gateway").
 
 use crate::channels::shared::error::ApiError;
-use crate::channels::shared::model_call::call::{model_named, Call, Dialect};
-use crate::channels::shared::model_call::relay::{relay, Target};
+use crate::channels::shared::model_call::call::{read_request, Call, Dialect};
+use crate::channels::shared::model_call::relay::relay;
 use crate::channels::shared::spend_key::ProviderSdkKey;
 use crate::state::AppState;
 use axum::{body::Bytes, extract::State, http::HeaderMap, response::Response};
 use serde_json::Value;
-use tollgate_core::catalog::db::{self as catalog, RunnableModel};
+use tollgate_core::catalog::db::RunnableModel;
 use tollgate_domain::error::AppError;
 
 /// The service these calls are charged as (the catalog's id).
 const SERVICE: &str = "anthropic";
-/// The API version sent when the client names none.
-const DEFAULT_VERSION: &str = "2023-06-01";
 
 /// `POST /gateway/anthropic/v1/messages`.
 pub async fn messages(
@@ -24,20 +22,14 @@ pub async fn messages(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let json: Value = serde_json::from_slice(&body).map_err(|_| AppError::InvalidRequestBody)?;
-    let runnable = match model_named(&json) {
-        Some(model) => catalog::runnable_model(&state.pool, SERVICE, model).await?,
-        None => None,
-    };
+    let (json, runnable) = read_request(&state.pool, SERVICE, &body).await?;
     let version = headers
         .get("anthropic-version")
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 32 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .unwrap_or(DEFAULT_VERSION)
+        .unwrap_or(Dialect::DEFAULT_ANTHROPIC_VERSION)
         .to_string();
-    let call = read(&body, json, runnable, version)?;
-    relay(&state, &key, call, Target { upstream: state.anthropic_upstream.as_ref(), path: "/v1/messages" })
-        .await
+    relay(&state, &key, read(&body, json, runnable, version)?).await
 }
 
 /// The call in `body` (its bytes, and `json` read from them), for the catalog's `runnable` model.

@@ -2,8 +2,8 @@
 //! openai/v1, api_key=<spend key>)` works unchanged (docs/CONTRACT.md "Gateway").
 
 use crate::channels::shared::error::{ApiError, ApiResult};
-use crate::channels::shared::model_call::call::{model_named, Call, Dialect};
-use crate::channels::shared::model_call::relay::{relay, Target};
+use crate::channels::shared::model_call::call::{read_request, Call, Dialect};
+use crate::channels::shared::model_call::relay::relay;
 use crate::channels::shared::spend_key::ProviderSdkKey;
 use crate::state::AppState;
 use axum::{body::Bytes, extract::State, response::Response, Json};
@@ -33,14 +33,8 @@ pub async fn chat_completions(
     ProviderSdkKey(key): ProviderSdkKey,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let json: Value = serde_json::from_slice(&body).map_err(|_| AppError::InvalidRequestBody)?;
-    let runnable = match model_named(&json) {
-        Some(model) => catalog::runnable_model(&state.pool, SERVICE, model).await?,
-        None => None,
-    };
-    let call = read(&body, json, runnable)?;
-    relay(&state, &key, call, Target { upstream: state.openai_upstream.as_ref(), path: "/chat/completions" })
-        .await
+    let (json, runnable) = read_request(&state.pool, SERVICE, &body).await?;
+    relay(&state, &key, read(&body, json, runnable)?).await
 }
 
 /// The call in `body` (its bytes, and `json` read from them), for the catalog's `runnable` model.

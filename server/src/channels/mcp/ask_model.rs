@@ -7,7 +7,7 @@ use super::answers::{ModelAnswer, ToolError};
 use super::arguments::AskModelArguments;
 use crate::channels::shared::error::ApiError;
 use crate::channels::shared::model_call::call::{Call, Dialect};
-use crate::channels::shared::model_call::relay::{run_whole, Target};
+use crate::channels::shared::model_call::relay::run_whole;
 use crate::state::AppState;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Value};
@@ -32,16 +32,8 @@ pub async fn run(state: &AppState, key: &AuthenticatedKey, arguments: AskModelAr
         Ok(call) => call,
         Err(err) => return answer::error(&err),
     };
-    let target = match call.dialect {
-        Dialect::OpenAi { .. } => {
-            Target { upstream: state.openai_upstream.as_ref(), path: "/chat/completions" }
-        }
-        Dialect::Anthropic { .. } => {
-            Target { upstream: state.anthropic_upstream.as_ref(), path: "/v1/messages" }
-        }
-    };
     let dialect = call.dialect.clone();
-    let whole = match run_whole(state, key, call, target).await {
+    let whole = match run_whole(state, key, call).await {
         Ok(whole) => whole,
         Err(ApiError::App(err)) | Err(ApiError::RetryLater { error: err, .. }) => return answer::error(&err),
         Err(ApiError::CardDeclined(_)) => {
@@ -76,18 +68,13 @@ pub async fn run(state: &AppState, key: &AuthenticatedKey, arguments: AskModelAr
 async fn call_for(state: &AppState, model: &str, prompt: &str, max_tokens: u64) -> Result<Call, AppError> {
     for service in ["openai", "anthropic"] {
         let Some(runnable) = catalog::runnable_model(&state.pool, service, model).await? else { continue };
-        let messages = json!([{"role": "user", "content": prompt}]);
-        let (body, dialect) = match service {
-            "openai" => (
-                json!({"model": model, "messages": messages, "max_tokens": max_tokens}),
-                Dialect::OpenAi { client_wants_usage: false },
-            ),
-            _ => (
-                json!({"model": model, "messages": messages, "max_tokens": max_tokens}),
-                Dialect::Anthropic { version: "2023-06-01".into() },
-            ),
+        // Both providers take this body as it is; only how they answer and are reached differ.
+        let body = json!({"model": model, "messages": [{"role": "user", "content": prompt}], "max_tokens": max_tokens});
+        let dialect = if service == "openai" {
+            Dialect::OpenAi { client_wants_usage: false }
+        } else {
+            Dialect::Anthropic { version: Dialect::DEFAULT_ANTHROPIC_VERSION.into() }
         };
-        let service: &'static str = if service == "openai" { "openai" } else { "anthropic" };
         return Ok(Call {
             service,
             model: model.to_string(),

@@ -44,6 +44,11 @@ pub enum Dialect {
     Anthropic { version: String },
 }
 
+impl Dialect {
+    /// The Anthropic API version sent when the client names none.
+    pub const DEFAULT_ANTHROPIC_VERSION: &'static str = "2023-06-01";
+}
+
 /// A call ready to hold and forward.
 pub struct Call {
     /// The catalog's service the call is charged as.
@@ -60,8 +65,23 @@ pub struct Call {
     pub dialect: Dialect,
 }
 
-/// The model `body` names, when it could be a catalog's model (to look up before reading the call).
-pub fn model_named(body: &Value) -> Option<&str> {
+/// A request body as JSON, with `service`'s catalog entry for the model it names (`None`: no such model,
+/// or none named), looked up before the call is read.
+pub async fn read_request(
+    pool: &sqlx::PgPool,
+    service: &str,
+    body: &[u8],
+) -> Result<(Value, Option<RunnableModel>), AppError> {
+    let json: Value = serde_json::from_slice(body).map_err(|_| AppError::InvalidRequestBody)?;
+    let runnable = match model_named(&json) {
+        Some(model) => tollgate_core::catalog::db::runnable_model(pool, service, model).await?,
+        None => None,
+    };
+    Ok((json, runnable))
+}
+
+/// The model `body` names, when it could be a catalog's model.
+fn model_named(body: &Value) -> Option<&str> {
     body.get("model").and_then(Value::as_str).filter(|m| could_be_catalog_name(m))
 }
 

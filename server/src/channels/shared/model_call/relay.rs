@@ -6,7 +6,6 @@ use super::call::{Call, Dialect};
 use super::sandbox;
 use super::sse::StreamReading;
 use crate::channels::shared::error::ApiError;
-use crate::config::Upstream;
 use crate::state::AppState;
 use axum::{
     body::{Body, Bytes},
@@ -30,13 +29,6 @@ const HOLD_SECONDS: i64 = 900;
 /// How long the provider has to answer a call, streamed or not.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Where a call goes: the provider configured for it, or the sandbox upstream.
-pub struct Target<'a> {
-    pub upstream: Option<&'a Upstream>,
-    /// The provider's path for this kind of call, after its base URL (`/chat/completions`).
-    pub path: &'static str,
-}
-
 /// A whole (not streamed) call's end: the provider's answer, and the paid call it was charged as (`None`
 /// when the provider refused and nothing was charged, or the capture failed and the hold will expire).
 pub struct Whole {
@@ -47,15 +39,10 @@ pub struct Whole {
 
 /// Runs `call` for `key` (see the module docs), answered as the provider answered: a stream streamed, a
 /// whole answer whole.
-pub async fn relay(
-    state: &AppState,
-    key: &AuthenticatedKey,
-    call: Call,
-    target: Target<'_>,
-) -> Result<Response, ApiError> {
+pub async fn relay(state: &AppState, key: &AuthenticatedKey, call: Call) -> Result<Response, ApiError> {
     if call.stream {
         let settle = hold(state, key, &call).await?;
-        let answer = match forward(&target, &state.http, &call).await {
+        let answer = match forward(state, &call).await {
             Ok(answer) if answer.status().is_success() => answer,
             Ok(refused) => {
                 // The provider refused before any output: nothing is charged, and its answer is passed on.
@@ -70,20 +57,15 @@ pub async fn relay(
         };
         return Ok(stream(settle, call, answer));
     }
-    let whole = run_whole(state, key, call, target).await?;
+    let whole = run_whole(state, key, call).await?;
     Ok(json_answer(whole.status, whole.answer))
 }
 
 /// Runs a whole (not streamed) `call` for `key`: held, forwarded, then captured at the usage the answer
 /// reports — or voided when the provider refuses (its answer is still given back) or can't be reached.
-pub async fn run_whole(
-    state: &AppState,
-    key: &AuthenticatedKey,
-    call: Call,
-    target: Target<'_>,
-) -> Result<Whole, ApiError> {
+pub async fn run_whole(state: &AppState, key: &AuthenticatedKey, call: Call) -> Result<Whole, ApiError> {
     let settle = hold(state, key, &call).await?;
-    let answer = match forward(&target, &state.http, &call).await {
+    let answer = match forward(state, &call).await {
         Ok(answer) => answer,
         Err(err) => {
             settle.void().await;
@@ -129,16 +111,16 @@ async fn hold(state: &AppState, key: &AuthenticatedKey, call: &Call) -> Result<S
 }
 
 /// Sends the call to its provider (or the sandbox upstream, when none is set), with the provider's key.
-async fn forward(
-    target: &Target<'_>,
-    http: &reqwest::Client,
-    call: &Call,
-) -> Result<reqwest::Response, AppError> {
-    let Some(upstream) = target.upstream else {
+async fn forward(state: &AppState, call: &Call) -> Result<reqwest::Response, AppError> {
+    let (upstream, path) = match &call.dialect {
+        Dialect::OpenAi { .. } => (state.openai_upstream.as_ref(), "/chat/completions"),
+        Dialect::Anthropic { .. } => (state.anthropic_upstream.as_ref(), "/v1/messages"),
+    };
+    let Some(upstream) = upstream else {
         return Ok(sandbox::answer(&call.dialect, &call.body));
     };
     let request =
-        http.post(format!("{}{}", upstream.base_url, target.path)).json(&call.body).timeout(PROVIDER_TIMEOUT);
+        state.http.post(format!("{}{path}", upstream.base_url)).json(&call.body).timeout(PROVIDER_TIMEOUT);
     let request = match &call.dialect {
         Dialect::OpenAi { .. } => request.bearer_auth(&upstream.api_key),
         Dialect::Anthropic { version } => {
