@@ -542,7 +542,7 @@ to=$(sql -Atc "SELECT (('$p7_until'::date + 1)::timestamp AT TIME ZONE '$tz')")
 checkpoint
 start=$(date +%s.%N)
 # (\copy takes its whole command on one line.)
-copy_query="SELECT 'request', (created_at AT TIME ZONE '$tz')::date, id, created_at, service_id, model, status, input_tokens, output_tokens, 1, cost_input, cost_output, cost_fee, cost_total FROM requests WHERE account_id = '$account' AND created_at >= '$from' AND created_at < '$to' ORDER BY created_at DESC, seq DESC"
+copy_query="SELECT 'request', (created_at AT TIME ZONE '$tz')::date, id, created_at, service_id, model, status, input_tokens, output_tokens, 1, cost_input, cost_output, cost_fee, cost_total, via FROM requests WHERE account_id = '$account' AND created_at >= '$from' AND created_at < '$to' ORDER BY created_at DESC, seq DESC"
 sql -c "\\copy ($copy_query) TO STDOUT CSV" >"$work/copy.csv"
 p7_copy_s=$(elapsed "$start")
 p7_copy_rows=$(wc -l <"$work/copy.csv")

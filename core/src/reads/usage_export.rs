@@ -91,7 +91,7 @@ impl Calls {
             "COPY (SELECT 'request', (created_at AT TIME ZONE '{tz}')::date, id, \
                           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
                           service_id, model, status, input_tokens, output_tokens, NULL, \
-                          trim_scale(cost_input), trim_scale(cost_output), trim_scale(cost_fee), trim_scale(cost_total) \
+                          trim_scale(cost_input), trim_scale(cost_output), trim_scale(cost_fee), trim_scale(cost_total), via \
                      FROM requests WHERE {} ORDER BY created_at DESC, seq DESC) \
              TO STDOUT (FORMAT csv)",
             self.filter(after, end)

@@ -401,7 +401,12 @@ async fn without_a_provider_the_sandbox_upstream_speaks_anthropic_too(pool: PgPo
 #[sqlx::test(migrations = "../migrations")]
 async fn without_a_provider_the_sandbox_upstream_answers_and_is_charged_its_usage(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let a = agent(&app, "a@example.test", "1.00", settings("", &[], false)).await;
+    // Signed up as a person would, so the usage page and its CSV can be read below.
+    app.sign_up("a@example.test", "a-long-password").await;
+    let account = crate::support::account_of(&app.pool, "a@example.test").await;
+    crate::support::deposit(&app.pool, account, 1).await;
+    let key = crate::support::owner_key(&app.pool, account, &settings("", &[], false)).await.unwrap();
+    let a = Agent { account, secret: key.secret, key_id: key.key.id };
     let res = chat(&app, &a, ask(json!({}))).await;
     assert_eq!(res.status(), StatusCode::OK);
     let answer: Value = res.json().await.unwrap();
@@ -414,6 +419,12 @@ async fn without_a_provider_the_sandbox_upstream_answers_and_is_charged_its_usag
     let cost = dollars("0.15") * Decimal::from(6) / Decimal::from(1_000_000)
         + dollars("0.60") * Decimal::from(4) / Decimal::from(1_000_000);
     assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00") - cost);
+    // The person sees it on the usage page and in its CSV like any other call, with how it came.
+    let csv = app.get("/dashboard/usage/export.csv").await.text().await.unwrap();
+    let row: Vec<&str> = csv.lines().find(|l| l.starts_with("request,")).unwrap().split(',').collect();
+    assert_eq!((row[5], row[14]), ("gpt-4o-mini", "gateway"), "{row:?}");
+    let page = app.get(&format!("/dashboard/usage?request={}", row[2])).await.text().await.unwrap();
+    assert!(page.contains("Gateway (run by Tollgate)"), "the call's detail says how it came");
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -327,6 +327,9 @@ async fn the_csv_the_api_and_the_page_report_the_same_usage(pool: PgPool) {
     let requests: Vec<Vec<&str>> =
         lines.iter().filter(|l| l.starts_with("request,")).map(|l| l.split(',').collect()).collect();
     assert_eq!(requests.len(), 12);
+    let columns = lines[0].split(',').count();
+    assert!(lines.iter().all(|l| l.split(',').count() == columns), "every row has the header's columns");
+    assert!(requests.iter().all(|r| r[14] == "api"), "calls made through /v1/requests came via the api");
     let csv_sum: Decimal = requests.iter().map(|r| r[13].parse::<Decimal>().unwrap()).sum();
     assert_eq!(csv_sum, api_cost.parse::<Decimal>().unwrap(), "the request rows add up to the total");
     let day_rows: Decimal = lines

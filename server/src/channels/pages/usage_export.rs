@@ -3,7 +3,8 @@
 //! says what it is:
 //! - `day`: one service's completed calls and spend on one local day (the daily summary);
 //! - `total`: the range's completed calls and spend (the page's and `/v1/usage`'s totals);
-//! - `request`: one call with its cost breakdown, newest first (the request list).
+//! - `request`: one call with its cost breakdown and how it came (`via`: `api` or `gateway`), newest first
+//!   (the request list).
 //!
 //! The calls are written by PostgreSQL itself (`COPY … TO STDOUT (FORMAT csv)`): formatting a million rows in
 //! Rust ran at a quarter of `psql \copy`'s speed (docs/BENCHMARKS.md "P7"). They go in pages of `PAGE` calls,
@@ -34,7 +35,7 @@ use uuid::Uuid;
 const PAGE: i64 = 20_000;
 /// Pages read at once, each on its own connection (two: one per core of a small machine).
 const PAGES_AT_ONCE: usize = 2;
-pub const HEADER: &str = "kind,date,request_id,created_at,service,model,status,input_tokens,output_tokens,requests,cost_input,cost_output,cost_fee,cost_total\n";
+pub const HEADER: &str = "kind,date,request_id,created_at,service,model,status,input_tokens,output_tokens,requests,cost_input,cost_output,cost_fee,cost_total,via\n";
 
 pub async fn export_csv(
     State(state): State<AppState>,
@@ -100,7 +101,7 @@ fn rows(
     for day in &summary.items {
         for s in &day.services {
             head.push_str(&format!(
-                "day,{},,,{},,,,,{},,,,{}\n",
+                "day,{},,,{},,,,,{},,,,{},\n",
                 day.date,
                 field(&s.service),
                 s.requests,
@@ -108,7 +109,7 @@ fn rows(
             ));
         }
     }
-    head.push_str(&format!("total,,,,,,,,,{},,,,{}\n", summary.totals.requests, cost(summary.totals.cost)));
+    head.push_str(&format!("total,,,,,,,,,{},,,,{},\n", summary.totals.requests, cost(summary.totals.cost)));
     let first = futures::stream::once(async move { Ok(Bytes::from(head)) });
     // Pages are read `PAGES_AT_ONCE` at a time, each COPY on its own connection: PostgreSQL formats a page
     // on each core while this process sends the one before (docs/BENCHMARKS.md "P7"). Where each page ends
