@@ -23,7 +23,7 @@ type Seen = (Option<String>, Value);
 #[derive(Clone, Default)]
 struct Provider {
     seen: Arc<Mutex<Vec<Seen>>>,
-    /// Delay between streamed chunks.
+    /// Delay between streamed chunks (a whole answer waits ten of them).
     pace: Duration,
 }
 
@@ -50,6 +50,8 @@ async fn completions(
     }
     let usage = json!({"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30});
     if body.get("stream") != Some(&json!(true)) {
+        // A whole answer takes as long as its ten streamed chunks would.
+        tokio::time::sleep(provider.pace * 10).await;
         let answer = json!({"id": "chatcmpl-fake", "object": "chat.completion", "created": 1, "model": body["model"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi from the fake"}, "finish_reason": "stop"}],
             "usage": usage});
@@ -305,6 +307,25 @@ async fn a_client_hanging_up_mid_stream_is_charged_what_the_provider_reports_onc
     assert_eq!(provider.calls().len(), 1);
     assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00") - dollars(CALL_COST));
     assert_eq!(held(&app, &a).await, "0.00");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_client_hanging_up_before_a_whole_answer_is_charged_it_once_and_holds_nothing(pool: PgPool) {
+    let (app, provider) = gateway_app(pool, Duration::from_millis(50)).await;
+    let a = agent(&app, "a@example.test", "1.00", settings("", &[], false)).await;
+    let gone = reqwest::Client::new()
+        .post(app.url("/gateway/openai/v1/chat/completions"))
+        .bearer_auth(&a.secret)
+        .json(&ask(json!({})))
+        .timeout(Duration::from_millis(150))
+        .send()
+        .await;
+    assert!(gone.is_err_and(|err| err.is_timeout()), "the client gave up before the provider answered");
+    // The provider answers after half a second, and the gateway charges what it reports.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(provider.calls().len(), 1);
+    assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00") - dollars(CALL_COST));
+    assert_eq!(held(&app, &a).await, "0.00", "no hold is left to expire");
 }
 
 #[sqlx::test(migrations = "../migrations")]

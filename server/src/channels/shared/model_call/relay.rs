@@ -40,9 +40,14 @@ pub struct Whole {
 /// Runs `call` for `key` (see the module docs), answered as the provider answered: a stream streamed, a
 /// whole answer whole.
 pub async fn relay(state: &AppState, key: &AuthenticatedKey, call: Call) -> Result<Response, ApiError> {
-    if call.stream {
-        let settle = hold(state, key, &call).await?;
-        let answer = match forward(state, &call).await {
+    let (state, key) = (state.clone(), key.clone());
+    to_the_end(async move {
+        if !call.stream {
+            let whole = whole(&state, &key, call).await?;
+            return Ok(json_answer(whole.status, whole.answer));
+        }
+        let settle = hold(&state, &key, &call).await?;
+        let answer = match forward(&state, &call).await {
             Ok(answer) if answer.status().is_success() => answer,
             Ok(refused) => {
                 // The provider refused before any output: nothing is charged, and its answer is passed on.
@@ -55,15 +60,28 @@ pub async fn relay(state: &AppState, key: &AuthenticatedKey, call: Call) -> Resu
                 return Err(err.into());
             }
         };
-        return Ok(stream(settle, call, answer));
-    }
-    let whole = run_whole(state, key, call).await?;
-    Ok(json_answer(whole.status, whole.answer))
+        Ok(stream(settle, call, answer))
+    })
+    .await
 }
 
 /// Runs a whole (not streamed) `call` for `key`: held, forwarded, then captured at the usage the answer
 /// reports — or voided when the provider refuses (its answer is still given back) or can't be reached.
 pub async fn run_whole(state: &AppState, key: &AuthenticatedKey, call: Call) -> Result<Whole, ApiError> {
+    let (state, key) = (state.clone(), key.clone());
+    to_the_end(async move { whole(&state, &key, call).await }).await
+}
+
+/// Runs `call` on its own task, so a client hanging up can't stop it half-way: a request's future is
+/// dropped when its client goes, and a call dropped between its hold and its capture would have run at the
+/// provider (who bills Tollgate for it) with nothing charged, its money held until the hold expired.
+async fn to_the_end<T: Send + 'static>(
+    call: impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::spawn(call).await.unwrap_or_else(|err| Err(AppError::internal("a model call's task", err).into()))
+}
+
+async fn whole(state: &AppState, key: &AuthenticatedKey, call: Call) -> Result<Whole, ApiError> {
     let settle = hold(state, key, &call).await?;
     let answer = match forward(state, &call).await {
         Ok(answer) => answer,
