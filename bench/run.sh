@@ -11,6 +11,9 @@
 #   P7  "Export CSV" of a year of the 1M-call account vs psql \copy of the same rows, and the server's peak memory
 #   P4  the release bundle that makes a page live: target/site/pkg/*.wasm + *.js (the islands) and
 #       enhance.js (in-place links and forms), raw and gzip -9
+#   P8  the gateway (POST /gateway/openai/v1/chat/completions, 64 connections, one hot wallet and then
+#       1,000 wallets) vs the same fake provider called directly (bench/provider.py, answering after
+#       BENCH_P8_THINK_MS like a model), with every call's hold and capture checked
 #
 # In order: tools (wrk), the release build (incremental), the private `bench` PostgreSQL cluster, a fresh
 # database, the server on a free port, sign-ups, the generator (bench/sql), P1–P4, clean-up. The bench
@@ -29,7 +32,8 @@
 #   BENCH_PG_TUNE=1                       0: the bench cluster with PostgreSQL's default settings
 #   BENCH_VERIFY=1                        0: skip the invariant checks (they scan every generated row)
 #   BENCH_CHUNK=1000000                   calls per generator INSERT
-#   BENCH_PARTS="P1 P2 P3 P4 P7"          which benchmarks to run (the data is loaded either way)
+#   BENCH_PARTS="P1 P2 P3 P4 P7 P8"       which benchmarks to run (the data is loaded either way)
+#   BENCH_P8_THINK_MS=50                  how long the fake provider takes to answer a call in P8
 #   BENCH_METER_LANES                     the server's TOLLGATE_METER_LANES (default: the server's own)
 #   BENCH_SERVERS=2                       P1 again with this many servers on the one database, each behind
 #                                         its own wrk with an equal share of the connections (1: skip)
@@ -49,7 +53,7 @@ p3_requests=${BENCH_P3_REQUESTS:-200}
 # The server's database pool: as many connections as pgbench has clients in P1, so both may have as many
 # transactions in flight (the app's default is 20).
 server_pool=${BENCH_SERVER_POOL:-$p1_connections}
-parts=" ${BENCH_PARTS:-P1 P2 P3 P4 P7} "
+parts=" ${BENCH_PARTS:-P1 P2 P3 P4 P7 P8} "
 servers=${BENCH_SERVERS:-2}
 runs() { [[ "$parts" == *" $1 "* ]]; } # whether benchmark $1 is part of this run
 password=bench-password-1
@@ -66,11 +70,12 @@ exec 9>"$results/.lock"
 flock -n 9 || die "another bench run is in progress"
 work=$(mktemp -d)
 # This run's files only (latest.md is overwritten at the end).
-rm -f "$results"/{wrk.log,pgbench.log,server.log,p2-statements.txt} "$results"/explain-p3-*.txt
+rm -f "$results"/{wrk.log,pgbench.log,server.log,provider.log,p2-statements.txt} "$results"/explain-p3-*.txt
 server_pid=""
 extra_pids=() # P1's additional servers (BENCH_SERVERS)
+provider_pid="" # P8's fake provider
 cleanup() {
-  for pid in "$server_pid" "${extra_pids[@]}"; do
+  for pid in "$server_pid" "${extra_pids[@]}" "$provider_pid"; do
     [[ -n "$pid" ]] || continue
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -556,6 +561,63 @@ row "P7|psql \\copy of the same rows|1|$p7_copy rows/s|||$p7_copy_rows rows, $p7
 rm -f "$work/export.csv" "$work/copy.csv"
 fi
 
+# ------------------------------------------------------------------------------------------------- P8
+if runs P8; then
+p8_think=${BENCH_P8_THINK_MS:-50}
+say "P8: the gateway vs the fake provider called directly, $p1_connections connections, each call answered after $p8_think ms"
+provider_port=$(free_port) || exit 1
+provider="http://127.0.0.1:$provider_port"
+python3 "$bench_dir/provider.py" "$provider_port" "$p8_think" >>"$results/provider.log" 2>&1 &
+provider_pid=$!
+for _ in $(seq 50); do curl -sf -o /dev/null "$provider/seen" && break; sleep 0.1; done
+provider_seen() { curl -sf "$provider/seen" | sed 's/.*"calls": *\([0-9]*\).*/\1/'; }
+provider_seen >/dev/null || die "the fake provider did not start: see ${results#"$project"/}/provider.log"
+stop_server
+start_server TOLLGATE_UPSTREAM_OPENAI_URL="$provider/v1" TOLLGATE_UPSTREAM_OPENAI_KEY=bench-provider-key
+# "Hello" with at most 100 tokens back: the provider reports 20 prompt and 10 completion tokens, which cost
+# 20 × $0.15 / 1M + 10 × $0.60 / 1M = $0.000009 on gpt-4o-mini.
+p8_body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}],"max_tokens":100}'
+p8_call_cost=0.000009
+echo bench-provider-key >"$work/provider.keys"
+p8_wrk() { # p8_wrk KEYS PATH URL: the chat completion call, $p1_connections connections
+  BENCH_KEYS="$1" BENCH_PATH="$2" BENCH_BODY="$p8_body" wrk_warmup -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$3"
+  checkpoint
+  BENCH_KEYS="$1" BENCH_PATH="$2" BENCH_BODY="$p8_body" wrk_run -c"$p1_connections" -s "$bench_dir/wrk/post_request.lua" "$3"
+}
+p8_wrk "$work/provider.keys" /v1/chat/completions "$provider"
+p8_direct=$w_rps p8_direct_p50=$w_p50 p8_direct_p99=$w_p99
+row "P8|fake provider called directly ($p8_think ms a call)|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors"
+[[ -s "$work/hot.keys" ]] || sql -Atc "SELECT secret FROM bench.accounts WHERE n = 0" >"$work/hot.keys"
+[[ -s "$work/spread.keys" ]] || sql -Atc "SELECT secret FROM bench.accounts WHERE n BETWEEN 1 AND $spread_wallets ORDER BY n" >"$work/spread.keys"
+for target in hot spread; do
+  if [[ "$target" == hot ]]; then range=(0 0) what="hot wallet"; else range=(1 "$spread_wallets") what="$spread_wallets wallets"; fi
+  since=$(sql -Atc "SELECT clock_timestamp()")
+  seen_before=$(provider_seen)
+  cpu_mark "$server_pid"
+  p8_wrk "$work/$target.keys" /gateway/openai/v1/chat/completions "$base"
+  # The calls wrk left in flight at its end still run to their capture (a client hanging up stops nothing).
+  sleep $(awk -v t="$p8_think" 'BEGIN { printf "%.1f", t / 1000 + 1 }')
+  reached=$(($(provider_seen) - seen_before))
+  # Every call that reached the provider was held and captured once, at exactly its reported usage, and
+  # no hold is left open.
+  read -r charged charged_sum captured open < <(sql -At -F ' ' -c "
+    WITH p8 AS (SELECT account_id FROM bench.accounts WHERE n BETWEEN ${range[0]} AND ${range[1]})
+    SELECT (SELECT count(*) FROM requests WHERE account_id IN (SELECT account_id FROM p8) AND via = 'gateway' AND created_at >= '$since'),
+           (SELECT COALESCE(sum(cost_total), 0) FROM requests WHERE account_id IN (SELECT account_id FROM p8) AND via = 'gateway' AND created_at >= '$since'),
+           (SELECT count(*) FROM holds WHERE account_id IN (SELECT account_id FROM p8) AND status = 'captured' AND created_at >= '$since'),
+           (SELECT count(*) FROM holds WHERE account_id IN (SELECT account_id FROM p8) AND status = 'held')")
+  cpu_per_call "$charged"
+  exact=$(awk -v n="$charged" -v s="$charged_sum" -v c="$p8_call_cost" -v r="$reached" -v h="$captured" -v o="$open" \
+    'BEGIN { print (n == r && h == n && o == 0 && s == n * c) ? "exact" : "NOT exact" }')
+  if [[ "$target" == hot ]]; then p8_gateway=$w_rps p8_p50=$w_p50 p8_p99=$w_p99 p8_exact=$exact; else p8_spread=$w_rps p8_spread_p50=$w_p50 p8_spread_p99=$w_p99 p8_spread_exact=$exact; fi
+  row "P8|gateway, $what|$p1_connections|$w_rps|$w_p50|$w_p99|non-2xx $w_non2xx, socket errors $w_errors; $reached reached the provider, $charged charged (Σ \$$charged_sum), $captured holds captured, $open open: $exact; CPU per call: PostgreSQL $cpu_pg_us µs, server $cpu_srv_us µs"
+done
+kill -TERM "$provider_pid" 2>/dev/null || true
+wait "$provider_pid" 2>/dev/null || true
+provider_pid=""
+verify "after P8" p1
+fi
+
 # -------------------------------------------------------------------------------------------- report
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
 if runs P3; then p3_ratio=$(ratio "${p3_median[$p3_large]}" "${p3_median[$p3_small]}"); fi
@@ -592,6 +654,10 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- app server migrat
   fi
   if runs P3; then echo "| P3 90-day summary: latency $p3_large / $p3_small calls ≤ 2 | $p3_ratio (median ${p3_median[$p3_large]} vs ${p3_median[$p3_small]} ms) |"; fi
   if runs P7; then echo "| P7 Export CSV, a year ($million_n calls): server ≥ 0.5× psql \\copy, memory flat | $(ratio "$p7_server" "$p7_copy")× ($p7_server vs $p7_copy rows/s); server peak RSS $p7_peak_mb MB (it started at $p7_before_mb MB) |"; fi
+  if runs P8; then
+  minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+  echo "| P8 gateway: overhead p50 ≤ 1 ms, p99 ≤ 5 ms, throughput ≥ 0.5× direct, every call held and captured exactly | hot wallet: overhead p50 $(minus "$p8_p50" "$p8_direct_p50") ms, p99 $(minus "$p8_p99" "$p8_direct_p99") ms, $(ratio "$p8_gateway" "$p8_direct")× direct ($p8_gateway vs $p8_direct calls/s), $p8_exact; $spread_wallets wallets: overhead p50 $(minus "$p8_spread_p50" "$p8_direct_p50") ms, p99 $(minus "$p8_spread_p99" "$p8_direct_p99") ms, $(ratio "$p8_spread" "$p8_direct")× direct, $p8_spread_exact (provider answering in $p8_think ms) |"
+  fi
   if runs P4; then echo "| P4 hydrate bundle gzip ≤ 350 KB | $(kb "$p4_gzip") KB gzip -9 ($(kb "$p4_raw") KB raw; 1 KB = 1000 bytes) |"; fi
   echo
   echo "## Runs"

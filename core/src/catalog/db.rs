@@ -4,9 +4,14 @@ use sqlx::PgPool;
 use tollgate_domain::catalog::pricing::Price;
 use tollgate_domain::error::AppError;
 
-/// The price of `model` of `service`, or `None` when the catalog has no such pair.
-#[tracing::instrument(name = "catalog::price", skip(pool))]
-pub async fn price(pool: &PgPool, service: &str, model: &str) -> Result<Option<Price>, AppError> {
+/// The price of `model` of `service`, or `None` when the catalog has no such pair. Read on the pool, or on
+/// a transaction that must not take a second connection while it holds a lock.
+#[tracing::instrument(name = "catalog::price", skip(db))]
+pub async fn price<'c>(
+    db: impl sqlx::PgExecutor<'c>,
+    service: &str,
+    model: &str,
+) -> Result<Option<Price>, AppError> {
     Ok(sqlx::query_as!(
         Price,
         "SELECT input_per_million, output_per_million, per_request
@@ -14,7 +19,7 @@ pub async fn price(pool: &PgPool, service: &str, model: &str) -> Result<Option<P
         service,
         model,
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?)
 }
 

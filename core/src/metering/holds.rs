@@ -339,8 +339,10 @@ pub async fn capture(
         ),
         Capture::Usage(usage) => {
             let model = row.model.as_deref().ok_or(AppError::HoldHasNoModel)?;
+            // On this transaction: a second connection asked for while the wallet is locked would wait on a
+            // pool held by captures waiting on this lock (under load, every one of them until timeout).
             let price =
-                catalog::price(pool, &row.service_id, model).await?.ok_or(AppError::UnknownService)?;
+                catalog::price(&mut *tx, &row.service_id, model).await?.ok_or(AppError::UnknownService)?;
             (price, usage)
         }
     };

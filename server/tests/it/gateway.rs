@@ -329,6 +329,33 @@ async fn a_client_hanging_up_before_a_whole_answer_is_charged_it_once_and_holds_
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn sixty_four_whole_calls_at_once_on_one_wallet_are_each_captured_exactly(pool: PgPool) {
+    // Answers a fifth of a second after the call: all 64 are in flight at once, and their captures meet on
+    // the wallet's lock with more callers than the server has connections.
+    let (app, provider) = gateway_app(pool, Duration::from_millis(20)).await;
+    let a = agent(&app, "a@example.test", "1.00", settings("", &[], false)).await;
+    let calls = (0..64).map(|_| {
+        let (app, secret) = (app.clone_handle(), a.secret.clone());
+        tokio::spawn(async move {
+            let res = reqwest::Client::new()
+                .post(app.url("/gateway/openai/v1/chat/completions"))
+                .bearer_auth(&secret)
+                .json(&ask(json!({})))
+                .send()
+                .await
+                .unwrap();
+            res.status()
+        })
+    });
+    for status in futures::future::join_all(calls).await {
+        assert_eq!(status.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(provider.calls().len(), 64);
+    assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00") - dollars(CALL_COST) * Decimal::from(64));
+    assert_eq!(held(&app, &a).await, "0.00");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn sixty_four_calls_at_once_never_overspend_and_refused_ones_reach_no_provider(pool: PgPool) {
     let (app, provider) = gateway_app(pool, Duration::from_millis(20)).await;
     // Each call holds about $0.000618 (its ~120 bytes of input and 1000 output tokens): $0.005 holds 8 at once.
