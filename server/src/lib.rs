@@ -9,7 +9,7 @@
 //! - `workers/`: what runs beside requests (the webhook sender, the pending-payment sweeper, the
 //!   maintenance pass; the auto top-up worker is the core's);
 //! - `startup/`: connecting and migrating, the processor and recovery, sessions, the demo account;
-//! - `config.rs`, `state.rs`, `router.rs`, and the sandbox card processor.
+//! - `config.rs`, `state.rs`, `router.rs`, and the card processors: the sandbox and Stripe (`stripe/`).
 
 pub mod channels;
 pub mod config;
@@ -18,6 +18,7 @@ pub mod router;
 pub mod sandbox_processor;
 pub mod startup;
 pub mod state;
+pub mod stripe;
 pub mod workers;
 
 pub use config::Config;

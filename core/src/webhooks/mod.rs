@@ -9,4 +9,5 @@
 pub mod deliveries;
 pub mod endpoint_url;
 pub mod outbox;
+pub mod signature;
 pub mod store;

@@ -351,7 +351,10 @@ async fn sixty_four_whole_calls_at_once_on_one_wallet_are_each_captured_exactly(
         assert_eq!(status.unwrap(), StatusCode::OK);
     }
     assert_eq!(provider.calls().len(), 64);
-    assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00") - dollars(CALL_COST) * Decimal::from(64));
+    assert_eq!(
+        balance_of(&app.pool, a.account).await,
+        dollars("1.00") - dollars(CALL_COST) * Decimal::from(64)
+    );
     assert_eq!(held(&app, &a).await, "0.00");
 }
 

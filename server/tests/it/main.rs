@@ -26,6 +26,7 @@ mod query_nullability;
 mod requests_by_month;
 mod schema_rules;
 mod settings;
+mod stripe_api;
 mod support;
 mod teams;
 mod usage;

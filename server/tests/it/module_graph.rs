@@ -53,7 +53,7 @@ const APP_LAYERS: &[&[&str]] = &[
 
 /// The server crate's top-level modules, lowest layer first.
 const SERVER_LAYERS: &[&[&str]] = &[
-    &["sandbox_processor", "http"],
+    &["sandbox_processor", "stripe", "http"],
     &["config"],
     &["state"],
     &["workers"],
