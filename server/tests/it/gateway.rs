@@ -117,6 +117,12 @@ use futures::StreamExt;
 
 /// Starts the fake provider (both APIs); answers it and the Tollgate in front of it.
 async fn gateway_app(pool: PgPool, pace: Duration) -> (TestApp, Provider) {
+    let (provider, upstreams) = start_provider(pace).await;
+    (in_front_of(pool, &upstreams).await, provider)
+}
+
+/// The fake provider on a port of its own, and the settings that send a Tollgate's gateway to it.
+async fn start_provider(pace: Duration) -> (Provider, Vec<(&'static str, String)>) {
     let provider = Provider { pace, ..Provider::default() };
     let router = Router::new()
         .route("/v1/chat/completions", post(completions))
@@ -124,19 +130,20 @@ async fn gateway_app(pool: PgPool, pace: Duration) -> (TestApp, Provider) {
         .with_state(provider.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let root = format!("http://{}", listener.local_addr().unwrap());
-    let openai = format!("{root}/v1");
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let app = spawn_app_with(
-        pool,
-        &[
-            ("TOLLGATE_UPSTREAM_OPENAI_URL", openai.as_str()),
-            ("TOLLGATE_UPSTREAM_OPENAI_KEY", "sk-provider-secret"),
-            ("TOLLGATE_UPSTREAM_ANTHROPIC_URL", root.as_str()),
-            ("TOLLGATE_UPSTREAM_ANTHROPIC_KEY", "sk-anthropic-secret"),
-        ],
-    )
-    .await;
-    (app, provider)
+    let upstreams = vec![
+        ("TOLLGATE_UPSTREAM_OPENAI_URL", format!("{root}/v1")),
+        ("TOLLGATE_UPSTREAM_OPENAI_KEY", "sk-provider-secret".to_string()),
+        ("TOLLGATE_UPSTREAM_ANTHROPIC_URL", root),
+        ("TOLLGATE_UPSTREAM_ANTHROPIC_KEY", "sk-anthropic-secret".to_string()),
+    ];
+    (provider, upstreams)
+}
+
+/// A Tollgate (one server) whose gateway forwards to `upstreams`.
+async fn in_front_of(pool: PgPool, upstreams: &[(&'static str, String)]) -> TestApp {
+    let settings: Vec<(&str, &str)> = upstreams.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    spawn_app_with(pool, &settings).await
 }
 
 /// An Anthropic messages call with the spend key in `x-api-key`, as Anthropic's SDK sends it.
@@ -359,12 +366,17 @@ async fn sixty_four_whole_calls_at_once_on_one_wallet_are_each_captured_exactly(
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn sixty_four_calls_at_once_never_overspend_and_refused_ones_reach_no_provider(pool: PgPool) {
-    let (app, provider) = gateway_app(pool, Duration::from_millis(20)).await;
+async fn sixty_four_calls_at_once_on_two_servers_never_overspend_and_refused_ones_reach_no_provider(
+    pool: PgPool,
+) {
+    let (provider, upstreams) = start_provider(Duration::from_millis(20)).await;
+    let app = in_front_of(pool.clone(), &upstreams).await;
+    let other_server = in_front_of(pool, &upstreams).await;
     // Each call holds about $0.000618 (its ~120 bytes of input and 1000 output tokens): $0.005 holds 8 at once.
     let a = agent(&app, "a@example.test", "0.005", settings("", &[], false)).await;
-    let calls = (0..64).map(|_| {
-        let (app, secret) = (app.clone_handle(), a.secret.clone());
+    let calls = (0..64).map(|i| {
+        let server = if i % 2 == 0 { &app } else { &other_server };
+        let (app, secret) = (server.clone_handle(), a.secret.clone());
         tokio::spawn(async move {
             let body = ask(json!({"max_tokens": 1000, "stream": true}));
             let res = reqwest::Client::new()
