@@ -11,7 +11,9 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::time::Duration;
-use tollgate_core::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
+use tollgate_core::payments::processor::{
+    CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError,
+};
 use tollgate_domain::money::Usd;
 use tollgate_domain::payments::card::{Expiry, PostalCode};
 use tollgate_domain::payments::decline::{Decline, DeclineCode};
@@ -179,6 +181,8 @@ impl PaymentProcessor for SandboxProcessor {
         token: &str,
         amount: Usd,
         idempotency_key: &str,
+        // The sandbox's cards never ask for 3-D Secure: a person there or not, the outcome is the same.
+        _presence: Presence,
     ) -> Result<ChargeOutcome, ProcessorError> {
         tokio::time::sleep(self.latency).await;
         let card: CardRow = sqlx::query_as(

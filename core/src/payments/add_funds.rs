@@ -16,7 +16,8 @@ use super::attempt_store::{self, ClaimedDraft, NewDraft};
 use super::auto_top_up::job::{self, Settled};
 use super::card_store::{self, CardOnFile};
 use super::card_testing::{self, ensure_not_locked, Payer};
-use super::processor::{ChargeOutcome, PaymentProcessor, ProcessorError};
+use super::processor::{CardSetup, ChargeOutcome, PaymentProcessor, Presence, ProcessorError};
+use super::processor_records;
 use crate::audit::{self, Channel, TopUpEvents};
 use crate::ledger::{self, Posting};
 use crate::webhooks::outbox;
@@ -35,8 +36,21 @@ use uuid::Uuid;
 /// The card a deposit is paid with.
 pub enum CardChoice {
     Saved(Uuid),
-    New { card: NewCard, save: bool },
+    /// Card details posted to Tollgate's own form (a `TollgateForm` processor: the sandbox).
+    New {
+        card: NewCard,
+        save: bool,
+    },
+    /// A card the processor's script set up in the browser (`begin_card_setup`), named by its setup.
+    SetUp {
+        setup_id: String,
+        save: bool,
+    },
 }
+
+/// How long a charge waits for the person to answer their bank (3-D Secure) before recovery gives up on
+/// it: the processor's charge is stopped, and the attempt fails as `authentication_required`.
+pub const AUTHENTICATION_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// How long a duplicate confirmation waits for the first one before answering "still processing".
 const DUPLICATE_WAIT: Duration = Duration::from_secs(30);
@@ -57,10 +71,22 @@ pub async fn start_draft(
     ensure_not_locked(pool, account_id).await?;
     let (payment_method_id, card, save_card) = match choice {
         CardChoice::Saved(id) => (Some(id), card_store::card_on_file(pool, account_id, id).await?, false),
-        CardChoice::New { card, save } => {
+        CardChoice::New { .. } | CardChoice::SetUp { .. } => {
             card_testing::ensure_new_cards_allowed(pool).await?;
             card_testing::count_card_attempt(pool, payer).await?;
-            let token = processor.tokenize(card).await.map_err(processor_failed)?;
+            let (token, save) = match choice {
+                CardChoice::New { card, save } => {
+                    (processor.tokenize(card).await.map_err(processor_failed)?, save)
+                }
+                CardChoice::SetUp { setup_id, save } => {
+                    let customer =
+                        processor_records::customer_of(pool, account_id).await?.ok_or(AppError::NotFound)?;
+                    let token =
+                        processor.card_from_setup(&customer, &setup_id).await.map_err(card_setup_failed)?;
+                    (token, save)
+                }
+                CardChoice::Saved(_) => unreachable!("matched above"),
+            };
             let card = CardOnFile {
                 processor_token: token.token,
                 brand: token.brand,
@@ -89,6 +115,33 @@ pub async fn start_draft(
     };
     let id = attempt_store::insert_draft(pool, &draft).await?;
     attempt_store::attempt(pool, account_id, id).await
+}
+
+/// Begins setting up a new card in the browser (a `ProcessorScript` processor): the account's customer at
+/// the processor is made with its first card and kept; answers what the browser's script confirms the
+/// setup with. Counted like a new card's attempt (`card_testing`).
+#[tracing::instrument(name = "add_funds::begin_card_setup", skip(pool, processor))]
+pub async fn begin_card_setup(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    payer: Payer,
+) -> Result<CardSetup, AppError> {
+    ensure_not_locked(pool, account_id).await?;
+    card_testing::ensure_new_cards_allowed(pool).await?;
+    card_testing::count_card_attempt(pool, payer).await?;
+    let customer = processor_records::customer_of(pool, account_id).await?;
+    // One key per account: servers making an account's first customer at once are answered the same one.
+    let key = format!("customer-{account_id}");
+    let setup = processor
+        .begin_card_setup(&account_id.to_string(), customer.as_deref(), &key)
+        .await
+        .map_err(processor_failed)?;
+    let kept = processor_records::keep_customer(pool, account_id, &setup.customer).await?;
+    if kept != setup.customer {
+        return Err(AppError::ProcessorUnavailable);
+    }
+    Ok(setup)
 }
 
 /// "Retry": a new draft with the failed attempt's amount and its card as saved now (its expiry or postal
@@ -140,29 +193,85 @@ pub async fn confirm(
     let Some(claimed) = attempt_store::claim_draft(pool, account_id, attempt_id, made_by).await? else {
         return wait_for_result(pool, account_id, attempt_id).await;
     };
-    charge_claimed(pool, processor, attempt_id, &claimed).await?;
-    attempt_store::attempt(pool, account_id, attempt_id).await
+    let authenticate_with = charge_claimed(pool, processor, attempt_id, &claimed).await?;
+    let view = attempt_store::attempt(pool, account_id, attempt_id).await?;
+    Ok(AttemptView { authenticate_with, ..view })
+}
+
+/// After the person answered their bank (3-D Secure) in their browser: the charge's outcome, recorded
+/// once. Still waiting (the person closed the bank's window): the attempt stays pending and the answer
+/// carries what to complete it with again. Only the person who confirmed the attempt can finish it.
+#[tracing::instrument(name = "add_funds::finish_authentication", skip(pool, processor))]
+pub async fn finish_authentication(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    account_id: Uuid,
+    attempt_id: Uuid,
+    made_by: Option<Uuid>,
+) -> Result<AttemptView, AppError> {
+    let view = attempt_store::attempt_for(pool, account_id, attempt_id, made_by).await?;
+    let Some(waiting) = attempt_store::waiting_charge(pool, attempt_id).await? else { return Ok(view) };
+    let outcome = processor.payment_state(&waiting.charge_id).await.map_err(processor_failed)?;
+    let authenticate_with = settle_waiting(pool, processor, attempt_id, &waiting, outcome).await?;
+    let view = attempt_store::attempt(pool, account_id, attempt_id).await?;
+    Ok(AttemptView { authenticate_with, ..view })
+}
+
+/// Records a waiting charge's `outcome` when it is final (then forgets an unsaved new card); answers what
+/// to complete it with while it still waits.
+pub(super) async fn settle_waiting(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    attempt_id: Uuid,
+    waiting: &attempt_store::WaitingCharge,
+    outcome: ChargeOutcome,
+) -> Result<Option<String>, AppError> {
+    if let ChargeOutcome::NeedsAuthentication { client_secret, .. } = outcome {
+        return Ok(Some(client_secret));
+    }
+    if record_outcome(pool, attempt_id, &outcome).await? && waiting.forget_card_after {
+        forget_card(processor, attempt_id, &waiting.processor_token).await;
+    }
+    Ok(None)
+}
+
+/// Whether a person is there to answer their bank, from the channel an attempt was asked through.
+pub(super) fn presence_of(channel: Option<Channel>) -> Presence {
+    match channel {
+        Some(Channel::Dashboard | Channel::Checkout) => Presence::Person,
+        _ => Presence::NoOne,
+    }
+}
+
+/// A new card used once and not saved is let go at the processor; failing that is logged (the card
+/// stays unsaved at Tollgate, which never charges it again).
+pub(super) async fn forget_card(processor: &dyn PaymentProcessor, attempt_id: Uuid, token: &str) {
+    if let Err(err) = processor.forget_card(token).await {
+        tracing::warn!(%attempt_id, error = %err, "an unsaved card could not be let go at the processor");
+    }
 }
 
 /// Phase 2's charge and phase 3, for an attempt just made `pending` (by a person's confirm, or by an auto
 /// top-up's claim): the processor is charged with the attempt's idempotency key and the outcome recorded.
 /// A charge left unanswered stays pending for recovery (`ProcessorUnavailable`); a permanent refusal
-/// settles the attempt as failed.
+/// settles the attempt as failed. A charge whose bank wants the person (only where one is there) stays
+/// pending with its charge kept, and the answer is what their browser completes it with.
 pub(crate) async fn charge_claimed(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
     attempt_id: Uuid,
     claimed: &ClaimedDraft,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
+    let presence = presence_of(claimed.channel);
     let outcome = match processor
-        .charge(&claimed.processor_token, Usd::new(claimed.amount), &claimed.idempotency_key)
+        .charge(&claimed.processor_token, Usd::new(claimed.amount), &claimed.idempotency_key, presence)
         .await
     {
         Ok(outcome) => outcome,
         Err(err) if err.is_permanent() => {
             tracing::error!(%attempt_id, error = %err, "the processor refused the charge for good");
             record_refusal(pool, attempt_id, &err).await?;
-            return Ok(());
+            return Ok(None);
         }
         Err(err) => {
             // The charge may or may not have happened: the attempt stays pending for recovery to settle.
@@ -171,8 +280,14 @@ pub(crate) async fn charge_claimed(
         }
     };
     hang_here_if_testing_recovery().await;
-    record_outcome(pool, attempt_id, &outcome).await?;
-    Ok(())
+    if let ChargeOutcome::NeedsAuthentication { charge_id, client_secret } = outcome {
+        attempt_store::await_person(pool, attempt_id, &charge_id).await?;
+        return Ok(Some(client_secret));
+    }
+    if record_outcome(pool, attempt_id, &outcome).await? && claimed.forget_card_after {
+        forget_card(processor, attempt_id, &claimed.processor_token).await;
+    }
+    Ok(None)
 }
 
 /// Settles an attempt the processor refused outright ([`ProcessorError::is_permanent`]): failed, with a
@@ -240,6 +355,9 @@ pub(super) async fn record_outcome(
             });
             outbox::emit(&mut tx, settling.account_id, EventType::FundsAdded, data).await?;
         }
+        ChargeOutcome::NeedsAuthentication { .. } => {
+            return Err(AppError::bug("a charge waiting for the person was recorded as settled"));
+        }
         ChargeOutcome::Declined { charge_id, decline } => {
             let save = settling.save_card && !decline.is_lost_or_stolen();
             let card = match (settling.payment_method_id, save) {
@@ -283,6 +401,17 @@ async fn wait_for_result(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> R
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// A card setup the processor wouldn't turn into a card (not this account's, not finished, unknown).
+fn card_setup_failed(err: ProcessorError) -> AppError {
+    match err {
+        ProcessorError::Unavailable(_) => processor_failed(err),
+        other => {
+            tracing::warn!(error = %other, "a card setup was refused");
+            AppError::CardSetupIncomplete
+        }
     }
 }
 

@@ -98,6 +98,7 @@ impl AttemptRecord {
             decline_code: self.decline_code,
             decline_message: self.decline_message,
             balance_after: self.balance_after.map(Usd::new),
+            authenticate_with: None,
         }
     }
 }
@@ -157,6 +158,10 @@ pub struct ClaimedDraft {
     pub idempotency_key: String,
     pub processor_token: String,
     pub amount: Decimal,
+    /// Through what it was asked for: whether a person is there to answer their bank.
+    pub channel: Option<Channel>,
+    /// A new card to forget at the processor once charged, when the person didn't save it.
+    pub forget_card_after: bool,
 }
 
 /// How long a draft can be confirmed after it was made (docs/CONTRACT.md "Add Funds flow"): an old
@@ -256,8 +261,10 @@ pub async fn claim_draft(
     }
     let claimed = sqlx::query_as!(
         ClaimedDraft,
-        "UPDATE payment_attempts SET status = $2, confirmed_at = now()
-          WHERE id = $1 RETURNING idempotency_key, processor_token, amount",
+        r#"UPDATE payment_attempts SET status = $2, confirmed_at = now()
+            WHERE id = $1
+        RETURNING idempotency_key, processor_token, amount, channel AS "channel: Channel",
+                  payment_method_id IS NULL AND NOT save_card AS "forget_card_after!""#,
         attempt_id,
         AttemptStatus::Pending as AttemptStatus,
     )
@@ -337,6 +344,41 @@ pub async fn mark_succeeded(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The pending attempt's charge waits for the person to answer their bank (3-D Secure): its charge is
+/// kept, so finishing it or giving up on it can ask the processor about it.
+pub async fn await_person(pool: &PgPool, attempt_id: Uuid, charge_id: &str) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE payment_attempts SET processor_charge_id = $2 WHERE id = $1 AND status = 'pending'",
+        attempt_id,
+        charge_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A pending attempt's charge that waits for the person, and whether it is new card the person didn't
+/// save; `None` when the attempt isn't waiting (settled, or never asked for the person).
+pub async fn waiting_charge(pool: &PgPool, attempt_id: Uuid) -> Result<Option<WaitingCharge>, AppError> {
+    Ok(sqlx::query_as!(
+        WaitingCharge,
+        r#"SELECT processor_charge_id AS "charge_id!", processor_token,
+                  payment_method_id IS NULL AND NOT save_card AS "forget_card_after!"
+             FROM payment_attempts
+            WHERE id = $1 AND status = 'pending' AND processor_charge_id IS NOT NULL"#,
+        attempt_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// A charge waiting for the person ([`await_person`]).
+pub struct WaitingCharge {
+    pub charge_id: String,
+    pub processor_token: String,
+    pub forget_card_after: bool,
 }
 
 /// The processor declined the attempt: its decline, and the card it was tried with if that card is kept.

@@ -17,4 +17,5 @@ pub mod checkout_session;
 pub mod funding_limit;
 pub mod past_deposits;
 pub mod processor;
+pub mod processor_records;
 pub mod recovery;

@@ -1,5 +1,6 @@
 //! The card processor as Tollgate sees it. The sandbox (`server/src/sandbox_processor.rs`) implements it
-//! from docs/CONTRACT.md "Sandbox card processor"; a real processor plugs in behind the same trait.
+//! from docs/CONTRACT.md "Sandbox card processor"; Stripe (`server/src/stripe/processor.rs`) behind the
+//! same trait.
 //!
 //! Every charge carries an idempotency key: charging twice with one key charges once and answers the first
 //! outcome again, and `find_charge` tells whether a key was ever charged — which is what recovery asks
@@ -23,8 +24,55 @@ pub struct CardToken {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChargeOutcome {
-    Succeeded { charge_id: String },
-    Declined { charge_id: String, decline: Decline },
+    Succeeded {
+        charge_id: String,
+    },
+    Declined {
+        charge_id: String,
+        decline: Decline,
+    },
+    /// The bank wants the person to confirm the payment (3-D Secure) before it decides: the browser
+    /// completes it with the processor's script and `client_secret`, then the outcome is read with
+    /// `payment_state`. Only ever answered to a charge made with [`Presence::Person`].
+    NeedsAuthentication {
+        charge_id: String,
+        client_secret: String,
+    },
+}
+
+/// Whether a person is there, in a browser, to answer their bank while a charge is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// The dashboard or a checkout page: 3-D Secure can be completed there.
+    Person,
+    /// An agent, a chat app, auto top-up, recovery: a bank that wants the person is a decline
+    /// (`authentication_required`).
+    NoOne,
+}
+
+/// How a new card reaches the processor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CardEntry {
+    /// Tollgate's own card fields post the card to Tollgate, which hands it to `tokenize` (the sandbox).
+    TollgateForm,
+    /// The processor's script takes the card in the browser and Tollgate never sees it: the page loads
+    /// `script_url` with `publishable_key`, sets the card up (`begin_card_setup`) and names the setup
+    /// (`card_from_setup`).
+    ProcessorScript { script_url: String, publishable_key: String },
+}
+
+/// A card setup begun for the browser to finish with the processor's script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardSetup {
+    /// The account's customer at the processor (made with its first card).
+    pub customer: String,
+    /// What the browser's script confirms the setup with.
+    pub client_secret: String,
+}
+
+/// Refusal of a card-entry step a processor doesn't take (its cards come the other way).
+fn not_this_way() -> ProcessorError {
+    ProcessorError::Refused("this processor takes cards the other way (see `card_entry`)".into())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +86,9 @@ pub enum ProcessorError {
     /// The same idempotency key was used with other parameters.
     #[error("idempotency key reused with different parameters")]
     KeyReuse,
+    /// The processor refused the request itself (not a decline): it won't be made by asking again.
+    #[error("refused by the processor: {0}")]
+    Refused(String),
 }
 
 impl ProcessorError {
@@ -50,8 +101,35 @@ impl ProcessorError {
 
 #[async_trait]
 pub trait PaymentProcessor: Send + Sync {
-    /// Exchanges card details for a token. Fails only on a number the processor refuses outright.
+    /// How this processor takes new cards.
+    fn card_entry(&self) -> CardEntry {
+        CardEntry::TollgateForm
+    }
+
+    /// Exchanges card details for a token (a `TollgateForm` processor). Fails only on a number the
+    /// processor refuses outright.
     async fn tokenize(&self, card: NewCard) -> Result<CardToken, ProcessorError>;
+
+    /// Begins a card setup for the browser (a `ProcessorScript` processor), making the account's customer
+    /// first when it has none (`customer`). `idempotency_key` makes the customer once per account.
+    async fn begin_card_setup(
+        &self,
+        _account_id: &str,
+        _customer: Option<&str>,
+        _idempotency_key: &str,
+    ) -> Result<CardSetup, ProcessorError> {
+        Err(not_this_way())
+    }
+
+    /// The card a setup finished in the browser made, checked to be `customer`'s.
+    async fn card_from_setup(&self, _customer: &str, _setup_id: &str) -> Result<CardToken, ProcessorError> {
+        Err(not_this_way())
+    }
+
+    /// Lets go of a card that was used once and not saved: it can't be charged again.
+    async fn forget_card(&self, _token: &str) -> Result<(), ProcessorError> {
+        Ok(())
+    }
 
     /// Updates a saved card's expiry and billing postal code (the number can't change).
     async fn update_card(
@@ -67,8 +145,23 @@ pub trait PaymentProcessor: Send + Sync {
         token: &str,
         amount: Usd,
         idempotency_key: &str,
+        presence: Presence,
     ) -> Result<ChargeOutcome, ProcessorError>;
 
-    /// The outcome of the charge made with `idempotency_key`, if one was made.
+    /// The outcome of the charge `charge_id` now: after the person answered their bank, or to recover a
+    /// charge that asked for them. `NeedsAuthentication` while it still waits for them.
+    async fn payment_state(&self, _charge_id: &str) -> Result<ChargeOutcome, ProcessorError> {
+        Err(ProcessorError::UnknownToken)
+    }
+
+    /// Gives up waiting for the person on `charge_id` (they left): answers its final outcome — declined
+    /// as `authentication_required` once cancelled, or succeeded if they completed it meanwhile.
+    async fn stop_waiting(&self, _charge_id: &str) -> Result<ChargeOutcome, ProcessorError> {
+        Err(ProcessorError::UnknownToken)
+    }
+
+    /// The outcome of the charge made with `idempotency_key`, if one was made. `None` also where the
+    /// processor can't be asked by key but answers a repeated `charge` with the key's first outcome
+    /// (Stripe): recovery then charges again with the same key, which charges at most once.
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<ChargeOutcome>, ProcessorError>;
 }

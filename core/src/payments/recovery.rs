@@ -1,8 +1,10 @@
 //! Recovery: settling attempts left `pending` — by a crash between "charged" and "credited", or by a charge
 //! whose answer never came. Run once at start-up and then periodically (`server/src/startup/payments.rs`).
 
-use super::add_funds::{record_outcome, record_refusal};
-use super::processor::PaymentProcessor;
+use super::add_funds::{forget_card, presence_of, record_outcome, record_refusal, AUTHENTICATION_WAIT};
+use super::attempt_store;
+use super::processor::{ChargeOutcome, PaymentProcessor};
+use crate::audit::Channel;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -15,10 +17,18 @@ struct PendingAttempt {
     idempotency_key: String,
     processor_token: String,
     amount: Decimal,
+    channel: Option<Channel>,
+    /// Set while the charge waits for the person to answer their bank.
+    waiting_charge: Option<String>,
+    forget_card_after: bool,
+    /// The charge has waited for the person longer than [`AUTHENTICATION_WAIT`].
+    waited_enough: bool,
 }
 
 /// Settles the attempts pending since at least `confirmed_before` ago (start-up uses zero; the periodic
-/// sweep leaves recent ones to the request still handling them). The processor is asked by idempotency
+/// sweep leaves recent ones to the request still handling them). A charge waiting for the person to
+/// answer their bank is left for [`AUTHENTICATION_WAIT`], then stopped at the processor (declined as
+/// `authentication_required`, or credited if they completed it meanwhile). The processor is asked by idempotency
 /// key; a charge it never saw is made now with the same key (the person had confirmed it). Each attempt is
 /// credited exactly once, however often and wherever this runs. An attempt the processor can't answer for
 /// now stays pending for the next pass; one it refuses for good is settled as failed. A failure with one
@@ -32,23 +42,47 @@ pub async fn recover_pending(
 ) -> Result<usize, AppError> {
     let pending: Vec<PendingAttempt> = sqlx::query_as!(
         PendingAttempt,
-        "SELECT id, idempotency_key, processor_token, amount FROM payment_attempts
-          WHERE status = 'pending' AND confirmed_at <= now() - make_interval(secs => $1)
-          ORDER BY confirmed_at",
+        r#"SELECT id, idempotency_key, processor_token, amount, channel AS "channel: Channel",
+                  processor_charge_id AS waiting_charge,
+                  payment_method_id IS NULL AND NOT save_card AS "forget_card_after!",
+                  confirmed_at <= now() - make_interval(secs => $2) AS "waited_enough!"
+             FROM payment_attempts
+            WHERE status = 'pending' AND confirmed_at <= now() - make_interval(secs => $1)
+            ORDER BY confirmed_at"#,
         confirmed_before.as_secs_f64(),
+        AUTHENTICATION_WAIT.as_secs_f64(),
     )
     .fetch_all(pool)
     .await?;
     let mut settled = 0;
     for attempt in pending {
         let key = &attempt.idempotency_key;
-        let outcome = match processor.find_charge(key).await {
-            Ok(Some(outcome)) => Ok(outcome),
-            Ok(None) => processor.charge(&attempt.processor_token, Usd::new(attempt.amount), key).await,
-            Err(err) => Err(err),
+        let outcome = match &attempt.waiting_charge {
+            // The person may still be answering their bank: left alone until they had time to.
+            Some(_) if !attempt.waited_enough => continue,
+            Some(charge_id) => processor.stop_waiting(charge_id).await,
+            // The same presence as the first charge: a processor compares a repeated charge's parameters.
+            None => match processor.find_charge(key).await {
+                Ok(Some(outcome)) => Ok(outcome),
+                Ok(None) => {
+                    let presence = presence_of(attempt.channel);
+                    processor.charge(&attempt.processor_token, Usd::new(attempt.amount), key, presence).await
+                }
+                Err(err) => Err(err),
+            },
         };
         let recorded = match outcome {
-            Ok(outcome) => record_outcome(pool, attempt.id, &outcome).await,
+            Ok(ChargeOutcome::NeedsAuthentication { charge_id, .. }) => {
+                // Asked for the person (the first charge's answer, lost): waits for them like any other.
+                attempt_store::await_person(pool, attempt.id, &charge_id).await.map(|()| false)
+            }
+            Ok(outcome) => {
+                let recorded = record_outcome(pool, attempt.id, &outcome).await;
+                if matches!(recorded, Ok(true)) && attempt.forget_card_after {
+                    forget_card(processor, attempt.id, &attempt.processor_token).await;
+                }
+                recorded
+            }
             Err(err) if err.is_permanent() => {
                 tracing::error!(attempt_id = %attempt.id, error = %err, "the processor refused a pending charge for good");
                 record_refusal(pool, attempt.id, &err).await

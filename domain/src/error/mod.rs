@@ -73,6 +73,13 @@ pub enum AppError {
     NewCardsPaused,
     #[error("This card is no longer saved. Use another card.")]
     CardNotSaved,
+    /// With a processor whose script takes cards in the browser (docs/CONTRACT.md "Card processors"), a
+    /// new card posted without it.
+    #[error("Adding a new card needs JavaScript")]
+    NewCardNeedsJavascript,
+    /// A card setup the processor didn't finish or that isn't this account's.
+    #[error("Your card wasn't set up. Enter it again.")]
+    CardSetupIncomplete,
     /// A draft confirmed more than 30 minutes after it was made (docs/CONTRACT.md "Add Funds flow").
     #[error("This top-up expired. Start again.")]
     TopUpExpired,
@@ -273,7 +280,9 @@ impl AppError {
             | AppError::InvalidCvc
             | AppError::InvalidPostalCode
             | AppError::CardUpdateEmpty
-            | AppError::CardNotSaved => 400,
+            | AppError::CardNotSaved
+            | AppError::NewCardNeedsJavascript
+            | AppError::CardSetupIncomplete => 400,
             AppError::KeyNameInvalid
             | AppError::SpendLimitInvalid
             | AppError::FundingLimitInvalid

@@ -37,6 +37,10 @@ pub struct AttemptView {
     pub decline_message: Option<String>,
     /// The wallet balance right after this deposit was credited (succeeded attempts only).
     pub balance_after: Option<Usd>,
+    /// While the person's bank wants them to confirm the payment (3-D Secure): what the processor's script
+    /// in their browser completes it with. Only in the answer to the person who confirmed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticate_with: Option<String>,
 }
 
 /// A deposit or failed attempt in the wallet's history list.

@@ -216,6 +216,28 @@ impl StripeApi {
         self.post("/v1/payment_intents", &form, Some(idempotency_key)).await
     }
 
+    /// A saved card's new expiry and billing postal code (its number can't change).
+    pub async fn update_card(
+        &self,
+        payment_method: &str,
+        exp_month: u32,
+        exp_year: i32,
+        postal_code: &str,
+    ) -> Result<PaymentMethod, StripeError> {
+        let form = [
+            ("card[exp_month]".to_string(), exp_month.to_string()),
+            ("card[exp_year]".to_string(), exp_year.to_string()),
+            ("billing_details[address][postal_code]".to_string(), postal_code.to_string()),
+        ];
+        self.post(&format!("/v1/payment_methods/{}", path_segment(payment_method)?), &form, None).await
+    }
+
+    /// Stops a PaymentIntent that waits for the person: it can't succeed afterwards. Refused (400) when it
+    /// has succeeded meanwhile.
+    pub async fn cancel_payment_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
+        self.post(&format!("/v1/payment_intents/{}/cancel", path_segment(id)?), &[], None).await
+    }
+
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
         self.get(&format!("/v1/payment_intents/{}", path_segment(id)?)).await
     }

@@ -14,7 +14,7 @@ use tollgate_core::accounts::sessions;
 use tollgate_core::keys::db as keys_db;
 use tollgate_core::metering::{self, holds, partitions};
 use tollgate_core::oauth::store as oauth_store;
-use tollgate_core::payments::{agent_funding, chat_top_up_guard};
+use tollgate_core::payments::{agent_funding, chat_top_up_guard, processor_records};
 use tollgate_core::teams::store as teams_store;
 use tollgate_core::throttle;
 use tollgate_core::webhooks::outbox;
@@ -59,5 +59,6 @@ pub async fn run_once(pool: &PgPool) -> Result<u64, AppError> {
         + oauth_store::forget_expired(pool).await?
         + teams_store::forget_expired_invites(pool).await?
         + chat_top_up_guard::forget_expired(pool).await?
-        + outbox::forget_expired(pool).await?)
+        + outbox::forget_expired(pool).await?
+        + processor_records::forget_expired(pool).await?)
 }

@@ -12,7 +12,9 @@ use tollgate_core::ledger;
 use tollgate_core::payments::add_funds::{self, CardChoice};
 use tollgate_core::payments::attempt_store;
 use tollgate_core::payments::card_store;
-use tollgate_core::payments::processor::{CardToken, ChargeOutcome, PaymentProcessor, ProcessorError};
+use tollgate_core::payments::processor::{
+    CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError,
+};
 use tollgate_core::payments::recovery;
 use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
@@ -389,9 +391,15 @@ impl PaymentProcessor for FailingCharges {
     ) -> Result<(), ProcessorError> {
         self.inner.update_card(token, expiry, postal).await
     }
-    async fn charge(&self, token: &str, amount: Usd, key: &str) -> Result<ChargeOutcome, ProcessorError> {
+    async fn charge(
+        &self,
+        token: &str,
+        amount: Usd,
+        key: &str,
+        presence: Presence,
+    ) -> Result<ChargeOutcome, ProcessorError> {
         if self.charge_before_failing {
-            self.inner.charge(token, amount, key).await?;
+            self.inner.charge(token, amount, key, presence).await?;
         }
         Err((self.error)())
     }

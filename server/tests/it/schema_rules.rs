@@ -22,6 +22,7 @@ const BY_ACCOUNT: &[&str] = &[
     "oauth_tokens",
     "payment_attempts",
     "payment_methods",
+    "processor_customers",
     "request_idempotency",
     "requests",
     "spend_keys",
@@ -44,6 +45,10 @@ const NOT_BY_ACCOUNT: &[(&str, &str)] = &[
     ("throttle_events", "limits count by address or email, before any account is known"),
     ("throttle_blocks", "as throttle_events"),
     ("spend_key_minutes", "per key (the key names its account); co-located by key"),
+    (
+        "processor_events",
+        "the card processor's events, deduplicated by its event id before any account is known",
+    ),
 ];
 
 #[sqlx::test(migrations = "../migrations")]

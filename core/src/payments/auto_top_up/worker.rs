@@ -10,6 +10,7 @@
 
 use super::job::NOTIFY_CHANNEL;
 use super::settings::SPENT_THIS_MONTH_SQL;
+use crate::audit::Channel;
 use crate::payments::add_funds;
 use crate::payments::attempt_store::ClaimedDraft;
 use crate::payments::funding_limit;
@@ -247,6 +248,8 @@ async fn insert_pending_attempt(
         idempotency_key: inserted.idempotency_key,
         processor_token: inserted.processor_token,
         amount: inserted.amount,
+        channel: Some(Channel::AutoTopUp),
+        forget_card_after: false,
     };
     Ok((inserted.id, charge))
 }
