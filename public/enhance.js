@@ -185,6 +185,8 @@
       });
       document.body.setAttribute("data-hydrated", "true");
     }
+    // Other scripts set up what the new page has (card-entry.js: the processor's card Element).
+    document.dispatchEvent(new Event("tollgate:page"));
     var failedForm = restoreTyped(typed);
     if (setUpDialog()) return;
     if (failedForm) {

@@ -14,12 +14,14 @@ export PATH="$HOME/.cargo/bin:$project/end2end/node_modules/.bin:$PATH"
 # schemathesis for `make test`'s API fuzzing, in a venv outside the clone (installed by tools.sh).
 SCHEMATHESIS_VERSION=4.32.5
 SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/schemathesis-$SCHEMATHESIS_VERSION}
-# The official MCP Python SDK (and pytest) for `make test`'s chat-channel tests (end2end/mcp/), and the
-# official OpenAI and Anthropic SDKs for the gateway's (end2end/gateway/), likewise, in one venv.
+# The official MCP Python SDK (and pytest) for `make test`'s chat-channel tests (end2end/mcp/), the
+# official OpenAI and Anthropic SDKs for the gateway's (end2end/gateway/), and localstripe, the Stripe double
+# the Stripe journeys run against (end2end/stripe/), likewise, in one venv: test tools only, never shipped.
 MCP_PYTHON_VERSION=2.3.0
 PYTEST_VERSION=8.4.2
 OPENAI_PYTHON_VERSION=3.63.0
 ANTHROPIC_PYTHON_VERSION=2.17.0
+LOCALSTRIPE_VERSION=1.15.10
 MCP_VENV=${MCP_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/mcp-$MCP_PYTHON_VERSION}
 
 # Builds the release site unless it is newer than every source file (a second `make run` starts at once).

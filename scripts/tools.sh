@@ -81,14 +81,16 @@ if [[ "$mode" == test ]]; then
     python3 -m venv "$SCHEMATHESIS_VENV"
     "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
-  if ! "$MCP_VENV/bin/python" -c "import mcp, pytest, openai, anthropic, sys; \
+  if ! "$MCP_VENV/bin/python" -c "import mcp, pytest, openai, anthropic, localstripe, sys; \
       from importlib.metadata import version as v; \
       sys.exit(v('mcp') != '$MCP_PYTHON_VERSION' or v('pytest') != '$PYTEST_VERSION' \
-        or v('openai') != '$OPENAI_PYTHON_VERSION' or v('anthropic') != '$ANTHROPIC_PYTHON_VERSION')" 2>/dev/null; then
-    say "installing the MCP, OpenAI and Anthropic Python SDKs and pytest (one time, about a minute)"
+        or v('openai') != '$OPENAI_PYTHON_VERSION' or v('anthropic') != '$ANTHROPIC_PYTHON_VERSION' \
+        or v('localstripe') != '$LOCALSTRIPE_VERSION')" 2>/dev/null; then
+    say "installing the MCP, OpenAI and Anthropic Python SDKs, localstripe and pytest (one time, about a minute)"
     rm -rf "$MCP_VENV"
     python3 -m venv "$MCP_VENV"
     "$MCP_VENV/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_PYTHON_VERSION" \
-      "pytest==$PYTEST_VERSION" "openai==$OPENAI_PYTHON_VERSION" "anthropic==$ANTHROPIC_PYTHON_VERSION"
+      "pytest==$PYTEST_VERSION" "openai==$OPENAI_PYTHON_VERSION" "anthropic==$ANTHROPIC_PYTHON_VERSION" \
+      "localstripe==$LOCALSTRIPE_VERSION"
   fi
 fi

@@ -17,7 +17,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The files from `public/` that pages name, each served at `/<name>`.
-pub const VERSIONED: [&str; 4] = ["enhance.js", "charts.js", "echarts.min.js", "favicon.svg"];
+pub const VERSIONED: [&str; 5] =
+    ["enhance.js", "charts.js", "card-entry.js", "echarts.min.js", "favicon.svg"];
 
 #[cfg(feature = "ssr")]
 static VERSIONS: OnceLock<HashMap<&'static str, String>> = OnceLock::new();

@@ -28,6 +28,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `data-echarts`: where charts.js loads ECharts from, versioned like the scripts themselves.
                 <script src=assets::url("charts.js") data-echarts=assets::url("echarts.min.js") defer></script>
                 <script src=assets::url("enhance.js") defer></script>
+                // With a processor that takes cards in the browser (Stripe): its script, then ours that
+                // mounts its card Element and opens its bank checks (docs/CONTRACT.md "Card processors").
+                {card_script()}
                 <AutoReload options=options.clone()/>
                 // Islands: only `#[island]` components load the wasm bundle and hydrate.
                 <HydrationScripts options islands=true/>
@@ -37,5 +40,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The card processor's script and `card-entry.js`, where the processor takes cards in the browser; nothing
+/// with the sandbox.
+fn card_script() -> Option<impl IntoView> {
+    #[cfg(feature = "ssr")]
+    {
+        let (_, script_url, _) = crate::content_security_policy::processor_script()?;
+        Some(view! {
+            <script src=script_url defer></script>
+            <script src=assets::url("card-entry.js") defer></script>
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None::<()>
     }
 }

@@ -2,6 +2,7 @@
 //! `make test` set what a laptop needs (the sandbox processor, the demo seed). The session cookie is
 //! `Secure` whenever `TOLLGATE_PUBLIC_URL` is https.
 
+use crate::stripe::settings::StripeSettings;
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -11,11 +12,26 @@ use tollgate_core::throttle::AbuseSettings;
 /// smaller, limit). Bigger bodies are answered 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The card processor to run. There is only the sandbox so far (docs/CONTRACT.md "Sandbox card
-/// processor"): it must be asked for by name, so a production deployment can't take test cards by accident.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The card processor to run (docs/CONTRACT.md "Card processors"), asked for by name: the sandbox (test
+/// cards, no real money; `make run` and `make test`) or Stripe, so a production deployment can't take test
+/// cards by accident.
+#[derive(Clone, Debug)]
 pub enum ProcessorChoice {
     Sandbox,
+    Stripe(StripeSettings),
+}
+
+impl ProcessorChoice {
+    /// Whether real money may move: Stripe with a live key. Then nothing made-up may answer anyone (the
+    /// sandbox upstream) and nothing local may be reached (loopback webhook endpoints).
+    pub fn is_live(&self) -> bool {
+        matches!(self, ProcessorChoice::Stripe(settings) if !settings.is_test_mode())
+    }
+
+    /// Whether this is the sandbox processor (test cards, Tollgate's own card form).
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, ProcessorChoice::Sandbox)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -27,7 +43,7 @@ pub struct Config {
     /// `TOLLGATE_DB_CONNECT_TIMEOUT_SECS`, default 5: how long start-up waits for Postgres before it
     /// gives up with a clear error.
     pub db_connect_timeout: Duration,
-    /// `TOLLGATE_PROCESSOR`, required: `sandbox` (the only one there is yet).
+    /// `TOLLGATE_PROCESSOR`, required: `sandbox` or `stripe` (with its `STRIPE_…` settings).
     pub processor: ProcessorChoice,
     /// `TOLLGATE_COOKIE_SECURE`: mark the session cookie `Secure`. Default: on when `TOLLGATE_PUBLIC_URL`
     /// is https, else off (a laptop on http://127.0.0.1).
@@ -99,9 +115,9 @@ pub enum ConfigError {
     #[error("DATABASE_URL is not set (run `make run`, which starts a private PostgreSQL and sets it)")]
     MissingDatabaseUrl,
     #[error(
-        "TOLLGATE_PROCESSOR is not set. Tollgate has only its sandbox card processor so far (test cards, no \
-         real money moves), and it runs only when asked for: set TOLLGATE_PROCESSOR=sandbox (`make run` and \
-         `make test` do). A real processor is not built yet."
+        "TOLLGATE_PROCESSOR is not set. Set TOLLGATE_PROCESSOR=sandbox for test cards with no real money \
+         (`make run` and `make test` do), or TOLLGATE_PROCESSOR=stripe with STRIPE_SECRET_KEY, \
+         STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (README \"Taking real payments\")."
     )]
     NoProcessor,
     #[error("{name} has an invalid value {value:?}: {why}")]
@@ -120,7 +136,7 @@ impl Config {
         let public_url = lookup("TOLLGATE_PUBLIC_URL")
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .filter(|u| !u.is_empty());
-        Ok(Config {
+        let config = Config {
             database_url,
             db_max_connections: number(&lookup, "TOLLGATE_DB_MAX_CONNECTIONS", 20)?,
             db_connect_timeout: Duration::from_secs(
@@ -179,7 +195,40 @@ impl Config {
                 "TOLLGATE_UPSTREAM_ANTHROPIC_URL",
                 "TOLLGATE_UPSTREAM_ANTHROPIC_KEY",
             )?,
-        })
+        };
+        config.refuse_what_live_money_forbids()?;
+        Ok(config)
+    }
+
+    /// With a live Stripe key nothing made-up answers and nothing local is reached: the gateway needs its
+    /// real providers (the sandbox upstream's replies would be charged real money), and webhook endpoints
+    /// on this machine are not allowed.
+    fn refuse_what_live_money_forbids(&self) -> Result<(), ConfigError> {
+        if !self.processor.is_live() {
+            return Ok(());
+        }
+        for (upstream, name) in [
+            (&self.openai_upstream, "TOLLGATE_UPSTREAM_OPENAI_URL"),
+            (&self.anthropic_upstream, "TOLLGATE_UPSTREAM_ANTHROPIC_URL"),
+        ] {
+            if upstream.is_none() {
+                return Err(ConfigError::Invalid {
+                    name,
+                    value: String::new(),
+                    why:
+                        "required with a live Stripe key: without it the sandbox upstream would answer model \
+                          calls with made-up replies, charged real money",
+                });
+            }
+        }
+        if self.webhook_allow_loopback {
+            return Err(ConfigError::Invalid {
+                name: "TOLLGATE_WEBHOOK_ALLOW_LOOPBACK",
+                value: "true".into(),
+                why: "never with a live Stripe key: it would let an account reach this machine's services",
+            });
+        }
+        Ok(())
     }
 
     /// Whether clients reach the site over https (`TOLLGATE_PUBLIC_URL`): then HSTS is sent.
@@ -197,10 +246,15 @@ fn processor(lookup: &impl Fn(&str) -> Option<String>) -> Result<ProcessorChoice
     match lookup("TOLLGATE_PROCESSOR").as_deref().map(str::trim) {
         None | Some("") => Err(ConfigError::NoProcessor),
         Some("sandbox") => Ok(ProcessorChoice::Sandbox),
+        Some("stripe") => {
+            StripeSettings::from_lookup(lookup).map(ProcessorChoice::Stripe).map_err(|refused| {
+                ConfigError::Invalid { name: refused.name, value: refused.value, why: refused.why }
+            })
+        }
         Some(other) => Err(ConfigError::Invalid {
             name: "TOLLGATE_PROCESSOR",
             value: other.into(),
-            why: "the only processor is `sandbox` (a real one is not built yet)",
+            why: "expected `sandbox` or `stripe`",
         }),
     }
 }
@@ -363,8 +417,44 @@ mod tests {
         let err = Config::from_lookup(env(&[("DATABASE_URL", "x")])).unwrap_err();
         assert!(matches!(err, ConfigError::NoProcessor));
         assert!(err.to_string().contains("TOLLGATE_PROCESSOR=sandbox"), "{err}");
-        let other = Config::from_lookup(env(&[("DATABASE_URL", "x"), ("TOLLGATE_PROCESSOR", "stripe")]));
+        let other = Config::from_lookup(env(&[("DATABASE_URL", "x"), ("TOLLGATE_PROCESSOR", "paypal")]));
         assert!(other.unwrap_err().to_string().contains("TOLLGATE_PROCESSOR"));
+        let stripe = Config::from_lookup(env(&[("DATABASE_URL", "x"), ("TOLLGATE_PROCESSOR", "stripe")]));
+        assert!(
+            stripe.unwrap_err().to_string().contains("STRIPE_SECRET_KEY"),
+            "the missing variable is named"
+        );
+    }
+
+    const LIVE_STRIPE: [(&str, &str); 5] = [
+        ("DATABASE_URL", "x"),
+        ("TOLLGATE_PROCESSOR", "stripe"),
+        ("STRIPE_SECRET_KEY", "sk_live_abc"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_live_abc"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
+    ];
+
+    #[test]
+    fn live_money_refuses_the_sandbox_upstream_and_loopback_webhooks() {
+        let err = Config::from_lookup(env(&LIVE_STRIPE)).unwrap_err();
+        assert!(err.to_string().contains("TOLLGATE_UPSTREAM_OPENAI_URL"), "{err}");
+        let upstreams = [
+            ("TOLLGATE_UPSTREAM_OPENAI_URL", "https://api.openai.com/v1"),
+            ("TOLLGATE_UPSTREAM_OPENAI_KEY", "sk-o"),
+            ("TOLLGATE_UPSTREAM_ANTHROPIC_URL", "https://api.anthropic.com"),
+            ("TOLLGATE_UPSTREAM_ANTHROPIC_KEY", "sk-a"),
+        ];
+        let live: Vec<_> = LIVE_STRIPE.iter().chain(upstreams.iter()).copied().collect();
+        let config = Config::from_lookup(env(&live)).unwrap();
+        assert!(config.processor.is_live() && !config.processor.is_sandbox());
+        let mut loopback = live.clone();
+        loopback.push(("TOLLGATE_WEBHOOK_ALLOW_LOOPBACK", "true"));
+        let err = Config::from_lookup(env(&loopback)).unwrap_err();
+        assert!(err.to_string().contains("TOLLGATE_WEBHOOK_ALLOW_LOOPBACK"), "{err}");
+        // Test keys may run beside the sandbox upstream (a Stripe test-mode deployment, make test's double).
+        let test: Vec<_> = LIVE_STRIPE.iter().map(|&(k, v)| (k, v.replace("_live_", "_test_"))).collect();
+        let test: Vec<(&str, &str)> = test.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert!(!Config::from_lookup(env(&test)).unwrap().processor.is_live());
     }
 
     #[test]

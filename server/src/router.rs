@@ -4,7 +4,7 @@
 //! export), the wallet page cache.
 
 use crate::channels::pages::{audit_export, invite_form, key_form, usage_export, webhook_form};
-use crate::channels::{api, gateway, mcp, oauth};
+use crate::channels::{api, gateway, mcp, oauth, processor_events};
 use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
 use crate::http::client_ip::{self, TrustedProxies};
 use crate::http::security_headers::{self, Hsts};
@@ -45,6 +45,9 @@ pub fn build_router(
     sessions: SessionManagerLayer<PostgresStore>,
 ) -> Router {
     app::assets::register_site(std::path::Path::new(leptos_options.site_root.as_ref()));
+    // What pages allow of the card processor's script (none with the sandbox).
+    let processor_script = app::content_security_policy::processor_script_of(&processor.card_entry())
+        .map(|(script, _, _)| script);
     let state = AppState::new(Shared {
         leptos_options,
         meter: Meter::with_settings(
@@ -57,7 +60,7 @@ pub fn build_router(
         processor,
         allowed_origins: cross_site::AllowedOrigins(Arc::new(config.allowed_origins.clone())),
         public_url: config.public_url.clone(),
-        page_cache: Arc::new(page_cache::PageCache::new(config.page_cache)),
+        page_cache: Arc::new(page_cache::PageCache::new(config.page_cache, processor_script)),
         trusted_proxies: TrustedProxies(Arc::new(config.trusted_proxies.clone())),
         abuse: config.abuse,
         allow_loopback_webhooks: config.webhook_allow_loopback
@@ -69,6 +72,10 @@ pub fn build_router(
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
             .unwrap_or_default(),
+        stripe_webhook_secret: match &config.processor {
+            ProcessorChoice::Stripe(settings) => Some(settings.webhook_secret.clone()),
+            ProcessorChoice::Sandbox => None,
+        },
     });
     let routes = route_list();
     let context = state.leptos_context();
@@ -110,6 +117,7 @@ pub fn build_router(
         .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
         .route("/dashboard/audit/export.csv", get(audit_export::export_csv))
         .merge(gateway::router())
+        .merge(processor_events::router())
         .layer(middleware::from_fn(login_and_caching::require_login_for_dashboard))
         .layer(sessions)
         .layer(middleware::from_fn(login_and_caching::cache_policy))

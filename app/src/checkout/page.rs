@@ -3,6 +3,7 @@
 //! page loads.
 
 use super::server_fns::{get_checkout, ConfirmCheckout, StartCheckout};
+use crate::ui::bank_check::BankCheck;
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::ui::new_card_fields::{NewCardFields, SaveCardFor};
 use leptos::prelude::*;
@@ -51,6 +52,9 @@ pub fn CheckoutPage() -> impl IntoView {
                                     (_, Some(attempt)) if attempt.status == AttemptStatus::Draft => {
                                         confirm_step(id, attempt, confirm).into_any()
                                     }
+                                    (_, Some(attempt)) if attempt.status == AttemptStatus::Pending && attempt.authenticate_with.is_some() => view! {
+                                        <BankCheck secret=attempt.authenticate_with.clone().unwrap_or_default() check_again=format!("/checkout/{id}?attempt={}", attempt.id)/>
+                                    }.into_any(),
                                     (_, Some(attempt)) if attempt.status == AttemptStatus::Pending => view! {
                                         <p role="status">"Your payment is processing. "
                                             <a href=format!("/checkout/{id}?attempt={}", attempt.id)>"Check again"</a></p>
@@ -93,8 +97,8 @@ fn card_step(
     view! {
         {failed.and_then(|a| a.decline_message).map(|message| view! { <p class="decline" role="alert">{message}</p> })}
         <ActionForm action=start attr:class="stack" attr:novalidate=true>
-            <input type="hidden" name="checkout_id" value=id/>
-            <NewCardFields save_for=SaveCardFor::WalletOwner/>
+            <input type="hidden" name="checkout_id" value=id.clone()/>
+            <NewCardFields save_for=SaveCardFor::WalletOwner setup_with=("/api/checkout/card-setup", format!("checkout_id={id}"))/>
             <p class="muted">{format!("This link works until {expires}, once.")}</p>
             <button type="submit" class="button primary" data-pending="Checking…">"Continue"</button>
         </ActionForm>

@@ -10,10 +10,13 @@ use tollgate_domain::payments::checkout_session::CheckoutState;
 use tollgate_domain::payments::new_card::NewCardForm;
 use uuid::Uuid;
 
+pub use crate::ui::new_card_fields::CardSetupAnswer;
+
 #[cfg(feature = "ssr")]
 use {
     crate::server_fn_context::{answer_form, person_payer, pool, processor},
-    tollgate_core::payments::add_funds::{self, CardChoice},
+    crate::ui::new_card_fields::{posted_new_card, setup_answer},
+    tollgate_core::payments::add_funds,
     tollgate_core::payments::attempt_store,
     tollgate_core::payments::checkout_session,
     tollgate_domain::money::TopUpAmount,
@@ -47,6 +50,12 @@ pub async fn get_checkout(id: String, attempt: Option<Uuid>) -> Result<CheckoutV
         // chat: your balance is …") — never a saved card's id.
         Some(a) => {
             let view = attempt_store::attempt(&pool, checkout.account_id, a).await?;
+            // A payment waiting for its person's bank is asked about again (they may just have answered).
+            let view = if view.status == AttemptStatus::Pending {
+                add_funds::finish_authentication(&pool, &*processor()?, checkout.account_id, a, None).await?
+            } else {
+                view
+            };
             let balance_after = if paid { view.balance_after } else { None };
             Some(AttemptView { balance_after, payment_method_id: None, ..view })
         }
@@ -60,20 +69,35 @@ pub async fn get_checkout(id: String, attempt: Option<Uuid>) -> Result<CheckoutV
     })
 }
 
-/// "Continue" on the checkout page: tokenizes the new card and stores a draft for this checkout.
+/// The card script asks to set a new card up on this checkout (a processor that takes cards in the
+/// browser), for the checkout's account.
+#[server(endpoint = "checkout/card-setup")]
+pub async fn begin_checkout_card_setup(checkout_id: String) -> Result<CardSetupAnswer, AppError> {
+    let setup = async {
+        let (pool, processor) = (pool()?, processor()?);
+        let checkout = checkout_session::load(&pool, &checkout_id).await?;
+        checkout_session::ensure_open(&checkout)?;
+        add_funds::begin_card_setup(&pool, &*processor, checkout.account_id, person_payer()?).await
+    };
+    Ok(setup_answer(setup.await))
+}
+
+/// "Continue" on the checkout page: takes the new card the processor's way and stores a draft for this
+/// checkout.
 #[server(endpoint = "checkout/start")]
 pub async fn start_checkout(
     checkout_id: String,
     #[server(flatten)] new_card: NewCardForm,
+    /// The card setup the processor's script finished in the browser.
+    setup_intent: Option<String>,
 ) -> Result<AttemptView, AppError> {
     answer_form(async move {
         let (pool, processor) = (pool()?, processor()?);
         let checkout = checkout_session::load(&pool, &checkout_id).await?;
         checkout_session::ensure_open(&checkout)?;
-        let card = new_card.parse()?;
+        let choice = posted_new_card(&processor.card_entry(), &new_card, setup_intent)?;
         // Stored as NUMERIC(20,8); the checkout's CHECK keeps it a whole-cent top-up amount.
         let amount = TopUpAmount::parse(&checkout.amount.json_cents())?;
-        let choice = CardChoice::New { card, save: new_card.save() };
         let draft = add_funds::start_draft(
             &pool,
             &*processor,

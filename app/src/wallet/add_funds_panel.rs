@@ -53,7 +53,7 @@ pub fn AddFundsPanel(
                 </fieldset>
                 // Shown by CSS while "Use a new card" is checked (`:has`), so it works with JavaScript off too.
                 <div class="new-card stack">
-                    <NewCardFields save_for=SaveCardFor::Myself/>
+                    <NewCardFields save_for=SaveCardFor::Myself setup_with=("/api/wallet/card-setup", String::new())/>
                 </div>
                 <FormError id="add-funds-error" message=error/>
                 <div class="row">

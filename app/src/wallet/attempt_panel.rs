@@ -3,6 +3,7 @@
 
 use super::dialog::Dialog;
 use super::server_fns::{AttemptPanel, ConfirmAddFunds, RetryAddFunds, UpdateCard};
+use crate::ui::bank_check::BankCheck;
 use crate::ui::form_error::FormError;
 use leptos::prelude::*;
 use tollgate_domain::error::AppError;
@@ -41,6 +42,10 @@ pub fn AttemptPanelView(
             }
             .into_any()
         }
+        AttemptStatus::Pending if attempt.authenticate_with.is_some() => view! {
+            <BankCheck secret=attempt.authenticate_with.clone().unwrap_or_default() check_again=format!("/dashboard/wallet?attempt={id}")/>
+        }
+        .into_any(),
         AttemptStatus::Pending => view! {
             <h2 id="attempt-heading">"Your payment is processing"</h2>
             <p>"We'll credit your wallet as soon as the card processor answers. " <a href=format!("/dashboard/wallet?attempt={id}")>"Check again"</a></p>

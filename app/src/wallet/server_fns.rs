@@ -11,16 +11,20 @@ use tollgate_domain::payments::new_card::NewCardForm;
 use tollgate_domain::payments::payment_method::PaymentMethodView;
 use uuid::Uuid;
 
+pub use crate::ui::new_card_fields::CardSetupAnswer;
+
 #[cfg(feature = "ssr")]
 use {
     super::alert_threshold::parse_alert_threshold,
     crate::server_fn_context::{person_payer, pool, processor},
     crate::teams::member::{as_member, require_member},
+    crate::ui::new_card_fields::{posted_new_card, setup_answer},
     tollgate_core::accounts::store as accounts,
     tollgate_core::payments::add_funds::{self, CardChoice},
     tollgate_core::payments::{attempt_store, card_store},
     tollgate_core::reads::wallet as db,
     tollgate_domain::money::TopUpAmount,
+    tollgate_domain::payments::attempt::AttemptStatus,
     tollgate_domain::payments::card::CardChange,
     tollgate_domain::teams::role::Action,
 };
@@ -57,11 +61,19 @@ pub async fn get_recent_attempts() -> Result<Vec<AttemptRow>, AppError> {
     attempt_store::recent_attempts(&pool()?, user.account_id, db::DEPOSIT_ROWS).await
 }
 
+/// An attempt's panel. A pending one whose bank wanted its person is asked about again (they may just have
+/// answered): settled now if it has an outcome, else carrying what their browser completes it with.
 #[server(endpoint = "wallet/attempt")]
 pub async fn get_attempt(id: Uuid) -> Result<AttemptPanel, AppError> {
     let user = require_member().await?;
     let pool = pool()?;
     let attempt = attempt_store::attempt_for(&pool, user.account_id, id, Some(user.user_id)).await?;
+    let attempt = if attempt.status == AttemptStatus::Pending {
+        add_funds::finish_authentication(&pool, &*processor()?, user.account_id, id, Some(user.user_id))
+            .await?
+    } else {
+        attempt
+    };
     let balance_now = db::summary(&pool, user.account_id).await?.balance;
     Ok(AttemptPanel { attempt, balance_now })
 }
@@ -72,24 +84,39 @@ pub async fn get_receipt(id: Uuid) -> Result<ReceiptView, AppError> {
     attempt_store::receipt(&pool()?, user.account_id, id).await
 }
 
-/// "Continue": checks the amount and card, tokenizes a new card (its number goes no further), and
-/// stores a draft to confirm. Answers with the confirm step's address.
+/// The card script asks to set a new card up (a processor that takes cards in the browser): answers what
+/// Stripe.js confirms the setup with.
+#[server(endpoint = "wallet/card-setup")]
+pub async fn begin_card_setup() -> Result<CardSetupAnswer, AppError> {
+    let setup = as_member(Some(Action::AddFunds), |user| async move {
+        let (pool, processor) = (pool()?, processor()?);
+        add_funds::begin_card_setup(&pool, &*processor, user.account_id, person_payer()?).await
+    })
+    .await;
+    Ok(setup_answer(setup))
+}
+
+/// "Continue": checks the amount and card, takes a new card the processor's way (its number goes no
+/// further than the processor), and stores a draft to confirm. Answers with the confirm step's address.
 #[server(endpoint = "wallet/add-funds")]
 pub async fn start_add_funds(
     amount: String,
     /// A saved card's id, or `new` (or nothing) for the new-card fields.
     card: Option<String>,
     #[server(flatten)] new_card: NewCardForm,
+    /// The card setup the processor's script finished in the browser.
+    setup_intent: Option<String>,
 ) -> Result<AttemptView, AppError> {
     as_member(Some(Action::AddFunds), |user| async move {
         let amount = TopUpAmount::parse(&amount)?;
+        let processor = processor()?;
         let choice = match card.as_deref() {
             Some(id) if id != "new" => CardChoice::Saved(id.parse().map_err(|_| AppError::NotFound)?),
-            _ => CardChoice::New { card: new_card.parse()?, save: new_card.save() },
+            _ => posted_new_card(&processor.card_entry(), &new_card, setup_intent)?,
         };
         let draft = add_funds::start_draft(
             &pool()?,
-            &*processor()?,
+            &*processor,
             user.account_id,
             amount,
             choice,

@@ -235,6 +235,53 @@ pub(super) async fn settle_waiting(
     Ok(None)
 }
 
+/// What became of a charge's outcome the processor reported on its own (its webhook).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reported {
+    /// Recorded now: the processor told first.
+    Settled,
+    /// Recorded before (the browser's return, recovery or an earlier event told first), the same way.
+    AlreadySettled,
+    /// No attempt has this key (another system's payment on the same processor account).
+    UnknownAttempt,
+    /// Recorded before the other way: the processor says it succeeded and Tollgate recorded a failure (or
+    /// the reverse). Logged as an error for the people who run Tollgate to reconcile.
+    Contradicts,
+}
+
+/// Records the final `outcome` the processor reported for the charge made with `idempotency_key`, once,
+/// whoever told first (docs/ARCHITECTURE.md "Stripe": the browser's return, the webhook, recovery).
+#[tracing::instrument(name = "add_funds::record_reported", skip(pool, processor, outcome))]
+pub async fn record_reported(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    idempotency_key: &str,
+    outcome: &ChargeOutcome,
+) -> Result<Reported, AppError> {
+    let Some(attempt) = attempt_store::by_idempotency_key(pool, idempotency_key).await? else {
+        return Ok(Reported::UnknownAttempt);
+    };
+    if attempt.status == AttemptStatus::Pending && record_outcome(pool, attempt.id, outcome).await? {
+        if attempt.forget_card_after {
+            forget_card(processor, attempt.id, &attempt.processor_token).await;
+        }
+        return Ok(Reported::Settled);
+    }
+    let now = attempt_store::by_idempotency_key(pool, idempotency_key).await?.map(|a| a.status);
+    let agrees = match outcome {
+        ChargeOutcome::Succeeded { .. } => now == Some(AttemptStatus::Succeeded),
+        ChargeOutcome::Declined { .. } => now == Some(AttemptStatus::Failed),
+        ChargeOutcome::NeedsAuthentication { .. } => true,
+    };
+    if agrees {
+        Ok(Reported::AlreadySettled)
+    } else {
+        tracing::error!(attempt_id = %attempt.id, status = ?now, reported = ?outcome,
+            "the processor reports an outcome other than the one recorded: reconcile this payment");
+        Ok(Reported::Contradicts)
+    }
+}
+
 /// Whether a person is there to answer their bank, from the channel an attempt was asked through.
 pub(super) fn presence_of(channel: Option<Channel>) -> Presence {
     match channel {

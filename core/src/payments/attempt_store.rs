@@ -374,6 +374,28 @@ pub async fn waiting_charge(pool: &PgPool, attempt_id: Uuid) -> Result<Option<Wa
     .await?)
 }
 
+/// The attempt a processor's event names by its idempotency key: its id, its status, and its card to let
+/// go once charged if it is a new card the person didn't save.
+pub async fn by_idempotency_key(pool: &PgPool, key: &str) -> Result<Option<KeyedAttempt>, AppError> {
+    Ok(sqlx::query_as!(
+        KeyedAttempt,
+        r#"SELECT id, status AS "status: AttemptStatus", processor_token,
+                  payment_method_id IS NULL AND NOT save_card AS "forget_card_after!"
+             FROM payment_attempts WHERE idempotency_key = $1"#,
+        key
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// An attempt found by its idempotency key ([`by_idempotency_key`]).
+pub struct KeyedAttempt {
+    pub id: Uuid,
+    pub status: AttemptStatus,
+    pub processor_token: String,
+    pub forget_card_after: bool,
+}
+
 /// A charge waiting for the person ([`await_person`]).
 pub struct WaitingCharge {
     pub charge_id: String,

@@ -57,8 +57,8 @@ pub enum CardEntry {
     TollgateForm,
     /// The processor's script takes the card in the browser and Tollgate never sees it: the page loads
     /// `script_url` with `publishable_key`, sets the card up (`begin_card_setup`) and names the setup
-    /// (`card_from_setup`).
-    ProcessorScript { script_url: String, publishable_key: String },
+    /// (`card_from_setup`). The script frames and talks to `origins` (pages allow those and no others).
+    ProcessorScript { script_url: String, publishable_key: String, origins: Vec<String> },
 }
 
 /// A card setup begun for the browser to finish with the processor's script.

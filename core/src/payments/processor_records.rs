@@ -39,16 +39,23 @@ pub async fn receive_event(
     event_type: &str,
     payload: &serde_json::Value,
 ) -> Result<bool, AppError> {
-    let handled = sqlx::query_scalar!(
-        r#"WITH inserted AS (
-               INSERT INTO processor_events (event_id, event_type, payload) VALUES ($1, $2, $3)
-               ON CONFLICT (event_id) DO NOTHING RETURNING handled_at)
-           SELECT handled_at IS NOT NULL AS "handled!" FROM inserted
-           UNION ALL
-           SELECT handled_at IS NOT NULL FROM processor_events WHERE event_id = $1 AND NOT EXISTS (SELECT FROM inserted)"#,
+    let inserted = sqlx::query!(
+        "INSERT INTO processor_events (event_id, event_type, payload) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
         event_id,
         event_type,
         payload
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(true);
+    }
+    // Stored before (or just now, by a delivery of the same event at once): read in a snapshot of its own,
+    // which sees that delivery's commit.
+    let handled = sqlx::query_scalar!(
+        r#"SELECT handled_at IS NOT NULL AS "handled!" FROM processor_events WHERE event_id = $1"#,
+        event_id
     )
     .fetch_one(pool)
     .await?;

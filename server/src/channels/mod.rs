@@ -6,4 +6,5 @@ pub mod gateway;
 pub mod mcp;
 pub mod oauth;
 pub mod pages;
+pub mod processor_events;
 pub mod shared;

@@ -36,12 +36,13 @@ pub async fn refuse_cross_site_writes(
 }
 
 /// `/v1`, `/gateway` and `/mcp` take no cookies, only a bearer credential another site's page doesn't have; OAuth's
-/// registration, token and revocation endpoints take only the app's own credentials and codes. (The
-/// consent form, `/oauth/authorize`, is cookie-authenticated and checked.)
+/// registration, token and revocation endpoints take only the app's own credentials and codes; Stripe's
+/// events are signed with a secret only Stripe has. (The consent form, `/oauth/authorize`, is
+/// cookie-authenticated and checked.)
 fn authenticates_by_bearer(path: &str) -> bool {
     path.starts_with("/v1/")
         || path.starts_with("/gateway/")
-        || matches!(path, "/mcp" | "/oauth/register" | "/oauth/token" | "/oauth/revoke")
+        || matches!(path, "/mcp" | "/oauth/register" | "/oauth/token" | "/oauth/revoke" | "/webhooks/stripe")
 }
 
 fn is_safe_method(method: &Method) -> bool {

@@ -4,18 +4,31 @@
 use super::StartupError;
 use crate::config::{Config, ProcessorChoice};
 use crate::sandbox_processor::SandboxProcessor;
+use crate::stripe::{api::StripeApi, processor::StripeProcessor};
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
 use tollgate_core::payments::processor::PaymentProcessor;
 use tollgate_core::payments::recovery;
 
-/// The card processor `TOLLGATE_PROCESSOR` names (only the sandbox exists yet).
+/// The card processor `TOLLGATE_PROCESSOR` names.
 pub async fn processor(pool: &PgPool, config: &Config) -> Result<Arc<dyn PaymentProcessor>, StartupError> {
-    let ProcessorChoice::Sandbox = config.processor;
-    let sandbox = SandboxProcessor::install(pool.clone(), config.sandbox_latency)
-        .await
-        .map_err(StartupError::Processor)?;
-    Ok(Arc::new(sandbox))
+    match &config.processor {
+        ProcessorChoice::Sandbox => {
+            let sandbox = SandboxProcessor::install(pool.clone(), config.sandbox_latency)
+                .await
+                .map_err(StartupError::Processor)?;
+            Ok(Arc::new(sandbox))
+        }
+        ProcessorChoice::Stripe(settings) => {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default();
+            let api = StripeApi::new(http, &settings.api_base, &settings.secret_key);
+            Ok(Arc::new(StripeProcessor::new(api, settings)))
+        }
+    }
 }
 
 /// Start-up recovery: every attempt left pending, however recent (no request of this process is handling

@@ -90,6 +90,8 @@ pub struct Shared {
     pub anthropic_upstream: Option<crate::config::Upstream>,
     /// The gateway's client for providers: no redirects followed, connections kept for reuse.
     pub http: reqwest::Client,
+    /// `STRIPE_WEBHOOK_SECRET`, with the Stripe processor: what `/webhooks/stripe` verifies events with.
+    pub stripe_webhook_secret: Option<String>,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@
 //! scripts, and its Content-Security-Policy made again), so no nonce is ever sent twice.
 
 use app::auth::session::read_user;
+use app::content_security_policy::{content_security_policy, ProcessorScript};
 use axum::{
     body::{to_bytes, Body, Bytes},
     extract::{Request, State},
@@ -51,11 +52,14 @@ struct Kept {
 pub struct PageCache {
     enabled: bool,
     pages: Mutex<HashMap<Uuid, Kept>>,
+    processor_script: Option<ProcessorScript>,
 }
 
 impl PageCache {
-    pub fn new(enabled: bool) -> Self {
-        PageCache { enabled, pages: Mutex::default() }
+    /// `processor_script`: what a page allows of the card processor's script (a kept page's policy is
+    /// written again with a new nonce).
+    pub fn new(enabled: bool, processor_script: Option<ProcessorScript>) -> Self {
+        PageCache { enabled, pages: Mutex::default(), processor_script }
     }
 
     fn lookup(
@@ -75,7 +79,7 @@ impl PageCache {
             }
             (kept.content_type.clone(), kept.pieces.clone())
         };
-        Some(page_response(content_type, &pieces))
+        Some(page_response(content_type, &pieces, self.processor_script.as_ref()))
     }
 
     fn keep(&self, user: Uuid, kept: Kept) {
@@ -90,13 +94,16 @@ impl PageCache {
     }
 }
 
-fn page_response(content_type: HeaderValue, pieces: &[Bytes]) -> Response {
+fn page_response(
+    content_type: HeaderValue,
+    pieces: &[Bytes],
+    processor: Option<&ProcessorScript>,
+) -> Response {
     let nonce = leptos::nonce::Nonce::new().to_string();
     let body = pieces.join(nonce.as_bytes());
     let mut res = Response::new(Body::from(body));
     res.headers_mut().insert(header::CONTENT_TYPE, content_type);
-    if let Ok(policy) = HeaderValue::from_str(&app::content_security_policy::content_security_policy(&nonce))
-    {
+    if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&nonce, processor)) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     res

@@ -6,3 +6,4 @@
 pub mod api;
 pub mod decline;
 pub mod processor;
+pub mod settings;

@@ -11,6 +11,7 @@
 
 use super::api::{NewPaymentIntent, PaymentIntent, PaymentIntentStatus, StripeApi, StripeError};
 use super::decline::{refusal_of, Refusal};
+use super::settings::StripeSettings;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use tollgate_core::payments::processor::{
@@ -26,6 +27,8 @@ pub struct StripeProcessor {
     /// Stripe.js's address and the publishable key the browser uses with it.
     script_url: String,
     publishable_key: String,
+    /// What Stripe.js frames and talks to (`StripeSettings::browser_origins`).
+    origins: Vec<String>,
 }
 
 /// A saved card as Stripe knows it.
@@ -53,11 +56,12 @@ impl<'a> CardRef<'a> {
 }
 
 impl StripeProcessor {
-    pub fn new(api: StripeApi, script_url: &str, publishable_key: &str) -> StripeProcessor {
+    pub fn new(api: StripeApi, settings: &StripeSettings) -> StripeProcessor {
         StripeProcessor {
             api,
-            script_url: script_url.to_string(),
-            publishable_key: publishable_key.to_string(),
+            script_url: settings.js_url.clone(),
+            publishable_key: settings.publishable_key.clone(),
+            origins: settings.browser_origins(),
         }
     }
 }
@@ -68,6 +72,7 @@ impl PaymentProcessor for StripeProcessor {
         CardEntry::ProcessorScript {
             script_url: self.script_url.clone(),
             publishable_key: self.publishable_key.clone(),
+            origins: self.origins.clone(),
         }
     }
 

@@ -315,7 +315,10 @@ fn the_server_refuses_to_start_without_a_processor_named() {
         .unwrap();
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("TOLLGATE_PROCESSOR=sandbox") && said.contains("not built yet"), "{said}");
+    assert!(
+        said.contains("TOLLGATE_PROCESSOR=sandbox") && said.contains("TOLLGATE_PROCESSOR=stripe"),
+        "{said}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

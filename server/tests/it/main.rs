@@ -27,6 +27,7 @@ mod requests_by_month;
 mod schema_rules;
 mod settings;
 mod stripe_api;
+mod stripe_payments;
 mod support;
 mod teams;
 mod usage;

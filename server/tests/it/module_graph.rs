@@ -36,9 +36,9 @@ const CORE_LAYERS: &[&[&str]] = &[
 
 /// The pages' crate's top-level modules (`app/`), lowest layer first.
 const APP_LAYERS: &[&[&str]] = &[
+    &["server_fn_context"],
     &["content_security_policy", "assets"],
     &["ui"],
-    &["server_fn_context"],
     &["auth"],
     &["teams"],
     &["keys", "settings"],
@@ -63,7 +63,8 @@ const SERVER_LAYERS: &[&[&str]] = &[
 ];
 
 /// Inside `channels/`: every channel imports only `shared`, never another channel.
-const CHANNEL_LAYERS: &[&[&str]] = &[&["shared"], &["api", "gateway", "mcp", "oauth", "pages"]];
+const CHANNEL_LAYERS: &[&[&str]] =
+    &[&["shared"], &["api", "gateway", "mcp", "oauth", "pages", "processor_events"]];
 
 /// A module, as the path from its crate's root (`["payments", "add_funds"]`; the root is `[]`).
 type Module = Vec<String>;

@@ -461,7 +461,7 @@ async fn the_exported_calls_are_the_calls_on_the_accounts_local_days_newest_firs
         .iter()
         .map(|(id, at, service, model, status, input, output, ci, co, cf, ct)| {
             format!(
-                "request,{},{id},{},{service},{model},{status},{input},{output},,{},{},{},{}",
+                "request,{},{id},{},{service},{model},{status},{input},{output},,{},{},{},{},api",
                 at.with_timezone(&tz).date_naive(),
                 at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                 ci.normalize(),
@@ -480,11 +480,12 @@ async fn the_exported_calls_are_the_calls_on_the_accounts_local_days_newest_firs
         [day(today), day(since + Duration::days(1)), day(since), day(since), day(since)],
         "each call on its local day, newest first"
     );
-    assert!(exported.iter().any(|l| l.ends_with(",0,0,0,0")), "a free call's costs read 0");
-    let request_total: Decimal =
-        exported.iter().map(|l| l.rsplit(',').next().unwrap().parse::<Decimal>().unwrap()).sum();
+    assert!(exported.iter().any(|l| l.ends_with(",0,0,0,0,api")), "a free call's costs read 0");
+    // `cost_total` is the 14th column (the 15th, `via`, follows it).
+    let cost_total = |l: &str| l.split(',').nth(13).unwrap().parse::<Decimal>().unwrap();
+    let request_total: Decimal = exported.iter().map(|l| cost_total(l)).sum();
     let total_line = csv.lines().find(|l| l.starts_with("total,")).unwrap();
-    assert_eq!(total_line.rsplit(',').next().unwrap().parse::<Decimal>().unwrap(), request_total);
+    assert_eq!(cost_total(total_line), request_total);
 }
 
 /// Downloads that stop being read, more of them than the app's pool has connections (10), must not hold

@@ -1,0 +1,162 @@
+// Tollgate in Stripe mode (docs/CONTRACT.md "Card processors") in Chromium, against localstripe — a stateful
+// Stripe double serving the API and a Stripe.js double whose card Element has inputs with the placeholders
+// `number`, `exp_month`, `exp_year`, `cvc` and `postal_code`, and whose 3-D Secure window has "Complete
+// authentication" / "Fail authentication". Run by scripts/stripe-journeys.sh, which starts both.
+// Every request the browser sends to Tollgate is recorded: none may carry card data.
+import { after } from "node:test";
+import assert from "node:assert/strict";
+import { journey, closeBrowser, newEmail, signUp, logIn, waitForPath, openAddFunds, api, createKey, BASE_URL } from "../tests/support.js";
+
+after(closeBrowser);
+
+const PASSWORD = "correct-horse-1";
+const CARD_NUMBERS = ["4242424242424242", "4000002760003184", "4000000000000341", "4000000000000002"];
+
+/** Records every request the page sends to Tollgate; `leaks()` lists those that carry card data. */
+function watchRequests(page) {
+  const seen = [];
+  page.on("request", (req) => {
+    if (req.url().startsWith(BASE_URL)) seen.push({ url: req.url(), body: req.postData() ?? "" });
+  });
+  return {
+    count: () => seen.length,
+    leaks: () =>
+      seen.filter(({ url, body }) => {
+        const text = decodeURIComponent(`${url} ${body}`).replace(/[ -]/g, "");
+        return CARD_NUMBERS.some((n) => text.includes(n)) || /cvc|exp_month|exp_year|card_number/i.test(text);
+      }),
+  };
+}
+
+/** Types a card into Stripe's card Element (localstripe's: one input per part). */
+async function fillElement(page, { number, month = "12", year = "30", cvc = "123", postal = "10001" }) {
+  const element = page.locator("#card-element");
+  await element.getByPlaceholder("number", { exact: true }).fill(number);
+  await element.getByPlaceholder("exp_month").fill(month);
+  await element.getByPlaceholder("exp_year").fill(year);
+  await element.getByPlaceholder("cvc").fill(cvc);
+  await element.getByPlaceholder("postal_code").fill(postal);
+}
+
+async function newAccount(page) {
+  const email = newEmail("stripe");
+  await signUp(page, { email, password: PASSWORD });
+  await waitForPath(page, "/dashboard/wallet");
+  return email;
+}
+
+async function balance(page) {
+  return (await page.getByTestId("balance").textContent()).trim();
+}
+
+/** Add Funds with a new card through the Element, up to the confirm step. */
+async function continueWithNewCard(page, amount, card) {
+  await openAddFunds(page);
+  await page.getByLabel("Amount").fill(amount);
+  if (await page.getByLabel("Use a new card").isVisible()) await page.getByLabel("Use a new card").check();
+  await fillElement(page, card);
+  await page.getByRole("button", { name: "Continue" }).click();
+}
+
+journey("a first deposit through Stripe's card Element saves the card; the second uses it; no card data reaches Tollgate", {}, async ({ page, pageErrors }) => {
+  const requests = watchRequests(page);
+  await newAccount(page);
+  await continueWithNewCard(page, "25", { number: "4242 4242 4242 4242" });
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText("$25.00 was added to your wallet").waitFor();
+  assert.equal(await balance(page), "$25.00");
+  await page.locator("li.saved-card", { hasText: "Visa •••• 4242" }).getByText("Default").waitFor();
+  await page.getByRole("link", { name: "Done" }).click();
+  await openAddFunds(page);
+  await page.getByLabel("Amount").fill("10");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText("$10.00 was added to your wallet").waitFor();
+  assert.equal(await balance(page), "$35.00");
+  assert.ok(requests.count() > 5);
+  assert.deepEqual(requests.leaks(), []);
+  assert.deepEqual(pageErrors, []);
+});
+
+journey("3-D Secure completed in the bank's window credits the deposit", {}, async ({ page }) => {
+  const requests = watchRequests(page);
+  await newAccount(page);
+  await continueWithNewCard(page, "30", { number: "4000 0027 6000 3184" });
+  // Setting the card up asks the bank first…
+  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  // …and so does the payment.
+  await page.getByRole("heading", { name: "Confirm with your bank" }).waitFor();
+  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await page.getByText("$30.00 was added to your wallet").waitFor();
+  assert.equal(await balance(page), "$30.00");
+  assert.deepEqual(requests.leaks(), []);
+});
+
+journey("3-D Secure failed in the bank's window charges nothing and says why", {}, async ({ page }) => {
+  await newAccount(page);
+  await continueWithNewCard(page, "30", { number: "4000 0027 6000 3184" });
+  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByRole("heading", { name: "Confirm with your bank" }).waitFor();
+  await page.getByRole("button", { name: "Fail authentication" }).click();
+  await page.getByRole("heading", { name: "Payment failed" }).waitFor();
+  await page.getByRole("alert").filter({ hasText: "Your card was declined" }).waitFor();
+  assert.equal(await balance(page), "$0.00");
+});
+
+journey("a card Stripe declines shows its reason, and nothing is charged", {}, async ({ page }) => {
+  await newAccount(page);
+  // Declined when it is set up: the Element's form says so, and no deposit is started.
+  await continueWithNewCard(page, "20", { number: "4000 0000 0000 0002" });
+  await page.getByRole("alert").filter({ hasText: "Your card was declined." }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Confirm" }).count(), 0);
+  // Set up fine, declined when charged: the deposit fails with the decline's message.
+  await page.getByRole("link", { name: "Cancel" }).click();
+  await continueWithNewCard(page, "20", { number: "4000 0000 0000 0341" });
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByRole("heading", { name: "Payment failed" }).waitFor();
+  await page.getByRole("alert").filter({ hasText: "Your card was declined. Contact your card issuer or use another card." }).waitFor();
+  assert.equal(await balance(page), "$0.00");
+});
+
+journey("a checkout link is paid through Stripe's card Element", {}, async ({ page }) => {
+  const requests = watchRequests(page);
+  await newAccount(page);
+  await page.goto("/dashboard/keys");
+  const secret = await createKey(page, { name: "funder", allowFunding: true });
+  const asked = await api("POST", "/v1/wallet/fund", secret, { amount: "15.00" }, { "idempotency-key": `co-${Date.now()}` });
+  assert.equal(asked.body.status, "requires_checkout", JSON.stringify(asked.body));
+  await page.goto(new URL(asked.body.checkout_url).pathname);
+  await fillElement(page, { number: "4242 4242 4242 4242" });
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText(/Payment complete\. Return to your chat: your balance is \$15\.00\./).waitFor();
+  assert.deepEqual(requests.leaks(), []);
+});
+
+journey("with JavaScript off, adding a card says it needs JavaScript and saved cards still work", { js: false }, async ({ page, context }) => {
+  // The card is saved with JavaScript on (as Stripe mode needs), then used with it off.
+  const email = newEmail("stripe-nojs");
+  const withJs = await (await context.browser()).newContext({ baseURL: BASE_URL });
+  const jsPage = await withJs.newPage();
+  await signUp(jsPage, { email, password: PASSWORD });
+  await waitForPath(jsPage, "/dashboard/wallet");
+  await jsPage.locator('body[data-hydrated="true"]').waitFor({ state: "attached" });
+  await continueWithNewCard(jsPage, "25", { number: "4242 4242 4242 4242" });
+  await jsPage.getByRole("button", { name: "Confirm" }).click();
+  await jsPage.getByText("$25.00 was added to your wallet").waitFor();
+  await withJs.close();
+
+  await logIn(page, { email, password: PASSWORD });
+  await waitForPath(page, "/dashboard/wallet");
+  await page.goto("/dashboard/wallet?add=1&card=new");
+  await page.getByText("Adding a new card needs JavaScript").waitFor();
+  assert.equal(await page.getByLabel("Card number").count(), 0, "no card fields on Tollgate's page");
+  await page.goto("/dashboard/wallet?add=1");
+  await page.getByLabel("Amount").fill("5");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText("$5.00 was added to your wallet").waitFor();
+  assert.equal(await balance(page), "$30.00");
+});
