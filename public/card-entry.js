@@ -5,7 +5,7 @@
 //   with `stripe.confirmCardSetup` (Stripe asks the bank if it wants to), and then posts the form with the
 //   setup's id in `setup_intent` — the only thing Tollgate learns of the card, besides what Stripe tells it;
 // - a payment whose bank wants its person (`data-bank-check`) opens the bank's check with
-//   `stripe.confirmCardPayment`, then reads the outcome again ("Check again").
+//   `stripe.confirmCardPayment`, then posts "Check again", which reads and records the outcome.
 // Without JavaScript there is no Element; the page says that adding a card needs it.
 (function () {
   "use strict";
@@ -71,12 +71,13 @@
     box.classList.add("ready");
     var stripe = stripeFor(box.dataset.cardEntry);
     var button = box.querySelector("[data-open-bank-check]");
-    var again = box.querySelector("a[href]");
+    var again = box.querySelector("form[data-check-again]");
     function open() {
       busy(button, true);
       stripe.confirmCardPayment(box.dataset.bankCheck).then(function () {
-        // Whatever the bank said, the page reads the payment's outcome from Tollgate.
-        again.click();
+        // Whatever the bank said, Tollgate reads the payment's outcome ("Check again").
+        if (again.requestSubmit) again.requestSubmit();
+        else again.submit();
       });
     }
     button.addEventListener("click", open);

@@ -55,4 +55,4 @@ node -e '
 cd end2end
 SERVER_LOG="$logs/stripe-server.log" BASE_URL="$base" node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$logs/stripe.tap" stripe/
+  --test-reporter=tap --test-reporter-destination="$logs/stripe.tap" ${STRIPE_JOURNEYS:-stripe/}

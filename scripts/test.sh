@@ -10,6 +10,8 @@
 #   5. the same server's chat channel (/mcp) driven by the official MCP Python SDK (scripts/mcp-clients.sh)
 #   6. the same server's gateway driven by the official OpenAI and Anthropic Python SDKs, forwarding to a fake
 #      provider on loopback (scripts/sdk-clients.sh)
+#   7. a second server in Stripe mode driven in Chromium against localstripe, a Stripe double
+#      (scripts/stripe-journeys.sh)
 # Test builds have the `test-hooks` feature (fault points for the crash test); the release site must not.
 set -euo pipefail
 source "$(dirname "$0")/site-env.sh"
@@ -97,25 +99,32 @@ scripts/sdk-clients.sh "http://127.0.0.1:$port" "http://127.0.0.1:$fake_port" "$
 
 kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 kill -TERM "$fake_pid" 2>/dev/null || true; fake_pid=""
+
+step "Stripe journeys (a server in Stripe mode against localstripe, in Chromium)"
+scripts/stripe-journeys.sh "$server_bin" "$logs/stripe" || failed_stage="${failed_stage:+$failed_stage, }Stripe journeys"
 if [[ -n "$failed_stage" ]]; then echo "--- server log (tail)"; tail -n 40 "$logs/server.log"; fi
 # Why each failed journey failed, last, so the end of the output (all a CI summary may keep) says it.
-if grep -q '^ *not ok' "$logs/e2e.tap" 2>/dev/null; then
-  echo "--- failed browser journeys"
-  awk '/^ *not ok/ {show = 1; n = 0} /^ *(ok|# )/ {show = 0} show && n++ < 30 && !/^ *(at |stack:)/' "$logs/e2e.tap"
-fi
+for tap in "$logs/e2e.tap" "$logs/stripe/stripe.tap"; do
+  if grep -q '^ *not ok' "$tap" 2>/dev/null; then
+    echo "--- failed browser journeys ($(basename "$tap"))"
+    awk '/^ *not ok/ {show = 1; n = 0} /^ *(ok|# )/ {show = 0} show && n++ < 30 && !/^ *(at |stack:)/' "$tap"
+  fi
+done
 
 cargo_passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s += $4} END {print s + 0}')
 cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s += $1} END {print s + 0}')
 e2e_passed=$(awk '/^# pass /{print $3}' "$logs/e2e.tap" | tail -n 1)
 e2e_failed=$(awk '/^# fail /{print $3}' "$logs/e2e.tap" | tail -n 1)
+stripe_passed=$(awk '/^# pass /{print $3}' "$logs/stripe/stripe.tap" 2>/dev/null | tail -n 1)
+stripe_failed=$(awk '/^# fail /{print $3}' "$logs/stripe/stripe.tap" 2>/dev/null | tail -n 1)
 mcp_passed=$({ grep -Eo '[0-9]+ passed' "$logs/mcp.log" || true; } | tail -n 1 | awk '{print $1}')
 mcp_failed=$({ grep -Eo '[0-9]+ (failed|error)' "$logs/mcp.log" || true; } | awk '{s += $1} END {print s + 0}')
 sdk_passed=$({ grep -Eo '[0-9]+ passed' "$logs/sdks.log" || true; } | tail -n 1 | awk '{print $1}')
 sdk_failed=$({ grep -Eo '[0-9]+ (failed|error)' "$logs/sdks.log" || true; } | awk '{s += $1} END {print s + 0}')
-passed=$((cargo_passed + ${e2e_passed:-0} + fuzz_passed + ${mcp_passed:-0} + ${sdk_passed:-0}))
-failed=$((cargo_failed + ${e2e_failed:-0} + fuzz_failed + mcp_failed + sdk_failed))
+passed=$((cargo_passed + ${e2e_passed:-0} + ${stripe_passed:-0} + fuzz_passed + ${mcp_passed:-0} + ${sdk_passed:-0}))
+failed=$((cargo_failed + ${e2e_failed:-0} + ${stripe_failed:-0} + fuzz_failed + mcp_failed + sdk_failed))
 if [[ -n "$failed_stage" && $failed -eq 0 ]]; then failed=1; fi
 echo
-echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed; API fuzzing: $([[ $fuzz_failed -eq 0 ]] && echo passed || echo failed); MCP Python SDK: ${mcp_passed:-0} passed, $mcp_failed failed; OpenAI/Anthropic SDKs: ${sdk_passed:-0} passed, $sdk_failed failed"
+echo "Rust: $cargo_passed passed, $cargo_failed failed; browser: ${e2e_passed:-0} passed, ${e2e_failed:-0} failed; Stripe journeys: ${stripe_passed:-0} passed, ${stripe_failed:-0} failed; API fuzzing: $([[ $fuzz_failed -eq 0 ]] && echo passed || echo failed); MCP Python SDK: ${mcp_passed:-0} passed, $mcp_failed failed; OpenAI/Anthropic SDKs: ${sdk_passed:-0} passed, $sdk_failed failed"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

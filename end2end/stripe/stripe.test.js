@@ -3,11 +3,22 @@
 // `number`, `exp_month`, `exp_year`, `cvc` and `postal_code`, and whose 3-D Secure window has "Complete
 // authentication" / "Fail authentication". Run by scripts/stripe-journeys.sh, which starts both.
 // Every request the browser sends to Tollgate is recorded: none may carry card data.
-import { after } from "node:test";
+//
+// Two flaws of the double, not of Stripe.js, shape these journeys: its script declares a global
+// `class Element`, which shadows the DOM's `Element` for every script of the page, so the wasm islands
+// (`instanceof Element` in wasm-bindgen's glue) fail to hydrate where it is loaded — page errors are not
+// asserted here (the sandbox journeys assert them); and its 3-D Secure window is a box with no z-index,
+// drawn under Tollgate's Add Funds dialog, so its buttons are pressed by dispatching the click to them.
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
 import { journey, closeBrowser, newEmail, signUp, logIn, waitForPath, openAddFunds, api, createKey, BASE_URL } from "../tests/support.js";
 
 after(closeBrowser);
+
+// Every journey's requests come from 127.0.0.1 (stripe-journeys.sh raises the per-address limits): an
+// `X-Forwarded-For` on every request would make Stripe.js's calls to its API need a CORS preflight.
+const SAME_NETWORK = { ownNetwork: false };
 
 const PASSWORD = "correct-horse-1";
 const CARD_NUMBERS = ["4242424242424242", "4000002760003184", "4000000000000341", "4000000000000002"];
@@ -31,11 +42,19 @@ function watchRequests(page) {
 /** Types a card into Stripe's card Element (localstripe's: one input per part). */
 async function fillElement(page, { number, month = "12", year = "30", cvc = "123", postal = "10001" }) {
   const element = page.locator("#card-element");
-  await element.getByPlaceholder("number", { exact: true }).fill(number);
+  // localstripe's Element takes the digits alone (Stripe's own formats them as typed).
+  await element.getByPlaceholder("number", { exact: true }).fill(number.replace(/ /g, ""));
   await element.getByPlaceholder("exp_month").fill(month);
   await element.getByPlaceholder("exp_year").fill(year);
   await element.getByPlaceholder("cvc").fill(cvc);
   await element.getByPlaceholder("postal_code").fill(postal);
+}
+
+/** Presses a button of localstripe's 3-D Secure window ("Complete authentication", "Fail authentication"). */
+async function answerBank(page, answer) {
+  const button = page.getByRole("button", { name: answer });
+  await button.waitFor();
+  await button.dispatchEvent("click");
 }
 
 async function newAccount(page) {
@@ -58,7 +77,7 @@ async function continueWithNewCard(page, amount, card) {
   await page.getByRole("button", { name: "Continue" }).click();
 }
 
-journey("a first deposit through Stripe's card Element saves the card; the second uses it; no card data reaches Tollgate", {}, async ({ page, pageErrors }) => {
+journey("a first deposit through Stripe's card Element saves the card; the second uses it; no card data reaches Tollgate", SAME_NETWORK, async ({ page }) => {
   const requests = watchRequests(page);
   await newAccount(page);
   await continueWithNewCard(page, "25", { number: "4242 4242 4242 4242" });
@@ -75,37 +94,36 @@ journey("a first deposit through Stripe's card Element saves the card; the secon
   assert.equal(await balance(page), "$35.00");
   assert.ok(requests.count() > 5);
   assert.deepEqual(requests.leaks(), []);
-  assert.deepEqual(pageErrors, []);
 });
 
-journey("3-D Secure completed in the bank's window credits the deposit", {}, async ({ page }) => {
+journey("3-D Secure completed in the bank's window credits the deposit", SAME_NETWORK, async ({ page }) => {
   const requests = watchRequests(page);
   await newAccount(page);
   await continueWithNewCard(page, "30", { number: "4000 0027 6000 3184" });
   // Setting the card up asks the bank first…
-  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await answerBank(page, "Complete authentication");
   await page.getByRole("button", { name: "Confirm" }).click();
   // …and so does the payment.
   await page.getByRole("heading", { name: "Confirm with your bank" }).waitFor();
-  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await answerBank(page, "Complete authentication");
   await page.getByText("$30.00 was added to your wallet").waitFor();
   assert.equal(await balance(page), "$30.00");
   assert.deepEqual(requests.leaks(), []);
 });
 
-journey("3-D Secure failed in the bank's window charges nothing and says why", {}, async ({ page }) => {
+journey("3-D Secure failed in the bank's window charges nothing and says why", SAME_NETWORK, async ({ page }) => {
   await newAccount(page);
   await continueWithNewCard(page, "30", { number: "4000 0027 6000 3184" });
-  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await answerBank(page, "Complete authentication");
   await page.getByRole("button", { name: "Confirm" }).click();
   await page.getByRole("heading", { name: "Confirm with your bank" }).waitFor();
-  await page.getByRole("button", { name: "Fail authentication" }).click();
+  await answerBank(page, "Fail authentication");
   await page.getByRole("heading", { name: "Payment failed" }).waitFor();
   await page.getByRole("alert").filter({ hasText: "Your card was declined" }).waitFor();
   assert.equal(await balance(page), "$0.00");
 });
 
-journey("a card Stripe declines shows its reason, and nothing is charged", {}, async ({ page }) => {
+journey("a card Stripe declines shows its reason, and nothing is charged", SAME_NETWORK, async ({ page }) => {
   await newAccount(page);
   // Declined when it is set up: the Element's form says so, and no deposit is started.
   await continueWithNewCard(page, "20", { number: "4000 0000 0000 0002" });
@@ -120,7 +138,7 @@ journey("a card Stripe declines shows its reason, and nothing is charged", {}, a
   assert.equal(await balance(page), "$0.00");
 });
 
-journey("a checkout link is paid through Stripe's card Element", {}, async ({ page }) => {
+journey("a checkout link is paid through Stripe's card Element", SAME_NETWORK, async ({ page }) => {
   const requests = watchRequests(page);
   await newAccount(page);
   await page.goto("/dashboard/keys");
@@ -135,7 +153,7 @@ journey("a checkout link is paid through Stripe's card Element", {}, async ({ pa
   assert.deepEqual(requests.leaks(), []);
 });
 
-journey("with JavaScript off, adding a card says it needs JavaScript and saved cards still work", { js: false }, async ({ page, context }) => {
+journey("with JavaScript off, adding a card says it needs JavaScript and saved cards still work", { js: false, ...SAME_NETWORK }, async ({ page, context }) => {
   // The card is saved with JavaScript on (as Stripe mode needs), then used with it off.
   const email = newEmail("stripe-nojs");
   const withJs = await (await context.browser()).newContext({ baseURL: BASE_URL });
@@ -154,9 +172,16 @@ journey("with JavaScript off, adding a card says it needs JavaScript and saved c
   await page.getByText("Adding a new card needs JavaScript").waitFor();
   assert.equal(await page.getByLabel("Card number").count(), 0, "no card fields on Tollgate's page");
   await page.goto("/dashboard/wallet?add=1");
-  await page.getByLabel("Amount").fill("5");
+  await page.getByLabel("Amount").fill("10");
   await page.getByRole("button", { name: "Continue" }).click();
   await page.getByRole("button", { name: "Confirm" }).click();
-  await page.getByText("$5.00 was added to your wallet").waitFor();
-  assert.equal(await balance(page), "$30.00");
+  await page.getByText("$10.00 was added to your wallet").waitFor();
+  assert.equal(await balance(page), "$35.00");
+});
+
+// Last: what the server could have logged (at debug, every statement) never holds a card number.
+test("no card number reached the Stripe-mode server's log", { skip: !process.env.SERVER_LOG }, () => {
+  assert.ok(existsSync(process.env.SERVER_LOG));
+  const log = readFileSync(process.env.SERVER_LOG, "utf8").replace(/[ -]/g, "");
+  assert.deepEqual(CARD_NUMBERS.filter((n) => log.includes(n)), []);
 });

@@ -51,14 +51,18 @@ export function ownNetwork() {
   return { "X-Forwarded-For": `10.${(process.pid >> 8) & 255}.${(lastAddress >> 8) & 255}.${lastAddress & 255}` };
 }
 
-/** One user journey in a fresh browser context. `js: false` runs it with JavaScript disabled. */
-export function journey(name, { js = true, viewport = { width: 1280, height: 900 } } = {}, body) {
+/**
+ * One user journey in a fresh browser context. `js: false` runs it with JavaScript disabled.
+ * `ownNetwork: false` sends no `X-Forwarded-For`: the header goes with every request, and a page's
+ * cross-origin requests (Stripe.js to its API) would need a CORS preflight for it.
+ */
+export function journey(name, { js = true, viewport = { width: 1280, height: 900 }, ownNetwork: own = true } = {}, body) {
   test(name, async () => {
     const context = await (await browser()).newContext({
       javaScriptEnabled: js,
       viewport,
       baseURL: BASE_URL,
-      extraHTTPHeaders: ownNetwork(),
+      extraHTTPHeaders: own ? ownNetwork() : {},
     });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();

@@ -53,7 +53,7 @@ pub fn CheckoutPage() -> impl IntoView {
                                         confirm_step(id, attempt, confirm).into_any()
                                     }
                                     (_, Some(attempt)) if attempt.status == AttemptStatus::Pending && attempt.authenticate_with.is_some() => view! {
-                                        <BankCheck secret=attempt.authenticate_with.clone().unwrap_or_default() check_again=format!("/checkout/{id}?attempt={}", attempt.id)/>
+                                        <BankCheck secret=attempt.authenticate_with.clone().unwrap_or_default() check_again=("/api/checkout/finish", vec![("checkout_id", id.clone()), ("attempt_id", attempt.id.to_string())])/>
                                     }.into_any(),
                                     (_, Some(attempt)) if attempt.status == AttemptStatus::Pending => view! {
                                         <p role="status">"Your payment is processing. "

@@ -115,6 +115,28 @@ pub async fn start_checkout(
     .await
 }
 
+/// "Check again" on the checkout page after the person answered their bank: the payment's outcome,
+/// recorded once (a success uses the checkout up).
+#[server(endpoint = "checkout/finish")]
+pub async fn finish_checkout(checkout_id: String, attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    answer_form(async move {
+        let (pool, processor) = (pool()?, processor()?);
+        let checkout = checkout_session::load(&pool, &checkout_id).await?;
+        if !checkout_session::owns_attempt(&pool, &checkout, attempt_id).await? {
+            return Err(AppError::NotFound);
+        }
+        let result =
+            add_funds::finish_authentication(&pool, &*processor, checkout.account_id, attempt_id, None)
+                .await?;
+        if result.status == AttemptStatus::Succeeded {
+            checkout_session::complete(&pool, &checkout.id, attempt_id).await?;
+        }
+        leptos_axum::redirect(&format!("/checkout/{}?attempt={}", checkout.id, attempt_id));
+        Ok(result)
+    })
+    .await
+}
+
 /// "Confirm" on the checkout page: charges the draft once and uses the checkout up if it succeeds.
 #[server(endpoint = "checkout/confirm")]
 pub async fn confirm_checkout(checkout_id: String, attempt_id: Uuid) -> Result<AttemptView, AppError> {

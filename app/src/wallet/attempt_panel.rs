@@ -43,7 +43,7 @@ pub fn AttemptPanelView(
             .into_any()
         }
         AttemptStatus::Pending if attempt.authenticate_with.is_some() => view! {
-            <BankCheck secret=attempt.authenticate_with.clone().unwrap_or_default() check_again=format!("/dashboard/wallet?attempt={id}")/>
+            <BankCheck secret=attempt.authenticate_with.clone().unwrap_or_default() check_again=("/api/wallet/finish", vec![("attempt_id", id.to_string())])/>
         }
         .into_any(),
         AttemptStatus::Pending => view! {

@@ -144,6 +144,25 @@ pub async fn confirm_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError
     .await
 }
 
+/// "Check again" after the person answered their bank (3-D Secure): the payment's outcome, recorded once.
+#[server(endpoint = "wallet/finish")]
+pub async fn finish_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
+    as_member(Some(Action::AddFunds), |user| async move {
+        let (pool, processor) = (pool()?, processor()?);
+        let result = add_funds::finish_authentication(
+            &pool,
+            &*processor,
+            user.account_id,
+            attempt_id,
+            Some(user.user_id),
+        )
+        .await?;
+        leptos_axum::redirect(&format!("/dashboard/wallet?attempt={}", result.id));
+        Ok(result)
+    })
+    .await
+}
+
 /// "Retry": the same amount on the same card, as a new attempt, charged right away.
 #[server(endpoint = "wallet/retry")]
 pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> {
