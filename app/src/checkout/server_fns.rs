@@ -121,10 +121,7 @@ pub async fn start_checkout(
 pub async fn finish_checkout(checkout_id: String, attempt_id: Uuid) -> Result<AttemptView, AppError> {
     answer_form(async move {
         let (pool, processor) = (pool()?, processor()?);
-        let checkout = checkout_session::load(&pool, &checkout_id).await?;
-        if !checkout_session::owns_attempt(&pool, &checkout, attempt_id).await? {
-            return Err(AppError::NotFound);
-        }
+        let checkout = checkout_of_attempt(&pool, &checkout_id, attempt_id).await?;
         let result =
             add_funds::finish_authentication(&pool, &*processor, checkout.account_id, attempt_id, None)
                 .await?;
@@ -142,10 +139,7 @@ pub async fn finish_checkout(checkout_id: String, attempt_id: Uuid) -> Result<At
 pub async fn confirm_checkout(checkout_id: String, attempt_id: Uuid) -> Result<AttemptView, AppError> {
     answer_form(async move {
         let (pool, processor) = (pool()?, processor()?);
-        let checkout = checkout_session::load(&pool, &checkout_id).await?;
-        if !checkout_session::owns_attempt(&pool, &checkout, attempt_id).await? {
-            return Err(AppError::NotFound);
-        }
+        let checkout = checkout_of_attempt(&pool, &checkout_id, attempt_id).await?;
         let result = if checkout.state == CheckoutState::Completed && checkout.attempt_id == Some(attempt_id)
         {
             // A second press of "Confirm" on the attempt that paid: its result again.
@@ -170,4 +164,18 @@ pub async fn confirm_checkout(checkout_id: String, attempt_id: Uuid) -> Result<A
         Ok(result)
     })
     .await
+}
+
+/// The checkout `checkout_id`, if `attempt_id` was made on it (else "not found").
+#[cfg(feature = "ssr")]
+async fn checkout_of_attempt(
+    pool: &sqlx::PgPool,
+    checkout_id: &str,
+    attempt_id: Uuid,
+) -> Result<checkout_session::Checkout, AppError> {
+    let checkout = checkout_session::load(pool, checkout_id).await?;
+    if !checkout_session::owns_attempt(pool, &checkout, attempt_id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(checkout)
 }

@@ -19,6 +19,9 @@ pub enum DeclineCode {
     IncorrectCvc,
     ProcessingError,
     IncorrectAddress,
+    /// The bank wants the person to confirm the payment (3-D Secure) and no person was there to (an agent,
+    /// the chat, auto top-up), or they left without answering. Only a processor that asks banks (Stripe).
+    AuthenticationRequired,
 }
 
 impl DeclineCode {
@@ -36,6 +39,9 @@ impl DeclineCode {
             DeclineCode::ProcessingError => "A processing error occurred. Try again in a moment.",
             DeclineCode::IncorrectAddress => {
                 "The billing address doesn't match your card. Update the billing postal code or use another card."
+            }
+            DeclineCode::AuthenticationRequired => {
+                "Your bank wants to confirm this payment. Retry it on your wallet page to confirm it with your bank."
             }
         }
     }

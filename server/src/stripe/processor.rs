@@ -255,7 +255,7 @@ fn decline_of(refusal: Refusal) -> Decline {
     match refusal {
         Refusal::Declined(decline) => decline,
         Refusal::AuthenticationRequired => {
-            Decline { code: DeclineCode::GenericDecline, reason: "authentication_required".into() }
+            Decline { code: DeclineCode::AuthenticationRequired, reason: "authentication_required".into() }
         }
     }
 }

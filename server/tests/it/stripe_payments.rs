@@ -59,6 +59,11 @@ fn intent(status: &str, extra: Value) -> Value {
     pi
 }
 
+/// Stripe answers every new PaymentIntent (a charge) with `answer`.
+async fn payments_answer(stripe: &MockServer, answer: ResponseTemplate) {
+    Mock::given(method("POST")).and(path("/v1/payment_intents")).respond_with(answer).mount(stripe).await;
+}
+
 /// Stripe's side of a card set up in the browser: the customer, the setup, and the card it made.
 async fn card_setup_answers(stripe: &MockServer) {
     Mock::given(method("POST"))
@@ -112,17 +117,24 @@ async fn draft_with_new_card(
     (draft.id, key)
 }
 
+/// Stripe answering as recorded (a card set up in the browser), its processor, and a new person's $25 draft
+/// with that card: the account, the attempt and its idempotency key.
+async fn new_card_draft(pool: &PgPool, email: &str) -> (MockServer, StripeProcessor, Uuid, Uuid, String) {
+    let stripe = MockServer::start().await;
+    card_setup_answers(&stripe).await;
+    let processor = processor(&stripe);
+    let account = person(pool, email).await;
+    let (attempt, key) = draft_with_new_card(pool, &processor, account).await;
+    (stripe, processor, account, attempt, key)
+}
+
 fn dollars(amount: &str) -> Decimal {
     amount.parse().unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_card_set_up_in_the_browser_is_charged_once_with_the_attempts_key_and_saved(pool: PgPool) {
-    let stripe = MockServer::start().await;
-    card_setup_answers(&stripe).await;
-    let processor = processor(&stripe);
-    let account = person(&pool, "first@example.test").await;
-    let (attempt, key) = draft_with_new_card(&pool, &processor, account).await;
+    let (stripe, processor, account, attempt, key) = new_card_draft(&pool, "first@example.test").await;
     Mock::given(method("POST"))
         .and(path("/v1/payment_intents"))
         .and(header("idempotency-key", key.as_str()))
@@ -185,16 +197,9 @@ async fn another_accounts_or_an_unfinished_setup_is_no_card(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn three_d_secure_is_finished_by_the_person_or_given_up_by_recovery(pool: PgPool) {
-    let stripe = MockServer::start().await;
-    card_setup_answers(&stripe).await;
-    let processor = processor(&stripe);
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(intent("requires_action", json!({}))))
-        .mount(&stripe)
+    let (stripe, processor, account, attempt, _) = new_card_draft(&pool, "bank@example.test").await;
+    payments_answer(&stripe, ResponseTemplate::new(200).set_body_json(intent("requires_action", json!({}))))
         .await;
-    let account = person(&pool, "bank@example.test").await;
-    let (attempt, _) = draft_with_new_card(&pool, &processor, account).await;
     let waiting = add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.unwrap();
     assert_eq!(waiting.status, AttemptStatus::Pending);
     assert_eq!(waiting.authenticate_with.as_deref(), Some("pi_1_secret_x"));
@@ -228,13 +233,8 @@ async fn three_d_secure_is_finished_by_the_person_or_given_up_by_recovery(pool: 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_person_who_never_answers_their_bank_is_charged_nothing(pool: PgPool) {
-    let stripe = MockServer::start().await;
-    card_setup_answers(&stripe).await;
-    let processor = processor(&stripe);
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(intent("requires_action", json!({}))))
-        .mount(&stripe)
+    let (stripe, processor, account, attempt, _) = new_card_draft(&pool, "gone@example.test").await;
+    payments_answer(&stripe, ResponseTemplate::new(200).set_body_json(intent("requires_action", json!({}))))
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/payment_intents/pi_1/cancel"))
@@ -242,8 +242,6 @@ async fn a_person_who_never_answers_their_bank_is_charged_nothing(pool: PgPool) 
         .expect(1)
         .mount(&stripe)
         .await;
-    let account = person(&pool, "gone@example.test").await;
-    let (attempt, _) = draft_with_new_card(&pool, &processor, account).await;
     add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.unwrap();
     sqlx::query("UPDATE payment_attempts SET confirmed_at = now() - interval '16 minutes' WHERE id = $1")
         .bind(attempt)
@@ -263,11 +261,7 @@ async fn a_person_who_never_answers_their_bank_is_charged_nothing(pool: PgPool) 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_charge_lost_in_a_crash_is_recovered_once_with_the_same_key(pool: PgPool) {
-    let stripe = MockServer::start().await;
-    card_setup_answers(&stripe).await;
-    let processor = processor(&stripe);
-    let account = person(&pool, "crash@example.test").await;
-    let (attempt, key) = draft_with_new_card(&pool, &processor, account).await;
+    let (stripe, processor, account, attempt, key) = new_card_draft(&pool, "crash@example.test").await;
     // Stripe charged, but its answer never arrived (Tollgate stopped, or the network broke).
     Mock::given(method("POST"))
         .and(path("/v1/payment_intents"))
@@ -291,11 +285,7 @@ async fn a_charge_lost_in_a_crash_is_recovered_once_with_the_same_key(pool: PgPo
 
 #[sqlx::test(migrations = "../migrations")]
 async fn with_no_one_there_a_bank_that_wants_the_person_is_a_decline(pool: PgPool) {
-    let stripe = MockServer::start().await;
-    card_setup_answers(&stripe).await;
-    let processor = processor(&stripe);
-    let account = person(&pool, "agent@example.test").await;
-    let (attempt, _) = draft_with_new_card(&pool, &processor, account).await;
+    let (stripe, processor, account, attempt, _) = new_card_draft(&pool, "agent@example.test").await;
     // The card saved by a first deposit, then charged by auto top-up: off-session.
     Mock::given(method("POST"))
         .and(path("/v1/payment_intents"))
@@ -305,11 +295,7 @@ async fn with_no_one_there_a_bank_that_wants_the_person_is_a_decline(pool: PgPoo
             "payment_intent": intent("requires_payment_method", json!({}))}})))
         .mount(&stripe)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(intent("succeeded", json!({}))))
-        .mount(&stripe)
-        .await;
+    payments_answer(&stripe, ResponseTemplate::new(200).set_body_json(intent("succeeded", json!({})))).await;
     add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.unwrap();
     // The same saved card charged again where no person is there (as auto top-up charges it): the attempt
     // stands pending with a new key, as auto top-up's claim leaves its attempt.
@@ -323,12 +309,86 @@ async fn with_no_one_there_a_bank_that_wants_the_person_is_a_decline(pool: PgPoo
     .await
     .unwrap();
     recovery::recover_pending(&pool, &processor, Duration::ZERO).await.unwrap();
-    let reason: String = sqlx::query_scalar("SELECT decline_reason FROM payment_attempts WHERE id = $1")
-        .bind(attempt)
-        .fetch_one(&pool)
+    let (code, reason): (String, String) =
+        sqlx::query_as("SELECT decline_code, decline_reason FROM payment_attempts WHERE id = $1")
+            .bind(attempt)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((code.as_str(), reason.as_str()), ("authentication_required", "authentication_required"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_agents_top_up_the_bank_wants_confirmed_answers_a_link_for_the_person(pool: PgPool) {
+    let stripe = MockServer::start().await;
+    card_setup_answers(&stripe).await;
+    // Off-session (no person there), this card's bank wants its person; on-session it is charged.
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .and(body_string_contains("off_session=true"))
+        .respond_with(ResponseTemplate::new(402).set_body_json(json!({"error": {"type": "card_error",
+            "code": "authentication_required", "payment_intent": intent("requires_payment_method", json!({}))}})))
+        .mount(&stripe)
+        .await;
+    payments_answer(&stripe, ResponseTemplate::new(200).set_body_json(intent("succeeded", json!({})))).await;
+    let app = app_in_stripe_mode(pool.clone(), &stripe).await;
+    let processor = processor(&stripe);
+    let account = person(&pool, "agent-3ds@example.test").await;
+    let (attempt, _) = draft_with_new_card(&pool, &processor, account).await;
+    add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.unwrap();
+    let key =
+        crate::support::owner_key(&pool, account, &crate::api_http::settings("", &[], true)).await.unwrap();
+    let (status, answer) = crate::api_http::api(
+        &app,
+        "POST",
+        "/v1/wallet/fund",
+        &key.secret,
+        Some(json!({"amount": "20.00"})),
+        Some("agent-top-up-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["status"], "requires_authentication", "{answer}");
+    let payment = answer["payment_id"].as_str().unwrap();
+    assert!(
+        answer["authentication_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/dashboard/wallet?attempt={payment}")),
+        "{answer}"
+    );
+    assert_eq!(balance_of(&pool, account).await, dollars("25"), "nothing more was charged");
+    // The same request again answers the same.
+    let (_, again) = crate::api_http::api(
+        &app,
+        "POST",
+        "/v1/wallet/fund",
+        &key.secret,
+        Some(json!({"amount": "20.00"})),
+        Some("agent-top-up-1"),
+    )
+    .await;
+    assert_eq!(again, answer);
+    // The chat app's `add_funds` says the same in its words.
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "add_funds", "arguments": {"amount": "30.00"}}});
+    let said: Value = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .header("Accept", "application/json, text/event-stream")
+        .bearer_auth(&key.secret)
+        .json(&call)
+        .send()
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
-    assert_eq!(reason, "authentication_required");
+    let result = &said["result"];
+    assert_eq!(result["isError"], true, "{said}");
+    assert_eq!(result["structuredContent"]["status"], "requires_authentication", "{said}");
+    let text = result["content"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("Your bank wants to confirm this payment: open http"), "{text}");
+    assert_eq!(balance_of(&pool, account).await, dollars("25"));
 }
 
 /// A Stripe event about `pi_1` for the attempt with `key`, signed (or not) as Stripe signs.
@@ -357,21 +417,28 @@ async fn send_event(
         .unwrap()
 }
 
+/// A server in Stripe mode and a $25 deposit of a new person's that Stripe answered "processing": the
+/// server, the account, the attempt (pending) and its idempotency key.
+async fn processing_payment(
+    pool: &PgPool,
+    stripe: &MockServer,
+    email: &str,
+) -> (TestApp, Uuid, Uuid, String) {
+    card_setup_answers(stripe).await;
+    payments_answer(stripe, ResponseTemplate::new(200).set_body_json(intent("processing", json!({})))).await;
+    let app = app_in_stripe_mode(pool.clone(), stripe).await;
+    let processor = processor(stripe);
+    let account = person(pool, email).await;
+    let (attempt, key) = draft_with_new_card(pool, &processor, account).await;
+    let unsettled = add_funds::confirm(pool, &processor, account, attempt, PERSON, None).await;
+    assert!(unsettled.is_err(), "still processing: left pending");
+    (app, account, attempt, key)
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn stripes_events_settle_a_payment_once_in_any_order_and_forged_ones_write_nothing(pool: PgPool) {
     let stripe = MockServer::start().await;
-    card_setup_answers(&stripe).await;
-    // Stripe is still processing the payment when it answers.
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(intent("processing", json!({}))))
-        .mount(&stripe)
-        .await;
-    let app = app_in_stripe_mode(pool.clone(), &stripe).await;
-    let processor = processor(&stripe);
-    let account = person(&pool, "events@example.test").await;
-    let (attempt, key) = draft_with_new_card(&pool, &processor, account).await;
-    assert!(add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.is_err());
+    let (app, account, attempt, key) = processing_payment(&pool, &stripe, "events@example.test").await;
 
     // Forged, tampered or stale: refused, nothing stored.
     let forged =
@@ -436,17 +503,7 @@ async fn stripes_events_settle_a_payment_once_in_any_order_and_forged_ones_write
 #[sqlx::test(migrations = "../migrations")]
 async fn a_decline_reported_first_is_the_outcome_and_a_new_card_never_reaches_tollgate(pool: PgPool) {
     let stripe = MockServer::start().await;
-    card_setup_answers(&stripe).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(intent("processing", json!({}))))
-        .mount(&stripe)
-        .await;
-    let app = app_in_stripe_mode(pool.clone(), &stripe).await;
-    let processor = processor(&stripe);
-    let account = person(&pool, "declined@example.test").await;
-    let (attempt, key) = draft_with_new_card(&pool, &processor, account).await;
-    let _ = add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await;
+    let (app, _, attempt, key) = processing_payment(&pool, &stripe, "declined@example.test").await;
     let failed = send_event(
         &app,
         "evt_f",

@@ -96,6 +96,9 @@ pub async fn fund(
             FundOutcome::Completed { payment_id, amount: amount.json_cents(), balance: balance.json_cents() }
         }
         Funded::RequiresCheckout { checkout_url } => FundOutcome::RequiresCheckout { checkout_url },
+        Funded::RequiresAuthentication { payment_id, message, authentication_url } => {
+            FundOutcome::RequiresAuthentication { payment_id, message, authentication_url }
+        }
         Funded::Declined { payment_id, decline_code, message, .. } => {
             return Err(ApiError::CardDeclined(CardErrorBody {
                 error: message,

@@ -166,6 +166,12 @@ async fn outcome(
             );
             answer::done(&AddFunds::RequiresCheckout { checkout_url }, sentence)
         }
+        Ok(Funded::RequiresAuthentication { payment_id, authentication_url, .. }) => {
+            let sentence = format!(
+                "Your bank wants to confirm this payment: open {authentication_url} Nothing was charged."
+            );
+            answer::refused(&AddFunds::RequiresAuthentication { authentication_url, payment_id }, sentence)
+        }
         Ok(Funded::Declined { payment_id, decline_code, message, fix_url }) => {
             let sentence = format!(
                 "The card was declined: {message} Nothing was charged. The user can update the card or add \

@@ -50,6 +50,11 @@ pub enum AddFunds {
     RequiresCheckout {
         checkout_url: String,
     },
+    /// The bank wants the person to confirm the payment: nothing was charged; a link for them to do it.
+    RequiresAuthentication {
+        authentication_url: String,
+        payment_id: Uuid,
+    },
     /// Declined: nothing was charged.
     Failed {
         decline_code: &'static str,

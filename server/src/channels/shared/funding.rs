@@ -43,6 +43,13 @@ pub enum Funded {
     RequiresCheckout {
         checkout_url: String,
     },
+    /// The bank wants the person to confirm the payment (3-D Secure): nothing was charged; the person
+    /// retries it on the wallet page, where their bank can ask them.
+    RequiresAuthentication {
+        payment_id: Uuid,
+        message: String,
+        authentication_url: String,
+    },
     /// Declined: nothing was charged; the person can fix the card on the wallet page.
     Declined {
         payment_id: Uuid,
@@ -82,6 +89,13 @@ pub async fn place(
         }
         FundAnswer::RequiresCheckout { checkout_id } => {
             Funded::RequiresCheckout { checkout_url: format!("{base}/checkout/{checkout_id}") }
+        }
+        FundAnswer::Declined { payment_id, decline_code: DeclineCode::AuthenticationRequired, message } => {
+            Funded::RequiresAuthentication {
+                payment_id,
+                message,
+                authentication_url: format!("{base}/dashboard/wallet?attempt={payment_id}"),
+            }
         }
         FundAnswer::Declined { payment_id, decline_code, message } => Funded::Declined {
             payment_id,

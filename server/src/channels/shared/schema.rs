@@ -158,6 +158,16 @@ pub enum FundOutcome {
     },
     /// No saved card: a hosted checkout page to send the person to (valid 24 h, single use).
     RequiresCheckout { checkout_url: String },
+    /// The card's bank wants the person to confirm the payment (3-D Secure): nothing was charged. Send the
+    /// person to `authentication_url`, where they retry it and their bank asks them.
+    RequiresAuthentication {
+        payment_id: Uuid,
+        #[schema(
+            example = "Your bank wants to confirm this payment. Retry it on your wallet page to confirm it with your bank."
+        )]
+        message: String,
+        authentication_url: String,
+    },
 }
 
 /// The balance and saved cards.
