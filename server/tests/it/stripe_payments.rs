@@ -549,3 +549,42 @@ async fn a_decline_reported_first_is_the_outcome_and_a_new_card_never_reaches_to
         crate::support::location(&res)
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_saved_cards_new_expiry_and_postal_code_go_to_stripe_and_an_unsaved_card_is_let_go(pool: PgPool) {
+    let (stripe, processor, account, attempt, _) = new_card_draft(&pool, "update@example.test").await;
+    payments_answer(&stripe, ResponseTemplate::new(200).set_body_json(intent("succeeded", json!({})))).await;
+    add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.unwrap();
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_methods/pm_1"))
+        .and(body_string_contains("card%5Bexp_month%5D=3"))
+        .and(body_string_contains("card%5Bexp_year%5D=2031"))
+        .and(body_string_contains("billing_details%5Baddress%5D%5Bpostal_code%5D=94107"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pm_1", "customer": "cus_1",
+            "card": {"brand": "visa", "last4": "4242", "exp_month": 3, "exp_year": 2031}})))
+        .expect(1)
+        .mount(&stripe)
+        .await;
+    let card: Uuid = sqlx::query_scalar("SELECT id FROM payment_methods WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let change = tollgate_domain::payments::card::CardChange::parse("03/31", "94107").unwrap();
+    let actor = crate::support::owner_actor(&pool, account).await;
+    tollgate_core::payments::card_store::update_card(&pool, &processor, &actor, card, change).await.unwrap();
+
+    // A second new card, not saved: detached from the customer once its deposit is settled.
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_methods/pm_1/detach"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pm_1", "customer": null})))
+        .expect(1)
+        .mount(&stripe)
+        .await;
+    let choice = CardChoice::SetUp { setup_id: "seti_1".into(), save: false };
+    let amount = TopUpAmount::parse("10").unwrap();
+    let draft =
+        add_funds::start_draft(&pool, &processor, account, amount, choice, PERSON, None).await.unwrap();
+    let done = add_funds::confirm(&pool, &processor, account, draft.id, PERSON, None).await.unwrap();
+    assert_eq!((done.status, done.payment_method_id), (AttemptStatus::Succeeded, None));
+}
