@@ -53,6 +53,6 @@ node -e '
   "$stripe/_config/webhooks/tollgate" "$base/webhooks/stripe" "$webhook_secret"
 
 cd end2end
-SERVER_LOG="$logs/stripe-server.log" BASE_URL="$base" node --test --test-concurrency=1 \
+SERVER_LOG="$logs/stripe-server.log" E2E_DATABASE_URL="$db" BASE_URL="$base" node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$logs/stripe.tap" ${STRIPE_JOURNEYS:-stripe/}

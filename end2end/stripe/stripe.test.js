@@ -12,6 +12,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { journey, closeBrowser, newEmail, signUp, logIn, waitForPath, openAddFunds, api, createKey, BASE_URL } from "../tests/support.js";
 
 after(closeBrowser);
@@ -184,4 +185,17 @@ test("no card number reached the Stripe-mode server's log", { skip: !process.env
   assert.ok(existsSync(process.env.SERVER_LOG));
   const log = readFileSync(process.env.SERVER_LOG, "utf8").replace(/[ -]/g, "");
   assert.deepEqual(CARD_NUMBERS.filter((n) => log.includes(n)), []);
+});
+
+// localstripe sends its events to /webhooks/stripe signed with the webhook secret, as Stripe does: they were
+// verified and handled (none left unhandled), so the double's signatures and Tollgate's check agree.
+test("Stripe's signed events reached Tollgate and each was handled", { skip: !process.env.E2E_DATABASE_URL }, async () => {
+  // localstripe sends each event a second after it happened.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const rows = execFileSync("psql", ["-XAtc", "SELECT event_type || ' ' || count(*) || ' ' || count(handled_at) FROM processor_events GROUP BY event_type", process.env.E2E_DATABASE_URL])
+    .toString().trim().split("\n");
+  const seen = Object.fromEntries(rows.map((row) => { const [type, count, handled] = row.split(" "); return [type, [Number(count), Number(handled)]]; }));
+  assert.ok(seen["payment_intent.succeeded"]?.[0] >= 5, JSON.stringify(seen));
+  assert.ok(seen["payment_intent.payment_failed"]?.[0] >= 1, JSON.stringify(seen));
+  for (const [type, [count, handled]] of Object.entries(seen)) assert.equal(handled, count, type);
 });
