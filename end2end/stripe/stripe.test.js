@@ -124,7 +124,7 @@ journey("3-D Secure failed in the bank's window charges nothing and says why", S
   assert.equal(await balance(page), "$0.00");
 });
 
-journey("a card Stripe declines shows its reason, and nothing is charged", SAME_NETWORK, async ({ page }) => {
+journey("a card Stripe declines shows its reason, nothing is charged, and Update card with Retry fixes it", SAME_NETWORK, async ({ page }) => {
   await newAccount(page);
   // Declined when it is set up: the Element's form says so, and no deposit is started.
   await continueWithNewCard(page, "20", { number: "4000 0000 0000 0002" });
@@ -137,6 +137,14 @@ journey("a card Stripe declines shows its reason, and nothing is charged", SAME_
   await page.getByRole("heading", { name: "Payment failed" }).waitFor();
   await page.getByRole("alert").filter({ hasText: "Your card was declined. Contact your card issuer or use another card." }).waitFor();
   assert.equal(await balance(page), "$0.00");
+  // Fixed with "Update card" (the card entered again in the Element), then "Retry".
+  await page.locator("section.panel").getByRole("button", { name: "Update card" }).click();
+  await fillElement(page, { number: "4242 4242 4242 4242", month: "11", year: "31" });
+  await page.getByRole("button", { name: "Save card" }).click();
+  await page.getByRole("button", { name: "Retry", exact: true }).click();
+  await page.getByText("$20.00 was added to your wallet").waitFor();
+  assert.equal(await balance(page), "$20.00");
+  await page.locator("li.saved-card", { hasText: "Visa •••• 4242" }).waitFor();
 });
 
 journey("a checkout link is paid through Stripe's card Element", SAME_NETWORK, async ({ page }) => {

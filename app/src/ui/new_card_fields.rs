@@ -51,15 +51,8 @@ pub fn NewCardFields(save_for: SaveCardFor, setup_with: (&'static str, String)) 
     };
     match processor_script_key() {
         Some(publishable_key) => {
-            let (setup_url, setup_fields) = setup_with;
             view! {
-                <div class="field card-entry" data-card-entry=publishable_key data-setup-url=setup_url data-setup-fields=setup_fields>
-                    <span class="label" id="card-element-label">"Card"</span>
-                    <div id="card-element" class="card-element" role="group" aria-labelledby="card-element-label"></div>
-                    <p class="needs-js hint" id="card-needs-js">"Adding a new card needs JavaScript"</p>
-                    <p class="form-error" role="alert" aria-live="assertive" data-card-error></p>
-                </div>
-                <input type="hidden" name="setup_intent" value=""/>
+                {card_element(publishable_key, setup_with)}
                 {save}
             }
             .into_any()
@@ -87,6 +80,26 @@ pub fn NewCardFields(save_for: SaveCardFor, setup_with: (&'static str, String)) 
         }
         .into_any(),
     }
+}
+
+/// The processor's card Element with what its script needs: where to set a card up and the field the
+/// finished setup's id goes in.
+fn card_element(publishable_key: String, (setup_url, setup_fields): (&'static str, String)) -> impl IntoView {
+    view! {
+        <div class="field card-entry" data-card-entry=publishable_key data-setup-url=setup_url data-setup-fields=setup_fields>
+            <span class="label" id="card-element-label">"Card"</span>
+            <div id="card-element" class="card-element" role="group" aria-labelledby="card-element-label"></div>
+            <p class="needs-js hint" id="card-needs-js">"Adding a new card needs JavaScript"</p>
+            <p class="form-error" role="alert" aria-live="assertive" data-card-error></p>
+        </div>
+        <input type="hidden" name="setup_intent" value=""/>
+    }
+}
+
+/// The card Element alone (no "Save this card"), where the processor takes cards in the browser: "Update
+/// card" enters the card again there.
+pub fn processor_card_fields() -> Option<impl IntoView> {
+    processor_script_key().map(|key| card_element(key, ("/api/wallet/card-setup", String::new())))
 }
 
 /// The publishable key of the processor's card script, when the processor takes cards that way.

@@ -5,6 +5,7 @@ use super::dialog::Dialog;
 use super::server_fns::{AttemptPanel, ConfirmAddFunds, RetryAddFunds, UpdateCard};
 use crate::ui::bank_check::BankCheck;
 use crate::ui::form_error::FormError;
+use crate::ui::new_card_fields::processor_card_fields;
 use leptos::prelude::*;
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
@@ -115,6 +116,22 @@ pub fn UpdateCardForm(
     return_to: String,
     error: Option<String>,
 ) -> impl IntoView {
+    if let Some(fields) = processor_card_fields() {
+        // The processor takes cards in the browser: the card is entered again in its card Element.
+        return view! {
+            <ActionForm action=action attr:class="stack update-card" attr:novalidate=true>
+                <input type="hidden" name="payment_method_id" value=card_id.to_string()/>
+                <input type="hidden" name="return_to" value=return_to/>
+                <p class="hint">"Enter the card again with its new expiry or billing postal code."</p>
+                {fields}
+                <FormError id="update-card-error" message=Signal::stored(error)/>
+                <div class="row">
+                    <button type="submit" class="button primary" data-pending="Saving…">"Save card"</button>
+                </div>
+            </ActionForm>
+        }
+        .into_any();
+    }
     view! {
         <ActionForm action=action attr:class="stack update-card" attr:novalidate=true>
             <input type="hidden" name="payment_method_id" value=card_id.to_string()/>
@@ -136,4 +153,5 @@ pub fn UpdateCardForm(
             </div>
         </ActionForm>
     }
+    .into_any()
 }

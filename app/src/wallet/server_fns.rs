@@ -21,6 +21,7 @@ use {
     crate::ui::new_card_fields::{posted_new_card, setup_answer},
     tollgate_core::accounts::store as accounts,
     tollgate_core::payments::add_funds::{self, CardChoice},
+    tollgate_core::payments::processor::CardEntry,
     tollgate_core::payments::{attempt_store, card_store},
     tollgate_core::reads::wallet as db,
     tollgate_domain::money::TopUpAmount,
@@ -181,25 +182,32 @@ pub async fn retry_add_funds(attempt_id: Uuid) -> Result<AttemptView, AppError> 
     .await
 }
 
-/// "Save card" in "Update card": a new expiry and billing postal code.
+/// "Save card" in "Update card": a new expiry and billing postal code — or, where the processor takes
+/// cards in the browser, the card entered again there (`setup_intent`).
 #[server(endpoint = "wallet/card/update")]
 pub async fn update_card(
     payment_method_id: Uuid,
-    new_expiry: String,
-    new_postal_code: String,
+    #[server(default)] new_expiry: String,
+    #[server(default)] new_postal_code: String,
     return_to: Option<String>,
+    /// The card setup the processor's script finished in the browser.
+    setup_intent: Option<String>,
 ) -> Result<(), AppError> {
     as_member(None, |user| async move {
         require_card_permission(&user, payment_method_id, Action::AddFunds).await?;
-        let change = CardChange::parse(&new_expiry, &new_postal_code)?;
-        card_store::update_card(
-            &pool()?,
-            &*processor()?,
-            &crate::teams::member::audit_actor(&user)?,
-            payment_method_id,
-            change,
-        )
-        .await?;
+        let (pool, processor, actor) = (pool()?, processor()?, crate::teams::member::audit_actor(&user)?);
+        match processor.card_entry() {
+            CardEntry::TollgateForm => {
+                let change = CardChange::parse(&new_expiry, &new_postal_code)?;
+                card_store::update_card(&pool, &*processor, &actor, payment_method_id, change).await?;
+            }
+            CardEntry::ProcessorScript { .. } => {
+                let setup = setup_intent
+                    .filter(|id| !id.trim().is_empty())
+                    .ok_or(AppError::NewCardNeedsJavascript)?;
+                card_store::replace_card(&pool, &*processor, &actor, payment_method_id, &setup).await?;
+            }
+        }
         leptos_axum::redirect(&wallet_return_path(return_to.as_deref()));
         Ok(())
     })

@@ -144,6 +144,50 @@ pub async fn update_card(
     Ok(())
 }
 
+/// "Update card" with a processor that takes cards in the browser: the person entered the card again in
+/// the processor's script (its new expiry or billing postal code), and the saved card becomes the one that
+/// setup made — its default and its last failure stay; the card it replaces is let go at the processor.
+#[tracing::instrument(name = "payments::replace_card", skip(pool, processor, actor, setup_id))]
+pub async fn replace_card(
+    pool: &PgPool,
+    processor: &dyn PaymentProcessor,
+    actor: &Actor,
+    payment_method_id: Uuid,
+    setup_id: &str,
+) -> Result<(), AppError> {
+    let old = card_on_file(pool, actor.account_id, payment_method_id).await?;
+    let customer = super::processor_records::customer_of(pool, actor.account_id)
+        .await?
+        .ok_or(AppError::CardSetupIncomplete)?;
+    let new = processor.card_from_setup(&customer, setup_id).await.map_err(|err| match err {
+        super::processor::ProcessorError::Unavailable(_) => AppError::ProcessorUnavailable,
+        _ => AppError::CardSetupIncomplete,
+    })?;
+    let mut tx = pool.begin().await?;
+    let locked = lock_saved_card(&mut tx, actor.account_id, payment_method_id).await?;
+    sqlx::query!(
+        "UPDATE payment_methods SET processor_token = $2, brand = $3, last4 = $4, expiry_month = $5, expiry_year = $6,
+                billing_postal_code = $7, updated_at = now()
+          WHERE id = $1 AND account_id = $8",
+        payment_method_id,
+        new.token,
+        new.brand as CardBrand,
+        new.last4,
+        new.expiry.month as i32,
+        new.expiry.year,
+        new.postal_code.as_str(),
+        actor.account_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(&mut tx, actor, Event::CardUpdated { card: &locked.label }).await?;
+    tx.commit().await?;
+    if let Err(err) = processor.forget_card(&old.processor_token).await {
+        tracing::warn!(error = %err, "a replaced card could not be let go at the processor");
+    }
+    Ok(())
+}
+
 /// Makes one saved card the default (and no other).
 #[tracing::instrument(name = "payments::make_default", skip(pool, actor))]
 pub async fn make_default(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<(), AppError> {

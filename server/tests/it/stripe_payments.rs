@@ -551,18 +551,30 @@ async fn a_decline_reported_first_is_the_outcome_and_a_new_card_never_reaches_to
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_saved_cards_new_expiry_and_postal_code_go_to_stripe_and_an_unsaved_card_is_let_go(pool: PgPool) {
+async fn update_card_saves_the_card_entered_again_and_lets_the_old_one_go_and_an_unsaved_card_goes_too(
+    pool: PgPool,
+) {
     let (stripe, processor, account, attempt, _) = new_card_draft(&pool, "update@example.test").await;
     payments_answer(&stripe, ResponseTemplate::new(200).set_body_json(intent("succeeded", json!({})))).await;
     add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.unwrap();
+    // "Update card": the card entered again in the Element, with a new expiry and postal code.
+    Mock::given(method("GET"))
+        .and(path("/v1/setup_intents/seti_2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "seti_2", "status": "succeeded",
+            "customer": "cus_1", "payment_method": "pm_2"})))
+        .mount(&stripe)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_methods/pm_2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pm_2", "customer": "cus_1",
+            "card": {"brand": "visa", "last4": "4242", "exp_month": 3, "exp_year": 2031},
+            "billing_details": {"address": {"postal_code": "94107"}}})))
+        .mount(&stripe)
+        .await;
     Mock::given(method("POST"))
-        .and(path("/v1/payment_methods/pm_1"))
-        .and(body_string_contains("card%5Bexp_month%5D=3"))
-        .and(body_string_contains("card%5Bexp_year%5D=2031"))
-        .and(body_string_contains("billing_details%5Baddress%5D%5Bpostal_code%5D=94107"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pm_1", "customer": "cus_1",
-            "card": {"brand": "visa", "last4": "4242", "exp_month": 3, "exp_year": 2031}})))
-        .expect(1)
+        .and(path("/v1/payment_methods/pm_1/detach"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pm_1", "customer": null})))
+        .expect(2)
         .mount(&stripe)
         .await;
     let card: Uuid = sqlx::query_scalar("SELECT id FROM payment_methods WHERE account_id = $1")
@@ -570,17 +582,25 @@ async fn a_saved_cards_new_expiry_and_postal_code_go_to_stripe_and_an_unsaved_ca
         .fetch_one(&pool)
         .await
         .unwrap();
-    let change = tollgate_domain::payments::card::CardChange::parse("03/31", "94107").unwrap();
     let actor = crate::support::owner_actor(&pool, account).await;
-    tollgate_core::payments::card_store::update_card(&pool, &processor, &actor, card, change).await.unwrap();
+    tollgate_core::payments::card_store::replace_card(&pool, &processor, &actor, card, "seti_2")
+        .await
+        .unwrap();
+    let saved: (String, i32, i32, String) = sqlx::query_as(
+        "SELECT processor_token, expiry_month, expiry_year, billing_postal_code FROM payment_methods WHERE id = $1",
+    )
+    .bind(card)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(saved, ("cus_1/pm_2".to_string(), 3, 2031, "94107".to_string()));
+    // Another account's setup is no card of this one's: nothing changes.
+    let other =
+        tollgate_core::payments::card_store::replace_card(&pool, &processor, &actor, card, "seti_missing")
+            .await;
+    assert_eq!(other.unwrap_err(), tollgate_domain::error::AppError::CardSetupIncomplete);
 
-    // A second new card, not saved: detached from the customer once its deposit is settled.
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_methods/pm_1/detach"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pm_1", "customer": null})))
-        .expect(1)
-        .mount(&stripe)
-        .await;
+    // A new card not saved: detached from the customer once its deposit is settled (`seti_1` is `pm_1`).
     let choice = CardChoice::SetUp { setup_id: "seti_1".into(), save: false };
     let amount = TopUpAmount::parse("10").unwrap();
     let draft =
