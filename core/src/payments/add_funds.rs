@@ -226,8 +226,10 @@ pub(super) async fn settle_waiting(
     waiting: &attempt_store::WaitingCharge,
     outcome: ChargeOutcome,
 ) -> Result<Option<String>, AppError> {
-    if let ChargeOutcome::NeedsAuthentication { client_secret, .. } = outcome {
-        return Ok(Some(client_secret));
+    match outcome {
+        ChargeOutcome::NeedsAuthentication { client_secret, .. } => return Ok(Some(client_secret)),
+        ChargeOutcome::Processing { .. } => return Ok(None),
+        _ => {}
     }
     if record_outcome(pool, attempt_id, &outcome).await? && waiting.forget_card_after {
         forget_card(processor, attempt_id, &waiting.processor_token).await;
@@ -271,7 +273,7 @@ pub async fn record_reported(
     let agrees = match outcome {
         ChargeOutcome::Succeeded { .. } => now == Some(AttemptStatus::Succeeded),
         ChargeOutcome::Declined { .. } => now == Some(AttemptStatus::Failed),
-        ChargeOutcome::NeedsAuthentication { .. } => true,
+        ChargeOutcome::NeedsAuthentication { .. } | ChargeOutcome::Processing { .. } => true,
     };
     if agrees {
         Ok(Reported::AlreadySettled)
@@ -327,9 +329,17 @@ pub(crate) async fn charge_claimed(
         }
     };
     hang_here_if_testing_recovery().await;
-    if let ChargeOutcome::NeedsAuthentication { charge_id, client_secret } = outcome {
-        attempt_store::await_person(pool, attempt_id, &charge_id).await?;
-        return Ok(Some(client_secret));
+    match outcome {
+        ChargeOutcome::NeedsAuthentication { charge_id, client_secret } => {
+            attempt_store::remember_charge(pool, attempt_id, &charge_id).await?;
+            return Ok(Some(client_secret));
+        }
+        // Decided later: Stripe's event settles it, or recovery asks for it.
+        ChargeOutcome::Processing { charge_id } => {
+            attempt_store::remember_charge(pool, attempt_id, &charge_id).await?;
+            return Ok(None);
+        }
+        _ => {}
     }
     if record_outcome(pool, attempt_id, &outcome).await? && claimed.forget_card_after {
         forget_card(processor, attempt_id, &claimed.processor_token).await;
@@ -402,8 +412,8 @@ pub(super) async fn record_outcome(
             });
             outbox::emit(&mut tx, settling.account_id, EventType::FundsAdded, data).await?;
         }
-        ChargeOutcome::NeedsAuthentication { .. } => {
-            return Err(AppError::bug("a charge waiting for the person was recorded as settled"));
+        ChargeOutcome::NeedsAuthentication { .. } | ChargeOutcome::Processing { .. } => {
+            return Err(AppError::bug("a charge that waits was recorded as settled"));
         }
         ChargeOutcome::Declined { charge_id, decline } => {
             let save = settling.save_card && !decline.is_lost_or_stolen();

@@ -346,9 +346,10 @@ pub async fn mark_succeeded(
     Ok(())
 }
 
-/// The pending attempt's charge waits for the person to answer their bank (3-D Secure): its charge is
-/// kept, so finishing it or giving up on it can ask the processor about it.
-pub async fn await_person(pool: &PgPool, attempt_id: Uuid, charge_id: &str) -> Result<(), AppError> {
+/// The pending attempt's charge waits — for the person to answer their bank (3-D Secure), or for the
+/// processor to decide —: its charge is kept, so finishing it, recovering it or giving up on it can ask the
+/// processor about it.
+pub async fn remember_charge(pool: &PgPool, attempt_id: Uuid, charge_id: &str) -> Result<(), AppError> {
     sqlx::query!(
         "UPDATE payment_attempts SET processor_charge_id = $2 WHERE id = $1 AND status = 'pending'",
         attempt_id,
@@ -359,8 +360,8 @@ pub async fn await_person(pool: &PgPool, attempt_id: Uuid, charge_id: &str) -> R
     Ok(())
 }
 
-/// A pending attempt's charge that waits for the person, and whether it is new card the person didn't
-/// save; `None` when the attempt isn't waiting (settled, or never asked for the person).
+/// A pending attempt's charge that waits ([`remember_charge`]), and whether it is a new card the person
+/// didn't save; `None` when the attempt isn't waiting (settled, or its charge not known yet).
 pub async fn waiting_charge(pool: &PgPool, attempt_id: Uuid) -> Result<Option<WaitingCharge>, AppError> {
     Ok(sqlx::query_as!(
         WaitingCharge,
@@ -396,7 +397,7 @@ pub struct KeyedAttempt {
     pub forget_card_after: bool,
 }
 
-/// A charge waiting for the person ([`await_person`]).
+/// A charge that waits ([`remember_charge`]).
 pub struct WaitingCharge {
     pub charge_id: String,
     pub processor_token: String,

@@ -38,6 +38,18 @@ pub enum ChargeOutcome {
         charge_id: String,
         client_secret: String,
     },
+    /// The processor took the charge and decides it later (Stripe's `processing`): its outcome comes by the
+    /// processor's event, or by asking `payment_state`.
+    Processing {
+        charge_id: String,
+    },
+}
+
+impl ChargeOutcome {
+    /// Whether this is the charge's outcome (succeeded or declined), not a state it waits in.
+    pub fn is_final(&self) -> bool {
+        matches!(self, ChargeOutcome::Succeeded { .. } | ChargeOutcome::Declined { .. })
+    }
 }
 
 /// Whether a person is there, in a browser, to answer their bank while a charge is made.
@@ -148,8 +160,9 @@ pub trait PaymentProcessor: Send + Sync {
         presence: Presence,
     ) -> Result<ChargeOutcome, ProcessorError>;
 
-    /// The outcome of the charge `charge_id` now: after the person answered their bank, or to recover a
-    /// charge that asked for them. `NeedsAuthentication` while it still waits for them.
+    /// The state of the charge `charge_id` now: after the person answered their bank, or to recover a
+    /// charge that waits (`NeedsAuthentication` while it waits for the person, `Processing` while the
+    /// processor decides).
     async fn payment_state(&self, _charge_id: &str) -> Result<ChargeOutcome, ProcessorError> {
         Err(ProcessorError::UnknownToken)
     }

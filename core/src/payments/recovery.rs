@@ -26,8 +26,9 @@ struct PendingAttempt {
 }
 
 /// Settles the attempts pending since at least `confirmed_before` ago (start-up uses zero; the periodic
-/// sweep leaves recent ones to the request still handling them). A charge waiting for the person to
-/// answer their bank is left for [`AUTHENTICATION_WAIT`], then stopped at the processor (declined as
+/// sweep leaves recent ones to the request still handling them). A charge whose id is known (it waits for
+/// the person or for the processor) is asked for (`payment_state`); one waiting for the person to answer
+/// their bank is left for [`AUTHENTICATION_WAIT`], then stopped at the processor (declined as
 /// `authentication_required`, or credited if they completed it meanwhile). The processor is asked by idempotency
 /// key; a charge it never saw is made now with the same key (the person had confirmed it). Each attempt is
 /// credited exactly once, however often and wherever this runs. An attempt the processor can't answer for
@@ -58,9 +59,13 @@ pub async fn recover_pending(
     for attempt in pending {
         let key = &attempt.idempotency_key;
         let outcome = match &attempt.waiting_charge {
-            // The person may still be answering their bank: left alone until they had time to.
-            Some(_) if !attempt.waited_enough => continue,
-            Some(charge_id) => processor.stop_waiting(charge_id).await,
+            // A charge whose id is known is asked for; one still waiting for the person is given up on
+            // once they had time to answer their bank.
+            Some(charge_id) => match processor.payment_state(charge_id).await {
+                Ok(ChargeOutcome::NeedsAuthentication { .. }) if !attempt.waited_enough => continue,
+                Ok(ChargeOutcome::NeedsAuthentication { .. }) => processor.stop_waiting(charge_id).await,
+                other => other,
+            },
             // The same presence as the first charge: a processor compares a repeated charge's parameters.
             None => match processor.find_charge(key).await {
                 Ok(Some(outcome)) => Ok(outcome),
@@ -72,9 +77,12 @@ pub async fn recover_pending(
             },
         };
         let recorded = match outcome {
-            Ok(ChargeOutcome::NeedsAuthentication { charge_id, .. }) => {
-                // Asked for the person (the first charge's answer, lost): waits for them like any other.
-                attempt_store::await_person(pool, attempt.id, &charge_id).await.map(|()| false)
+            Ok(
+                ChargeOutcome::NeedsAuthentication { charge_id, .. }
+                | ChargeOutcome::Processing { charge_id },
+            ) => {
+                // Still waiting (for the person, or for the processor): kept, and asked for next pass.
+                attempt_store::remember_charge(pool, attempt.id, &charge_id).await.map(|()| false)
             }
             Ok(outcome) => {
                 let recorded = record_outcome(pool, attempt.id, &outcome).await;

@@ -6,8 +6,10 @@
 //! - a decline (402, or `requires_payment_method` with `last_payment_error`) is a decline with the sandbox's
 //!   reason (`decline::refusal_of`); a bank that wants 3-D Secure where no person is there is declined as
 //!   `authentication_required`;
-//! - `processing`, a status this doesn't know, no answer, a 5xx: the outcome is unknown, the attempt stays
-//!   pending, and Stripe's webhook or recovery settles it.
+//! - `processing`: decided later; the attempt stays pending with its PaymentIntent kept, and Stripe's
+//!   webhook or recovery (asking for it) settles it;
+//! - a status this doesn't know, no answer, a 5xx: the outcome is unknown, the attempt stays pending, and
+//!   Stripe's webhook or recovery (asking again with the same key) settles it.
 
 use super::api::{NewPaymentIntent, PaymentIntent, PaymentIntentStatus, StripeApi, StripeError};
 use super::decline::{refusal_of, Refusal};
@@ -230,8 +232,8 @@ pub fn outcome_of(intent: &PaymentIntent, presence: Presence) -> Result<ChargeOu
             charge_id,
             decline: Decline { code: DeclineCode::GenericDecline, reason: "canceled".into() },
         }),
-        PaymentIntentStatus::Processing
-        | PaymentIntentStatus::RequiresConfirmation
+        PaymentIntentStatus::Processing => Ok(ChargeOutcome::Processing { charge_id }),
+        PaymentIntentStatus::RequiresConfirmation
         | PaymentIntentStatus::RequiresCapture
         | PaymentIntentStatus::Unknown => Err(ProcessorError::Unavailable(format!(
             "payment {} is not settled yet ({:?})",

@@ -207,7 +207,6 @@ async fn three_d_secure_is_finished_by_the_person_or_given_up_by_recovery(pool: 
     let read = Mock::given(method("GET"))
         .and(path("/v1/payment_intents/pi_1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(intent("requires_action", json!({}))))
-        .up_to_n_times(1)
         .mount_as_scoped(&stripe)
         .await;
     let again = add_funds::finish_authentication(&pool, &processor, account, attempt, None).await.unwrap();
@@ -215,9 +214,9 @@ async fn three_d_secure_is_finished_by_the_person_or_given_up_by_recovery(pool: 
         (again.status, again.authenticate_with.as_deref()),
         (AttemptStatus::Pending, Some("pi_1_secret_x"))
     );
+    // Recovery asks, and leaves it alone while the person may still answer.
+    assert_eq!(recovery::recover_pending(&pool, &processor, Duration::ZERO).await.unwrap(), 0);
     drop(read);
-    // Recovery leaves it alone while the person may still answer.
-    recovery::recover_pending(&pool, &processor, Duration::ZERO).await.unwrap();
     Mock::given(method("GET"))
         .and(path("/v1/payment_intents/pi_1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(intent("succeeded", json!({}))))
@@ -235,6 +234,11 @@ async fn three_d_secure_is_finished_by_the_person_or_given_up_by_recovery(pool: 
 async fn a_person_who_never_answers_their_bank_is_charged_nothing(pool: PgPool) {
     let (stripe, processor, account, attempt, _) = new_card_draft(&pool, "gone@example.test").await;
     payments_answer(&stripe, ResponseTemplate::new(200).set_body_json(intent("requires_action", json!({}))))
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_intents/pi_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(intent("requires_action", json!({}))))
+        .mount(&stripe)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/payment_intents/pi_1/cancel"))
@@ -430,8 +434,8 @@ async fn processing_payment(
     let processor = processor(stripe);
     let account = person(pool, email).await;
     let (attempt, key) = draft_with_new_card(pool, &processor, account).await;
-    let unsettled = add_funds::confirm(pool, &processor, account, attempt, PERSON, None).await;
-    assert!(unsettled.is_err(), "still processing: left pending");
+    let unsettled = add_funds::confirm(pool, &processor, account, attempt, PERSON, None).await.unwrap();
+    assert_eq!(unsettled.status, AttemptStatus::Pending, "still processing: left pending");
     (app, account, attempt, key)
 }
 
@@ -607,4 +611,31 @@ async fn update_card_saves_the_card_entered_again_and_lets_the_old_one_go_and_an
         add_funds::start_draft(&pool, &processor, account, amount, choice, PERSON, None).await.unwrap();
     let done = add_funds::confirm(&pool, &processor, account, draft.id, PERSON, None).await.unwrap();
     assert_eq!((done.status, done.payment_method_id), (AttemptStatus::Succeeded, None));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_payment_stripe_is_still_processing_is_asked_for_by_recovery_until_it_is_decided(pool: PgPool) {
+    let stripe = MockServer::start().await;
+    let (_app, account, attempt, _) = processing_payment(&pool, &stripe, "processing@example.test").await;
+    let processor = processor(&stripe);
+    let still = Mock::given(method("GET"))
+        .and(path("/v1/payment_intents/pi_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(intent("processing", json!({}))))
+        .mount_as_scoped(&stripe)
+        .await;
+    assert_eq!(recovery::recover_pending(&pool, &processor, Duration::ZERO).await.unwrap(), 0);
+    drop(still);
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_intents/pi_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(intent("succeeded", json!({}))))
+        .mount(&stripe)
+        .await;
+    assert_eq!(recovery::recover_pending(&pool, &processor, Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(balance_of(&pool, account).await, dollars("25"));
+    let status: String = sqlx::query_scalar("SELECT status::text FROM payment_attempts WHERE id = $1")
+        .bind(attempt)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "succeeded");
 }

@@ -19,7 +19,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tollgate_core::payments::add_funds::{self, Reported};
-use tollgate_core::payments::processor::{ChargeOutcome, Presence};
+use tollgate_core::payments::processor::Presence;
 use tollgate_core::payments::processor_records;
 use tollgate_core::webhooks::signature;
 
@@ -90,7 +90,7 @@ async fn handle(state: &AppState, event: &Event) -> Result<(), tollgate_domain::
     let Some(key) = intent.metadata.get(ATTEMPT_METADATA) else { return Ok(()) };
     // Only an outcome is recorded; a payment still waiting or processing is left to the next event.
     let outcome = match outcome_of(&intent, Presence::Person) {
-        Ok(outcome @ (ChargeOutcome::Succeeded { .. } | ChargeOutcome::Declined { .. })) => outcome,
+        Ok(outcome) if outcome.is_final() => outcome,
         _ => return Ok(()),
     };
     let reported = add_funds::record_reported(&state.pool, &*state.processor, key, &outcome).await?;
