@@ -46,6 +46,8 @@ async fn pages_carry_a_fresh_nonce_policy_and_every_answer_the_security_headers(
             assert!(policy.contains(directive), "{path}: {policy}");
         }
         assert!(!policy.contains("script-src 'self' 'unsafe-inline'"), "{policy}");
+        // With the sandbox no card processor's script is allowed: nothing framed, no other origin.
+        assert!(!policy.contains("frame-src") && !policy.contains("http"), "{path}: {policy}");
         assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(res.headers()[header::REFERRER_POLICY], "same-origin");
         assert_eq!(res.headers()[header::X_FRAME_OPTIONS], "DENY");

@@ -529,7 +529,19 @@ async fn a_decline_reported_first_is_the_outcome_and_a_new_card_never_reaches_to
     // In Stripe mode the page's form has no card fields, and card fields posted anyway are never used:
     // a new card is a setup finished in the browser, or "needs JavaScript".
     app.sign_up("formless@example.test", "a-long-password").await;
-    let page = app.get("/dashboard/wallet?add=1").await.text().await.unwrap();
+    let page = app.get("/dashboard/wallet?add=1").await;
+    // The page lets Stripe.js (here the double's origin) load, frame and connect, and nothing else.
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let origin = stripe.uri();
+    let directive = |name: &str| {
+        policy.split(';').map(str::trim).find(|d| d.starts_with(name)).unwrap_or_default().to_string()
+    };
+    assert!(directive("script-src ").contains(&origin), "{policy}");
+    assert_eq!(directive("frame-src "), format!("frame-src {origin}"), "{policy}");
+    assert_eq!(directive("connect-src "), format!("connect-src 'self' {origin}"), "{policy}");
+    assert_eq!(policy.matches("http").count(), 3, "no other origin: {policy}");
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&format!("<script src=\"{origin}/js.stripe.com/v3/\"")), "Stripe.js is loaded");
     assert!(page.contains("data-card-entry=\"pk_test_recorded\""), "the card Element's mount point");
     assert!(!page.contains("name=\"card_number\"") && !page.contains("name=\"cvc\""), "no card fields");
     assert!(page.contains("Adding a new card needs JavaScript"));
