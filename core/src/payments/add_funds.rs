@@ -212,29 +212,56 @@ pub async fn finish_authentication(
     let view = attempt_store::attempt_for(pool, account_id, attempt_id, made_by).await?;
     let Some(waiting) = attempt_store::waiting_charge(pool, attempt_id).await? else { return Ok(view) };
     let outcome = processor.payment_state(&waiting.charge_id).await.map_err(processor_failed)?;
-    let authenticate_with = settle_waiting(pool, processor, attempt_id, &waiting, outcome).await?;
+    let card = ChargedCard { token: &waiting.processor_token, forget_after: waiting.forget_card_after };
+    let settled = settle(pool, processor, attempt_id, card, outcome).await?;
     let view = attempt_store::attempt(pool, account_id, attempt_id).await?;
-    Ok(AttemptView { authenticate_with, ..view })
+    Ok(AttemptView { authenticate_with: settled.authenticate_with, ..view })
 }
 
-/// Records a waiting charge's `outcome` when it is final (then forgets an unsaved new card); answers what
-/// to complete it with while it still waits.
-pub(super) async fn settle_waiting(
+/// The card a pending attempt was charged with, as settling it needs it.
+#[derive(Clone, Copy)]
+pub(super) struct ChargedCard<'a> {
+    pub token: &'a str,
+    /// A new card the person didn't save: let go at the processor once the attempt is settled.
+    pub forget_after: bool,
+}
+
+/// What applying a charge's state to its attempt did.
+pub(super) struct Settlement {
+    /// The attempt was settled now (false: it waits, or was settled before).
+    pub recorded: bool,
+    /// While the charge waits for the person: what their browser completes it with.
+    pub authenticate_with: Option<String>,
+}
+
+/// The one place a charge's state reaches its pending attempt, whoever learned it: a final outcome is
+/// recorded once (`record_outcome`) and an unsaved new card let go; a charge that waits — for the person
+/// (3-D Secure) or for the processor — keeps its charge on the attempt, for finishing or recovering it.
+pub(super) async fn settle(
     pool: &PgPool,
     processor: &dyn PaymentProcessor,
     attempt_id: Uuid,
-    waiting: &attempt_store::WaitingCharge,
+    card: ChargedCard<'_>,
     outcome: ChargeOutcome,
-) -> Result<Option<String>, AppError> {
-    match outcome {
-        ChargeOutcome::NeedsAuthentication { client_secret, .. } => return Ok(Some(client_secret)),
-        ChargeOutcome::Processing { .. } => return Ok(None),
-        _ => {}
-    }
-    if record_outcome(pool, attempt_id, &outcome).await? && waiting.forget_card_after {
-        forget_card(processor, attempt_id, &waiting.processor_token).await;
-    }
-    Ok(None)
+) -> Result<Settlement, AppError> {
+    let authenticate_with = match outcome {
+        ChargeOutcome::NeedsAuthentication { ref charge_id, ref client_secret } => {
+            attempt_store::remember_charge(pool, attempt_id, charge_id).await?;
+            Some(client_secret.clone())
+        }
+        ChargeOutcome::Processing { ref charge_id } => {
+            attempt_store::remember_charge(pool, attempt_id, charge_id).await?;
+            None
+        }
+        ChargeOutcome::Succeeded { .. } | ChargeOutcome::Declined { .. } => {
+            let recorded = record_outcome(pool, attempt_id, &outcome).await?;
+            if recorded && card.forget_after {
+                forget_card(processor, attempt_id, card.token).await;
+            }
+            return Ok(Settlement { recorded, authenticate_with: None });
+        }
+    };
+    Ok(Settlement { recorded: false, authenticate_with })
 }
 
 /// What became of a charge's outcome the processor reported on its own (its webhook).
@@ -263,11 +290,11 @@ pub async fn record_reported(
     let Some(attempt) = attempt_store::by_idempotency_key(pool, idempotency_key).await? else {
         return Ok(Reported::UnknownAttempt);
     };
-    if attempt.status == AttemptStatus::Pending && record_outcome(pool, attempt.id, outcome).await? {
-        if attempt.forget_card_after {
-            forget_card(processor, attempt.id, &attempt.processor_token).await;
+    if attempt.status == AttemptStatus::Pending {
+        let card = ChargedCard { token: &attempt.processor_token, forget_after: attempt.forget_card_after };
+        if settle(pool, processor, attempt.id, card, outcome.clone()).await?.recorded {
+            return Ok(Reported::Settled);
         }
-        return Ok(Reported::Settled);
     }
     let now = attempt_store::by_idempotency_key(pool, idempotency_key).await?.map(|a| a.status);
     let agrees = match outcome {
@@ -294,7 +321,7 @@ pub(super) fn presence_of(channel: Option<Channel>) -> Presence {
 
 /// A new card used once and not saved is let go at the processor; failing that is logged (the card
 /// stays unsaved at Tollgate, which never charges it again).
-pub(super) async fn forget_card(processor: &dyn PaymentProcessor, attempt_id: Uuid, token: &str) {
+async fn forget_card(processor: &dyn PaymentProcessor, attempt_id: Uuid, token: &str) {
     if let Err(err) = processor.forget_card(token).await {
         tracing::warn!(%attempt_id, error = %err, "an unsaved card could not be let go at the processor");
     }
@@ -329,22 +356,8 @@ pub(crate) async fn charge_claimed(
         }
     };
     hang_here_if_testing_recovery().await;
-    match outcome {
-        ChargeOutcome::NeedsAuthentication { charge_id, client_secret } => {
-            attempt_store::remember_charge(pool, attempt_id, &charge_id).await?;
-            return Ok(Some(client_secret));
-        }
-        // Decided later: Stripe's event settles it, or recovery asks for it.
-        ChargeOutcome::Processing { charge_id } => {
-            attempt_store::remember_charge(pool, attempt_id, &charge_id).await?;
-            return Ok(None);
-        }
-        _ => {}
-    }
-    if record_outcome(pool, attempt_id, &outcome).await? && claimed.forget_card_after {
-        forget_card(processor, attempt_id, &claimed.processor_token).await;
-    }
-    Ok(None)
+    let card = ChargedCard { token: &claimed.processor_token, forget_after: claimed.forget_card_after };
+    Ok(settle(pool, processor, attempt_id, card, outcome).await?.authenticate_with)
 }
 
 /// Settles an attempt the processor refused outright ([`ProcessorError::is_permanent`]): failed, with a

@@ -1,8 +1,7 @@
 //! Recovery: settling attempts left `pending` — by a crash between "charged" and "credited", or by a charge
 //! whose answer never came. Run once at start-up and then periodically (`server/src/startup/payments.rs`).
 
-use super::add_funds::{forget_card, presence_of, record_outcome, record_refusal, AUTHENTICATION_WAIT};
-use super::attempt_store;
+use super::add_funds::{presence_of, record_refusal, settle, ChargedCard, AUTHENTICATION_WAIT};
 use super::processor::{ChargeOutcome, PaymentProcessor};
 use crate::audit::Channel;
 use rust_decimal::Decimal;
@@ -77,19 +76,11 @@ pub async fn recover_pending(
             },
         };
         let recorded = match outcome {
-            Ok(
-                ChargeOutcome::NeedsAuthentication { charge_id, .. }
-                | ChargeOutcome::Processing { charge_id },
-            ) => {
-                // Still waiting (for the person, or for the processor): kept, and asked for next pass.
-                attempt_store::remember_charge(pool, attempt.id, &charge_id).await.map(|()| false)
-            }
+            // A charge still waiting (for the person, or for the processor) is kept and asked for next pass.
             Ok(outcome) => {
-                let recorded = record_outcome(pool, attempt.id, &outcome).await;
-                if matches!(recorded, Ok(true)) && attempt.forget_card_after {
-                    forget_card(processor, attempt.id, &attempt.processor_token).await;
-                }
-                recorded
+                let card =
+                    ChargedCard { token: &attempt.processor_token, forget_after: attempt.forget_card_after };
+                settle(pool, processor, attempt.id, card, outcome).await.map(|settled| settled.recorded)
             }
             Err(err) if err.is_permanent() => {
                 tracing::error!(attempt_id = %attempt.id, error = %err, "the processor refused a pending charge for good");

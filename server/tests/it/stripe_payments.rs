@@ -342,15 +342,17 @@ async fn an_agents_top_up_the_bank_wants_confirmed_answers_a_link_for_the_person
     add_funds::confirm(&pool, &processor, account, attempt, PERSON, None).await.unwrap();
     let key =
         crate::support::owner_key(&pool, account, &crate::api_http::settings("", &[], true)).await.unwrap();
-    let (status, answer) = crate::api_http::api(
-        &app,
-        "POST",
-        "/v1/wallet/fund",
-        &key.secret,
-        Some(json!({"amount": "20.00"})),
-        Some("agent-top-up-1"),
-    )
-    .await;
+    let fund = || {
+        crate::api_http::api(
+            &app,
+            "POST",
+            "/v1/wallet/fund",
+            &key.secret,
+            Some(json!({"amount": "20.00"})),
+            Some("agent-top-up-1"),
+        )
+    };
+    let (status, answer) = fund().await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["status"], "requires_authentication", "{answer}");
     let payment = answer["payment_id"].as_str().unwrap();
@@ -363,15 +365,7 @@ async fn an_agents_top_up_the_bank_wants_confirmed_answers_a_link_for_the_person
     );
     assert_eq!(balance_of(&pool, account).await, dollars("25"), "nothing more was charged");
     // The same request again answers the same.
-    let (_, again) = crate::api_http::api(
-        &app,
-        "POST",
-        "/v1/wallet/fund",
-        &key.secret,
-        Some(json!({"amount": "20.00"})),
-        Some("agent-top-up-1"),
-    )
-    .await;
+    let (_, again) = fund().await;
     assert_eq!(again, answer);
     // The chat app's `add_funds` says the same in its words.
     let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
