@@ -16,11 +16,13 @@ pub mod audit;
 // The aggregates, lowest first.
 pub mod accounts;
 pub mod catalog;
+pub mod credit;
 pub mod keys;
 pub mod ledger;
 pub mod metering;
 pub mod oauth;
 pub mod payments;
+pub mod staff;
 pub mod teams;
 pub mod webhooks;
 

@@ -17,7 +17,7 @@ pub struct AuditRow {
     /// The stable action name (`funds_added`); [`action_label`] words it.
     pub action: String,
     pub detail: String,
-    /// `dashboard`, `checkout`, `api`, `chat`, `server` or `auto_top_up`; [`channel_label`] words it.
+    /// `dashboard`, `checkout`, `api`, `chat`, `server`, `auto_top_up` or `staff`; [`channel_label`] words it.
     pub channel: String,
     /// The address the action came from (empty when there was none: the server, a token replay).
     pub ip: String,
@@ -75,6 +75,7 @@ pub fn channel_label(channel: &str) -> &'static str {
         "api" => "API",
         "chat" => "Chat",
         "auto_top_up" => "Auto top-up",
+        "staff" => "Tollgate staff",
         _ => "Tollgate",
     }
 }

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod ledger;
 pub mod metering;
 pub mod payments;
+pub mod staff;
 pub mod teams;
 pub mod webhooks;
 

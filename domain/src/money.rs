@@ -59,6 +59,16 @@ impl Usd {
         format!("{sign}{}{}", whole.trim_end_matches(".00"), fraction.trim_start_matches('0'))
     }
 
+    /// JSON form of an amount that may be finer than a cent (what holds reserve, promotional and paid
+    /// credit): exact, at least two decimals, no `$` — `"2.00"`, `"0.00045"`.
+    pub fn json_exact(self) -> String {
+        let mut exact = self.0.normalize();
+        if exact.scale() < 2 {
+            exact.rescale(2);
+        }
+        exact.to_string()
+    }
+
     /// JSON form for balances and deposits: `"1035.00"` — two decimals, no `$`, no commas. Truncated.
     pub fn json_cents(self) -> String {
         let cut = self.truncated_cents();

@@ -9,9 +9,11 @@
 //! - `workers/`: what runs beside requests (the webhook sender, the pending-payment sweeper, the
 //!   maintenance pass; the auto top-up worker is the core's);
 //! - `startup/`: connecting and migrating, the processor and recovery, sessions, the demo account;
+//! - `cli.rs`: the commands besides serving (`tollgate staff …`);
 //! - `config.rs`, `state.rs`, `router.rs`, and the card processors: the sandbox and Stripe (`stripe/`).
 
 pub mod channels;
+pub mod cli;
 pub mod config;
 pub mod http;
 pub mod router;

@@ -1,6 +1,8 @@
-//! `tollgate`: serves the dashboard on `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000).
+//! `tollgate`: serves the dashboard on `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000); `tollgate staff …`
+//! manages Tollgate's staff (`server::cli`).
 
 use leptos::config::get_configuration;
+use server::cli::Command;
 use server::{build_router, connect_database, prepare_payments, serve, session_layer, Config};
 use tracing_subscriber::{fmt, EnvFilter};
 
@@ -11,6 +13,24 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match Command::parse(&args) {
+        Ok(None) => {}
+        Ok(Some(command)) => match command.run().await {
+            Ok(said) => {
+                println!("{said}");
+                return;
+            }
+            Err(err) => {
+                eprintln!("tollgate: {err}");
+                std::process::exit(1);
+            }
+        },
+        Err(usage) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    }
     init_logging();
     if let Err(err) = run().await {
         tracing::error!("{err}");

@@ -119,6 +119,12 @@ pub fn WalletPage() -> impl IntoView {
                     {move || wallet.get().and_then(Result::ok).filter(|w| w.held > tollgate_domain::money::Usd::ZERO).map(|w| view! {
                         <p class="muted" id="held">{format!("Held for calls in progress: {}", w.held.display())}</p>
                     })}
+                    {move || wallet.get().and_then(Result::ok).and_then(|w| w.promotional_note()).map(|note| view! {
+                        <p class="muted" id="promotional">{note}</p>
+                    })}
+                    {move || wallet.get().and_then(Result::ok).map(|w| w.promotional_expiring.iter().filter_map(|p| p.soon_note()).map(|note| view! {
+                        <p class="banner banner-warn" role="status" data-testid="promotional-expiry-banner">{note}</p>
+                    }).collect_view())}
                     {move || wallet.get().and_then(Result::ok).map(|w| view! { <LowBalanceBanner wallet=w/> })}
                 </Suspense>
             </section>

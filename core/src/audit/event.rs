@@ -27,6 +27,8 @@ pub enum Channel {
     Server,
     /// The account's auto top-up rule acting on its own (docs/CONTRACT.md "Auto top-up").
     AutoTopUp,
+    /// Tollgate's staff in the back office (docs/CONTRACT.md "Back office").
+    Staff,
 }
 
 /// Who acted on which account, through what, from where.

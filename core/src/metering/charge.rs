@@ -177,7 +177,12 @@ pub(super) async fn apply(
         };
         let outcome =
             decide_wallet(*account_id, wallet, locked.now, calls, earlier.entry(*account_id).or_default());
-        debits.add_wallet(*account_id, wallet.opening_balance, &outcome.debits)?;
+        debits.add_wallet(
+            *account_id,
+            wallet.opening_balance,
+            wallet.opening_promotional,
+            &outcome.debits,
+        )?;
         counters.extend(wallet.keys.iter().filter(|(_, k)| k.used).map(|(id, k)| KeyCounters {
             id: *id,
             cycle_start: k.period.and_then(|p| p.cycle_start(locked.now)),

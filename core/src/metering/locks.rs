@@ -15,6 +15,7 @@
 //! and nothing else locks two wallets, so two batches — of this server or another one — can wait on each
 //! other but never crosswise.
 
+use crate::credit;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -63,6 +64,8 @@ impl MemberSpend {
 /// One locked wallet of the batch.
 pub(super) struct LockedWallet {
     pub opening_balance: Decimal,
+    /// The promotional credit in `opening_balance` (spent first; docs/CONTRACT.md "Promotional credit").
+    pub opening_promotional: Decimal,
     /// Reserved by the wallet's open holds that haven't expired: the money a call may spend is the
     /// balance less this.
     pub held: Decimal,
@@ -89,6 +92,8 @@ pub(super) struct Locked {
 struct LockedKeyRow {
     account_id: Uuid,
     balance: Decimal,
+    promotional: Decimal,
+    promotional_expires_at: Option<DateTime<Utc>>,
     open_holds: i32,
     now: DateTime<Utc>,
     key_id: Uuid,
@@ -120,14 +125,15 @@ pub(super) async fn lock_wallets_and_keys(
     // were granted — a key's daily cycle or a member's month never moves backwards.
     let rows: Vec<LockedKeyRow> = sqlx::query_as!(
         LockedKeyRow,
-        r#"SELECT locked.account_id, locked.balance, locked.open_holds, locked.key_id, locked.status AS "status: KeyStatus",
+        r#"SELECT locked.account_id, locked.balance, locked.promotional,
+                  locked.promotional_expires_at AS "promotional_expires_at?: _", locked.open_holds, locked.key_id, locked.status AS "status: KeyStatus",
                   locked.limit_amount AS "limit_amount?", locked.limit_period AS "limit_period?: LimitPeriod",
                   locked.allowed_services AS "allowed_services?", locked.cycle_start AS "cycle_start?: _",
                   locked.cycle_spend, locked.maker, locked.is_team AS "is_team!",
                   locked.auto_top_up_below AS "auto_top_up_below?",
                   locked.low_balance_threshold AS "low_balance_threshold?", clock_timestamp() AS "now!: _"
              FROM (
-           SELECT w.account_id, w.balance, w.open_holds, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
+           SELECT w.account_id, w.balance, w.promotional, w.promotional_expires_at, w.open_holds, k.id AS key_id, k.status, k.limit_amount, k.limit_period,
                   k.allowed_services, k.cycle_start, k.cycle_spend, k.created_by AS maker, a.kind = 'team' AS is_team,
                   s.threshold AS auto_top_up_below, a.low_balance_threshold
              FROM wallets w
@@ -145,12 +151,16 @@ pub(super) async fn lock_wallets_and_keys(
     let Some(now) = rows.iter().map(|r| r.now).max() else {
         return Ok(Locked { now: Utc::now(), wallets: HashMap::new() });
     };
+    let expired = expire_promotional_credit(conn, &rows, now).await?;
     let mut members = member_spend(conn, &rows, now).await?;
     let holds = open_holds(conn, &rows, now).await?;
     let mut wallets: HashMap<Uuid, LockedWallet> = HashMap::new();
     for row in rows {
+        let (opening_balance, opening_promotional) =
+            expired.get(&row.account_id).copied().unwrap_or((row.balance, row.promotional));
         let wallet = wallets.entry(row.account_id).or_insert_with(|| LockedWallet {
-            opening_balance: row.balance,
+            opening_balance,
+            opening_promotional,
             held: holds.iter().filter(|h| h.account_id == row.account_id).map(|h| h.held).sum(),
             keys: HashMap::new(),
             members: HashMap::new(),
@@ -187,6 +197,30 @@ pub(super) async fn lock_wallets_and_keys(
         wallet.keys.insert(row.key_id, key);
     }
     Ok(Locked { now, wallets })
+}
+
+/// Takes the unspent rest of every promotional grant past its expiry out of the locked wallets that have
+/// one (docs/CONTRACT.md "Promotional credit"), so no call spends a grant's credit after its expiry;
+/// answers those wallets' balance and promotional credit after it. Nearly every batch has none: no
+/// statement for them.
+async fn expire_promotional_credit(
+    conn: &mut PgConnection,
+    rows: &[LockedKeyRow],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, (Decimal, Decimal)>, AppError> {
+    // The rows come wallet by wallet: one entry per wallet.
+    let mut due: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.promotional_expires_at.is_some_and(|at| at <= now))
+        .map(|r| r.account_id)
+        .collect();
+    due.dedup();
+    let mut after = HashMap::new();
+    for account_id in due {
+        let wallet = credit::expire_locked(conn, account_id, now).await?;
+        after.insert(account_id, (wallet.balance, wallet.promotional));
+    }
+    Ok(after)
 }
 
 /// A team member's budget and spend as stored.

@@ -1,11 +1,12 @@
 //! Reads for the wallet page (SSR only). Every query is scoped by the signed-in account's id. Cards and
 //! deposits are read through `payments`, the balance's history through the ledger's table.
 
-use chrono::{DateTime, Utc};
+use crate::credit::{self, PromotionalCredit};
+use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use tollgate_domain::error::AppError;
-use tollgate_domain::ledger::wallet::{ActivityRow, WalletSummary};
+use tollgate_domain::ledger::wallet::{ActivityRow, PromotionalExpiring, WalletSummary};
 use tollgate_domain::ledger::EntryKind;
 use tollgate_domain::money::Usd;
 use tollgate_domain::utc::shown_utc;
@@ -43,17 +44,19 @@ pub async fn page_fingerprint(
 struct SummaryRow {
     wallet_id: Uuid,
     balance: Decimal,
+    promotional: Decimal,
+    timezone: String,
     held: Decimal,
     low_balance_threshold: Option<Decimal>,
 }
 
-/// The balance and whether it is below the account's alert threshold (the wallet banner and
-/// `low_balance` in the API come from here).
+/// The balance with its promotional part and what holds reserve of it, and whether it is below the
+/// account's alert threshold (the wallet banner and `low_balance` in the API come from here).
 #[tracing::instrument(name = "wallet::summary", skip(pool))]
 pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, AppError> {
     let row: SummaryRow = sqlx::query_as!(
         SummaryRow,
-        r#"SELECT w.id AS wallet_id, w.balance, a.low_balance_threshold,
+        r#"SELECT w.id AS wallet_id, w.balance, w.promotional, a.timezone, a.low_balance_threshold,
                   CASE WHEN w.open_holds = 0 THEN 0
                        ELSE (SELECT COALESCE(sum(h.amount), 0) FROM holds h
                               WHERE h.account_id = w.account_id AND h.status = 'held' AND h.expires_at > now())
@@ -65,15 +68,42 @@ pub async fn summary(pool: &PgPool, account_id: Uuid) -> Result<WalletSummary, A
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)?;
+    // Only a wallet with promotional credit costs a statement more.
+    let promotional = if row.promotional.is_zero() {
+        PromotionalCredit::default()
+    } else {
+        credit::promotional_credit(pool, account_id).await?
+    };
     Ok(WalletSummary {
         wallet_id: row.wallet_id,
         balance: Usd::new(row.balance),
         held: Usd::new(row.held),
+        promotional: Usd::new(promotional.unspent),
+        promotional_expiring: expiring(&promotional, &row.timezone),
         currency: "USD".into(),
         low_balance_threshold: row.low_balance_threshold.map(Usd::new),
         low_balance: row.low_balance_threshold.is_some_and(|t| row.balance < t),
         funding_refused: None,
     })
+}
+
+/// How long before its expiry the wallet page warns of a grant's.
+const EXPIRY_WARNING_DAYS: i64 = 7;
+
+/// What is left of each grant, with its expiry's date in the account's timezone.
+fn expiring(promotional: &PromotionalCredit, timezone: &str) -> Vec<PromotionalExpiring> {
+    let tz = timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
+    let warn_from = Utc::now() + Duration::days(EXPIRY_WARNING_DAYS);
+    promotional
+        .left
+        .iter()
+        .map(|g| PromotionalExpiring {
+            amount: Usd::new(g.remaining),
+            expires_at: g.expires_at,
+            expires_on: g.expires_at.with_timezone(&tz).format("%b %-d, %Y").to_string(),
+            expires_soon: g.expires_at <= warn_from,
+        })
+        .collect()
 }
 
 struct EntryRow {

@@ -48,6 +48,14 @@ pub enum AppError {
     AmountTooManyDecimals,
     #[error("Enter an amount between $10.00 and $10,000.00")]
     AmountOutOfRange,
+    #[error("Enter a promotional amount between $0.01 and $10,000.00, in whole cents")]
+    GrantAmountInvalid,
+    #[error("Choose an expiry date in the future, at most 5 years away")]
+    GrantExpiryInvalid,
+    #[error("Enter a reason (up to 500 characters)")]
+    ReasonRequired,
+    #[error("No one has a Tollgate login with this email. They sign up first; then add them.")]
+    StaffNeedsLogin,
     #[error("Tollgate bills in US dollars only. Enter the amount in USD; your card issuer converts at its own exchange rate.")]
     CurrencyNotSupported,
     #[error("Your card number is invalid.")]
@@ -274,6 +282,10 @@ impl AppError {
             | AppError::AmountInvalid
             | AppError::AmountTooManyDecimals
             | AppError::AmountOutOfRange
+            | AppError::GrantAmountInvalid
+            | AppError::GrantExpiryInvalid
+            | AppError::ReasonRequired
+            | AppError::StaffNeedsLogin
             | AppError::CurrencyNotSupported
             | AppError::InvalidCardNumber
             | AppError::InvalidExpiry

@@ -13,6 +13,10 @@ pub enum EntryKind {
     Usage,
     Refund,
     Adjustment,
+    /// Promotional credit granted (always positive, all of it promotional).
+    PromotionalGrant,
+    /// The unspent rest of a promotional grant, gone at its expiry (always negative, all promotional).
+    PromotionalExpiry,
 }
 
 impl EntryKind {
@@ -23,6 +27,8 @@ impl EntryKind {
             EntryKind::Usage => "Usage",
             EntryKind::Refund => "Refund",
             EntryKind::Adjustment => "Adjustment",
+            EntryKind::PromotionalGrant => "Promotional credit",
+            EntryKind::PromotionalExpiry => "Promotional credit expired",
         }
     }
 
@@ -33,6 +39,20 @@ impl EntryKind {
             EntryKind::Usage => "usage",
             EntryKind::Refund => "refund",
             EntryKind::Adjustment => "adjustment",
+            EntryKind::PromotionalGrant | EntryKind::PromotionalExpiry => "promotional",
+        }
+    }
+
+    /// The promotional part of an entry of this kind moving `amount` (docs/CONTRACT.md "Promotional
+    /// credit"): all of a grant or an expiry, none of money in or out of a card or of a correction, and for
+    /// a paid call `None` — it depends on the wallet's promotional credit at the time (promotional first).
+    pub fn promotional_part(self, amount: rust_decimal::Decimal) -> Option<rust_decimal::Decimal> {
+        match self {
+            EntryKind::PromotionalGrant | EntryKind::PromotionalExpiry => Some(amount),
+            EntryKind::Deposit | EntryKind::Refund | EntryKind::Adjustment => {
+                Some(rust_decimal::Decimal::ZERO)
+            }
+            EntryKind::Usage => None,
         }
     }
 }

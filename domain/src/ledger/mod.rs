@@ -2,6 +2,7 @@
 //! entries is `tollgate_core::ledger`.
 
 pub mod entry;
+pub mod promotional;
 pub mod wallet;
 
 pub use entry::EntryKind;

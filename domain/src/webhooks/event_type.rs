@@ -23,6 +23,9 @@ pub enum EventType {
     /// A saved card was declined (it now carries the failure).
     #[strum(serialize = "payment_method.failed")]
     PaymentMethodFailed,
+    /// The unspent rest of a promotional grant left the wallet at its expiry.
+    #[strum(serialize = "credit.expired")]
+    CreditExpired,
 }
 
 impl EventType {
@@ -45,6 +48,7 @@ impl EventType {
             EventType::AutoTopUpDisabled => "Tollgate turned auto top-up off",
             EventType::BalanceLow => "the balance fell below the low-balance alert",
             EventType::PaymentMethodFailed => "a saved card was declined",
+            EventType::CreditExpired => "promotional credit expired",
         }
     }
 }
@@ -64,7 +68,8 @@ mod tests {
                 "auto_top_up.failed",
                 "auto_top_up.disabled",
                 "balance.low",
-                "payment_method.failed"
+                "payment_method.failed",
+                "credit.expired"
             ]
         );
         for t in EventType::iter() {

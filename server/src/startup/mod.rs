@@ -32,7 +32,7 @@ pub enum StartupError {
 
 /// Everything money needs before the first request: the processor, start-up recovery of payments left
 /// between "charged" and "credited", the periodic sweep that settles later ones, the auto top-up worker,
-/// the webhook sender, then (development only) the demo account.
+/// the expiry of promotional credit, the webhook sender, then (development only) the demo account.
 pub async fn prepare_payments(
     pool: &PgPool,
     config: &Config,
@@ -40,6 +40,7 @@ pub async fn prepare_payments(
     let processor = payments::processor(pool, config).await?;
     payments::recover_pending(pool, &*processor).await?;
     crate::workers::sweeper::spawn(pool.clone(), processor.clone());
+    crate::workers::promotional_expiry::spawn(pool.clone());
     tollgate_core::payments::auto_top_up::worker::spawn(pool.clone(), processor.clone());
     let webhooks = SenderSettings {
         // Loopback endpoints only when asked for, and only with the sandbox (development and tests).

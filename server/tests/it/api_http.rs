@@ -225,7 +225,7 @@ async fn balance_wallet_and_low_balance_signal(pool: PgPool) {
         (status, body),
         (
             StatusCode::OK,
-            json!({"balance": "47.50", "held": "0.00", "available": "47.50", "low_balance": false})
+            json!({"balance": "47.50", "held": "0.00", "available": "47.50", "low_balance": false, "paid": "47.50", "promotional": "0.00", "promotional_expiring": []})
         )
     );
     tollgate_core::accounts::store::set_low_balance_threshold(

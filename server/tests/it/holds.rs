@@ -60,7 +60,7 @@ async fn a_hold_is_captured_as_a_paid_call_and_the_rest_released_at_once(pool: P
     assert_eq!(expires_in.num_seconds(), 300, "five minutes by default");
     assert_eq!(
         balance(&app, &a).await,
-        json!({"balance": "10.00", "held": "2.00", "available": "8.00", "low_balance": false})
+        json!({"balance": "10.00", "held": "2.00", "available": "8.00", "low_balance": false, "paid": "10.00", "promotional": "0.00", "promotional_expiring": []})
     );
 
     let id = placed["hold_id"].as_str().unwrap().to_string();
@@ -140,7 +140,7 @@ async fn a_hold_or_call_over_what_is_available_is_the_contracts_402_and_holds_no
     );
     assert_eq!(
         balance(&app, &a).await,
-        json!({"balance": "1.00", "held": "0.998", "available": "0.00", "low_balance": false})
+        json!({"balance": "1.00", "held": "0.998", "available": "0.00", "low_balance": false, "paid": "1.00", "promotional": "0.00", "promotional_expiring": []})
     );
     assert_eq!(balance_of(&app.pool, a.account).await, dollars("1.00"));
     assert_books_balance(&app.pool, a.account).await;
@@ -228,7 +228,7 @@ async fn an_expired_hold_frees_its_money_at_its_instant_before_any_sweep_and_cha
     // No maintenance pass has run: the hold is still marked `held`, yet it no longer counts.
     assert_eq!(
         balance(&app, &a).await,
-        json!({"balance": "1.00", "held": "0.00", "available": "1.00", "low_balance": false})
+        json!({"balance": "1.00", "held": "0.00", "available": "1.00", "low_balance": false, "paid": "1.00", "promotional": "0.00", "promotional_expiring": []})
     );
     let (_, state) = api(&app, "GET", &format!("/v1/holds/{id}"), &a.secret, None, None).await;
     assert_eq!(state["status"], "expired");
@@ -302,7 +302,7 @@ async fn thirty_two_holds_at_once_on_two_servers_on_a_wallet_that_affords_nine_h
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::PAYMENT_REQUIRED).count(), 23);
     assert_eq!(
         balance(&app, &a).await,
-        json!({"balance": "9.00", "held": "9.00", "available": "0.00", "low_balance": false})
+        json!({"balance": "9.00", "held": "9.00", "available": "0.00", "low_balance": false, "paid": "9.00", "promotional": "0.00", "promotional_expiring": []})
     );
     assert_books_balance(&app.pool, a.account).await;
 }

@@ -150,7 +150,7 @@ async fn add_funds_answers_the_guides_three_outcomes_and_the_balance_is_new_at_o
     let balance = tool(&app.base, &chat.secret, "get_balance", json!({})).await;
     assert_eq!(
         balance["structuredContent"],
-        json!({"balance": "35.00", "held": "0.00", "available": "35.00", "low_balance": false})
+        json!({"balance": "35.00", "held": "0.00", "available": "35.00", "low_balance": false, "paid": "35.00", "promotional": "0.00", "promotional_expiring": []})
     );
     assert_eq!(sentence(&balance), "Your wallet balance is $35.00.");
     // With auto top-up on, the answer says what it will do.
@@ -161,7 +161,7 @@ async fn add_funds_answers_the_guides_three_outcomes_and_the_balance_is_new_at_o
     let balance = tool(&app.base, &chat.secret, "get_balance", json!({})).await;
     assert_eq!(
         balance["structuredContent"],
-        json!({"balance": "35.00", "held": "0.00", "available": "35.00", "low_balance": false})
+        json!({"balance": "35.00", "held": "0.00", "available": "35.00", "low_balance": false, "paid": "35.00", "promotional": "0.00", "promotional_expiring": []})
     );
     assert_eq!(
         sentence(&balance),

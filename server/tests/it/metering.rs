@@ -19,7 +19,7 @@ use tollgate_domain::ledger::EntryKind;
 use tollgate_domain::metering::call::CallStatus;
 use uuid::Uuid;
 
-fn d(s: &str) -> Decimal {
+pub(crate) fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
@@ -46,7 +46,7 @@ async fn key(pool: &PgPool, account: Uuid, limit: &str, period: &str) -> Uuid {
     crate::support::owner_key(pool, account, &settings).await.unwrap().key.id
 }
 
-async fn call(
+pub(crate) async fn call(
     pool: &PgPool,
     account: Uuid,
     key_id: Uuid,

@@ -17,7 +17,18 @@ use syn::visit::Visit;
 const DOMAIN_LAYERS: &[&[&str]] = &[
     &["money", "utc", "url_query", "pg_liveness"],
     &["error"],
-    &["accounts", "audit_log", "catalog", "ledger", "oauth", "payments", "keys", "teams", "webhooks"],
+    &[
+        "accounts",
+        "audit_log",
+        "catalog",
+        "ledger",
+        "oauth",
+        "payments",
+        "keys",
+        "staff",
+        "teams",
+        "webhooks",
+    ],
     &["metering"],
 ];
 
@@ -27,10 +38,10 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["audit"],
     &["accounts", "catalog", "ledger"],
     &["webhooks"],
-    &["payments"],
+    &["payments", "credit"],
     &["keys"],
     &["metering", "oauth"],
-    &["teams"],
+    &["teams", "staff"],
     &["reads"],
 ];
 
@@ -53,7 +64,7 @@ const APP_LAYERS: &[&[&str]] = &[
 
 /// The server crate's top-level modules, lowest layer first.
 const SERVER_LAYERS: &[&[&str]] = &[
-    &["sandbox_processor", "stripe", "http"],
+    &["sandbox_processor", "stripe", "http", "cli"],
     &["config"],
     &["state"],
     &["workers"],

@@ -23,6 +23,7 @@ const BY_ACCOUNT: &[&str] = &[
     "payment_attempts",
     "payment_methods",
     "processor_customers",
+    "promotional_grants",
     "request_idempotency",
     "requests",
     "spend_keys",
@@ -36,8 +37,9 @@ const BY_ACCOUNT: &[&str] = &[
 ];
 
 /// Copied to every node: the catalog, the people (a person may belong to several accounts; people are few
-/// and rarely written next to calls) and the chat apps (they register themselves, before any account).
-const REFERENCE: &[&str] = &["services", "service_models", "users", "oauth_clients"];
+/// and rarely written next to calls), the chat apps (they register themselves, before any account) and
+/// Tollgate's staff (a few people, who look across accounts).
+const REFERENCE: &[&str] = &["services", "service_models", "users", "oauth_clients", "staff"];
 
 /// Not by account, each for its reason.
 const NOT_BY_ACCOUNT: &[(&str, &str)] = &[
@@ -45,6 +47,7 @@ const NOT_BY_ACCOUNT: &[(&str, &str)] = &[
     ("throttle_events", "limits count by address or email, before any account is known"),
     ("throttle_blocks", "as throttle_events"),
     ("spend_key_minutes", "per key (the key names its account); co-located by key"),
+    ("staff_log", "what the staff did across accounts; each action on an account is in its audit log too"),
     (
         "processor_events",
         "the card processor's events, deduplicated by its event id before any account is known",

@@ -6,7 +6,7 @@ use crate::channels::shared::error::{ApiError, ApiResult, CardErrorBody, ErrorBo
 use crate::channels::shared::funding::{self, Ask, Funded};
 use crate::channels::shared::public_url::public_base;
 use crate::channels::shared::schema::{
-    held_string, Balance, FundBody, FundOutcome, FundOverview, FundResponse, PaymentMethodList, Wallet,
+    Balance, FundBody, FundOutcome, FundOverview, FundResponse, PaymentMethodList, Wallet,
 };
 use crate::channels::shared::spend_key::SpendKey;
 use crate::state::AppState;
@@ -34,14 +34,7 @@ pub async fn balance(State(state): State<AppState>, SpendKey(key): SpendKey) -> 
     responses((status = 200, body = Wallet), (status = 401, body = ErrorBody)))]
 pub async fn wallet(State(state): State<AppState>, SpendKey(key): SpendKey) -> ApiResult<Json<Wallet>> {
     let wallet = db::summary(&state.pool, key.account_id).await?;
-    Ok(Json(Wallet {
-        wallet_id: wallet.wallet_id,
-        balance: wallet.balance.json_cents(),
-        held: held_string(wallet.held.amount()),
-        available: wallet.available().json_cents(),
-        currency: wallet.currency,
-        low_balance: wallet.low_balance,
-    }))
+    Ok(Json(Wallet::from(&wallet)))
 }
 
 /// Saved cards, default first, each with its last failure until a later success clears it.

@@ -201,8 +201,15 @@ impl ChatTools {
                 } else {
                     String::new()
                 };
-                let sentence =
-                    format!("Your wallet balance is {}.{held}{low}{auto}", wallet.balance.display());
+                // "It includes $5.00 promotional credit (expires Jan 6, 2027).", lower-cased after "It".
+                let promotional = wallet
+                    .promotional_note()
+                    .map(|note| format!(" It {}.", lower_first(&note)))
+                    .unwrap_or_default();
+                let sentence = format!(
+                    "Your wallet balance is {}.{promotional}{held}{low}{auto}",
+                    wallet.balance.display()
+                );
                 let balance = Balance::from(&wallet);
                 answer::done(&balance, sentence)
             }

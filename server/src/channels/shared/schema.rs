@@ -37,7 +37,7 @@ pub fn cost_string(amount: Usd) -> String {
 
 #[derive(Serialize, ToSchema)]
 pub struct Balance {
-    /// The money in the wallet.
+    /// The money in the wallet: `paid` + `promotional`, cut to the cent.
     #[schema(example = "47.50")]
     pub balance: String,
     /// Reserved by open holds (docs: "Holds"), exact.
@@ -47,15 +47,46 @@ pub struct Balance {
     #[schema(example = "45.50")]
     pub available: String,
     pub low_balance: bool,
+    /// The paid credit in the balance (exact): it never expires.
+    #[schema(example = "42.50")]
+    pub paid: String,
+    /// The promotional credit in the balance (exact): spent before paid credit.
+    #[schema(example = "5.00")]
+    pub promotional: String,
+    /// What is left of each promotional grant and when it expires, soonest first.
+    pub promotional_expiring: Vec<PromotionalExpiring>,
+}
+
+/// What is left of one promotional grant.
+#[derive(Serialize, ToSchema)]
+pub struct PromotionalExpiring {
+    /// Exact, above 0.
+    #[schema(example = "5.00")]
+    pub amount: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The promotional part of a wallet, as `/v1/balance` and `/v1/wallet` answer it.
+fn promotional_parts(wallet: &WalletSummary) -> (String, String, Vec<PromotionalExpiring>) {
+    let expiring = wallet
+        .promotional_expiring
+        .iter()
+        .map(|p| PromotionalExpiring { amount: p.amount.json_exact(), expires_at: p.expires_at })
+        .collect();
+    (wallet.paid().json_exact(), wallet.promotional.json_exact(), expiring)
 }
 
 impl From<&WalletSummary> for Balance {
     fn from(wallet: &WalletSummary) -> Balance {
+        let (paid, promotional, promotional_expiring) = promotional_parts(wallet);
         Balance {
             balance: wallet.balance.json_cents(),
             held: held_string(wallet.held.amount()),
             available: wallet.available().json_cents(),
             low_balance: wallet.low_balance,
+            paid,
+            promotional,
+            promotional_expiring,
         }
     }
 }
@@ -72,6 +103,28 @@ pub struct Wallet {
     #[schema(example = "USD")]
     pub currency: String,
     pub low_balance: bool,
+    #[schema(example = "42.50")]
+    pub paid: String,
+    #[schema(example = "5.00")]
+    pub promotional: String,
+    pub promotional_expiring: Vec<PromotionalExpiring>,
+}
+
+impl From<&WalletSummary> for Wallet {
+    fn from(wallet: &WalletSummary) -> Wallet {
+        let (paid, promotional, promotional_expiring) = promotional_parts(wallet);
+        Wallet {
+            wallet_id: wallet.wallet_id,
+            balance: wallet.balance.json_cents(),
+            held: held_string(wallet.held.amount()),
+            available: wallet.available().json_cents(),
+            currency: wallet.currency.clone(),
+            low_balance: wallet.low_balance,
+            paid,
+            promotional,
+            promotional_expiring,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -463,11 +516,7 @@ impl From<tollgate_core::metering::holds::Reserved> for WalletReserve {
 
 /// What open holds reserve, as JSON: exact like a usage cost, with at least 2 decimals (`"2.00"`, `"0.0042"`).
 pub fn held_string(held: rust_decimal::Decimal) -> String {
-    let mut exact = held.normalize();
-    if exact.scale() < 2 {
-        exact.rescale(2);
-    }
-    exact.to_string()
+    Usd::new(held).json_exact()
 }
 
 /// A hold as `GET /v1/holds/{id}` answers it (and `POST /v1/holds`, with the wallet beside it).

@@ -1,0 +1,102 @@
+//! Tollgate's staff (docs/CONTRACT.md "Back office"): their roles, and what each role may do under `/admin`.
+
+use serde::{Deserialize, Serialize};
+
+/// A staff member's role (`staff.role`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
+pub enum StaffRole {
+    /// Answers customers: looks accounts up, grants promotional credit (up to $100.00 a grant), pauses keys.
+    Support,
+    /// Moves money: refunds, adjustments, disputes' outcomes, and approves another's large one.
+    Finance,
+    /// Everything, and the staff list.
+    Admin,
+}
+
+/// What a staff member may do (each action checks it on the server, whatever the page showed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffPower {
+    /// Find accounts and read them (every role).
+    Look,
+    GrantPromotionalCredit,
+    PauseKey,
+    Refund,
+    Adjust,
+    SettleDispute,
+    ManageStaff,
+}
+
+impl StaffRole {
+    /// The name on the command line and in the database (`finance`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// How pages name it ("Finance").
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffRole::Support => "Support",
+            StaffRole::Finance => "Finance",
+            StaffRole::Admin => "Admin",
+        }
+    }
+
+    pub fn may(self, power: StaffPower) -> bool {
+        match self {
+            StaffRole::Admin => true,
+            StaffRole::Support => {
+                matches!(power, StaffPower::Look | StaffPower::GrantPromotionalCredit | StaffPower::PauseKey)
+            }
+            StaffRole::Finance => {
+                matches!(
+                    power,
+                    StaffPower::Look | StaffPower::Refund | StaffPower::Adjust | StaffPower::SettleDispute
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_may_do_what_the_contract_gives_it_and_no_more() {
+        use StaffPower::*;
+        let all = [Look, GrantPromotionalCredit, PauseKey, Refund, Adjust, SettleDispute, ManageStaff];
+        let allowed = |role: StaffRole| all.iter().copied().filter(|p| role.may(*p)).collect::<Vec<_>>();
+        assert_eq!(allowed(StaffRole::Support), [Look, GrantPromotionalCredit, PauseKey]);
+        assert_eq!(allowed(StaffRole::Finance), [Look, Refund, Adjust, SettleDispute]);
+        assert_eq!(allowed(StaffRole::Admin), all);
+    }
+
+    #[test]
+    fn roles_parse_from_their_names_only() {
+        for (name, role) in
+            [("support", StaffRole::Support), ("finance", StaffRole::Finance), ("admin", StaffRole::Admin)]
+        {
+            assert_eq!(name.parse::<StaffRole>(), Ok(role));
+            assert_eq!(role.as_str(), name);
+        }
+        for bad in ["Admin", "owner", "", "admin "] {
+            assert!(bad.parse::<StaffRole>().is_err(), "{bad}");
+        }
+    }
+}
