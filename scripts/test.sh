@@ -81,7 +81,7 @@ for _ in $(seq 1 100); do
   if ! kill -0 "$server_pid" 2>/dev/null; then cat "$logs/server.log"; echo "server did not start" >&2; exit 1; fi
   sleep 0.2
 done
-(cd end2end && SERVER_LOG="$logs/server.log" E2E_DATABASE_URL="$e2e_db" BASE_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/) \
+(cd end2end && SERVER_LOG="$logs/server.log" SERVER_BIN="$server_bin" E2E_DATABASE_URL="$e2e_db" BASE_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/) \
   || failed_stage="${failed_stage:+$failed_stage, }browser journeys"
 
 step "API fuzzing (schemathesis against /v1/openapi.json)"

@@ -8,6 +8,7 @@
 pub mod content_security_policy;
 
 // Features: each folder holds its page, components, server functions and (SSR only) queries.
+pub mod admin;
 pub mod audit_log;
 pub mod auth;
 pub mod charts;

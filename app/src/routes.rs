@@ -3,6 +3,10 @@
 //! under `/api`, the `/v1` JSON API, `POST /dashboard/keys`, the CSV exports, `/healthz` — are in the
 //! server's router (`server/src/router.rs`).
 
+use crate::admin::account_page::AccountPage;
+use crate::admin::find_page::FindAccountPage;
+use crate::admin::layout::AdminLayout;
+use crate::admin::log_page::StaffLogPageView;
 use crate::audit_log::page::AuditLogPage;
 use crate::auth::page::{LoginPage, SignupPage};
 use crate::checkout::page::CheckoutPage;
@@ -44,6 +48,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("team") view=TeamPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditLogPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                // Only staff reach these (the server answers "not found" to anyone else first).
+                <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=FindAccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("accounts/:id") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("log") view=StaffLogPageView ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -26,5 +26,8 @@ pub mod staff;
 pub mod teams;
 pub mod webhooks;
 
+// The back office: staff actions on an account.
+pub mod back_office;
+
 // Reads for views that span aggregates.
 pub mod reads;

@@ -63,6 +63,7 @@ pub fn action_label(action: &str) -> &'static str {
         "webhook_deleted" => "Webhook endpoint deleted",
         "webhook_disabled" => "Webhook endpoint disabled",
         "webhook_enabled" => "Webhook endpoint turned on",
+        "promotional_credit_granted" => "Promotional credit granted",
         _ => "Other",
     }
 }
@@ -115,6 +116,7 @@ mod tests {
             "webhook_deleted",
             "webhook_disabled",
             "webhook_enabled",
+            "promotional_credit_granted",
         ];
         let labels: std::collections::HashSet<_> = actions.iter().map(|a| action_label(a)).collect();
         assert_eq!(labels.len(), actions.len());

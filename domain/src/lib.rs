@@ -14,6 +14,7 @@ pub mod utc;
 // Each aggregate's shared types, named as the money core's modules are.
 pub mod accounts;
 pub mod audit_log;
+pub mod back_office;
 pub mod catalog;
 pub mod keys;
 pub mod ledger;

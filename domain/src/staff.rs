@@ -1,6 +1,22 @@
 //! Tollgate's staff (docs/CONTRACT.md "Back office"): their roles, and what each role may do under `/admin`.
 
+use crate::error::AppError;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+/// The most support may grant at a time (docs/CONTRACT.md "Back office").
+pub const SUPPORT_GRANT_LIMIT: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
+/// The longest reason kept, in characters.
+pub const LONGEST_REASON: usize = 500;
+
+/// The "Reason" every staff action needs: trimmed, 1–500 characters (any script).
+pub fn reason(raw: &str) -> Result<&str, AppError> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.chars().count() > LONGEST_REASON {
+        return Err(AppError::ReasonRequired);
+    }
+    Ok(reason)
+}
 
 /// A staff member's role (`staff.role`).
 #[derive(

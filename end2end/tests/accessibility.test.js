@@ -5,64 +5,18 @@
 // Each journey visits every page and reports every finding at once, so one run shows all that is wrong.
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import {
   BASE_URL, DEMO, journey, closeBrowser, browser, ownNetwork, newEmail, signUp, waitForPath, open, logIn, addFunds,
-  openAddFunds, NEW_CARD, createKey, api,
+  openAddFunds, NEW_CARD, createKey, api, axeViolations, sidewaysOverflow, withoutItsScripts,
 } from "./support.js";
 
 after(closeBrowser);
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-/**
- * Runs axe-core in the page as it stands and returns its violations as readable lines. axe is evaluated
- * through the DevTools protocol, so the page's own Content-Security-Policy stays as the server sent it.
- */
-async function axeViolations(page, label) {
-  // axe waits on animation frames, which a background tab doesn't get: the page checked is the one shown.
-  await page.bringToFront();
-  await page.evaluate(AXE_SOURCE);
-  const run = page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const stalled = new Promise((_, reject) => setTimeout(() => reject(new Error(`${label}: axe gave no answer in 30 s`)), 30_000).unref());
-  const result = await Promise.race([run, stalled]);
-  return result.violations.flatMap((v) =>
-    v.nodes.map((n) => `${label}: ${v.id} (${v.impact}) ${v.help} — ${n.target.join(" ")}: ${(n.failureSummary ?? "").split("\n").slice(1, 2).join("").trim()}`),
-  );
-}
-
-/** How far the page scrolls sideways (0 when the document fits the screen). */
-async function sidewaysOverflow(page) {
-  return page.evaluate(() => {
-    const excess = document.documentElement.scrollWidth - window.innerWidth;
-    if (excess <= 0) return null;
-    // Name the widest elements that stick out, so the finding says where to look.
-    const culprits = [...document.querySelectorAll("body *")]
-      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !el.closest(".table-scroll, .visually-hidden"))
-      .slice(-3)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : ""}`);
-    return `${excess}px (${culprits.join(", ")})`;
-  });
-}
 
 /** A context for one person, with JavaScript on or off (as the browser journeys run them). */
 async function context(js, { storageState, viewport = { width: 1280, height: 900 } } = {}) {
   const ctx = await (await browser()).newContext({ viewport, baseURL: BASE_URL, storageState, javaScriptEnabled: js, extraHTTPHeaders: ownNetwork() });
   ctx.setDefaultTimeout(15_000);
   return ctx;
-}
-
-/**
- * The page as a browser without JavaScript got it, where axe can run: axe needs JavaScript (its timers
- * don't run in a page that has it off), so the server-rendered document is copied, without its scripts,
- * into a page of this site that has it on, and checked there.
- */
-async function withoutItsScripts(page, copy) {
-  const html = (await page.content()).replace(/<script\b[\s\S]*?<\/script>/gi, "");
-  await copy.goto("/healthz");
-  await copy.setContent(html, { waitUntil: "load" });
-  return copy;
 }
 
 /** Opens a page and waits until it has settled (hydrated with JavaScript on). */

@@ -3,7 +3,8 @@
 import { chromium } from "playwright-core";
 import { test } from "node:test";
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -189,3 +190,48 @@ export async function createKey(page, { name, limit, period, services = [], allo
   return secret;
 }
 
+// axe-core (not ours) and the sideways-scroll check, for every page (tests/accessibility.test.js and the
+// journeys of pages only some people reach).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core in the page as it stands and returns its violations as readable lines. axe is evaluated
+ * through the DevTools protocol, so the page's own Content-Security-Policy stays as the server sent it.
+ */
+export async function axeViolations(page, label) {
+  // axe waits on animation frames, which a background tab doesn't get: the page checked is the one shown.
+  await page.bringToFront();
+  await page.evaluate(AXE_SOURCE);
+  const run = page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const stalled = new Promise((_, reject) => setTimeout(() => reject(new Error(`${label}: axe gave no answer in 30 s`)), 30_000).unref());
+  const result = await Promise.race([run, stalled]);
+  return result.violations.flatMap((v) =>
+    v.nodes.map((n) => `${label}: ${v.id} (${v.impact}) ${v.help} — ${n.target.join(" ")}: ${(n.failureSummary ?? "").split("\n").slice(1, 2).join("").trim()}`),
+  );
+}
+
+/** How far the page scrolls sideways (0 when the document fits the screen). */
+export async function sidewaysOverflow(page) {
+  return page.evaluate(() => {
+    const excess = document.documentElement.scrollWidth - window.innerWidth;
+    if (excess <= 0) return null;
+    // Name the widest elements that stick out, so the finding says where to look.
+    const culprits = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !el.closest(".table-scroll, .visually-hidden"))
+      .slice(-3)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : ""}`);
+    return `${excess}px (${culprits.join(", ")})`;
+  });
+}
+
+/**
+ * The page as a browser without JavaScript got it, where axe can run: axe needs JavaScript (its timers
+ * don't run in a page that has it off), so the server-rendered document is copied, without its scripts,
+ * into a page of this site that has it on, and checked there.
+ */
+export async function withoutItsScripts(page, copy) {
+  const html = (await page.content()).replace(/<script\b[\s\S]*?<\/script>/gi, "");
+  await copy.goto("/healthz");
+  await copy.setContent(html, { waitUntil: "load" });
+  return copy;
+}

@@ -1,9 +1,11 @@
 //! The whole HTTP surface, and the layers every request passes (outermost last): tracing, gzip, the
 //! security headers, the 64 KB body limit, the client's address, the cross-site check on writes,
-//! `no-store`, sessions, the dashboard's login guard, the request timeout (all but the streaming CSV
+//! `no-store`, sessions, the back office's staff gate, the dashboard's login guard, the request timeout (all but the streaming CSV
 //! export), the wallet page cache.
 
-use crate::channels::pages::{audit_export, invite_form, key_form, usage_export, webhook_form};
+use crate::channels::pages::{
+    audit_export, back_office_gate, invite_form, key_form, usage_export, webhook_form,
+};
 use crate::channels::{api, gateway, mcp, oauth, processor_events};
 use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
 use crate::http::client_ip::{self, TrustedProxies};
@@ -119,6 +121,7 @@ pub fn build_router(
         .merge(gateway::router())
         .merge(processor_events::router())
         .layer(middleware::from_fn(login_and_caching::require_login_for_dashboard))
+        .layer(middleware::from_fn_with_state(state.clone(), back_office_gate::staff_only))
         .layer(sessions)
         .layer(middleware::from_fn(login_and_caching::cache_policy))
         .layer(middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))

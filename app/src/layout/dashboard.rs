@@ -3,8 +3,8 @@
 //! on too: `public/enhance.js` swaps in the page the server answers) renders it afresh, so it is live
 //! without a client-side copy. A signed-out visitor is redirected to `/login` (with `?next=`).
 
+use crate::auth::log_out_form::LogOutForm;
 use crate::auth::return_to;
-use crate::auth::server_fns::LogOut;
 use crate::teams::server_fns::{get_current_user, CurrentUser, SwitchAccount};
 use crate::wallet::server_fns::get_wallet_summary;
 use crate::wallet::summary::WalletResource;
@@ -56,7 +56,6 @@ pub fn DashboardLayout() -> impl IntoView {
 
 #[component]
 fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) -> impl IntoView {
-    let logout = ServerAction::<LogOut>::new();
     let switch = ServerAction::<SwitchAccount>::new();
     let on_team = user.on_team();
     let current = user.account_id;
@@ -96,9 +95,7 @@ fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) 
                         <span data-testid="balance">{balance}</span>
                     </span>
                     <span class="account-email">{user.email}</span>
-                    <ActionForm action=logout attr:class="logout-form">
-                        <button type="submit" class="button ghost">"Log out"</button>
-                    </ActionForm>
+                    <LogOutForm/>
                 </div>
             </div>
         </header>

@@ -155,6 +155,17 @@ pub enum Event<'a> {
     WebhookEnabled {
         url: &'a str,
     },
+    /// Tollgate's staff granted promotional credit (docs/CONTRACT.md "Promotional credit").
+    PromotionalCreditGranted {
+        amount: Usd,
+        /// The expiry as the account's pages write it ("Jan 6, 2027").
+        expires: &'a str,
+    },
+    /// A staff action, with the reason they gave: the action's own row, its detail followed by the reason.
+    Because {
+        event: &'a Event<'a>,
+        reason: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -187,6 +198,8 @@ impl Event<'_> {
             Event::WebhookDeleted { .. } => "webhook_deleted",
             Event::WebhookDisabled { .. } => "webhook_disabled",
             Event::WebhookEnabled { .. } => "webhook_enabled",
+            Event::PromotionalCreditGranted { .. } => "promotional_credit_granted",
+            Event::Because { event, .. } => event.action(),
         }
     }
 
@@ -225,6 +238,8 @@ impl Event<'_> {
             | Event::WebhookDeleted { url }
             | Event::WebhookDisabled { url }
             | Event::WebhookEnabled { url } => url.to_string(),
+            Event::PromotionalCreditGranted { amount, expires } => format!("{amount}, expires {expires}"),
+            Event::Because { event, reason } => format!("{} (reason: {reason})", event.detail()),
         }
     }
 }

@@ -7,14 +7,13 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use tollgate_domain::error::AppError;
 use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::staff;
 use uuid::Uuid;
 
 /// The most one grant may give (a role may allow less: docs/CONTRACT.md "Back office").
 pub const MAX_GRANT: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 /// How far away a grant's expiry may be.
 const LONGEST_LIFETIME_DAYS: i64 = 5 * 366;
-/// The longest reason kept, in characters.
-const LONGEST_REASON: usize = 500;
 
 /// A grant to make.
 pub struct NewGrant<'a> {
@@ -49,10 +48,7 @@ pub async fn grant(conn: &mut PgConnection, new: &NewGrant<'_>) -> Result<Grant,
     if amount <= Decimal::ZERO || amount > MAX_GRANT || amount != amount.round_dp(2) {
         return Err(AppError::GrantAmountInvalid);
     }
-    let reason = new.reason.trim();
-    if reason.is_empty() || reason.chars().count() > LONGEST_REASON {
-        return Err(AppError::ReasonRequired);
-    }
+    let reason = staff::reason(new.reason)?;
     let now = lock_wallet(conn, new.account_id).await?;
     if new.expires_at <= now || new.expires_at > now + Duration::days(LONGEST_LIFETIME_DAYS) {
         return Err(AppError::GrantExpiryInvalid);

@@ -353,6 +353,20 @@ pub async fn change_status(
     change: StatusChange,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
+    change_status_in(&mut tx, actor, key_id, change, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`change_status`] in the caller's transaction; the audit row carries `reason` when one is given (a
+/// staff action's). Answers whether the key's state changed.
+pub async fn change_status_in(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    key_id: Uuid,
+    change: StatusChange,
+    reason: Option<&str>,
+) -> Result<bool, AppError> {
     let key: KeyToChange = sqlx::query_as!(
         KeyToChange,
         r#"SELECT status AS "status: KeyStatus", name, oauth_client_id IS NOT NULL AS "is_connection!"
@@ -389,10 +403,12 @@ pub async fn change_status(
             (KeyStatus::Paused, _) => Event::KeyPaused { name },
             (KeyStatus::Active, _) => Event::KeyResumed { name },
         };
-        audit::record(&mut tx, actor, event).await?;
+        match reason {
+            Some(reason) => audit::record(&mut *tx, actor, Event::Because { event: &event, reason }).await?,
+            None => audit::record(&mut *tx, actor, event).await?,
+        }
     }
-    tx.commit().await?;
-    Ok(())
+    Ok(target != current)
 }
 
 /// The channel a key's change is announced on at commit: every server drops its remembered keys

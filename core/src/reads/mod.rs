@@ -3,6 +3,7 @@
 //! every change goes through its aggregate's storage. Each is scoped by the account it is asked for.
 
 pub mod audit_log;
+pub mod back_office;
 pub mod usage;
 pub mod usage_export;
 pub mod wallet;

@@ -56,6 +56,8 @@ pub enum AppError {
     ReasonRequired,
     #[error("No one has a Tollgate login with this email. They sign up first; then add them.")]
     StaffNeedsLogin,
+    #[error("Support may grant at most $100.00 at a time")]
+    GrantOverRoleLimit,
     #[error("Tollgate bills in US dollars only. Enter the amount in USD; your card issuer converts at its own exchange rate.")]
     CurrencyNotSupported,
     #[error("Your card number is invalid.")]
@@ -286,6 +288,7 @@ impl AppError {
             | AppError::GrantExpiryInvalid
             | AppError::ReasonRequired
             | AppError::StaffNeedsLogin
+            | AppError::GrantOverRoleLimit
             | AppError::CurrencyNotSupported
             | AppError::InvalidCardNumber
             | AppError::InvalidExpiry

@@ -7,6 +7,7 @@ mod add_funds;
 mod api_http;
 mod auth_http;
 mod auto_top_up;
+mod back_office;
 mod catalog;
 #[cfg(feature = "test-hooks")]
 mod crash_recovery;

@@ -29,7 +29,7 @@ const DOMAIN_LAYERS: &[&[&str]] = &[
         "teams",
         "webhooks",
     ],
-    &["metering"],
+    &["metering", "back_office"],
 ];
 
 /// The money core's top-level modules (`core/`), lowest layer first.
@@ -42,7 +42,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["keys"],
     &["metering", "oauth"],
     &["teams", "staff"],
-    &["reads"],
+    &["back_office", "reads"],
 ];
 
 /// The pages' crate's top-level modules (`app/`), lowest layer first.
@@ -56,7 +56,7 @@ const APP_LAYERS: &[&[&str]] = &[
     &["charts"],
     &["usage"],
     &["oauth"],
-    &["wallet", "checkout", "audit_log"],
+    &["wallet", "checkout", "audit_log", "admin"],
     &["layout"],
     &["routes"],
     &["shell"],

@@ -1,0 +1,231 @@
+//! `/admin/accounts/:id`: one account's whole file — its balance split into paid, promotional and held,
+//! promotional grants, deposits, ledger, keys, members, auto top-up and audit log — and the actions the
+//! looking staff member's role allows, each with a reason.
+
+use super::server_fns::{get_account_file, get_staff_me, GrantPromotionalCredit, PauseKey};
+use crate::ui::form_error::{url_error, ErrorMessage, FormError};
+use crate::ui::scroll_table::ScrollTable;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use tollgate_domain::audit_log::{action_label, channel_label};
+use tollgate_domain::back_office::{AccountFile, StaffView};
+use tollgate_domain::keys::settings::KeyStatus;
+use tollgate_domain::staff::StaffPower;
+use uuid::Uuid;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let params = use_params_map();
+    let account_id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<Uuid>().ok()));
+    let file = Resource::new(
+        move || account_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_account_file(id).await,
+                None => Err(tollgate_domain::error::AppError::NotFound),
+            }
+        },
+    );
+    let me = Resource::new(|| (), |_| get_staff_me());
+    let grant = ServerAction::<GrantPromotionalCredit>::new();
+    let pause = ServerAction::<PauseKey>::new();
+    let url_error = url_error();
+    let error = Signal::derive(move || {
+        let failed =
+            |value: Option<Result<(), tollgate_domain::error::AppError>>| value.and_then(Result::err);
+        failed(grant.value().get())
+            .or_else(|| failed(pause.value().get()))
+            .or_else(|| url_error.get())
+            .map(|e| e.message())
+    });
+    view! {
+        <main class="page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match (file.await, me.await) {
+                        (Ok(file), Ok(me)) => view! { <AccountFileView file me grant pause error/> }.into_any(),
+                        (Err(err), _) | (_, Err(err)) => view! {
+                            <h1>"Account"</h1>
+                            <ErrorMessage message=err.message()/>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn AccountFileView(
+    file: AccountFile,
+    me: StaffView,
+    grant: ServerAction<GrantPromotionalCredit>,
+    pause: ServerAction<PauseKey>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let account_id = file.account_id.to_string();
+    let may_pause = me.role.may(StaffPower::PauseKey);
+    view! {
+        <div class="page-head">
+            <h1>{file.name.clone()}</h1>
+        </div>
+        <p class="muted" data-testid="account-facts">
+            {format!("{} account · opened {} · timezone {} · id {}", file.kind, file.opened, file.timezone, file.account_id)}
+        </p>
+        <section class="card balance-card" aria-labelledby="admin-balance-heading">
+            <h2 id="admin-balance-heading" class="card-label">"Balance"</h2>
+            <p class="balance-amount" data-testid="admin-balance">{file.balance.display()}</p>
+            <dl class="facts">
+                <div><dt>"Paid"</dt><dd data-testid="admin-paid">{file.paid.exact()}</dd></div>
+                <div><dt>"Promotional"</dt><dd data-testid="admin-promotional">{file.promotional.exact()}</dd></div>
+                <div><dt>"Held"</dt><dd>{file.held.exact()}</dd></div>
+                <div><dt>"Auto top-up"</dt><dd>{file.auto_top_up.clone()}</dd></div>
+            </dl>
+        </section>
+        <FormError id="admin-error" message=error/>
+        {me.role.may(StaffPower::GrantPromotionalCredit).then(|| view! { <GrantForm action=grant account_id=account_id.clone()/> })}
+        <FileSection title="Promotional credit" testid="admin-grants" empty="No promotional credit granted."
+            columns=&["Amount", "Left", "Expires (UTC)", "Reason", "Granted by"]
+            rows=(!file.grants.is_empty()).then(|| file.grants.into_iter().map(|g| view! {
+                <tr>
+                    <td class="lead">{g.amount.display()}</td>
+                    <td data-label="Left">{if g.expired { "Expired".to_string() } else { g.left.exact() }}</td>
+                    <td data-label="Expires">{g.expires}</td>
+                    <td data-label="Reason" class="wrap">{g.reason}</td>
+                    <td data-label="Granted by" class="wrap">{g.granted_by}</td>
+                </tr>
+            }).collect_view().into_any())/>
+        <FileSection title="Deposits and failed attempts" testid="admin-deposits" empty="No deposits yet."
+            columns=&["Payment id", "Amount", "Card", "Status", "When (UTC)"]
+            rows=(!file.deposits.is_empty()).then(|| file.deposits.into_iter().map(|d| view! {
+                <tr>
+                    <td class="lead mono">{d.id.to_string()}</td>
+                    <td data-label="Amount">{d.amount.display()}</td>
+                    <td data-label="Card">{d.card_label}</td>
+                    <td data-label="Status">{if d.succeeded { "Succeeded".to_string() } else { format!("Failed: {}", d.reason.unwrap_or_default()) }}</td>
+                    <td data-label="When">{d.when}</td>
+                </tr>
+            }).collect_view().into_any())/>
+        <FileSection title="Ledger" testid="admin-ledger" empty="No entries yet."
+            columns=&["Kind", "Amount", "Balance after", "Reference", "When (UTC)"]
+            rows=(!file.ledger.is_empty()).then(|| file.ledger.into_iter().map(|e| view! {
+                <tr>
+                    <td class="lead"><span class=format!("tag tag-{}", e.kind.tag())>{e.kind.label()}</span></td>
+                    <td data-label="Amount">{e.amount.exact()}</td>
+                    <td data-label="Balance after">{e.balance_after.exact()}</td>
+                    <td data-label="Reference" class="wrap mono">{e.reference}</td>
+                    <td data-label="When">{e.when}</td>
+                </tr>
+            }).collect_view().into_any())/>
+        <FileSection title="Keys" testid="admin-keys" empty="No keys."
+            columns=&["Name", "Prefix", "Status", "Spent", "Action"]
+            rows=(!file.keys.is_empty()).then(|| file.keys.into_iter().map(|k| {
+                let active = k.status == KeyStatus::Active;
+                let account_id = account_id.clone();
+                let reason_id = format!("pause-reason-{}", k.id);
+                view! {
+                    <tr>
+                        <td class="lead">{k.name.clone()}</td>
+                        <td data-label="Prefix" class="mono">{k.prefix}</td>
+                        <td data-label="Status">{format!("{:?}", k.status)}</td>
+                        <td data-label="Spent">{k.total_spend.exact()}</td>
+                        <td data-label="Action">
+                            {(may_pause && active).then(move || view! {
+                                <ActionForm action=pause attr:class="inline-form">
+                                    <input type="hidden" name="account_id" value=account_id.clone()/>
+                                    <input type="hidden" name="key_id" value=k.id.to_string()/>
+                                    <label for=reason_id.clone() class="visually-hidden">{format!("Reason for pausing {}", k.name)}</label>
+                                    <input id=reason_id name="reason" required maxlength="500" placeholder="Reason" aria-describedby="admin-error"/>
+                                    <button type="submit" class="button">"Pause key"</button>
+                                </ActionForm>
+                            })}
+                        </td>
+                    </tr>
+                }
+            }).collect_view().into_any())/>
+        <section class="card" aria-labelledby="admin-members-heading">
+            <h2 id="admin-members-heading">"Members"</h2>
+            <ul class="plain-list" data-testid="admin-members">
+                {file.members.into_iter().map(|m| view! { <li>{format!("{} · {}", m.email, m.role.label())}</li> }).collect_view()}
+            </ul>
+        </section>
+        <FileSection title="Audit log" testid="admin-audit" empty="Nothing has been recorded yet."
+            columns=&["Action", "Detail", "Who", "Channel", "Time (UTC)"]
+            rows=(!file.audit.is_empty()).then(|| file.audit.into_iter().map(|row| view! {
+                <tr>
+                    <td class="lead">{action_label(&row.action)}</td>
+                    <td class="wrap">{row.detail}</td>
+                    <td data-label="Who" class="wrap">{row.who}</td>
+                    <td data-label="Channel">{channel_label(&row.channel)}</td>
+                    <td data-label="When">{row.at}</td>
+                </tr>
+            }).collect_view().into_any())/>
+    }
+}
+
+/// One part of the file: a card with its heading and its table, or — with no rows — a sentence saying so.
+#[component]
+fn FileSection(
+    /// The heading, also the table's name.
+    title: &'static str,
+    /// The table's `data-testid`, and the heading's id with "-heading".
+    testid: &'static str,
+    /// What the card says when there are no rows.
+    empty: &'static str,
+    columns: &'static [&'static str],
+    /// The table's rows; `None` when there are none.
+    rows: Option<AnyView>,
+) -> impl IntoView {
+    let heading = format!("{testid}-heading");
+    let labelled_by = heading.clone();
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=heading>{title}</h2>
+            {match rows {
+                None => view! { <p class="empty">{empty}</p> }.into_any(),
+                Some(rows) => view! {
+                    <ScrollTable label=title>
+                        <table class="table stacked" data-testid=testid>
+                            <thead><tr>
+                                {columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                            </tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </ScrollTable>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn GrantForm(action: ServerAction<GrantPromotionalCredit>, account_id: String) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="grant-heading">
+            <h2 id="grant-heading">"Grant promotional credit"</h2>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <input type="hidden" name="account_id" value=account_id/>
+                <div class="field">
+                    <label for="grant-amount">"Amount"</label>
+                    <div class="money-input">
+                        <span aria-hidden="true">"$"</span>
+                        <input id="grant-amount" name="amount" inputmode="decimal" autocomplete="off" required aria-describedby="grant-hint admin-error"/>
+                    </div>
+                    <p id="grant-hint" class="hint">"Spent before paid credit; what is left of it leaves the wallet when it expires. Never refunded to a card."</p>
+                </div>
+                <div class="field">
+                    <label for="grant-expires">"Expires on"</label>
+                    <input id="grant-expires" name="expires_on" type="date" required aria-describedby="grant-expires-hint admin-error"/>
+                    <p id="grant-expires-hint" class="hint">"At the start of that day, in the account's timezone."</p>
+                </div>
+                <div class="field">
+                    <label for="grant-reason">"Reason"</label>
+                    <input id="grant-reason" name="reason" required maxlength="500" aria-describedby="admin-error"/>
+                </div>
+                <div class="row">
+                    <button type="submit" class="button primary" data-pending="Granting…">"Grant credit"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

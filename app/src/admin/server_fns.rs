@@ -1,0 +1,85 @@
+//! The back office's server functions. Each one checks, on every call, that the signed-in person is staff
+//! (else "Not found", as the gate answers) and that their role may do what it does (else "not permitted").
+
+use leptos::prelude::*;
+use tollgate_domain::back_office::{AccountFile, AccountHit, StaffLogPage, StaffView};
+use tollgate_domain::error::AppError;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    crate::server_fn_context::{answer_form, client_ip, pool},
+    tollgate_core::back_office::{self as actions, StaffActor},
+    tollgate_core::reads::back_office as db,
+    tollgate_domain::money::parse_dollars,
+    tollgate_domain::staff::StaffPower,
+};
+
+/// The signed-in staff member, as the staff table says now; anyone else is not found.
+#[cfg(feature = "ssr")]
+async fn require_staff(power: StaffPower) -> Result<StaffActor, AppError> {
+    let user = crate::auth::session::signed_in_user().await?.ok_or(AppError::NotFound)?;
+    let role = tollgate_core::staff::role_of(&pool()?, user.user_id).await?.ok_or(AppError::NotFound)?;
+    let staff =
+        StaffActor { user_id: user.user_id, email: user.email, role, ip: client_ip().ok().map(|c| c.ip()) };
+    staff.require(power)?;
+    Ok(staff)
+}
+
+#[server(endpoint = "admin/me")]
+pub async fn get_staff_me() -> Result<StaffView, AppError> {
+    let staff = require_staff(StaffPower::Look).await?;
+    Ok(StaffView { email: staff.email, role: staff.role })
+}
+
+/// "Find account": by email, account id, key prefix or payment id.
+#[server(endpoint = "admin/find")]
+pub async fn find_accounts(query: String) -> Result<Vec<AccountHit>, AppError> {
+    require_staff(StaffPower::Look).await?;
+    db::find_accounts(&pool()?, &query).await
+}
+
+#[server(endpoint = "admin/account")]
+pub async fn get_account_file(account_id: Uuid) -> Result<AccountFile, AppError> {
+    require_staff(StaffPower::Look).await?;
+    db::account_file(&pool()?, account_id).await
+}
+
+#[server(endpoint = "admin/log")]
+pub async fn get_staff_log(before: Option<i64>) -> Result<StaffLogPage, AppError> {
+    require_staff(StaffPower::Look).await?;
+    db::staff_log(&pool()?, before).await
+}
+
+/// "Grant promotional credit": an amount, the date it expires (the start of that day in the account's
+/// timezone) and a reason.
+#[server(endpoint = "admin/grant")]
+pub async fn grant_promotional_credit(
+    account_id: Uuid,
+    amount: String,
+    expires_on: String,
+    reason: String,
+) -> Result<(), AppError> {
+    answer_form(async move {
+        let staff = require_staff(StaffPower::GrantPromotionalCredit).await?;
+        let amount = parse_dollars(&amount).map_err(|_| AppError::GrantAmountInvalid)?;
+        let expires_on = chrono::NaiveDate::parse_from_str(expires_on.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::GrantExpiryInvalid)?;
+        actions::grant_promotional_credit(&pool()?, &staff, account_id, amount, expires_on, &reason).await?;
+        leptos_axum::redirect(&format!("/admin/accounts/{account_id}"));
+        Ok(())
+    })
+    .await
+}
+
+/// "Pause key", with a reason.
+#[server(endpoint = "admin/pause-key")]
+pub async fn pause_key(account_id: Uuid, key_id: Uuid, reason: String) -> Result<(), AppError> {
+    answer_form(async move {
+        let staff = require_staff(StaffPower::PauseKey).await?;
+        actions::pause_key(&pool()?, &staff, account_id, key_id, &reason).await?;
+        leptos_axum::redirect(&format!("/admin/accounts/{account_id}"));
+        Ok(())
+    })
+    .await
+}
