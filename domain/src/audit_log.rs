@@ -64,6 +64,11 @@ pub fn action_label(action: &str) -> &'static str {
         "webhook_disabled" => "Webhook endpoint disabled",
         "webhook_enabled" => "Webhook endpoint turned on",
         "promotional_credit_granted" => "Promotional credit granted",
+        "balance_adjusted" => "Balance adjusted",
+        "adjustment_requested" => "Adjustment requested",
+        "refund_issued" => "Refund issued",
+        "refund_requested" => "Refund requested",
+        "approved" => "Approved",
         _ => "Other",
     }
 }
@@ -117,6 +122,11 @@ mod tests {
             "webhook_disabled",
             "webhook_enabled",
             "promotional_credit_granted",
+            "balance_adjusted",
+            "adjustment_requested",
+            "refund_issued",
+            "refund_requested",
+            "approved",
         ];
         let labels: std::collections::HashSet<_> = actions.iter().map(|a| action_label(a)).collect();
         assert_eq!(labels.len(), actions.len());

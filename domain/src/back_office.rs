@@ -5,7 +5,6 @@ use crate::audit_log::AuditRow;
 use crate::keys::settings::SpendKeyView;
 use crate::ledger::wallet::ActivityRow;
 use crate::money::Usd;
-use crate::payments::attempt::AttemptRow;
 use crate::staff::StaffRole;
 use crate::teams::role::Role;
 use serde::{Deserialize, Serialize};
@@ -62,13 +61,71 @@ pub struct AccountFile {
     /// The latest ledger entries, newest first.
     pub ledger: Vec<ActivityRow>,
     /// Deposits and failed attempts, newest first.
-    pub deposits: Vec<AttemptRow>,
+    pub deposits: Vec<DepositFileRow>,
+    /// Refunds and adjustments above $1,000.00 waiting for a second person, oldest first.
+    pub waiting: Vec<WaitingRow>,
+    /// Every refund of the account, newest first.
+    pub refunds: Vec<RefundFileRow>,
     pub keys: Vec<SpendKeyView>,
     pub members: Vec<AccountMember>,
     /// The auto top-up rule's sentence while it is on, else "Off".
     pub auto_top_up: String,
     /// The account's audit log, newest first.
     pub audit: Vec<AuditRow>,
+}
+
+/// A deposit or failed attempt as the back office lists it, with what of it can be refunded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositFileRow {
+    pub payment_id: Uuid,
+    /// "Dec 2, 2026 14:05 UTC"
+    pub when: String,
+    pub amount: Usd,
+    /// "Visa •••• 4242"
+    pub card: String,
+    pub succeeded: bool,
+    /// A failed attempt's reason.
+    pub failure: Option<String>,
+    /// Refunded, or being refunded.
+    pub refunded: Usd,
+    /// What can be refunded now: what is left of its paid credit.
+    pub refundable: Usd,
+}
+
+/// What a second person may approve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WaitingKind {
+    Refund,
+    Adjustment,
+}
+
+/// A refund or adjustment above $1,000.00 waiting for a second person's approval.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingRow {
+    pub kind: WaitingKind,
+    pub id: Uuid,
+    /// Signed for an adjustment.
+    pub amount: Usd,
+    /// The deposit a refund is of.
+    pub payment_id: Option<Uuid>,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub reason: String,
+}
+
+/// A refund as the back office lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundFileRow {
+    pub id: Uuid,
+    pub payment_id: Uuid,
+    pub amount: Usd,
+    /// `awaiting_approval`, `pending`, `succeeded`, `failed` or `refused`.
+    pub status: String,
+    /// Why the processor refused it (the money went back to the wallet).
+    pub failure: Option<String>,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub reason: String,
 }
 
 /// A person who belongs to the account.

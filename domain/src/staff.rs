@@ -6,6 +6,26 @@ use serde::{Deserialize, Serialize};
 
 /// The most support may grant at a time (docs/CONTRACT.md "Back office").
 pub const SUPPORT_GRANT_LIMIT: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
+/// A refund or adjustment above this (either sign) waits for a second finance or admin person's approval.
+pub const TWO_PERSON_ABOVE: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+/// Whether moving `amount` (either sign) needs a second person's approval first.
+pub fn needs_second_person(amount: Decimal) -> bool {
+    amount.abs() > TWO_PERSON_ABOVE
+}
+
+/// Whether `approver` may decide a refund or adjustment that `requested_by` asked for and that stands at
+/// `status`: only one still waiting, and only by someone else.
+pub fn may_decide(status: &str, requested_by: uuid::Uuid, approver: uuid::Uuid) -> Result<(), AppError> {
+    if status != "awaiting_approval" {
+        return Err(AppError::AlreadyDecided);
+    }
+    if requested_by == approver {
+        return Err(AppError::SecondPersonRequired);
+    }
+    Ok(())
+}
+
 /// The longest reason kept, in characters.
 pub const LONGEST_REASON: usize = 500;
 
@@ -55,6 +75,8 @@ pub enum StaffPower {
     Refund,
     Adjust,
     SettleDispute,
+    /// Approve another person's refund or adjustment above $1,000.00.
+    Approve,
     ManageStaff,
 }
 
@@ -82,7 +104,11 @@ impl StaffRole {
             StaffRole::Finance => {
                 matches!(
                     power,
-                    StaffPower::Look | StaffPower::Refund | StaffPower::Adjust | StaffPower::SettleDispute
+                    StaffPower::Look
+                        | StaffPower::Refund
+                        | StaffPower::Adjust
+                        | StaffPower::SettleDispute
+                        | StaffPower::Approve
                 )
             }
         }
@@ -96,10 +122,11 @@ mod tests {
     #[test]
     fn each_role_may_do_what_the_contract_gives_it_and_no_more() {
         use StaffPower::*;
-        let all = [Look, GrantPromotionalCredit, PauseKey, Refund, Adjust, SettleDispute, ManageStaff];
+        let all =
+            [Look, GrantPromotionalCredit, PauseKey, Refund, Adjust, SettleDispute, Approve, ManageStaff];
         let allowed = |role: StaffRole| all.iter().copied().filter(|p| role.may(*p)).collect::<Vec<_>>();
         assert_eq!(allowed(StaffRole::Support), [Look, GrantPromotionalCredit, PauseKey]);
-        assert_eq!(allowed(StaffRole::Finance), [Look, Refund, Adjust, SettleDispute]);
+        assert_eq!(allowed(StaffRole::Finance), [Look, Refund, Adjust, SettleDispute, Approve]);
         assert_eq!(allowed(StaffRole::Admin), all);
     }
 

@@ -57,7 +57,15 @@ async def test_the_guides_three_top_up_outcomes_and_the_new_balance_at_once():
         paid = await pay_checkout(link["checkout_url"], VISA)
         assert paid["status"] == "succeeded", paid
         balance, sentence = answer(await session.call_tool("get_balance", {}))
-        assert balance == {"balance": "25.00", "held": "0.00", "available": "25.00", "low_balance": False}
+        assert balance == {
+            "balance": "25.00",
+            "held": "0.00",
+            "available": "25.00",
+            "low_balance": False,
+            "paid": "25.00",
+            "promotional": "0.00",
+            "promotional_expiring": [],
+        }
         assert sentence == "Your wallet balance is $25.00."
         # With the saved card: charged at once, and the balance asked right after is the new one.
         result = await session.call_tool("add_funds", {"amount": "25"})

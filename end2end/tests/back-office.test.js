@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import {
   journey, closeBrowser, browser, newEmail, signUp, waitForPath, open, ownNetwork, BASE_URL, axeViolations,
-  sidewaysOverflow, withoutItsScripts,
+  sidewaysOverflow, withoutItsScripts, addFunds, NEW_CARD,
 } from "./support.js";
 
 after(closeBrowser);
@@ -111,6 +111,44 @@ for (const js of [true, false]) {
       },
     );
   }
+}
+
+for (const js of [true, false]) {
+  journey(
+    `finance refunds half a deposit from the account page and the customer sees it on the receipt (JavaScript ${js ? "on" : "off"})`,
+    { js },
+    async ({ page }) => {
+      if (!haveServer) return;
+      const person = await customer(js);
+      await addFunds(person.page, "25", NEW_CARD);
+      const staffEmail = newEmail("finance");
+      await signUp(page, { email: staffEmail, password: "correct-horse-1" });
+      await waitForPath(page, "/dashboard/wallet");
+      makeStaff(staffEmail, "finance");
+
+      await open(page, `/admin?q=${encodeURIComponent(person.email)}`);
+      await page.getByTestId("account-hits").getByRole("link").click();
+      const deposit = page.getByTestId("admin-deposits").getByRole("row").filter({ hasText: "$25.00" });
+      await deposit.getByLabel(/^Amount to refund of the \$25\.00 deposit/).fill("12.50");
+      await deposit.getByLabel(/^Reason for refunding/).fill("Charged twice by mistake");
+      await deposit.getByRole("button", { name: "Refund" }).click();
+      await page.getByTestId("admin-done").getByText("Refund sent to the card.").waitFor();
+      await page.getByTestId("admin-refunds").getByText("Charged twice by mistake").waitFor();
+      assert.equal(await page.getByTestId("admin-balance").textContent(), "$12.50");
+      const copies = js ? null : await (await browser()).newContext({ baseURL: BASE_URL });
+      const checked = js ? page : await withoutItsScripts(page, await copies.newPage());
+      assert.deepEqual(await axeViolations(checked, "account file after a refund"), []);
+      await copies?.close();
+
+      // The customer: the deposit's row says so, and so does its receipt.
+      await open(person.page, "/dashboard/wallet");
+      await person.page.getByText("Refunded $12.50").waitFor();
+      await person.page.getByRole("link", { name: "Receipt" }).first().click();
+      const today = new Date().toLocaleDateString("en-US", { month: "long", day: "numeric", year: "numeric", timeZone: "UTC" });
+      await person.page.getByTestId("receipt-refunds").getByText(`Refunded $12.50 on ${today}`).waitFor();
+      await person.context.close();
+    },
+  );
 }
 
 journey("the back office is a missing page to a customer and to a visitor", {}, async ({ page, context }) => {

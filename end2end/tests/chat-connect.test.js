@@ -110,7 +110,7 @@ for (const [js, viewport] of [[true, { width: 1280, height: 900 }], [false, { wi
       const chat = new Client({ name: "tollgate-e2e", version: "1.0.0" });
       await chat.connect(new StreamableHTTPClientTransport(MCP_URL, { authProvider: provider }));
       const balance = await chat.callTool({ name: "get_balance", arguments: {} });
-      assert.deepEqual(balance.structuredContent, { balance: "0.00", held: "0.00", available: "0.00", low_balance: false });
+      assert.deepEqual(balance.structuredContent, { balance: "0.00", held: "0.00", available: "0.00", low_balance: false, paid: "0.00", promotional: "0.00", promotional_expiring: [] });
       const refused = await chat.callTool({ name: "add_funds", arguments: { amount: "25" } });
       assert.equal(refused.isError, true);
       assert.equal(refused.content[0].text, "This connection may not add funds. Allow it on the Keys page.");

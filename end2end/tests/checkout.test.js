@@ -50,7 +50,7 @@ for (const js of [true, false]) {
     } finally {
       await guest.close();
     }
-    assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "25.00", held: "0.00", available: "25.00", low_balance: false });
+    assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "25.00", held: "0.00", available: "25.00", low_balance: false, paid: "25.00", promotional: "0.00", promotional_expiring: [] });
     // Only the card the payer chose to save was saved; the declined one, left unticked, was not.
     const cards = (await api("GET", "/v1/payment_methods", secret)).body.data;
     assert.deepEqual(cards.map((c) => [c.last4, c.has_error]), [["4242", false]]);
@@ -70,7 +70,7 @@ journey("the low-balance alert shows a banner and tells agents", {}, async ({ pa
   assert.match(await page.getByTestId("low-balance-banner").textContent(), /\$47\.50 is below your alert threshold of \$50\.00/);
   await open(page, "/dashboard/keys");
   const secret = await createKey(page, { name: `Balance watcher ${Date.now()}` });
-  assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "47.50", held: "0.00", available: "47.50", low_balance: true });
+  assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "47.50", held: "0.00", available: "47.50", low_balance: true, paid: "47.50", promotional: "0.00", promotional_expiring: [] });
   await open(page, "/dashboard/wallet");
   await page.getByLabel("Alert below").fill("");
   await page.getByRole("button", { name: "Save alert" }).click();

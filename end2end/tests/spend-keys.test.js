@@ -34,7 +34,7 @@ for (const js of [true, false]) {
     assert.equal(res.body.cost.total, "0");
     res = await api("POST", "/v1/requests", secret, { service: "exa", model: "search" });
     assert.deepEqual(res, { status: 402, body: { error: "Insufficient wallet balance", code: 402 } });
-    assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "0.00", held: "0.00", available: "0.00", low_balance: false });
+    assert.deepEqual((await api("GET", "/v1/balance", secret)).body, { balance: "0.00", held: "0.00", available: "0.00", low_balance: false, paid: "0.00", promotional: "0.00", promotional_expiring: [] });
 
     // The secret is never shown again, and the counters moved.
     await open(page, "/dashboard/keys");

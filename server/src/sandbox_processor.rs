@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::time::Duration;
 use tollgate_core::payments::processor::{
-    CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError,
+    CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError, RefundOutcome,
 };
 use tollgate_domain::money::Usd;
 use tollgate_domain::payments::card::{Expiry, PostalCode};
@@ -44,7 +44,7 @@ impl SandboxProcessor {
     }
 }
 
-const SCHEMA: [&str; 3] = [
+const SCHEMA: [&str; 4] = [
     "CREATE SCHEMA IF NOT EXISTS sandbox_processor",
     "CREATE TABLE IF NOT EXISTS sandbox_processor.cards (
         token       text PRIMARY KEY,
@@ -65,6 +65,14 @@ const SCHEMA: [&str; 3] = [
         decline_reason  text,
         created_at      timestamptz NOT NULL DEFAULT now()
     )",
+    "CREATE TABLE IF NOT EXISTS sandbox_processor.refunds (
+        idempotency_key text PRIMARY KEY,
+        refund_id       text NOT NULL UNIQUE,
+        charge_id       text NOT NULL,
+        amount          numeric(20, 8) NOT NULL,
+        failure         text,
+        created_at      timestamptz NOT NULL DEFAULT now()
+    )",
 ];
 
 /// What a card does when charged, chosen by its test number when it is tokenized and kept (by this name,
@@ -82,6 +90,8 @@ enum Behaviour {
     ProcessingError,
     /// Declines unless the billing postal code is the issuer's on file.
     AddressCheck,
+    /// Charges succeed; a refund to it is refused by its bank.
+    RefundFails,
 }
 
 impl Behaviour {
@@ -96,6 +106,7 @@ impl Behaviour {
             "4000000000000127" => Behaviour::IncorrectCvc,
             "4000000000000119" => Behaviour::ProcessingError,
             "4000000000000010" => Behaviour::AddressCheck,
+            "4000000000005126" => Behaviour::RefundFails,
             _ => Behaviour::Succeed,
         }
     }
@@ -107,7 +118,7 @@ impl Behaviour {
             return decline(DeclineCode::ExpiredCard, "expired_card");
         }
         match self {
-            Behaviour::Succeed => None,
+            Behaviour::Succeed | Behaviour::RefundFails => None,
             Behaviour::GenericDecline => decline(DeclineCode::GenericDecline, "generic_decline"),
             Behaviour::InsufficientFunds => decline(DeclineCode::InsufficientFunds, "insufficient_funds"),
             Behaviour::LostCard => decline(DeclineCode::GenericDecline, "lost_card"),
@@ -218,6 +229,76 @@ impl PaymentProcessor for SandboxProcessor {
             return Err(ProcessorError::KeyReuse);
         }
         Ok(outcome)
+    }
+
+    #[tracing::instrument(name = "sandbox_processor::refund", skip_all)]
+    async fn refund(
+        &self,
+        charge_id: &str,
+        amount: Usd,
+        idempotency_key: &str,
+    ) -> Result<RefundOutcome, ProcessorError> {
+        tokio::time::sleep(self.latency).await;
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // The charge's row, locked: two refunds of one charge are decided one after the other.
+        let charge: Option<(Decimal, Behaviour, Option<String>)> = sqlx::query_as(
+            "SELECT c.amount, k.behaviour, c.decline_code FROM sandbox_processor.charges c
+               JOIN sandbox_processor.cards k ON k.token = c.token
+              WHERE c.charge_id = $1 FOR UPDATE OF c",
+        )
+        .bind(charge_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some((charged, behaviour, declined)) = charge else {
+            return Err(ProcessorError::Refused(format!("no such charge: {charge_id}")));
+        };
+        let refunded: Decimal = sqlx::query_scalar(
+            "SELECT COALESCE(sum(amount), 0) FROM sandbox_processor.refunds WHERE charge_id = $1 AND failure IS NULL",
+        )
+        .bind(charge_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let failure = if declined.is_some() {
+            Some("the charge was declined: there is nothing to refund".to_string())
+        } else if refunded + amount.amount() > charged {
+            Some(format!("the refund would exceed the charge ({} left)", Usd::new(charged - refunded)))
+        } else if behaviour == Behaviour::RefundFails {
+            Some("the card's bank refused the refund (the card account is closed)".to_string())
+        } else {
+            None
+        };
+        let refund_id = format!("re_sandbox_{}", Uuid::new_v4().simple());
+        // Exactly one refund per key: a repeat reads the first back.
+        sqlx::query(
+            "INSERT INTO sandbox_processor.refunds (idempotency_key, refund_id, charge_id, amount, failure)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(idempotency_key)
+        .bind(&refund_id)
+        .bind(charge_id)
+        .bind(amount.amount())
+        .bind(&failure)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let (refund_id, stored_charge, stored_amount, failure): (String, String, Decimal, Option<String>) =
+            sqlx::query_as(
+                "SELECT refund_id, charge_id, amount, failure FROM sandbox_processor.refunds WHERE idempotency_key = $1",
+            )
+            .bind(idempotency_key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        if stored_charge != charge_id || stored_amount != amount.amount() {
+            return Err(ProcessorError::KeyReuse);
+        }
+        Ok(match failure {
+            None => RefundOutcome::Succeeded { refund_id },
+            Some(reason) => RefundOutcome::Failed { reason },
+        })
     }
 
     #[tracing::instrument(name = "sandbox_processor::find_charge", skip_all)]

@@ -2,11 +2,14 @@
 //! promotional grants, deposits, ledger, keys, members, auto top-up and audit log — and the actions the
 //! looking staff member's role allows, each with a reason.
 
-use super::server_fns::{get_account_file, get_staff_me, GrantPromotionalCredit, PauseKey};
+use super::money_forms::{done_message, AdjustForm, GrantForm, RefundCell, WaitingSection};
+use super::server_fns::{
+    get_account_file, get_staff_me, AdjustBalance, Approve, GrantPromotionalCredit, PauseKey, RefundDeposit,
+};
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use tollgate_domain::audit_log::{action_label, channel_label};
 use tollgate_domain::back_office::{AccountFile, StaffView};
 use tollgate_domain::keys::settings::KeyStatus;
@@ -27,23 +30,36 @@ pub fn AccountPage() -> impl IntoView {
         },
     );
     let me = Resource::new(|| (), |_| get_staff_me());
-    let grant = ServerAction::<GrantPromotionalCredit>::new();
-    let pause = ServerAction::<PauseKey>::new();
+    let actions = Actions {
+        grant: ServerAction::new(),
+        pause: ServerAction::new(),
+        adjust: ServerAction::new(),
+        refund: ServerAction::new(),
+        approve: ServerAction::new(),
+    };
     let url_error = url_error();
     let error = Signal::derive(move || {
         let failed =
             |value: Option<Result<(), tollgate_domain::error::AppError>>| value.and_then(Result::err);
-        failed(grant.value().get())
-            .or_else(|| failed(pause.value().get()))
+        failed(actions.grant.value().get())
+            .or_else(|| failed(actions.pause.value().get()))
+            .or_else(|| failed(actions.adjust.value().get()))
+            .or_else(|| failed(actions.refund.value().get()))
+            .or_else(|| failed(actions.approve.value().get()))
             .or_else(|| url_error.get())
             .map(|e| e.message())
+    });
+    let query = use_query_map();
+    // What the last action did (`?done=`), unless an error came back since.
+    let done = Signal::derive(move || {
+        error.get().is_none().then(|| query.read().get("done").and_then(|d| done_message(&d))).flatten()
     });
     view! {
         <main class="page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match (file.await, me.await) {
-                        (Ok(file), Ok(me)) => view! { <AccountFileView file me grant pause error/> }.into_any(),
+                        (Ok(file), Ok(me)) => view! { <AccountFileView file me actions error done/> }.into_any(),
                         (Err(err), _) | (_, Err(err)) => view! {
                             <h1>"Account"</h1>
                             <ErrorMessage message=err.message()/>
@@ -55,16 +71,28 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
+/// The account page's forms, one action each.
+#[derive(Clone, Copy)]
+struct Actions {
+    grant: ServerAction<GrantPromotionalCredit>,
+    pause: ServerAction<PauseKey>,
+    adjust: ServerAction<AdjustBalance>,
+    refund: ServerAction<RefundDeposit>,
+    approve: ServerAction<Approve>,
+}
+
 #[component]
 fn AccountFileView(
     file: AccountFile,
     me: StaffView,
-    grant: ServerAction<GrantPromotionalCredit>,
-    pause: ServerAction<PauseKey>,
+    actions: Actions,
     error: Signal<Option<String>>,
+    done: Signal<Option<&'static str>>,
 ) -> impl IntoView {
     let account_id = file.account_id.to_string();
+    let pause = actions.pause;
     let may_pause = me.role.may(StaffPower::PauseKey);
+    let may_refund = me.role.may(StaffPower::Refund);
     view! {
         <div class="page-head">
             <h1>{file.name.clone()}</h1>
@@ -83,7 +111,10 @@ fn AccountFileView(
             </dl>
         </section>
         <FormError id="admin-error" message=error/>
-        {me.role.may(StaffPower::GrantPromotionalCredit).then(|| view! { <GrantForm action=grant account_id=account_id.clone()/> })}
+        {move || done.get().map(|done| view! { <p class="notice" role="status" data-testid="admin-done">{done}</p> })}
+        <WaitingSection waiting=file.waiting.clone() me=me.clone() account_id=file.account_id action=actions.approve/>
+        {me.role.may(StaffPower::GrantPromotionalCredit).then(|| view! { <GrantForm action=actions.grant account_id=account_id.clone()/> })}
+        {me.role.may(StaffPower::Adjust).then(|| view! { <AdjustForm action=actions.adjust account_id=account_id.clone()/> })}
         <FileSection title="Promotional credit" testid="admin-grants" empty="No promotional credit granted."
             columns=&["Amount", "Left", "Expires (UTC)", "Reason", "Granted by"]
             rows=(!file.grants.is_empty()).then(|| file.grants.into_iter().map(|g| view! {
@@ -96,14 +127,36 @@ fn AccountFileView(
                 </tr>
             }).collect_view().into_any())/>
         <FileSection title="Deposits and failed attempts" testid="admin-deposits" empty="No deposits yet."
-            columns=&["Payment id", "Amount", "Card", "Status", "When (UTC)"]
-            rows=(!file.deposits.is_empty()).then(|| file.deposits.into_iter().map(|d| view! {
+            columns=&["Payment id", "Amount", "Card", "Status", "Refunded", "Refundable", "When (UTC)", "Refund"]
+            rows=(!file.deposits.is_empty()).then(|| file.deposits.into_iter().map(|d| {
+                let refund = (may_refund && d.refundable > tollgate_domain::money::Usd::ZERO)
+                    .then(|| view! { <RefundCell action=actions.refund account_id=file.account_id deposit=d.clone()/> });
+                view! {
+                    <tr>
+                        <td class="lead mono">{d.payment_id.to_string()}</td>
+                        <td data-label="Amount">{d.amount.display()}</td>
+                        <td data-label="Card">{d.card}</td>
+                        <td data-label="Status">{if d.succeeded { "Succeeded".to_string() } else { format!("Failed: {}", d.failure.unwrap_or_default()) }}</td>
+                        <td data-label="Refunded">{d.refunded.display()}</td>
+                        <td data-label="Refundable">{d.refundable.display()}</td>
+                        <td data-label="When">{d.when}</td>
+                        <td data-label="Refund">{refund}</td>
+                    </tr>
+                }
+            }).collect_view().into_any())/>
+        <FileSection title="Refunds" testid="admin-refunds" empty="No refunds."
+            columns=&["Amount", "Deposit", "Status", "Reason", "Asked by", "When (UTC)"]
+            rows=(!file.refunds.is_empty()).then(|| file.refunds.into_iter().map(|r| view! {
                 <tr>
-                    <td class="lead mono">{d.id.to_string()}</td>
-                    <td data-label="Amount">{d.amount.display()}</td>
-                    <td data-label="Card">{d.card_label}</td>
-                    <td data-label="Status">{if d.succeeded { "Succeeded".to_string() } else { format!("Failed: {}", d.reason.unwrap_or_default()) }}</td>
-                    <td data-label="When">{d.when}</td>
+                    <td class="lead">{r.amount.display()}</td>
+                    <td data-label="Deposit" class="mono">{r.payment_id.to_string()}</td>
+                    <td data-label="Status" class="wrap">{match r.failure {
+                        Some(failure) => format!("{}: {failure}", refund_status(&r.status)),
+                        None => refund_status(&r.status).to_string(),
+                    }}</td>
+                    <td data-label="Reason" class="wrap">{r.reason}</td>
+                    <td data-label="Asked by" class="wrap">{r.requested_by}</td>
+                    <td data-label="When">{r.requested_at}</td>
                 </tr>
             }).collect_view().into_any())/>
         <FileSection title="Ledger" testid="admin-ledger" empty="No entries yet."
@@ -198,34 +251,14 @@ fn FileSection(
     }
 }
 
-#[component]
-fn GrantForm(action: ServerAction<GrantPromotionalCredit>, account_id: String) -> impl IntoView {
-    view! {
-        <section class="card" aria-labelledby="grant-heading">
-            <h2 id="grant-heading">"Grant promotional credit"</h2>
-            <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                <input type="hidden" name="account_id" value=account_id/>
-                <div class="field">
-                    <label for="grant-amount">"Amount"</label>
-                    <div class="money-input">
-                        <span aria-hidden="true">"$"</span>
-                        <input id="grant-amount" name="amount" inputmode="decimal" autocomplete="off" required aria-describedby="grant-hint admin-error"/>
-                    </div>
-                    <p id="grant-hint" class="hint">"Spent before paid credit; what is left of it leaves the wallet when it expires. Never refunded to a card."</p>
-                </div>
-                <div class="field">
-                    <label for="grant-expires">"Expires on"</label>
-                    <input id="grant-expires" name="expires_on" type="date" required aria-describedby="grant-expires-hint admin-error"/>
-                    <p id="grant-expires-hint" class="hint">"At the start of that day, in the account's timezone."</p>
-                </div>
-                <div class="field">
-                    <label for="grant-reason">"Reason"</label>
-                    <input id="grant-reason" name="reason" required maxlength="500" aria-describedby="admin-error"/>
-                </div>
-                <div class="row">
-                    <button type="submit" class="button primary" data-pending="Granting…">"Grant credit"</button>
-                </div>
-            </ActionForm>
-        </section>
+/// How the back office words a refund's status.
+fn refund_status(status: &str) -> &'static str {
+    match status {
+        "awaiting_approval" => "Waiting for approval",
+        "pending" => "Sent, waiting for the processor",
+        "succeeded" => "Refunded",
+        "failed" => "Failed, money back in the wallet",
+        "refused" => "Refused at approval",
+        _ => "Unknown",
     }
 }

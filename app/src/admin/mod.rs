@@ -6,4 +6,5 @@ pub mod account_page;
 pub mod find_page;
 pub mod layout;
 pub mod log_page;
+pub mod money_forms;
 pub mod server_fns;

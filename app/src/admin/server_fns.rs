@@ -2,13 +2,13 @@
 //! (else "Not found", as the gate answers) and that their role may do what it does (else "not permitted").
 
 use leptos::prelude::*;
-use tollgate_domain::back_office::{AccountFile, AccountHit, StaffLogPage, StaffView};
+use tollgate_domain::back_office::{AccountFile, AccountHit, StaffLogPage, StaffView, WaitingKind};
 use tollgate_domain::error::AppError;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::server_fn_context::{answer_form, client_ip, pool},
+    crate::server_fn_context::{answer_form, client_ip, pool, processor},
     tollgate_core::back_office::{self as actions, StaffActor},
     tollgate_core::reads::back_office as db,
     tollgate_domain::money::parse_dollars,
@@ -66,7 +66,7 @@ pub async fn grant_promotional_credit(
         let expires_on = chrono::NaiveDate::parse_from_str(expires_on.trim(), "%Y-%m-%d")
             .map_err(|_| AppError::GrantExpiryInvalid)?;
         actions::grant_promotional_credit(&pool()?, &staff, account_id, amount, expires_on, &reason).await?;
-        leptos_axum::redirect(&format!("/admin/accounts/{account_id}"));
+        back_to(account_id, "granted");
         Ok(())
     })
     .await
@@ -78,7 +78,90 @@ pub async fn pause_key(account_id: Uuid, key_id: Uuid, reason: String) -> Result
     answer_form(async move {
         let staff = require_staff(StaffPower::PauseKey).await?;
         actions::pause_key(&pool()?, &staff, account_id, key_id, &reason).await?;
-        leptos_axum::redirect(&format!("/admin/accounts/{account_id}"));
+        back_to(account_id, "paused");
+        Ok(())
+    })
+    .await
+}
+
+/// Where a money action leaves the account's page: back on it, with what happened in `?done=`.
+#[cfg(feature = "ssr")]
+fn back_to(account_id: Uuid, done: &str) {
+    leptos_axum::redirect(&format!("/admin/accounts/{account_id}?done={done}"));
+}
+
+/// "Adjust balance": a signed amount of paid credit and a reason; above $1,000.00 it waits for a second
+/// person.
+#[server(endpoint = "admin/adjust")]
+pub async fn adjust_balance(account_id: Uuid, amount: String, reason: String) -> Result<(), AppError> {
+    answer_form(async move {
+        let staff = require_staff(StaffPower::Adjust).await?;
+        let amount = parse_dollars(&amount).map_err(|_| AppError::AdjustmentInvalid)?;
+        let step = actions::adjust(&pool()?, &staff, account_id, amount, &reason).await?;
+        back_to(
+            account_id,
+            match step {
+                actions::adjustments::AdjustmentStep::Applied { .. } => "adjusted",
+                _ => "awaiting_approval",
+            },
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// "Refund" on a deposit: an amount (at most what is left of it) and a reason; above $1,000.00 it waits
+/// for a second person.
+#[server(endpoint = "admin/refund")]
+pub async fn refund_deposit(
+    account_id: Uuid,
+    payment_id: Uuid,
+    amount: String,
+    reason: String,
+) -> Result<(), AppError> {
+    answer_form(async move {
+        let staff = require_staff(StaffPower::Refund).await?;
+        let amount = parse_dollars(&amount).map_err(|_| AppError::RefundAmountInvalid)?;
+        let result =
+            actions::refund(&pool()?, &*processor()?, &staff, account_id, payment_id, amount, &reason)
+                .await?;
+        back_to(account_id, refund_done(&result));
+        Ok(())
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn refund_done(result: &actions::RefundResult) -> &'static str {
+    use tollgate_core::payments::refunds::Sent;
+    match result {
+        actions::RefundResult::AwaitingApproval => "awaiting_approval",
+        actions::RefundResult::Sent(Sent::Succeeded) => "refunded",
+        actions::RefundResult::Sent(Sent::Failed { .. }) => "refund_failed",
+        actions::RefundResult::Sent(Sent::Pending) => "refund_pending",
+    }
+}
+
+/// "Approve": a second finance or admin person approves a refund or adjustment another asked for.
+#[server(endpoint = "admin/approve")]
+pub async fn approve(account_id: Uuid, kind: WaitingKind, id: Uuid) -> Result<(), AppError> {
+    answer_form(async move {
+        let staff = require_staff(StaffPower::Approve).await?;
+        let approval = match kind {
+            WaitingKind::Refund => actions::Approval::Refund(id),
+            WaitingKind::Adjustment => actions::Approval::Adjustment(id),
+        };
+        let approved = actions::approve(&pool()?, &*processor()?, &staff, account_id, approval).await?;
+        back_to(
+            account_id,
+            match &approved {
+                actions::Approved::Adjusted => "adjusted",
+                actions::Approved::Refused => "refused",
+                actions::Approved::RefundSent(sent) => {
+                    refund_done(&actions::RefundResult::Sent(sent.clone()))
+                }
+            },
+        );
         Ok(())
     })
     .await

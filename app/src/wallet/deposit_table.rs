@@ -4,6 +4,7 @@
 use super::server_fns::RetryAddFunds;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
+use tollgate_domain::money::Usd;
 use tollgate_domain::payments::attempt::AttemptRow;
 
 /// A failed attempt whose card is still saved offers its fix right in its row: "Retry" (the same amount
@@ -60,6 +61,7 @@ pub fn DepositHistory(rows: Vec<AttemptRow>, retry: ServerAction<RetryAddFunds>)
                                             view! { <span class="tag tag-failed">"Failed"</span> }
                                         }}
                                         {row.auto_top_up.then(|| view! { " " <span class="tag tag-auto">"Auto top-up"</span> })}
+                                        {(row.refunded > Usd::ZERO).then(|| view! { " " <span class="tag tag-refund">{format!("Refunded {}", row.refunded.display())}</span> })}
                                     </td>
                                     <td class="wrap" data-label="Details">{details}</td>
                                 </tr>

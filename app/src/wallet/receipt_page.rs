@@ -36,6 +36,11 @@ pub fn ReceiptPage() -> impl IntoView {
                                     <dt>"Receipt number"</dt><dd class="mono">{r.id.to_string()}</dd>
                                     <dt>"Processor reference"</dt><dd class="mono">{r.charge_id}</dd>
                                 </dl>
+                                {(!r.refunds.is_empty()).then(|| view! {
+                                    <ul class="plain-list refunds" data-testid="receipt-refunds">
+                                        {r.refunds.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                                    </ul>
+                                })}
                                 <p class="muted no-print">"Use your browser's Print command to print or save this receipt as PDF."</p>
                                 <p class="no-print"><a href="/dashboard/wallet">"Back to wallet"</a></p>
                             </article>

@@ -161,6 +161,21 @@ pub enum Event<'a> {
         /// The expiry as the account's pages write it ("Jan 6, 2027").
         expires: &'a str,
     },
+    /// Tollgate's staff moved paid credit by hand (`waiting`: above $1,000.00, for a second person).
+    Adjusted {
+        amount: Usd,
+        waiting: bool,
+    },
+    /// Tollgate's staff refunded (part of) a deposit to its card (`waiting`: for a second person).
+    Refunded {
+        amount: Usd,
+        payment_id: Uuid,
+        waiting: bool,
+    },
+    /// A second staff member approved a refund or an adjustment another asked for ("Refund of $1,500.00").
+    Approved {
+        what: &'a str,
+    },
     /// A staff action, with the reason they gave: the action's own row, its detail followed by the reason.
     Because {
         event: &'a Event<'a>,
@@ -199,6 +214,11 @@ impl Event<'_> {
             Event::WebhookDisabled { .. } => "webhook_disabled",
             Event::WebhookEnabled { .. } => "webhook_enabled",
             Event::PromotionalCreditGranted { .. } => "promotional_credit_granted",
+            Event::Adjusted { waiting: false, .. } => "balance_adjusted",
+            Event::Adjusted { waiting: true, .. } => "adjustment_requested",
+            Event::Refunded { waiting: false, .. } => "refund_issued",
+            Event::Refunded { waiting: true, .. } => "refund_requested",
+            Event::Approved { .. } => "approved",
             Event::Because { event, .. } => event.action(),
         }
     }
@@ -239,8 +259,30 @@ impl Event<'_> {
             | Event::WebhookDisabled { url }
             | Event::WebhookEnabled { url } => url.to_string(),
             Event::PromotionalCreditGranted { amount, expires } => format!("{amount}, expires {expires}"),
+            Event::Adjusted { amount, waiting } => format!("{}{}", signed(*amount), awaiting(*waiting)),
+            Event::Refunded { amount, payment_id, waiting } => {
+                format!("{amount} of deposit {payment_id}{}", awaiting(*waiting))
+            }
+            Event::Approved { what } => format!("{what} approved"),
             Event::Because { event, reason } => format!("{} (reason: {reason})", event.detail()),
         }
+    }
+}
+
+/// "+$5.00" or "-$5.00".
+fn signed(amount: Usd) -> String {
+    if amount.amount().is_sign_negative() {
+        amount.display()
+    } else {
+        format!("+{}", amount.display())
+    }
+}
+
+fn awaiting(waiting: bool) -> &'static str {
+    if waiting {
+        ", awaiting a second person's approval"
+    } else {
+        ""
     }
 }
 

@@ -34,7 +34,7 @@ impl StaffActor {
     }
 
     /// The staff member as the account's audit log records them.
-    fn on(&self, account_id: Uuid) -> Actor {
+    pub(super) fn on(&self, account_id: Uuid) -> Actor {
         Actor { account_id, user_id: Some(self.user_id), key_id: None, channel: Channel::Staff, ip: self.ip }
     }
 }

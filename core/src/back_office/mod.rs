@@ -4,5 +4,8 @@
 //! log. Reading an account for the back office is `reads::back_office`.
 
 mod actions;
+pub mod adjustments;
+mod money;
 
 pub use actions::{grant_promotional_credit, pause_key, StaffActor};
+pub use money::{adjust, approve, refund, Approval, Approved, RefundResult};

@@ -509,6 +509,7 @@ struct HistoryRow {
     decline_message: Option<String>,
     auto_top_up: bool,
     retry_card: Option<Uuid>,
+    refunded: Decimal,
 }
 
 /// Deposits and failed attempts, newest first (drafts and in-flight attempts are not history yet).
@@ -523,7 +524,10 @@ pub async fn recent_attempts(
         r#"SELECT a.id, COALESCE(a.completed_at, a.created_at) AS "at!: _", a.amount,
                   a.card_brand AS "card_brand: CardBrand", a.card_last4, a.status AS "status: AttemptStatus",
                   a.decline_message, a.channel IS NOT DISTINCT FROM 'auto_top_up' AS "auto_top_up!",
-                  CASE WHEN a.status = 'failed' THEN p.id END AS retry_card
+                  CASE WHEN a.status = 'failed' THEN p.id END AS retry_card,
+                  COALESCE((SELECT sum(r.amount) FROM refunds r
+                             WHERE r.account_id = a.account_id AND r.payment_attempt_id = a.id
+                               AND r.status IN ('pending', 'succeeded')), 0) AS "refunded!"
              FROM payment_attempts a
              LEFT JOIN payment_methods p
                ON p.id = a.payment_method_id AND p.account_id = a.account_id AND p.removed_at IS NULL
@@ -546,6 +550,7 @@ pub async fn recent_attempts(
             reason: row.decline_message,
             auto_top_up: row.auto_top_up,
             retry_card: row.retry_card,
+            refunded: Usd::new(row.refunded),
         })
         .collect())
 }
@@ -589,5 +594,13 @@ pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
         charge_id: row.processor_charge_id.unwrap_or_default(),
         billed_to: row.email,
         auto_top_up: row.auto_top_up,
+        refunds: super::refunds::refunds_of(pool, account_id, attempt_id)
+            .await?
+            .into_iter()
+            .map(|r| match r.status.as_str() {
+                "succeeded" => format!("Refunded {} on {}", Usd::new(r.amount), r.at.format("%B %-d, %Y")),
+                _ => format!("Refund of {} on its way to the card", Usd::new(r.amount)),
+            })
+            .collect(),
     })
 }

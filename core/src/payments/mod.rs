@@ -19,3 +19,4 @@ pub mod past_deposits;
 pub mod processor;
 pub mod processor_records;
 pub mod recovery;
+pub mod refunds;

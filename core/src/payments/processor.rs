@@ -62,6 +62,15 @@ pub enum Presence {
     NoOne,
 }
 
+/// What the processor did with a refund.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// On its way back to the card (the processor's refund id).
+    Succeeded { refund_id: String },
+    /// The processor or the card's bank refused it; `reason` says why, for staff.
+    Failed { reason: String },
+}
+
 /// How a new card reaches the processor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CardEntry {
@@ -172,6 +181,15 @@ pub trait PaymentProcessor: Send + Sync {
     async fn stop_waiting(&self, _charge_id: &str) -> Result<ChargeOutcome, ProcessorError> {
         Err(ProcessorError::UnknownToken)
     }
+
+    /// Refunds `amount` of the charge `charge_id` to its card, once per `idempotency_key` (a repeat answers
+    /// the first outcome). `Unavailable` leaves it open: asking again with the same key refunds at most once.
+    async fn refund(
+        &self,
+        charge_id: &str,
+        amount: Usd,
+        idempotency_key: &str,
+    ) -> Result<RefundOutcome, ProcessorError>;
 
     /// The outcome of the charge made with `idempotency_key`, if one was made. `None` also where the
     /// processor can't be asked by key but answers a repeated `charge` with the key's first outcome

@@ -8,11 +8,13 @@ use crate::credit;
 use crate::keys::db as keys;
 use crate::payments::attempt_store::recent_attempts;
 use crate::payments::auto_top_up::settings as auto_top_up;
+use crate::payments::refunds::read_refundable;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use tollgate_domain::back_office::{
-    AccountFile, AccountHit, AccountMember, GrantRow, StaffLogPage, StaffLogRow,
+    AccountFile, AccountHit, AccountMember, DepositFileRow, GrantRow, RefundFileRow, StaffLogPage,
+    StaffLogRow, WaitingKind, WaitingRow,
 };
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
@@ -158,12 +160,116 @@ pub async fn account_file(pool: &PgPool, account_id: Uuid) -> Result<AccountFile
         held: wallet.held,
         grants,
         ledger: recent_activity(pool, account_id, FILE_ROWS).await?,
-        deposits: recent_attempts(pool, account_id, FILE_ROWS).await?,
+        deposits: deposits(pool, account_id).await?,
+        waiting: waiting(pool, account_id).await?,
+        refunds: refunds(pool, account_id).await?,
         keys: keys::list(pool, account_id).await?,
         members: members(pool, account_id).await?,
         auto_top_up,
         audit: audit_log::page(pool, account_id, None, FILE_ROWS).await?.rows,
     })
+}
+
+/// Deposits and failed attempts, newest first, each with what of it is refunded and refundable.
+async fn deposits(pool: &PgPool, account_id: Uuid) -> Result<Vec<DepositFileRow>, AppError> {
+    let left = read_refundable(pool, account_id).await?;
+    Ok(recent_attempts(pool, account_id, FILE_ROWS)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let deposit = left.iter().find(|d| d.payment_id == a.id);
+            DepositFileRow {
+                payment_id: a.id,
+                when: a.when,
+                amount: a.amount,
+                card: a.card_label,
+                succeeded: a.succeeded,
+                failure: a.reason,
+                refunded: Usd::new(deposit.map_or(Decimal::ZERO, |d| d.refunded)),
+                refundable: Usd::new(deposit.map_or(Decimal::ZERO, |d| d.refundable)),
+            }
+        })
+        .collect())
+}
+
+struct WaitingRecord {
+    is_refund: bool,
+    id: Uuid,
+    amount: Decimal,
+    payment_id: Option<Uuid>,
+    requested_by: String,
+    requested_at: DateTime<Utc>,
+    reason: String,
+}
+
+/// Refunds and adjustments waiting for a second person, oldest first.
+async fn waiting(pool: &PgPool, account_id: Uuid) -> Result<Vec<WaitingRow>, AppError> {
+    let rows = sqlx::query_as!(
+        WaitingRecord,
+        r#"SELECT true AS "is_refund!", r.id AS "id!", r.amount AS "amount!", r.payment_attempt_id AS "payment_id?",
+                  u.email AS "requested_by!", r.requested_at AS "requested_at!: _", r.reason AS "reason!"
+             FROM refunds r JOIN users u ON u.id = r.requested_by
+            WHERE r.account_id = $1 AND r.status = 'awaiting_approval'
+           UNION ALL
+           SELECT false, j.id, j.amount, NULL, u.email, j.requested_at, j.reason
+             FROM adjustments j JOIN users u ON u.id = j.requested_by
+            WHERE j.account_id = $1 AND j.status = 'awaiting_approval'
+            ORDER BY 6"#,
+        account_id,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| WaitingRow {
+            kind: if r.is_refund { WaitingKind::Refund } else { WaitingKind::Adjustment },
+            id: r.id,
+            amount: Usd::new(r.amount),
+            payment_id: r.payment_id,
+            requested_by: r.requested_by,
+            requested_at: shown_utc(r.requested_at),
+            reason: r.reason,
+        })
+        .collect())
+}
+
+struct RefundRecord {
+    id: Uuid,
+    payment_attempt_id: Uuid,
+    amount: Decimal,
+    status: String,
+    failure: Option<String>,
+    requested_by: String,
+    requested_at: DateTime<Utc>,
+    reason: String,
+}
+
+/// The account's refunds, newest first.
+async fn refunds(pool: &PgPool, account_id: Uuid) -> Result<Vec<RefundFileRow>, AppError> {
+    let rows = sqlx::query_as!(
+        RefundRecord,
+        r#"SELECT r.id, r.payment_attempt_id, r.amount, r.status, r.failure, u.email AS requested_by,
+                  r.requested_at AS "requested_at: _", r.reason
+             FROM refunds r JOIN users u ON u.id = r.requested_by
+            WHERE r.account_id = $1 ORDER BY r.requested_at DESC LIMIT $2"#,
+        account_id,
+        FILE_ROWS,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RefundFileRow {
+            id: r.id,
+            payment_id: r.payment_attempt_id,
+            amount: Usd::new(r.amount),
+            status: r.status,
+            failure: r.failure,
+            requested_by: r.requested_by,
+            requested_at: shown_utc(r.requested_at),
+            reason: r.reason,
+        })
+        .collect())
 }
 
 /// Everyone who belongs to the account, Owners first.

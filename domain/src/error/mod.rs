@@ -58,6 +58,18 @@ pub enum AppError {
     StaffNeedsLogin,
     #[error("Support may grant at most $100.00 at a time")]
     GrantOverRoleLimit,
+    #[error("Enter an adjustment between -$1,000,000.00 and $1,000,000.00, not zero, in whole cents")]
+    AdjustmentInvalid,
+    #[error("This would take the paid credit below zero")]
+    PaidCreditTooLow,
+    #[error("Enter a refund amount above $0.00, in whole cents")]
+    RefundAmountInvalid,
+    #[error("That is more than is left of this deposit to refund")]
+    RefundExceedsRefundable,
+    #[error("Someone else must approve this: you asked for it")]
+    SecondPersonRequired,
+    #[error("This was already decided")]
+    AlreadyDecided,
     #[error("Tollgate bills in US dollars only. Enter the amount in USD; your card issuer converts at its own exchange rate.")]
     CurrencyNotSupported,
     #[error("Your card number is invalid.")]
@@ -289,6 +301,8 @@ impl AppError {
             | AppError::ReasonRequired
             | AppError::StaffNeedsLogin
             | AppError::GrantOverRoleLimit
+            | AppError::AdjustmentInvalid
+            | AppError::RefundAmountInvalid
             | AppError::CurrencyNotSupported
             | AppError::InvalidCardNumber
             | AppError::InvalidExpiry
@@ -341,6 +355,8 @@ impl AppError {
             | AppError::WebhookEndpointsFull
             | AppError::WebhookEndpointDisabled => 409,
             AppError::InviteUsed | AppError::InviteExpired | AppError::InviteRevoked => 410,
+            AppError::PaidCreditTooLow | AppError::RefundExceedsRefundable | AppError::AlreadyDecided => 409,
+            AppError::SecondPersonRequired => 403,
             AppError::IdempotencyKeyReused | AppError::IdempotencyInProgress => 409,
             AppError::CheckoutExpired
             | AppError::CheckoutUsed

@@ -59,6 +59,9 @@ pub struct AttemptRow {
     /// and "Update card" fixes (`None` for successes and for cards removed or never saved).
     #[serde(default)]
     pub retry_card: Option<Uuid>,
+    /// What of a deposit was refunded to its card (or is on its way back).
+    #[serde(default)]
+    pub refunded: Usd,
 }
 
 /// A successful deposit's receipt.
@@ -73,6 +76,10 @@ pub struct ReceiptView {
     /// Made by the auto top-up rule.
     #[serde(default)]
     pub auto_top_up: bool,
+    /// Its refunds, oldest first: "Refunded $12.50 on December 9, 2026" (or "… on its way" while the
+    /// processor hasn't answered).
+    #[serde(default)]
+    pub refunds: Vec<String>,
 }
 
 /// "Visa •••• 4242", the way a card is named everywhere (docs/CONTRACT.md "Add Funds flow").

@@ -9,3 +9,4 @@ pub mod checkout_session;
 pub mod decline;
 pub mod new_card;
 pub mod payment_method;
+pub mod refund;

@@ -26,6 +26,9 @@ pub enum EventType {
     /// The unspent rest of a promotional grant left the wallet at its expiry.
     #[strum(serialize = "credit.expired")]
     CreditExpired,
+    /// A deposit (or part of it) was refunded to its card.
+    #[strum(serialize = "funds.refunded")]
+    FundsRefunded,
 }
 
 impl EventType {
@@ -49,6 +52,7 @@ impl EventType {
             EventType::BalanceLow => "the balance fell below the low-balance alert",
             EventType::PaymentMethodFailed => "a saved card was declined",
             EventType::CreditExpired => "promotional credit expired",
+            EventType::FundsRefunded => "a deposit was refunded to its card",
         }
     }
 }
@@ -69,7 +73,8 @@ mod tests {
                 "auto_top_up.disabled",
                 "balance.low",
                 "payment_method.failed",
-                "credit.expired"
+                "credit.expired",
+                "funds.refunded"
             ]
         );
         for t in EventType::iter() {

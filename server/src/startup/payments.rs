@@ -1,5 +1,5 @@
-//! The card processor, and settling the payments an earlier stop (or a lost answer) left `pending`
-//! (`tollgate_core::payments::recovery`).
+//! The card processor, and settling the payments and refunds an earlier stop (or a lost answer) left
+//! `pending` (`tollgate_core::payments::recovery`, `tollgate_core::payments::refunds`).
 
 use super::StartupError;
 use crate::config::{Config, ProcessorChoice};
@@ -8,7 +8,7 @@ use crate::stripe::{api::StripeApi, processor::StripeProcessor};
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
 use tollgate_core::payments::processor::PaymentProcessor;
-use tollgate_core::payments::recovery;
+use tollgate_core::payments::{recovery, refunds};
 
 /// The card processor `TOLLGATE_PROCESSOR` names.
 pub async fn processor(pool: &PgPool, config: &Config) -> Result<Arc<dyn PaymentProcessor>, StartupError> {
@@ -31,13 +31,18 @@ pub async fn processor(pool: &PgPool, config: &Config) -> Result<Arc<dyn Payment
     }
 }
 
-/// Start-up recovery: every attempt left pending, however recent (no request of this process is handling
-/// it yet), is settled before the first request.
+/// Start-up recovery: every attempt and refund left pending, however recent (no request of this process is
+/// handling it yet), is settled before the first request.
 pub async fn recover_pending(pool: &PgPool, processor: &dyn PaymentProcessor) -> Result<(), StartupError> {
     let recovered =
         recovery::recover_pending(pool, processor, Duration::ZERO).await.map_err(StartupError::Recovery)?;
     if recovered > 0 {
         tracing::warn!(recovered, "settled payment attempts left pending by an earlier stop");
+    }
+    let refunds =
+        refunds::recover_pending(pool, processor, Duration::ZERO).await.map_err(StartupError::Recovery)?;
+    if refunds > 0 {
+        tracing::warn!(refunds, "finished refunds left pending by an earlier stop");
     }
     Ok(())
 }

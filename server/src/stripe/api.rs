@@ -99,6 +99,27 @@ pub enum PaymentIntentStatus {
     Unknown,
 }
 
+#[derive(Clone, Debug, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub status: RefundStatus,
+    /// Why a refund failed (`expired_or_canceled_card`, `lost_or_stolen_card`, `unknown`).
+    pub failure_reason: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    RequiresAction,
+    Succeeded,
+    Failed,
+    Canceled,
+    /// A status Stripe added after this was written.
+    #[serde(other)]
+    Unknown,
+}
+
 /// Stripe's `error` object.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ErrorBody {
@@ -240,6 +261,20 @@ impl StripeApi {
 
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
         self.get(&format!("/v1/payment_intents/{}", path_segment(id)?)).await
+    }
+
+    /// Refunds `amount_cents` of a PaymentIntent's charge to its card, once per `idempotency_key`.
+    pub async fn create_refund(
+        &self,
+        payment_intent: &str,
+        amount_cents: i64,
+        idempotency_key: &str,
+    ) -> Result<Refund, StripeError> {
+        let form = [
+            ("payment_intent".to_string(), path_segment(payment_intent)?.to_string()),
+            ("amount".to_string(), amount_cents.to_string()),
+        ];
+        self.post("/v1/refunds", &form, Some(idempotency_key)).await
     }
 
     async fn post<T: serde::de::DeserializeOwned>(

@@ -11,13 +11,15 @@
 //! - a status this doesn't know, no answer, a 5xx: the outcome is unknown, the attempt stays pending, and
 //!   Stripe's webhook or recovery (asking again with the same key) settles it.
 
-use super::api::{NewPaymentIntent, PaymentIntent, PaymentIntentStatus, StripeApi, StripeError};
+use super::api::{
+    NewPaymentIntent, PaymentIntent, PaymentIntentStatus, RefundStatus, StripeApi, StripeError,
+};
 use super::decline::{refusal_of, Refusal};
 use super::settings::StripeSettings;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use tollgate_core::payments::processor::{
-    CardEntry, CardSetup, CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError,
+    CardEntry, CardSetup, CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError, RefundOutcome,
 };
 use tollgate_domain::money::Usd;
 use tollgate_domain::payments::card::{CardBrand, Expiry, PostalCode};
@@ -190,6 +192,47 @@ impl PaymentProcessor for StripeProcessor {
     async fn payment_state(&self, charge_id: &str) -> Result<ChargeOutcome, ProcessorError> {
         let intent = self.api.retrieve_payment_intent(charge_id).await.map_err(processor_error)?;
         outcome_of(&intent, Presence::Person)
+    }
+
+    /// A refund of the deposit's PaymentIntent (`charge_id`). A card refund Stripe accepts is `succeeded`, or
+    /// `pending` while the bank takes it: both are on their way. A refusal (the charge was disputed, the
+    /// amount exceeds what is left) or a refund Stripe reports failed is `Failed` with Stripe's words.
+    #[tracing::instrument(name = "stripe::refund", skip_all)]
+    async fn refund(
+        &self,
+        charge_id: &str,
+        amount: Usd,
+        idempotency_key: &str,
+    ) -> Result<RefundOutcome, ProcessorError> {
+        match self.api.create_refund(charge_id, cents(amount)?, idempotency_key).await {
+            Ok(refund) => Ok(match refund.status {
+                RefundStatus::Succeeded | RefundStatus::Pending => {
+                    RefundOutcome::Succeeded { refund_id: refund.id }
+                }
+                RefundStatus::Failed | RefundStatus::Canceled => RefundOutcome::Failed {
+                    reason: format!(
+                        "Stripe: {}",
+                        refund.failure_reason.as_deref().unwrap_or("the refund failed")
+                    ),
+                },
+                // Neither done nor refused: asked again later with the same key.
+                RefundStatus::RequiresAction | RefundStatus::Unknown => {
+                    return Err(ProcessorError::Unavailable(format!(
+                        "refund {} is {:?}",
+                        refund.id, refund.status
+                    )))
+                }
+            }),
+            Err(StripeError::Refused { status, error }) if (400..500).contains(&status) && status != 429 => {
+                Ok(RefundOutcome::Failed {
+                    reason: format!(
+                        "Stripe: {}",
+                        error.message.as_deref().unwrap_or("the refund was refused")
+                    ),
+                })
+            }
+            Err(err) => Err(processor_error(err)),
+        }
     }
 
     #[tracing::instrument(name = "stripe::stop_waiting", skip_all)]

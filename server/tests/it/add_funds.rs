@@ -13,7 +13,7 @@ use tollgate_core::payments::add_funds::{self, CardChoice};
 use tollgate_core::payments::attempt_store;
 use tollgate_core::payments::card_store;
 use tollgate_core::payments::processor::{
-    CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError,
+    CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError, RefundOutcome,
 };
 use tollgate_core::payments::recovery;
 use tollgate_domain::accounts::credentials::Email;
@@ -405,6 +405,9 @@ impl PaymentProcessor for FailingCharges {
     }
     async fn find_charge(&self, key: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
         self.inner.find_charge(key).await
+    }
+    async fn refund(&self, charge_id: &str, amount: Usd, key: &str) -> Result<RefundOutcome, ProcessorError> {
+        self.inner.refund(charge_id, amount, key).await
     }
 }
 

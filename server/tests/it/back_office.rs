@@ -224,7 +224,7 @@ async fn a_grant_without_javascript_returns_to_the_account_and_an_error_comes_ba
     };
     let res = post(fields("250.00")).await;
     assert!(res.status().is_redirection());
-    assert_eq!(location(&res), page, "admin may grant above support's limit");
+    assert_eq!(location(&res), format!("{page}?done=granted"), "admin may grant above support's limit");
     let res = post(fields("-3")).await;
     assert_eq!(location(&res), format!("{page}?error=grant_amount_invalid"));
     let (_, html) = body(&admin, &location(&res)).await;

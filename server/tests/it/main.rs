@@ -25,6 +25,7 @@ mod oauth;
 mod page_cache;
 mod promotional_credit;
 mod query_nullability;
+mod refunds;
 mod requests_by_month;
 mod schema_rules;
 mod settings;

@@ -14,12 +14,18 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use tollgate_core::accounts::store as auth_db;
+use tollgate_core::back_office::adjustments::{self, AdjustmentStep};
 use tollgate_core::credit::{self, NewGrant};
 use tollgate_core::ledger::{self, Posting};
 use tollgate_core::metering::meter::Meter;
+use tollgate_core::payments::past_deposits;
+use tollgate_core::payments::processor::CardToken;
+use tollgate_core::payments::refunds::{self, RefundRequest, RefundStep};
 use tollgate_domain::accounts::credentials::Email;
 use tollgate_domain::error::AppError;
 use tollgate_domain::ledger::EntryKind;
+use tollgate_domain::payments::card::{CardBrand, Expiry, PostalCode};
+use tollgate_domain::payments::refund::{refundable, Deposited};
 use uuid::Uuid;
 
 /// A claude-haiku call of (1000, 500) tokens costs $0.0028.
@@ -310,9 +316,21 @@ async fn grants_and_expiries_racing_sixty_four_clients_keep_paid_and_promotional
     assert_eq!(open, 0);
 }
 
+/// A saved-card stand-in for recorded deposits.
+fn card() -> CardToken {
+    CardToken {
+        token: "tok_property".into(),
+        brand: CardBrand::Visa,
+        last4: "4242".into(),
+        expiry: Expiry { month: 12, year: 2030 },
+        postal_code: PostalCode::parse("10001").unwrap(),
+    }
+}
+
 /// One step of a wallet's life, for the property test.
 #[derive(Clone, Debug)]
 enum Step {
+    /// Cents ($10.00 and up, as a deposit must be).
     Deposit(i64),
     /// Paid calls of $0.0028 each.
     Calls(usize),
@@ -320,23 +338,31 @@ enum Step {
     Grant(i64, i64),
     /// The clock moves this many days ahead and what is due expires.
     Expire(i64),
+    /// Cents of the n-th deposit (of those made so far, wrapping) asked back to its card.
+    Refund(usize, i64),
+    /// Signed cents of paid credit, by hand.
+    Adjust(i64),
 }
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(
         prop_oneof![
-            (1i64..500).prop_map(Step::Deposit),
+            (1000i64..20_000).prop_map(Step::Deposit),
             (1usize..6).prop_map(Step::Calls),
             ((1i64..300), (1i64..10)).prop_map(|(cents, days)| Step::Grant(cents, days)),
             (1i64..6).prop_map(Step::Expire),
+            ((0usize..4), (1i64..600)).prop_map(|(n, cents)| Step::Refund(n, cents)),
+            (-600i64..600).prop_filter("not zero", |c| *c != 0).prop_map(Step::Adjust),
         ],
-        1..14,
+        1..16,
     )
 }
 
-/// For random sequences of deposits, calls, grants and expiries, against a model of the rules: balance =
-/// Σ ledger, promotional credit is spent first and soonest expiry first, what expires is exactly what is
-/// left of each grant, and paid credit never expires.
+/// For random sequences of deposits, calls, grants, expiries, refunds and adjustments, against a model of
+/// the rules: balance = Σ ledger, promotional credit is spent first and soonest expiry first, what expires
+/// is exactly what is left of each grant, paid credit never expires, a refund is refused exactly when it
+/// would exceed what is left of its deposit (oldest deposits spent first), and an adjustment exactly when it
+/// would take paid credit below zero.
 #[sqlx::test(migrations = "../migrations")]
 async fn any_sequence_of_deposits_calls_grants_and_expiries_follows_the_rules(pool: PgPool) {
     let mut runner = TestRunner::deterministic();
@@ -350,13 +376,79 @@ async fn any_sequence_of_deposits_calls_grants_and_expiries_follows_the_rules(po
         let mut clock_days = 0i64;
         // The model: paid credit, and what is left of each grant by (expiry, id).
         let mut paid = Decimal::ZERO;
+        let mut deposits: Vec<(Uuid, Deposited)> = Vec::new();
+        let owner = crate::support::owner_of(&pool, account).await;
         let mut grants: BTreeMap<(DateTime<Utc>, Uuid), Decimal> = BTreeMap::new();
         let mut expired = Decimal::ZERO;
         for step in &steps {
             match *step {
                 Step::Deposit(cents) => {
-                    post(&pool, account, EntryKind::Deposit, Decimal::new(cents, 2)).await.unwrap();
+                    // A succeeded deposit with its payment attempt (as the demo's history is made), so it
+                    // can be refunded; each a second later than the last, in the order they were made.
+                    let mut tx = pool.begin().await.unwrap();
+                    let at = start + Duration::seconds(deposits.len() as i64);
+                    let n = deposits.len();
+                    past_deposits::record(
+                        &mut tx,
+                        account,
+                        &card(),
+                        None,
+                        Decimal::new(cents, 2),
+                        at,
+                        None,
+                        n,
+                    )
+                    .await
+                    .unwrap();
+                    tx.commit().await.unwrap();
+                    let id: Uuid = sqlx::query_scalar(
+                        "SELECT id FROM payment_attempts WHERE account_id = $1 ORDER BY completed_at DESC LIMIT 1",
+                    )
+                    .bind(account)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                    deposits
+                        .push((id, Deposited { amount: Decimal::new(cents, 2), refunded: Decimal::ZERO }));
                     paid += Decimal::new(cents, 2);
+                }
+                Step::Refund(n, cents) => {
+                    if deposits.is_empty() {
+                        continue;
+                    }
+                    let which = n % deposits.len();
+                    let newest_first: Vec<Deposited> = deposits.iter().rev().map(|(_, d)| *d).collect();
+                    let left = refundable(paid, &newest_first)[deposits.len() - 1 - which];
+                    let amount = Decimal::new(cents, 2);
+                    let mut tx = pool.begin().await.unwrap();
+                    let asked = RefundRequest {
+                        account_id: account,
+                        payment_id: deposits[which].0,
+                        amount,
+                        reason: "property",
+                        requested_by: owner,
+                    };
+                    let answer = refunds::request(&mut tx, &asked).await;
+                    tx.commit().await.unwrap();
+                    if amount > left {
+                        assert_eq!(answer, Err(AppError::RefundExceedsRefundable), "{steps:?}");
+                    } else {
+                        assert!(matches!(answer, Ok(RefundStep::Debited { .. })), "{answer:?} {steps:?}");
+                        paid -= amount;
+                        deposits[which].1.refunded += amount;
+                    }
+                }
+                Step::Adjust(cents) => {
+                    let amount = Decimal::new(cents, 2);
+                    let mut tx = pool.begin().await.unwrap();
+                    let answer = adjustments::request(&mut tx, account, amount, "property", owner).await;
+                    tx.commit().await.unwrap();
+                    if paid + amount < Decimal::ZERO {
+                        assert_eq!(answer.map(|_| ()), Err(AppError::PaidCreditTooLow), "{steps:?}");
+                    } else {
+                        assert!(matches!(answer, Ok(AdjustmentStep::Applied { .. })), "{answer:?} {steps:?}");
+                        paid += amount;
+                    }
                 }
                 Step::Calls(n) => {
                     for _ in 0..n {

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 /// Tables whose rows belong to one account (`accounts` itself by its `id`).
 const BY_ACCOUNT: &[&str] = &[
     "accounts",
+    "adjustments",
     "api_idempotency",
     "audit_events",
     "auto_top_up_jobs",
@@ -24,6 +25,7 @@ const BY_ACCOUNT: &[&str] = &[
     "payment_methods",
     "processor_customers",
     "promotional_grants",
+    "refunds",
     "request_idempotency",
     "requests",
     "spend_keys",

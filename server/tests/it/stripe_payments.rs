@@ -645,3 +645,55 @@ async fn a_payment_stripe_is_still_processing_is_asked_for_by_recovery_until_it_
         .unwrap();
     assert_eq!(status, "succeeded");
 }
+
+/// A refund is `POST /v1/refunds` of the deposit's PaymentIntent, in cents, with the refund's idempotency
+/// key: Stripe's `succeeded` and `pending` are on their way, its refusal and a `failed` refund say why, and
+/// no answer (a 5xx) leaves it to be asked again.
+#[tokio::test]
+async fn a_refund_asks_stripe_once_per_key_and_reads_every_answer() {
+    use tollgate_core::payments::processor::{ProcessorError, RefundOutcome};
+    use tollgate_domain::money::Usd;
+    let stripe = MockServer::start().await;
+    let refund = |status: &str| {
+        json!({"id": "re_1", "object": "refund", "amount": 1250, "status": status,
+        "payment_intent": "pi_1", "failure_reason": if status == "failed" { json!("expired_or_canceled_card") } else { Value::Null }})
+    };
+    for (key, answer) in [
+        ("k-succeeded", ResponseTemplate::new(200).set_body_json(refund("succeeded"))),
+        ("k-pending", ResponseTemplate::new(200).set_body_json(refund("pending"))),
+        ("k-failed", ResponseTemplate::new(200).set_body_json(refund("failed"))),
+        (
+            "k-disputed",
+            ResponseTemplate::new(400).set_body_json(json!({"error": {"type": "invalid_request_error",
+            "code": "charge_disputed", "message": "Charge ch_1 has been disputed."}})),
+        ),
+        ("k-down", ResponseTemplate::new(503)),
+    ] {
+        Mock::given(method("POST"))
+            .and(path("/v1/refunds"))
+            .and(header("idempotency-key", key))
+            .and(body_string_contains("payment_intent=pi_1"))
+            .and(body_string_contains("amount=1250"))
+            .respond_with(answer)
+            .mount(&stripe)
+            .await;
+    }
+    let stripe_processor = processor(&stripe);
+    let amount = Usd::new(Decimal::new(1250, 2));
+    let ask = |key: &'static str| stripe_processor.refund("pi_1", amount, key);
+    assert_eq!(ask("k-succeeded").await.unwrap(), RefundOutcome::Succeeded { refund_id: "re_1".into() });
+    assert_eq!(ask("k-pending").await.unwrap(), RefundOutcome::Succeeded { refund_id: "re_1".into() });
+    assert_eq!(
+        ask("k-failed").await.unwrap(),
+        RefundOutcome::Failed { reason: "Stripe: expired_or_canceled_card".into() }
+    );
+    assert_eq!(
+        ask("k-disputed").await.unwrap(),
+        RefundOutcome::Failed { reason: "Stripe: Charge ch_1 has been disputed.".into() }
+    );
+    assert!(matches!(ask("k-down").await, Err(ProcessorError::Unavailable(_))));
+    // An id that isn't one never reaches a request: refused, so the money goes back to the wallet.
+    let forged = stripe_processor.refund("pi_1&amount=99999", amount, "k-succeeded").await.unwrap();
+    assert!(matches!(forged, RefundOutcome::Failed { .. }), "{forged:?}");
+    assert_eq!(stripe.received_requests().await.unwrap().len(), 5);
+}
