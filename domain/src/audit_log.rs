@@ -69,6 +69,8 @@ pub fn action_label(action: &str) -> &'static str {
         "refund_issued" => "Refund issued",
         "refund_requested" => "Refund requested",
         "approved" => "Approved",
+        "dispute_won" => "Dispute won",
+        "dispute_lost" => "Dispute lost",
         _ => "Other",
     }
 }
@@ -127,6 +129,8 @@ mod tests {
             "refund_issued",
             "refund_requested",
             "approved",
+            "dispute_won",
+            "dispute_lost",
         ];
         let labels: std::collections::HashSet<_> = actions.iter().map(|a| action_label(a)).collect();
         assert_eq!(labels.len(), actions.len());

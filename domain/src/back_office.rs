@@ -66,6 +66,8 @@ pub struct AccountFile {
     pub waiting: Vec<WaitingRow>,
     /// Every refund of the account, newest first.
     pub refunds: Vec<RefundFileRow>,
+    /// Its card disputes, newest first.
+    pub disputes: Vec<DisputeFileRow>,
     pub keys: Vec<SpendKeyView>,
     pub members: Vec<AccountMember>,
     /// The auto top-up rule's sentence while it is on, else "Off".
@@ -126,6 +128,21 @@ pub struct RefundFileRow {
     pub requested_by: String,
     pub requested_at: String,
     pub reason: String,
+}
+
+/// A card dispute as the back office lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeFileRow {
+    pub id: Uuid,
+    /// The processor's id for it (`dp_…`).
+    pub processor_dispute_id: String,
+    pub payment_id: Uuid,
+    pub amount: Usd,
+    /// `opened`, `won` or `lost`.
+    pub status: String,
+    /// The bank's reason (`fraudulent`).
+    pub reason: Option<String>,
+    pub opened: String,
 }
 
 /// A person who belongs to the account.

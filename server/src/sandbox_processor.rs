@@ -11,6 +11,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::time::Duration;
+use tollgate_core::payments::disputes::{self, DisputeNews, Received, Stage};
 use tollgate_core::payments::processor::{
     CardToken, ChargeOutcome, PaymentProcessor, Presence, ProcessorError, RefundOutcome,
 };
@@ -92,6 +93,8 @@ enum Behaviour {
     AddressCheck,
     /// Charges succeed; a refund to it is refused by its bank.
     RefundFails,
+    /// Charges succeed and are disputed right after (`fraudulent`), as Stripe's test card is.
+    Disputed,
 }
 
 impl Behaviour {
@@ -107,6 +110,7 @@ impl Behaviour {
             "4000000000000119" => Behaviour::ProcessingError,
             "4000000000000010" => Behaviour::AddressCheck,
             "4000000000005126" => Behaviour::RefundFails,
+            "4000000000000259" => Behaviour::Disputed,
             _ => Behaviour::Succeed,
         }
     }
@@ -118,7 +122,7 @@ impl Behaviour {
             return decline(DeclineCode::ExpiredCard, "expired_card");
         }
         match self {
-            Behaviour::Succeed | Behaviour::RefundFails => None,
+            Behaviour::Succeed | Behaviour::RefundFails | Behaviour::Disputed => None,
             Behaviour::GenericDecline => decline(DeclineCode::GenericDecline, "generic_decline"),
             Behaviour::InsufficientFunds => decline(DeclineCode::InsufficientFunds, "insufficient_funds"),
             Behaviour::LostCard => decline(DeclineCode::GenericDecline, "lost_card"),
@@ -228,6 +232,9 @@ impl PaymentProcessor for SandboxProcessor {
         if stored_token != token || stored_amount != amount.amount() {
             return Err(ProcessorError::KeyReuse);
         }
+        if let (Behaviour::Disputed, ChargeOutcome::Succeeded { charge_id }) = (card.behaviour, &outcome) {
+            dispute_right_after(self.pool.clone(), charge_id.clone(), amount.amount());
+        }
         Ok(outcome)
     }
 
@@ -305,6 +312,30 @@ impl PaymentProcessor for SandboxProcessor {
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<ChargeOutcome>, ProcessorError> {
         Ok(self.charge_by_key(idempotency_key).await?.map(|(_, _, outcome)| outcome))
     }
+}
+
+/// The cardholder disputes the charge right after it succeeded: the news reaches Tollgate as a processor's
+/// would, and — like Stripe, which sends an event again until it is taken — again until Tollgate has recorded
+/// the deposit it is about (its answer to the charge is recorded after this call returns). A repeat of the
+/// same charge's news is the same dispute, applied once.
+fn dispute_right_after(pool: PgPool, charge_id: String, amount: Decimal) {
+    tokio::spawn(async move {
+        let dispute_id = charge_id.replacen("ch_sandbox_", "dp_sandbox_", 1);
+        let news = DisputeNews {
+            processor_dispute_id: &dispute_id,
+            processor_charge_id: &charge_id,
+            amount,
+            stage: Stage::Opened,
+            reason: Some("fraudulent"),
+        };
+        for _ in 0..240 {
+            match disputes::receive(&pool, &news).await {
+                Ok(Received::Applied | Received::Unchanged) => return,
+                Ok(Received::UnknownCharge) | Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        }
+        tracing::warn!(%charge_id, "the sandbox's dispute found no recorded deposit within a minute");
+    });
 }
 
 impl SandboxProcessor {

@@ -2,9 +2,12 @@
 //! promotional grants, deposits, ledger, keys, members, auto top-up and audit log — and the actions the
 //! looking staff member's role allows, each with a reason.
 
-use super::money_forms::{done_message, AdjustForm, GrantForm, RefundCell, WaitingSection};
+use super::money_forms::{
+    done_message, AdjustForm, DisputeOutcomeCell, GrantForm, RefundCell, WaitingSection,
+};
 use super::server_fns::{
-    get_account_file, get_staff_me, AdjustBalance, Approve, GrantPromotionalCredit, PauseKey, RefundDeposit,
+    get_account_file, get_staff_me, AdjustBalance, Approve, GrantPromotionalCredit, PauseKey,
+    RecordDisputeOutcome, RefundDeposit,
 };
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
 use crate::ui::scroll_table::ScrollTable;
@@ -36,6 +39,7 @@ pub fn AccountPage() -> impl IntoView {
         adjust: ServerAction::new(),
         refund: ServerAction::new(),
         approve: ServerAction::new(),
+        dispute: ServerAction::new(),
     };
     let url_error = url_error();
     let error = Signal::derive(move || {
@@ -46,6 +50,7 @@ pub fn AccountPage() -> impl IntoView {
             .or_else(|| failed(actions.adjust.value().get()))
             .or_else(|| failed(actions.refund.value().get()))
             .or_else(|| failed(actions.approve.value().get()))
+            .or_else(|| failed(actions.dispute.value().get()))
             .or_else(|| url_error.get())
             .map(|e| e.message())
     });
@@ -79,6 +84,7 @@ struct Actions {
     adjust: ServerAction<AdjustBalance>,
     refund: ServerAction<RefundDeposit>,
     approve: ServerAction<Approve>,
+    dispute: ServerAction<RecordDisputeOutcome>,
 }
 
 #[component]
@@ -93,6 +99,7 @@ fn AccountFileView(
     let pause = actions.pause;
     let may_pause = me.role.may(StaffPower::PauseKey);
     let may_refund = me.role.may(StaffPower::Refund);
+    let may_settle = me.role.may(StaffPower::SettleDispute);
     view! {
         <div class="page-head">
             <h1>{file.name.clone()}</h1>
@@ -158,6 +165,22 @@ fn AccountFileView(
                     <td data-label="Asked by" class="wrap">{r.requested_by}</td>
                     <td data-label="When">{r.requested_at}</td>
                 </tr>
+            }).collect_view().into_any())/>
+        <FileSection title="Disputes" testid="admin-disputes" empty="No card disputes."
+            columns=&["Amount", "Deposit", "Status", "Bank's reason", "Opened (UTC)", "Outcome"]
+            rows=(!file.disputes.is_empty()).then(|| file.disputes.into_iter().map(|d| {
+                let outcome = (may_settle && d.status == "opened")
+                    .then(|| view! { <DisputeOutcomeCell action=actions.dispute account_id=file.account_id dispute=d.clone()/> });
+                view! {
+                    <tr>
+                        <td class="lead">{d.amount.display()}</td>
+                        <td data-label="Deposit" class="mono">{d.payment_id.to_string()}</td>
+                        <td data-label="Status">{match d.status.as_str() { "opened" => "Open: amount withdrawn", "won" => "Won: returned", _ => "Lost" }}</td>
+                        <td data-label="Bank's reason">{d.reason.unwrap_or_default()}</td>
+                        <td data-label="Opened">{d.opened}</td>
+                        <td data-label="Outcome">{outcome}</td>
+                    </tr>
+                }
             }).collect_view().into_any())/>
         <FileSection title="Ledger" testid="admin-ledger" empty="No entries yet."
             columns=&["Kind", "Amount", "Balance after", "Reference", "When (UTC)"]

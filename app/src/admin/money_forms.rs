@@ -2,9 +2,11 @@
 //! the approvals waiting for a second person. Each posts to its server function and works without
 //! JavaScript; refusals come back in the page's error region (`admin-error`).
 
-use super::server_fns::{AdjustBalance, Approve, GrantPromotionalCredit, RefundDeposit};
+use super::server_fns::{
+    AdjustBalance, Approve, GrantPromotionalCredit, RecordDisputeOutcome, RefundDeposit,
+};
 use leptos::prelude::*;
-use tollgate_domain::back_office::{DepositFileRow, StaffView, WaitingKind, WaitingRow};
+use tollgate_domain::back_office::{DepositFileRow, DisputeFileRow, StaffView, WaitingKind, WaitingRow};
 use tollgate_domain::staff::StaffPower;
 use uuid::Uuid;
 
@@ -23,6 +25,8 @@ pub fn done_message(done: &str) -> Option<&'static str> {
             "Refund sent; the processor's answer is pending. It is asked again within a minute."
         }
         "refused" => "Refused: it no longer fits, so nothing moved.",
+        "dispute_won" => "Recorded: the dispute was won, and its amount is back in the wallet.",
+        "dispute_lost" => "Recorded: the dispute was lost; its amount stays withdrawn.",
         _ => return None,
     })
 }
@@ -156,4 +160,24 @@ pub fn WaitingSection(
         </section>
     }
     .into_any()
+}
+
+/// An open dispute's "Won" / "Lost", in its row, with a reason.
+#[component]
+pub fn DisputeOutcomeCell(
+    action: ServerAction<RecordDisputeOutcome>,
+    account_id: Uuid,
+    dispute: DisputeFileRow,
+) -> impl IntoView {
+    let reason_id = format!("dispute-reason-{}", dispute.id.simple());
+    view! {
+        <ActionForm action=action attr:class="inline-form" attr:novalidate=true>
+            <input type="hidden" name="account_id" value=account_id.to_string()/>
+            <input type="hidden" name="dispute_id" value=dispute.id.to_string()/>
+            <label for=reason_id.clone() class="visually-hidden">{format!("Reason for the outcome of dispute {}", dispute.processor_dispute_id)}</label>
+            <input id=reason_id name="reason" required maxlength="500" placeholder="Reason" aria-describedby="admin-error"/>
+            <button type="submit" class="button" name="outcome" value="won">"Won"</button>
+            <button type="submit" class="button" name="outcome" value="lost">"Lost"</button>
+        </ActionForm>
+    }
 }

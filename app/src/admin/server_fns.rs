@@ -166,3 +166,25 @@ pub async fn approve(account_id: Uuid, kind: WaitingKind, id: Uuid) -> Result<()
     })
     .await
 }
+
+/// "Won" or "Lost" on an open dispute: how it ended, as finance learned it, with a reason.
+#[server(endpoint = "admin/dispute-outcome")]
+pub async fn record_dispute_outcome(
+    account_id: Uuid,
+    dispute_id: Uuid,
+    outcome: String,
+    reason: String,
+) -> Result<(), AppError> {
+    answer_form(async move {
+        let staff = require_staff(StaffPower::SettleDispute).await?;
+        let won = match outcome.as_str() {
+            "won" => true,
+            "lost" => false,
+            _ => return Err(AppError::InvalidRequestBody),
+        };
+        actions::settle_dispute(&pool()?, &staff, account_id, dispute_id, won, &reason).await?;
+        back_to(account_id, if won { "dispute_won" } else { "dispute_lost" });
+        Ok(())
+    })
+    .await
+}

@@ -125,6 +125,9 @@ pub fn WalletPage() -> impl IntoView {
                     {move || wallet.get().and_then(Result::ok).map(|w| w.promotional_expiring.iter().filter_map(|p| p.soon_note()).map(|note| view! {
                         <p class="banner banner-warn" role="status" data-testid="promotional-expiry-banner">{note}</p>
                     }).collect_view())}
+                    {move || wallet.get().and_then(Result::ok).filter(|w| w.balance < tollgate_domain::money::Usd::ZERO).map(|_| view! {
+                        <p class="banner banner-warn" role="status" data-testid="negative-banner">{AppError::WalletNegative.message()}</p>
+                    })}
                     {move || wallet.get().and_then(Result::ok).map(|w| view! { <LowBalanceBanner wallet=w/> })}
                 </Suspense>
             </section>

@@ -172,6 +172,11 @@ pub enum Event<'a> {
         payment_id: Uuid,
         waiting: bool,
     },
+    /// Tollgate's staff recorded how a card dispute ended.
+    DisputeSettled {
+        amount: Usd,
+        won: bool,
+    },
     /// A second staff member approved a refund or an adjustment another asked for ("Refund of $1,500.00").
     Approved {
         what: &'a str,
@@ -219,6 +224,8 @@ impl Event<'_> {
             Event::Refunded { waiting: false, .. } => "refund_issued",
             Event::Refunded { waiting: true, .. } => "refund_requested",
             Event::Approved { .. } => "approved",
+            Event::DisputeSettled { won: true, .. } => "dispute_won",
+            Event::DisputeSettled { won: false, .. } => "dispute_lost",
             Event::Because { event, .. } => event.action(),
         }
     }
@@ -264,6 +271,10 @@ impl Event<'_> {
                 format!("{amount} of deposit {payment_id}{}", awaiting(*waiting))
             }
             Event::Approved { what } => format!("{what} approved"),
+            Event::DisputeSettled { amount, won: true } => {
+                format!("Dispute of {amount} won: returned to the wallet")
+            }
+            Event::DisputeSettled { amount, won: false } => format!("Dispute of {amount} lost"),
             Event::Because { event, reason } => format!("{} (reason: {reason})", event.detail()),
         }
     }

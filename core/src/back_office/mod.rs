@@ -8,4 +8,4 @@ pub mod adjustments;
 mod money;
 
 pub use actions::{grant_promotional_credit, pause_key, StaffActor};
-pub use money::{adjust, approve, refund, Approval, Approved, RefundResult};
+pub use money::{adjust, approve, refund, settle_dispute, Approval, Approved, RefundResult};

@@ -5,6 +5,7 @@
 use super::actions::StaffActor;
 use super::adjustments::{self, AdjustmentStep};
 use crate::audit::{self, Event};
+use crate::payments::disputes::{self, Received};
 use crate::payments::processor::PaymentProcessor;
 use crate::payments::refunds::{self, RefundRequest, RefundStep, Sent};
 use crate::staff;
@@ -165,4 +166,46 @@ pub async fn approve(
         None if refused => Approved::Refused,
         None => Approved::Adjusted,
     })
+}
+
+/// Records how a card dispute ended, as finance learned it (won: its amount returns to the wallet; lost:
+/// it stays withdrawn). The same as the processor's news of it: a stage recorded already changes nothing
+/// (`already_decided`).
+#[tracing::instrument(name = "back_office::settle_dispute", skip(pool, staff))]
+pub async fn settle_dispute(
+    pool: &PgPool,
+    staff: &StaffActor,
+    account_id: Uuid,
+    dispute_id: Uuid,
+    won: bool,
+    why: &str,
+) -> Result<(), AppError> {
+    staff.require(StaffPower::SettleDispute)?;
+    let why = reason(why)?;
+    let mut tx = pool.begin().await?;
+    let amount: Decimal = sqlx::query_scalar!(
+        "SELECT amount FROM disputes WHERE account_id = $1 AND id = $2",
+        account_id,
+        dispute_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if disputes::record_outcome(&mut tx, account_id, dispute_id, won).await? != Received::Applied {
+        return Err(AppError::AlreadyDecided);
+    }
+    let event = Event::DisputeSettled { amount: Usd::new(amount), won };
+    audit::record(&mut tx, &staff.on(account_id), Event::Because { event: &event, reason: why }).await?;
+    let action = if won { "dispute.won" } else { "dispute.lost" };
+    staff::log(
+        &mut tx,
+        &staff.email,
+        action,
+        Some(account_id),
+        Some(why),
+        json!({ "dispute_id": dispute_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

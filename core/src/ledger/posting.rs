@@ -36,7 +36,9 @@ struct Moved {
 /// Applies `posting` to the account's wallet and appends its ledger entry, inside the caller's
 /// transaction. The entry's promotional part follows its kind (`EntryKind::promotional_part`): a paid call
 /// spends the wallet's promotional credit first. A debit the balance can't cover — or that would take
-/// promotional or paid credit below zero — changes nothing and fails with `InsufficientBalance`.
+/// promotional or paid credit below zero — changes nothing and fails with `InsufficientBalance`; only a
+/// dispute may take paid credit below zero (`EntryKind::may_go_below_zero`), as far as the wallet's
+/// `withdrawn_by_disputes` allows (the table's CHECK).
 #[tracing::instrument(name = "ledger::post", skip_all, fields(account_id = %posting.account_id, kind = ?posting.kind))]
 pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Posted, AppError> {
     if posting.amount.is_zero() {
@@ -58,12 +60,13 @@ pub async fn post(conn: &mut PgConnection, posting: Posting<'_>) -> Result<Poste
     let moved: Option<Moved> = sqlx::query_as!(
         Moved,
         "UPDATE wallets SET balance = balance + $2, promotional = promotional + $3, updated_at = now()
-          WHERE account_id = $1 AND balance + $2 >= 0 AND promotional + $3 >= 0
-            AND balance + $2 - (promotional + $3) >= 0
+          WHERE account_id = $1 AND promotional + $3 >= 0
+            AND ($4 OR (balance + $2 >= 0 AND balance + $2 - (promotional + $3) >= 0))
           RETURNING id AS wallet_id, balance AS balance_after",
         posting.account_id,
         posting.amount,
         promotional,
+        posting.kind.may_go_below_zero(),
     )
     .fetch_optional(&mut *conn)
     .await?;

@@ -92,13 +92,22 @@ pub(super) fn decide_wallet(
                 answers.push(Err(AppError::CaptureExceedsHold));
                 continue;
             }
+            // Its hold reserved it, but a card dispute has since taken the balance below it.
+            Some(_) if amount > balance => {
+                answers.push(Err(if balance < Decimal::ZERO {
+                    AppError::WalletNegative
+                } else {
+                    AppError::InsufficientBalance
+                }));
+                continue;
+            }
             Some(_) => None,
             None => {
                 if let Some(early) = answered_before_deciding(key, call, earlier) {
                     answers.push(early);
                     continue;
                 }
-                refusal(key, wallet.members.get(&key.maker), balance - wallet.held, amount)
+                refusal(key, wallet.members.get(&key.maker), balance, wallet.held, amount)
             }
         };
         let record = CallRecord {
@@ -167,22 +176,25 @@ fn answered_before_deciding(
 }
 
 /// Why spending `amount` now would be refused, if it would: over the key's cycle limit, over its maker's
-/// monthly budget (on a team), or over what the wallet has `available` (its balance less its open holds).
-/// Each limit counts the open holds against it. Free is never refused. A paid call and a new hold are
-/// weighed alike.
+/// monthly budget (on a team), or over what the wallet has available (its `balance` less what its open
+/// holds reserve, `held`) — or any of it while a card dispute keeps the balance below zero. Each limit
+/// counts the open holds against it. Free is never refused. A paid call and a new hold are weighed alike.
 pub(super) fn refusal(
     key: &KeyState,
     maker: Option<&MemberSpend>,
-    available: Decimal,
+    balance: Decimal,
+    held: Decimal,
     amount: Decimal,
 ) -> Option<AppError> {
     if amount.is_zero() {
         None
+    } else if balance < Decimal::ZERO {
+        Some(AppError::WalletNegative)
     } else if key.limit.is_some_and(|limit| key.cycle_spend + key.held + amount > limit) {
         Some(AppError::KeyLimitReached)
     } else if maker.is_some_and(|m| m.would_pass(amount)) {
         Some(AppError::MemberBudgetReached)
-    } else if amount > available {
+    } else if amount > balance - held {
         Some(AppError::InsufficientBalance)
     } else {
         None

@@ -151,8 +151,9 @@ pub async fn place(pool: &PgPool, new: &NewHold) -> Result<(Hold, Reserved), App
     if key.allowed_services.as_ref().is_some_and(|allowed| !allowed.contains(&new.service)) {
         return Err(AppError::ServiceNotAllowed);
     }
-    let available = wallet.opening_balance - wallet.held;
-    if let Some(refused) = refusal(key, wallet.members.get(&key.maker), available, new.amount) {
+    if let Some(refused) =
+        refusal(key, wallet.members.get(&key.maker), wallet.opening_balance, wallet.held, new.amount)
+    {
         return Err(refused);
     }
     let row = sqlx::query_as!(

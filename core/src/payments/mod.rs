@@ -14,6 +14,7 @@ pub mod card_store;
 pub mod card_testing;
 pub mod chat_top_up_guard;
 pub mod checkout_session;
+pub mod disputes;
 pub mod funding_limit;
 pub mod past_deposits;
 pub mod processor;

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use tollgate_domain::back_office::{
-    AccountFile, AccountHit, AccountMember, DepositFileRow, GrantRow, RefundFileRow, StaffLogPage,
-    StaffLogRow, WaitingKind, WaitingRow,
+    AccountFile, AccountHit, AccountMember, DepositFileRow, DisputeFileRow, GrantRow, RefundFileRow,
+    StaffLogPage, StaffLogRow, WaitingKind, WaitingRow,
 };
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
@@ -163,6 +163,7 @@ pub async fn account_file(pool: &PgPool, account_id: Uuid) -> Result<AccountFile
         deposits: deposits(pool, account_id).await?,
         waiting: waiting(pool, account_id).await?,
         refunds: refunds(pool, account_id).await?,
+        disputes: disputes(pool, account_id).await?,
         keys: keys::list(pool, account_id).await?,
         members: members(pool, account_id).await?,
         auto_top_up,
@@ -268,6 +269,41 @@ async fn refunds(pool: &PgPool, account_id: Uuid) -> Result<Vec<RefundFileRow>, 
             requested_by: r.requested_by,
             requested_at: shown_utc(r.requested_at),
             reason: r.reason,
+        })
+        .collect())
+}
+
+struct DisputeRecord {
+    id: Uuid,
+    processor_dispute_id: String,
+    payment_attempt_id: Uuid,
+    amount: Decimal,
+    status: String,
+    reason: Option<String>,
+    opened_at: DateTime<Utc>,
+}
+
+/// The account's card disputes, newest first.
+async fn disputes(pool: &PgPool, account_id: Uuid) -> Result<Vec<DisputeFileRow>, AppError> {
+    let rows = sqlx::query_as!(
+        DisputeRecord,
+        r#"SELECT id, processor_dispute_id, payment_attempt_id, amount, status, reason, opened_at AS "opened_at: _"
+             FROM disputes WHERE account_id = $1 ORDER BY opened_at DESC LIMIT $2"#,
+        account_id,
+        FILE_ROWS,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DisputeFileRow {
+            id: r.id,
+            processor_dispute_id: r.processor_dispute_id,
+            payment_id: r.payment_attempt_id,
+            amount: Usd::new(r.amount),
+            status: r.status,
+            reason: r.reason,
+            opened: shown_utc(r.opened_at),
         })
         .collect())
 }

@@ -42,6 +42,8 @@ pub enum AppError {
     NotFound,
     #[error("Insufficient wallet balance")]
     InsufficientBalance,
+    #[error("Your wallet is negative after a card dispute. Add funds to continue.")]
+    WalletNegative,
     #[error("Enter a valid amount")]
     AmountInvalid,
     #[error("Amount can have at most 2 decimal places")]
@@ -288,7 +290,7 @@ impl AppError {
             AppError::InvalidCredentials | AppError::NotSignedIn => 401,
             AppError::CrossSiteRequest | AppError::WrongCurrentPassword => 403,
             AppError::NotFound => 404,
-            AppError::InsufficientBalance => 402,
+            AppError::InsufficientBalance | AppError::WalletNegative => 402,
             AppError::EmailTaken => 409,
             AppError::InvalidEmail
             | AppError::PasswordTooShort

@@ -17,6 +17,10 @@ pub enum EntryKind {
     PromotionalGrant,
     /// The unspent rest of a promotional grant, gone at its expiry (always negative, all promotional).
     PromotionalExpiry,
+    /// A card dispute took a deposit's amount back (always negative, paid credit, even below zero).
+    Dispute,
+    /// A won dispute returned it (always positive).
+    DisputeWon,
 }
 
 impl EntryKind {
@@ -29,6 +33,8 @@ impl EntryKind {
             EntryKind::Adjustment => "Adjustment",
             EntryKind::PromotionalGrant => "Promotional credit",
             EntryKind::PromotionalExpiry => "Promotional credit expired",
+            EntryKind::Dispute => "Dispute",
+            EntryKind::DisputeWon => "Dispute won",
         }
     }
 
@@ -40,7 +46,14 @@ impl EntryKind {
             EntryKind::Refund => "refund",
             EntryKind::Adjustment => "adjustment",
             EntryKind::PromotionalGrant | EntryKind::PromotionalExpiry => "promotional",
+            EntryKind::Dispute | EntryKind::DisputeWon => "dispute",
         }
+    }
+
+    /// Whether an entry of this kind may take the balance below zero: only a dispute, which the card's bank
+    /// takes back whatever the wallet holds (docs/CONTRACT.md "Disputes").
+    pub fn may_go_below_zero(self) -> bool {
+        self == EntryKind::Dispute
     }
 
     /// The promotional part of an entry of this kind moving `amount` (docs/CONTRACT.md "Promotional
@@ -49,9 +62,11 @@ impl EntryKind {
     pub fn promotional_part(self, amount: rust_decimal::Decimal) -> Option<rust_decimal::Decimal> {
         match self {
             EntryKind::PromotionalGrant | EntryKind::PromotionalExpiry => Some(amount),
-            EntryKind::Deposit | EntryKind::Refund | EntryKind::Adjustment => {
-                Some(rust_decimal::Decimal::ZERO)
-            }
+            EntryKind::Deposit
+            | EntryKind::Refund
+            | EntryKind::Adjustment
+            | EntryKind::Dispute
+            | EntryKind::DisputeWon => Some(rust_decimal::Decimal::ZERO),
             EntryKind::Usage => None,
         }
     }

@@ -12,6 +12,7 @@ mod catalog;
 #[cfg(feature = "test-hooks")]
 mod crash_recovery;
 mod database_restart;
+mod disputes;
 mod gateway;
 mod holds;
 mod http_hardening;

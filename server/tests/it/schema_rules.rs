@@ -16,6 +16,7 @@ const BY_ACCOUNT: &[&str] = &[
     "auto_top_up_settings",
     "chat_top_up_guards",
     "checkout_sessions",
+    "disputes",
     "holds",
     "ledger_entries",
     "memberships",

@@ -404,12 +404,17 @@ async fn send_event(
             json!({"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds"});
     }
     let body = json!({"id": id, "object": "event", "type": kind, "data": {"object": object}}).to_string();
+    post_signed(app, &body, secret).await
+}
+
+/// `POST /webhooks/stripe` with `body`, signed with `secret` as Stripe signs.
+async fn post_signed(app: &TestApp, body: &str, secret: &str) -> reqwest::Response {
     let signed = signature::sign(secret, chrono::Utc::now().timestamp(), body.as_bytes());
     reqwest::Client::new()
         .post(app.url("/webhooks/stripe"))
         .header("Stripe-Signature", signed)
         .header("Content-Type", "application/json")
-        .body(body)
+        .body(body.to_string())
         .send()
         .await
         .unwrap()
@@ -696,4 +701,56 @@ async fn a_refund_asks_stripe_once_per_key_and_reads_every_answer() {
     let forged = stripe_processor.refund("pi_1&amount=99999", amount, "k-succeeded").await.unwrap();
     assert!(matches!(forged, RefundOutcome::Failed { .. }), "{forged:?}");
     assert_eq!(stripe.received_requests().await.unwrap().len(), 5);
+}
+
+/// A signed `charge.dispute.*` event about a dispute of `payment_intent`.
+async fn send_dispute(app: &TestApp, id: &str, kind: &str, status: &str, payment_intent: &str) -> StatusCode {
+    let dispute = json!({"id": "dp_1", "object": "dispute", "amount": 2500, "payment_intent": payment_intent,
+        "charge": "ch_1", "status": status, "reason": "fraudulent"});
+    let body = json!({"id": id, "object": "event", "type": kind, "data": {"object": dispute}}).to_string();
+    post_signed(app, &body, WEBHOOK_SECRET).await.status()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn stripes_dispute_events_withdraw_and_return_a_deposit_once_whatever_their_order(pool: PgPool) {
+    let stripe = MockServer::start().await;
+    let (app, account, _, key) = processing_payment(&pool, &stripe, "disputed@example.test").await;
+    // News of a dispute about a deposit not recorded yet: Stripe is asked to send it again.
+    assert_eq!(
+        send_dispute(&app, "evt_early", "charge.dispute.created", "needs_response", "pi_1").await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(balance_of(&pool, account).await, Decimal::ZERO);
+    let settled =
+        send_event(&app, "evt_paid", "payment_intent.succeeded", "succeeded", &key, WEBHOOK_SECRET).await;
+    assert_eq!(settled.status(), StatusCode::OK);
+    assert_eq!(balance_of(&pool, account).await, dollars("25"));
+    // Sent again: now the deposit is known, and the amount is withdrawn; a replay changes nothing.
+    assert_eq!(
+        send_dispute(&app, "evt_early", "charge.dispute.created", "needs_response", "pi_1").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send_dispute(&app, "evt_again", "charge.dispute.created", "needs_response", "pi_1").await,
+        StatusCode::OK
+    );
+    assert_eq!(balance_of(&pool, account).await, Decimal::ZERO);
+    assert_eq!(send_dispute(&app, "evt_won", "charge.dispute.closed", "won", "pi_1").await, StatusCode::OK);
+    assert_eq!(balance_of(&pool, account).await, dollars("25"));
+    assert_eq!(send_dispute(&app, "evt_lost", "charge.dispute.closed", "lost", "pi_1").await, StatusCode::OK);
+    assert_eq!(balance_of(&pool, account).await, dollars("25"), "a contradiction changes nothing");
+    let kinds: Vec<(String, Decimal)> =
+        sqlx::query_as("SELECT kind, amount FROM ledger_entries WHERE account_id = $1 ORDER BY id")
+            .bind(account)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("deposit".into(), dollars("25")),
+            ("dispute".into(), dollars("-25")),
+            ("dispute_won".into(), dollars("25"))
+        ]
+    );
 }

@@ -264,3 +264,23 @@ pub async fn turn_off_for_deleted_account(conn: &mut PgConnection, account_id: U
     .await?;
     Ok(())
 }
+
+/// In the transaction of a card dispute that took the wallet below zero (docs/CONTRACT.md "Disputes"):
+/// the rule is turned off — a wallet that owes a dispute is not charged on its own — with the banner's words,
+/// the audit row and `auto_top_up.disabled`. Its owner turns it back on once a deposit paid the debt.
+pub async fn turn_off_after_dispute(conn: &mut PgConnection, account_id: Uuid) -> Result<(), AppError> {
+    let reason = "Auto top-up was turned off because a card dispute took the wallet below zero. Add funds, then turn auto top-up back on.";
+    let turned_off = sqlx::query!(
+        "UPDATE auto_top_up_settings SET enabled = false, disabled_reason = $2, updated_at = now()
+          WHERE account_id = $1 AND enabled",
+        account_id,
+        reason,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if turned_off == 1 {
+        job::announce_turned_off(conn, &job::rule_itself(account_id), reason).await?;
+    }
+    Ok(())
+}

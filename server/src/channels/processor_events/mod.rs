@@ -2,8 +2,8 @@
 //! Each is verified (`Stripe-Signature`, HMAC-SHA256 with `STRIPE_WEBHOOK_SECRET`, 5 minutes' tolerance),
 //! stored once by its event id, and acted on until one handling committed — so a replay is a no-op and an
 //! event arriving before or after the browser's return, recovery or another event settles the payment once
-//! (`add_funds::record_reported`). Refunds and disputes are recorded for the money operations that act on
-//! them. Nothing is written for a body that fails verification.
+//! (`add_funds::record_reported`); a dispute's news is applied to its deposit once per stage
+//! (`payments::disputes`). Nothing is written for a body that fails verification.
 
 use crate::state::AppState;
 use crate::stripe::api::{PaymentIntent, ATTEMPT_METADATA};
@@ -19,6 +19,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tollgate_core::payments::add_funds::{self, Reported};
+use tollgate_core::payments::disputes::{self, DisputeNews, Received, Stage};
 use tollgate_core::payments::processor::Presence;
 use tollgate_core::payments::processor_records;
 use tollgate_core::webhooks::signature;
@@ -78,8 +79,11 @@ async fn stripe_event(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 /// Acts on what the event says. A payment's outcome settles its attempt (named in the PaymentIntent's
-/// metadata); anything else is recorded only.
+/// metadata); a dispute's news is applied to its deposit (`disputes`); anything else is recorded only.
 async fn handle(state: &AppState, event: &Event) -> Result<(), tollgate_domain::error::AppError> {
+    if event.kind.starts_with("charge.dispute.") {
+        return dispute(state, event).await;
+    }
     if !matches!(event.kind.as_str(), "payment_intent.succeeded" | "payment_intent.payment_failed") {
         return Ok(());
     }
@@ -98,6 +102,49 @@ async fn handle(state: &AppState, event: &Event) -> Result<(), tollgate_domain::
         tracing::info!(event_id = %event.id, "a payment was settled by Stripe's event");
     }
     Ok(())
+}
+
+/// Stripe's dispute object: only what is read here.
+#[derive(Deserialize)]
+struct Dispute {
+    id: String,
+    /// In cents.
+    amount: i64,
+    payment_intent: Option<String>,
+    status: String,
+    reason: Option<String>,
+}
+
+/// `charge.dispute.created` opens a dispute (its amount withdrawn), `charge.dispute.funds_reinstated` and a
+/// `charge.dispute.closed` that was won return it, one closed lost keeps it withdrawn; other dispute events
+/// (evidence, updates) are recorded only. News about a deposit not recorded yet fails, so Stripe sends it
+/// again later.
+async fn dispute(state: &AppState, event: &Event) -> Result<(), tollgate_domain::error::AppError> {
+    let Ok(dispute) = serde_json::from_value::<Dispute>(event.data.object.clone()) else {
+        tracing::warn!(event_id = %event.id, "a dispute event without a readable dispute");
+        return Ok(());
+    };
+    let stage = match (event.kind.as_str(), dispute.status.as_str()) {
+        ("charge.dispute.created", _) => Stage::Opened,
+        ("charge.dispute.funds_reinstated", _) | ("charge.dispute.closed", "won") => Stage::Won,
+        ("charge.dispute.closed", "lost") => Stage::Lost,
+        _ => return Ok(()),
+    };
+    let (Some(charge), true) = (dispute.payment_intent.as_deref(), dispute.amount > 0) else {
+        tracing::warn!(event_id = %event.id, "a dispute without its PaymentIntent or amount");
+        return Ok(());
+    };
+    let news = DisputeNews {
+        processor_dispute_id: &dispute.id,
+        processor_charge_id: charge,
+        amount: rust_decimal::Decimal::new(dispute.amount, 2),
+        stage,
+        reason: dispute.reason.as_deref(),
+    };
+    match disputes::receive(&state.pool, &news).await? {
+        Received::UnknownCharge => Err(tollgate_domain::error::AppError::Busy),
+        Received::Applied | Received::Unchanged => Ok(()),
+    }
 }
 
 fn received() -> Response {
