@@ -2,7 +2,7 @@
 //! ledger entry of its own beside its row here; nothing is ever edited. Above $1,000.00 (either sign) it
 //! waits for a second finance or admin person's approval before anything moves.
 
-use crate::ledger::{post, Posting};
+use crate::ledger::{lock_paid_credit, post, Posting};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use tollgate_domain::error::AppError;
@@ -47,10 +47,7 @@ pub async fn request(
     requested_by: Uuid,
 ) -> Result<AdjustmentStep, AppError> {
     let amount = check_amount(amount)?;
-    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    lock_paid_credit(conn, account_id).await?;
     let id = Uuid::new_v4();
     sqlx::query!(
         "INSERT INTO adjustments (account_id, id, amount, reason, requested_by, status)
@@ -111,10 +108,7 @@ pub async fn approve(
     id: Uuid,
     approver: Uuid,
 ) -> Result<AdjustmentStep, AppError> {
-    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let paid = lock_paid_credit(conn, account_id).await?;
     let waiting = sqlx::query_as!(
         Waiting,
         "SELECT amount, requested_by, status FROM adjustments WHERE account_id = $1 AND id = $2 FOR UPDATE",
@@ -125,12 +119,6 @@ pub async fn approve(
     .await?
     .ok_or(AppError::NotFound)?;
     may_decide(&waiting.status, waiting.requested_by, approver)?;
-    let paid: Decimal = sqlx::query_scalar!(
-        r#"SELECT balance - promotional AS "paid!" FROM wallets WHERE account_id = $1"#,
-        account_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
     if paid + waiting.amount < Decimal::ZERO {
         sqlx::query!(
             "UPDATE adjustments SET status = 'refused', approved_by = $3, decided_at = now()

@@ -17,6 +17,30 @@ pub async fn balance_of(pool: &PgPool, account_id: Uuid) -> Result<Usd, AppError
     Ok(Usd::new(balance))
 }
 
+/// Locks the account's wallet row — the lock every change of its money takes, and which a batch of paid
+/// calls takes too — and answers its paid credit (`balance - promotional`): what a refund or a debiting
+/// adjustment is checked against. `NotFound` without a wallet.
+pub async fn lock_paid_credit(conn: &mut PgConnection, account_id: Uuid) -> Result<Decimal, AppError> {
+    sqlx::query_scalar!(
+        r#"SELECT balance - promotional AS "paid!" FROM wallets WHERE account_id = $1 FOR UPDATE"#,
+        account_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// [`lock_paid_credit`] for a page: as committed, without the lock (a change checks again under it).
+pub async fn paid_credit(conn: &mut PgConnection, account_id: Uuid) -> Result<Decimal, AppError> {
+    sqlx::query_scalar!(
+        r#"SELECT balance - promotional AS "paid!" FROM wallets WHERE account_id = $1"#,
+        account_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
 /// The invariant, checkable in one query: the cached balance and the sum of the ledger, per wallet.
 #[tracing::instrument(name = "ledger::balance_and_ledger_sum", skip(conn))]
 pub async fn balance_and_ledger_sum(

@@ -16,7 +16,7 @@ mod posting;
 mod usage_debits;
 
 pub use {
-    balance::{balance_and_ledger_sum, balance_of},
+    balance::{balance_and_ledger_sum, balance_of, lock_paid_credit, paid_credit},
     posting::{post, Posted, Posting},
     usage_debits::{PostedUsage, UsageDebits},
 };

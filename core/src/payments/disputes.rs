@@ -12,7 +12,7 @@
 //! News about a deposit not recorded yet is answered `UnknownCharge`, and the processor asked to send it
 //! again later (Stripe retries for days; the sandbox retries itself).
 
-use crate::ledger::{post, Posting};
+use crate::ledger::{lock_paid_credit, post, Posting};
 use crate::payments::auto_top_up::settings as auto_top_up;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
@@ -124,9 +124,7 @@ async fn apply(
     // Never more than the deposit brought.
     let amount = news.amount.min(deposit.amount);
     let account_id = deposit.account_id;
-    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
-        .execute(&mut *conn)
-        .await?;
+    lock_paid_credit(conn, account_id).await?;
     let known = sqlx::query_as!(
         Known,
         "SELECT id, amount, status FROM disputes WHERE account_id = $1 AND processor_dispute_id = $2 FOR UPDATE",

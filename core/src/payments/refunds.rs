@@ -13,7 +13,7 @@
 //! can't both record it.
 
 use super::processor::{PaymentProcessor, RefundOutcome};
-use crate::ledger::{post, Posting};
+use crate::ledger::{lock_paid_credit, paid_credit, post, Posting};
 use crate::webhooks::outbox;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -50,26 +50,14 @@ pub async fn lock_and_read_refundable(
     conn: &mut PgConnection,
     account_id: Uuid,
 ) -> Result<Vec<DepositLeft>, AppError> {
-    let paid: Decimal = sqlx::query_scalar!(
-        r#"SELECT balance - promotional AS "paid!" FROM wallets WHERE account_id = $1 FOR UPDATE"#,
-        account_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let paid = lock_paid_credit(conn, account_id).await?;
     deposits_left(conn, account_id, paid).await
 }
 
 /// [`lock_and_read_refundable`] for a page: as committed, without a lock (a refund checks again under it).
 pub async fn read_refundable(pool: &PgPool, account_id: Uuid) -> Result<Vec<DepositLeft>, AppError> {
     let mut conn = pool.acquire().await?;
-    let paid: Decimal = sqlx::query_scalar!(
-        r#"SELECT balance - promotional AS "paid!" FROM wallets WHERE account_id = $1"#,
-        account_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let paid = paid_credit(&mut conn, account_id).await?;
     deposits_left(&mut conn, account_id, paid).await
 }
 
@@ -295,9 +283,7 @@ pub async fn send(
     };
     let mut tx = pool.begin().await?;
     // The wallet first, then the refund: the lock order of every change of this account's money.
-    sqlx::query!("SELECT FROM wallets WHERE account_id = $1 FOR UPDATE", account_id)
-        .execute(&mut *tx)
-        .await?;
+    lock_paid_credit(&mut tx, account_id).await?;
     let still_pending = sqlx::query_scalar!(
         "SELECT status = 'pending' AS \"pending!\" FROM refunds WHERE account_id = $1 AND id = $2 FOR UPDATE",
         account_id,

@@ -186,7 +186,7 @@ async fn deposits(pool: &PgPool, account_id: Uuid) -> Result<Vec<DepositFileRow>
                 card: a.card_label,
                 succeeded: a.succeeded,
                 failure: a.reason,
-                refunded: Usd::new(deposit.map_or(Decimal::ZERO, |d| d.refunded)),
+                refunded: a.refunded,
                 refundable: Usd::new(deposit.map_or(Decimal::ZERO, |d| d.refundable)),
             }
         })
