@@ -68,6 +68,8 @@ if [[ "$mode" == test ]]; then
     if ! rustup component list --installed | grep -q "^$component"; then rustup component add "$component"; fi
   done
   if ! command -v chromium >/dev/null; then apt_install chromium; fi
+  # pdftotext reads the statements' PDFs back in the tests (server/tests/it/statements.rs).
+  if ! command -v pdftotext >/dev/null; then apt_install poppler-utils; fi
   # sqlx-cli checks that the committed query data (.sqlx/) matches the queries (scripts/sqlx-prepare.sh).
   if ! cargo sqlx --version 2>/dev/null | grep -q " $SQLX_CLI_VERSION\$"; then
     say "installing sqlx-cli $SQLX_CLI_VERSION (one time, about 5 minutes)"

@@ -16,6 +16,7 @@ pub mod checkout;
 pub mod keys;
 pub mod oauth;
 pub mod settings;
+pub mod statements;
 pub mod teams;
 pub mod usage;
 pub mod wallet;

@@ -16,6 +16,7 @@ use crate::layout::home_page::HomePage;
 use crate::layout::not_found::NotFound;
 use crate::oauth::page::ConsentPage;
 use crate::settings::page::SettingsPage;
+use crate::statements::page::StatementsPage;
 use crate::teams::invite_page::InvitePage;
 use crate::teams::page::TeamPage;
 use crate::usage::page::UsagePage;
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("wallet") view=WalletPage ssr=SsrMode::Async/>
                     <Route path=path!("wallet/receipts/:id") view=ReceiptPage ssr=SsrMode::Async/>
                     <Route path=path!("usage") view=UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("statements") view=StatementsPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=KeysPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("team") view=TeamPage ssr=SsrMode::Async/>

@@ -148,10 +148,11 @@ SELECT :ledger_base + :paid_total + d.rank - 1, :'account_id', :'wallet_id', 'de
   FROM bench.deposits d ORDER BY d.rank;
 INSERT INTO payment_attempts (id, account_id, amount, status, idempotency_key, payment_method_id, processor_token,
                               card_brand, card_last4, card_expiry_month, card_expiry_year, card_postal_code,
-                              processor_charge_id, ledger_entry_id, created_at, confirmed_at, completed_at)
+                              processor_charge_id, ledger_entry_id, created_at, confirmed_at, completed_at, receipt_number)
 SELECT d.attempt_id, :'account_id', d.amount, 'succeeded', 'bench-' || d.attempt_id, :'pm_id', 'tok_bench_' || :'account_id',
        'Visa', '4242', 12, 2030, '94107', 'ch_bench_' || replace(d.attempt_id::text, '-', ''),
-       :ledger_base + :paid_total + d.rank - 1, d.created_at - interval '2 seconds', d.created_at - interval '1 second', d.created_at
+       :ledger_base + :paid_total + d.rank - 1, d.created_at - interval '2 seconds', d.created_at - interval '1 second', d.created_at,
+       d.rank
   FROM bench.deposits d;
 INSERT INTO bench.timings (label, step, rows, seconds)
 VALUES (:'label', 'deposits (payment attempts + ledger)', :deposit_total, extract(epoch FROM clock_timestamp() - :'t0'::timestamptz));
@@ -211,6 +212,7 @@ SELECT rebuild_usage_daily(:'account_id') \gset
 SELECT count(*) AS rollup_rows FROM usage_rollups WHERE account_id = :'account_id' \gset
 UPDATE wallets
    SET balance = (SELECT max(dep_cum) FROM bench.periods) - (SELECT COALESCE(sum(cost_total), 0) FROM bench.calls),
+       receipts_issued = :deposit_total,
        updated_at = now()
  WHERE id = :'wallet_id';
 UPDATE spend_keys k

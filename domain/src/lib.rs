@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod metering;
 pub mod payments;
 pub mod staff;
+pub mod statements;
 pub mod teams;
 pub mod webhooks;
 

@@ -98,6 +98,7 @@ function signedInPages() {
     `/dashboard/wallet?edit=${person.card}`,
     person.receipt,
     "/dashboard/usage",
+    "/dashboard/statements",
     "/dashboard/keys",
     person.editKey,
     "/dashboard/settings",
@@ -106,7 +107,7 @@ function signedInPages() {
   ];
 }
 
-const DEMO_PAGES = ["/dashboard/wallet", "/dashboard/usage", "/dashboard/keys", "/dashboard/audit"];
+const DEMO_PAGES = ["/dashboard/wallet", "/dashboard/usage", "/dashboard/statements", "/dashboard/keys", "/dashboard/audit"];
 
 for (const js of [true, false]) {
   const mode = js ? "JavaScript on" : "JavaScript off";

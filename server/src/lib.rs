@@ -20,6 +20,7 @@ pub mod router;
 pub mod sandbox_processor;
 pub mod startup;
 pub mod state;
+pub mod statement_pdf;
 pub mod stripe;
 pub mod workers;
 

@@ -4,7 +4,7 @@
 //! export), the wallet page cache.
 
 use crate::channels::pages::{
-    audit_export, back_office_gate, invite_form, key_form, usage_export, webhook_form,
+    audit_export, back_office_gate, invite_form, key_form, statement_files, usage_export, webhook_form,
 };
 use crate::channels::{api, gateway, mcp, oauth, processor_events};
 use crate::config::{Config, ProcessorChoice, MAX_BODY_BYTES};
@@ -117,6 +117,7 @@ pub fn build_router(
         // the download takes.
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .route("/dashboard/usage/export.csv", get(usage_export::export_csv))
+        .route("/dashboard/statements/{file}", get(statement_files::download))
         .route("/dashboard/audit/export.csv", get(audit_export::export_csv))
         .merge(gateway::router())
         .merge(processor_events::router())

@@ -73,6 +73,7 @@ fn Header(user: CurrentUser, wallet: Resource<Result<WalletSummary, AppError>>) 
                 <nav class="nav" aria-label="Dashboard">
                     <A href="/dashboard/wallet">"Wallet"</A>
                     <A href="/dashboard/usage">"Usage"</A>
+                    <A href="/dashboard/statements">"Statements"</A>
                     <A href="/dashboard/keys">"Keys"</A>
                     {on_team.then(|| view! { <A href="/dashboard/team">"Team"</A> })}
                     <A href="/dashboard/audit">"Audit log"</A>

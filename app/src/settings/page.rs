@@ -1,6 +1,8 @@
 //! `/dashboard/settings`: labels, buttons and messages are docs/CONTRACT.md's ("Limits and account
 //! security").
 
+use super::billing_fns::{get_billing_details, SaveBillingDetails};
+use super::billing_section::BillingSection;
 use super::server_fns::{ChangePassword, SignOutOtherSessions};
 use super::webhook_fns::{
     get_webhooks, DeleteWebhookEndpoint, EnableWebhookEndpoint, JustCreatedWebhook, ResendWebhook,
@@ -23,6 +25,11 @@ fn done_message() -> Signal<Option<String>> {
             Some("webhook_deleted") => return Some("Endpoint deleted. It gets no more events.".to_string()),
             Some("webhook_resent") => return Some("The delivery will be sent again now.".to_string()),
             Some("webhook_enabled") => return Some("Endpoint turned on. It gets events again.".to_string()),
+            Some("billing_saved") => {
+                return Some(
+                    "Billing details saved. Receipts and statements show them from now on.".to_string(),
+                )
+            }
             _ => {}
         }
         let ended = query.get("signed_out")?.parse::<u64>().ok()?;
@@ -58,12 +65,27 @@ pub fn SettingsPage() -> impl IntoView {
                 | AppError::NotPermitted
         )
     };
+    let is_billing_error = |err: &AppError| {
+        matches!(
+            err,
+            AppError::LegalNameInvalid
+                | AppError::BillingAddressTooLong
+                | AppError::CountryUnknown
+                | AppError::TaxIdInvalid
+        )
+    };
     let password_error =
         Signal::derive(move || url_error.get().filter(is_password_error).map(|e| e.message()));
     let webhook_error = Signal::derive(move || url_error.get().filter(is_webhook_error).map(|e| e.message()));
+    let billing_error = Signal::derive(move || url_error.get().filter(is_billing_error).map(|e| e.message()));
     let sessions_error = Signal::derive(move || {
-        url_error.get().filter(|e| !is_password_error(e) && !is_webhook_error(e)).map(|e| e.message())
+        url_error
+            .get()
+            .filter(|e| !is_password_error(e) && !is_webhook_error(e) && !is_billing_error(e))
+            .map(|e| e.message())
     });
+    let save_billing = ServerAction::<SaveBillingDetails>::new();
+    let billing = Resource::new(|| (), |_| get_billing_details());
     let delete = ServerAction::<DeleteWebhookEndpoint>::new();
     let resend = ServerAction::<ResendWebhook>::new();
     let enable = ServerAction::<EnableWebhookEndpoint>::new();
@@ -101,6 +123,14 @@ pub fn SettingsPage() -> impl IntoView {
                     <button type="submit" class="button" data-pending="Signing out…">"Sign out other sessions"</button>
                 </ActionForm>
             </section>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match billing.await {
+                        Ok(panel) => view! { <BillingSection panel save=save_billing error=billing_error/> }.into_any(),
+                        Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
+                    }
+                })}
+            </Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || {
                     let created = created.clone();

@@ -25,15 +25,20 @@ pub fn ReceiptPage() -> impl IntoView {
                     match receipt.await {
                         Ok(r) => view! {
                             <article class="card receipt" aria-labelledby="receipt-heading">
-                                <h1 id="receipt-heading">"Receipt"</h1>
+                                <h1 id="receipt-heading">{format!("Receipt {}", r.number)}</h1>
                                 <p class="muted">"Tollgate · prepaid wallet deposit"</p>
+                                {r.billed_to_details.map(|details| view! {
+                                    <address class="billing-lines" data-testid="receipt-billed-to">
+                                        {details.printed_lines().into_iter().map(|line| view! { <span>{line}</span><br/> }).collect_view()}
+                                    </address>
+                                })}
                                 <dl class="summary">
                                     <dt>"Amount"</dt><dd>{r.amount.display()}</dd>
                                     <dt>"Date"</dt><dd>{r.when}</dd>
                                     <dt>"Paid with"</dt><dd>{r.card_label}</dd>
                                     {r.auto_top_up.then(|| view! { <dt>"Made by"</dt><dd>"Auto top-up"</dd> })}
                                     <dt>"Billed to"</dt><dd>{r.billed_to}</dd>
-                                    <dt>"Receipt number"</dt><dd class="mono">{r.id.to_string()}</dd>
+                                    <dt>"Receipt number"</dt><dd class="mono">{r.number}</dd>
                                     <dt>"Processor reference"</dt><dd class="mono">{r.charge_id}</dd>
                                 </dl>
                                 {(!r.refunds.is_empty()).then(|| view! {

@@ -2,5 +2,6 @@
 //! account, an Owner membership and an empty wallet, all at once; a team is another account
 //! (`crate::teams`).
 
+pub mod billing;
 pub mod sessions;
 pub mod store;

@@ -414,7 +414,14 @@ pub(super) async fn record_outcome(
             if let Some(card) = card {
                 card_store::clear_error(&mut tx, settling.account_id, card).await?;
             }
-            attempt_store::mark_succeeded(&mut tx, attempt_id, charge_id, posted.entry_id, card).await?;
+            attempt_store::mark_succeeded(
+                &mut tx,
+                attempt_id,
+                settling.account_id,
+                (charge_id, posted.entry_id),
+                card,
+            )
+            .await?;
             job::settle(&mut tx, attempt_id, Settled::Paid).await?;
             let channel: &str = settling.channel.unwrap_or(Channel::Dashboard).into();
             let data = json!({

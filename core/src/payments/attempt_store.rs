@@ -12,7 +12,9 @@ use sqlx::{PgConnection, PgPool};
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::KeyStatus;
 use tollgate_domain::money::Usd;
-use tollgate_domain::payments::attempt::{card_label, AttemptRow, AttemptStatus, AttemptView, ReceiptView};
+use tollgate_domain::payments::attempt::{
+    card_label, receipt_number, AttemptRow, AttemptStatus, AttemptView, ReceiptView,
+};
 use tollgate_domain::payments::card::CardBrand;
 use tollgate_domain::payments::decline::{Decline, DeclineCode};
 use tollgate_domain::utc::shown_utc;
@@ -324,26 +326,43 @@ pub async fn lock_for_settling(conn: &mut PgConnection, attempt_id: Uuid) -> Res
 }
 
 /// The attempt succeeded: the processor's charge, the ledger entry that credited it and the card it was
-/// paid with (saved now, or already).
+/// paid with (saved now, or already). It takes the account's next receipt number ([`take_receipt_number`]).
 pub async fn mark_succeeded(
     conn: &mut PgConnection,
     attempt_id: Uuid,
-    charge_id: &str,
-    ledger_entry_id: i64,
+    account_id: Uuid,
+    charge: (&str, i64),
     card: Option<Uuid>,
 ) -> Result<(), AppError> {
+    let (charge_id, ledger_entry_id) = charge;
+    let number = take_receipt_number(conn, account_id).await?;
     sqlx::query!(
         "UPDATE payment_attempts SET status = $5, processor_charge_id = $2, ledger_entry_id = $3,
-                payment_method_id = $4, completed_at = now() WHERE id = $1",
+                payment_method_id = $4, completed_at = now(), receipt_number = $7
+          WHERE id = $1 AND account_id = $6",
         attempt_id,
         charge_id,
         ledger_entry_id,
         card,
         AttemptStatus::Succeeded as AttemptStatus,
+        account_id,
+        number,
     )
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The account's next receipt number (1, 2, 3 …), for a deposit the caller's transaction credits: the
+/// wallet counts its receipts, so a number is used exactly when its deposit commits — no gaps, no repeats
+/// (the wallet's row lock orders concurrent deposits).
+pub(super) async fn take_receipt_number(conn: &mut PgConnection, account_id: Uuid) -> Result<i32, AppError> {
+    Ok(sqlx::query_scalar!(
+        "UPDATE wallets SET receipts_issued = receipts_issued + 1 WHERE account_id = $1 RETURNING receipts_issued",
+        account_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// The pending attempt's charge waits — for the person to answer their bank (3-D Secure), or for the
@@ -563,6 +582,7 @@ struct ReceiptRow {
     card_last4: String,
     processor_charge_id: Option<String>,
     email: String,
+    receipt_number: i32,
     auto_top_up: bool,
 }
 
@@ -572,7 +592,7 @@ pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
     let row = sqlx::query_as!(
         ReceiptRow,
         r#"SELECT a.id, a.completed_at AS "completed_at!: _", a.amount, a.card_brand AS "card_brand: CardBrand",
-                  a.card_last4, a.processor_charge_id, u.email,
+                  a.card_last4, a.processor_charge_id, u.email, a.receipt_number AS "receipt_number!",
                   a.channel IS NOT DISTINCT FROM 'auto_top_up' AS "auto_top_up!"
              FROM payment_attempts a
              JOIN accounts ac ON ac.id = a.account_id
@@ -588,6 +608,8 @@ pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
     .ok_or(AppError::NotFound)?;
     Ok(ReceiptView {
         id: row.id,
+        number: receipt_number(row.receipt_number),
+        billed_to_details: crate::accounts::billing::of_account(pool, account_id).await?,
         when: row.completed_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
         amount: Usd::new(row.amount),
         card_label: card_label(row.card_brand, &row.card_last4),

@@ -64,12 +64,16 @@ pub async fn record(
         }
     };
     let status = if declined.is_some() { AttemptStatus::Failed } else { AttemptStatus::Succeeded };
+    let receipt = match entry_id {
+        Some(_) => Some(super::attempt_store::take_receipt_number(conn, account_id).await?),
+        None => None,
+    };
     sqlx::query!(
         "INSERT INTO payment_attempts
             (account_id, amount, status, idempotency_key, payment_method_id, processor_token, card_brand, card_last4,
              card_expiry_month, card_expiry_year, card_postal_code, processor_charge_id, decline_code,
-             decline_message, decline_reason, ledger_entry_id, created_at, confirmed_at, completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $16, $16)",
+             decline_message, decline_reason, ledger_entry_id, created_at, confirmed_at, completed_at, receipt_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $16, $16, $17)",
         account_id,
         amount,
         status as AttemptStatus,
@@ -86,6 +90,7 @@ pub async fn record(
         declined.map(|c| c.message()),
         entry_id,
         at as DateTime<Utc>,
+        receipt,
     )
     .execute(&mut *conn)
     .await?;

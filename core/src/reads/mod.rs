@@ -4,6 +4,7 @@
 
 pub mod audit_log;
 pub mod back_office;
+pub mod statements;
 pub mod usage;
 pub mod usage_export;
 pub mod wallet;

@@ -224,6 +224,15 @@ pub enum AppError {
     DateRangeInvalid,
     #[error("Choose a timezone from the list")]
     TimezoneInvalid,
+    /// docs/CONTRACT.md "Statements": Settings → "Billing details", one message per field.
+    #[error("Enter the legal name receipts are made out to (up to 200 characters)")]
+    LegalNameInvalid,
+    #[error("The address can be at most 500 characters")]
+    BillingAddressTooLong,
+    #[error("Choose a country from the list")]
+    CountryUnknown,
+    #[error("Choose the tax ID's type and enter its number: 2 to 40 letters, digits, spaces, dots, dashes or slashes")]
+    TaxIdInvalid,
     #[error("An Idempotency-Key header is required")]
     IdempotencyKeyRequired,
     #[error("This Idempotency-Key was already used with different parameters")]
@@ -325,6 +334,10 @@ impl AppError {
             | AppError::InvalidQuery
             | AppError::DateRangeInvalid
             | AppError::TimezoneInvalid
+            | AppError::LegalNameInvalid
+            | AppError::BillingAddressTooLong
+            | AppError::CountryUnknown
+            | AppError::TaxIdInvalid
             | AppError::IdempotencyKeyRequired
             | AppError::ChatAppUnknown
             | AppError::ChatAppRedirectInvalid

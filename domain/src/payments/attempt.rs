@@ -68,6 +68,10 @@ pub struct AttemptRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptView {
     pub id: Uuid,
+    /// "TG-000123" ([`receipt_number`]).
+    pub number: String,
+    /// Who it is made out to: the account's billing details, when it has them.
+    pub billed_to_details: Option<crate::accounts::billing::BillingDetails>,
     pub when: String,
     pub amount: Usd,
     pub card_label: String,
@@ -80,6 +84,12 @@ pub struct ReceiptView {
     /// processor hasn't answered).
     #[serde(default)]
     pub refunds: Vec<String>,
+}
+
+/// A receipt's number as printed: `TG-000123` — the account's receipts are numbered 1, 2, 3 … in the order
+/// its deposits succeeded, without gaps (docs/CONTRACT.md "Statements").
+pub fn receipt_number(n: i32) -> String {
+    format!("TG-{n:06}")
 }
 
 /// "Visa •••• 4242", the way a card is named everywhere (docs/CONTRACT.md "Add Funds flow").

@@ -49,7 +49,8 @@ pub enum Action {
     /// Update, remove or make default a card someone else saved (updating one's own: with
     /// [`Action::AddFunds`]; removing it: [`Action::RemoveOwnCard`]).
     ManageAnyCard,
-    /// Invite, remove and change the role of Admins and Members, set budgets and team settings.
+    /// Invite, remove and change the role of Admins and Members, set budgets and team settings (the account's
+    /// timezone, alert and billing details among them).
     ManageMembers,
     /// Make someone an Owner, change or remove an Owner, delete the team.
     ManageOwners,

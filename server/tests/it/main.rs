@@ -31,6 +31,7 @@ mod requests_by_month;
 mod schema_rules;
 mod settings;
 mod staff;
+mod statements;
 mod stripe_api;
 mod stripe_payments;
 mod support;

@@ -17,19 +17,9 @@ use syn::visit::Visit;
 const DOMAIN_LAYERS: &[&[&str]] = &[
     &["money", "utc", "url_query", "pg_liveness"],
     &["error"],
-    &[
-        "accounts",
-        "audit_log",
-        "catalog",
-        "ledger",
-        "oauth",
-        "payments",
-        "keys",
-        "staff",
-        "teams",
-        "webhooks",
-    ],
-    &["metering", "back_office"],
+    &["accounts"],
+    &["audit_log", "catalog", "ledger", "oauth", "payments", "keys", "staff", "teams", "webhooks"],
+    &["metering", "back_office", "statements"],
 ];
 
 /// The money core's top-level modules (`core/`), lowest layer first.
@@ -56,7 +46,7 @@ const APP_LAYERS: &[&[&str]] = &[
     &["charts"],
     &["usage"],
     &["oauth"],
-    &["wallet", "checkout", "audit_log", "admin"],
+    &["wallet", "checkout", "audit_log", "admin", "statements"],
     &["layout"],
     &["routes"],
     &["shell"],
@@ -64,7 +54,7 @@ const APP_LAYERS: &[&[&str]] = &[
 
 /// The server crate's top-level modules, lowest layer first.
 const SERVER_LAYERS: &[&[&str]] = &[
-    &["sandbox_processor", "stripe", "http", "cli"],
+    &["sandbox_processor", "stripe", "http", "cli", "statement_pdf"],
     &["config"],
     &["state"],
     &["workers"],

@@ -28,7 +28,7 @@ use tollgate_domain::staff::StaffRole;
 use uuid::Uuid;
 
 /// A customer who added `amount` with `card` (and saved it); answers their app, account and payment id.
-async fn customer_with_deposit(
+pub(crate) async fn customer_with_deposit(
     pool: &PgPool,
     email: &str,
     card: &str,
@@ -46,14 +46,14 @@ async fn customer_with_deposit(
     (app, account_of(pool, email).await, payment_id.parse().unwrap())
 }
 
-async fn staff_member(pool: &PgPool, email: &str, role: StaffRole) -> TestApp {
+pub(crate) async fn staff_member(pool: &PgPool, email: &str, role: StaffRole) -> TestApp {
     let app = spawn_app(pool.clone()).await;
     app.sign_up(email, "correct-horse-1").await;
     staff::add(pool, &Email::parse(email).unwrap(), role, staff::COMMAND_LINE).await.unwrap();
     app
 }
 
-async fn refund(app: &TestApp, account: Uuid, payment: Uuid, amount: &str) -> (StatusCode, Value) {
+pub(crate) async fn refund(app: &TestApp, account: Uuid, payment: Uuid, amount: &str) -> (StatusCode, Value) {
     let (account, payment) = (account.to_string(), payment.to_string());
     app.call(
         "/api/admin/refund",

@@ -14,6 +14,7 @@ const BY_ACCOUNT: &[&str] = &[
     "audit_events",
     "auto_top_up_jobs",
     "auto_top_up_settings",
+    "billing_details",
     "chat_top_up_guards",
     "checkout_sessions",
     "disputes",

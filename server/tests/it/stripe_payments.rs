@@ -305,7 +305,8 @@ async fn with_no_one_there_a_bank_that_wants_the_person_is_a_decline(pool: PgPoo
     // stands pending with a new key, as auto top-up's claim leaves its attempt.
     sqlx::query(
         "UPDATE payment_attempts SET channel = 'auto_top_up', status = 'pending', completed_at = NULL,
-                ledger_entry_id = NULL, processor_charge_id = NULL, idempotency_key = 'tg_off_session_1'
+                ledger_entry_id = NULL, receipt_number = NULL, processor_charge_id = NULL,
+                idempotency_key = 'tg_off_session_1'
           WHERE id = $1",
     )
     .bind(attempt)

@@ -7,5 +7,6 @@ pub mod csv_field;
 pub mod invite_form;
 pub mod key_form;
 pub mod secret_shown_once;
+pub mod statement_files;
 pub mod usage_export;
 pub mod webhook_form;
