@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import {
   journey, closeBrowser, browser, newEmail, signUp, waitForPath, open, ownNetwork, BASE_URL, axeViolations,
-  sidewaysOverflow, withoutItsScripts, addFunds, NEW_CARD,
+  withoutItsScripts, addFunds, NEW_CARD, pageChecker,
 } from "./support.js";
 
 after(closeBrowser);
@@ -42,16 +42,7 @@ function daysAhead(days) {
 }
 
 async function grantAndCheck({ page, js, width }) {
-  const findings = [];
-  // axe needs JavaScript: without it, the page as served is checked in a copy that has it (support.js).
-  const copies = js ? null : await (await browser()).newContext({ baseURL: BASE_URL, viewport: { width, height: 844 } });
-  const copy = copies && (await copies.newPage());
-  const check = async (label) => {
-    const checked = js ? page : await withoutItsScripts(page, copy);
-    findings.push(...(await axeViolations(checked, `${label} (${width} px, JS ${js ? "on" : "off"})`)));
-    const overflow = await sidewaysOverflow(page);
-    if (overflow) findings.push(`${label}: scrolls sideways by ${overflow}`);
-  };
+  const { check, findings, close } = await pageChecker(page, { js, width });
   const person = await customer(js);
   const staffEmail = newEmail("support");
   await signUp(page, { email: staffEmail, password: "correct-horse-1" });
@@ -96,7 +87,7 @@ async function grantAndCheck({ page, js, width }) {
   await open(person.page, "/dashboard/wallet");
   await person.page.getByText(`Includes $5.00 promotional credit (expires ${expiry.shown})`).waitFor();
   await person.context.close();
-  await copies?.close();
+  await close();
   assert.deepEqual(findings, []);
 }
 

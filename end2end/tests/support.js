@@ -235,3 +235,21 @@ export async function withoutItsScripts(page, copy) {
   await copy.setContent(html, { waitUntil: "load" });
   return copy;
 }
+
+/**
+ * A checker for one journey's pages at `width` px, JavaScript on or off: `check(label)` runs axe-core on
+ * the page shown (without JavaScript, on a copy of it as served, since axe needs scripts) and looks for
+ * sideways scroll, collecting what it finds; `findings` is the list, `close()` ends the copy's context.
+ */
+export async function pageChecker(page, { js, width }) {
+  const findings = [];
+  const copies = js ? null : await (await browser()).newContext({ baseURL: BASE_URL, viewport: { width, height: 844 } });
+  const copy = copies && (await copies.newPage());
+  const check = async (label) => {
+    const checked = js ? page : await withoutItsScripts(page, copy);
+    findings.push(...(await axeViolations(checked, `${label} (${width} px, JS ${js ? "on" : "off"})`)));
+    const overflow = await sidewaysOverflow(page);
+    if (overflow) findings.push(`${label}: scrolls sideways by ${overflow}`);
+  };
+  return { check, findings, close: async () => copies?.close() };
+}

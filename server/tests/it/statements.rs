@@ -3,7 +3,7 @@
 //! times, each closing balance the next opening and the last the wallet's balance; the CSV read back line
 //! by line; the PDF read back with `pdftotext`; receipts numbered without gaps by concurrent deposits.
 
-use crate::support::{account_of, balance_of, spawn_app, TestApp, NEW_CARD_FORM};
+use crate::support::{account_of, balance_of, spawn_app, Rng, TestApp, NEW_CARD_FORM};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -14,17 +14,6 @@ use tollgate_core::reads::statements;
 use tollgate_domain::ledger::EntryKind;
 use tollgate_domain::statements::Month;
 use uuid::Uuid;
-
-/// A small deterministic generator (xorshift), so a failing seed can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
 
 async fn customer(pool: &PgPool, email: &str, timezone: &str) -> (TestApp, Uuid) {
     let app = spawn_app(pool.clone()).await;

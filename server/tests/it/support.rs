@@ -385,3 +385,17 @@ pub async fn run_migration_files(pool: &PgPool, files: &[std::path::PathBuf]) {
         sqlx::raw_sql(&std::fs::read_to_string(file).unwrap()).execute(pool).await.unwrap();
     }
 }
+
+/// A small deterministic generator (xorshift) for tests that draw random histories, so a failing seed can
+/// be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number below `below`.
+    pub fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}

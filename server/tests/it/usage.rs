@@ -2,6 +2,7 @@
 //! of reading usage (the page, `/v1/usage`, the CSV export) to each other.
 
 use crate::support::spawn_app;
+use crate::support::Rng;
 use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -21,17 +22,6 @@ use uuid::Uuid;
 
 const MODELS: [(&str, &str); 4] =
     [("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku"), ("exa", "search"), ("open-meteo", "forecast")];
-
-/// A small deterministic generator (xorshift), so a failing seed can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
 
 async fn funded_account(pool: &PgPool, email: &str, dollars: i64) -> (Uuid, Uuid) {
     let account =
