@@ -48,7 +48,6 @@ fn StatementsTable(view: StatementsView) -> impl IntoView {
                         <th scope="col" class="num">"Disputes"</th>
                         <th scope="col" class="num">"Usage"</th>
                         <th scope="col" class="num">"Closing balance"</th>
-                        <th scope="col">"Download"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -62,13 +61,20 @@ fn StatementsTable(view: StatementsView) -> impl IntoView {
 #[component]
 fn MonthRow(month: MonthStatement) -> impl IntoView {
     let label = month.month.label();
-    let title = if month.to_date { format!("{label} (to date)") } else { label.clone() };
     let promotional = promotional_cell(month.promotional_granted, month.promotional_expired);
     let disputes = Usd::new(month.disputes.amount() + month.disputes_won.amount());
     let (pdf, csv) = (month.file_path("pdf"), month.file_path("csv"));
     view! {
         <tr data-month=month.month.to_string()>
-            <td class="lead">{title}</td>
+            <td class="lead">
+                {label.clone()}
+                {month.to_date.then(|| view! { " " <span class="to-date">"(to date)"</span> })}
+                <span class="downloads">
+                    <a href=pdf download>"Download PDF"<span class="visually-hidden">{format!(" for {label}")}</span></a>
+                    " "
+                    <a href=csv download>"Download CSV"<span class="visually-hidden">{format!(" for {label}")}</span></a>
+                </span>
+            </td>
             <td data-label="Opening balance" class="num">{month.opening.exact()}</td>
             <td data-label="Deposits" class="num">{month.deposits.exact()}</td>
             <td data-label="Refunds" class="num">{month.refunds.exact()}</td>
@@ -86,11 +92,6 @@ fn MonthRow(month: MonthStatement) -> impl IntoView {
                 })}
             </td>
             <td data-label="Closing balance" class="num"><strong>{month.closing.exact()}</strong></td>
-            <td class="downloads">
-                <a href=pdf download>"Download PDF"<span class="visually-hidden">{format!(" for {label}")}</span></a>
-                " "
-                <a href=csv download>"Download CSV"<span class="visually-hidden">{format!(" for {label}")}</span></a>
-            </td>
         </tr>
     }
 }
