@@ -6,7 +6,19 @@ set -euo pipefail
 source "$(dirname "$0")/site-env.sh"
 cd "$project"
 
+# On a new machine the server's compile (minutes of CPU) runs while the tools download and install (mostly
+# network and disk); build_site below then finds it done, or waits for cargo's lock until it is.
+early_build=""
+if [[ ! -x "$server_bin" ]] && command -v cargo >/dev/null; then
+  mkdir -p "$target_dir"
+  echo "compiling the server while the tools install (log: $target_dir/early-server-build.log)"
+  scripts/build-site.sh server >"$target_dir/early-server-build.log" 2>&1 &
+  early_build=$!
+  # Stopped with the script (a background job of a script ignores Ctrl-C).
+  trap 'kill "$early_build" 2>/dev/null || true' EXIT
+fi
 scripts/tools.sh build
+if [[ -n "$early_build" ]]; then wait "$early_build" || echo "the early server compile failed; building it again below"; fi
 
 own_db=""
 if [[ -z "${DATABASE_URL:-}" ]]; then

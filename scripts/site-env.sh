@@ -1,10 +1,10 @@
-# Sourced by run.sh and test.sh: where cargo-leptos puts the server binary and the site, and how to
+# Sourced by run.sh and test.sh: where scripts/build-site.sh puts the server binary and the site, and how to
 # (re)build them only when a source changed.
 project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$project/target}
 case "$target_dir" in /*) ;; *) target_dir="$project/$target_dir" ;; esac
-# cargo-leptos puts the binary in the cargo target dir (CI keeps that outside the clone as a cache) but
-# the site (css, js, wasm) in `site-root`, relative to the project.
+# The binary goes in the cargo target dir (CI keeps that outside the clone as a cache), the site (css, js,
+# wasm) in Cargo.toml's `site-root`, relative to the project.
 server_bin="$target_dir/release/tollgate"
 export LEPTOS_SITE_ROOT="$project/target/site"
 export LEPTOS_SITE_PKG_DIR=pkg
@@ -29,7 +29,8 @@ build_site() {
   local stamp="$LEPTOS_SITE_ROOT/.built-from-sources"
   if [[ -f "$stamp" && -x "$server_bin" && "$(cat "$stamp")" == "$server_bin" ]] &&
     [[ -z $(find "$project"/{app,frontend,server,style,public,migrations} "$project"/Cargo.toml "$project"/Cargo.lock "$project"/scripts/echarts-entry.js \
-      -newer "$stamp" -not -name echarts.min.js -print -quit 2>/dev/null) ]]; then
+      -newer "$stamp" -not -name echarts.min.js -print -quit 2>/dev/null) ]] &&
+    [[ ! "$project/scripts/build-site.sh" -nt "$stamp" ]]; then
     echo "site is up to date (no source changed since the last build)"
     return 0
   fi
@@ -41,7 +42,7 @@ build_site() {
   NODE_PATH="$project/end2end/node_modules" "$project/end2end/node_modules/.bin/esbuild" \
     "$project/scripts/echarts-entry.js" --bundle --minify --format=iife --target=es2019 --legal-comments=eof \
     --log-level=warning --outfile="$project/public/echarts.min.js"
-  cargo leptos build --release || return
+  "$project/scripts/build-site.sh" || return
   echo "$server_bin" > "$stamp"
   touch -d "@$started" "$stamp"
 }

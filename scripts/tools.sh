@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tollgate needs, once per machine; a no-op when all is there.
-#   scripts/tools.sh build   the wasm target, cargo-leptos, wasm-bindgen, npm tools (wasm-opt), PostgreSQL
-#   scripts/tools.sh test    all of the above plus rustfmt, clippy, sqlx-cli and Debian's Chromium
-# Versions are pinned where the toolchain needs them (see docs/ARCHITECTURE.md "Toolchain"):
-# cargo-leptos 0.3.10 (0.3.11 needs a newer rustc), wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen.
+#   scripts/tools.sh build   the wasm target, wasm-bindgen, npm tools (wasm-opt, esbuild, lightningcss), PostgreSQL
+#   scripts/tools.sh test    all of the above plus rustfmt, clippy, sqlx-cli, Debian's Chromium and poppler-utils
+# Versions are pinned where the toolchain needs them (see docs/ARCHITECTURE.md "Toolchain"): wasm-bindgen-cli
+# equal to Cargo.lock's wasm-bindgen. cargo-leptos is not needed: scripts/build-site.sh builds the site.
 set -euo pipefail
 mode=${1:-build}
 project=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
-CARGO_LEPTOS_VERSION=0.3.10
 # The same version as Cargo.lock's sqlx.
 SQLX_CLI_VERSION=$(awk '/^name = "sqlx"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$project/Cargo.lock")
 source "$project/scripts/site-env.sh" # SCHEMATHESIS_VERSION, SCHEMATHESIS_VENV
@@ -30,11 +29,6 @@ apt_install() {
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
-fi
-
-if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (one time, about 20 minutes)"
-  cargo install --locked "cargo-leptos@$CARGO_LEPTOS_VERSION"
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
