@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tollgate needs, once per machine; a no-op when all is there.
-#   scripts/tools.sh build   the wasm target, wasm-bindgen, npm tools (wasm-opt, esbuild, lightningcss), PostgreSQL
+#   scripts/tools.sh build   the wasm target, wasm-bindgen, npm tools (wasm-opt, esbuild), PostgreSQL
 #   scripts/tools.sh test    all of the above plus rustfmt, clippy, sqlx-cli, Debian's Chromium and poppler-utils
 # Versions are pinned where the toolchain needs them (see docs/ARCHITECTURE.md "Toolchain"): wasm-bindgen-cli
 # equal to Cargo.lock's wasm-bindgen. cargo-leptos is not needed: scripts/build-site.sh builds the site.
