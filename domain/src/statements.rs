@@ -156,32 +156,45 @@ pub fn months(
     let mut statements = Vec::new();
     let mut month = first;
     while month <= current {
-        let of = |kind: EntryKind| -> Decimal {
-            totals.iter().filter(|t| t.month == month && t.kind == kind).map(|t| t.total).sum()
-        };
-        let moved: Decimal = totals.iter().filter(|t| t.month == month).map(|t| t.total).sum();
-        let mut usage_by_service: Vec<ServiceUsage> =
-            usage.iter().filter(|(m, _)| *m == month).map(|(_, s)| s.clone()).collect();
-        usage_by_service.sort_by(|a, b| b.spent.cmp(&a.spent).then_with(|| a.service.cmp(&b.service)));
-        statements.push(MonthStatement {
-            month,
-            to_date: month == current,
-            opening: Usd::new(opening),
-            deposits: Usd::new(of(EntryKind::Deposit)),
-            refunds: Usd::new(of(EntryKind::Refund)),
-            promotional_granted: Usd::new(of(EntryKind::PromotionalGrant)),
-            promotional_expired: Usd::new(of(EntryKind::PromotionalExpiry)),
-            adjustments: Usd::new(of(EntryKind::Adjustment)),
-            disputes: Usd::new(of(EntryKind::Dispute)),
-            disputes_won: Usd::new(of(EntryKind::DisputeWon)),
-            usage: Usd::new(of(EntryKind::Usage)),
-            usage_by_service,
-            closing: Usd::new(opening + moved),
-        });
-        opening += moved;
+        let of_month: Vec<KindTotal> = totals.iter().filter(|t| t.month == month).cloned().collect();
+        let services = usage.iter().filter(|(m, _)| *m == month).map(|(_, s)| s.clone()).collect();
+        let statement = month_statement(month, month == current, opening, &of_month, services);
+        opening = statement.closing.amount();
+        statements.push(statement);
         month = month.next();
     }
     statements
+}
+
+/// One month from its opening balance, its entries' totals by kind (`totals`' months are not looked at)
+/// and its paid calls by service.
+pub fn month_statement(
+    month: Month,
+    to_date: bool,
+    opening: Decimal,
+    totals: &[KindTotal],
+    mut usage_by_service: Vec<ServiceUsage>,
+) -> MonthStatement {
+    let of = |kind: EntryKind| -> Usd {
+        Usd::new(totals.iter().filter(|t| t.kind == kind).map(|t| t.total).sum())
+    };
+    let moved: Decimal = totals.iter().map(|t| t.total).sum();
+    usage_by_service.sort_by(|a, b| b.spent.cmp(&a.spent).then_with(|| a.service.cmp(&b.service)));
+    MonthStatement {
+        month,
+        to_date,
+        opening: Usd::new(opening),
+        deposits: of(EntryKind::Deposit),
+        refunds: of(EntryKind::Refund),
+        promotional_granted: of(EntryKind::PromotionalGrant),
+        promotional_expired: of(EntryKind::PromotionalExpiry),
+        adjustments: of(EntryKind::Adjustment),
+        disputes: of(EntryKind::Dispute),
+        disputes_won: of(EntryKind::DisputeWon),
+        usage: of(EntryKind::Usage),
+        usage_by_service,
+        closing: Usd::new(opening + moved),
+    }
 }
 
 /// One line of a statement's CSV (docs/CONTRACT.md "Statements"):

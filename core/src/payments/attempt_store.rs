@@ -9,6 +9,7 @@ use crate::client_ip::ClientIp;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
+use tollgate_domain::accounts::billing::BillingDetails;
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::KeyStatus;
 use tollgate_domain::money::Usd;
@@ -326,7 +327,8 @@ pub async fn lock_for_settling(conn: &mut PgConnection, attempt_id: Uuid) -> Res
 }
 
 /// The attempt succeeded: the processor's charge, the ledger entry that credited it and the card it was
-/// paid with (saved now, or already). It takes the account's next receipt number ([`take_receipt_number`]).
+/// paid with (saved now, or already). It takes the account's next receipt number ([`take_receipt_number`])
+/// and a copy of the billing details its receipt is made out to.
 pub async fn mark_succeeded(
     conn: &mut PgConnection,
     attempt_id: Uuid,
@@ -338,7 +340,12 @@ pub async fn mark_succeeded(
     let number = take_receipt_number(conn, account_id).await?;
     sqlx::query!(
         "UPDATE payment_attempts SET status = $5, processor_charge_id = $2, ledger_entry_id = $3,
-                payment_method_id = $4, completed_at = now(), receipt_number = $7
+                payment_method_id = $4, completed_at = now(), receipt_number = $7,
+                billed_to = (SELECT jsonb_build_object(
+                                 'legal_name', b.legal_name, 'address', b.address, 'country', b.country,
+                                 'tax_id', CASE WHEN b.tax_id_type IS NULL THEN NULL
+                                           ELSE jsonb_build_object('kind', b.tax_id_type, 'value', b.tax_id_value) END)
+                               FROM billing_details b WHERE b.account_id = $6)
           WHERE id = $1 AND account_id = $6",
         attempt_id,
         charge_id,
@@ -583,6 +590,7 @@ struct ReceiptRow {
     processor_charge_id: Option<String>,
     email: String,
     receipt_number: i32,
+    billed_to: Option<sqlx::types::Json<BillingDetails>>,
     auto_top_up: bool,
 }
 
@@ -593,6 +601,7 @@ pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
         ReceiptRow,
         r#"SELECT a.id, a.completed_at AS "completed_at!: _", a.amount, a.card_brand AS "card_brand: CardBrand",
                   a.card_last4, a.processor_charge_id, u.email, a.receipt_number AS "receipt_number!",
+                  a.billed_to AS "billed_to: sqlx::types::Json<BillingDetails>",
                   a.channel IS NOT DISTINCT FROM 'auto_top_up' AS "auto_top_up!"
              FROM payment_attempts a
              JOIN accounts ac ON ac.id = a.account_id
@@ -609,7 +618,7 @@ pub async fn receipt(pool: &PgPool, account_id: Uuid, attempt_id: Uuid) -> Resul
     Ok(ReceiptView {
         id: row.id,
         number: receipt_number(row.receipt_number),
-        billed_to_details: crate::accounts::billing::of_account(pool, account_id).await?,
+        billed_to_details: row.billed_to.map(|details| details.0),
         when: row.completed_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
         amount: Usd::new(row.amount),
         card_label: card_label(row.card_brand, &row.card_last4),

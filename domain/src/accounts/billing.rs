@@ -117,9 +117,16 @@ fn has_control(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
 
-/// The address's lines trimmed, empty ones dropped, joined by `\n` (whatever line breaks the form sent).
+/// The address's lines trimmed (a tab is a space), empty ones dropped, joined by `\n` (whatever line breaks
+/// the form sent).
 fn normalize_lines(address: &str) -> String {
-    address.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("\n")
+    address
+        .replace('\t', " ")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -130,7 +137,7 @@ mod tests {
     fn details_are_trimmed_and_checked() {
         let details = BillingDetails::parse(
             "  Müller & Söhne GmbH ",
-            "Hauptstraße 1\r\n\r\n 10115 Berlin ",
+            "Hauptstraße 1\r\n\r\n10115\tBerlin ",
             "de",
             "eu_vat",
             " DE123456789 ",

@@ -131,7 +131,36 @@ async fn each_closing_is_the_next_opening_in_the_accounts_timezone(pool: PgPool)
             assert_eq!(m.disputes_won.amount(), of("dispute_won"), "{zone} {}", m.month);
             let lines: Decimal = m.lines().iter().map(|(_, a)| a.amount()).sum();
             assert_eq!(m.opening.amount() + lines, m.closing.amount());
+            // A download reads only the month and what came after; it says the same.
+            let (alone, _) = statements::of_month(&pool, account, m.month).await.unwrap();
+            assert_eq!(&alone, m, "{zone}: {} read alone", m.month);
         }
+        // Paged three lines at a time, a month's lines are the ones read in one go, in the same order.
+        let busiest = months.iter().max_by_key(|m| m.deposits.amount()).unwrap();
+        let (whole, end) = statements::month_lines(
+            &pool,
+            account,
+            busiest.month,
+            tz,
+            None,
+            busiest.opening.amount(),
+            10_000,
+        )
+        .await
+        .unwrap();
+        assert!(end.is_none() && whole.len() > 3, "{zone}: {} lines", whole.len());
+        let (mut paged, mut after, mut balance) = (Vec::new(), None, busiest.opening.amount());
+        loop {
+            let (lines, next) =
+                statements::month_lines(&pool, account, busiest.month, tz, after, balance, 3).await.unwrap();
+            balance = lines.last().map_or(balance, |l| l.balance_after);
+            paged.extend(lines);
+            match next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(paged, whole, "{zone}: {} paged", busiest.month);
         // Three months' CSVs, read back: opening first, closing last, every balance counted on exactly.
         for m in months.iter().rev().take(3).chain(months.first()) {
             let csv = app.get(&m.file_path("csv")).await;
@@ -357,6 +386,7 @@ async fn billing_details_are_printed_on_receipts_and_the_pdf(pool: PgPool) {
     let (_, receipt) = app.call("/api/wallet/receipt", &[("id", &id)]).await;
     assert_eq!(receipt["number"], "TG-000001");
     assert_eq!(receipt["billed_to_details"]["legal_name"], "Müller & Söhne GmbH");
+    assert_eq!(receipt["billed_to_details"]["tax_id"]["value"], "DE123456789");
 
     let month = month_of(Utc::now(), chrono_tz::Europe::Berlin);
     let pdf = app.get(&format!("/dashboard/statements/{month}.pdf")).await;
@@ -384,6 +414,27 @@ async fn billing_details_are_printed_on_receipts_and_the_pdf(pool: PgPool) {
     ] {
         assert!(text.contains(expected), "the PDF's text lacks {expected:?}:\n{text}");
     }
+
+    // New details make out the receipts that follow; the one issued keeps its own.
+    let renamed = [
+        ("legal_name", "Müller AG"),
+        ("address", ""),
+        ("country", "CH"),
+        ("tax_id_type", ""),
+        ("tax_id_value", ""),
+    ];
+    assert_eq!(save_billing(&app, &renamed).await.0, StatusCode::OK);
+    let (_, receipt) = app.call("/api/wallet/receipt", &[("id", &id)]).await;
+    assert_eq!(receipt["billed_to_details"]["legal_name"], "Müller & Söhne GmbH", "{receipt}");
+    let (_, draft) = app.call("/api/wallet/add-funds", &NEW_CARD_FORM).await;
+    let second = draft["id"].as_str().unwrap().to_string();
+    app.call("/api/wallet/confirm", &[("attempt_id", &second)]).await;
+    let (_, receipt) = app.call("/api/wallet/receipt", &[("id", &second)]).await;
+    assert_eq!(
+        (receipt["number"].as_str(), receipt["billed_to_details"]["legal_name"].as_str()),
+        (Some("TG-000002"), Some("Müller AG"))
+    );
+    assert_eq!(receipt["billed_to_details"]["tax_id"], serde_json::Value::Null);
 
     // Not found: before the account opened, after this month, and names that aren't YYYY-MM.pdf/.csv.
     for path in ["2020-01.pdf", "2999-01.csv", "2026-13.pdf", "2026-12.txt", "..%2F..%2Fetc.pdf", "x.csv"] {

@@ -41,13 +41,8 @@ pub async fn download(State(state): State<AppState>, session: Session, Path(file
         Some((month, "csv")) => (month, false),
         _ => return failure(AppError::NotFound),
     };
-    let statements = match statements_db::of_account(&state.pool, member.account_id).await {
-        Ok(statements) => statements,
-        Err(err) => return failure(err),
-    };
-    let timezone = statements.timezone;
-    let statement = match statements.month(month) {
-        Ok(statement) => statement,
+    let (statement, timezone) = match statements_db::of_month(&state.pool, member.account_id, month).await {
+        Ok(found) => found,
         Err(err) => return failure(err),
     };
     if pdf {
@@ -121,30 +116,37 @@ fn csv_rows(
         balance_after: statement.opening.amount(),
     };
     let head = futures::stream::once(async move { Ok(Bytes::from(format!("{HEADER}{}", line(&opening)))) });
-    // The state: `Some((after, balance))` while there may be more entries.
+    // The state: `Some((after, balance))` while there may be more entries. The last page ends with the
+    // closing line, whose balance is the last line's: the current month's lines may include entries made
+    // since its figures were read, and the file must add up on its own.
     let entries = futures::stream::unfold(Some((None::<After>, statement.opening.amount())), move |state| {
         let pool = pool.clone();
+        let statement = statement.clone();
         async move {
             let (after, balance) = state?;
             match statements_db::month_lines(&pool, account_id, month, tz, after, balance, PAGE).await {
                 Ok((lines, next)) => {
                     let balance = lines.last().map_or(balance, |l| l.balance_after);
-                    let chunk: String = lines.iter().map(line).collect();
-                    Some((Ok(Bytes::from(chunk)), next.map(|next| (Some(next), balance))))
+                    let mut chunk: String = lines.iter().map(line).collect();
+                    match next {
+                        Some(next) => Some((Ok(Bytes::from(chunk)), Some((Some(next), balance)))),
+                        None => {
+                            chunk.push_str(&line(&closing(&statement, balance, tz)));
+                            Some((Ok(Bytes::from(chunk)), None))
+                        }
+                    }
                 }
                 Err(err) => Some((Err(std::io::Error::other(err.message())), None)),
             }
         }
     });
-    let closing_line = closing(&statement, tz);
-    let tail = futures::stream::once(async move { Ok(Bytes::from(line(&closing_line))) });
     // Fused: a body may be polled again after its end (the gzip layer does), which `unfold` doesn't allow.
-    head.chain(entries).chain(tail).fuse()
+    head.chain(entries).fuse()
 }
 
-/// The month's closing line: dated the end of its last day (the current month: now), with the closing
-/// balance.
-fn closing(statement: &MonthStatement, tz: chrono_tz::Tz) -> CsvLine {
+/// The month's closing line with its closing `balance`: dated the end of its last day (the current month:
+/// now).
+fn closing(statement: &MonthStatement, balance: rust_decimal::Decimal, tz: chrono_tz::Tz) -> CsvLine {
     let last_day = statement.month.next().first_day() - chrono::Duration::days(1);
     let (label, date) = if statement.to_date {
         (
@@ -159,7 +161,7 @@ fn closing(statement: &MonthStatement, tz: chrono_tz::Tz) -> CsvLine {
         kind: "closing",
         description: format!("{label}, {}", statement.month.label()),
         amount: None,
-        balance_after: statement.closing.amount(),
+        balance_after: balance,
     }
 }
 
