@@ -47,16 +47,18 @@ struct Fonts {
     mono_bold: Face,
 }
 
-/// A font for krilla to draw with, and its bytes to measure text with.
+/// A font for krilla to draw with, and the same font parsed once to measure text with.
 struct Face {
     font: Font,
-    data: &'static [u8],
+    metrics: ttf_parser::Face<'static>,
 }
 
 static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
     let find = |name: &str| -> Option<Face> {
-        let data = typst_assets::fonts().find(|data| full_name(data).as_deref() == Some(name))?;
-        Some(Face { font: Font::new(data.into(), 0)?, data })
+        let (data, metrics) = typst_assets::fonts()
+            .filter_map(|data| Some((data, ttf_parser::Face::parse(data, 0).ok()?)))
+            .find(|(_, face)| full_name(face).as_deref() == Some(name))?;
+        Some(Face { font: Font::new(data.into(), 0)?, metrics })
     };
     Some(Fonts {
         serif: find("Libertinus Serif Regular")?,
@@ -67,8 +69,7 @@ static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
 });
 
 /// A font's full name (name ID 4), as its name table spells it in Unicode.
-fn full_name(data: &[u8]) -> Option<String> {
-    let face = ttf_parser::Face::parse(data, 0).ok()?;
+fn full_name(face: &ttf_parser::Face<'_>) -> Option<String> {
     face.names()
         .into_iter()
         .filter(|n| n.name_id == ttf_parser::name_id::FULL_NAME && n.is_unicode())
@@ -77,9 +78,7 @@ fn full_name(data: &[u8]) -> Option<String> {
 
 /// How wide `text` is in `font` at `size` points (advances only: close enough to right-align and wrap).
 fn width(font: &Face, text: &str, size: f32) -> f32 {
-    let Ok(face) = ttf_parser::Face::parse(font.data, 0) else {
-        return 0.0;
-    };
+    let face = &font.metrics;
     let units: f32 = text
         .chars()
         .map(|c| {

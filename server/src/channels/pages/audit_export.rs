@@ -3,12 +3,13 @@
 //! `action` and `channel` as stored (docs/CONTRACT.md "Teams"). Text people chose (team, key and card
 //! names) is quoted and never starts like a spreadsheet formula.
 
+use crate::channels::pages::attachment::{attachment, CSV};
 use crate::channels::pages::csv_field::text;
 use crate::state::AppState;
 use axum::{
     body::{Body, Bytes},
     extract::State,
-    http::{header, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use tollgate_core::reads::audit_log::{self as audit_db, StoredEvent};
@@ -27,14 +28,7 @@ pub async fn export_csv(State(state): State<AppState>, session: Session) -> Resp
         Err(err) => return (StatusCode::INTERNAL_SERVER_ERROR, err.message()).into_response(),
     };
     let filename = format!("tollgate-audit-{}.csv", chrono::Utc::now().date_naive());
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-        ],
-        Body::from_stream(rows(state.pool.clone(), member.account_id)),
-    )
-        .into_response()
+    attachment(CSV, &filename, Body::from_stream(rows(state.pool.clone(), member.account_id)))
 }
 
 fn rows(pool: sqlx::PgPool, account_id: Uuid) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {

@@ -1,6 +1,7 @@
 //! The dashboard's routes the server answers itself (the pages are the app's): form posts that must read
 //! repeated fields or show a secret once, the CSV downloads, and the back office's gate.
 
+pub mod attachment;
 pub mod audit_export;
 pub mod back_office_gate;
 pub mod csv_field;

@@ -7,13 +7,13 @@
 //! has millions of paid calls): its first line is the month's opening balance, then every entry oldest first
 //! with the balance after it, and its last line the closing balance, which is the next month's opening.
 
+use crate::channels::pages::attachment::{attachment, CSV};
 use crate::channels::pages::csv_field::text;
 use crate::state::AppState;
 use crate::statement_pdf::{self, StatementPdf};
 use axum::{
     body::{Body, Bytes},
     extract::{Path, State},
-    http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use tollgate_core::accounts::billing;
@@ -54,24 +54,12 @@ pub async fn download(State(state): State<AppState>, session: Session, Path(file
         }
     } else {
         let body = Body::from_stream(csv_rows(state.pool.clone(), member.account_id, statement, timezone));
-        attachment("text/csv; charset=utf-8", &format!("tollgate-statement-{month}.csv"), body)
+        attachment(CSV, &format!("tollgate-statement-{month}.csv"), body)
     }
 }
 
-fn attachment(content_type: &str, filename: &str, body: Body) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 fn failure(err: AppError) -> Response {
-    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, err.message()).into_response()
+    (err.status_code(), err.message()).into_response()
 }
 
 async fn pdf_file(

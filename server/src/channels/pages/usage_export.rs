@@ -13,12 +13,13 @@
 //! ever held while the person's download waits: a download that stalls (or a client that stops reading) must
 //! not keep a connection from everyone else.
 
+use crate::channels::pages::attachment::{attachment, CSV};
 use crate::channels::pages::csv_field::field;
 use crate::state::AppState;
 use axum::{
     body::{Body, Bytes},
     extract::{Query, State},
-    http::{header, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::NaiveDate;
@@ -55,14 +56,7 @@ pub async fn export_csv(
             let (from, to) = usage_db::day_range(since, until, tz);
             let calls = Calls { account_id: user.account_id, from, to, tz, member };
             let body = Body::from_stream(rows(state.pool.clone(), calls, summary));
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-                ],
-                body,
-            )
-                .into_response()
+            attachment(CSV, &filename, body)
         }
         Err(err) => Redirect::to(&format!("/dashboard/usage?error={}", err.code())).into_response(),
     }
