@@ -28,7 +28,7 @@ MCP_VENV=${MCP_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/mcp-$MCP_PYTHON_VE
 build_site() {
   local stamp="$LEPTOS_SITE_ROOT/.built-from-sources"
   if [[ -f "$stamp" && -x "$server_bin" && "$(cat "$stamp")" == "$server_bin" ]] &&
-    [[ -z $(find "$project"/{app,frontend,server,style,public,migrations} "$project"/Cargo.toml "$project"/Cargo.lock "$project"/scripts/echarts-entry.js \
+    [[ -z $(find "$project"/{app,core,domain,frontend,server,style,public,migrations} "$project"/Cargo.toml "$project"/Cargo.lock "$project"/scripts/echarts-entry.js \
       -newer "$stamp" -not -name echarts.min.js -print -quit 2>/dev/null) ]] &&
     [[ ! "$project/scripts/build-site.sh" -nt "$stamp" ]]; then
     echo "site is up to date (no source changed since the last build)"

@@ -60,6 +60,30 @@ fn version_of(_name: &str) -> Option<&'static str> {
     None
 }
 
+/// The stylesheet's address, `/pkg/<name>.<hash>.css` as the build named it (the `css:` line of its hash
+/// file, beside the server's binary), or `/pkg/<name>.css` when files aren't hashed. Read once per process:
+/// Leptos' `HashedStylesheet` read the hash file on every page, a few percent of rendering one
+/// (docs/BENCHMARKS.md, P2).
+pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> &'static str {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HREF.get_or_init(|| {
+        let hash = options
+            .hash_files
+            .then(|| {
+                let hashes = std::env::current_exe().ok()?.with_file_name(options.hash_file.as_ref());
+                let hashes = std::fs::read_to_string(hashes).ok()?;
+                hashes.lines().find_map(|line| Some(line.trim().strip_prefix("css:")?.trim().to_string()))
+            })
+            .flatten();
+        let name = &options.output_name;
+        let pkg = &options.site_pkg_dir;
+        match hash {
+            Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
+            None => format!("/{pkg}/{name}.css"),
+        }
+    })
+}
+
 /// Whether a static file's address names one exact content, so it may be cached for good: a build-hashed
 /// `/pkg/<name>.<hash>.<ext>`, or one of [`VERSIONED`] with the `?v=` of the file being served (an old
 /// page's old version is answered, but not cached as if it were that version).

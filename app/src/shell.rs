@@ -8,10 +8,11 @@
 use crate::assets;
 use crate::routes::App;
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags};
+use leptos_meta::MetaTags;
 
 /// The whole document, rendered on the server, with the policy that lets its own inline scripts run.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = assets::stylesheet_href(&options);
     #[cfg(feature = "ssr")]
     crate::content_security_policy::set_for_this_page(None);
     view! {
@@ -23,8 +24,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <meta name="description" content="Tollgate: a prepaid USD wallet for your agents' paid API calls — balance, deposits, usage and spend keys."/>
                 <link rel="icon" href=assets::url("favicon.svg") type="image/svg+xml"/>
-                // The stylesheet, named by its content hash (docs/ARCHITECTURE.md "Static files and caching").
-                <HashedStylesheet id="leptos" options=options.clone()/>
+                // The stylesheet, named by its content hash (docs/ARCHITECTURE.md "Static files and caching"),
+                // read once per process.
+                <link id="leptos" rel="stylesheet" href=stylesheet/>
                 // `data-echarts`: where charts.js loads ECharts from, versioned like the scripts themselves.
                 <script src=assets::url("charts.js") data-echarts=assets::url("echarts.min.js") defer></script>
                 <script src=assets::url("enhance.js") defer></script>

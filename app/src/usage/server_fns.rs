@@ -109,16 +109,18 @@ pub async fn set_timezone(timezone: String) -> Result<(), AppError> {
 }
 
 /// The wallet page's recent-activity chart: the last 30 days (including today, in the account's timezone),
-/// spend stacked by service, deposits marked.
-#[server(endpoint = "usage/wallet-chart")]
-pub async fn get_wallet_chart() -> Result<crate::charts::spend::SpendChart, AppError> {
-    let user = require_member().await?;
-    let pool = pool()?;
-    let tz = db::parse_timezone(&db::account_timezone(&pool, user.account_id).await?)?;
+/// spend stacked by service, deposits marked. Read on the caller's connection (the wallet page reads all
+/// its sections on one: `wallet::server_fns::get_wallet_sections`).
+#[cfg(feature = "ssr")]
+pub async fn wallet_chart(
+    conn: &mut sqlx::PgConnection,
+    account_id: uuid::Uuid,
+) -> Result<SpendChart, AppError> {
+    let tz = db::parse_timezone(&db::account_timezone(&mut *conn, account_id).await?)?;
     let until = db::today_in(tz);
     let since = until - Duration::days(29);
-    let summary = db::daily_summary(&pool, user.account_id, (since, until), tz, None).await?;
-    let deposits = db::deposits_per_day(&pool, user.account_id, since, until, tz).await?;
+    let summary = db::daily_summary(&mut *conn, account_id, (since, until), tz, None).await?;
+    let deposits = db::deposits_per_day(&mut *conn, account_id, since, until, tz).await?;
     let mut chart = SpendChart::of_usage(&summary, deposits);
     chart.option = spend_option(&chart);
     Ok(chart)

@@ -9,7 +9,7 @@ use tollgate_domain::payments::auto_top_up::AutoTopUpView;
 #[cfg(feature = "ssr")]
 use {
     crate::server_fn_context::pool,
-    crate::teams::member::{as_member, require_member},
+    crate::teams::member::as_member,
     tollgate_core::payments::auto_top_up::settings::{self, Change},
     tollgate_domain::payments::auto_top_up::AutoTopUpRule,
     tollgate_domain::teams::role::Action,
@@ -20,13 +20,6 @@ use {
 pub struct AutoTopUpPanel {
     pub view: AutoTopUpView,
     pub may_change: bool,
-}
-
-#[server(endpoint = "wallet/auto-top-up")]
-pub async fn get_auto_top_up() -> Result<AutoTopUpPanel, AppError> {
-    let user = require_member().await?;
-    let view = settings::view(&pool()?, user.account_id).await?;
-    Ok(AutoTopUpPanel { view, may_change: user.require(Action::ManageMembers).is_ok() })
 }
 
 /// "Turn on auto top-up" (`turn=on`), "Save" (no `turn`) and "Turn off auto top-up" (`turn=off`, the

@@ -6,18 +6,17 @@ use super::activity::ActivityTable;
 use super::add_funds_panel::AddFundsPanel;
 use super::attempt_panel::AttemptPanelView;
 use super::auto_top_up::{AutoTopUpBanner, AutoTopUpCard};
-use super::auto_top_up_fns::{get_auto_top_up, SaveAutoTopUp};
+use super::auto_top_up_fns::SaveAutoTopUp;
 use super::deposit_table::DepositHistory;
 use super::low_balance::{LowBalanceAlertForm, LowBalanceBanner};
 use super::saved_cards::SavedCards;
 use super::server_fns::{
-    get_attempt, get_payment_methods, get_recent_activity, get_recent_attempts, ConfirmAddFunds,
-    MakeDefaultCard, RemoveCard, RetryAddFunds, SetLowBalanceAlert, StartAddFunds, UpdateCard,
+    get_attempt, get_wallet_sections, ConfirmAddFunds, MakeDefaultCard, RemoveCard, RetryAddFunds,
+    SetLowBalanceAlert, StartAddFunds, UpdateCard, WalletSections,
 };
 use super::summary::WalletResource;
 use crate::charts::figure::SpendChartView;
 use crate::ui::form_error::{url_error, ErrorMessage, FormError};
-use crate::usage::server_fns::get_wallet_chart;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use tollgate_domain::error::AppError;
@@ -68,11 +67,13 @@ pub fn WalletPage() -> impl IntoView {
         (here == place).then(|| err.message())
     };
 
-    let cards = Resource::new(|| (), |_| get_payment_methods());
-    let attempts = Resource::new(|| (), |_| get_recent_attempts());
-    let activity = Resource::new(|| (), |_| get_recent_activity());
-    let chart = Resource::new(|| (), |_| get_wallet_chart());
-    let auto_top_up = Resource::new(|| (), |_| get_auto_top_up());
+    // One read of every section (`get_wallet_sections`); each Suspend below takes its own part of it.
+    let sections = Resource::new(|| (), |_| get_wallet_sections());
+    let cards = move || section(sections, |s| s.cards);
+    let attempts = move || section(sections, |s| s.attempts);
+    let activity = move || section(sections, |s| s.activity);
+    let chart = move || section(sections, |s| s.chart);
+    let auto_top_up = move || section(sections, |s| s.auto_top_up);
     let panel = Resource::new(attempt_id, |id| async move {
         match id {
             Some(id) => get_attempt(id).await.map(Some),
@@ -105,7 +106,9 @@ pub fn WalletPage() -> impl IntoView {
             </div>
             <FormError id="wallet-error" message=Signal::derive(move || error_for(ErrorPlace::Page))/>
             <Suspense fallback=|| ()>
-                {move || auto_top_up.get().and_then(Result::ok).map(|panel| view! { <AutoTopUpBanner panel/> })}
+                {move || Suspend::new(async move {
+                    auto_top_up().await.ok().map(|panel| view! { <AutoTopUpBanner panel/> })
+                })}
             </Suspense>
             <section class="card balance-card" aria-labelledby="balance-heading">
                 <h2 id="balance-heading" class="card-label">"Available balance"</h2>
@@ -145,7 +148,7 @@ pub fn WalletPage() -> impl IntoView {
                         Ok(None) if adding() => view! {
                             <Suspense fallback=|| ()>
                                 {move || Suspend::new(async move {
-                                    let cards = cards.await.unwrap_or_default();
+                                    let cards = cards().await.unwrap_or_default();
                                     view! {
                                         <AddFundsPanel action=start cards=cards prefer_new_card=param("card").as_deref() == Some("new") url_error=url_error/>
                                     }
@@ -162,7 +165,7 @@ pub fn WalletPage() -> impl IntoView {
                     <h2 id="methods-heading">"Payment methods"</h2>
                     <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                         {move || Suspend::new(async move {
-                            match cards.await {
+                            match cards().await {
                                 Ok(cards) => view! {
                                     <SavedCards
                                         cards=cards
@@ -196,7 +199,7 @@ pub fn WalletPage() -> impl IntoView {
                     <Show when=move || attempt_id().is_none() && !adding()>
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
-                                let (panel, cards) = (auto_top_up.await, cards.await.unwrap_or_default());
+                                let (panel, cards) = (auto_top_up().await, cards().await.unwrap_or_default());
                                 match panel {
                                     Ok(panel) => view! {
                                         <AutoTopUpCard panel cards action=auto_top_up_save error=error_for(ErrorPlace::AutoTopUpForm)/>
@@ -213,7 +216,7 @@ pub fn WalletPage() -> impl IntoView {
                 <h2 id="chart-heading">"Recent activity chart"</h2>
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
-                        match chart.await {
+                        match chart().await {
                             Ok(chart) => view! { <SpendChartView chart testid="wallet-chart"/> }.into_any(),
                             Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         }
@@ -224,7 +227,7 @@ pub fn WalletPage() -> impl IntoView {
                 <h2 id="deposits-heading">"Deposits and failed attempts"</h2>
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
-                        match attempts.await {
+                        match attempts().await {
                             Ok(rows) => view! { <DepositHistory rows=rows retry=retry/> }.into_any(),
                             Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
                         }
@@ -235,7 +238,7 @@ pub fn WalletPage() -> impl IntoView {
                 <h2 id="activity-heading">"Recent activity"</h2>
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
-                        match activity.await {
+                        match activity().await {
                             Ok(rows) if rows.is_empty() => view! { <p class="empty">"No activity yet. Deposits and charges will appear here."</p> }.into_any(),
                             Ok(rows) => view! { <ActivityTable rows=rows/> }.into_any(),
                             Err(err) => view! { <ErrorMessage message=err.message()/> }.into_any(),
@@ -245,6 +248,14 @@ pub fn WalletPage() -> impl IntoView {
             </section>
         </main>
     }
+}
+
+/// One part of the page's sections, once they are read.
+async fn section<T>(
+    sections: Resource<Result<WalletSections, AppError>>,
+    part: fn(WalletSections) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    sections.await.and_then(part)
 }
 
 /// Where on the wallet page a form's `?error=` is shown.

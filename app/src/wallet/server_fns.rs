@@ -11,6 +11,9 @@ use tollgate_domain::payments::new_card::NewCardForm;
 use tollgate_domain::payments::payment_method::PaymentMethodView;
 use uuid::Uuid;
 
+use super::auto_top_up_fns::AutoTopUpPanel;
+use crate::charts::spend::SpendChart;
+
 pub use crate::ui::new_card_fields::CardSetupAnswer;
 
 #[cfg(feature = "ssr")]
@@ -19,8 +22,10 @@ use {
     crate::server_fn_context::{person_payer, pool, processor},
     crate::teams::member::{as_member, require_member},
     crate::ui::new_card_fields::{posted_new_card, setup_answer},
+    crate::usage::server_fns::wallet_chart,
     tollgate_core::accounts::store as accounts,
     tollgate_core::payments::add_funds::{self, CardChoice},
+    tollgate_core::payments::auto_top_up::settings as auto_top_up_settings,
     tollgate_core::payments::processor::CardEntry,
     tollgate_core::payments::{attempt_store, card_store},
     tollgate_core::reads::wallet as db,
@@ -44,22 +49,41 @@ pub async fn get_wallet_summary() -> Result<WalletSummary, AppError> {
     Ok(WalletSummary { funding_refused: user.require(Action::AddFunds).err(), ..summary })
 }
 
-#[server(endpoint = "wallet/activity")]
-pub async fn get_recent_activity() -> Result<Vec<ActivityRow>, AppError> {
+/// Everything the wallet page shows below its balance, each section with its own outcome (one failing
+/// read leaves the others on the page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletSections {
+    pub cards: Result<Vec<PaymentMethodView>, AppError>,
+    pub attempts: Result<Vec<AttemptRow>, AppError>,
+    pub activity: Result<Vec<ActivityRow>, AppError>,
+    pub chart: Result<SpendChart, AppError>,
+    pub auto_top_up: Result<AutoTopUpPanel, AppError>,
+}
+
+/// The wallet page's sections, read one after another on one pooled connection. Each checkout of a pooled
+/// connection costs a round trip when it goes back (sqlx checks it then): read separately, the page's
+/// sections took six checkouts, and that was a tenth of the server's work for an unchanged page
+/// (docs/BENCHMARKS.md, P2).
+#[server(endpoint = "wallet/sections")]
+pub async fn get_wallet_sections() -> Result<WalletSections, AppError> {
     let user = require_member().await?;
-    db::recent_activity(&pool()?, user.account_id, db::ACTIVITY_ROWS).await
+    let account_id = user.account_id;
+    let mut conn = pool()?.acquire().await?;
+    Ok(WalletSections {
+        cards: card_store::saved_cards(&mut *conn, account_id).await,
+        attempts: attempt_store::recent_attempts(&mut *conn, account_id, db::DEPOSIT_ROWS).await,
+        activity: db::recent_activity(&mut *conn, account_id, db::ACTIVITY_ROWS).await,
+        chart: wallet_chart(&mut conn, account_id).await,
+        auto_top_up: auto_top_up_settings::view(&mut *conn, account_id)
+            .await
+            .map(|view| AutoTopUpPanel { view, may_change: user.require(Action::ManageMembers).is_ok() }),
+    })
 }
 
 #[server(endpoint = "wallet/cards")]
 pub async fn get_payment_methods() -> Result<Vec<PaymentMethodView>, AppError> {
     let user = require_member().await?;
     card_store::saved_cards(&pool()?, user.account_id).await
-}
-
-#[server(endpoint = "wallet/attempts")]
-pub async fn get_recent_attempts() -> Result<Vec<AttemptRow>, AppError> {
-    let user = require_member().await?;
-    attempt_store::recent_attempts(&pool()?, user.account_id, db::DEPOSIT_ROWS).await
 }
 
 /// An attempt's panel. A pending one whose bank wanted its person is asked about again (they may just have

@@ -8,7 +8,7 @@ use crate::audit::Channel;
 use crate::client_ip::ClientIp;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use tollgate_domain::accounts::billing::BillingDetails;
 use tollgate_domain::error::AppError;
 use tollgate_domain::keys::settings::KeyStatus;
@@ -539,9 +539,9 @@ struct HistoryRow {
 }
 
 /// Deposits and failed attempts, newest first (drafts and in-flight attempts are not history yet).
-#[tracing::instrument(name = "payments::recent_attempts", skip(pool))]
+#[tracing::instrument(name = "payments::recent_attempts", skip(db))]
 pub async fn recent_attempts(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     account_id: Uuid,
     limit: i64,
 ) -> Result<Vec<AttemptRow>, AppError> {
@@ -563,7 +563,7 @@ pub async fn recent_attempts(
         account_id,
         limit,
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

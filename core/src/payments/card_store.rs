@@ -5,7 +5,7 @@ use super::auto_top_up;
 use super::processor::PaymentProcessor;
 use crate::audit::{self, Actor, Event};
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use tollgate_domain::error::AppError;
 use tollgate_domain::payments::attempt::card_label;
 use tollgate_domain::payments::card::{CardBrand, CardChange, Expiry, PostalCode};
@@ -50,8 +50,11 @@ impl SavedCardRow {
 
 /// Saved (not removed) cards, default first. `expired` is judged against today (UTC), so a card whose
 /// expiry month has passed shows as expired before anyone tries it.
-#[tracing::instrument(name = "payments::saved_cards", skip(pool))]
-pub async fn saved_cards(pool: &PgPool, account_id: Uuid) -> Result<Vec<PaymentMethodView>, AppError> {
+#[tracing::instrument(name = "payments::saved_cards", skip(db))]
+pub async fn saved_cards(
+    db: impl PgExecutor<'_>,
+    account_id: Uuid,
+) -> Result<Vec<PaymentMethodView>, AppError> {
     let rows: Vec<SavedCardRow> = sqlx::query_as!(
         SavedCardRow,
         r#"SELECT id, brand AS "brand: CardBrand", last4, expiry_month, expiry_year, billing_postal_code, is_default, error_code AS "error_code: DeclineCode",
@@ -61,7 +64,7 @@ pub async fn saved_cards(pool: &PgPool, account_id: Uuid) -> Result<Vec<PaymentM
           ORDER BY is_default DESC, created_at"#,
         account_id,
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     let today = Utc::now().date_naive();
     Ok(rows.into_iter().map(|row| row.view(today)).collect())

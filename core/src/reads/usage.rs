@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use std::collections::{BTreeMap, HashSet};
 use tollgate_domain::error::AppError;
 use tollgate_domain::metering::call::{CallStatus, RequestRow};
@@ -109,10 +109,10 @@ pub fn is_within_bounds(day: NaiveDate) -> bool {
     (FIRST_DAY..=LAST_DAY).contains(&day)
 }
 
-#[tracing::instrument(name = "usage::account_timezone", skip(pool))]
-pub async fn account_timezone(pool: &PgPool, account_id: Uuid) -> Result<String, AppError> {
+#[tracing::instrument(name = "usage::account_timezone", skip(db))]
+pub async fn account_timezone(db: impl PgExecutor<'_>, account_id: Uuid) -> Result<String, AppError> {
     sqlx::query_scalar!("SELECT timezone FROM accounts WHERE id = $1", account_id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -161,9 +161,9 @@ struct DayServiceRow {
 /// Spend and completed calls per local day of `start..=end` in `tz`, by service, with totals — of the whole
 /// account, or of one `member`'s keys and chat connections. Exact in every timezone: a local day is a whole
 /// number of 15-minute UTC buckets.
-#[tracing::instrument(name = "usage::daily_summary", skip(pool, tz), fields(tz = tz.name()))]
+#[tracing::instrument(name = "usage::daily_summary", skip(db, tz), fields(tz = tz.name()))]
 pub async fn daily_summary(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     account_id: Uuid,
     (start, end): (NaiveDate, NaiveDate),
     tz: chrono_tz::Tz,
@@ -191,7 +191,7 @@ pub async fn daily_summary(
                 end as NaiveDate,
                 tz.name()
             )
-            .fetch_all(pool)
+            .fetch_all(db)
             .await?
         }
         // One member's keys and chat connections, from the calls themselves (the rollups have no member
@@ -214,7 +214,7 @@ pub async fn daily_summary(
                 from as DateTime<Utc>,
                 to as DateTime<Utc>,
             )
-            .fetch_all(pool)
+            .fetch_all(db)
             .await?
         }
     };
@@ -402,9 +402,9 @@ pub async fn request_detail(
 }
 
 /// Succeeded deposits per local day of `start..=end` in `tz`, aligned with those days.
-#[tracing::instrument(name = "usage::deposits_per_day", skip(pool, tz), fields(tz = tz.name()))]
+#[tracing::instrument(name = "usage::deposits_per_day", skip(db, tz), fields(tz = tz.name()))]
 pub async fn deposits_per_day(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     account_id: Uuid,
     start: NaiveDate,
     end: NaiveDate,
@@ -421,7 +421,7 @@ pub async fn deposits_per_day(
         to as DateTime<Utc>,
         tz.name(),
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?
     .into_iter()
     .map(|row| (row.day, row.amount))

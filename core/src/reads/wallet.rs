@@ -4,7 +4,7 @@
 use crate::credit::{self, PromotionalCredit};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use tollgate_domain::error::AppError;
 use tollgate_domain::ledger::wallet::{ActivityRow, PromotionalExpiring, WalletSummary};
 use tollgate_domain::ledger::EntryKind;
@@ -116,9 +116,9 @@ struct EntryRow {
 }
 
 /// The latest ledger entries, newest first.
-#[tracing::instrument(name = "wallet::recent_activity", skip(pool))]
+#[tracing::instrument(name = "wallet::recent_activity", skip(db))]
 pub async fn recent_activity(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     account_id: Uuid,
     limit: i64,
 ) -> Result<Vec<ActivityRow>, AppError> {
@@ -132,7 +132,7 @@ pub async fn recent_activity(
         account_id,
         limit,
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

@@ -7,7 +7,7 @@
 use super::job;
 use crate::audit::{self, Actor, Event};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use tollgate_domain::error::AppError;
 use tollgate_domain::money::Usd;
 use tollgate_domain::payments::auto_top_up::rule::{AutoTopUpRule, AutoTopUpView};
@@ -33,8 +33,8 @@ struct StoredRule {
 }
 
 /// The account's rule (off, with no rule, if it was never set).
-#[tracing::instrument(name = "auto_top_up::view", skip(pool))]
-pub async fn view(pool: &PgPool, account_id: Uuid) -> Result<AutoTopUpView, AppError> {
+#[tracing::instrument(name = "auto_top_up::view", skip(db))]
+pub async fn view(db: impl PgExecutor<'_>, account_id: Uuid) -> Result<AutoTopUpView, AppError> {
     let row: StoredRule = sqlx::query_as(&format!(
         "SELECT s.enabled, s.threshold, s.top_up_to, s.monthly_limit, s.payment_method_id,
                 p.brand || ' •••• ' || p.last4 AS card_label, s.disabled_reason,
@@ -44,7 +44,7 @@ pub async fn view(pool: &PgPool, account_id: Uuid) -> Result<AutoTopUpView, AppE
            LEFT JOIN payment_methods p ON p.account_id = s.account_id AND p.id = s.payment_method_id"
     ))
     .bind(account_id)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     let rule = match (row.threshold, row.top_up_to, row.monthly_limit) {
         (Some(t), Some(to), Some(l)) => Some(AutoTopUpRule::stored(t, to, l)),
