@@ -54,9 +54,9 @@ impl Usd {
         }
         // The sign is written once, in front: a charge of $0.0042 is `-$0.0042`, never `$0.0042`.
         let sign = if value.is_sign_negative() { "-" } else { "" };
-        let whole = Usd::new(value.abs().trunc()).display();
-        let fraction = value.abs().fract().to_string();
-        format!("{sign}{}{}", whole.trim_end_matches(".00"), fraction.trim_start_matches('0'))
+        let digits = value.abs().to_string();
+        let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, ""));
+        format!("{sign}${}.{fraction}", group_thousands(whole))
     }
 
     /// JSON form of an amount that may be finer than a cent (what holds reserve, promotional and paid
@@ -383,6 +383,21 @@ mod tests {
             prop_assert!(real - shown < Decimal::new(1, 2));
             let ui = Usd::new(real).display();
             prop_assert_eq!(ui.trim_start_matches('$').replace(',', ""), shown.to_string());
+        }
+
+        /// A usage amount reads back as exactly itself: its sign in front, `$`, thousands grouped, at least
+        /// two decimals.
+        #[test]
+        fn an_exact_amount_reads_back_as_itself(units in -10_000_000_000_000i64..10_000_000_000_000, scale in 0u32..=8) {
+            let real = Decimal::new(units, scale);
+            let shown = Usd::new(real).exact();
+            let negative = shown.starts_with('-');
+            let digits = shown.trim_start_matches('-').strip_prefix('$').unwrap().replace(',', "");
+            let read = Decimal::from_str(&digits).unwrap();
+            prop_assert_eq!(if negative { -read } else { read }, real);
+            prop_assert!(digits.split_once('.').is_some_and(|(_, cents)| cents.len() >= 2), "{}", shown);
+            let whole = shown.trim_start_matches('-').trim_start_matches('$').split('.').next().unwrap();
+            prop_assert!(whole.split(',').skip(1).all(|group| group.len() == 3), "{}", shown);
         }
     }
 }

@@ -75,86 +75,90 @@ fn label_of(day: usize, days: usize) -> Option<bool> {
     from_last.is_multiple_of(step).then_some(!(from_last / step).is_multiple_of(2))
 }
 
-/// The drawing; `aria-hidden` because the figure's label and table say the same for screen readers.
+/// The drawing; `aria-hidden` because the figure's label and table say the same for screen readers. Its
+/// inside is written straight to one string ([`drawing_html`]): a month's chart is ≈200 fixed elements,
+/// and as that many views they were a tenth of rendering the wallet page (docs/BENCHMARKS.md, P2).
 #[component]
 pub fn SpendBars(chart: SpendChart) -> impl IntoView {
+    let has_deposits = chart.deposits.iter().any(|d| d.amount() > Decimal::ZERO);
+    let html = drawing_html(&chart);
+    view! { <div class="bars" class:bars-two-axes=has_deposits aria-hidden="true" inner_html=html></div> }
+}
+
+/// The drawing's markup: the axis titles and ticks, one column per day (a segment per service with spend,
+/// and the day's deposit as a dot on its own scale), the day labels and the legend. Service names are
+/// escaped; everything else is written by this function.
+pub fn drawing_html(chart: &SpendChart) -> String {
+    use std::fmt::Write;
     let days = chart.days.len();
     let spend_scale = Scale::fitting((0..days).map(|d| chart.total(d).amount()).max().unwrap_or_default());
     let spend_top = spend_scale.top();
     let max_deposit = chart.deposits.iter().map(|d| d.amount()).max().unwrap_or_default();
     let deposit_scale = (max_deposit > Decimal::ZERO).then(|| Scale::fitting(max_deposit));
-    let deposit_top = deposit_scale.map(|scale| scale.top());
     let deposit_colour = series_colour(chart.services.len());
-    let columns = (0..days)
-        .map(|d| {
-            let segments = chart
-                .services
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, spend))| spend[d].amount() > Decimal::ZERO)
-                .map(|(i, (_, spend))| {
-                    let style = format!(
-                        "height:{};background:{}",
-                        percent(spend[d].amount(), spend_top),
-                        series_colour(i)
-                    );
-                    view! { <span class="bars-segment" style=style></span> }
-                })
-                .collect_view();
-            let deposit = deposit_top.filter(|_| chart.deposits[d].amount() > Decimal::ZERO).map(|top| {
-                let style = format!(
-                    "bottom:{};background:{}",
-                    percent(chart.deposits[d].amount(), top),
-                    deposit_colour
-                );
-                view! { <span class="bars-deposit" style=style></span> }
-            });
-            view! { <div class="bars-day">{segments}{deposit}</div> }
-        })
-        .collect_view();
-    let labels = chart
-        .days
-        .iter()
-        .enumerate()
-        .map(|(d, day)| {
-            let label = label_of(d, days);
-            let text = label.map(|_| day.format("%b %-d").to_string());
-            view! { <span class="bars-label" class:bars-label-minor=label == Some(true)>{text}</span> }
-        })
-        .collect_view();
-    let tick_view = |scale: Scale| {
-        scale.ticks().into_iter().map(|tick| view! { <span class="bars-tick">{tick}</span> }).collect_view()
+    let ticks = |html: &mut String, class: &str, scale: Scale| {
+        let _ = write!(html, r#"<div class="{class}">"#);
+        for tick in scale.ticks() {
+            let _ = write!(html, r#"<span class="bars-tick">{tick}</span>"#);
+        }
+        html.push_str("</div>");
     };
-    let legend = chart
-        .services
-        .iter()
-        .enumerate()
-        .map(|(i, (service, _))| (service.clone(), series_colour(i)))
-        .chain(deposit_top.map(|_| ("Deposit".to_string(), deposit_colour)))
-        .map(|(name, colour)| {
-            view! {
-                <span class="bars-key">
-                    <span class="bars-swatch" style=format!("background:{colour}")></span>
-                    {name}
-                </span>
-            }
-        })
-        .collect_view();
-    let has_deposits = deposit_top.is_some();
-    // One line at the top of each interval of the spend axis (the plot's bottom border is 0).
-    let gridlines =
-        format!("background-size:100% {}", percent(Decimal::ONE, Decimal::from(spend_scale.intervals)));
-    view! {
-        <div class="bars" class:bars-two-axes=has_deposits aria-hidden="true">
-            <span class="bars-title">"Spend ($)"</span>
-            {has_deposits.then(|| view! { <span class="bars-title bars-title-right">"Deposits ($)"</span> })}
-            <div class="bars-axis">{tick_view(spend_scale)}</div>
-            <div class="bars-plot" style=gridlines>{columns}</div>
-            {deposit_scale.map(|scale| view! { <div class="bars-axis bars-axis-right">{tick_view(scale)}</div> })}
-            <div class="bars-labels">{labels}</div>
-            <div class="bars-legend">{legend}</div>
-        </div>
+    let mut html = String::with_capacity(8 * 1024);
+    html.push_str(r#"<span class="bars-title">Spend ($)</span>"#);
+    if deposit_scale.is_some() {
+        html.push_str(r#"<span class="bars-title bars-title-right">Deposits ($)</span>"#);
     }
+    ticks(&mut html, "bars-axis", spend_scale);
+    // One line at the top of each interval of the spend axis (the plot's bottom border is 0).
+    let gridlines = percent(Decimal::ONE, Decimal::from(spend_scale.intervals));
+    let _ = write!(html, r#"<div class="bars-plot" style="background-size:100% {gridlines}">"#);
+    for d in 0..days {
+        html.push_str(r#"<div class="bars-day">"#);
+        for (i, (_, spend)) in chart.services.iter().enumerate() {
+            if spend[d].amount() > Decimal::ZERO {
+                let height = percent(spend[d].amount(), spend_top);
+                let colour = series_colour(i);
+                let _ = write!(
+                    html,
+                    r#"<span class="bars-segment" style="height:{height};background:{colour}"></span>"#
+                );
+            }
+        }
+        if let Some(scale) = deposit_scale.filter(|_| chart.deposits[d].amount() > Decimal::ZERO) {
+            let bottom = percent(chart.deposits[d].amount(), scale.top());
+            let _ = write!(
+                html,
+                r#"<span class="bars-deposit" style="bottom:{bottom};background:{deposit_colour}"></span>"#
+            );
+        }
+        html.push_str("</div>");
+    }
+    html.push_str("</div>");
+    if let Some(scale) = deposit_scale {
+        ticks(&mut html, "bars-axis bars-axis-right", scale);
+    }
+    html.push_str(r#"<div class="bars-labels">"#);
+    for (d, day) in chart.days.iter().enumerate() {
+        match label_of(d, days) {
+            None => html.push_str(r#"<span class="bars-label"></span>"#),
+            Some(minor) => {
+                let class = if minor { "bars-label bars-label-minor" } else { "bars-label" };
+                let _ = write!(html, r#"<span class="{class}">{}</span>"#, day.format("%b %-d"));
+            }
+        }
+    }
+    html.push_str(r#"</div><div class="bars-legend">"#);
+    let deposit_key = deposit_scale.map(|_| ("Deposit", deposit_colour));
+    let keys = chart.services.iter().enumerate().map(|(i, (name, _))| (name.as_str(), series_colour(i)));
+    for (name, colour) in keys.chain(deposit_key) {
+        let _ = write!(
+            html,
+            r#"<span class="bars-key"><span class="bars-swatch" style="background:{colour}"></span>{}</span>"#,
+            html_escape::encode_text(name)
+        );
+    }
+    html.push_str("</div>");
+    html
 }
 
 #[cfg(test)]
@@ -196,6 +200,24 @@ mod tests {
             let major = shown.iter().filter(|d| label_of(**d, days) == Some(false)).count();
             assert!((1..=3).contains(&major), "{days} days: {major} labels on a narrow screen");
         }
+    }
+
+    #[test]
+    fn a_service_name_is_text_in_the_legend() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let chart = SpendChart {
+            timezone: "UTC".into(),
+            days: vec![day],
+            services: vec![("<b>\"x\"&</b>".into(), vec![tollgate_domain::money::Usd::new(dec("1.5"))])],
+            deposits: vec![tollgate_domain::money::Usd::new(dec("20"))],
+            option: String::new(),
+        };
+        let html = drawing_html(&chart);
+        assert!(html.contains("&lt;b&gt;\"x\"&amp;&lt;/b&gt;</span>"), "{html}");
+        assert!(!html.contains("<b>"));
+        assert_eq!(html.matches(r#"class="bars-segment""#).count(), 1);
+        assert_eq!(html.matches(r#"class="bars-deposit""#).count(), 1);
+        assert!(html.contains(r#"<span class="bars-label">Dec 7</span>"#), "{html}");
     }
 
     proptest! {
