@@ -60,6 +60,12 @@ fn version_of(_name: &str) -> Option<&'static str> {
     None
 }
 
+/// Where the release build writes the site's content hashes: `hash.txt` (the options' `hash_file`) beside
+/// the server's binary.
+pub fn hash_file(options: &leptos::config::LeptosOptions) -> Option<std::path::PathBuf> {
+    Some(std::env::current_exe().ok()?.with_file_name(options.hash_file.as_ref()))
+}
+
 /// The stylesheet's address, `/pkg/<name>.<hash>.css` as the build named it (the `css:` line of its hash
 /// file, beside the server's binary), or `/pkg/<name>.css` when files aren't hashed. Read once per process:
 /// Leptos' `HashedStylesheet` read the hash file on every page, a few percent of rendering one
@@ -70,8 +76,7 @@ pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> &'static str 
         let hash = options
             .hash_files
             .then(|| {
-                let hashes = std::env::current_exe().ok()?.with_file_name(options.hash_file.as_ref());
-                let hashes = std::fs::read_to_string(hashes).ok()?;
+                let hashes = std::fs::read_to_string(hash_file(options)?).ok()?;
                 hashes.lines().find_map(|line| Some(line.trim().strip_prefix("css:")?.trim().to_string()))
             })
             .flatten();

@@ -45,8 +45,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // The release build names the wasm bundle, its loader and the stylesheet by their content hash and
     // writes the hashes beside this binary (Cargo.toml `hash-files`); when they are there, pages name the
     // hashed files (docs/ARCHITECTURE.md "Static files and caching"), whatever the environment says.
-    let hashes = std::env::current_exe()?.with_file_name(leptos_options.hash_file.as_ref());
-    leptos_options.hash_files |= hashes.exists();
+    leptos_options.hash_files |= app::assets::hash_file(&leptos_options).is_some_and(|file| file.exists());
     let addr = leptos_options.site_addr;
     tracing::info!(database = %config.database_url_for_logs(), "connecting to PostgreSQL");
     let pool = connect_database(&config).await?;

@@ -78,10 +78,9 @@ fn label_of(day: usize, days: usize) -> Option<bool> {
 /// The drawing; `aria-hidden` because the figure's label and table say the same for screen readers. Its
 /// inside is written straight to one string ([`drawing_html`]): a month's chart is ≈200 fixed elements,
 /// and as that many views they were a tenth of rendering the wallet page (docs/BENCHMARKS.md, P2).
-#[component]
-pub fn SpendBars(chart: SpendChart) -> impl IntoView {
+pub fn spend_bars(chart: &SpendChart) -> impl IntoView {
     let has_deposits = chart.deposits.iter().any(|d| d.amount() > Decimal::ZERO);
-    let html = drawing_html(&chart);
+    let html = drawing_html(chart);
     view! { <div class="bars" class:bars-two-axes=has_deposits aria-hidden="true" inner_html=html></div> }
 }
 

@@ -1,7 +1,7 @@
 //! The spend chart as a page shows it: the server's drawing (`bars.rs`), its one-sentence summary, and
 //! the same numbers as a table.
 
-use super::bars::SpendBars;
+use super::bars::spend_bars;
 use super::spend::SpendChart;
 use crate::ui::scroll_table::ScrollTable;
 use leptos::prelude::*;
@@ -16,7 +16,7 @@ pub fn SpendChartView(chart: SpendChart, testid: &'static str) -> impl IntoView 
     view! {
         <figure class="chart-figure">
             <div class="chart" data-testid=testid data-chart=chart.option.clone() role="img" aria-label=summary.clone()>
-                <SpendBars chart=chart.clone()/>
+                {spend_bars(&chart)}
             </div>
             <figcaption class="muted chart-caption">{summary}</figcaption>
             <ScrollTable label="Spend per day" class="chart-table">

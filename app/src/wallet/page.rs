@@ -69,11 +69,11 @@ pub fn WalletPage() -> impl IntoView {
 
     // One read of every section (`get_wallet_sections`); each Suspend below takes its own part of it.
     let sections = Resource::new(|| (), |_| get_wallet_sections());
-    let cards = move || section(sections, |s| s.cards);
-    let attempts = move || section(sections, |s| s.attempts);
-    let activity = move || section(sections, |s| s.activity);
-    let chart = move || section(sections, |s| s.chart);
-    let auto_top_up = move || section(sections, |s| s.auto_top_up);
+    let cards = move || section(sections, |s| &s.cards);
+    let attempts = move || section(sections, |s| &s.attempts);
+    let activity = move || section(sections, |s| &s.activity);
+    let chart = move || section(sections, |s| &s.chart);
+    let auto_top_up = move || section(sections, |s| &s.auto_top_up);
     let panel = Resource::new(attempt_id, |id| async move {
         match id {
             Some(id) => get_attempt(id).await.map(Some),
@@ -250,12 +250,16 @@ pub fn WalletPage() -> impl IntoView {
     }
 }
 
-/// One part of the page's sections, once they are read.
-async fn section<T>(
+/// A copy of one part of the page's sections, once they are read (the rest stays uncopied: the page asks for
+/// the cards three times).
+async fn section<T: Clone>(
     sections: Resource<Result<WalletSections, AppError>>,
-    part: fn(WalletSections) -> Result<T, AppError>,
+    part: fn(&WalletSections) -> &Result<T, AppError>,
 ) -> Result<T, AppError> {
-    sections.await.and_then(part)
+    match &*sections.by_ref().await {
+        Ok(all) => part(all).clone(),
+        Err(err) => Err(err.clone()),
+    }
 }
 
 /// Where on the wallet page a form's `?error=` is shown.
